@@ -1,0 +1,33 @@
+"""The Flask app factory: no work at import; the runtime is built by the caller."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from campaign_engine.runtime import Runtime
+
+
+def create_app(runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        from campaign_engine.bootstrap import build_runtime
+        from campaign_engine.settings import load_settings
+
+        runtime = build_runtime(load_settings())
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=runtime.settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
+    )
+    app.extensions["campaign_engine"] = runtime
+
+    from campaign_engine.web import api, console, errors, portal, public, session
+
+    session.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(portal.bp, url_prefix="/portal")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    return app

@@ -1,0 +1,107 @@
+"""The composition root: the one module that picks concrete renderers and connectors."""
+
+from __future__ import annotations
+
+import threading
+
+from campaign_engine.db.session import make_engine, make_session_factory
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import Connector, KitRenderers, Message
+from campaign_engine.runtime import Runtime
+from campaign_engine.settings import Settings
+from connectors.mime import build_email, wire_bytes
+from connectors.outbox import MaildirOutbox
+from connectors.portal import PortalQueue
+from connectors.smtp import SmtpConfig, SmtpConnector
+from connectors.webhook import WebhookConnector
+from renderers.crm import CrmRenderer
+from renderers.email import EmailRenderer
+from renderers.pdf import PdfRenderer
+from renderers.social import SocialRenderer
+from renderers.web import WebRenderer
+
+_cache: dict[str, KitRenderers] = {}
+_cache_lock = threading.Lock()
+
+
+def make_renderers(kit: KitContent) -> KitRenderers:
+    """Fresh renderers for a kit (used by validation, which must not trust a cache)."""
+    assets = kit.spec.assets
+    return KitRenderers(
+        email=EmailRenderer(kit) if assets.email else None,
+        pdf=PdfRenderer(kit) if assets.pdf else None,
+        social=SocialRenderer(kit) if assets.social else None,
+        crm=CrmRenderer(kit) if assets.crm else None,
+        web=WebRenderer(kit) if assets.web else None,
+    )
+
+
+def renderers_for(kit: KitContent) -> KitRenderers:
+    """Long-lived renderers per kit version: fonts, compiled templates and decoded
+    backgrounds are reused across every partner the process renders."""
+    with _cache_lock:
+        if kit.content_hash not in _cache:
+            _cache[kit.content_hash] = make_renderers(kit)
+        return _cache[kit.content_hash]
+
+
+def email_connector(settings: Settings) -> Connector:
+    email = settings.email
+    if email.transport == "outbox":
+        return MaildirOutbox(email.outbox_dir, email.from_address)
+    smtp = email.smtp
+    return SmtpConnector(
+        SmtpConfig(
+            host=smtp.host,
+            port=smtp.port,
+            username=smtp.username,
+            password=smtp.password,
+            security=smtp.security,
+            timeout=smtp.timeout,
+            pool_size=smtp.pool_size,
+            from_address=email.from_address,
+        )
+    )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.database_url)
+    connectors: dict[str, Connector] = {
+        "email": email_connector(settings),
+        "portal": PortalQueue(),
+        "webhook": WebhookConnector(
+            settings.webhooks.outbound_secret,
+            timeout=settings.connectors.http_timeout,
+            allow_private=settings.connectors.allow_private_networks,
+        ),
+    }
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        connectors=connectors,
+        renderers=renderers_for,
+    )
+
+
+def email_bytes(message: Message, from_address: str, idempotency_key: str) -> bytes:
+    """The message exactly as the email connectors would send it (for previews)."""
+    return wire_bytes(build_email(message, from_address, idempotency_key))
+
+
+def pdf_thumbnail(pdf: bytes, width: int = 400) -> bytes:
+    """PNG of a PDF's first page (pypdfium2), for preview grids."""
+    import io
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        scale = width / page.get_width()
+        image = page.render(scale=scale).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        document.close()

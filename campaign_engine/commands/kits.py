@@ -1,0 +1,86 @@
+"""`kits validate | load | preview`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from campaign_engine import bootstrap
+from campaign_engine.cli import cli, emit, runtime, unit_of_work
+from campaign_engine.errors import KitError
+from campaign_engine.services.kits import load_kit, validate_kit
+from campaign_engine.services.partners import get_partner
+from campaign_engine.services.preview import preview_partner
+
+KIT_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+@cli.group()
+def kits() -> None:
+    """Campaign kits: validate, load, preview."""
+
+
+@kits.command("validate")
+@click.argument("path", type=KIT_DIR)
+def kits_validate(path: Path) -> None:
+    """Check a kit completely and list every problem with file:line."""
+    try:
+        kit = validate_kit(path, bootstrap.make_renderers)
+    except KitError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(
+        f"{path}: kit '{kit.spec.slug}' is valid ({', '.join(kit.spec.channels())}; "
+        f"locales {', '.join(kit.spec.locales)})"
+    )
+
+
+@kits.command("load")
+@click.argument("path", type=KIT_DIR)
+@click.option("--json", "as_json", is_flag=True)
+def kits_load(path: Path, as_json: bool) -> None:
+    """Validate and store a kit as an immutable version."""
+    with unit_of_work() as (_, session):
+        version = load_kit(session, path, bootstrap.make_renderers)
+        data = {
+            "kit": version.kit.slug,
+            "version_id": version.id,
+            "content_hash": version.content_hash,
+        }
+    emit(data, as_json, f"loaded kit '{data['kit']}' version {data['content_hash'][:12]}")
+
+
+@kits.command("preview")
+@click.argument("path", type=KIT_DIR)
+@click.option("--partner", "slug", required=True, help="Partner slug to co-brand for.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
+def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
+    """Write every asset of the kit, co-branded for one partner, into OUT."""
+    kit = validate_kit(path, bootstrap.make_renderers)
+    with runtime() as rt, rt.sessions() as session:
+        partner = get_partner(session, slug)
+        preview = preview_partner(
+            kit, bootstrap.make_renderers(kit), partner, rt.settings.public_base_url
+        )
+        from_address = rt.settings.email.from_address
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for asset in preview.assets:
+        for item in asset.files:
+            target = out_dir / item.name
+            target.write_bytes(item.content)
+            written.append(target.name)
+            if item.media_type == "application/pdf":
+                (out_dir / f"{Path(item.name).stem}-page1.png").write_bytes(
+                    bootstrap.pdf_thumbnail(item.content)
+                )
+                written.append(f"{Path(item.name).stem}-page1.png")
+    if preview.email is not None:
+        (out_dir / "email.eml").write_bytes(
+            bootstrap.email_bytes(preview.email, from_address, "preview")
+        )
+        written.append("email.eml")
+    click.echo(f"wrote {len(written)} files for {slug} to {out_dir}")

@@ -1,0 +1,84 @@
+"""`partners` and `contacts` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from campaign_engine.cli import cli, emit, unit_of_work
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.partners import import_partners, list_partners
+
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@cli.group()
+def partners() -> None:
+    """Channel partners: import from CSV, list."""
+
+
+@partners.command("import")
+@click.argument("file", type=FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
+def partners_import(file: Path, as_json: bool) -> None:
+    """Create or update partners from FILE.csv (all rows or none)."""
+    with unit_of_work() as (_, session):
+        result = import_partners(session, file)
+    emit(
+        {"created": result.created, "updated": result.updated},
+        as_json,
+        f"imported {result.created + result.updated} partners "
+        f"({result.created} new, {result.updated} updated)",
+    )
+
+
+@partners.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def partners_list(as_json: bool) -> None:
+    """List partners."""
+    with unit_of_work() as (_, session):
+        rows = [
+            {
+                "slug": p.slug,
+                "name": p.name,
+                "tier": p.tier,
+                "region": p.region,
+                "vertical": p.vertical,
+                "locale": p.locale,
+                "timezone": p.timezone,
+                "contact_email": p.contact_email,
+                "has_logo": p.logo_sha256 is not None,
+            }
+            for p in list_partners(session)
+        ]
+    if as_json:
+        emit(rows, True, "")
+        return
+    if not rows:
+        click.echo("no partners yet; import some with: campaign-engine partners import FILE.csv")
+    for row in rows:
+        click.echo(
+            f"{row['slug']:<28} {row['name']:<40} {row['tier']:<8} {row['region']:<6} "
+            f"{row['locale']}"
+        )
+
+
+@cli.group()
+def contacts() -> None:
+    """The partners' customers that campaign emails go to."""
+
+
+@contacts.command("import")
+@click.argument("file", type=FILE)
+@click.option("--json", "as_json", is_flag=True)
+def contacts_import(file: Path, as_json: bool) -> None:
+    """Create or update contacts from FILE.csv (all rows or none)."""
+    with unit_of_work() as (_, session):
+        result = import_contacts(session, file)
+    emit(
+        {"created": result.created, "updated": result.updated},
+        as_json,
+        f"imported {result.created + result.updated} contacts "
+        f"({result.created} new, {result.updated} updated)",
+    )

@@ -1,0 +1,94 @@
+"""`serve` (web, API, dispatcher and local workers in one process) and `demo`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from waitress import serve as waitress_serve
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.app import create_app
+from campaign_engine.cli import cli, runtime
+from campaign_engine.pipeline.runner import Dispatcher
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.demo import write_sample_programme
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import import_partners
+
+SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Web console, API and the sending workers in one process (the embedded mode)."""
+    with runtime() as rt:
+        migrate.upgrade(rt.engine)
+        _serve(rt, host, port)
+
+
+def _serve(rt: Runtime, host: str, port: int) -> None:
+    dispatcher = Dispatcher(rt, rt.settings.dispatch.workers)
+    dispatcher.start()
+    click.echo(f"serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        waitress_serve(create_app(rt), host=host, port=port, threads=8, _quiet=True)
+    finally:
+        dispatcher.stop()
+
+
+@cli.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--partners", "count", default=150, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the data and exit.")
+def demo(host: str, port: int, count: int, no_serve: bool) -> None:
+    """A fresh SQLite database, the sample kit, sample partners and a launched campaign."""
+    with runtime() as rt:
+        _fresh_database(rt)
+        folder = rt.settings.storage_dir.parent / "demo"
+        partners_csv, contacts_csv = write_sample_programme(folder, count)
+        with rt.sessions.begin() as session:
+            imported = import_partners(session, partners_csv, actor="demo")
+            people = import_contacts(session, contacts_csv, actor="demo")
+            version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+            campaign = create_campaign(
+                session, version, "Secure Cloud Backup: Q3 launch", {}, None, actor="demo"
+            )
+            planned = launch_campaign(session, campaign, now=rt.clock(), actor="demo")
+            campaign_id = campaign.id
+        click.echo(
+            json.dumps(
+                {
+                    "partners": imported.created,
+                    "contacts": people.created,
+                    "campaign": campaign_id,
+                    "deliveries": planned,
+                }
+            )
+        )
+        click.echo(f"emails land in {rt.settings.email.outbox_dir}/new")
+        click.echo(f"open http://{host}:{port}/campaigns/{campaign_id} to watch the launch")
+        if not no_serve:
+            _serve(rt, host, port)
+
+
+def _fresh_database(rt: Runtime) -> None:
+    url = rt.settings.database_url
+    if not url.startswith("sqlite:///"):
+        raise click.UsageError(
+            "the demo builds its own SQLite database; unset "
+            "CAMPAIGN_ENGINE_DATABASE_URL or point it at sqlite:///..."
+        )
+    rt.engine.dispose()
+    path = Path(url[len("sqlite:///") :])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    migrate.upgrade(rt.engine)

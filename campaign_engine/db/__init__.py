@@ -1,0 +1,28 @@
+"""Typed SQLAlchemy 2 models; importing this package registers every table."""
+
+from campaign_engine.db.accounts import AuditEntry, User
+from campaign_engine.db.base import Base, utcnow
+from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
+from campaign_engine.db.kits import Artifact, Kit, KitVersion
+from campaign_engine.db.partners import ChannelEndpoint, Contact, Partner, Suppression
+from campaign_engine.db.tracking import Event, TrackedLink
+
+__all__ = [
+    "Artifact",
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "ChannelEndpoint",
+    "Consent",
+    "ConsentEvent",
+    "Contact",
+    "Delivery",
+    "Event",
+    "Kit",
+    "KitVersion",
+    "Partner",
+    "Suppression",
+    "TrackedLink",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,93 @@
+"""Campaigns, consent and the delivery ledger (the outbox the dispatcher works from)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign_engine.db.base import Base, utcnow
+from campaign_engine.db.kits import KitVersion
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    kit_version_id: Mapped[int] = mapped_column(ForeignKey("kit_versions.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    launch_at: Mapped[datetime | None]
+    launched_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    kit_version: Mapped[KitVersion] = relationship(lazy="joined")
+
+
+class Consent(Base):
+    """The current consent mode for one scope: programme-wide or one campaign, per channel.
+
+    `scope` is "programme" or "campaign:<id>" and `channel` is a channel or "*", so the
+    unique key has no NULLs (which both databases would treat as all-distinct).
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("partner_id", "scope", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(40))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(8))  # auto | review | off
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConsentEvent(Base):
+    """Every consent decision, kept forever: who, when and through what."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(16))  # cli | portal | link | api
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One item to one destination: the unit of sending, retrying and reporting."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "partner_id", "channel", "asset", "recipient"),
+        Index("ix_deliveries_claim", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    asset: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(254))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_ref: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

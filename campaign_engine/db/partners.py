@@ -1,0 +1,84 @@
+"""Partners and where their campaigns go: contacts, suppressions, channel endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign_engine.db.base import Base, utcnow
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    website: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    postal_address: Mapped[str] = mapped_column(String(500), default="")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    primary_color: Mapped[str] = mapped_column(String(7))
+    secondary_color: Mapped[str] = mapped_column(String(7))
+    tier: Mapped[str] = mapped_column(String(40), default="", index=True)
+    region: Mapped[str] = mapped_column(String(40), default="", index=True)
+    vertical: Mapped[str] = mapped_column(String(60), default="", index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="partner", lazy="raise")
+    endpoints: Mapped[list[ChannelEndpoint]] = relationship(lazy="raise")
+
+
+class Contact(Base):
+    """A customer of the partner: the person the partner's email goes to."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("partner_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partner: Mapped[Partner] = relationship(back_populates="contacts", lazy="raise")
+
+
+class Suppression(Base):
+    """An address that must not be mailed on this partner's behalf (unsubscribe, bounce)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("partner_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelEndpoint(Base):
+    """A partner's own destination for a channel; absent means the built-in default."""
+
+    __tablename__ = "channel_endpoints"
+    __table_args__ = (UniqueConstraint("partner_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    config: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,71 @@
+"""Colour maths for co-branding: WCAG contrast and the choices that follow from it."""
+
+from __future__ import annotations
+
+import re
+
+HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+DARK_TEXT = "#1d2433"
+LIGHT_TEXT = "#ffffff"
+AA_NORMAL = 4.5
+
+
+def normalise_hex(value: str) -> str:
+    """'#ABC' or 'aabbcc' -> '#aabbcc'; raises ValueError for anything else."""
+    match = HEX.match(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a hex colour like #1a2b3c")
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    return "#" + digits.lower()
+
+
+def rgb(value: str) -> tuple[int, int, int]:
+    digits = normalise_hex(value)[1:]
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def relative_luminance(value: str) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb(value)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_text_on(background: str) -> str:
+    """White or near-black, whichever contrasts more (both pass AA on most colours)."""
+    light = contrast_ratio(background, LIGHT_TEXT)
+    dark = contrast_ratio(background, DARK_TEXT)
+    return LIGHT_TEXT if light >= dark else DARK_TEXT
+
+
+def accent_on_white(color: str) -> str:
+    """The brand colour for text on white if it is readable there, else a darkened shade."""
+    candidate = normalise_hex(color)
+    r, g, b = rgb(candidate)
+    for _ in range(20):
+        if contrast_ratio(candidate, LIGHT_TEXT) >= AA_NORMAL:
+            return candidate
+        r, g, b = int(r * 0.85), int(g * 0.85), int(b * 0.85)
+        candidate = f"#{r:02x}{g:02x}{b:02x}"
+    return DARK_TEXT
+
+
+def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:
+    """A plate colour when the logo would vanish on the background, else None.
+
+    `logo_luminance` is the mean luminance of the logo's visible pixels (0 dark .. 1 light).
+    """
+    bg = relative_luminance(background)
+    ratio = (max(bg, logo_luminance) + 0.05) / (min(bg, logo_luminance) + 0.05)
+    if ratio >= 1.6:
+        return None
+    return "dark" if logo_luminance > 0.5 else "white"

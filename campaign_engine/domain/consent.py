@@ -1,0 +1,37 @@
+"""Consent resolution: which decision applies to a (partner, campaign, channel)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+ALL_CHANNELS = "*"
+PROGRAMME = "programme"
+
+
+class ConsentMode(StrEnum):
+    AUTO = "auto"  # it goes out (the default: participation is the default)
+    REVIEW = "review"  # the partner approves each item
+    OFF = "off"  # nothing goes out
+
+
+def campaign_scope(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+def resolve(
+    decisions: Mapping[tuple[str, str], str], campaign_id: int, channel: str
+) -> ConsentMode:
+    """The most specific decision wins: campaign+channel, campaign, programme+channel,
+    programme, then the default (auto). A partner who opted out of email programme-wide
+    but opted in to this one campaign has said what they want for this campaign."""
+    scope = campaign_scope(campaign_id)
+    for key in (
+        (scope, channel),
+        (scope, ALL_CHANNELS),
+        (PROGRAMME, channel),
+        (PROGRAMME, ALL_CHANNELS),
+    ):
+        if key in decisions:
+            return ConsentMode(decisions[key])
+    return ConsentMode.AUTO

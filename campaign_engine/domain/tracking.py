@@ -1,0 +1,26 @@
+"""Tracked-link tokens and UTM tagging: pure functions, no web framework."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+
+def new_token() -> str:
+    """16 URL-safe characters: unguessable, short enough for a text post."""
+    return secrets.token_urlsafe(12)
+
+
+def with_utm(target: str, *, source: str, medium: str, campaign: str, content: str) -> str:
+    """Add utm_* tags (lowercase); tags the target already carries are kept as they are."""
+    parts = urlsplit(target)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {key for key, _ in query}
+    tags = {
+        "utm_source": source,
+        "utm_medium": medium,
+        "utm_campaign": campaign,
+        "utm_content": content,
+    }
+    query += [(k, v.lower()) for k, v in tags.items() if k not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -1,0 +1,218 @@
+"""The worker's side of a delivery: re-check, render (cached), send, record.
+
+Each send is bracketed by two short transactions. Before: the lease is still ours, the
+campaign is running, consent and suppression still allow it. After: the receipt. A worker
+that dies between the two leaves a SENDING row whose lease expires; it is claimed again,
+which is the only way a recipient can get a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, ChannelEndpoint, Contact, Delivery, Partner, Suppression
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.domain.retry import backoff_seconds
+from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
+from campaign_engine.ports import Endpoint, Message, Recipient
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.artifacts import rendered_channel
+from campaign_engine.services.branding import brand_context
+from campaign_engine.services.campaigns import refresh_completion
+from campaign_engine.services.consent import mode_for
+from campaign_engine.services.kits import materialise
+from campaign_engine.services.links import UnsubscribeTokens, link_urls
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One task: the claimed deliveries of one partner on one channel."""
+
+    campaign_id: int
+    partner_id: int
+    channel: str
+    delivery_ids: tuple[int, ...]
+    lease_owner: str
+
+
+def deliver(runtime: Runtime, item: WorkItem) -> None:
+    try:
+        prepared = prepare(runtime, item)
+    except Exception as exc:  # a render bug must not strand the rows in SENDING
+        log.exception("preparing %s failed", item)
+        for delivery_id in item.delivery_ids:
+            _record_failure(
+                runtime,
+                delivery_id,
+                item.lease_owner,
+                RetryableError(f"rendering failed: {type(exc).__name__}: {exc}"),
+            )
+        return
+    for delivery_id in item.delivery_ids:
+        send_one(runtime, prepared, delivery_id, item.lease_owner)
+    with runtime.sessions.begin() as session:
+        campaign = session.get(Campaign, item.campaign_id)
+        if campaign is not None:
+            refresh_completion(session, campaign, now=runtime.clock())
+
+
+def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
+    settings = runtime.settings
+    with runtime.sessions.begin() as session:
+        campaign = session.get(Campaign, item.campaign_id)
+        partner = session.get(Partner, item.partner_id)
+        assert campaign is not None and partner is not None
+        version = campaign.kit_version
+        kit = materialise(session, version, settings.storage_dir)
+        brand = brand_context(partner)
+        links = link_urls(session, campaign.id, partner.id, item.channel, settings.public_base_url)
+        assets = rendered_channel(
+            session,
+            settings.storage_dir,
+            kit,
+            runtime.renderers(kit),
+            partner_id=partner.id,
+            kit_version_id=version.id,
+            brand=brand,
+            channel=item.channel,
+            links=links,
+        )
+        endpoint = session.scalar(
+            select(ChannelEndpoint).where(
+                ChannelEndpoint.partner_id == partner.id, ChannelEndpoint.channel == item.channel
+            )
+        )
+        spec = KitSpec.model_validate(version.spec)
+        return PreparedChannel(
+            campaign_id=campaign.id,
+            campaign_name=campaign.name,
+            partner_id=partner.id,
+            partner_slug=partner.slug,
+            channel=item.channel,
+            brand=brand,
+            vendor_name=spec.vendor.name,
+            vendor_logo=(kit.root / spec.vendor.logo).read_bytes(),
+            assets={a.asset: a for a in assets},
+            links=links,
+            endpoint_kind=(
+                "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
+            ),
+            endpoint_url=endpoint.url if endpoint else None,
+        )
+
+
+def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owner: str) -> None:
+    with runtime.sessions.begin() as session:
+        message = _checked_message(runtime, session, prepared, delivery_id, owner)
+        if message is None:
+            return
+        key = session.get(Delivery, delivery_id).idempotency_key  # type: ignore[union-attr]
+    connector = runtime.connector(prepared.endpoint_kind)
+    endpoint = Endpoint(kind=prepared.endpoint_kind, url=prepared.endpoint_url)
+    try:
+        receipt = connector.publish(message, endpoint, key)
+    except (RetryableError, PermanentError) as exc:
+        _record_failure(runtime, delivery_id, owner, exc)
+        return
+    with runtime.sessions.begin() as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        # Recorded even if our lease lapsed meanwhile: the message did go out.
+        delivery.status = DeliveryStatus.SENT
+        delivery.provider, delivery.provider_ref = receipt.provider, receipt.reference[:300]
+        delivery.sent_at = receipt.accepted_at
+        delivery.lease_owner = delivery.lease_expires_at = None
+        delivery.last_error = None
+
+
+def _checked_message(
+    runtime: Runtime, session: Session, prepared: PreparedChannel, delivery_id: int, owner: str
+) -> Message | None:
+    """The message to send, or None after recording why this delivery must not go out."""
+    delivery = session.get(Delivery, delivery_id)
+    if (
+        delivery is None
+        or delivery.status != DeliveryStatus.SENDING
+        or delivery.lease_owner != owner
+    ):
+        return None  # someone else owns it now
+    campaign = session.get(Campaign, delivery.campaign_id)
+    assert campaign is not None
+    now = runtime.clock()
+    if campaign.status == CampaignStatus.CANCELLED:
+        return _skip(delivery, "campaign cancelled")
+    if campaign.status not in (CampaignStatus.LIVE, CampaignStatus.LAUNCHING):
+        delivery.status, delivery.lease_owner, delivery.lease_expires_at = "pending", None, None
+        return None  # paused: back to the queue untouched, resume sends it
+    if (
+        mode_for(session, delivery.partner_id, delivery.campaign_id, delivery.channel)
+        is ConsentMode.OFF
+    ):
+        return _skip(delivery, "partner opted out")
+    delivery.lease_expires_at = now + timedelta(seconds=runtime.settings.dispatch.lease_seconds)
+    if delivery.channel != "email":
+        return item_message(prepared, delivery.asset, runtime.settings.public_base_url)
+    if session.scalar(
+        select(Suppression.id).where(
+            Suppression.partner_id == delivery.partner_id,
+            Suppression.email == delivery.recipient.lower(),
+        )
+    ):
+        return _skip(delivery, "recipient unsubscribed or bounced")
+    contact = session.scalar(
+        select(Contact).where(
+            Contact.partner_id == delivery.partner_id, Contact.email == delivery.recipient
+        )
+    )
+    recipient = Recipient(
+        email=delivery.recipient,
+        first_name=contact.first_name if contact else "",
+        last_name=contact.last_name if contact else "",
+        company=contact.company if contact else "",
+    )
+    token = UnsubscribeTokens(runtime.settings.secret_key).make(delivery.id)
+    base = runtime.settings.public_base_url
+    mailbox = runtime.settings.email.from_address
+    return email_message(
+        prepared, recipient, f"{base}/u/{token}", f"mailto:{mailbox}?subject=unsubscribe%20{token}"
+    )
+
+
+def _skip(delivery: Delivery, reason: str) -> None:
+    delivery.status = DeliveryStatus.SKIPPED
+    delivery.last_error = reason
+    delivery.lease_owner = delivery.lease_expires_at = None
+    return None
+
+
+def _record_failure(
+    runtime: Runtime, delivery_id: int, owner: str, exc: RetryableError | PermanentError
+) -> None:
+    dispatch = runtime.settings.dispatch
+    with runtime.sessions.begin() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.lease_owner != owner:
+            return
+        delivery.last_error = str(exc)[:2000]
+        delivery.lease_owner = delivery.lease_expires_at = None
+        retry = isinstance(exc, RetryableError) and delivery.attempts < dispatch.max_attempts
+        if retry:
+            delay = backoff_seconds(
+                delivery.attempts,
+                dispatch.backoff_base_seconds,
+                retry_after=getattr(exc, "retry_after", None),
+            )
+            delivery.status = DeliveryStatus.PENDING
+            delivery.due_at = runtime.clock() + timedelta(seconds=delay)
+        else:
+            delivery.status = DeliveryStatus.FAILED

@@ -1,0 +1,75 @@
+"""Claiming due deliveries under a lease and grouping them into work items.
+
+A claim is one UPDATE over a sub-select of due rows: on PostgreSQL the sub-select takes
+`FOR UPDATE SKIP LOCKED`, so several dispatchers never claim the same row; on SQLite the
+single writer lock gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.pipeline.delivery import WorkItem
+
+RUNNING = (CampaignStatus.LAUNCHING.value, CampaignStatus.LIVE.value)
+
+
+def new_owner(prefix: str = "worker") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    lease_seconds: int,
+    owner: str,
+    campaign_id: int | None = None,
+) -> list[WorkItem]:
+    due = or_(
+        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now),
+        and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_expires_at < now),
+    )
+    candidates = (
+        select(Delivery.id)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(due, Campaign.status.in_(RUNNING))
+        .order_by(Delivery.due_at, Delivery.partner_id, Delivery.channel)
+        .limit(limit)
+    )
+    if campaign_id is not None:
+        candidates = candidates.where(Delivery.campaign_id == campaign_id)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(
+            status=DeliveryStatus.SENDING,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(Delivery.id, Delivery.campaign_id, Delivery.partner_id, Delivery.channel)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+    )
+    groups: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for delivery_id, c_id, partner_id, channel in rows:
+        groups[(c_id, partner_id, channel)].append(delivery_id)
+    return [WorkItem(c, p, ch, tuple(d), owner) for (c, p, ch), d in groups.items()]

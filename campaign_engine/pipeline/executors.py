@@ -1,0 +1,47 @@
+"""Executors run work items. `local` is a thread pool in this process (the embedded mode);
+the Celery executor (scale-out) lives in pipeline/celery_app.py."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from campaign_engine.pipeline.delivery import WorkItem, deliver
+from campaign_engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class LocalExecutor:
+    def __init__(self, runtime: Runtime, workers: int) -> None:
+        self.runtime = runtime
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
+        self.capacity = workers * 2
+        self._in_flight: set[Future[None]] = set()
+        self._lock = threading.Lock()
+
+    def free_slots(self) -> int:
+        with self._lock:
+            return max(0, self.capacity - len(self._in_flight))
+
+    def submit(self, item: WorkItem) -> None:
+        future = self.pool.submit(deliver, self.runtime, item)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+        if future.exception() is not None:
+            log.error("work item failed", exc_info=future.exception())
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        with self._lock:
+            pending = list(self._in_flight)
+        for future in pending:
+            future.exception(timeout=timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)

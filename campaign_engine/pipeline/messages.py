@@ -1,0 +1,83 @@
+"""Turning a partner's rendered assets into connector messages, one per delivery."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from campaign_engine.ports import BrandContext, Message, Recipient, RenderedAsset, RenderedFile
+from renderers.email import PARTNER_LOGO_CID, VENDOR_LOGO_CID, personalise
+
+
+@dataclass(frozen=True)
+class PreparedChannel:
+    """Everything needed to send one channel of one partner, rendered once."""
+
+    campaign_id: int
+    campaign_name: str
+    partner_id: int
+    partner_slug: str
+    channel: str
+    brand: BrandContext
+    vendor_name: str
+    vendor_logo: bytes
+    assets: dict[str, RenderedAsset]
+    links: dict[str, str]
+    endpoint_kind: str
+    endpoint_url: str | None
+
+
+def email_message(
+    prepared: PreparedChannel, recipient: Recipient, unsubscribe_url: str, unsubscribe_mailto: str
+) -> Message:
+    subject, body_html, body_text = personalise(
+        prepared.assets["email"], recipient, unsubscribe_url
+    )
+    brand = prepared.brand
+    return Message(
+        channel="email",
+        recipient=recipient.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers={
+            # RFC 8058 one-click: an https URL that unsubscribes on POST, plus a mailto.
+            "List-Unsubscribe": f"<{unsubscribe_url}>, <{unsubscribe_mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "X-Campaign-Partner": prepared.partner_slug,
+        },
+        inline_images=(
+            RenderedFile(PARTNER_LOGO_CID, "image/png", brand.logo_png or b""),
+            RenderedFile(VENDOR_LOGO_CID, "image/png", prepared.vendor_logo),
+        ),
+        sender_name=f"{brand.name} via {prepared.vendor_name}",
+        reply_to=brand.contact_email,
+    )
+
+
+def item_message(prepared: PreparedChannel, asset_name: str, base_url: str) -> Message:
+    """Social posts, CRM talking points and web snippets: a structured payload."""
+    asset = prepared.assets.get(asset_name) or next(iter(prepared.assets.values()))
+    payload: dict[str, object] = {
+        "campaign": {"id": prepared.campaign_id, "name": prepared.campaign_name},
+        "partner": prepared.partner_slug,
+        "channel": prepared.channel,
+        "asset": asset.asset,
+        "links": prepared.links,
+    }
+    for item in asset.files:
+        if item.media_type == "application/json":
+            payload["content"] = json.loads(item.content)
+        elif item.media_type.startswith("text/"):
+            payload.setdefault("text", {})[item.name] = item.content.decode()  # type: ignore[index]
+        else:
+            payload.setdefault("files", []).append(  # type: ignore[union-attr]
+                {"name": item.name, "media_type": item.media_type, "bytes": len(item.content)}
+            )
+    return Message(
+        channel=prepared.channel,
+        recipient=prepared.endpoint_url or "portal",
+        subject=asset.meta.get("headline", asset.asset),
+        body_text="",
+        payload=payload,
+    )

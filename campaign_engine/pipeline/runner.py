@@ -1,0 +1,134 @@
+"""The dispatcher loop: claim what is due, hand it to the executor, repeat."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from campaign_engine.db import Campaign, Delivery
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.pipeline.dispatcher import claim_due, new_owner
+from campaign_engine.pipeline.executors import LocalExecutor
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.launch import launch_campaign
+
+
+def tick(
+    runtime: Runtime, executor: LocalExecutor, owner: str, campaign_id: int | None = None
+) -> int:
+    """One round: claim up to the executor's free capacity; returns deliveries claimed."""
+    slots = executor.free_slots()
+    if slots == 0:
+        return 0
+    dispatch = runtime.settings.dispatch
+    with runtime.sessions.begin() as session:
+        items = claim_due(
+            session,
+            now=runtime.clock(),
+            limit=min(dispatch.batch_size, slots * 25),
+            lease_seconds=dispatch.lease_seconds,
+            owner=owner,
+            campaign_id=campaign_id,
+        )
+    for item in items:
+        executor.submit(item)
+    return sum(len(item.delivery_ids) for item in items)
+
+
+def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
+    """(deliveries final, deliveries due now or in flight) for a campaign."""
+    now = runtime.clock()
+    with runtime.sessions() as session:
+        rows = dict(
+            session.execute(
+                select(Delivery.status, func.count())
+                .where(
+                    Delivery.campaign_id == campaign_id,
+                    (Delivery.due_at <= now)
+                    | (Delivery.status != DeliveryStatus.PENDING)
+                    | (Delivery.attempts > 0),
+                )
+                .group_by(Delivery.status)
+            ).all()
+        )
+    open_count = rows.get("pending", 0) + rows.get("sending", 0)
+    return sum(rows.values()) - open_count, open_count
+
+
+def run_until_sent(
+    runtime: Runtime,
+    campaign_id: int,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Send every delivery of the campaign that is due now; used by `launch --wait`.
+
+    Retries scheduled for later count as open, so this waits out their backoff.
+    """
+    executor = LocalExecutor(runtime, workers)
+    owner = new_owner("launch")
+    stop = stop or threading.Event()
+    try:
+        while not stop.is_set():
+            claimed = tick(runtime, executor, owner, campaign_id)
+            done, open_count = open_due(runtime, campaign_id)
+            if progress:
+                progress(done, done + open_count)
+            if open_count == 0:
+                return
+            if claimed == 0:
+                stop.wait(0.2)
+    finally:
+        executor.wait_idle()
+        executor.shutdown()
+        if progress:
+            done, open_count = open_due(runtime, campaign_id)
+            progress(done, done + open_count)
+
+
+class Dispatcher(threading.Thread):
+    """The background loop of `serve`: ticks until stopped."""
+
+    def __init__(self, runtime: Runtime, workers: int) -> None:
+        super().__init__(name="dispatcher", daemon=True)
+        self.runtime = runtime
+        self.executor = LocalExecutor(runtime, workers)
+        self.owner = new_owner("serve")
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        interval = self.runtime.settings.dispatch.tick_seconds
+        while not self.stopping.is_set():
+            try:
+                launch_due(self.runtime)
+                claimed = tick(self.runtime, self.executor, self.owner)
+            except Exception:  # the database blinked: try again next tick
+                claimed = 0
+            if claimed == 0:
+                self.stopping.wait(interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+        self.executor.wait_idle(timeout=30)
+        self.executor.shutdown()
+
+
+def launch_due(runtime: Runtime) -> int:
+    """Launch scheduled campaigns whose time has come (state lives in the database, so a
+    restart between scheduling and launch loses nothing)."""
+    now = runtime.clock()
+    launched = 0
+    with runtime.sessions.begin() as session:
+        due = session.scalars(
+            select(Campaign).where(
+                Campaign.status == CampaignStatus.SCHEDULED, Campaign.launch_at <= now
+            )
+        )
+        for campaign in due:
+            launch_campaign(session, campaign, now=now, actor="scheduler")
+            launched += 1
+    return launched

@@ -1,0 +1,160 @@
+"""The seams between the core and its adapters.
+
+Renderers and connectors import only this module (plus domain and errors): plain,
+frozen value objects in, bytes or a Receipt out. That keeps them testable alone and lets
+bootstrap.py swap a maildir outbox for SMTP without the pipeline noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+CHANNELS = ("email", "social", "crm", "web")
+
+
+@dataclass(frozen=True)
+class BrandContext:
+    """Everything a renderer may know about one partner."""
+
+    slug: str
+    name: str
+    primary_color: str
+    secondary_color: str
+    text_on_primary: str
+    text_on_secondary: str
+    logo_png: bytes | None
+    logo_on_plate: str | None  # "white" | "dark" | None: the plate behind the logo
+    contact_email: str
+    phone: str
+    phone_display: str
+    website: str
+    postal_address: str
+    locale: str
+    timezone: str
+    vertical: str
+    customisations: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return self.locale.replace("-", "_").split("_")[0].lower()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class LinkResolver:
+    """Maps a kit link name to the tracked URL for this partner and channel."""
+
+    urls: Mapping[str, str]
+
+    def __call__(self, name: str) -> str:
+        return self.urls[name]
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One output file of a renderer: name, media type and bytes."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class RenderedAsset:
+    """What a renderer produced for one asset of one partner."""
+
+    channel: str
+    asset: str
+    files: tuple[RenderedFile, ...]
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    def file(self, name: str) -> RenderedFile:
+        for item in self.files:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered item addressed to one destination, ready for a connector."""
+
+    channel: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[RenderedFile, ...] = ()
+    inline_images: tuple[RenderedFile, ...] = ()  # referenced from the HTML as cid:<name>
+    sender_name: str | None = None
+    reply_to: str | None = None
+    payload: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a partner wants a channel delivered; `kind` picks the connector."""
+
+    kind: str
+    url: str | None = None
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof that the service accepted a message; stored on the delivery row."""
+
+    provider: str
+    reference: str
+    accepted_at: datetime
+    detail: str = ""
+
+
+class Connector(Protocol):
+    """Delivers messages; raises RetryableError or PermanentError, never returns failure."""
+
+    name: str
+
+    def validate(self, endpoint: Endpoint) -> None: ...
+
+    def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt: ...
+
+
+class AssetRenderer(Protocol):
+    """Renders one kit asset for one partner; `link` maps a kit link name to its URL."""
+
+    def render(
+        self, brand: BrandContext, link: Callable[[str], str]
+    ) -> RenderedAsset | list[RenderedAsset]: ...
+
+
+@dataclass
+class KitRenderers:
+    """The renderers of one kit, kept alive between renders (fonts, compiled templates)."""
+
+    email: AssetRenderer | None = None
+    pdf: AssetRenderer | None = None
+    social: AssetRenderer | None = None
+    crm: AssetRenderer | None = None
+    web: AssetRenderer | None = None
+
+    def for_channel(self, channel: str) -> list[AssetRenderer]:
+        """Email carries the brochure as an attachment, so its channel has two renderers."""
+        chosen = {
+            "email": [self.email, self.pdf],
+            "social": [self.social],
+            "crm": [self.crm],
+            "web": [self.web],
+        }[channel]
+        return [r for r in chosen if r is not None]

@@ -1,0 +1,60 @@
+"""Partner -> BrandContext: the only view of a partner that renderers ever get."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+import phonenumbers
+
+from campaign_engine.db import Partner
+from campaign_engine.domain.brand import readable_text_on
+from campaign_engine.ports import BrandContext
+from campaign_engine.services.logos import fallback_lockup, logo_plate
+
+
+def format_phone(raw: str, locale: str) -> str:
+    """International format, grouped as the partner's country writes it; raw if unparseable."""
+    region = (
+        locale.replace("_", "-").split("-")[-1].upper() if "-" in locale or "_" in locale else None
+    )
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_possible_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
+    logo = partner.logo_png or fallback_lockup(partner.name, partner.primary_color)
+    return BrandContext(
+        slug=partner.slug,
+        name=partner.name,
+        primary_color=partner.primary_color,
+        secondary_color=partner.secondary_color,
+        text_on_primary=readable_text_on(partner.primary_color),
+        text_on_secondary=readable_text_on(partner.secondary_color),
+        logo_png=logo,
+        logo_on_plate=logo_plate(logo) if partner.logo_png else None,
+        contact_email=partner.contact_email,
+        phone=partner.phone,
+        phone_display=format_phone(partner.phone, partner.locale),
+        website=partner.website,
+        postal_address=partner.postal_address,
+        locale=partner.locale,
+        timezone=partner.timezone,
+        vertical=partner.vertical,
+        customisations=customisations or {},
+    )
+
+
+def brand_fingerprint(brand: BrandContext) -> str:
+    """Stable hash of everything in the brand that can change a rendered asset."""
+    data = asdict(brand)
+    data["logo_png"] = hashlib.sha256(brand.logo_png or b"").hexdigest()
+    data["customisations"] = dict(brand.customisations)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

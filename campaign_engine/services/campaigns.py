@@ -1,0 +1,164 @@
+"""Campaign use cases: create, launch (plan now), status, lifecycle changes."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
+from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.ports import CHANNELS
+from campaign_engine.services.audit import record
+
+AUDIENCE_KEYS = {"tier", "region", "vertical", "tag", "partner", "exclude"}
+
+
+def parse_audience(pairs: list[str]) -> dict[str, list[str]]:
+    """['tier=gold', 'tier=silver', 'region=emea'] -> {'tier': ['gold', 'silver'], ...}"""
+    audience: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise InvalidInput(f"'{pair}' is not KEY=VALUE", where="--audience")
+        if key not in AUDIENCE_KEYS:
+            raise InvalidInput(
+                f"unknown key '{key}'; use one of {', '.join(sorted(AUDIENCE_KEYS))}",
+                where="--audience",
+            )
+        audience[key].append(value)
+    return dict(audience)
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "campaign"
+
+
+def create_campaign(
+    session: Session,
+    version: KitVersion,
+    name: str,
+    audience: dict[str, list[str]],
+    launch_at: datetime | None,
+    *,
+    actor: str = "cli",
+) -> Campaign:
+    if not name.strip():
+        raise InvalidInput("a campaign needs a name", where="--name")
+    if launch_at is not None and launch_at.tzinfo is None:
+        raise InvalidInput("give a timezone, e.g. 2026-12-01T09:00:00+01:00", where="--launch-at")
+    campaign = Campaign(
+        name=name.strip(),
+        slug=slugify(name),
+        kit_version_id=version.id,
+        audience=audience,
+        launch_at=launch_at,
+        status=(CampaignStatus.SCHEDULED if launch_at else CampaignStatus.DRAFT),
+    )
+    session.add(campaign)
+    session.flush()
+    record(
+        session,
+        actor,
+        "campaign.create",
+        "campaign",
+        campaign.id,
+        {"name": name, "audience": audience, "kit_version": version.content_hash},
+    )
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign with id {campaign_id} (see the console's campaign list)")
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.id.desc())))
+
+
+def change_status(
+    session: Session,
+    campaign: Campaign,
+    target: CampaignStatus,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> None:
+    ensure_transition(campaign.status, target)
+    previous = campaign.status
+    campaign.status = target.value
+    if target is CampaignStatus.LIVE and campaign.launched_at is None:
+        campaign.launched_at = now or utcnow()
+    if target is CampaignStatus.COMPLETED:
+        campaign.completed_at = now or utcnow()
+    if target is CampaignStatus.CANCELLED:
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.campaign_id == campaign.id,
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+            .values(status=DeliveryStatus.SKIPPED, last_error="campaign cancelled")
+        )
+    record(
+        session,
+        actor,
+        "campaign.status",
+        "campaign",
+        campaign.id,
+        {"from": previous, "to": target.value},
+    )
+
+
+def delivery_counts(session: Session, campaign_id: int) -> dict[str, dict[str, int]]:
+    """Per channel: pending (waiting or in flight), sent, failed, skipped."""
+    counts = {
+        channel: {s: 0 for s in ("pending", "sent", "failed", "skipped")} for channel in CHANNELS
+    }
+    rows = session.execute(
+        select(Delivery.channel, Delivery.status, func.count())
+        .where(Delivery.campaign_id == campaign_id)
+        .group_by(Delivery.channel, Delivery.status)
+    )
+    for channel, status, n in rows:
+        bucket = "pending" if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING) else status
+        counts.setdefault(channel, {s: 0 for s in ("pending", "sent", "failed", "skipped")})
+        counts[channel][bucket] += n
+    return counts
+
+
+def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
+    campaign = get_campaign(session, campaign_id)
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "status": campaign.status,
+        "deliveries": delivery_counts(session, campaign.id),
+    }
+
+
+def refresh_completion(
+    session: Session, campaign: Campaign, *, now: datetime | None = None
+) -> bool:
+    """Completed only when every delivery is final: never "finished" with sends outstanding."""
+    if campaign.status != CampaignStatus.LIVE:
+        return False
+    open_rows = session.scalar(
+        select(func.count()).where(
+            Delivery.campaign_id == campaign.id,
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        )
+    )
+    if open_rows:
+        return False
+    change_status(session, campaign, CampaignStatus.COMPLETED, actor="engine", now=now)
+    return True

@@ -1,0 +1,96 @@
+"""Recording consent decisions (with history) and answering "may this go out?"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Consent, ConsentEvent, Partner
+from campaign_engine.domain.consent import (
+    ALL_CHANNELS,
+    PROGRAMME,
+    ConsentMode,
+    campaign_scope,
+    resolve,
+)
+from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.ports import CHANNELS
+from campaign_engine.services.audit import record
+
+Decisions = dict[tuple[str, str], str]
+
+
+def set_consent(
+    session: Session,
+    partner: Partner,
+    mode: ConsentMode,
+    *,
+    campaign_id: int | None = None,
+    channel: str | None = None,
+    actor: str,
+    via: str,
+) -> None:
+    if channel is not None and channel not in CHANNELS:
+        raise InvalidInput(
+            f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}", where="--channel"
+        )
+    if campaign_id is not None and session.get(Campaign, campaign_id) is None:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    scope = campaign_scope(campaign_id) if campaign_id is not None else PROGRAMME
+    key = channel or ALL_CHANNELS
+    row = session.scalar(
+        select(Consent).where(
+            Consent.partner_id == partner.id, Consent.scope == scope, Consent.channel == key
+        )
+    )
+    if row is None:
+        row = Consent(
+            partner_id=partner.id,
+            scope=scope,
+            campaign_id=campaign_id,
+            channel=key,
+            mode=mode.value,
+        )
+        session.add(row)
+    row.mode = mode.value
+    session.add(
+        ConsentEvent(
+            partner_id=partner.id,
+            campaign_id=campaign_id,
+            channel=key,
+            mode=mode.value,
+            actor=actor,
+            via=via,
+        )
+    )
+    record(
+        session,
+        actor,
+        f"consent.{mode.value}",
+        "partner",
+        partner.slug,
+        {"campaign_id": campaign_id, "channel": key, "via": via},
+    )
+
+
+def decisions_for(
+    session: Session, campaign_id: int, partner_ids: list[int]
+) -> dict[int, Decisions]:
+    """Every decision relevant to a campaign, grouped by partner, in one query."""
+    rows = session.execute(
+        select(Consent.partner_id, Consent.scope, Consent.channel, Consent.mode).where(
+            Consent.partner_id.in_(partner_ids),
+            or_(Consent.scope == PROGRAMME, Consent.scope == campaign_scope(campaign_id)),
+        )
+    )
+    grouped: dict[int, Decisions] = defaultdict(dict)
+    for partner_id, scope, channel, mode in rows:
+        grouped[partner_id][(scope, channel)] = mode
+    return grouped
+
+
+def mode_for(session: Session, partner_id: int, campaign_id: int, channel: str) -> ConsentMode:
+    decisions = decisions_for(session, campaign_id, [partner_id]).get(partner_id, {})
+    return resolve(decisions, campaign_id, channel)

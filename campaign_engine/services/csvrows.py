@@ -1,0 +1,57 @@
+"""Reading a CSV as validated rows, with errors that name the file, row and column."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from campaign_engine.errors import InvalidInput
+
+Row = TypeVar("Row", bound=BaseModel)
+
+
+def read_rows(path: Path, model: type[Row], required: set[str]) -> list[tuple[int, Row]]:
+    """Every row validated, or InvalidInput for the first bad one (row 1 is the header)."""
+    rows = []
+    for number, raw in _records(path, required):
+        try:
+            rows.append((number, model.model_validate(raw)))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = str(error["loc"][0]) if error["loc"] else "?"
+            value = raw.get(column, "")
+            shown = f" (got {value!r})" if value else ""
+            raise InvalidInput(
+                f"{_message(error)}{shown}", where=f"{path.name} row {number}, column {column}"
+            ) from None
+    return rows
+
+
+def _records(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    if not path.is_file():
+        raise InvalidInput("file not found", where=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", where=path.name) from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = sorted(required - set(header))
+    if missing:
+        raise InvalidInput(f"missing column(s) {', '.join(missing)}", where=f"{path.name} row 1")
+    reader.fieldnames = header
+    for index, record in enumerate(reader, start=2):
+        if None in record:
+            raise InvalidInput("more values than columns", where=f"{path.name} row {index}")
+        if not any((v or "").strip() for v in record.values()):
+            continue
+        yield index, {k: (v or "").strip() for k, v in record.items()}
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,296 @@
+"""The deep checks of a kit: files, templates, sandbox escapes, a dry render, images, fit.
+
+Every check appends to one list so `kits validate` can report all problems at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, nodes
+from PIL import Image
+
+from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
+from campaign_engine.ports import BrandContext, KitRenderers
+from campaign_engine.services.yamlfile import LocatedYaml
+from renderers.sandbox import make_environment
+from renderers.social import fit_text
+
+RendererFactory = Callable[[KitContent], KitRenderers]
+
+SAMPLE_BRAND = BrandContext(
+    slug="sample-partner",
+    name="Sample Partner Systems & Services International GmbH",
+    primary_color="#0a6e4f",
+    secondary_color="#f2b705",
+    text_on_primary="#ffffff",
+    text_on_secondary="#1d2433",
+    logo_png=None,
+    logo_on_plate=None,
+    contact_email="sales@sample.example",
+    phone="+44 20 7946 0000",
+    phone_display="+44 20 7946 0000",
+    website="https://sample.example",
+    postal_address="1 Sample Street, London",
+    locale="en",
+    timezone="UTC",
+    vertical="",
+)
+
+
+class KitChecker:
+    def __init__(self, kit: KitContent, located: LocatedYaml, renderers: RendererFactory) -> None:
+        self.kit = kit
+        self.spec = kit.spec
+        self.located = located
+        self.renderers = renderers
+        self.problems: list[str] = []
+
+    def run(self) -> list[str]:
+        self.check_files()
+        self.check_copy_keys()
+        self.check_links()
+        self.check_customisations()
+        templates_ok = self.check_templates()
+        self.check_images()
+        if templates_ok and not self.problems:
+            self.dry_render()
+            self.check_headline_fit()
+        return self.problems
+
+    def at(self, *loc: str | int) -> str:
+        return f"kit.yaml:{self.located.line_of(loc)}"
+
+    def referenced_files(self) -> list[tuple[tuple[str | int, ...], str]]:
+        a = self.spec.assets
+        refs: list[tuple[tuple[str | int, ...], str]] = [
+            (("vendor", "logo"), self.spec.vendor.logo)
+        ]
+        if a.email:
+            refs += [
+                (("assets", "email", "html"), a.email.html),
+                (("assets", "email", "text"), a.email.text),
+            ]
+        if a.pdf:
+            refs += [
+                (("assets", "pdf", "template"), a.pdf.template),
+                (("assets", "pdf", "stylesheet"), a.pdf.stylesheet),
+            ]
+        if a.social:
+            refs += [
+                (("assets", "social", "posts", i, "background"), p.background)
+                for i, p in enumerate(a.social.posts)
+            ]
+        if a.crm:
+            refs.append((("assets", "crm", "template"), a.crm.template))
+            refs += [(("assets", "crm", "variants", k), v) for k, v in a.crm.variants.items()]
+        if a.web:
+            refs.append((("assets", "web", "template"), a.web.template))
+        return refs
+
+    def check_files(self) -> None:
+        root = self.kit.root.resolve()
+        for loc, rel in self.referenced_files():
+            target = (root / rel).resolve()
+            if not target.is_relative_to(root):
+                self.problems.append(f"{self.at(*loc)}: '{rel}' points outside the kit")
+            elif not target.is_file():
+                self.problems.append(f"{self.at(*loc)}: file '{rel}' does not exist")
+
+    def copy_keys(self) -> list[tuple[tuple[str | int, ...], str]]:
+        a = self.spec.assets
+        keys: list[tuple[tuple[str | int, ...], str]] = []
+        if a.email:
+            keys += [
+                (("assets", "email", "subject"), a.email.subject),
+                (("assets", "email", "preheader"), a.email.preheader),
+            ]
+        if a.social:
+            for i, post in enumerate(a.social.posts):
+                keys += [
+                    (("assets", "social", "posts", i, "headline"), post.headline),
+                    (("assets", "social", "posts", i, "text"), post.text),
+                ]
+        return keys
+
+    def check_copy_keys(self) -> None:
+        for locale, copy in self.kit.copy.items():
+            for loc, dotted in self.copy_keys():
+                node: object = copy
+                for part in dotted.split("."):
+                    node = node.get(part) if isinstance(node, dict) else None
+                if not isinstance(node, str):
+                    self.problems.append(
+                        f"{self.at(*loc)}: copy key '{dotted}' is missing from copy/{locale}.yaml"
+                    )
+
+    def check_links(self) -> None:
+        a = self.spec.assets
+        used: list[tuple[tuple[str | int, ...], str]] = []
+        if a.pdf:
+            used.append((("assets", "pdf", "qr_link"), a.pdf.qr_link))
+        if a.social:
+            used += [
+                (("assets", "social", "posts", i, "link"), p.link)
+                for i, p in enumerate(a.social.posts)
+            ]
+        for loc, name in used:
+            if name not in self.spec.links:
+                self.problems.append(f"{self.at(*loc)}: link '{name}' is not declared in links")
+
+    def check_customisations(self) -> None:
+        for key, field in self.spec.customisable.items():
+            default = field.default
+            values = default if isinstance(default, list) else [default] if default else []
+            if field.choices is not None:
+                for value in values:
+                    if value not in field.choices:
+                        self.problems.append(
+                            f"{self.at('customisable', key, 'default')}: "
+                            f"'{value}' is not one of {field.choices}"
+                        )
+            if field.max_length and isinstance(default, str) and len(default) > field.max_length:
+                self.problems.append(
+                    f"{self.at('customisable', key, 'default')}: default is "
+                    f"{len(default)} characters; max_length is {field.max_length}"
+                )
+
+    def template_files(self) -> list[str]:
+        suffixes = (".html", ".txt", ".css", ".yaml", ".md", ".j2")
+        return sorted({rel for _, rel in self.referenced_files() if rel.endswith(suffixes)})
+
+    def check_templates(self) -> bool:
+        env = make_environment(self.kit.root)
+        ok = True
+        for rel in self.template_files():
+            path = self.kit.root / rel
+            if not path.is_file():
+                continue
+            try:
+                tree = env.parse(path.read_text(encoding="utf-8"), name=rel, filename=str(path))
+            except TemplateSyntaxError as exc:
+                self.problems.append(f"{rel}:{exc.lineno}: template syntax: {exc.message}")
+                ok = False
+                continue
+            except UnicodeDecodeError:
+                self.problems.append(f"{rel}:1: not UTF-8 text")
+                ok = False
+                continue
+            for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+                name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+                if isinstance(name, str) and name.startswith("_"):
+                    self.problems.append(
+                        f"{rel}:{node.lineno}: '{name}' reaches for Python internals; refused"
+                    )
+                    ok = False
+        return ok
+
+    def check_images(self) -> None:
+        root = self.kit.root
+        logo = root / self.spec.vendor.logo
+        if logo.is_file() and not _decodes(logo):
+            self.problems.append(
+                f"{self.at('vendor', 'logo')}: '{self.spec.vendor.logo}' is not a readable image"
+            )
+        if not self.spec.assets.social:
+            return
+        for i, post in enumerate(self.spec.assets.social.posts):
+            path = root / post.background
+            if not path.is_file():
+                continue
+            if not _decodes(path):
+                self.problems.append(
+                    f"{self.at('assets', 'social', 'posts', i, 'background')}: "
+                    f"'{post.background}' is not a readable image"
+                )
+                continue
+            with Image.open(path) as image:
+                need_w = max(PLATFORM_SIZES[p][0] for p in post.platforms)
+                need_h = max(PLATFORM_SIZES[p][1] for p in post.platforms)
+                if image.width < need_w or image.height < need_h:
+                    self.problems.append(
+                        f"{self.at('assets', 'social', 'posts', i, 'background')}: "
+                        f"'{post.background}' is {image.width}x{image.height}; its platforms "
+                        f"need at least {need_w}x{need_h}"
+                    )
+
+    def dry_render(self) -> None:
+        """Render every asset in every locale for a sample partner: catches undefined names."""
+        renderers = self.renderers(self.kit)
+        for locale in self.spec.locales:
+            brand = replace(SAMPLE_BRAND, locale=locale)
+            for channel in self.spec.channels():
+                for renderer in renderers.for_channel(channel):
+                    try:
+                        renderer.render(brand, self._checked_link)
+                    except Exception as exc:
+                        self.problems.append(
+                            f"{_template_location(exc, self.kit.root)}: "
+                            f"{_first_line(exc)} (rendering {locale})"
+                        )
+
+    def _checked_link(self, name: str) -> str:
+        if name not in self.spec.links:
+            raise KeyError(f"link '{name}' is not declared in kit.yaml links")
+        return f"https://track.example/r/{name}"
+
+    def check_headline_fit(self) -> None:
+        social = self.spec.assets.social
+        renderers = self.renderers(self.kit)
+        font_path = getattr(renderers.social, "font_path", None)
+        if social is None or font_path is None:
+            return
+        for locale, copy in self.kit.copy.items():
+            for i, post in enumerate(social.posts):
+                headline = _dig(copy, post.headline).replace("{partner}", SAMPLE_BRAND.name)
+                for platform in post.platforms:
+                    w, h = PLATFORM_SIZES[platform]
+                    box_w, box_h = w - 2 * (w // 20), h - h // 3 - max(24, h // 14) - w // 20
+                    size, lines = fit_text(font_path, headline, box_w, box_h)
+                    if len(lines) * size * 1.2 > box_h:
+                        self.problems.append(
+                            f"{self.at('assets', 'social', 'posts', i, 'headline')}: headline "
+                            f"'{headline[:40]}…' ({locale}) overflows the {platform} text box"
+                        )
+
+
+def _const(node: nodes.Node) -> object:
+    return node.value if isinstance(node, nodes.Const) else None
+
+
+def _decodes(path: Path) -> bool:
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        return True
+    except Exception:
+        return False
+
+
+def _dig(copy: dict, dotted: str) -> str:
+    node: object = copy
+    for part in dotted.split("."):
+        node = node.get(part, "") if isinstance(node, dict) else ""
+    return str(node)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _template_location(exc: BaseException, root: Path) -> str:
+    """file:line of the innermost kit template frame in the traceback (Jinja rewrites
+    template frames so their filename and line number are the template's own)."""
+    tb = exc.__traceback__ or sys.exc_info()[2]
+    where = "kit"
+    root_str = str(root.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root_str):
+            where = f"{Path(filename).relative_to(root_str).as_posix()}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

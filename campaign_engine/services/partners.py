@@ -1,0 +1,214 @@
+"""Partner import (all or nothing, upsert by slug) and listing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import ChannelEndpoint, Partner
+from campaign_engine.domain.brand import normalise_hex
+from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.services.audit import record
+from campaign_engine.services.csvrows import read_rows
+from campaign_engine.services.logos import normalise_logo
+
+REQUIRED_COLUMNS = {
+    "slug",
+    "name",
+    "contact_email",
+    "website",
+    "phone",
+    "logo",
+    "primary_color",
+    "secondary_color",
+    "tier",
+    "region",
+    "vertical",
+    "timezone",
+    "locale",
+}
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LOCALE = re.compile(r"^[a-z]{2}([-_][A-Z]{2})?$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+class PartnerRow(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    slug: str
+    name: str
+    contact_email: EmailStr
+    website: str
+    phone: str
+    logo: str
+    primary_color: str
+    secondary_color: str
+    tier: str
+    region: str
+    vertical: str
+    timezone: str
+    locale: str
+    postal_address: str = ""
+    tags: str = ""
+    social_webhook_url: str = ""
+    crm_webhook_url: str = ""
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError("use lowercase letters, digits and dashes (max 63)")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v or len(v) > 200:
+            raise ValueError("a name of 1 to 200 characters is required")
+        return v
+
+    @field_validator("primary_color", "secondary_color")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        return normalise_hex(v)
+
+    @field_validator("website", "social_webhook_url", "crm_webhook_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not URL.match(v):
+            raise ValueError("not an http(s) URL")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA timezone such as Europe/Berlin") from None
+        return v or "UTC"
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        if not LOCALE.match(v or "en"):
+            raise ValueError("use a locale such as en, de or en-US")
+        return (v or "en").replace("_", "-")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+
+
+def import_partners(session: Session, path: Path, *, actor: str = "cli") -> ImportResult:
+    """Validate every row (logos included) before writing anything."""
+    rows = read_rows(path, PartnerRow, REQUIRED_COLUMNS)
+    seen: dict[str, int] = {}
+    logos: dict[str, bytes | None] = {}
+    for number, row in rows:
+        if row.slug in seen:
+            raise InvalidInput(
+                f"slug '{row.slug}' already appears in row {seen[row.slug]}",
+                where=f"{path.name} row {number}, column slug",
+            )
+        seen[row.slug] = number
+        logos[row.slug] = _read_logo(path, row, number)
+    existing = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(seen)))}
+    created = 0
+    for _, row in rows:
+        partner = existing.get(row.slug)
+        if partner is None:
+            partner = Partner(slug=row.slug)
+            session.add(partner)
+            created += 1
+        _apply(partner, row, logos[row.slug])
+    session.flush()
+    for _, row in rows:
+        _set_endpoints(session, existing.get(row.slug) or _by_slug(session, row.slug), row)
+    record(
+        session,
+        actor,
+        "partners.import",
+        "file",
+        path.name,
+        {"created": created, "updated": len(rows) - created},
+    )
+    return ImportResult(created=created, updated=len(rows) - created)
+
+
+def _read_logo(csv_path: Path, row: PartnerRow, number: int) -> bytes | None:
+    if not row.logo:
+        return None
+    where = f"{csv_path.name} row {number}, column logo"
+    logo_path = Path(row.logo)
+    if not logo_path.is_absolute():
+        logo_path = csv_path.parent / logo_path
+    if not logo_path.is_file():
+        raise InvalidInput(f"file {logo_path} not found", where=where)
+    return normalise_logo(logo_path.read_bytes(), where=where)
+
+
+def _apply(partner: Partner, row: PartnerRow, logo: bytes | None) -> None:
+    for field in (
+        "name",
+        "contact_email",
+        "website",
+        "phone",
+        "primary_color",
+        "secondary_color",
+        "tier",
+        "region",
+        "vertical",
+        "timezone",
+        "locale",
+        "postal_address",
+    ):
+        setattr(partner, field, getattr(row, field))
+    partner.tags = [t.strip() for t in row.tags.split(";") if t.strip()]
+    if logo is not None:
+        partner.logo_png = logo
+        partner.logo_sha256 = hashlib.sha256(logo).hexdigest()
+
+
+def _set_endpoints(session: Session, partner: Partner, row: PartnerRow) -> None:
+    for channel, url in (("social", row.social_webhook_url), ("crm", row.crm_webhook_url)):
+        endpoint = session.scalar(
+            select(ChannelEndpoint).where(
+                ChannelEndpoint.partner_id == partner.id, ChannelEndpoint.channel == channel
+            )
+        )
+        if url and endpoint is None:
+            session.add(
+                ChannelEndpoint(partner_id=partner.id, channel=channel, kind="webhook", url=url)
+            )
+        elif url and endpoint is not None:
+            endpoint.kind, endpoint.url = "webhook", url
+        elif endpoint is not None and endpoint.kind == "webhook":
+            session.delete(endpoint)
+
+
+def _by_slug(session: Session, slug: str) -> Partner:
+    partner = session.scalar(select(Partner).where(Partner.slug == slug))
+    if partner is None:
+        raise NotFound(f"no partner '{slug}'")
+    return partner
+
+
+def get_partner(session: Session, slug: str) -> Partner:
+    partner = session.scalar(select(Partner).where(Partner.slug == slug))
+    if partner is None:
+        raise NotFound(f"no partner with slug '{slug}' (see: campaign-engine partners list)")
+    return partner
+
+
+def list_partners(session: Session) -> list[Partner]:
+    return list(session.scalars(select(Partner).order_by(Partner.slug)))

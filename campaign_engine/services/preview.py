@@ -1,0 +1,64 @@
+"""Preview: any partner's co-branded assets from a kit, without a campaign or a send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from campaign_engine.db import Partner
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.tracking import with_utm
+from campaign_engine.pipeline.messages import PreparedChannel, email_message
+from campaign_engine.ports import KitRenderers, Message, Recipient, RenderedAsset
+from campaign_engine.services.artifacts import render_now
+from campaign_engine.services.branding import brand_context
+
+
+@dataclass(frozen=True)
+class Preview:
+    assets: list[RenderedAsset]
+    email: Message | None
+
+
+def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
+    """Direct links with the UTM tags a real send would add (no tracked token yet)."""
+    return {
+        name: with_utm(
+            str(link.url),
+            source=partner.slug,
+            medium=channel,
+            campaign="preview",
+            content=link.utm_content or name,
+        )
+        for name, link in kit.spec.links.items()
+    }
+
+
+def preview_partner(
+    kit: KitContent, renderers: KitRenderers, partner: Partner, base_url: str
+) -> Preview:
+    brand = brand_context(partner)
+    assets: list[RenderedAsset] = []
+    message = None
+    for channel in kit.spec.channels():
+        rendered = render_now(renderers, channel, brand, preview_links(kit, partner, channel))
+        assets += rendered
+        if channel == "email":
+            prepared = PreparedChannel(
+                campaign_id=0,
+                campaign_name="preview",
+                partner_id=partner.id,
+                partner_slug=partner.slug,
+                channel="email",
+                brand=brand,
+                vendor_name=kit.spec.vendor.name,
+                vendor_logo=(kit.root / kit.spec.vendor.logo).read_bytes(),
+                assets={a.asset: a for a in rendered},
+                links={},
+                endpoint_kind="email",
+                endpoint_url=None,
+            )
+            sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
+            message = email_message(
+                prepared, sample, f"{base_url}/u/preview", "mailto:unsubscribe@vendor.example"
+            )
+    return Preview(assets=assets, email=message)

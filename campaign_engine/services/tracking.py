@@ -1,0 +1,71 @@
+"""Recording clicks and opens, and honouring unsubscribes."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Delivery, Event, Suppression, TrackedLink, utcnow
+from campaign_engine.errors import NotFound
+from campaign_engine.services.audit import record
+
+# Mail security scanners and link unfurlers fetch every link; they are not people.
+BOT_AGENTS = re.compile(
+    r"bot|crawler|spider|preview|scanner|safelinks|proofpoint|mimecast|barracuda|slurp|"
+    r"facebookexternalhit|linkedinbot|twitterbot|slackbot|headless|python-requests|curl",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str) -> bool:
+    return not user_agent or bool(BOT_AGENTS.search(user_agent))
+
+
+def record_click(session: Session, link: TrackedLink, user_agent: str) -> None:
+    session.add(
+        Event(
+            type="click",
+            campaign_id=link.campaign_id,
+            partner_id=link.partner_id,
+            channel=link.channel,
+            link_id=link.id,
+            is_bot=is_bot(user_agent),
+            data={"link": link.name},
+        )
+    )
+
+
+def unsubscribe(session: Session, delivery_id: int, *, via: str) -> bool:
+    """Suppress the delivery's recipient for its partner; True if not suppressed before."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound("this unsubscribe link is not valid")
+    partner_id, campaign_id = delivery.partner_id, delivery.campaign_id
+    email = delivery.recipient.lower()
+    existing = session.scalar(
+        select(Suppression).where(Suppression.partner_id == partner_id, Suppression.email == email)
+    )
+    if existing is not None:
+        return False
+    session.add(
+        Suppression(
+            partner_id=partner_id,
+            email=email,
+            reason="unsubscribe",
+            detail=f"campaign {campaign_id} via {via}",
+            created_at=utcnow(),
+        )
+    )
+    session.add(
+        Event(
+            type="unsubscribe",
+            campaign_id=campaign_id,
+            partner_id=partner_id,
+            channel="email",
+            data={"via": via},
+        )
+    )
+    record(session, email, "suppression.add", "partner", partner_id, {"via": via})
+    return True

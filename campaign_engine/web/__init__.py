@@ -1,0 +1,1 @@
+"""Web layer: thin views that parse the request, call a service and render."""

@@ -1,0 +1,61 @@
+"""Error pages that say what to do, and RFC 9457 problem+json under /api."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from campaign_engine.errors import CampaignEngineError, InvalidInput, InvalidTransition, NotFound
+
+ADVICE = {
+    404: "Check the address, or go back to the console home page.",
+    400: "The request was not understood. Go back and try again.",
+    405: "That action is not available here.",
+    409: "The item changed meanwhile. Reload the page to see its current state.",
+    422: "Some input was not accepted. Go back, correct it and try again.",
+    500: "Something went wrong on our side. Try again in a minute; if it keeps happening, "
+    "tell your administrator the time it happened.",
+}
+
+
+def problem(status: int, title: str, detail: str) -> Response:
+    response = jsonify({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _render(status: int, title: str, detail: str) -> tuple[str, int] | Response:
+    if request.path.startswith("/api/"):
+        return problem(status, title, detail)
+    return render_template(
+        "error.html",
+        status=status,
+        title=title,
+        detail=detail,
+        advice=ADVICE.get(status, ADVICE[500]),
+    ), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CampaignEngineError)
+    def _domain(exc: CampaignEngineError) -> tuple[str, int] | Response:
+        status = (
+            404
+            if isinstance(exc, NotFound)
+            else 409
+            if isinstance(exc, InvalidTransition)
+            else 422
+            if isinstance(exc, InvalidInput)
+            else 400
+        )
+        return _render(status, type(exc).__name__, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[str, int] | Response:
+        return _render(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[str, int] | Response:
+        app.logger.exception("unhandled error")
+        return _render(500, "Internal error", "An unexpected error occurred.")

@@ -1,0 +1,1 @@
+"""Adapters: (message, endpoint, idempotency key) -> Receipt, or a typed error. No database."""

@@ -1,0 +1,46 @@
+"""The embedded default for email: a maildir on disk, one file per delivery.
+
+The file is named by the idempotency key, so delivering the same item twice (a worker
+that died after writing but before recording) leaves one message, not two.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.ports import Endpoint, Message, Receipt
+from connectors.mime import build_email, wire_bytes
+
+
+class MaildirOutbox:
+    name = "outbox"
+
+    def __init__(self, directory: Path, from_address: str) -> None:
+        self.directory = directory
+        self.from_address = from_address
+        for sub in ("tmp", "new", "cur"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+
+    def validate(self, endpoint: Endpoint) -> None:
+        return None
+
+    def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
+        if "@" not in message.recipient:
+            raise PermanentError(f"'{message.recipient}' is not an email address")
+        final = self.directory / "new" / f"{idempotency_key}.eml"
+        if not final.exists():
+            data = wire_bytes(build_email(message, self.from_address, idempotency_key))
+            try:
+                fd, tmp = tempfile.mkstemp(dir=self.directory / "tmp")
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, final)
+            except OSError as exc:
+                raise RetryableError(f"outbox write failed: {exc}") from exc
+        return Receipt(provider=self.name, reference=final.name, accepted_at=datetime.now(UTC))

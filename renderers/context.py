@@ -1,0 +1,83 @@
+"""The variables every kit template sees, built the same way for every renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from campaign_engine.domain.brand import accent_on_white
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import BrandContext
+
+PLATES = {"white": "#ffffff", "dark": "#1d2433", None: "transparent"}
+
+
+def localise(value: Any, partner_name: str) -> Any:
+    """Fill `{partner}` in every copy string; other placeholders are left for later."""
+    if isinstance(value, str):
+        return value.replace("{partner}", partner_name)
+    if isinstance(value, Mapping):
+        return {k: localise(v, partner_name) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [localise(v, partner_name) for v in value]
+    return value
+
+
+def customisations(kit: KitContent, brand: BrandContext) -> dict[str, Any]:
+    """Every declared customisable field, the partner's value or the kit's default."""
+    return {
+        key: brand.customisations.get(key, field.default)
+        for key, field in kit.spec.customisable.items()
+    }
+
+
+def template_context(
+    kit: KitContent,
+    brand: BrandContext,
+    link: Callable[[str], str],
+    *,
+    logo_src: str,
+    vendor_logo_src: str,
+) -> dict[str, Any]:
+    vendor = kit.spec.vendor
+    partner = {
+        "name": brand.name,
+        "slug": brand.slug,
+        "website": brand.website,
+        "phone": brand.phone_display,
+        "contact_email": brand.contact_email,
+        "postal_address": brand.postal_address,
+        "primary_color": brand.primary_color,
+        "secondary_color": brand.secondary_color,
+        "text_on_primary": brand.text_on_primary,
+        "text_on_secondary": brand.text_on_secondary,
+        "accent_color": accent_on_white(brand.primary_color),
+        "link_color": accent_on_white(brand.primary_color),
+        "plate_color": PLATES.get(brand.logo_on_plate, "transparent"),
+        "logo_src": logo_src,
+        "vertical": brand.vertical,
+    }
+    return {
+        "lang": kit.language_for(brand.language),
+        "copy": localise(kit.copy_for(brand.language), brand.name),
+        "partner": partner,
+        "vendor": {
+            "name": vendor.name,
+            "website": str(vendor.website),
+            "postal_address": vendor.postal_address,
+            "brand_color": vendor.brand_color,
+            "logo_src": vendor_logo_src,
+        },
+        "custom": customisations(kit, brand),
+        "link": link,
+    }
+
+
+def lookup(copy: Mapping[str, Any], dotted: str) -> Any:
+    """`copy` value at a dotted key such as 'email.subject'; KeyError names the key."""
+    node: Any = copy
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(f"copy key '{dotted}' is missing")
+        node = node[part]
+    return node
