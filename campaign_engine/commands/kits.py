@@ -11,9 +11,17 @@ from campaign_engine.cli import cli, emit, runtime, unit_of_work
 from campaign_engine.errors import KitError
 from campaign_engine.services.kits import load_kit, validate_kit
 from campaign_engine.services.partners import get_partner
-from campaign_engine.services.preview import preview_partner
+from campaign_engine.services.preview import Preview, preview_partner
 
 KIT_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+def _personalised(preview: Preview, name: str) -> bytes | None:
+    """The email as the sample recipient would see it, not the per-partner template."""
+    if preview.email is None or name not in ("email.html", "email.txt"):
+        return None
+    body = preview.email.body_html if name == "email.html" else preview.email.body_text
+    return (body or "").encode()
 
 
 @cli.group()
@@ -71,7 +79,7 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
     for asset in preview.assets:
         for item in asset.files:
             target = out_dir / item.name
-            target.write_bytes(item.content)
+            target.write_bytes(_personalised(preview, item.name) or item.content)
             written.append(target.name)
             if item.media_type == "application/pdf":
                 (out_dir / f"{Path(item.name).stem}-page1.png").write_bytes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -63,6 +64,7 @@ def run_until_sent(
     workers: int,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
+    timeout: float | None = None,
 ) -> None:
     """Send every delivery of the campaign that is due now; used by `launch --wait`.
 
@@ -71,8 +73,11 @@ def run_until_sent(
     executor = LocalExecutor(runtime, workers)
     owner = new_owner("launch")
     stop = stop or threading.Event()
+    deadline = time.monotonic() + timeout if timeout else None
     try:
         while not stop.is_set():
+            if deadline and time.monotonic() > deadline:
+                raise TimeoutError(f"campaign {campaign_id} still has open deliveries")
             claimed = tick(runtime, executor, owner, campaign_id)
             done, open_count = open_due(runtime, campaign_id)
             if progress:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
 from campaign_engine.ports import BrandContext, KitRenderers
+from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
 from renderers.sandbox import make_environment
 from renderers.social import fit_text
@@ -28,7 +29,7 @@ SAMPLE_BRAND = BrandContext(
     secondary_color="#f2b705",
     text_on_primary="#ffffff",
     text_on_secondary="#1d2433",
-    logo_png=None,
+    logo_png=fallback_lockup("Sample Partner Systems", "#0a6e4f"),
     logo_on_plate=None,
     contact_email="sales@sample.example",
     phone="+44 20 7946 0000",

@@ -1,0 +1,182 @@
+"""Shared fixtures: a throwaway database (SQLite and PostgreSQL), a config file pointing at
+it, a real SMTP server on loopback, and a CLI runner that behaves like the installed
+`campaign-engine` command."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner, Result
+
+from campaign_engine.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_KIT = ROOT / "kits" / "secure-cloud-q3"
+PG_ADMIN_URL = os.environ.get("CE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_service(name: str, reason: str) -> None:
+    """Skip locally, but fail loudly in CI: a missing service must never pass silently."""
+    message = f"{name} is required for this test but is not reachable: {reason}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            pass
+    except psycopg.Error as exc:
+        require_service("PostgreSQL", str(exc).splitlines()[0])
+    return PG_ADMIN_URL
+
+
+def _pg_database(admin_url: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"ce_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'engine.db'}"
+        return
+    admin = request.getfixturevalue("postgres_server")
+    yield from _pg_database(admin)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'engine.db'}"
+
+
+@dataclass
+class Received:
+    envelopes: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [
+                message_from_bytes(data, policy=policy.default)  # type: ignore[misc]
+                for _, _, data in self.envelopes
+            ]
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return [rcpt for _, rcpts, _ in self.envelopes for rcpt in rcpts]
+
+
+class CollectingHandler:
+    def __init__(self, received: Received) -> None:
+        self.received = received
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.received.lock:
+            self.received.envelopes.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+        return "250 OK queued"
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    received: Received
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    received = Received()
+    port = free_port()
+    controller = Controller(CollectingHandler(received), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, received)
+    finally:
+        controller.stop()
+
+
+def write_config(folder: Path, database_url: str, **overrides: object) -> Path:
+    config: dict[str, object] = {
+        "database_url": database_url,
+        "base_url": "https://partners.vendor.example",
+        "storage_dir": "storage",
+        "secret_key": "test-secret-key-0123456789",
+        "email": {
+            "transport": "outbox",
+            "outbox_dir": "outbox",
+            "from_address": "campaigns@vendor.example",
+        },
+        "dispatch": {"workers": 4, "tick_seconds": 0.2, "backoff_base_seconds": 0.2},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}  # type: ignore[dict-item]
+        else:
+            config[key] = value
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+class Cli:
+    """Invokes the real command group in-process, as a newcomer would type it."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, ok: bool = True) -> Result:
+        result = self.runner.invoke(
+            cli,
+            list(args),
+            env={"CAMPAIGN_ENGINE_CONFIG": str(self.config)},
+            catch_exceptions=False,
+        )
+        if ok and result.exit_code != 0:
+            raise AssertionError(
+                f"campaign-engine {' '.join(args)} exited {result.exit_code}:\n{result.output}"
+            )
+        return result
+
+
+@pytest.fixture
+def make_cli(tmp_path: Path):
+    def factory(database_url: str, **overrides: object) -> Cli:
+        cli_ = Cli(write_config(tmp_path, database_url, **overrides))
+        cli_("db", "upgrade")
+        return cli_
+
+    return factory

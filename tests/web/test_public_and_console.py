@@ -1,0 +1,122 @@
+"""The web layer over a launched campaign: tracked links, unsubscribe, console, API."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.app import create_app
+from campaign_engine.db import Event, Suppression
+from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.campaigns import create_campaign, get_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import import_partners
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, write_config
+from tests.factories import partner_row, write_contacts, write_partners
+
+BASE = "https://partners.vendor.example"
+
+
+@pytest.fixture
+def launched(tmp_path, sqlite_url):
+    settings = load_settings(write_config(tmp_path, sqlite_url))
+    runtime = bootstrap.build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(i) for i in range(2)]
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Web Test Q3", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    app = create_app(runtime)
+    app.config["TESTING"] = True
+    yield app, runtime, campaign_id
+    runtime.close()
+
+
+def outbox_messages(runtime):
+    folder = runtime.settings.email.outbox_dir / "new"
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in folder.iterdir()]
+
+
+def test_a_real_email_link_redirects_with_utm_tags_and_counts_the_click(launched):
+    app, runtime, campaign_id = launched
+    mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-01"))
+    html = mail.get_body(("html",)).get_content()
+    link = re.search(rf'href="{BASE}(/r/[^"]+)"', html).group(1)
+    response = app.test_client().get(link, headers={"User-Agent": "Mozilla/5.0 Firefox/130"})
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.netloc == "northwind.example"
+    tags = parse_qs(target.query)
+    assert tags["utm_source"] == ["partner-01"]
+    assert tags["utm_medium"] == ["email"]
+    assert tags["utm_campaign"] == ["web-test-q3"]
+    assert tags["source"] == ["partner"], "tags already on the target are kept"
+    with runtime.sessions() as session:
+        clicks = session.scalars(select(Event).where(Event.type == "click")).all()
+    assert [(c.campaign_id, c.is_bot) for c in clicks] == [(campaign_id, False)]
+
+
+def test_an_unknown_link_is_a_helpful_404_page(launched):
+    app, _, _ = launched
+    response = app.test_client().get("/r/not-a-token")
+    assert response.status_code == 404
+    assert b"What to do" in response.data
+
+
+def test_one_click_unsubscribe_suppresses_the_recipient_without_login(launched):
+    app, runtime, _ = launched
+    mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer1@partner-00"))
+    url = re.search(r"<([^>]+)>", mail["List-Unsubscribe"]).group(1)
+    path = urlsplit(url).path
+    client = app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and b"Unsubscribe?" in page.data
+    with runtime.sessions() as session:
+        assert session.scalars(select(Suppression)).all() == []
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and b"You are unsubscribed" in done.data
+    with runtime.sessions() as session:
+        assert [s.email for s in session.scalars(select(Suppression))] == [
+            "buyer1@partner-00-customer.example"
+        ]
+    assert client.post(path + "x").status_code == 404, "a forged token is refused"
+
+
+def test_console_shows_the_campaign_and_its_progress(launched):
+    app, _, campaign_id = launched
+    client = app.test_client()
+    home = client.get("/")
+    assert home.status_code == 200 and b"Web Test Q3" in home.data
+    page = client.get(f"/campaigns/{campaign_id}")
+    assert page.status_code == 200 and b'role="progressbar"' in page.data
+    assert b"Partner 01 Systems" in client.get("/partners").data
+
+
+def test_api_status_matches_the_ledger(launched):
+    app, runtime, campaign_id = launched
+    data = app.test_client().get(f"/api/v1/campaigns/{campaign_id}/status").get_json()
+    assert data["deliveries"]["email"] == {"pending": 0, "sent": 4, "failed": 0, "skipped": 0}
+    assert len(outbox_messages(runtime)) == 4
+    with runtime.sessions() as session:
+        assert get_campaign(session, campaign_id).status == data["status"]
+
+
+def test_api_errors_are_problem_json(launched):
+    app, _, _ = launched
+    response = app.test_client().get("/api/v1/campaigns/999/status")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
