@@ -9,7 +9,8 @@ import click
 from campaign_engine import bootstrap
 from campaign_engine.cli import cli, emit, runtime, unit_of_work
 from campaign_engine.errors import KitError
-from campaign_engine.services.kits import load_kit, validate_kit
+from campaign_engine.services.customisation import customisations_for
+from campaign_engine.services.kits import find_version, load_kit, validate_kit
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.preview import Preview, preview_partner
 
@@ -70,8 +71,14 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
     kit = validate_kit(path, bootstrap.make_renderers)
     with runtime() as rt, rt.sessions() as session:
         partner = get_partner(session, slug)
+        loaded = find_version(session, kit.spec.slug, kit.content_hash)
         preview = preview_partner(
-            kit, bootstrap.make_renderers(kit), partner, rt.settings.public_base_url
+            kit,
+            bootstrap.renderers_for(kit),
+            partner,
+            rt.settings.public_base_url,
+            storage_dir=rt.settings.storage_dir,
+            customisations=customisations_for(session, partner.id, loaded) if loaded else None,
         )
         from_address = rt.settings.email.from_address
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -91,4 +98,5 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
             bootstrap.email_bytes(preview.email, from_address, "preview")
         )
         written.append("email.eml")
-    click.echo(f"wrote {len(written)} files for {slug} to {out_dir}")
+    cached = "" if preview.rendered else " (all from the artifact cache)"
+    click.echo(f"wrote {len(written)} files for {slug} to {out_dir}{cached}")

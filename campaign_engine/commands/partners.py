@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from campaign_engine.cli import cli, emit, unit_of_work
+from campaign_engine.errors import InvalidInput
 from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.partners import import_partners, list_partners
+from campaign_engine.services.customisation import set_customisations
+from campaign_engine.services.kits import latest_version
+from campaign_engine.services.partners import get_partner, import_partners, list_partners
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -62,6 +65,29 @@ def partners_list(as_json: bool) -> None:
             f"{row['slug']:<28} {row['name']:<40} {row['tier']:<8} {row['region']:<6} "
             f"{row['locale']}"
         )
+
+
+@partners.command("customise")
+@click.argument("slug")
+@click.option("--kit", "kit_slug", required=True, help="Slug of a loaded kit.")
+@click.argument("values", nargs=-1, required=True, metavar="KEY=VALUE...")
+def partners_customise(slug: str, kit_slug: str, values: tuple[str, ...]) -> None:
+    """Set a partner's customisations of a kit (within the kit's limits)."""
+    pairs: dict[str, str] = {}
+    for pair in values:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(f"'{pair}' is not KEY=VALUE", where="customise")
+        pairs[key.strip()] = value
+    with unit_of_work() as (_, session):
+        stored = set_customisations(
+            session,
+            get_partner(session, slug),
+            latest_version(session, kit_slug),
+            pairs,
+            actor="cli",
+        )
+    click.echo(f"{slug}: " + ", ".join(f"{k}={v!r}" for k, v in stored.items()))
 
 
 @cli.group()

@@ -4,7 +4,13 @@ from campaign_engine.db.accounts import AuditEntry, User
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
 from campaign_engine.db.kits import Artifact, Kit, KitVersion
-from campaign_engine.db.partners import ChannelEndpoint, Contact, Partner, Suppression
+from campaign_engine.db.partners import (
+    ChannelEndpoint,
+    Contact,
+    Customisation,
+    Partner,
+    Suppression,
+)
 from campaign_engine.db.tracking import Event, TrackedLink
 
 __all__ = [
@@ -16,6 +22,7 @@ __all__ = [
     "Consent",
     "ConsentEvent",
     "Contact",
+    "Customisation",
     "Delivery",
     "Event",
     "Kit",

@@ -82,3 +82,17 @@ class ChannelEndpoint(Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     config: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Customisation(Base):
+    """A partner's own values for the fields a kit lets partners customise."""
+
+    __tablename__ = "customisations"
+    __table_args__ = (UniqueConstraint("partner_id", "kit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    kit_id: Mapped[int] = mapped_column(ForeignKey("kits.id", ondelete="CASCADE"))
+    values: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    updated_by: Mapped[str] = mapped_column(String(254), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

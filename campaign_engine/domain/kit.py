@@ -33,9 +33,20 @@ class Vendor(_Strict):
     brand_color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
 
+PartnerField = Literal["phone", "postal_address", "website", "logo", "contact_email"]
+
+
 class Link(_Strict):
     url: HttpUrl
     utm_content: str | None = Field(None, pattern=SLUG)
+    utm: dict[str, str] = {}  # further default tags, e.g. {utm_term: backup}
+
+
+class Fonts(_Strict):
+    """Bundled fonts; they must cover every character the kit's copy uses."""
+
+    regular: str
+    bold: str
 
 
 class Customisable(_Strict):
@@ -49,6 +60,7 @@ class Customisable(_Strict):
 
 
 class EmailAsset(_Strict):
+    requires: list[PartnerField] = []
     subject: str
     preheader: str
     html: str
@@ -56,6 +68,7 @@ class EmailAsset(_Strict):
 
 
 class PdfAsset(_Strict):
+    requires: list[PartnerField] = []
     template: str
     stylesheet: str
     qr_link: str
@@ -72,16 +85,19 @@ class SocialPost(_Strict):
 
 
 class SocialAsset(_Strict):
+    requires: list[PartnerField] = []
     cadence_days: list[int] = Field(min_length=1)
     posts: list[SocialPost] = Field(min_length=1)
 
 
 class CrmAsset(_Strict):
+    requires: list[PartnerField] = []
     template: str
     variants: dict[str, str] = {}
 
 
 class WebAsset(_Strict):
+    requires: list[PartnerField] = []
     template: str
 
 
@@ -100,9 +116,18 @@ class KitSpec(_Strict):
     vendor: Vendor
     locales: list[str] = Field(min_length=1)
     default_locale: str = "en"
+    fonts: Fonts
     links: dict[str, Link] = Field(min_length=1)
     customisable: dict[str, Customisable] = {}
     assets: Assets
+
+    def requirements(self, channel: str) -> list[str]:
+        """Partner fields the channel's assets need (the brochure rides with email)."""
+        a = self.assets
+        parts = {"email": [a.email, a.pdf], "social": [a.social], "crm": [a.crm], "web": [a.web]}[
+            channel
+        ]
+        return sorted({f for part in parts if part is not None for f in part.requires})
 
     def channels(self) -> list[str]:
         """Channels with at least one asset; the `pdf` rides along with email and web."""
@@ -125,3 +150,35 @@ class KitContent:
 
     def language_for(self, language: str) -> str:
         return language if language in self.copy else self.spec.default_locale
+
+
+def check_customisation(spec: KitSpec, key: str, value: str | list[str]) -> str | list[str]:
+    """The value, normalised, if it is within the kit's limits; ValueError saying why not."""
+    field = spec.customisable.get(key)
+    if field is None:
+        allowed = ", ".join(sorted(spec.customisable)) or "nothing"
+        raise ValueError(f"the kit does not let partners customise '{key}' (allowed: {allowed})")
+    if field.choices is not None:
+        values = value if isinstance(value, list) else [v.strip() for v in value.split(",")]
+        values = [v for v in values if v]
+        wrong = [v for v in values if v not in field.choices]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} not among {', '.join(field.choices)}")
+        if not field.multiple and len(values) != 1:
+            raise ValueError("choose exactly one")
+        return values if field.multiple else values[0]
+    text = " ".join(value) if isinstance(value, list) else value.strip()
+    if field.max_length is not None and len(text) > field.max_length:
+        raise ValueError(f"{len(text)} characters; the limit is {field.max_length}")
+    return text
+
+
+def valid_customisations(spec: KitSpec, values: dict[str, object]) -> dict[str, object]:
+    """Only the values still within the kit's limits (a newer kit version may be stricter)."""
+    kept: dict[str, object] = {}
+    for key, value in values.items():
+        try:
+            kept[key] = check_customisation(spec, key, value)  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            continue
+    return kept

@@ -11,7 +11,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-def with_utm(target: str, *, source: str, medium: str, campaign: str, content: str) -> str:
+def with_utm(
+    target: str,
+    *,
+    source: str,
+    medium: str,
+    campaign: str,
+    content: str,
+    extra: dict[str, str] | None = None,
+) -> str:
     """Add utm_* tags (lowercase); tags the target already carries are kept as they are."""
     parts = urlsplit(target)
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -21,6 +29,7 @@ def with_utm(target: str, *, source: str, medium: str, campaign: str, content: s
         "utm_medium": medium,
         "utm_campaign": campaign,
         "utm_content": content,
+        **(extra or {}),
     }
     query += [(k, v.lower()) for k, v in tags.items() if k not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))

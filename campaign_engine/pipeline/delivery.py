@@ -28,6 +28,7 @@ from campaign_engine.services.artifacts import rendered_channel
 from campaign_engine.services.branding import brand_context
 from campaign_engine.services.campaigns import refresh_completion
 from campaign_engine.services.consent import mode_for
+from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import UnsubscribeTokens, link_urls
 
@@ -48,15 +49,15 @@ class WorkItem:
 def deliver(runtime: Runtime, item: WorkItem) -> None:
     try:
         prepared = prepare(runtime, item)
+    except PermanentError as exc:  # e.g. the partner's profile lacks a required field
+        for delivery_id in item.delivery_ids:
+            _record_failure(runtime, delivery_id, item.lease_owner, exc)
+        return
     except Exception as exc:  # a render bug must not strand the rows in SENDING
         log.exception("preparing %s failed", item)
+        failure = RetryableError(f"rendering failed: {type(exc).__name__}: {exc}")
         for delivery_id in item.delivery_ids:
-            _record_failure(
-                runtime,
-                delivery_id,
-                item.lease_owner,
-                RetryableError(f"rendering failed: {type(exc).__name__}: {exc}"),
-            )
+            _record_failure(runtime, delivery_id, item.lease_owner, failure)
         return
     for delivery_id in item.delivery_ids:
         send_one(runtime, prepared, delivery_id, item.lease_owner)
@@ -73,8 +74,10 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         partner = session.get(Partner, item.partner_id)
         assert campaign is not None and partner is not None
         version = campaign.kit_version
+        spec = KitSpec.model_validate(version.spec)
+        check_requirements(partner, spec, item.channel)
         kit = materialise(session, version, settings.storage_dir)
-        brand = brand_context(partner)
+        brand = brand_context(partner, customisations_for(session, partner.id, version))
         links = link_urls(session, campaign.id, partner.id, item.channel, settings.public_base_url)
         assets = rendered_channel(
             session,
@@ -92,7 +95,6 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
                 ChannelEndpoint.partner_id == partner.id, ChannelEndpoint.channel == item.channel
             )
         )
-        spec = KitSpec.model_validate(version.spec)
         return PreparedChannel(
             campaign_id=campaign.id,
             campaign_name=campaign.name,
@@ -108,6 +110,21 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
                 "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
             ),
             endpoint_url=endpoint.url if endpoint else None,
+        )
+
+
+def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
+    """A permanent failure, with the reason the marketer needs, when the partner's profile
+    lacks a field the kit's assets for this channel declare they need."""
+    missing = [
+        field
+        for field in spec.requirements(channel)
+        if not (partner.logo_sha256 if field == "logo" else getattr(partner, field))
+    ]
+    if missing:
+        raise PermanentError(
+            f"{partner.name}'s profile lacks {', '.join(missing)}, which the kit's "
+            f"{channel} assets need; complete the profile and retry"
         )
 
 

@@ -1,7 +1,9 @@
 """Content-addressed artifacts: the same inputs never render twice.
 
-The key hashes the kit version, the partner's brand (logo bytes included), the channel, the
-tracked links and the renderer version; a new logo changes the key for that partner only.
+The key hashes the kit version, the partner's brand (logo bytes and customisations
+included), the channel, the links and the renderer version; a partner's new logo changes
+the key for that partner only. The folder (with its manifest) is the cache; the database
+row indexes it for the console.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Artifact
@@ -23,6 +24,8 @@ from campaign_engine.ports import BrandContext, KitRenderers, RenderedAsset, Ren
 from campaign_engine.services.branding import brand_fingerprint
 from campaign_engine.services.links import insert_ignoring_conflicts
 from renderers import RENDERER_VERSION
+
+MANIFEST = "manifest.json"
 
 
 def artifact_key(
@@ -45,6 +48,24 @@ def render_now(
     return assets
 
 
+def cached_render(
+    storage_dir: Path,
+    kit: KitContent,
+    renderers: KitRenderers,
+    brand: BrandContext,
+    channel: str,
+    links: Mapping[str, str],
+) -> tuple[str, list[RenderedAsset], bool]:
+    """(key, assets, rendered_now): from the cache folder when it exists."""
+    key = artifact_key(kit, brand, channel, links)
+    folder = artifact_folder(storage_dir, key)
+    if (folder / MANIFEST).is_file():
+        return key, load_assets(folder), False
+    assets = render_now(renderers, channel, brand, links)
+    _store(folder, assets)
+    return key, assets, True
+
+
 def rendered_channel(
     session: Session,
     storage_dir: Path,
@@ -57,42 +78,47 @@ def rendered_channel(
     channel: str,
     links: Mapping[str, str],
 ) -> list[RenderedAsset]:
-    """The channel's assets for this partner, from the cache when they exist."""
-    key = artifact_key(kit, brand, channel, links)
-    folder = storage_dir / "artifacts" / key[:2] / key
-    row = session.scalar(select(Artifact).where(Artifact.key == key))
-    if row is not None and folder.is_dir():
-        return _load(folder, row)
-    assets = render_now(renderers, channel, brand, links)
-    _store(folder, assets)
-    insert_ignoring_conflicts(
-        session,
-        Artifact,
-        [
-            {
-                "key": key,
-                "kit_version_id": kit_version_id,
-                "partner_id": partner_id,
-                "channel": channel,
-                "asset": ",".join(a.asset for a in assets),
-                "files": [
-                    {
-                        "asset": a.asset,
-                        "channel": a.channel,
-                        "name": f.name,
-                        "media_type": f.media_type,
-                    }
-                    for a in assets
-                    for f in a.files
-                ],
-                "meta": {a.asset: dict(a.meta) for a in assets},
-            }
-        ],
-    )
+    """The channel's assets for this partner, indexed in the artifacts table."""
+    key, assets, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
+    if fresh:
+        insert_ignoring_conflicts(
+            session,
+            Artifact,
+            [
+                {
+                    "key": key,
+                    "kit_version_id": kit_version_id,
+                    "partner_id": partner_id,
+                    "channel": channel,
+                    "asset": ",".join(a.asset for a in assets)[:64],
+                    "files": _manifest(assets),
+                    "meta": {a.asset: dict(a.meta) for a in assets},
+                }
+            ],
+        )
     return assets
 
 
+def artifact_folder(storage_dir: Path, key: str) -> Path:
+    return storage_dir / "artifacts" / key[:2] / key
+
+
+def _manifest(assets: list[RenderedAsset]) -> list[dict[str, object]]:
+    return [
+        {
+            "asset": a.asset,
+            "channel": a.channel,
+            "name": f.name,
+            "media_type": f.media_type,
+            "meta": dict(a.meta),
+        }
+        for a in assets
+        for f in a.files
+    ]
+
+
 def _store(folder: Path, assets: list[RenderedAsset]) -> None:
+    """Written to a staging folder and renamed into place: readers never see half a set."""
     if folder.is_dir():
         return
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -101,24 +127,31 @@ def _store(folder: Path, assets: list[RenderedAsset]) -> None:
         (staging / asset.asset).mkdir(exist_ok=True)
         for item in asset.files:
             (staging / asset.asset / item.name).write_bytes(item.content)
+    (staging / MANIFEST).write_text(json.dumps(_manifest(assets)), encoding="utf-8")
     try:
         os.rename(staging, folder)
     except OSError:  # a concurrent render of the same key won; its files are identical
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _load(folder: Path, row: Artifact) -> list[RenderedAsset]:
-    by_asset: dict[str, list[RenderedFile]] = {}
-    channels: dict[str, str] = {}
-    for entry in row.files:
-        content = (folder / entry["asset"] / entry["name"]).read_bytes()
-        by_asset.setdefault(entry["asset"], []).append(
-            RenderedFile(entry["name"], entry["media_type"], content)
-        )
-        channels[entry["asset"]] = entry.get("channel", row.channel)
+def load_assets(folder: Path) -> list[RenderedAsset]:
+    entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    grouped: dict[str, list[dict[str, object]]] = {}
+    for entry in entries:
+        grouped.setdefault(str(entry["asset"]), []).append(entry)
     return [
         RenderedAsset(
-            channel=channels[asset], asset=asset, files=tuple(files), meta=row.meta.get(asset, {})
+            channel=str(items[0]["channel"]),
+            asset=asset,
+            files=tuple(
+                RenderedFile(
+                    str(e["name"]),
+                    str(e["media_type"]),
+                    (folder / asset / str(e["name"])).read_bytes(),
+                )
+                for e in items
+            ),
+            meta=dict(items[0]["meta"]),  # type: ignore[arg-type]
         )
-        for asset, files in by_asset.items()
+        for asset, items in grouped.items()
     ]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from jinja2 import TemplateSyntaxError, nodes
 from PIL import Image
 
@@ -18,7 +19,6 @@ from campaign_engine.ports import BrandContext, KitRenderers
 from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
 from renderers.sandbox import make_environment
-from renderers.social import fit_text
 
 RendererFactory = Callable[[KitContent], KitRenderers]
 
@@ -55,6 +55,7 @@ class KitChecker:
         self.check_copy_keys()
         self.check_links()
         self.check_customisations()
+        self.check_fonts()
         templates_ok = self.check_templates()
         self.check_images()
         if templates_ok and not self.problems:
@@ -68,7 +69,9 @@ class KitChecker:
     def referenced_files(self) -> list[tuple[tuple[str | int, ...], str]]:
         a = self.spec.assets
         refs: list[tuple[tuple[str | int, ...], str]] = [
-            (("vendor", "logo"), self.spec.vendor.logo)
+            (("vendor", "logo"), self.spec.vendor.logo),
+            (("fonts", "regular"), self.spec.fonts.regular),
+            (("fonts", "bold"), self.spec.fonts.bold),
         ]
         if a.email:
             refs += [
@@ -240,26 +243,58 @@ class KitChecker:
 
     def check_headline_fit(self) -> None:
         social = self.spec.assets.social
-        renderers = self.renderers(self.kit)
-        font_path = getattr(renderers.social, "font_path", None)
-        if social is None or font_path is None:
+        renderer = self.renderers(self.kit).social
+        overflows = getattr(renderer, "headline_overflows", None)
+        if social is None or overflows is None:
             return
         for locale, copy in self.kit.copy.items():
             for i, post in enumerate(social.posts):
                 headline = _dig(copy, post.headline).replace("{partner}", SAMPLE_BRAND.name)
                 for platform in post.platforms:
-                    w, h = PLATFORM_SIZES[platform]
-                    box_w, box_h = w - 2 * (w // 20), h - h // 3 - max(24, h // 14) - w // 20
-                    size, lines = fit_text(font_path, headline, box_w, box_h)
-                    if len(lines) * size * 1.2 > box_h:
+                    if overflows(headline, platform):
                         self.problems.append(
                             f"{self.at('assets', 'social', 'posts', i, 'headline')}: headline "
-                            f"'{headline[:40]}…' ({locale}) overflows the {platform} text box"
+                            f"'{headline[:40]}' ({locale}) overflows the {platform} text box"
                         )
+
+    def check_fonts(self) -> None:
+        """Every character of the copy must have a glyph in the bundled fonts: a missing
+        glyph makes WeasyPrint search the system's fonts (once measured at 55 s)."""
+        used = {ch for copy in self.kit.copy.values() for ch in _characters(copy)}
+        used -= {"\n", "\t", "\r"}
+        for key in ("regular", "bold"):
+            rel = getattr(self.spec.fonts, key)
+            path = self.kit.root / rel
+            if not path.is_file():
+                continue
+            try:
+                cmap = TTFont(path, lazy=True).getBestCmap()
+            except Exception:
+                self.problems.append(
+                    f"{self.at('fonts', key)}: '{rel}' is not a TrueType/OpenType font"
+                )
+                continue
+            missing = sorted(ch for ch in used if ord(ch) not in cmap and not ch.isspace())
+            if missing:
+                shown = "".join(missing[:20])
+                self.problems.append(
+                    f"{self.at('fonts', key)}: '{rel}' has no glyph for {len(missing)} "
+                    f"character(s) the copy uses: {shown!r}"
+                )
 
 
 def _const(node: nodes.Node) -> object:
     return node.value if isinstance(node, nodes.Const) else None
+
+
+def _characters(value: object) -> set[str]:
+    if isinstance(value, str):
+        return set(value)
+    if isinstance(value, dict):
+        return set().union(*(_characters(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_characters(v) for v in value)) if value else set()
+    return set(str(value))
 
 
 def _decodes(path: Path) -> bool:

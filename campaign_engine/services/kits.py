@@ -97,6 +97,14 @@ def latest_version(session: Session, slug: str) -> KitVersion:
     return version
 
 
+def find_version(session: Session, slug: str, content_hash: str) -> KitVersion | None:
+    return session.scalar(
+        select(KitVersion)
+        .join(Kit)
+        .where(Kit.slug == slug, KitVersion.content_hash == content_hash)
+    )
+
+
 def materialise(session: Session, version: KitVersion, storage_dir: Path) -> KitContent:
     """The kit's files on local disk (extracted once per content hash), ready to render."""
     target = storage_dir / "kits" / version.content_hash

@@ -78,6 +78,7 @@ def redirect_target(session: Session, token: str) -> tuple[TrackedLink, str]:
         medium=link.channel,
         campaign=campaign.slug,
         content=content,
+        extra=dict(declared.utm) if declared else None,
     )
 
 

@@ -6,10 +6,11 @@ import io
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, UnidentifiedImageError
 
 from campaign_engine.domain.brand import accent_on_white, plate_for_logo, relative_luminance
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.svg import looks_like_svg, rasterise_svg
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -22,13 +23,16 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
     """Validate and normalise: a PNG no larger than 600x200 with transparent edges trimmed."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"logo is {len(data) // 1024} KB; the limit is 5 MB", where=where)
+    if looks_like_svg(data):
+        data = rasterise_svg(data, where=where)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ACCEPTED:
                     raise InvalidInput(
-                        f"logo is {probe.format or 'unknown'}; use PNG, JPEG or WebP", where=where
+                        f"logo is {probe.format or 'unknown'}; use PNG, JPEG, WebP or SVG",
+                        where=where,
                     )
                 if probe.width * probe.height > MAX_PIXELS:
                     raise InvalidInput(
@@ -39,18 +43,35 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
                 image = source.convert("RGBA")
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("logo is not a readable PNG, JPEG or WebP image", where=where) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(
+            "logo declares far too many pixels (a decompression bomb)", where=where
+        ) from None
+    except UnidentifiedImageError:
+        raise InvalidInput(
+            "logo is not a readable PNG, JPEG, WebP or SVG image", where=where
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput(f"logo is damaged ({exc})", where=where) from None
-    bbox = image.getchannel("A").getbbox()
-    if bbox is None:
-        raise InvalidInput("logo is fully transparent", where=where)
-    image = image.crop(bbox)
+    image = image.crop(_content_box(image, where))
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
+    """Trim transparent edges, or for an opaque logo, edges the colour of its corner."""
+    bbox = image.getchannel("A").getbbox()
+    if bbox is None:
+        raise InvalidInput("logo is fully transparent", where=where)
+    if bbox == (0, 0, image.width, image.height):
+        corner = Image.new("RGB", image.size, image.convert("RGB").getpixel((0, 0)))
+        difference = ImageChops.difference(image.convert("RGB"), corner).convert("L")
+        trimmed = difference.point(lambda v: 255 if v > 24 else 0).getbbox()
+        if trimmed is not None:
+            return trimmed
+    return bbox
 
 
 def logo_luminance(png: bytes) -> float:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import with_utm
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import KitRenderers, Message, Recipient, RenderedAsset
-from campaign_engine.services.artifacts import render_now
+from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.branding import brand_context
 
 
@@ -17,6 +18,7 @@ from campaign_engine.services.branding import brand_context
 class Preview:
     assets: list[RenderedAsset]
     email: Message | None
+    rendered: int  # channels rendered now rather than taken from the cache
 
 
 def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
@@ -28,19 +30,30 @@ def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, 
             medium=channel,
             campaign="preview",
             content=link.utm_content or name,
+            extra=dict(link.utm),
         )
         for name, link in kit.spec.links.items()
     }
 
 
 def preview_partner(
-    kit: KitContent, renderers: KitRenderers, partner: Partner, base_url: str
+    kit: KitContent,
+    renderers: KitRenderers,
+    partner: Partner,
+    base_url: str,
+    *,
+    storage_dir: Path,
+    customisations: dict[str, object] | None = None,
 ) -> Preview:
-    brand = brand_context(partner)
+    """Every asset as the partner's customers would get it; cached like a launch's."""
+    brand = brand_context(partner, customisations)
     assets: list[RenderedAsset] = []
     message = None
+    rendered_count = 0
     for channel in kit.spec.channels():
-        rendered = render_now(renderers, channel, brand, preview_links(kit, partner, channel))
+        links = preview_links(kit, partner, channel)
+        _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
+        rendered_count += fresh
         assets += rendered
         if channel == "email":
             prepared = PreparedChannel(
@@ -61,4 +74,4 @@ def preview_partner(
             message = email_message(
                 prepared, sample, f"{base_url}/u/preview", "mailto:unsubscribe@vendor.example"
             )
-    return Preview(assets=assets, email=message)
+    return Preview(assets=assets, email=message, rendered=rendered_count)

@@ -95,7 +95,7 @@ def test_preview_writes_every_asset_for_a_german_partner(cli, tmp_path):
         "talking-points.md",
         "talking-points.json",
         "snippet.html",
-        "launch-linkedin.png",
+        "launch-linkedin.jpg",
     } <= names
     pdf_text = "".join(page.extract_text() for page in PdfReader(out / "brochure.pdf").pages)
     assert "Müller Systemhaus GmbH" in pdf_text

@@ -1,0 +1,52 @@
+"""Partner customisations: checked against the kit's limits when set and again at render."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Customisation, KitVersion, Partner
+from campaign_engine.domain.kit import KitSpec, check_customisation, valid_customisations
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.audit import record
+
+
+def set_customisations(
+    session: Session, partner: Partner, version: KitVersion, values: dict[str, str], *, actor: str
+) -> dict[str, object]:
+    """Validate every value first (all or nothing), then store; returns the stored values."""
+    spec = KitSpec.model_validate(version.spec)
+    cleaned: dict[str, object] = {}
+    for key, value in values.items():
+        try:
+            cleaned[key] = check_customisation(spec, key, value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), where=f"customisation '{key}'") from None
+    row = session.scalar(
+        select(Customisation).where(
+            Customisation.partner_id == partner.id, Customisation.kit_id == version.kit_id
+        )
+    )
+    if row is None:
+        row = Customisation(partner_id=partner.id, kit_id=version.kit_id, values={})
+        session.add(row)
+    row.values = {**row.values, **cleaned}
+    row.updated_by = actor
+    record(
+        session,
+        actor,
+        "customisation.set",
+        "partner",
+        partner.slug,
+        {"kit": version.kit.slug, "values": cleaned},
+    )
+    return dict(row.values)
+
+
+def customisations_for(session: Session, partner_id: int, version: KitVersion) -> dict[str, object]:
+    values = session.scalar(
+        select(Customisation.values).where(
+            Customisation.partner_id == partner_id, Customisation.kit_id == version.kit_id
+        )
+    )
+    return valid_customisations(KitSpec.model_validate(version.spec), values or {})
