@@ -115,7 +115,8 @@ class SocialRenderer:
         draw = ImageDraw.Draw(image)
         draw.rectangle(layout.band, fill=rgb(brand.primary_color))
         if logo is not None:
-            _paste_logo(image, logo, layout.logo_box)
+            plate = (29, 36, 51) if brand.logo_on_plate == "dark" else (255, 255, 255)
+            _paste_logo(image, logo, layout.logo_box, plate)
         self.draw_headline(draw, headline, layout.text_box)
         return image
 
@@ -186,11 +187,16 @@ def _open_logo(data: bytes | None) -> Image.Image | None:
         return source.convert("RGBA")
 
 
-def _paste_logo(image: Image.Image, logo: Image.Image, box: tuple[int, int, int, int]) -> None:
-    """Logo on a white rounded plate in the top-left safe area, scaled to fit the box."""
+def _paste_logo(
+    image: Image.Image,
+    logo: Image.Image,
+    box: tuple[int, int, int, int],
+    plate_colour: tuple[int, int, int],
+) -> None:
+    """Logo on a rounded plate (white, or dark for a light logo) in the top-left safe area."""
     left, top, right, bottom = box
     pad = max(8, (bottom - top) // 8)
     fitted = ImageOps.contain(logo, (right - left - 2 * pad, bottom - top - 2 * pad))
     plate = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
-    ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=(255, 255, 255))
+    ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=plate_colour)
     image.paste(fitted, (left + pad, top + pad), fitted)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import click
 
 from campaign_engine import bootstrap
 from campaign_engine.cli import cli, emit, runtime, unit_of_work
+from campaign_engine.domain.kit import kit_schema
 from campaign_engine.errors import KitError
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import find_version, load_kit, validate_kit
@@ -21,8 +24,13 @@ def _personalised(preview: Preview, name: str) -> bytes | None:
     """The email as the sample recipient would see it, not the per-partner template."""
     if preview.email is None or name not in ("email.html", "email.txt"):
         return None
-    body = preview.email.body_html if name == "email.html" else preview.email.body_text
-    return (body or "").encode()
+    if name == "email.txt":
+        return preview.email.body_text.encode()
+    body = preview.email.body_html or ""
+    for image in preview.email.inline_images:  # a browser cannot resolve cid: URLs
+        data = base64.b64encode(image.content).decode()
+        body = body.replace(f"cid:{image.name}", f"data:{image.media_type};base64,{data}")
+    return body.encode()
 
 
 @cli.group()
@@ -45,6 +53,12 @@ def kits_validate(path: Path) -> None:
         f"{path}: kit '{kit.spec.slug}' is valid ({', '.join(kit.spec.channels())}; "
         f"locales {', '.join(kit.spec.locales)})"
     )
+
+
+@kits.command("schema")
+def kits_schema() -> None:
+    """Print the JSON Schema of kit.yaml (docs/kit.schema.json is this output)."""
+    click.echo(json.dumps(kit_schema(), indent=2, ensure_ascii=False))
 
 
 @kits.command("load")

@@ -182,3 +182,11 @@ def valid_customisations(spec: KitSpec, values: dict[str, object]) -> dict[str, 
         except (ValueError, TypeError):
             continue
     return kept
+
+
+def kit_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) for kit.yaml, for editors and for docs/kit.schema.json."""
+    schema = KitSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "campaign-engine kit.yaml"
+    return schema

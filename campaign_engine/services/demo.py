@@ -130,7 +130,7 @@ def write_sample_programme(folder: Path, partners: int = 150, seed: int = 7) -> 
         primary, secondary = rng.sample(PALETTE, 2)
         logo = "" if i % 9 == 0 else f"logos/{slug}.png"
         if logo:
-            (folder / logo).write_bytes(_logo(name, primary, rng))
+            (folder / logo).write_bytes(sample_logo(name, primary, rng))
         domain = slug.replace("-", "") + ".example"
         partner_rows.append(
             {
@@ -176,7 +176,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def _logo(name: str, color: str, rng: random.Random) -> bytes:
+def sample_logo(name: str, color: str, rng: random.Random) -> bytes:
     """A plausible logo: a coloured mark and the name, on a transparent background."""
     font = ImageFont.truetype(str(FONT), 40)
     width = int(font.getlength(name)) + 110
