@@ -157,3 +157,7 @@ def _print_summary(status: dict) -> None:
     for channel, counts in status["deliveries"].items():
         if any(counts.values()):
             click.echo(f"  {channel:<7} " + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    for problem in status.get("problems", [])[:10]:
+        click.echo(
+            f"  {problem['count']:>5} {problem['channel']} {problem['status']}: {problem['reason']}"
+        )

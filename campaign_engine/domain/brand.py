@@ -41,10 +41,15 @@ def contrast_ratio(a: str, b: str) -> float:
 
 
 def readable_text_on(background: str) -> str:
-    """White or near-black, whichever contrasts more (both pass AA on most colours)."""
+    """White or our near-black, whichever contrasts more; on mid-tones where neither
+    reaches WCAG AA (4.5:1), pure black, which always does on a background lighter
+    than about #767676."""
     light = contrast_ratio(background, LIGHT_TEXT)
     dark = contrast_ratio(background, DARK_TEXT)
-    return LIGHT_TEXT if light >= dark else DARK_TEXT
+    best = LIGHT_TEXT if light >= dark else DARK_TEXT
+    if max(light, dark) < AA_NORMAL and contrast_ratio(background, "#000000") > max(light, dark):
+        return "#000000"
+    return best
 
 
 def accent_on_white(color: str) -> str:

@@ -136,6 +136,22 @@ def delivery_counts(session: Session, campaign_id: int) -> dict[str, dict[str, i
     return counts
 
 
+def failure_reasons(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    """Why deliveries failed or were skipped, most common first: what the marketer fixes."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.status, Delivery.last_error, func.count())
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+        )
+        .group_by(Delivery.channel, Delivery.status, Delivery.last_error)
+        .order_by(func.count().desc())
+    )
+    return [
+        {"channel": c, "status": s, "reason": r or "unknown", "count": n} for c, s, r, n in rows
+    ]
+
+
 def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
     campaign = get_campaign(session, campaign_id)
     return {
@@ -143,6 +159,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "name": campaign.name,
         "status": campaign.status,
         "deliveries": delivery_counts(session, campaign.id),
+        "problems": failure_reasons(session, campaign.id),
     }
 
 

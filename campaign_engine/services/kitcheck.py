@@ -58,9 +58,10 @@ class KitChecker:
         self.check_fonts()
         templates_ok = self.check_templates()
         self.check_images()
+        if (self.kit.root / self.spec.fonts.bold).is_file():
+            self.check_headline_fit()
         if templates_ok and not self.problems:
             self.dry_render()
-            self.check_headline_fit()
         return self.problems
 
     def at(self, *loc: str | int) -> str:

@@ -1,0 +1,70 @@
+"""Brand maths: WCAG contrast, readable text, phone formats, UTM tags."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from campaign_engine.domain.brand import (
+    accent_on_white,
+    contrast_ratio,
+    normalise_hex,
+    readable_text_on,
+)
+from campaign_engine.domain.tracking import with_utm
+from campaign_engine.services.branding import format_phone
+
+
+def test_black_on_white_is_21_to_1():
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+
+
+@pytest.mark.parametrize(
+    "background", ["#fff176", "#0b3d91", "#c2185b", "#2e7d32", "#f9a825", "#777777", "#00ffff"]
+)
+def test_text_on_any_brand_colour_meets_aa(background):
+    assert contrast_ratio(background, readable_text_on(background)) >= 4.5
+
+
+def test_light_yellow_gets_dark_text_and_navy_white():
+    assert readable_text_on("#fff176") == "#1d2433"
+    assert readable_text_on("#0b3d91") == "#ffffff"
+
+
+@pytest.mark.parametrize("colour", ["#fff176", "#ffd54f", "#80deea", "#0b3d91"])
+def test_accent_colours_are_readable_on_white(colour):
+    assert contrast_ratio(accent_on_white(colour), "#ffffff") >= 4.5
+
+
+def test_short_hex_is_expanded_and_junk_refused():
+    assert normalise_hex("#AbC") == "#aabbcc"
+    with pytest.raises(ValueError):
+        normalise_hex("blue")
+
+
+@pytest.mark.parametrize(
+    "raw, locale, shown",
+    [
+        ("030 901820", "de-DE", "+49 30 901820"),
+        ("+44 20 7946 0018", "en-GB", "+44 20 7946 0018"),
+        ("(312) 555-0142", "en-US", "+1 312-555-0142"),
+        ("call us", "en-GB", "call us"),
+    ],
+)
+def test_phone_numbers_are_formatted_for_the_partners_country(raw, locale, shown):
+    assert format_phone(raw, locale) == shown
+
+
+def test_utm_tags_are_added_lowercase_and_existing_ones_kept():
+    url = with_utm(
+        "https://v.example/p?utm_source=keep&x=1",
+        source="Acme",
+        medium="email",
+        campaign="Q3",
+        content="Hero",
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert query["utm_source"] == ["keep"] and query["x"] == ["1"]
+    assert query["utm_medium"] == ["email"] and query["utm_campaign"] == ["q3"]
+    assert query["utm_content"] == ["hero"]

@@ -1,0 +1,123 @@
+"""Uploaded logos are hostile until proven otherwise: real payloads, each refused clearly."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pytest
+from PIL import Image
+
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.logos import logo_plate, normalise_logo
+from tests.factories import logo_png
+
+WHERE = "partners.csv row 2, column logo"
+
+
+def refused(data: bytes, fragment: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        normalise_logo(data, where=WHERE)
+    assert str(info.value).startswith(WHERE)
+    assert fragment in str(info.value)
+
+
+def encode(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_a_text_file_is_not_a_logo():
+    refused(b"hello, I am not a picture", "not a readable")
+
+
+def test_a_truncated_png_is_refused():
+    data = logo_png("#336699", (400, 300))
+    refused(data[: len(data) // 2], "damaged")
+
+
+def test_a_pixel_bomb_is_refused_before_it_is_decoded():
+    bomb = encode(Image.new("1", (20000, 20000)), "PNG")  # 400 Mpx in a few hundred KB
+    assert len(bomb) < 1_000_000
+    refused(bomb, "pixels")
+
+
+def test_a_fifty_megabyte_file_is_refused():
+    refused(b"\x89PNG\r\n\x1a\n" + b"\0" * 50_000_000, "limit is 5 MB")
+
+
+def test_a_gif_is_not_accepted():
+    refused(encode(Image.new("RGB", (50, 50), "red"), "GIF"), "use PNG, JPEG, WebP or SVG")
+
+
+@pytest.mark.parametrize(
+    "svg, fragment",
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "<script>"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+            b'<rect width="9" height="9"/></svg>',
+            "event handler",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+            b'<image xlink:href="http://tracker.example/p.png" width="9" height="9"/></svg>',
+            "external resource",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>',
+            "external resource",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(http://x.example/a.css);'
+            b"</style></svg>",
+            "external resources",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>',
+            "entities",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>hi</p></foreignObject></svg>',
+            "<foreignobject>",
+        ),
+    ],
+)
+def test_hostile_svgs_are_refused(svg, fragment):
+    refused(svg, fragment)
+
+
+def test_a_clean_svg_is_rasterised_and_trimmed():
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">'
+        b'<rect x="100" y="50" width="200" height="100" fill="#c2185b"/></svg>'
+    )
+    with Image.open(io.BytesIO(normalise_logo(svg, where=WHERE))) as image:
+        assert image.format == "PNG"
+        assert abs(image.width / image.height - 2.0) < 0.05, "transparent edges trimmed"
+        assert image.convert("RGB").getpixel((image.width // 2, image.height // 2)) == (194, 24, 91)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
+def test_common_formats_are_normalised_to_png(fmt):
+    image = Image.new("RGB", (900, 300), "white")
+    image.paste(Image.new("RGB", (300, 100), "#1565c0"), (300, 100))
+    with Image.open(io.BytesIO(normalise_logo(encode(image, fmt), where=WHERE))) as logo:
+        assert logo.format == "PNG"
+        assert logo.size[0] <= 600 and logo.size[1] <= 200
+        assert abs(logo.width / logo.height - 3.0) < 0.1, "white margins trimmed"
+
+
+def test_a_light_logo_gets_a_dark_plate_and_a_dark_logo_none():
+    assert logo_plate(logo_png("#fff59d")) == "dark"
+    assert logo_plate(logo_png("#0b3d91")) is None
+
+
+def test_corrupt_zlib_stream_is_refused():
+    good = logo_png("#336699")
+    idat = good.index(b"IDAT")
+    broken = good[: idat + 4] + zlib.compress(b"garbage")[:8] + good[idat + 12 :]
+    refused(broken, "logo")

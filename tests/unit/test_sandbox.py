@@ -1,0 +1,92 @@
+"""Kit templates are untrusted: escapes are inert at render, files outside the kit refused."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
+from pypdf import PdfReader
+
+from campaign_engine.bootstrap import make_renderers
+from campaign_engine.services.kitcheck import SAMPLE_BRAND
+from campaign_engine.services.kits import read_kit
+from renderers.fetcher import KitUrlFetcher, RefusedURL
+from tests.conftest import SAMPLE_KIT
+
+
+@pytest.fixture
+def kit_dir(tmp_path):
+    target = tmp_path / "kit"
+    shutil.copytree(SAMPLE_KIT, target)
+    return target
+
+
+def render_web(kit_dir, template: str) -> str:
+    (kit_dir / "templates" / "web.html").write_text(template)
+    kit, problems = read_kit(kit_dir)
+    assert kit is not None and not problems
+    asset = make_renderers(kit).web.render(SAMPLE_BRAND, lambda name: f"https://t.example/{name}")
+    return asset.files[0].content.decode()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ partner.__class__.__mro__ }}",
+        "{{ link.__globals__ }}",
+        "{{ ''.__class__.__subclasses__() }}",
+        "{{ copy.items.__self__.__init__.__globals__['os'] }}",
+    ],
+)
+def test_reaching_for_python_internals_is_inert_at_render(kit_dir, payload):
+    with pytest.raises((SecurityError, UndefinedError)):
+        render_web(kit_dir, payload)
+
+
+def test_include_cannot_leave_the_kit(kit_dir):
+    with pytest.raises(TemplateNotFound):
+        render_web(kit_dir, "{% include '../../../../etc/passwd' %}")
+
+
+def test_undefined_variables_fail_instead_of_rendering_blank(kit_dir):
+    with pytest.raises(UndefinedError):
+        render_web(kit_dir, "Call {{ partner.fax }}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://example.com/x.css",
+        "kit:../../../etc/passwd",
+        "kit:/../../outside.txt",
+        "partner:someone-elses-logo.png",
+        "data:text/plain,hello",
+    ],
+)
+def test_the_pdf_fetcher_refuses_everything_outside_the_kit(kit_dir, url):
+    fetcher = KitUrlFetcher(kit_dir, {"logo.png": b"png"})
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(url)
+
+
+def test_a_brochure_pointing_at_local_files_renders_without_them(kit_dir):
+    secret = kit_dir.parent / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    html = kit_dir / "templates" / "brochure.html"
+    html.write_text(
+        html.read_text().replace(
+            "<body>",
+            f'<body><img src="file://{secret}"><iframe src="file://{secret}"></iframe>'
+            f'<link rel="stylesheet" href="file://{secret}">',
+        )
+    )
+    kit, _ = read_kit(kit_dir)
+    asset = make_renderers(kit).pdf.render(SAMPLE_BRAND, lambda n: f"https://t.example/{n}")
+    text = "".join(
+        p.extract_text() for p in PdfReader(__import__("io").BytesIO(asset.files[0].content)).pages
+    )
+    assert "TOP-SECRET" not in text
+    assert f"file://{secret}" in asset.meta["refused"]
