@@ -1,0 +1,142 @@
+"""Co-branding speed: per asset, whole kit per partner, N partners on W cores, cache hits,
+each beside a naive baseline measured in the same run.
+
+    .venv/bin/python bench/render.py [--partners 1000] [--workers 2] [--baseline 30]
+
+Naive baseline: a new Jinja environment, WeasyPrint font configuration and decoded
+backgrounds for every partner (make_renderers per render), no artifact cache, one process.
+Targets (issue 3): whole kit <= 200 ms per partner on one core (PDF <= 150 ms); 1,000
+partners <= 120 s on 2 cores; a cache hit >= 50x faster than a render; >= 3x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from functools import lru_cache
+from multiprocessing import Pool
+from pathlib import Path
+from random import Random
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from campaign_engine.bootstrap import make_renderers, renderers_for  # noqa: E402
+from campaign_engine.domain.brand import readable_text_on  # noqa: E402
+from campaign_engine.services.artifacts import cached_render, render_now  # noqa: E402
+from campaign_engine.services.demo import PALETTE, sample_logo  # noqa: E402
+from campaign_engine.services.kitcheck import SAMPLE_BRAND  # noqa: E402
+from campaign_engine.services.kits import read_kit  # noqa: E402
+from campaign_engine.services.logos import normalise_logo  # noqa: E402
+
+KIT, _ = read_kit(ROOT / "kits" / "secure-cloud-q3")
+CHANNELS = KIT.spec.channels()
+LOCALES = ["en-GB", "de-DE", "fr-FR", "en-US"]
+
+
+def links(channel: str) -> dict[str, str]:
+    return {name: f"https://t.example/r/{channel}-{name}" for name in KIT.spec.links}
+
+
+@lru_cache(maxsize=None)
+def brand(i: int):
+    rng = Random(i)
+    colour = PALETTE[i % len(PALETTE)]
+    logo = normalise_logo(sample_logo(f"Partner {i}", colour, rng), where="bench")
+    return replace(SAMPLE_BRAND, slug=f"p{i}", name=f"Partner {i} Systems", logo_png=logo,
+                   primary_color=colour, text_on_primary=readable_text_on(colour),
+                   locale=LOCALES[i % len(LOCALES)])
+
+
+def whole_kit(i: int) -> float:
+    partner = brand(i)  # brand building is not rendering: kept out of the timing
+    start = time.perf_counter()
+    renderers = renderers_for(KIT)
+    for channel in CHANNELS:
+        render_now(renderers, channel, partner, links(channel))
+    return time.perf_counter() - start
+
+
+def naive_kit(i: int) -> float:
+    partner = brand(i)
+    start = time.perf_counter()
+    for channel in CHANNELS:
+        render_now(make_renderers(KIT), channel, partner, links(channel))
+    return time.perf_counter() - start
+
+
+def whole_kit_with_brand(i: int) -> None:
+    """The throughput run counts everything a worker does, logo normalisation included."""
+    renderers = renderers_for(KIT)
+    partner = brand(i)
+    for channel in CHANNELS:
+        render_now(renderers, channel, partner, links(channel))
+
+
+def per_asset(samples: int = 15) -> dict[str, float]:
+    renderers = renderers_for(KIT)
+    b = brand(1)
+    timings = {}
+    for name in ("email", "pdf", "social", "crm", "web"):
+        renderer = getattr(renderers, name)
+        renderer.render(b, lambda n: f"https://t.example/{n}")
+        runs = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            renderer.render(b, lambda n: f"https://t.example/{n}")
+            runs.append(time.perf_counter() - start)
+        timings[name] = statistics.median(runs)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--partners", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--baseline", type=int, default=30, help="partners for the naive run")
+    args = parser.parse_args()
+
+    print("per asset, one partner, warm renderers (median):")
+    for name, seconds in per_asset().items():
+        print(f"  {name:<7} {seconds * 1000:8.1f} ms")
+    for i in range(3):
+        whole_kit(i)  # warm up
+    warm = statistics.median(whole_kit(i) for i in range(3, 33))
+    naive = statistics.median(naive_kit(i) for i in range(3, 3 + args.baseline))
+    print(f"whole kit per partner, one core:     {warm * 1000:8.1f} ms   (target <= 200 ms)")
+    print(f"naive baseline per partner:          {naive * 1000:8.1f} ms   "
+          f"-> {naive / warm:.1f}x faster (target >= 3x)")
+
+    storage = Path(tempfile.mkdtemp())
+    b = brand(7)
+    start = time.perf_counter()
+    for channel in CHANNELS:
+        cached_render(storage, KIT, renderers_for(KIT), b, channel, links(channel))
+    miss = time.perf_counter() - start
+    hits = []
+    for _ in range(20):
+        start = time.perf_counter()
+        for channel in CHANNELS:
+            cached_render(storage, KIT, renderers_for(KIT), b, channel, links(channel))
+        hits.append(time.perf_counter() - start)
+    hit = statistics.median(hits)
+    print(f"cache miss (render + store):         {miss * 1000:8.1f} ms")
+    print(f"cache hit:                           {hit * 1000:8.2f} ms   "
+          f"-> {warm / hit:.0f}x faster than a render (target >= 50x)")
+
+    start = time.perf_counter()
+    with Pool(args.workers) as pool:
+        pool.map(whole_kit_with_brand, range(args.partners), chunksize=10)
+    elapsed = time.perf_counter() - start
+    print(f"{args.partners} partners on {args.workers} processes: {elapsed:8.1f} s      "
+          f"{args.partners / elapsed:.1f} partners/s (target <= 120 s for 1,000)")
+    print(f"naive baseline, same partners, one process (extrapolated from {args.baseline}): "
+          f"{naive * args.partners:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
