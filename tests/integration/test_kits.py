@@ -96,6 +96,7 @@ def test_preview_writes_every_asset_for_a_german_partner(cli, tmp_path):
         "talking-points.json",
         "snippet.html",
         "launch-linkedin.jpg",
+        "brochure-page1.png",
     } <= names
     pdf_text = "".join(page.extract_text() for page in PdfReader(out / "brochure.pdf").pages)
     assert "Müller Systemhaus GmbH" in pdf_text
