@@ -6,6 +6,7 @@ import threading
 
 from campaign_engine.db.session import make_engine, make_session_factory
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.ports import Connector, KitRenderers, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.settings import Settings
@@ -105,3 +106,12 @@ def pdf_thumbnail(pdf: bytes, width: int = 400) -> bytes:
         return buffer.getvalue()
     finally:
         document.close()
+
+
+def make_executor(runtime: Runtime) -> Executor:
+    """`local`: threads in this process; `celery`: tasks to `campaign-engine worker`s."""
+    if runtime.settings.executor == "celery":
+        from campaign_engine.pipeline.celery_app import CeleryExecutor
+
+        return CeleryExecutor(runtime)
+    return LocalExecutor(runtime, runtime.settings.dispatch.workers)

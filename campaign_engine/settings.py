@@ -68,6 +68,22 @@ class DispatchSettings(_Section):
     backoff_base_seconds: float = Field(30.0, gt=0)
 
 
+class ProgrammeSettings(_Section):
+    """Programme-wide rules: what happens when a partner has said nothing."""
+
+    consent_default: Literal["auto", "review", "off"] = "auto"
+
+
+class RateLimitSettings(_Section):
+    """Token buckets shared by every worker (in the database), applied at the moment of
+    sending. None means unlimited."""
+
+    global_per_second: float | None = None
+    email_per_second: float | None = None
+    webhook_per_second: float | None = None
+    partner_per_minute: float | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -86,6 +102,9 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     connectors: ConnectorSettings = ConnectorSettings()
     dispatch: DispatchSettings = DispatchSettings()
+    programme: ProgrammeSettings = ProgrammeSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    scheduler_lease_seconds: int = Field(30, ge=5)
 
     @classmethod
     def settings_customise_sources(

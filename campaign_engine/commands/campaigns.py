@@ -9,7 +9,7 @@ import click
 from campaign_engine import bootstrap
 from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.pipeline.runner import programme_default, run_until_sent
 from campaign_engine.services.campaigns import (
     campaign_status,
     change_status,
@@ -64,7 +64,13 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
     with runtime() as rt:
         with rt.sessions.begin() as session:
             campaign = get_campaign(session, campaign_id)
-            planned = launch_campaign(session, campaign, now=rt.clock(), actor="cli")
+            planned = launch_campaign(
+                session,
+                campaign,
+                now=rt.clock(),
+                actor="cli",
+                programme_default=programme_default(rt),
+            )
         click.echo(f"campaign {campaign_id} launched: {planned} deliveries planned")
         if not wait:
             click.echo("a running `campaign-engine serve` sends them")

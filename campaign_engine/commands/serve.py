@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -12,6 +16,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.cli import cli, runtime
 from campaign_engine.pipeline.runner import Dispatcher
+from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.contacts import import_contacts
@@ -19,6 +24,7 @@ from campaign_engine.services.demo import write_sample_programme
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import import_partners
+from campaign_engine.settings import load_settings
 
 SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 
@@ -34,13 +40,54 @@ def serve(host: str, port: int) -> None:
 
 
 def _serve(rt: Runtime, host: str, port: int) -> None:
-    dispatcher = Dispatcher(rt, rt.settings.dispatch.workers)
-    dispatcher.start()
-    click.echo(f"serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    try:
+    with background_engine(rt):
+        click.echo(f"serving on http://{host}:{port}/  (Ctrl+C to stop)")
         waitress_serve(create_app(rt), host=host, port=port, threads=8, _quiet=True)
+
+
+@contextmanager
+def background_engine(rt: Runtime) -> Iterator[None]:
+    """The dispatcher (claims due deliveries for the configured executor) and the
+    scheduler lease loop (runs APScheduler if this process wins the lease)."""
+    dispatcher = Dispatcher(rt, bootstrap.make_executor(rt))
+    scheduler = SchedulerService(rt)
+    dispatcher.start()
+    scheduler.start()
+    try:
+        yield
     finally:
+        scheduler.stop()
         dispatcher.stop()
+
+
+@cli.command("scheduler")
+def scheduler_command() -> None:
+    """The scheduler and dispatcher without the web (scale-out: run one, plus a standby)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with runtime() as rt:
+        migrate.upgrade(rt.engine)
+        with background_engine(rt):
+            click.echo(f"scheduler running (executor: {rt.settings.executor}); Ctrl+C to stop")
+            try:
+                while not stop.wait(1):
+                    pass
+            except KeyboardInterrupt:
+                pass
+
+
+@cli.command("worker")
+@click.option("--concurrency", type=int, default=None, help="Worker processes (default: CPUs).")
+def worker_command(concurrency: int | None) -> None:
+    """A Celery worker that sends work items (executor: celery)."""
+    from campaign_engine.pipeline.celery_app import make_celery
+
+    settings = load_settings()
+    app = make_celery(settings)
+    argv = ["worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    app.worker_main(argv)
 
 
 @cli.command("demo")

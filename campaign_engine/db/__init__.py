@@ -3,6 +3,7 @@
 from campaign_engine.db.accounts import AuditEntry, User
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
+from campaign_engine.db.coordination import Lease, RateBucket
 from campaign_engine.db.kits import Artifact, Kit, KitVersion
 from campaign_engine.db.partners import (
     ChannelEndpoint,
@@ -27,7 +28,9 @@ __all__ = [
     "Event",
     "Kit",
     "KitVersion",
+    "Lease",
     "Partner",
+    "RateBucket",
     "Suppression",
     "TrackedLink",
     "User",

@@ -22,6 +22,14 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     launch_at: Mapped[datetime | None]
+    # "Tuesday 10:00 in each partner's timezone": local send time and optional weekday
+    send_time: Mapped[str | None] = mapped_column(String(5))
+    send_weekday: Mapped[int | None]
+    consent_default: Mapped[str] = mapped_column(String(8), default="auto")
+    preview_days: Mapped[int] = mapped_column(default=7)
+    notice_sent_at: Mapped[datetime | None]
+    recurrence: Mapped[str | None] = mapped_column(String(100))  # cron, e.g. quarterly
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     launched_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,11 +20,19 @@ def campaign_scope(campaign_id: int) -> str:
 
 
 def resolve(
-    decisions: Mapping[tuple[str, str], str], campaign_id: int, channel: str
+    decisions: Mapping[tuple[str, str], str],
+    campaign_id: int,
+    channel: str,
+    campaign_default: ConsentMode = ConsentMode.AUTO,
+    programme_default: ConsentMode = ConsentMode.AUTO,
 ) -> ConsentMode:
-    """The most specific decision wins: campaign+channel, campaign, programme+channel,
-    programme, then the default (auto). A partner who opted out of email programme-wide
-    but opted in to this one campaign has said what they want for this campaign."""
+    """The partner's own decisions first, most specific winning: campaign+channel, campaign,
+    programme+channel, programme. A partner who opted out of email programme-wide but opted
+    in to this one campaign has said what they want for this campaign.
+
+    Without a decision of the partner's, the campaign's and the programme's defaults apply;
+    where they disagree, auto wins: participation is the default.
+    """
     scope = campaign_scope(campaign_id)
     for key in (
         (scope, channel),
@@ -34,4 +42,8 @@ def resolve(
     ):
         if key in decisions:
             return ConsentMode(decisions[key])
-    return ConsentMode.AUTO
+    if ConsentMode.AUTO in (campaign_default, programme_default):
+        return ConsentMode.AUTO
+    if ConsentMode.REVIEW in (campaign_default, programme_default):
+        return ConsentMode.REVIEW
+    return ConsentMode.OFF

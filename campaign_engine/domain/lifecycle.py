@@ -52,6 +52,7 @@ def ensure_transition(current: str, target: CampaignStatus) -> None:
 
 
 class DeliveryStatus(StrEnum):
+    HELD = "held"  # review mode: waits for the partner's approval until its due time
     PENDING = "pending"  # waiting for its due time (or its retry time)
     SENDING = "sending"  # claimed by a worker under a lease
     SENT = "sent"

@@ -171,8 +171,9 @@ def _checked_message(
     if campaign.status not in (CampaignStatus.LIVE, CampaignStatus.LAUNCHING):
         delivery.status, delivery.lease_owner, delivery.lease_expires_at = "pending", None, None
         return None  # paused: back to the queue untouched, resume sends it
+    programme_default = ConsentMode(runtime.settings.programme.consent_default)
     if (
-        mode_for(session, delivery.partner_id, delivery.campaign_id, delivery.channel)
+        mode_for(session, delivery.partner_id, campaign, delivery.channel, programme_default)
         is ConsentMode.OFF
     ):
         return _skip(delivery, "partner opted out")

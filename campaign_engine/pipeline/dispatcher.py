@@ -73,3 +73,20 @@ def claim_due(
     for delivery_id, c_id, partner_id, channel in rows:
         groups[(c_id, partner_id, channel)].append(delivery_id)
     return [WorkItem(c, p, ch, tuple(d), owner) for (c, p, ch), d in groups.items()]
+
+
+def release_held(session: Session, *, now: datetime, programme_default: str) -> int:
+    """Review items the partner did not act on by their due time get the programme's
+    default: sent if it is auto, skipped otherwise."""
+    target = (
+        {"status": DeliveryStatus.PENDING}
+        if programme_default == "auto"
+        else {"status": DeliveryStatus.SKIPPED, "last_error": "not approved before the deadline"}
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.HELD, Delivery.due_at <= now)
+        .values(**target, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

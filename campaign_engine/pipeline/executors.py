@@ -6,11 +6,22 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+class Executor(Protocol):
+    def claim_limit(self) -> int: ...
+
+    def submit(self, item: WorkItem) -> None: ...
+
+    def wait_idle(self, timeout: float | None = None) -> None: ...
+
+    def shutdown(self) -> None: ...
 
 
 class LocalExecutor:
@@ -21,9 +32,12 @@ class LocalExecutor:
         self._in_flight: set[Future[None]] = set()
         self._lock = threading.Lock()
 
-    def free_slots(self) -> int:
+    def claim_limit(self) -> int:
+        """Deliveries worth claiming now: enough to keep every thread busy, no more, so
+        rows are not held under a lease while they wait in a local queue."""
         with self._lock:
-            return max(0, self.capacity - len(self._in_flight))
+            free = max(0, self.capacity - len(self._in_flight))
+        return free * 25
 
     def submit(self, item: WorkItem) -> None:
         future = self.pool.submit(deliver, self.runtime, item)

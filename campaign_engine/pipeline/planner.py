@@ -7,8 +7,9 @@ re-plan after new partners joined the audience) adds only what is missing.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Contact, Delivery, Partner, Suppression
 from campaign_engine.domain.consent import ConsentMode, resolve
 from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.domain.sendtime import local_due
 from campaign_engine.services.consent import decisions_for
 from campaign_engine.services.links import ensure_links, insert_ignoring_conflicts
 
@@ -52,7 +55,12 @@ def idempotency_key(
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-def plan_deliveries(session: Session, campaign: Campaign, now: datetime) -> int:
+def plan_deliveries(
+    session: Session,
+    campaign: Campaign,
+    now: datetime,
+    programme_default: ConsentMode = ConsentMode.AUTO,
+) -> int:
     """Write the missing delivery rows; returns how many rows the campaign now has."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     partners = audience_partners(session, campaign.audience)
@@ -62,13 +70,33 @@ def plan_deliveries(session: Session, campaign: Campaign, now: datetime) -> int:
     rows: list[dict[str, Any]] = []
     for partner in partners:
         for channel in channels:
-            mode = resolve(decisions.get(partner.id, {}), campaign.id, channel)
+            mode = resolve(
+                decisions.get(partner.id, {}),
+                campaign.id,
+                channel,
+                ConsentMode(campaign.consent_default),
+                programme_default,
+            )
             if mode is ConsentMode.OFF:
                 continue
-            rows += _rows_for(session, campaign, partner, channel, spec, now)
+            status = DeliveryStatus.HELD if mode is ConsentMode.REVIEW else DeliveryStatus.PENDING
+            rows += _rows_for(session, campaign, partner, channel, spec, now, status.value)
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0
+
+
+def partner_start(campaign: Campaign, partner: Partner, now: datetime) -> datetime:
+    """When this partner's first item is due: now, or the campaign's local send time."""
+    if not campaign.send_time:
+        return now
+    return local_due(now, partner.timezone, campaign.send_time, campaign.send_weekday)
+
+
+def days_later(start: datetime, timezone: str, days: int) -> datetime:
+    """Same local wall-clock time `days` later, whatever DST does in between."""
+    local = start.astimezone(ZoneInfo(timezone)) + timedelta(days=days)
+    return local.astimezone(UTC)
 
 
 def _rows_for(
@@ -78,21 +106,23 @@ def _rows_for(
     channel: str,
     spec: KitSpec,
     now: datetime,
+    status: str,
 ) -> list[dict[str, Any]]:
+    start = partner_start(campaign, partner, now)
     items: list[tuple[str, str, datetime]] = []
     if channel == "email":
         suppressed = set(
             session.scalars(select(Suppression.email).where(Suppression.partner_id == partner.id))
         )
         contacts = session.scalars(select(Contact.email).where(Contact.partner_id == partner.id))
-        items = [("email", email, now) for email in contacts if email.lower() not in suppressed]
+        items = [("email", email, start) for email in contacts if email.lower() not in suppressed]
     elif channel == "social" and spec.assets.social:
         social = spec.assets.social
         for index, post in enumerate(social.posts):
             day = social.cadence_days[min(index, len(social.cadence_days) - 1)]
-            items.append((post.id, SOCIAL_RECIPIENT, now + timedelta(days=day)))
+            items.append((post.id, SOCIAL_RECIPIENT, days_later(start, partner.timezone, day)))
     else:
-        items = [(channel, SINGLE_RECIPIENT[channel], now)]
+        items = [(channel, SINGLE_RECIPIENT[channel], start)]
     return [
         {
             "campaign_id": campaign.id,
@@ -101,7 +131,7 @@ def _rows_for(
             "asset": asset,
             "recipient": recipient,
             "due_at": due,
-            "status": "pending",
+            "status": status,
             "attempts": 0,
             "created_at": now,
             "updated_at": now,

@@ -8,27 +8,30 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from campaign_engine.db import Campaign, Delivery
-from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.pipeline.dispatcher import claim_due, new_owner
-from campaign_engine.pipeline.executors import LocalExecutor
+from campaign_engine.db import Delivery
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
+from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.launch import launch_campaign
 
 
-def tick(
-    runtime: Runtime, executor: LocalExecutor, owner: str, campaign_id: int | None = None
-) -> int:
+def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | None = None) -> int:
     """One round: claim up to the executor's free capacity; returns deliveries claimed."""
-    slots = executor.free_slots()
-    if slots == 0:
+    limit = executor.claim_limit()
+    if limit == 0:
         return 0
     dispatch = runtime.settings.dispatch
     with runtime.sessions.begin() as session:
+        release_held(
+            session,
+            now=runtime.clock(),
+            programme_default=runtime.settings.programme.consent_default,
+        )
         items = claim_due(
             session,
             now=runtime.clock(),
-            limit=min(dispatch.batch_size, slots * 25),
+            limit=min(dispatch.batch_size, limit),
             lease_seconds=dispatch.lease_seconds,
             owner=owner,
             campaign_id=campaign_id,
@@ -54,7 +57,7 @@ def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
                 .group_by(Delivery.status)
             ).all()
         )
-    open_count = rows.get("pending", 0) + rows.get("sending", 0)
+    open_count = rows.get("pending", 0) + rows.get("sending", 0) + rows.get("held", 0)
     return sum(rows.values()) - open_count, open_count
 
 
@@ -97,10 +100,10 @@ def run_until_sent(
 class Dispatcher(threading.Thread):
     """The background loop of `serve`: ticks until stopped."""
 
-    def __init__(self, runtime: Runtime, workers: int) -> None:
+    def __init__(self, runtime: Runtime, executor: Executor) -> None:
         super().__init__(name="dispatcher", daemon=True)
         self.runtime = runtime
-        self.executor = LocalExecutor(runtime, workers)
+        self.executor = executor
         self.owner = new_owner("serve")
         self.stopping = threading.Event()
 
@@ -108,7 +111,6 @@ class Dispatcher(threading.Thread):
         interval = self.runtime.settings.dispatch.tick_seconds
         while not self.stopping.is_set():
             try:
-                launch_due(self.runtime)
                 claimed = tick(self.runtime, self.executor, self.owner)
             except Exception:  # the database blinked: try again next tick
                 claimed = 0
@@ -122,18 +124,5 @@ class Dispatcher(threading.Thread):
         self.executor.shutdown()
 
 
-def launch_due(runtime: Runtime) -> int:
-    """Launch scheduled campaigns whose time has come (state lives in the database, so a
-    restart between scheduling and launch loses nothing)."""
-    now = runtime.clock()
-    launched = 0
-    with runtime.sessions.begin() as session:
-        due = session.scalars(
-            select(Campaign).where(
-                Campaign.status == CampaignStatus.SCHEDULED, Campaign.launch_at <= now
-            )
-        )
-        for campaign in due:
-            launch_campaign(session, campaign, now=now, actor="scheduler")
-            launched += 1
-    return launched
+def programme_default(runtime: Runtime) -> ConsentMode:
+    return ConsentMode(runtime.settings.programme.consent_default)

@@ -16,6 +16,7 @@ from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
 
+OPEN = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 AUDIENCE_KEYS = {"tier", "region", "vertical", "tag", "partner", "exclude"}
 
 
@@ -105,7 +106,7 @@ def change_status(
             update(Delivery)
             .where(
                 Delivery.campaign_id == campaign.id,
-                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
             )
             .values(status=DeliveryStatus.SKIPPED, last_error="campaign cancelled")
         )
@@ -130,7 +131,7 @@ def delivery_counts(session: Session, campaign_id: int) -> dict[str, dict[str, i
         .group_by(Delivery.channel, Delivery.status)
     )
     for channel, status, n in rows:
-        bucket = "pending" if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING) else status
+        bucket = "pending" if status in OPEN else status
         counts.setdefault(channel, {s: 0 for s in ("pending", "sent", "failed", "skipped")})
         counts[channel][bucket] += n
     return counts
@@ -172,7 +173,7 @@ def refresh_completion(
     open_rows = session.scalar(
         select(func.count()).where(
             Delivery.campaign_id == campaign.id,
-            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            Delivery.status.in_(list(OPEN)),
         )
     )
     if open_rows:

@@ -91,6 +91,14 @@ def decisions_for(
     return grouped
 
 
-def mode_for(session: Session, partner_id: int, campaign_id: int, channel: str) -> ConsentMode:
-    decisions = decisions_for(session, campaign_id, [partner_id]).get(partner_id, {})
-    return resolve(decisions, campaign_id, channel)
+def mode_for(
+    session: Session,
+    partner_id: int,
+    campaign: Campaign,
+    channel: str,
+    programme_default: ConsentMode = ConsentMode.AUTO,
+) -> ConsentMode:
+    decisions = decisions_for(session, campaign.id, [partner_id]).get(partner_id, {})
+    return resolve(
+        decisions, campaign.id, channel, ConsentMode(campaign.consent_default), programme_default
+    )

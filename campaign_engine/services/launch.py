@@ -7,25 +7,40 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign
+from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.pipeline.planner import plan_deliveries
 from campaign_engine.services.campaigns import change_status, refresh_completion
 
 
-def launch_campaign(session: Session, campaign: Campaign, *, now: datetime, actor: str) -> int:
+def launch_campaign(
+    session: Session,
+    campaign: Campaign,
+    *,
+    now: datetime,
+    actor: str,
+    programme_default: ConsentMode = ConsentMode.AUTO,
+) -> int:
     """Plan now; returns the number of delivery rows. A campaign with nothing to send
     (everyone opted out) completes at once rather than sitting "live" forever."""
     change_status(session, campaign, CampaignStatus.LAUNCHING, actor=actor, now=now)
-    count = plan_deliveries(session, campaign, now)
+    count = plan_deliveries(session, campaign, now, programme_default)
     change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     refresh_completion(session, campaign, now=now)
     return count
 
 
-def replan(session: Session, campaign: Campaign, *, now: datetime, actor: str) -> int:
+def replan(
+    session: Session,
+    campaign: Campaign,
+    *,
+    now: datetime,
+    actor: str,
+    programme_default: ConsentMode = ConsentMode.AUTO,
+) -> int:
     """Add partners who joined the audience since launch; existing rows are untouched."""
     if campaign.status == CampaignStatus.COMPLETED:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
-    count = plan_deliveries(session, campaign, now)
+    count = plan_deliveries(session, campaign, now, programme_default)
     refresh_completion(session, campaign, now=now)
     return count

@@ -1,0 +1,101 @@
+"""Scale-out: Celery workers run work items; the delivery ledger stays the source of truth.
+
+acks_late with prefetch 1 means a message is acknowledged only after its work item ran;
+reject_on_worker_lost puts it back if the worker process dies. A redelivered item is
+harmless: the worker re-checks each row's lease owner and status before sending, and rows
+already sent are skipped. Due times live in the ledger; Celery's ETA/countdown is never
+used (Redis can run an ETA task twice, RabbitMQ drops long-delayed messages).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import asdict
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+from sqlalchemy import func, select
+
+from campaign_engine.db import Delivery
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.delivery import WorkItem, deliver
+from campaign_engine.runtime import Runtime
+from campaign_engine.settings import Settings
+
+TASK = "campaign_engine.deliver"
+VISIBILITY_TIMEOUT = 3 * 3600  # above the longest task; Redis redelivers after this
+
+_worker_runtime: dict[int, Runtime] = {}
+_lock = threading.Lock()
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("campaign_engine", broker=settings.celery.broker_url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    app.task(name=TASK, bind=False)(run_item)
+    return app
+
+
+def worker_runtime() -> Runtime:
+    """One runtime per worker process (after the fork), kept for its whole life so its
+    renderers keep fonts, compiled templates and decoded images between tasks."""
+    from campaign_engine.bootstrap import build_runtime
+    from campaign_engine.settings import load_settings
+
+    with _lock:
+        pid = os.getpid()
+        if pid not in _worker_runtime:
+            _worker_runtime[pid] = build_runtime(load_settings())
+        return _worker_runtime[pid]
+
+
+@worker_process_init.connect
+def _fresh_process(**_: Any) -> None:
+    _worker_runtime.clear()  # never reuse a database pool inherited across fork
+
+
+def run_item(item: dict[str, Any]) -> None:
+    deliver(worker_runtime(), WorkItem(**{**item, "delivery_ids": tuple(item["delivery_ids"])}))
+
+
+class CeleryExecutor:
+    """Sends each work item as one task; throttled by the deliveries it has in flight."""
+
+    def __init__(self, runtime: Runtime, max_in_flight: int | None = None) -> None:
+        self.runtime = runtime
+        self.app = make_celery(runtime.settings)
+        self.max_in_flight = max_in_flight or runtime.settings.dispatch.batch_size * 2
+        self.owner: str | None = None
+
+    def claim_limit(self) -> int:
+        if self.owner is None:
+            return self.max_in_flight
+        with self.runtime.sessions() as session:
+            in_flight = session.scalar(
+                select(func.count()).where(
+                    Delivery.status == DeliveryStatus.SENDING, Delivery.lease_owner == self.owner
+                )
+            )
+        return max(0, self.max_in_flight - (in_flight or 0))
+
+    def submit(self, item: WorkItem) -> None:
+        self.owner = item.lease_owner
+        self.app.send_task(TASK, args=[asdict(item)])
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        return None
+
+    def shutdown(self) -> None:
+        self.app.close()

@@ -1,0 +1,111 @@
+"""The scheduler's jobs. APScheduler stores them in the database by reference
+(`module:function` plus arguments), so they are plain functions over the bound runtime.
+
+The schedule mirrors the campaigns table: `sync_schedule` adds a date job per scheduled
+launch and preview notice and a cron job per recurring campaign, and launches anything
+overdue (after downtime), so nothing depends on a job surviving in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from campaign_engine.db import Campaign
+from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.notices import send_preview_notices
+from campaign_engine.services.recurring import relaunch
+
+log = logging.getLogger(__name__)
+_bound: dict[str, object] = {}
+
+
+def bind(runtime: Runtime, scheduler: BaseScheduler) -> None:
+    _bound["runtime"] = runtime
+    _bound["scheduler"] = scheduler
+
+
+def _runtime() -> Runtime:
+    runtime = _bound.get("runtime")
+    assert isinstance(runtime, Runtime), "jobs run only inside a bound scheduler"
+    return runtime
+
+
+def launch_job(campaign_id: int) -> None:
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
+            return  # launched by hand, cancelled or already done: nothing to do
+        default = runtime.settings.programme.consent_default
+        launch_campaign(
+            session, campaign, now=runtime.clock(), actor="scheduler", programme_default=default
+        )  # type: ignore[arg-type]
+
+
+def notice_job(campaign_id: int) -> None:
+    runtime = _runtime()
+    send_preview_notices(runtime, campaign_id)
+
+
+def recurring_job(campaign_id: int) -> None:
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        relaunch(
+            session,
+            campaign_id,
+            now=runtime.clock(),
+            programme_default=runtime.settings.programme.consent_default,
+        )
+
+
+def sync_schedule() -> None:
+    runtime = _runtime()
+    scheduler = _bound["scheduler"]
+    assert isinstance(scheduler, BaseScheduler)
+    now = runtime.clock()
+    with runtime.sessions() as session:
+        campaigns = list(
+            session.scalars(
+                select(Campaign).where(
+                    (Campaign.status == CampaignStatus.SCHEDULED) | Campaign.recurrence.is_not(None)
+                )
+            )
+        )
+    for campaign in campaigns:
+        if campaign.status == CampaignStatus.SCHEDULED and campaign.launch_at:
+            notice_at = campaign.launch_at - timedelta(days=campaign.preview_days)
+            if campaign.notice_sent_at is None and campaign.preview_days > 0:
+                scheduler.add_job(
+                    notice_job,
+                    "date",
+                    run_date=max(notice_at, now),
+                    args=[campaign.id],
+                    id=f"notice:{campaign.id}",
+                    replace_existing=True,
+                )
+            if campaign.launch_at <= now:
+                launch_job(campaign.id)  # overdue (the scheduler was down): launch now
+            else:
+                scheduler.add_job(
+                    launch_job,
+                    "date",
+                    run_date=campaign.launch_at,
+                    args=[campaign.id],
+                    id=f"launch:{campaign.id}",
+                    replace_existing=True,
+                )
+        if campaign.recurrence and campaign.status != CampaignStatus.CANCELLED:
+            scheduler.add_job(
+                recurring_job,
+                CronTrigger.from_crontab(campaign.recurrence, timezone="UTC"),
+                args=[campaign.id],
+                id=f"recur:{campaign.id}",
+                replace_existing=True,
+            )

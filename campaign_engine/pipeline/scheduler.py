@@ -1,0 +1,90 @@
+"""The one scheduler: a lease in the database decides which process runs APScheduler.
+
+Every `serve` and `scheduler` process runs this thread. The holder renews its lease every
+few seconds; a standby tries to take it as often. When the holder dies its lease lapses
+after `scheduler_lease_seconds` (30 s by default) and a standby starts the scheduler, well
+within a minute. Jobs live in APScheduler's SQLAlchemy job store in the same database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from campaign_engine.pipeline import jobs
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.leases import acquire, release
+
+log = logging.getLogger(__name__)
+LEASE = "scheduler"
+
+
+class SchedulerService(threading.Thread):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(name="scheduler-lease", daemon=True)
+        self.runtime = runtime
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.ttl = runtime.settings.scheduler_lease_seconds
+        self.stopping = threading.Event()
+        self.scheduler: BackgroundScheduler | None = None
+        self.is_leader = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                with self.runtime.sessions.begin() as session:
+                    held = acquire(
+                        session, LEASE, self.holder, now=self.runtime.clock(), ttl=self.ttl
+                    )
+            except Exception:  # database unreachable: we cannot know, so we must not lead
+                log.exception("scheduler lease check failed")
+                held = False
+            if held and self.scheduler is None:
+                self._start_scheduler()
+            elif not held and self.scheduler is not None:
+                self._stop_scheduler()
+            self.stopping.wait(self.ttl / 4)
+        self._stop_scheduler()
+        try:
+            with self.runtime.sessions.begin() as session:
+                release(session, LEASE, self.holder, now=self.runtime.clock())
+        except Exception:
+            log.exception("could not release the scheduler lease")
+
+    def _start_scheduler(self) -> None:
+        log.info("%s holds the scheduler lease; starting APScheduler", self.holder)
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.runtime.engine)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 86400},
+            timezone="UTC",
+        )
+        jobs.bind(self.runtime, scheduler)
+        scheduler.start()
+        scheduler.add_job(
+            jobs.sync_schedule,
+            "interval",
+            seconds=max(2, self.ttl // 3),
+            id="sync-schedule",
+            replace_existing=True,
+            next_run_time=None,
+        )
+        scheduler.modify_job("sync-schedule", next_run_time=self.runtime.clock())
+        self.scheduler = scheduler
+        self.is_leader.set()
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            log.info("%s gives up the scheduler", self.holder)
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+            self.is_leader.clear()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=15)

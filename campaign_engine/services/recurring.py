@@ -1,0 +1,38 @@
+"""Recurring campaigns: each occurrence re-launches the kit's latest version to whoever is
+in the audience now, as a child campaign with its own ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, KitVersion
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.launch import launch_campaign
+
+
+def relaunch(session: Session, parent_id: int, *, now: datetime, programme_default: str) -> int:
+    parent = session.get(Campaign, parent_id)
+    if parent is None or parent.status == "cancelled":
+        return 0
+    name = f"{parent.name} ({now:%Y-%m-%d})"
+    if session.scalar(
+        select(Campaign.id).where(Campaign.parent_id == parent_id, Campaign.name == name)
+    ):
+        return 0  # this occurrence already ran (a second scheduler, a retried job)
+    latest = session.scalar(
+        select(KitVersion)
+        .where(KitVersion.kit_id == parent.kit_version.kit_id)
+        .order_by(KitVersion.id.desc())
+    )
+    assert latest is not None
+    child = create_campaign(session, latest, name, dict(parent.audience), None, actor="scheduler")
+    child.parent_id = parent.id
+    child.send_time, child.send_weekday = parent.send_time, parent.send_weekday
+    child.consent_default = parent.consent_default
+    return launch_campaign(
+        session, child, now=now, actor="scheduler", programme_default=ConsentMode(programme_default)
+    )
