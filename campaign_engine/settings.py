@@ -43,6 +43,7 @@ class EmailSettings(_Section):
 
 class CelerySettings(_Section):
     broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "campaign-engine"
 
 
 class WebhookSettings(_Section):

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 
 from campaign_engine import bootstrap
 from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
+from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import programme_default, run_until_sent
+from campaign_engine.ports import CHANNELS
 from campaign_engine.services.campaigns import (
     campaign_status,
     change_status,
@@ -17,9 +21,10 @@ from campaign_engine.services.campaigns import (
     get_campaign,
     list_campaigns,
     parse_audience,
+    retry_failed,
 )
 from campaign_engine.services.kits import latest_version, load_kit
-from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.launch import launch_campaign, replan
 
 
 @cli.group()
@@ -37,13 +42,43 @@ def campaigns() -> None:
     help="tier, region, vertical, tag, partner or exclude; repeat to widen.",
 )
 @click.option("--launch-at", help="ISO 8601 with offset; omitted = a draft you launch by hand.")
+@click.option("--send-time", help="Send at this local time in each partner's timezone (10:00).")
+@click.option("--send-weekday", help="...on this weekday (tuesday).")
+@click.option(
+    "--consent-default",
+    type=click.Choice(["auto", "review"]),
+    default="auto",
+    show_default=True,
+    help="review: partners approve each item before it goes out.",
+)
+@click.option(
+    "--preview-days",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Days before launch that partners get the preview notice (0: none).",
+)
+@click.option(
+    "--recurrence",
+    help="Cron (UTC) to re-launch to the current audience, e.g. '0 9 1 1,4,7,10 *' for quarterly.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_create(
-    kit: str, name: str, audience: tuple[str, ...], launch_at: str | None, as_json: bool
+    kit: str,
+    name: str,
+    audience: tuple[str, ...],
+    launch_at: str | None,
+    send_time: str | None,
+    send_weekday: str | None,
+    consent_default: str,
+    preview_days: int,
+    recurrence: str | None,
+    as_json: bool,
 ) -> None:
     """Create a campaign from a kit and an audience."""
     audience_filter = parse_audience(list(audience))
     when = parse_when(launch_at)
+    timing = parse_timing(send_time, send_weekday, recurrence)
     with unit_of_work() as (_, session):
         path = Path(kit)
         version = (
@@ -52,6 +87,8 @@ def campaigns_create(
             else latest_version(session, kit)
         )
         campaign = create_campaign(session, version, name, audience_filter, when)
+        campaign.send_time, campaign.send_weekday, campaign.recurrence = timing
+        campaign.consent_default, campaign.preview_days = consent_default, preview_days
         data = {"id": campaign.id, "status": campaign.status}
     emit(data, as_json, f"created campaign {data['id']} ({data['status']})")
 
@@ -128,6 +165,59 @@ def campaigns_list(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['id']:>5}  {row['status']:<10} {row['name']}  [{row['kit']}]")
+
+
+def parse_timing(
+    send_time: str | None, weekday: str | None, recurrence: str | None
+) -> tuple[str | None, int | None, str | None]:
+    try:
+        if send_time:
+            parsed = parse_send_time(send_time)
+            send_time = f"{parsed.hour:02d}:{parsed.minute:02d}"
+        day = parse_weekday(weekday) if weekday else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc), where="--send-time/--send-weekday") from None
+    if day is not None and not send_time:
+        raise InvalidInput("a weekday needs a --send-time too", where="--send-weekday")
+    if recurrence:
+        try:
+            CronTrigger.from_crontab(recurrence, timezone="UTC")
+        except ValueError as exc:
+            raise InvalidInput(
+                f"'{recurrence}' is not a cron expression ({exc})", where="--recurrence"
+            ) from None
+    return send_time, day, recurrence
+
+
+@campaigns.command("retry")
+@click.argument("campaign_id", type=int)
+@click.option("--channel", type=click.Choice(CHANNELS))
+def campaigns_retry(campaign_id: int, channel: str | None) -> None:
+    """Queue failed deliveries again (after fixing what their reason says)."""
+    with unit_of_work() as (rt, session):
+        count = retry_failed(
+            session,
+            get_campaign(session, campaign_id),
+            channel=channel,
+            now=rt.clock(),
+            actor="cli",
+        )
+    click.echo(f"{count} failed deliveries queued again")
+
+
+@campaigns.command("replan")
+@click.argument("campaign_id", type=int)
+def campaigns_replan(campaign_id: int) -> None:
+    """Add partners (and contacts) who joined the audience since launch."""
+    with unit_of_work() as (rt, session):
+        total = replan(
+            session,
+            get_campaign(session, campaign_id),
+            now=rt.clock(),
+            actor="cli",
+            programme_default=programme_default(rt),
+        )
+    click.echo(f"campaign {campaign_id} now has {total} deliveries")
 
 
 def _transition(campaign_id: int, target: CampaignStatus) -> None:

@@ -34,6 +34,7 @@ _lock = threading.Lock()
 def make_celery(settings: Settings) -> Celery:
     app = Celery("campaign_engine", broker=settings.celery.broker_url)
     app.conf.update(
+        task_default_queue=settings.celery.queue,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -40,7 +40,7 @@ def _runtime() -> Runtime:
 def launch_job(campaign_id: int) -> None:
     runtime = _runtime()
     with runtime.sessions.begin() as session:
-        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        campaign = session.get(Campaign, campaign_id, with_for_update={"of": Campaign})
         if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
             return  # launched by hand, cancelled or already done: nothing to do
         default = runtime.settings.programme.consent_default

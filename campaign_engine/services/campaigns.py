@@ -180,3 +180,30 @@ def refresh_completion(
         return False
     change_status(session, campaign, CampaignStatus.COMPLETED, actor="engine", now=now)
     return True
+
+
+def retry_failed(
+    session: Session, campaign: Campaign, *, channel: str | None, now: datetime, actor: str
+) -> int:
+    """Failed deliveries back to pending, due now, with a fresh attempt budget."""
+    query = update(Delivery).where(
+        Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.FAILED
+    )
+    if channel:
+        query = query.where(Delivery.channel == channel)
+    result = session.execute(
+        query.values(
+            status=DeliveryStatus.PENDING, due_at=now, attempts=0, last_error=None, updated_at=now
+        )
+    )
+    if campaign.status == CampaignStatus.COMPLETED and result.rowcount:
+        change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
+    record(
+        session,
+        actor,
+        "deliveries.retry",
+        "campaign",
+        campaign.id,
+        {"channel": channel, "count": result.rowcount},
+    )
+    return result.rowcount or 0
