@@ -73,6 +73,7 @@ class ProgrammeSettings(_Section):
     """Programme-wide rules: what happens when a partner has said nothing."""
 
     consent_default: Literal["auto", "review", "off"] = "auto"
+    review_hours: float = Field(48.0, ge=0)  # how long review-mode partners have to decide
 
 
 class RateLimitSettings(_Section):

@@ -12,7 +12,7 @@ from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
 from campaign_engine.errors import InvalidInput
-from campaign_engine.pipeline.runner import programme_default, run_until_sent
+from campaign_engine.pipeline.runner import launch_options, programme_default, run_until_sent
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.campaigns import (
     campaign_status,
@@ -102,11 +102,7 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
         with rt.sessions.begin() as session:
             campaign = get_campaign(session, campaign_id)
             planned = launch_campaign(
-                session,
-                campaign,
-                now=rt.clock(),
-                actor="cli",
-                programme_default=programme_default(rt),
+                session, campaign, now=rt.clock(), actor="cli", **launch_options(rt)
             )
         click.echo(f"campaign {campaign_id} launched: {planned} deliveries planned")
         if not wait:

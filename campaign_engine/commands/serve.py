@@ -15,7 +15,7 @@ from waitress import serve as waitress_serve
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.cli import cli, runtime
-from campaign_engine.pipeline.runner import Dispatcher
+from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns import create_campaign
@@ -108,7 +108,9 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
             campaign = create_campaign(
                 session, version, "Secure Cloud Backup: Q3 launch", {}, None, actor="demo"
             )
-            planned = launch_campaign(session, campaign, now=rt.clock(), actor="demo")
+            planned = launch_campaign(
+                session, campaign, now=rt.clock(), actor="demo", **launch_options(rt)
+            )
             campaign_id = campaign.id
         click.echo(
             json.dumps(

@@ -22,6 +22,7 @@ from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.domain.retry import backoff_seconds
 from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
+from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Recipient
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import rendered_channel
@@ -136,6 +137,7 @@ def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owne
         key = session.get(Delivery, delivery_id).idempotency_key  # type: ignore[union-attr]
     connector = runtime.connector(prepared.endpoint_kind)
     endpoint = Endpoint(kind=prepared.endpoint_kind, url=prepared.endpoint_url)
+    wait_for_rate_limits(runtime, prepared)
     try:
         receipt = connector.publish(message, endpoint, key)
     except (RetryableError, PermanentError) as exc:

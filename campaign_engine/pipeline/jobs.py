@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from campaign_engine.db import Campaign
 from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.notices import send_preview_notices
@@ -43,10 +44,9 @@ def launch_job(campaign_id: int) -> None:
         campaign = session.get(Campaign, campaign_id, with_for_update={"of": Campaign})
         if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
             return  # launched by hand, cancelled or already done: nothing to do
-        default = runtime.settings.programme.consent_default
         launch_campaign(
-            session, campaign, now=runtime.clock(), actor="scheduler", programme_default=default
-        )  # type: ignore[arg-type]
+            session, campaign, now=runtime.clock(), actor="scheduler", **launch_options(runtime)
+        )
 
 
 def notice_job(campaign_id: int) -> None:

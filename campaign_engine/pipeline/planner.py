@@ -60,6 +60,7 @@ def plan_deliveries(
     campaign: Campaign,
     now: datetime,
     programme_default: ConsentMode = ConsentMode.AUTO,
+    review_hours: float = 48.0,
 ) -> int:
     """Write the missing delivery rows; returns how many rows the campaign now has."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
@@ -80,7 +81,12 @@ def plan_deliveries(
             if mode is ConsentMode.OFF:
                 continue
             status = DeliveryStatus.HELD if mode is ConsentMode.REVIEW else DeliveryStatus.PENDING
-            rows += _rows_for(session, campaign, partner, channel, spec, now, status.value)
+            planned = _rows_for(session, campaign, partner, channel, spec, now, status.value)
+            if mode is ConsentMode.REVIEW:  # the partner gets a window to approve or skip
+                deadline = now + timedelta(hours=review_hours)
+                for row in planned:
+                    row["due_at"] = max(row["due_at"], deadline)
+            rows += planned
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0

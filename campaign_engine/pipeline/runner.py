@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
@@ -42,8 +43,12 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
 
 
 def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
-    """(deliveries final, deliveries due now or in flight) for a campaign."""
+    """(deliveries final, deliveries due now, in flight or retrying) for a campaign.
+
+    Items scheduled for later (a social cadence, a review window) are neither.
+    """
     now = runtime.clock()
+    retrying = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts > 0)
     with runtime.sessions() as session:
         rows = dict(
             session.execute(
@@ -51,8 +56,8 @@ def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
                 .where(
                     Delivery.campaign_id == campaign_id,
                     (Delivery.due_at <= now)
-                    | (Delivery.status != DeliveryStatus.PENDING)
-                    | (Delivery.attempts > 0),
+                    | Delivery.status.in_([*FINAL, DeliveryStatus.SENDING])
+                    | retrying,
                 )
                 .group_by(Delivery.status)
             ).all()
@@ -126,3 +131,12 @@ class Dispatcher(threading.Thread):
 
 def programme_default(runtime: Runtime) -> ConsentMode:
     return ConsentMode(runtime.settings.programme.consent_default)
+
+
+def launch_options(runtime: Runtime) -> dict[str, Any]:
+    """The programme rules a launch applies: the consent default and the review window."""
+    programme = runtime.settings.programme
+    return {
+        "programme_default": ConsentMode(programme.consent_default),
+        "review_hours": programme.review_hours,
+    }

@@ -20,11 +20,12 @@ def launch_campaign(
     now: datetime,
     actor: str,
     programme_default: ConsentMode = ConsentMode.AUTO,
+    review_hours: float = 48.0,
 ) -> int:
     """Plan now; returns the number of delivery rows. A campaign with nothing to send
     (everyone opted out) completes at once rather than sitting "live" forever."""
     change_status(session, campaign, CampaignStatus.LAUNCHING, actor=actor, now=now)
-    count = plan_deliveries(session, campaign, now, programme_default)
+    count = plan_deliveries(session, campaign, now, programme_default, review_hours)
     change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     refresh_completion(session, campaign, now=now)
     return count
@@ -37,10 +38,11 @@ def replan(
     now: datetime,
     actor: str,
     programme_default: ConsentMode = ConsentMode.AUTO,
+    review_hours: float = 48.0,
 ) -> int:
     """Add partners who joined the audience since launch; existing rows are untouched."""
     if campaign.status == CampaignStatus.COMPLETED:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
-    count = plan_deliveries(session, campaign, now, programme_default)
+    count = plan_deliveries(session, campaign, now, programme_default, review_hours)
     refresh_completion(session, campaign, now=now)
     return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -261,3 +262,185 @@ def test_planning_twice_adds_nothing(engine):
 
         again = plan_deliveries(session, get_campaign(session, campaign_id), runtime.clock())
     assert first == again == 4 * 2 + 4 * (3 + 1 + 1)
+
+
+def set_mode(runtime, slug, mode, **kwargs):
+    with runtime.sessions.begin() as session:
+        set_consent(
+            session, get_partner(session, slug), mode, actor="partner", via="portal", **kwargs
+        )
+
+
+def statuses(runtime, slug):
+    with runtime.sessions() as session:
+        partner = get_partner(session, slug)
+        return Counter(
+            session.scalars(
+                select(Delivery.status).where(
+                    Delivery.partner_id == partner.id, Delivery.channel == "email"
+                )
+            )
+        )
+
+
+def test_review_mode_holds_items_until_the_partner_approves(engine):
+    from campaign_engine.services.review import decide, review_queue
+
+    runtime, campaign_id, received = engine
+    set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
+    set_mode(runtime, "partner-02", ConsentMode.REVIEW, channel="email")
+    launch(runtime, campaign_id)
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert not [r for r in received.recipients() if "partner-01" in r or "partner-02" in r]
+    assert statuses(runtime, "partner-01") == {"held": 2}
+    with runtime.sessions.begin() as session:
+        partner = get_partner(session, "partner-01")
+        queue = review_queue(session, partner)
+        assert [(d.channel, d.asset) for d in queue] == [("email", "email")]
+        assert decide(session, partner, queue[0].id, approve=True, actor="p1", via="portal") == 2
+        other = get_partner(session, "partner-02")
+        with pytest.raises(Exception, match="no item"):
+            decide(session, other, queue[0].id, approve=False, actor="p2", via="portal")
+    runtime.clock.now += timedelta(hours=49)  # past the review window
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert statuses(runtime, "partner-01") == {"sent": 2}
+    assert statuses(runtime, "partner-02") == {"sent": 2}, "no decision: the default (auto)"
+
+
+def test_unapproved_items_are_skipped_when_the_programme_default_is_off(engine):
+    runtime, campaign_id, _received = engine
+    runtime.settings = runtime.settings.model_copy(
+        update={
+            "programme": runtime.settings.programme.model_copy(update={"consent_default": "off"})
+        }
+    )
+    set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
+    launch(runtime, campaign_id)
+    runtime.clock.now += timedelta(hours=49)
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert statuses(runtime, "partner-01") == {"skipped": 2}
+
+
+def test_the_shared_rate_limit_holds_across_worker_threads(engine):
+    runtime, campaign_id, _ = engine
+    runtime.clock = system_clock
+    runtime.settings = runtime.settings.model_copy(
+        update={
+            "rate_limits": runtime.settings.rate_limits.model_copy(update={"email_per_second": 4})
+        }
+    )
+    launch(runtime, campaign_id)
+    run_until_sent(runtime, campaign_id, workers=4, timeout=60)
+    with runtime.sessions() as session:
+        sent = sorted(
+            session.scalars(
+                select(Delivery.sent_at).where(
+                    Delivery.campaign_id == campaign_id, Delivery.channel == "email"
+                )
+            )
+        )
+    assert len(sent) == 8
+    # 4 per second with a burst of 4: the 8th send cannot come before ~1 s after the first.
+    assert (sent[-1] - sent[0]).total_seconds() >= 0.9
+
+
+def test_failed_deliveries_can_be_retried_by_hand(engine, tmp_path):
+    from campaign_engine.services.campaigns import get_campaign, retry_failed
+
+    runtime, campaign_id, _received = engine
+    contacts = tmp_path / "bad.csv"
+    contacts.write_text(
+        "partner,email,first_name,last_name,company\npartner-01,reject@bad.example,R,J,X\n"
+    )
+    with runtime.sessions.begin() as session:
+        import_contacts(session, contacts)
+    launch(runtime, campaign_id)
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert email_counts(runtime, campaign_id)["failed"] == 1
+    with runtime.sessions.begin() as session:
+        assert (
+            retry_failed(
+                session,
+                get_campaign(session, campaign_id),
+                channel="email",
+                now=runtime.clock(),
+                actor="test",
+            )
+            == 1
+        )
+    assert email_counts(runtime, campaign_id)["pending"] == 1
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert email_counts(runtime, campaign_id)["failed"] == 1, "the server still refuses it"
+
+
+def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path):
+    from campaign_engine.services.campaigns import get_campaign
+
+    runtime, campaign_id, _ = engine
+    berlin = partner_row(10, timezone="Europe/Berlin")
+    tokyo = partner_row(11, timezone="Asia/Tokyo")
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, [berlin, tokyo], "tz.csv"))
+        import_contacts(
+            session, write_contacts(tmp_path, ["partner-10", "partner-11"], 1, "tz-contacts.csv")
+        )
+        campaign = get_campaign(session, campaign_id)
+        campaign.send_time, campaign.send_weekday = "10:00", 1  # Tuesday
+    launch(runtime, campaign_id)  # the clock says Monday 23 November 2026, 09:00 UTC
+    with runtime.sessions() as session:
+        due = dict(
+            session.execute(
+                select(Delivery.recipient, Delivery.due_at).where(
+                    Delivery.channel == "email", Delivery.recipient.like("buyer0@partner-1_-%")
+                )
+            ).all()
+        )
+    assert due["buyer0@partner-10-customer.example"].isoformat() == "2026-11-24T09:00:00+00:00"
+    assert due["buyer0@partner-11-customer.example"].isoformat() == "2026-11-24T01:00:00+00:00"
+
+
+def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engine):
+    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.notices import send_preview_notices
+
+    runtime, campaign_id, received = engine
+    with runtime.sessions.begin() as session:
+        campaign = get_campaign(session, campaign_id)
+        campaign.launch_at = runtime.clock() + timedelta(days=7)
+        campaign.status = "scheduled"
+        set_consent(
+            session,
+            get_partner(session, "partner-03"),
+            ConsentMode.OFF,
+            campaign_id=campaign_id,
+            actor="p3",
+            via="portal",
+        )
+    assert send_preview_notices(runtime, campaign_id) == 3
+    assert send_preview_notices(runtime, campaign_id) == 0, "sent once"
+    notices = {m["To"]: m for m in received.messages()}
+    assert set(notices) == {
+        "sales@partner00.example",
+        "sales@partner01.example",
+        "sales@partner02.example",
+    }
+    body = notices["sales@partner01.example"].get_content()
+    assert "Monday 30 November 2026 at 09:00 (GMT)" in body
+    assert "/portal/opt-out/" in body and "/portal/preview/" in body
+
+
+def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tmp_path):
+    from campaign_engine.db import Campaign
+    from campaign_engine.services.recurring import relaunch
+
+    runtime, campaign_id, _ = engine
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, [partner_row(20)], "new.csv"))
+        assert relaunch(session, campaign_id, now=runtime.clock(), programme_default="auto") > 0
+        assert relaunch(session, campaign_id, now=runtime.clock(), programme_default="auto") == 0
+    with runtime.sessions() as session:
+        child = session.scalar(select(Campaign).where(Campaign.parent_id == campaign_id))
+        partners = set(
+            session.scalars(select(Delivery.partner_id).where(Delivery.campaign_id == child.id))
+        )
+    assert child.status == "live" and len(partners) == 5
