@@ -86,13 +86,14 @@ class CeleryExecutor:
         with self.runtime.sessions() as session:
             in_flight = session.scalar(
                 select(func.count()).where(
-                    Delivery.status == DeliveryStatus.SENDING, Delivery.lease_owner == self.owner
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.lease_owner.startswith(self.owner),
                 )
             )
         return max(0, self.max_in_flight - (in_flight or 0))
 
     def submit(self, item: WorkItem) -> None:
-        self.owner = item.lease_owner
+        self.owner = item.lease_owner.split("/")[0] + "/"  # this dispatcher's claims
         self.app.send_task(TASK, args=[asdict(item)])
 
     def wait_idle(self, timeout: float | None = None) -> None:

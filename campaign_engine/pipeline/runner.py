@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,12 @@ from campaign_engine.runtime import Runtime
 
 
 def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | None = None) -> int:
-    """One round: claim up to the executor's free capacity; returns deliveries claimed."""
+    """One round: claim up to the executor's free capacity; returns deliveries claimed.
+
+    Every claim gets its own lease owner (`owner` plus a fresh suffix). A work item that
+    sat in a queue past its lease, and whose rows were claimed again, then no longer
+    matches them and sends nothing: one owner per process would let both copies send.
+    """
     limit = executor.claim_limit()
     if limit == 0:
         return 0
@@ -34,7 +40,7 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
             now=runtime.clock(),
             limit=min(dispatch.batch_size, limit),
             lease_seconds=dispatch.lease_seconds,
-            owner=owner,
+            owner=f"{owner}/{uuid.uuid4().hex[:8]}",
             campaign_id=campaign_id,
         )
     for item in items:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+import urllib.request
 import uuid
 from collections import Counter
 
@@ -140,6 +144,23 @@ def test_killing_a_celery_worker_loses_nothing(
     log = tmp_path / "processes.log"
     scheduler = spawn(["scheduler"], cli.config, log)
     worker = spawn(["worker", "--concurrency", "2"], cli.config, log)
+    web_port = free_port()
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "campaign_engine.app:create_app()",
+        ],
+        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(cli.config)},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_until(lambda: len(received.recipients()) >= 40, 120, "the workers to get going")
         cli(
@@ -153,7 +174,40 @@ def test_killing_a_celery_worker_loses_nothing(
             150,
             "a new worker to finish the launch",
         )
+        api = json.loads(
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{web_port}/api/v1/campaigns/{campaign_id}/status", timeout=10
+            ).read()
+        )
+        assert api["deliveries"]["email"] == email_status(cli, campaign_id)
     finally:
         stop(worker)
         stop(scheduler)
+        stop(web)
     check_outcome(received, "partner-39", in_flight=2)
+
+
+def test_pause_stops_sending_within_seconds_and_resume_sends_each_once(
+    tmp_path, sqlite_url, slow_smtp, make_cli
+):
+    port, received = slow_smtp
+    cli, campaign_id = prepare(tmp_path, make_cli, sqlite_url, port)
+    serve = spawn(["serve", "--port", str(free_port())], cli.config, tmp_path / "serve.log")
+    try:
+        wait_until(lambda: len(received.recipients()) >= 30, 90, "the launch to get going")
+        cli("campaigns", "pause", str(campaign_id))
+        paused_at = len(received.recipients())
+        import time
+
+        time.sleep(3)
+        settled = len(received.recipients())
+        assert settled - paused_at <= 4, "only the sends already in flight may finish"
+        time.sleep(2)
+        assert len(received.recipients()) == settled, "nothing new while paused"
+        assert email_status(cli, campaign_id)["pending"] > 0
+        cli("campaigns", "resume", str(campaign_id))
+        wait_until(lambda: email_status(cli, campaign_id)["pending"] == 0, 120, "the resume")
+    finally:
+        stop(serve)
+    counts = Counter(received.recipients())
+    assert len(counts) == PARTNERS * CONTACTS and max(counts.values()) == 1

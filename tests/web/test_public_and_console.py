@@ -120,3 +120,30 @@ def test_api_errors_are_problem_json(launched):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 404
+
+
+def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
+    from campaign_engine.db import ConsentEvent
+    from campaign_engine.services.partnerlinks import PartnerLinks
+    from campaign_engine.services.partners import get_partner
+
+    app, runtime, campaign_id = launched
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+    token = PartnerLinks(runtime.settings.secret_key).make(partner.id, campaign_id)
+    client = app.test_client()
+    page = client.get(f"/portal/preview/{token}")
+    assert page.status_code == 200
+    assert b"Partner 01 Systems" in page.data and b"Email preview" in page.data
+    assert client.get(f"/portal/opt-out/{token}").status_code == 200
+    done = client.post(f"/portal/opt-out/{token}")
+    assert done.status_code == 200 and b"will not go out" in done.data
+    with runtime.sessions() as session:
+        event = session.scalars(select(ConsentEvent)).one()
+    assert (event.partner_id, event.campaign_id, event.mode, event.via) == (
+        partner.id,
+        campaign_id,
+        "off",
+        "link",
+    )
+    assert client.post(f"/portal/opt-out/{token[:-2]}xx").status_code == 404
