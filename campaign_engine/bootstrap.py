@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
 from campaign_engine.db.session import make_engine, make_session_factory
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
-from campaign_engine.ports import Connector, KitRenderers, Message
+from campaign_engine.ports import BrandContext, Connector, KitRenderers, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.settings import Settings
 from connectors.mime import build_email, wire_bytes
@@ -115,3 +119,37 @@ def make_executor(runtime: Runtime) -> Executor:
 
         return CeleryExecutor(runtime)
     return LocalExecutor(runtime, runtime.settings.dispatch.workers)
+
+
+_child_kits: dict[str, KitContent] = {}
+
+
+def render_in_child(
+    kit_root: str,
+    content_hash: str,
+    storage_dir: str,
+    brand: BrandContext,
+    channel: str,
+    links: dict[str, str],
+) -> str:
+    """Runs in a render-pool process: its kits and renderers (fonts, templates, decoded
+    backgrounds) live as long as the process; the result lands in the artifact cache."""
+    from campaign_engine.services.artifacts import cached_render
+    from campaign_engine.services.kits import read_kit
+
+    kit = _child_kits.get(content_hash)
+    if kit is None:
+        loaded, _ = read_kit(Path(kit_root))
+        assert loaded is not None
+        kit = _child_kits[content_hash] = replace(loaded, content_hash=content_hash)
+    key, _, _ = cached_render(Path(storage_dir), kit, renderers_for(kit), brand, channel, links)
+    return key
+
+
+def attach_render_pool(runtime: Runtime, processes: int) -> None:
+    """The embedded mode renders in processes (rendering is CPU-bound; threads would share
+    one core) and sends from threads (sending waits on I/O)."""
+    if processes > 0 and runtime.render_pool is None:
+        runtime.render_pool = ProcessPoolExecutor(
+            max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+        )

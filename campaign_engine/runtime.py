@@ -5,15 +5,23 @@ Built once by bootstrap.py and passed explicitly; nothing here is a module-level
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.domain.kit import KitContent
-from campaign_engine.ports import Connector, KitRenderers
+from campaign_engine.ports import BrandContext, Connector, KitRenderers, RenderedAsset
+from campaign_engine.services.artifacts import (
+    MANIFEST,
+    artifact_folder,
+    artifact_key,
+    cached_render,
+    load_assets,
+)
 from campaign_engine.settings import Settings
 
 
@@ -29,12 +37,39 @@ class Runtime:
     connectors: dict[str, Connector]
     renderers: Callable[[KitContent], KitRenderers]
     clock: Callable[[], datetime] = system_clock
-    extras: dict[str, object] = field(default_factory=dict)
+    render_pool: Executor | None = None  # processes for rendering (the local executor)
+
+    def render(
+        self, kit: KitContent, brand: BrandContext, channel: str, links: Mapping[str, str]
+    ) -> tuple[str, list[RenderedAsset], bool]:
+        """(artifact key, assets, rendered now?): from the cache, else rendered here or in
+        the render pool's processes, which write the cache folder we then read."""
+        storage = self.settings.storage_dir
+        if self.render_pool is None:
+            return cached_render(storage, kit, self.renderers(kit), brand, channel, links)
+        key = artifact_key(kit, brand, channel, links)
+        folder = artifact_folder(storage, key)
+        if (folder / MANIFEST).is_file():
+            return key, load_assets(folder), False
+        from campaign_engine.bootstrap import render_in_child
+
+        self.render_pool.submit(
+            render_in_child,
+            str(kit.root),
+            kit.content_hash,
+            str(storage),
+            brand,
+            channel,
+            dict(links),
+        ).result()
+        return key, load_assets(folder), True
 
     def connector(self, kind: str) -> Connector:
         return self.connectors[kind]
 
     def close(self) -> None:
+        if self.render_pool is not None:
+            self.render_pool.shutdown(wait=True)
         for connector in self.connectors.values():
             close = getattr(connector, "close", None)
             if callable(close):

@@ -139,7 +139,12 @@ def write_config(folder: Path, database_url: str, **overrides: object) -> Path:
             "outbox_dir": "outbox",
             "from_address": "campaigns@vendor.example",
         },
-        "dispatch": {"workers": 4, "tick_seconds": 0.2, "backoff_base_seconds": 0.2},
+        "dispatch": {
+            "workers": 4,
+            "tick_seconds": 0.2,
+            "backoff_base_seconds": 0.2,
+            "render_processes": 0,
+        },
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):

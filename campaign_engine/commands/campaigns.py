@@ -108,6 +108,7 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
         if not wait:
             click.echo("a running `campaign-engine serve` sends them")
             return
+        bootstrap.attach_render_pool(rt, rt.settings.dispatch.render_processes)
         with click.progressbar(length=1, label="sending", show_pos=True) as bar:
 
             def progress(done: int, total: int) -> None:

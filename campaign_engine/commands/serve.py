@@ -49,6 +49,8 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
 def background_engine(rt: Runtime) -> Iterator[None]:
     """The dispatcher (claims due deliveries for the configured executor) and the
     scheduler lease loop (runs APScheduler if this process wins the lease)."""
+    if rt.settings.executor == "local":
+        bootstrap.attach_render_pool(rt, rt.settings.dispatch.render_processes)
     dispatcher = Dispatcher(rt, bootstrap.make_executor(rt))
     scheduler = SchedulerService(rt)
     dispatcher.start()

@@ -25,7 +25,7 @@ from campaign_engine.pipeline.messages import PreparedChannel, email_message, it
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Recipient
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.artifacts import rendered_channel
+from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.branding import brand_context
 from campaign_engine.services.campaigns import refresh_completion
 from campaign_engine.services.consent import mode_for
@@ -69,6 +69,9 @@ def deliver(runtime: Runtime, item: WorkItem) -> None:
 
 
 def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
+    """Read what the channel needs in one short transaction, render outside any
+    transaction (SQLite would otherwise hold its write lock for the whole render), then
+    index a fresh artifact in another short one."""
     settings = runtime.settings
     with runtime.sessions.begin() as session:
         campaign = session.get(Campaign, item.campaign_id)
@@ -80,38 +83,41 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         kit = materialise(session, version, settings.storage_dir)
         brand = brand_context(partner, customisations_for(session, partner.id, version))
         links = link_urls(session, campaign.id, partner.id, item.channel, settings.public_base_url)
-        assets = rendered_channel(
-            session,
-            settings.storage_dir,
-            kit,
-            runtime.renderers(kit),
-            partner_id=partner.id,
-            kit_version_id=version.id,
-            brand=brand,
-            channel=item.channel,
-            links=links,
-        )
         endpoint = session.scalar(
             select(ChannelEndpoint).where(
                 ChannelEndpoint.partner_id == partner.id, ChannelEndpoint.channel == item.channel
             )
         )
-        return PreparedChannel(
-            campaign_id=campaign.id,
-            campaign_name=campaign.name,
-            partner_id=partner.id,
-            partner_slug=partner.slug,
-            channel=item.channel,
-            brand=brand,
-            vendor_name=spec.vendor.name,
-            vendor_logo=(kit.root / spec.vendor.logo).read_bytes(),
-            assets={a.asset: a for a in assets},
-            links=links,
-            endpoint_kind=(
-                "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
-            ),
-            endpoint_url=endpoint.url if endpoint else None,
+        endpoint_kind = (
+            "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
         )
+        endpoint_url = endpoint.url if endpoint else None
+        campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
+    key, assets, fresh = runtime.render(kit, brand, item.channel, links)
+    if fresh:
+        with runtime.sessions.begin() as session:
+            index_artifact(
+                session,
+                key,
+                assets,
+                partner_id=item.partner_id,
+                kit_version_id=version_id,
+                channel=item.channel,
+            )
+    return PreparedChannel(
+        campaign_id=item.campaign_id,
+        campaign_name=campaign_name,
+        partner_id=item.partner_id,
+        partner_slug=partner_slug,
+        channel=item.channel,
+        brand=brand,
+        vendor_name=spec.vendor.name,
+        vendor_logo=(kit.root / spec.vendor.logo).read_bytes(),
+        assets={a.asset: a for a in assets},
+        links=links,
+        endpoint_kind=endpoint_kind,
+        endpoint_url=endpoint_url,
+    )
 
 
 def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:

@@ -66,37 +66,31 @@ def cached_render(
     return key, assets, True
 
 
-def rendered_channel(
+def index_artifact(
     session: Session,
-    storage_dir: Path,
-    kit: KitContent,
-    renderers: KitRenderers,
+    key: str,
+    assets: list[RenderedAsset],
     *,
     partner_id: int,
     kit_version_id: int,
-    brand: BrandContext,
     channel: str,
-    links: Mapping[str, str],
-) -> list[RenderedAsset]:
-    """The channel's assets for this partner, indexed in the artifacts table."""
-    key, assets, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
-    if fresh:
-        insert_ignoring_conflicts(
-            session,
-            Artifact,
-            [
-                {
-                    "key": key,
-                    "kit_version_id": kit_version_id,
-                    "partner_id": partner_id,
-                    "channel": channel,
-                    "asset": ",".join(a.asset for a in assets)[:64],
-                    "files": _manifest(assets),
-                    "meta": {a.asset: dict(a.meta) for a in assets},
-                }
-            ],
-        )
-    return assets
+) -> None:
+    """Record a freshly rendered artifact so the console can list and serve it."""
+    insert_ignoring_conflicts(
+        session,
+        Artifact,
+        [
+            {
+                "key": key,
+                "kit_version_id": kit_version_id,
+                "partner_id": partner_id,
+                "channel": channel,
+                "asset": ",".join(a.asset for a in assets)[:64],
+                "files": _manifest(assets),
+                "meta": {a.asset: dict(a.meta) for a in assets},
+            }
+        ],
+    )
 
 
 def artifact_folder(storage_dir: Path, key: str) -> Path:

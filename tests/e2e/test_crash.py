@@ -57,6 +57,7 @@ def prepare(tmp_path, make_cli, database_url, smtp_port, **overrides):
             "tick_seconds": 0.2,
             "lease_seconds": 5,
             "backoff_base_seconds": 0.5,
+            "render_processes": 2,
         },
         **overrides,
     )
