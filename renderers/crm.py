@@ -14,6 +14,7 @@ from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import template_context
 from renderers.sandbox import make_environment
 
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 REQUIRED = ("pitch", "why_now", "discovery_questions", "objections", "next_step")
 
 
@@ -27,7 +28,7 @@ class CrmRenderer:
         assert spec is not None
         template = spec.variants.get(brand.vertical.lower(), spec.template)
         ctx = template_context(self.kit, brand, link, logo_src="", vendor_logo_src="")
-        points = yaml.safe_load(self.env.get_template(template).render(ctx))
+        points = yaml.load(self.env.get_template(template).render(ctx), Loader=FAST_LOADER)
         missing = [key for key in REQUIRED if not isinstance(points, dict) or key not in points]
         if missing:
             raise InvalidInput(f"talking points lack {', '.join(missing)}", where=template)

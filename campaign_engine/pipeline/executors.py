@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 class Executor(Protocol):
     def claim_limit(self) -> int: ...
 
+    def wait_for_capacity(self, timeout: float) -> None: ...
+
     def submit(self, item: WorkItem) -> None: ...
 
     def wait_idle(self, timeout: float | None = None) -> None: ...
@@ -28,9 +30,10 @@ class LocalExecutor:
     def __init__(self, runtime: Runtime, workers: int) -> None:
         self.runtime = runtime
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
-        self.capacity = workers * 2
+        self.capacity = workers * 3
         self._in_flight: set[Future[None]] = set()
         self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)
 
     def claim_limit(self) -> int:
         """Deliveries worth claiming now: enough to keep every thread busy, no more, so
@@ -38,6 +41,13 @@ class LocalExecutor:
         with self._lock:
             free = max(0, self.capacity - len(self._in_flight))
         return free * 25
+
+    def wait_for_capacity(self, timeout: float) -> None:
+        """Return as soon as a work item finishes (or after `timeout`): the dispatcher loop
+        refills at once instead of sleeping a whole tick while threads sit idle."""
+        with self._lock:
+            if len(self._in_flight) >= self.capacity:
+                self._finished.wait(timeout)
 
     def submit(self, item: WorkItem) -> None:
         future = self.pool.submit(deliver, self.runtime, item)
@@ -48,6 +58,7 @@ class LocalExecutor:
     def _done(self, future: Future[None]) -> None:
         with self._lock:
             self._in_flight.discard(future)
+            self._finished.notify_all()
         if future.exception() is not None:
             log.error("work item failed", exc_info=future.exception())
 

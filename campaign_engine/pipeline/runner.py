@@ -72,6 +72,15 @@ def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
     return sum(rows.values()) - open_count, open_count
 
 
+def idle(executor: Executor, stop: threading.Event, interval: float) -> None:
+    """Nothing claimed: either the executor is full (wake when an item finishes) or
+    nothing is due (wait a tick)."""
+    if executor.claim_limit() == 0:
+        executor.wait_for_capacity(interval)
+    else:
+        stop.wait(interval)
+
+
 def run_until_sent(
     runtime: Runtime,
     campaign_id: int,
@@ -99,7 +108,7 @@ def run_until_sent(
             if open_count == 0:
                 return
             if claimed == 0:
-                stop.wait(0.2)
+                idle(executor, stop, 0.2)
     finally:
         executor.wait_idle()
         executor.shutdown()
@@ -126,7 +135,7 @@ class Dispatcher(threading.Thread):
             except Exception:  # the database blinked: try again next tick
                 claimed = 0
             if claimed == 0:
-                self.stopping.wait(interval)
+                idle(self.executor, self.stopping, interval)
 
     def stop(self) -> None:
         self.stopping.set()
