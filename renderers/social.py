@@ -78,7 +78,7 @@ class SocialRenderer:
         for platform in post.platforms:
             image = self.compose(post, platform, headline, brand, logo)
             buffer = io.BytesIO()
-            image.save(buffer, format="JPEG", quality=88, subsampling=0)
+            image.save(buffer, format="JPEG", quality=90)
             files.append(RenderedFile(f"{post.id}-{platform}.jpg", "image/jpeg", buffer.getvalue()))
             text = post_text(body, post.hashtags, link(post.link), platform)
             files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))

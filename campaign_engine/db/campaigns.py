@@ -35,7 +35,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    kit_version: Mapped[KitVersion] = relationship(lazy="joined")
+    kit_version: Mapped[KitVersion] = relationship()  # loaded when used: its spec is large
 
 
 class Consent(Base):

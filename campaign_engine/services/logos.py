@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, UnidentifiedImageError
@@ -85,10 +86,13 @@ def logo_luminance(png: bytes) -> float:
     return relative_luminance(f"#{r:02x}{g:02x}{b:02x}")
 
 
+@lru_cache(maxsize=4096)
 def logo_plate(png: bytes) -> str | None:
+    """Cached by logo: decoding the image for every work item was measurable."""
     return plate_for_logo(logo_luminance(png))
 
 
+@lru_cache(maxsize=4096)
 def fallback_lockup(name: str, color: str) -> bytes:
     """The partner's name set in its brand colour: what renders when there is no logo."""
     text_color = accent_on_white(color)
