@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from campaign_engine.runtime import Runtime
+from campaign_engine.web.recorder import EventRecorder
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -21,6 +22,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
     )
     app.extensions["campaign_engine"] = runtime
+    app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
     from campaign_engine.web import api, console, errors, portal, public, session
 

@@ -18,6 +18,7 @@ from renderers.sandbox import make_environment
 
 GREETING = "[[ce:greeting]]"
 UNSUBSCRIBE = "[[ce:unsubscribe_url]]"
+OPEN_PIXEL = "[[ce:open_pixel]]"
 PARTNER_LOGO_CID = "partner-logo"
 VENDOR_LOGO_CID = "vendor-logo"
 
@@ -48,6 +49,8 @@ class EmailRenderer:
             unsubscribe_url=UNSUBSCRIBE,
         )
         body_html = _INLINER.inline(self.env.get_template(spec.html).render(ctx))
+        pixel = f'<img src="{OPEN_PIXEL}" width="1" height="1" alt="" style="display:block">'
+        body_html = body_html.replace("</body>", pixel + "</body>", 1)
         body_text = self.env.get_template(spec.text).render(ctx)
         return RenderedAsset(
             channel="email",
@@ -66,7 +69,7 @@ class EmailRenderer:
 
 
 def personalise(
-    asset: RenderedAsset, recipient: Recipient, unsubscribe_url: str
+    asset: RenderedAsset, recipient: Recipient, unsubscribe_url: str, open_url: str = ""
 ) -> tuple[str, str, str]:
     """(subject, html, text) for one recipient of a partner's rendered email."""
     if recipient.first_name:
@@ -75,8 +78,10 @@ def personalise(
         greeting = asset.meta["greeting_anonymous"]
     body_html = asset.file("email.html").content.decode()
     body_text = asset.file("email.txt").content.decode()
-    body_html = body_html.replace(GREETING, html.escape(greeting)).replace(
-        UNSUBSCRIBE, html.escape(unsubscribe_url)
+    body_html = (
+        body_html.replace(GREETING, html.escape(greeting))
+        .replace(UNSUBSCRIBE, html.escape(unsubscribe_url))
+        .replace(OPEN_PIXEL, html.escape(open_url))
     )
     body_text = body_text.replace(GREETING, greeting).replace(UNSUBSCRIBE, unsubscribe_url)
     return asset.meta["subject"], body_html, body_text

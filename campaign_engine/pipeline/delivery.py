@@ -31,7 +31,7 @@ from campaign_engine.services.campaigns import refresh_completion
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import UnsubscribeTokens, link_urls
+from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +209,13 @@ def _checked_message(
     token = UnsubscribeTokens(runtime.settings.secret_key).make(delivery.id)
     base = runtime.settings.public_base_url
     mailbox = runtime.settings.email.from_address
+    pixel = OpenTokens(runtime.settings.secret_key).make(delivery.id)
     return email_message(
-        prepared, recipient, f"{base}/u/{token}", f"mailto:{mailbox}?subject=unsubscribe%20{token}"
+        prepared,
+        recipient,
+        f"{base}/u/{token}",
+        f"mailto:{mailbox}?subject=unsubscribe%20{token}",
+        f"{base}/o/{pixel}.gif",
     )
 
 

@@ -28,10 +28,14 @@ class PreparedChannel:
 
 
 def email_message(
-    prepared: PreparedChannel, recipient: Recipient, unsubscribe_url: str, unsubscribe_mailto: str
+    prepared: PreparedChannel,
+    recipient: Recipient,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str,
+    open_url: str,
 ) -> Message:
     subject, body_html, body_text = personalise(
-        prepared.assets["email"], recipient, unsubscribe_url
+        prepared.assets["email"], recipient, unsubscribe_url, open_url
     )
     brand = prepared.brand
     return Message(

@@ -100,3 +100,20 @@ class UnsubscribeTokens:
         if not isinstance(delivery_id, int):
             raise NotFound("this unsubscribe link is not valid")
         return delivery_id
+
+
+class OpenTokens:
+    """Signed delivery ids for the open pixel."""
+
+    def __init__(self, secret_key: str) -> None:
+        self.serializer = URLSafeSerializer(secret_key, salt="open-pixel")
+
+    def make(self, delivery_id: int) -> str:
+        return str(self.serializer.dumps(delivery_id))
+
+    def read_quietly(self, token: str) -> int | None:
+        try:
+            value = self.serializer.loads(token)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return value if isinstance(value, int) else None

@@ -72,6 +72,10 @@ def preview_partner(
             )
             sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
             message = email_message(
-                prepared, sample, f"{base_url}/u/preview", "mailto:unsubscribe@vendor.example"
+                prepared,
+                sample,
+                f"{base_url}/u/preview",
+                "mailto:unsubscribe@vendor.example",
+                f"{base_url}/o/preview.gif",
             )
     return Preview(assets=assets, email=message, rendered=rendered_count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,18 +24,33 @@ def is_bot(user_agent: str) -> bool:
     return not user_agent or bool(BOT_AGENTS.search(user_agent))
 
 
-def record_click(session: Session, link: TrackedLink, user_agent: str) -> None:
-    session.add(
-        Event(
-            type="click",
-            campaign_id=link.campaign_id,
-            partner_id=link.partner_id,
-            channel=link.channel,
-            link_id=link.id,
-            is_bot=is_bot(user_agent),
-            data={"link": link.name},
-        )
-    )
+def click_event(link: TrackedLink, user_agent: str, now: datetime) -> dict[str, object]:
+    """The row a click becomes (written later, in a batch, by the web layer's recorder)."""
+    return {
+        "type": "click",
+        "campaign_id": link.campaign_id,
+        "partner_id": link.partner_id,
+        "channel": link.channel,
+        "link_id": link.id,
+        "is_bot": is_bot(user_agent),
+        "data": {"link": link.name},
+        "occurred_at": now,
+        "received_at": now,
+    }
+
+
+def open_event(delivery: Delivery, user_agent: str, now: datetime) -> dict[str, object]:
+    return {
+        "type": "open",
+        "campaign_id": delivery.campaign_id,
+        "partner_id": delivery.partner_id,
+        "channel": "email",
+        "link_id": None,
+        "is_bot": is_bot(user_agent),
+        "data": {},
+        "occurred_at": now,
+        "received_at": now,
+    }
 
 
 def unsubscribe(session: Session, delivery_id: int, *, via: str) -> bool:

@@ -1,14 +1,24 @@
-"""Public endpoints that recipients hit: tracked redirects, unsubscribe, health."""
+"""Public endpoints that recipients hit: tracked redirects, the open pixel, unsubscribe."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request
+import base64
+from functools import lru_cache
 
-from campaign_engine.services.links import UnsubscribeTokens, redirect_target
-from campaign_engine.services.tracking import record_click, unsubscribe
+from flask import Blueprint, Response, current_app, redirect, render_template, request
+
+from campaign_engine.db import Delivery, TrackedLink
+from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, redirect_target
+from campaign_engine.services.tracking import click_event, open_event, unsubscribe
+from campaign_engine.web.recorder import EventRecorder
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("public", __name__)
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def recorder() -> EventRecorder:
+    return current_app.extensions["event_recorder"]
 
 
 @bp.get("/healthz")
@@ -16,11 +26,34 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@lru_cache(maxsize=100_000)
+def _cached_target(token: str, database: str) -> tuple[TrackedLink, str]:
+    """Tokens never change, so each is looked up once per process."""
+    with runtime().sessions() as session:
+        link, target = redirect_target(session, token)
+        session.expunge(link)
+        return link, target
+
+
 @bp.get("/r/<token>")
 def follow(token: str) -> Response:
-    link, target = redirect_target(db(), token)
-    record_click(db(), link, request.headers.get("User-Agent", ""))
+    link, target = _cached_target(token, runtime().settings.database_url)
+    recorder().add(**click_event(link, request.headers.get("User-Agent", ""), runtime().clock()))
     return redirect(target, code=302)
+
+
+@bp.get("/o/<token>.gif")
+def pixel(token: str) -> Response:
+    """Always the image (a broken image looks bad); counted only for a valid token."""
+    delivery_id = OpenTokens(runtime().settings.secret_key).read_quietly(token)
+    delivery = db().get(Delivery, delivery_id) if delivery_id else None
+    if delivery is not None:
+        recorder().add(
+            **open_event(delivery, request.headers.get("User-Agent", ""), runtime().clock())
+        )
+    response = Response(PIXEL, mimetype="image/gif")
+    response.headers["Cache-Control"] = "no-store, max-age=0"
+    return response
 
 
 @bp.get("/u/<token>")

@@ -1,0 +1,139 @@
+"""Attribution: CRM and web-form callbacks resolved to (partner, campaign, channel).
+
+An event names what it belongs to by a tracking token, by UTM tags, or by partner slug and
+campaign id. One that names nothing resolvable is refused; one that resolves partly is kept
+as unattributed with the reason, so the marketer can see and fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Event, Partner, TrackedLink
+from campaign_engine.errors import InvalidInput
+from campaign_engine.ports import CHANNELS
+from campaign_engine.services.links import insert_ignoring_conflicts
+
+EventType = Literal[
+    "lead.created",
+    "opportunity.created",
+    "deal.registered",
+    "deal.closed_won",
+    "deal.closed_lost",
+]
+
+
+class InboundEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    type: EventType
+    external_id: str = Field(min_length=1, max_length=200)
+    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    occurred_at: datetime
+    tracking_token: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    partner: str | None = None
+    campaign: int | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("give a timezone, e.g. 2026-11-22T10:00:00Z")
+        return value.astimezone(UTC)
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+@dataclass(frozen=True)
+class Attribution:
+    partner_id: int | None
+    campaign_id: int | None
+    channel: str | None
+    link_id: int | None
+    reason: str | None  # why it is (partly) unattributed; None when fully attributed
+
+
+def resolve(session: Session, event: InboundEvent) -> Attribution:
+    if event.tracking_token:
+        link = session.scalar(select(TrackedLink).where(TrackedLink.token == event.tracking_token))
+        if link is not None:
+            return Attribution(link.partner_id, link.campaign_id, link.channel, link.id, None)
+    partner = _partner(session, event.partner or event.utm_source)
+    campaign = _campaign(session, event)
+    channel = event.utm_medium if event.utm_medium in CHANNELS else None
+    if partner is None and campaign is None:
+        raise InvalidInput(
+            "names no known tracking_token, partner or campaign", where=f"event {event.external_id}"
+        )
+    missing = [
+        name for name, value in (("partner", partner), ("campaign", campaign)) if value is None
+    ]
+    reason = f"unknown {' and '.join(missing)}" if missing else None
+    return Attribution(
+        partner.id if partner else None, campaign.id if campaign else None, channel, None, reason
+    )
+
+
+def _partner(session: Session, slug: str | None) -> Partner | None:
+    if not slug:
+        return None
+    return session.scalar(select(Partner).where(Partner.slug == slug.lower()))
+
+
+def _campaign(session: Session, event: InboundEvent) -> Campaign | None:
+    if event.campaign is not None:
+        return session.get(Campaign, event.campaign)
+    if event.utm_campaign:
+        return session.scalar(
+            select(Campaign)
+            .where(Campaign.slug == event.utm_campaign.lower())
+            .order_by(Campaign.id.desc())
+        )
+    return None
+
+
+def record_event(session: Session, event: InboundEvent, *, dedupe_key: str, source: str) -> bool:
+    """Store the event once; False when this dedupe key was seen before (a retry)."""
+    target = resolve(session, event)
+    data = {"source": source, "external_id": event.external_id}
+    if target.reason:
+        data["unattributed"] = target.reason
+    before = session.scalar(select(Event.id).where(Event.dedupe_key == dedupe_key))
+    if before is not None:
+        return False
+    insert_ignoring_conflicts(
+        session,
+        Event,
+        [
+            {
+                "type": event.type,
+                "campaign_id": target.campaign_id,
+                "partner_id": target.partner_id,
+                "channel": target.channel,
+                "link_id": target.link_id,
+                "dedupe_key": dedupe_key,
+                "external_id": event.external_id,
+                "amount": event.amount,
+                "currency": event.currency,
+                "is_bot": False,
+                "data": data,
+                "occurred_at": event.occurred_at,
+                "received_at": datetime.now(UTC),
+            }
+        ],
+    )
+    return True

@@ -1,0 +1,116 @@
+"""Programme analytics: participation, live rate, time to first pipeline, cohorts, spread."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery, Event, Partner
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.services.reports import PIPELINE_TYPES
+
+LIVE_WINDOW = timedelta(days=90)
+
+
+def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
+    partners = list(session.scalars(select(Partner)))
+    first_pipeline = dict(
+        session.execute(
+            select(Event.partner_id, func.min(Event.occurred_at))
+            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+            .group_by(Event.partner_id)
+        ).all()
+    )
+    recent = set(
+        session.scalars(
+            select(Event.partner_id)
+            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
+            .distinct()
+        )
+    )
+    live = [p for p in partners if p.id in recent]
+    return {
+        "partners": len(partners),
+        "live": len(live),
+        "live_rate": round(len(live) / len(partners), 4) if partners else 0.0,
+        "campaigns": participation(session),
+        "median_days_to_first_pipeline": _median_days(partners, first_pipeline),
+        "cohorts": _cohorts(partners, recent),
+        "top_20_percent_share_of_pipeline": _spread(session),
+        "summary": (
+            f"{len(partners)} partners, {len(live)} live in the last 90 days, "
+            f"{len(partners) - len(live)} idle"
+        ),
+    }
+
+
+def participation(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
+        targeted = len(audience_partners(session, campaign.audience))
+        participating = (
+            session.scalar(
+                select(func.count(func.distinct(Delivery.partner_id))).where(
+                    Delivery.campaign_id == campaign.id, Delivery.status != DeliveryStatus.SKIPPED
+                )
+            )
+            or 0
+        )
+        rows.append(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "targeted": targeted,
+                "participating": participating,
+                "participation_rate": round(participating / targeted, 4) if targeted else 0.0,
+            }
+        )
+    return rows
+
+
+def _median_days(partners: list[Partner], first: dict[int, datetime]) -> float | None:
+    days = [
+        (first[p.id] - p.signed_at).total_seconds() / 86400
+        for p in partners
+        if p.signed_at is not None and p.id in first
+    ]
+    return round(statistics.median(days), 1) if days else None
+
+
+def _cohorts(partners: list[Partner], live: set[int]) -> dict[str, dict[str, int]]:
+    cohorts: dict[str, dict[str, int]] = defaultdict(lambda: {"signed": 0, "live": 0})
+    for partner in partners:
+        month = (partner.signed_at or partner.created_at).strftime("%Y-%m")
+        cohorts[month]["signed"] += 1
+        cohorts[month]["live"] += partner.id in live
+    return dict(sorted(cohorts.items()))
+
+
+def _spread(session: Session) -> float | None:
+    """Share of pipeline from the top 20% of partners with any: how concentrated it is."""
+    per_deal = (
+        select(Event.partner_id, Event.external_id, func.max(Event.amount).label("amount"))
+        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+        .group_by(Event.partner_id, Event.external_id)
+        .subquery()
+    )
+    totals = [
+        Decimal(v or 0)
+        for v in session.scalars(
+            select(func.sum(per_deal.c.amount)).group_by(per_deal.c.partner_id)
+        )
+    ]
+    totals.sort(reverse=True)
+    whole = sum(totals)
+    if not totals or not whole:
+        return None
+    top = totals[: max(1, round(len(totals) * 0.2))]
+    return round(float(sum(top) / whole), 4)

@@ -1,0 +1,166 @@
+"""Campaign reports: the funnel per partner and per channel, from the ledger and events."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Delivery, Event, Partner
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.services.campaigns import get_campaign
+
+COUNTED = {
+    "lead.created": "leads",
+    "opportunity.created": "opportunities",
+    "deal.registered": "deals_registered",
+    "deal.closed_won": "closed_won",
+}
+PIPELINE_TYPES = ("opportunity.created", "deal.registered", "deal.closed_won")
+METRICS = (
+    "targeted",
+    "participating",
+    "delivered",
+    "opens",
+    "clicks",
+    "leads",
+    "opportunities",
+    "deals_registered",
+    "closed_won",
+    "pipeline",
+    "revenue",
+)
+
+
+def empty() -> dict[str, Any]:
+    return {m: (Decimal("0") if m in ("pipeline", "revenue") else 0) for m in METRICS}
+
+
+def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
+    campaign = get_campaign(session, campaign_id)
+    slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
+    partners: dict[str, dict[str, Any]] = defaultdict(empty)
+    channels: dict[str, dict[str, Any]] = defaultdict(empty)
+    for partner in audience_partners(session, campaign.audience):
+        partners[partner.slug]["targeted"] = 1
+    _deliveries(session, campaign_id, slugs, partners, channels)
+    _engagement(session, campaign_id, slugs, partners, channels)
+    _deals(session, campaign_id, slugs, partners, channels)
+    totals = empty()
+    for row in partners.values():
+        for metric in METRICS:
+            totals[metric] += row[metric]
+    totals["participation_rate"] = (
+        round(totals["participating"] / totals["targeted"], 4) if totals["targeted"] else 0.0
+    )
+    return {
+        "campaign": {
+            "id": campaign.id,
+            "name": campaign.name,
+            "slug": campaign.slug,
+            "status": campaign.status,
+        },
+        "totals": totals,
+        "partners": dict(sorted(partners.items())),
+        "channels": dict(sorted(channels.items())),
+        "notes": [
+            "Opens are approximate: image blocking hides some, privacy proxies "
+            "open others automatically."
+        ],
+    }
+
+
+def _deliveries(
+    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
+    live = func.sum(case((Delivery.status != DeliveryStatus.SKIPPED, 1), else_=0))
+    rows = session.execute(
+        select(Delivery.partner_id, Delivery.channel, sent, live)
+        .where(Delivery.campaign_id == campaign_id)
+        .group_by(Delivery.partner_id, Delivery.channel)
+    )
+    for partner_id, channel, delivered, planned in rows:
+        slug = slugs[partner_id]
+        partners[slug]["delivered"] += delivered or 0
+        channels[channel]["delivered"] += delivered or 0
+        if planned:
+            partners[slug]["participating"] = 1
+    participating = session.execute(
+        select(Delivery.channel, func.count(func.distinct(Delivery.partner_id)))
+        .where(Delivery.campaign_id == campaign_id, Delivery.status != DeliveryStatus.SKIPPED)
+        .group_by(Delivery.channel)
+    )
+    for channel, count in participating:
+        channels[channel]["participating"] = count
+
+
+def _engagement(
+    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    rows = session.execute(
+        select(Event.partner_id, Event.channel, Event.type, func.count())
+        .where(
+            Event.campaign_id == campaign_id,
+            Event.type.in_(["open", "click"]),
+            Event.is_bot.is_(False),
+        )
+        .group_by(Event.partner_id, Event.channel, Event.type)
+    )
+    for partner_id, channel, kind, count in rows:
+        metric = "opens" if kind == "open" else "clicks"
+        if partner_id in slugs:
+            partners[slugs[partner_id]][metric] += count
+        if channel:
+            channels[channel][metric] += count
+
+
+def _deals(
+    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    """Each CRM record counts once per stage; pipeline is the largest amount a deal was
+    seen with while open or won, revenue the amount it was won for."""
+    rows = session.execute(
+        select(
+            Event.partner_id, Event.channel, Event.type, Event.external_id, func.max(Event.amount)
+        )
+        .where(
+            Event.campaign_id == campaign_id,
+            Event.type.in_(list(COUNTED)),
+            Event.partner_id.is_not(None),
+        )
+        .group_by(Event.partner_id, Event.channel, Event.type, Event.external_id)
+    )
+    pipeline: dict[tuple[int, str | None, str], Decimal] = {}
+    for partner_id, channel, kind, external_id, amount in rows:
+        slug = slugs[partner_id]
+        partners[slug][COUNTED[kind]] += 1
+        if channel:
+            channels[channel][COUNTED[kind]] += 1
+        if kind in PIPELINE_TYPES and amount is not None:
+            key = (partner_id, channel, external_id)
+            pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
+        if kind == "deal.closed_won" and amount is not None:
+            partners[slug]["revenue"] += Decimal(amount)
+            if channel:
+                channels[channel]["revenue"] += Decimal(amount)
+    for (partner_id, channel, _), amount in pipeline.items():
+        partners[slugs[partner_id]]["pipeline"] += amount
+        if channel:
+            channels[channel]["pipeline"] += amount
+
+
+def report_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        {"scope": "partner", "key": slug, **metrics} for slug, metrics in data["partners"].items()
+    ]
+    rows += [
+        {"scope": "channel", "key": channel, **metrics}
+        for channel, metrics in data["channels"].items()
+    ]
+    totals = {k: v for k, v in data["totals"].items() if k != "participation_rate"}
+    return [*rows, {"scope": "total", "key": "all", **totals}]

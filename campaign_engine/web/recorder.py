@@ -1,0 +1,78 @@
+"""Clicks and opens are written behind the response: a redirect never waits for the
+database. A bounded queue, flushed in batches by one thread per process; if the queue is
+full (the database is down for long), events are counted as dropped and logged rather
+than slowing every visitor."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from campaign_engine.db import Event
+
+log = logging.getLogger(__name__)
+
+
+class EventRecorder:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        batch: int = 500,
+        interval: float = 0.5,
+        capacity: int = 200_000,
+    ) -> None:
+        self.sessions = sessions
+        self.batch = batch
+        self.interval = interval
+        self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=capacity)
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def add(self, **event: Any) -> None:
+        self._ensure_thread()
+        try:
+            self.queue.put_nowait(event)
+        except queue.Full:
+            self.dropped += 1
+            log.warning("event queue full; dropped %s events so far", self.dropped)
+
+    def flush(self) -> int:
+        """Write everything queued now; returns how many events were written."""
+        written = 0
+        while True:
+            rows = []
+            while len(rows) < self.batch:
+                try:
+                    rows.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not rows:
+                return written
+            with self._lock, self.sessions.begin() as session:
+                session.execute(Event.__table__.insert(), rows)
+            written += len(rows)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="event-recorder", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # keep the queue; try again next round
+                log.exception("could not write tracking events")
