@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign_engine.db.base import Base, utcnow
@@ -30,6 +30,7 @@ class Event(Base):
     """Something that happened downstream of a send; `dedupe_key` makes repeats count once."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_report", "campaign_id", "type", "partner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(32), index=True)

@@ -1,0 +1,232 @@
+"""Attribution end to end: real email links, signed callbacks, the report agreeing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.app import create_app
+from campaign_engine.db import Event, TrackedLink
+from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.eventimport import import_events
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.programme import programme_report
+from campaign_engine.services.reports import campaign_report
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, write_config
+from tests.factories import partner_row, write_contacts, write_partners
+
+BASE = "https://partners.vendor.example"
+BROWSER = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0"}
+
+
+@pytest.fixture
+def world(tmp_path, database_url):
+    settings = load_settings(write_config(tmp_path, database_url))
+    runtime = bootstrap.build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(i) for i in range(3)]
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Attribution Q3", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    app = create_app(runtime)
+    yield app, runtime, campaign_id
+    runtime.close()
+
+
+def signed(runtime, payload: dict, *, msg_id: str, when: datetime | None = None) -> dict:
+    body = json.dumps(payload)
+    when = when or datetime.now(UTC)
+    signature = Webhook(runtime.settings.webhooks.inbound_secret).sign(msg_id, when, body)
+    return {
+        "data": body,
+        "content_type": "application/json",
+        "headers": {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(when.timestamp())),
+            "webhook-signature": signature,
+        },
+    }
+
+
+def report(runtime, campaign_id):
+    app_recorder_flush(runtime)
+    with runtime.sessions() as session:
+        return campaign_report(session, campaign_id)
+
+
+def app_recorder_flush(runtime):
+    for recorder in _RECORDERS:
+        recorder.flush()
+
+
+_RECORDERS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _track_recorders(world):
+    _RECORDERS.clear()
+    _RECORDERS.append(world[0].extensions["event_recorder"])
+
+
+def outbox(runtime):
+    folder = runtime.settings.email.outbox_dir / "new"
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in folder.iterdir()]
+
+
+def test_a_real_email_link_and_pixel_count_for_the_right_partner(world):
+    app, runtime, campaign_id = world
+    mail = next(m for m in outbox(runtime) if m["To"].startswith("buyer0@partner-02"))
+    html = mail.get_body(("html",)).get_content()
+    link = re.search(rf'href="{BASE}(/r/[^"]+)"', html).group(1)
+    pixel = re.search(rf'src="{BASE}(/o/[^"]+\.gif)"', html).group(1)
+    client = app.test_client()
+    assert client.get(link, headers=BROWSER).status_code == 302
+    client.get(link, headers={"User-Agent": "Mozilla/5.0 (compatible; Proofpoint scanner)"})
+    assert client.get(pixel, headers=BROWSER).mimetype == "image/gif"
+    assert client.get("/o/forged.gif").status_code == 200, "a broken image helps nobody"
+    data = report(runtime, campaign_id)
+    assert data["partners"]["partner-02"]["clicks"] == 1, "the scanner is not a click"
+    assert data["partners"]["partner-02"]["opens"] == 1
+    assert data["channels"]["email"]["clicks"] == 1
+    assert data["totals"]["clicks"] == 1
+    assert data["partners"]["partner-01"]["clicks"] == 0
+
+
+def test_signed_callbacks_attribute_a_lead_and_a_won_deal(world):
+    app, runtime, campaign_id = world
+    with runtime.sessions() as session:
+        partner_id = get_partner(session, "partner-01").id
+        token = session.scalar(
+            select(TrackedLink.token)
+            .where(TrackedLink.partner_id == partner_id, TrackedLink.channel == "email")
+            .limit(1)
+        )
+    client = app.test_client()
+    now = datetime.now(UTC).isoformat()
+    lead = {
+        "type": "lead.created",
+        "external_id": "L-1",
+        "occurred_at": now,
+        "tracking_token": token,
+    }
+    won = {
+        "type": "deal.closed_won",
+        "external_id": "D-9",
+        "occurred_at": now,
+        "amount": "12500.00",
+        "currency": "eur",
+        "partner": "partner-00",
+        "campaign": campaign_id,
+    }
+    assert client.post("/api/v1/events", **signed(runtime, lead, msg_id="msg_1")).status_code == 202
+    assert client.post("/api/v1/events", **signed(runtime, won, msg_id="msg_2")).status_code == 202
+    repeat = client.post("/api/v1/events", **signed(runtime, won, msg_id="msg_2"))
+    assert repeat.status_code == 200 and repeat.get_json()["status"] == "duplicate"
+    data = report(runtime, campaign_id)
+    slug = "partner-01"
+    assert data["partners"][slug]["leads"] == 1
+    assert data["partners"]["partner-00"]["closed_won"] == 1
+    assert str(data["partners"]["partner-00"]["revenue"]) == "12500.00"
+    assert str(data["partners"]["partner-00"]["pipeline"]) == "12500.00"
+    assert data["totals"]["closed_won"] == 1 and data["totals"]["leads"] == 1
+
+
+def test_forged_stale_and_unresolvable_callbacks_are_refused(world):
+    app, runtime, campaign_id = world
+    client = app.test_client()
+    event = {
+        "type": "lead.created",
+        "external_id": "L-2",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "partner": "partner-01",
+        "campaign": campaign_id,
+    }
+    forged = signed(runtime, event, msg_id="msg_f")
+    forged["headers"]["webhook-signature"] = "v1,bm90IGEgc2lnbmF0dXJl"
+    assert client.post("/api/v1/events", **forged).status_code == 401
+    stale = signed(runtime, event, msg_id="msg_s", when=datetime.now(UTC) - timedelta(minutes=6))
+    assert client.post("/api/v1/events", **stale).status_code == 401
+    nothing = {**event, "partner": "nobody", "campaign": None}
+    refused = client.post("/api/v1/events", **signed(runtime, nothing, msg_id="msg_n"))
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    bad = client.post("/api/v1/events", **signed(runtime, {**event, "type": "x"}, msg_id="m_b"))
+    assert bad.status_code == 422 and "type" in bad.get_json()["detail"]
+    partly = {**event, "external_id": "L-3", "campaign": 99999}
+    kept = client.post("/api/v1/events", **signed(runtime, partly, msg_id="msg_p"))
+    assert kept.status_code == 202
+    with runtime.sessions() as session:
+        stored = session.scalar(select(Event).where(Event.external_id == "L-3"))
+        assert stored.data["unattributed"] == "unknown campaign"
+        assert session.scalar(select(Event).where(Event.external_id == "L-2")) is None
+    assert report(runtime, campaign_id)["totals"]["leads"] == 0
+
+
+def test_csv_deals_import_all_or_nothing_and_report_as_csv(world, tmp_path):
+    app, runtime, campaign_id = world
+    good = tmp_path / "deals.csv"
+    good.write_text(
+        "type,external_id,occurred_at,amount,currency,partner,campaign\n"
+        f"opportunity.created,O-1,2026-11-20T10:00:00Z,4000,EUR,partner-01,{campaign_id}\n"
+        f"deal.closed_won,O-1,2026-11-21T10:00:00Z,5000,EUR,partner-01,{campaign_id}\n"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "type,external_id,occurred_at,partner,campaign\n"
+        f"lead.created,L-7,2026-11-20T10:00:00Z,partner-01,{campaign_id}\n"
+        "lead.created,L-8,2026-11-20T10:00:00Z,ghost,\n"
+    )
+    with runtime.sessions.begin() as session, pytest.raises(Exception, match=r"bad\.csv row 3"):
+        import_events(session, bad)
+    with runtime.sessions.begin() as session:
+        assert session.scalar(select(Event).where(Event.external_id == "L-7")) is None
+        first = import_events(session, good)
+    with runtime.sessions.begin() as session:
+        again = import_events(session, good)
+    assert (first.recorded, again.recorded, again.repeated) == (2, 0, 2)
+    data = report(runtime, campaign_id)["partners"]["partner-01"]
+    assert str(data["pipeline"]) == "5000.00" and str(data["revenue"]) == "5000.00"
+    csv_text = (
+        app.test_client()
+        .get(f"/api/v1/campaigns/{campaign_id}/report?format=csv")
+        .get_data(as_text=True)
+    )
+    assert "partner,partner-01" in csv_text and csv_text.startswith("scope,key,targeted")
+
+
+def test_programme_report_and_next_actions_agree_with_a_hand_count(world, tmp_path):
+    _app, runtime, campaign_id = world
+    deals = tmp_path / "won.csv"
+    deals.write_text(
+        "type,external_id,occurred_at,amount,partner,campaign\n"
+        f"deal.registered,R-1,{datetime.now(UTC).isoformat()},900,partner-02,"
+        f"{campaign_id}\n"
+    )
+    with runtime.sessions.begin() as session:
+        import_events(session, deals)
+        data = programme_report(session, now=runtime.clock())
+        assert data["partners"] == 3 and data["live"] == 1 and data["live_rate"] == 0.3333
+        assert data["campaigns"][0]["participation_rate"] == 1.0
+        assert data["top_20_percent_share_of_pipeline"] == 1.0
+        assert "3 partners, 1 live" in data["summary"]
+        partner = get_partner(session, "partner-01")
+        assert next_action(session, partner, now=runtime.clock()).startswith("You are all set")
+        partner.logo_sha256 = None
+        assert "logo is missing" in next_action(session, partner, now=runtime.clock())
