@@ -14,12 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Event, Partner, TrackedLink
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.links import insert_ignoring_conflicts
 
 EventType = Literal[
     "lead.created",
@@ -69,9 +69,9 @@ class Attribution:
 
 def resolve(session: Session, event: InboundEvent) -> Attribution:
     if event.tracking_token:
-        link = session.scalar(select(TrackedLink).where(TrackedLink.token == event.tracking_token))
-        if link is not None:
-            return Attribution(link.partner_id, link.campaign_id, link.channel, link.id, None)
+        found = _link(session, event.tracking_token)
+        if found is not None:
+            return found
     partner = _partner(session, event.partner or event.utm_source)
     campaign = _campaign(session, event)
     channel = event.utm_medium if event.utm_medium in CHANNELS else None
@@ -86,6 +86,21 @@ def resolve(session: Session, event: InboundEvent) -> Attribution:
     return Attribution(
         partner.id if partner else None, campaign.id if campaign else None, channel, None, reason
     )
+
+
+_links: dict[str, Attribution] = {}
+
+
+def _link(session: Session, token: str) -> Attribution | None:
+    """Tracked links never change: each token is looked up once per process."""
+    if token not in _links:
+        link = session.scalar(select(TrackedLink).where(TrackedLink.token == token))
+        if link is None:
+            return None
+        if len(_links) > 200_000:
+            _links.clear()
+        _links[token] = Attribution(link.partner_id, link.campaign_id, link.channel, link.id, None)
+    return _links[token]
 
 
 def _partner(session: Session, slug: str | None) -> Partner | None:
@@ -107,33 +122,32 @@ def _campaign(session: Session, event: InboundEvent) -> Campaign | None:
 
 
 def record_event(session: Session, event: InboundEvent, *, dedupe_key: str, source: str) -> bool:
-    """Store the event once; False when this dedupe key was seen before (a retry)."""
+    """Store the event once; False when this dedupe key was seen before (a retry). One
+    INSERT ... ON CONFLICT DO NOTHING decides, so concurrent retries cannot double-count."""
     target = resolve(session, event)
-    data = {"source": source, "external_id": event.external_id}
+    data: dict[str, str] = {"source": source, "external_id": event.external_id}
     if target.reason:
         data["unattributed"] = target.reason
-    before = session.scalar(select(Event.id).where(Event.dedupe_key == dedupe_key))
-    if before is not None:
-        return False
-    insert_ignoring_conflicts(
-        session,
-        Event,
-        [
-            {
-                "type": event.type,
-                "campaign_id": target.campaign_id,
-                "partner_id": target.partner_id,
-                "channel": target.channel,
-                "link_id": target.link_id,
-                "dedupe_key": dedupe_key,
-                "external_id": event.external_id,
-                "amount": event.amount,
-                "currency": event.currency,
-                "is_bot": False,
-                "data": data,
-                "occurred_at": event.occurred_at,
-                "received_at": datetime.now(UTC),
-            }
-        ],
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Event)
+        .values(
+            type=event.type,
+            campaign_id=target.campaign_id,
+            partner_id=target.partner_id,
+            channel=target.channel,
+            link_id=target.link_id,
+            dedupe_key=dedupe_key,
+            external_id=event.external_id,
+            amount=event.amount,
+            currency=event.currency,
+            is_bot=False,
+            data=data,
+            occurred_at=event.occurred_at,
+            received_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Event.id)
     )
-    return True
+    return session.execute(statement).scalar() is not None

@@ -1,0 +1,289 @@
+"""Attribution under load, against gunicorn on PostgreSQL: signed events per second, their
+p50/p99 latency and lost events; tracked-redirect p99; the campaign report's time with a
+million events stored. Beside a naive baseline (one sync worker, one client, in turn).
+
+    .venv/bin/python bench/ingest.py [--events 20000] [--web-workers 4] [--million]
+
+Targets (issue 6): >= 2,000 events/s on 2 cores with none lost, redirect p99 <= 10 ms,
+the campaign report in <= 200 ms with 1,000,000 events stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from multiprocessing import Pool
+from pathlib import Path
+
+import psycopg
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+from standardwebhooks.webhooks import Webhook  # noqa: E402
+
+from campaign_engine import bootstrap, migrate  # noqa: E402
+from campaign_engine.db import Event, TrackedLink  # noqa: E402
+from campaign_engine.services.campaigns import create_campaign  # noqa: E402
+from campaign_engine.services.demo import write_sample_programme  # noqa: E402
+from campaign_engine.services.kits import load_kit  # noqa: E402
+from campaign_engine.services.launch import launch_campaign  # noqa: E402
+from campaign_engine.services.partners import import_partners  # noqa: E402
+from campaign_engine.services.reports import campaign_report  # noqa: E402
+from campaign_engine.settings import load_settings  # noqa: E402
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:
+    config = work / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database_url": f"postgresql://postgres@127.0.0.1:5432/{name}",
+                "storage_dir": str(work / "storage"),
+                "webhooks": {"inbound_secret": SECRET},
+            }
+        )
+    )
+    os.environ["CAMPAIGN_ENGINE_CONFIG"] = str(config)
+    runtime = bootstrap.build_runtime(load_settings())
+    migrate.upgrade(runtime.engine)
+    partners_csv, _ = write_sample_programme(work / "data", 200)
+    with runtime.sessions.begin() as session:
+        import_partners(session, partners_csv)
+        version = load_kit(session, ROOT / "kits" / "secure-cloud-q3", bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Ingest", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="bench")
+        campaign_id = campaign.id
+    with runtime.sessions() as session:
+        tokens = list(session.scalars(select(TrackedLink.token)))
+    runtime.close()
+    return config, campaign_id, tokens
+
+
+def serve(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+            "campaign_engine.app:create_app()",
+        ],
+        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)},
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def signed_events(count: int, tokens: list[str], run: str) -> list[tuple[bytes, dict]]:
+    signer = Webhook(SECRET)
+    out = []
+    for i in range(count):
+        body = json.dumps(
+            {
+                "type": "lead.created",
+                "external_id": f"{run}-{i}",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "tracking_token": tokens[i % len(tokens)],
+            }
+        )
+        msg_id, now = f"msg_{run}_{i}", datetime.now(UTC)
+        out.append(
+            (
+                body.encode(),
+                {
+                    "content-type": "application/json",
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": signer.sign(msg_id, now, body),
+                },
+            )
+        )
+    return out
+
+
+def _post_chunk(args: tuple[str, list[tuple[bytes, dict]], int]) -> tuple[list[float], int]:
+    url, chunk, threads = args
+
+    def send(item: tuple[bytes, dict], session=requests.Session()) -> float | None:
+        start = time.perf_counter()
+        try:
+            response = session.post(url, data=item[0], headers=item[1], timeout=30)
+        except requests.RequestException:
+            return None
+        return time.perf_counter() - start if response.status_code in (200, 202) else None
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(send, chunk))
+    return [r for r in results if r is not None], sum(r is None for r in results)
+
+
+def blast(url: str, events: list[tuple[bytes, dict]], clients: int, threads: int):
+    chunks = [(url, events[i::clients], threads) for i in range(clients)]
+    start = time.perf_counter()
+    with Pool(clients) as pool:
+        parts = pool.map(_post_chunk, chunks)
+    elapsed = time.perf_counter() - start
+    latencies = sorted(x for part, _ in parts for x in part)
+    failed = sum(f for _, f in parts)
+    return elapsed, latencies, failed
+
+
+def stored(config: Path, prefix: str) -> int:
+    runtime = bootstrap.build_runtime(load_settings(config))
+    with runtime.sessions() as session:
+        count = session.scalar(select(func.count()).where(Event.external_id.like(f"{prefix}-%")))
+    runtime.close()
+    return count or 0
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
+
+
+def redirects(port: int, tokens: list[str], count: int) -> list[float]:
+    session = requests.Session()
+    times = []
+    for i in range(count):
+        start = time.perf_counter()
+        session.get(
+            f"http://127.0.0.1:{port}/r/{tokens[i % len(tokens)]}",
+            allow_redirects=False,
+            headers={"User-Agent": "Mozilla/5.0 bench"},
+        )
+        times.append(time.perf_counter() - start)
+    return sorted(times)
+
+
+def million(config: Path, campaign_id: int, tokens: list[str]) -> float:
+    """Bulk-load 1,000,000 events with COPY, then time the campaign report (median of 5)."""
+    runtime = bootstrap.build_runtime(load_settings(config))
+    with runtime.sessions() as session:
+        links = session.execute(
+            select(TrackedLink.id, TrackedLink.partner_id, TrackedLink.channel)
+        ).all()
+    url = load_settings(config).database_url
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy(
+            "COPY events (type, campaign_id, partner_id, channel, link_id, is_bot, "
+            "data, occurred_at, received_at, external_id, amount) FROM STDIN"
+        ) as copy:
+            now = datetime.now(UTC)
+            kinds = ["click"] * 8 + ["open", "lead.created"]
+            for i in range(1_000_000):
+                link_id, partner_id, channel = links[i % len(links)]
+                kind = kinds[i % len(kinds)]
+                copy.write_row(
+                    (
+                        kind,
+                        campaign_id,
+                        partner_id,
+                        channel,
+                        link_id,
+                        False,
+                        "{}",
+                        now,
+                        now,
+                        f"m-{i}" if kind != "click" else None,
+                        None,
+                    )
+                )
+        conn.commit()
+        cur.execute("ANALYZE events")
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        with runtime.sessions() as session:
+            campaign_report(session, campaign_id)
+        times.append(time.perf_counter() - start)
+    runtime.close()
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--million", action="store_true")
+    args = parser.parse_args()
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        config, campaign_id, tokens = setup(work, name)
+        port = 18000 + os.getpid() % 1000
+        naive_events = signed_events(max(200, args.events // 20), tokens, "naive")
+        web = serve(config, port, 1)
+        start = time.perf_counter()
+        for body, headers in naive_events:
+            requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=body, headers=headers)
+        naive_rate = len(naive_events) / (time.perf_counter() - start)
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait()
+        events = signed_events(args.events, tokens, "load")
+        web = serve(config, port, args.web_workers)
+        try:
+            elapsed, latencies, failed = blast(
+                f"http://127.0.0.1:{port}/api/v1/events", events, clients=2, threads=16
+            )
+            redirect_times = redirects(port, tokens, 2000)
+        finally:
+            os.killpg(web.pid, signal.SIGTERM)
+            web.wait()
+        kept = stored(config, "load")
+        print(
+            f"signed events: {len(events)} in {elapsed:.1f} s = {len(events) / elapsed:.0f}/s "
+            f"(target >= 2,000/s); naive baseline {naive_rate:.0f}/s"
+        )
+        print(
+            f"  latency p50 {pct(latencies, 0.5):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms; "
+            f"refused/failed {failed}; lost {len(events) - failed - kept} (target 0)"
+        )
+        print(
+            f"redirects: p50 {pct(redirect_times, 0.5):.2f} ms, "
+            f"p99 {pct(redirect_times, 0.99):.2f} ms (target p99 <= 10 ms)"
+        )
+        if args.million:
+            print(
+                f"campaign report with 1,000,000 events: "
+                f"{million(config, campaign_id, tokens) * 1000:.0f} ms (target <= 200 ms)"
+            )
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
