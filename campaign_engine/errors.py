@@ -63,3 +63,8 @@ class RetryableError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Trying again will not help: bad address, rejected content, revoked credentials."""
+
+
+class RecipientRejected(PermanentError):
+    """A hard bounce: the receiving server refused this address (5xx at RCPT). The address
+    goes on the partner's suppression list."""

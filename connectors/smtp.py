@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
 from connectors.mime import build_email, wire_bytes
 
@@ -51,7 +51,10 @@ class SmtpConnector:
                 )
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
-                raise _error(code, reply) from None
+                error = _error(code, reply)
+                if isinstance(error, PermanentError):
+                    raise RecipientRejected(str(error)) from None
+                raise error from None
             except smtplib.SMTPResponseException as exc:
                 raise _error(exc.smtp_code, exc.smtp_error) from None
         if refused:

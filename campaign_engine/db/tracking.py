@@ -30,7 +30,9 @@ class Event(Base):
     """Something that happened downstream of a send; `dedupe_key` makes repeats count once."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_report", "campaign_id", "type", "partner_id"),)
+    __table_args__ = (
+        Index("ix_events_report", "campaign_id", "type", "is_bot", "partner_id", "channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(32), index=True)

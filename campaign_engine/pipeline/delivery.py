@@ -20,7 +20,7 @@ from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.domain.retry import backoff_seconds
-from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Recipient
@@ -219,6 +219,22 @@ def _checked_message(
     )
 
 
+def suppress_bounce(session: Session, delivery: Delivery, reason: str) -> None:
+    """Hard bounces go on the partner's suppression list, honoured at every later send."""
+    email = delivery.recipient.lower()
+    exists = session.scalar(
+        select(Suppression.id).where(
+            Suppression.partner_id == delivery.partner_id, Suppression.email == email
+        )
+    )
+    if exists is None:
+        session.add(
+            Suppression(
+                partner_id=delivery.partner_id, email=email, reason="bounce", detail=reason[:500]
+            )
+        )
+
+
 def _skip(delivery: Delivery, reason: str) -> None:
     delivery.status = DeliveryStatus.SKIPPED
     delivery.last_error = reason
@@ -236,6 +252,8 @@ def _record_failure(
             return
         delivery.last_error = str(exc)[:2000]
         delivery.lease_owner = delivery.lease_expires_at = None
+        if isinstance(exc, RecipientRejected):
+            suppress_bounce(session, delivery, str(exc))
         retry = isinstance(exc, RetryableError) and delivery.attempts < dispatch.max_attempts
         if retry:
             delay = backoff_seconds(

@@ -198,6 +198,11 @@ def test_smtp_550_fails_with_the_reason_and_451_is_retried(engine, tmp_path):
         }
     assert rows["reject@bad.example"].status == "failed"
     assert "550" in rows["reject@bad.example"].last_error
+    with runtime.sessions() as session:
+        bounce = session.scalar(
+            select(Suppression).where(Suppression.email == "reject@bad.example")
+        )
+    assert bounce is not None and bounce.reason == "bounce", "hard bounces are suppressed"
     assert rows["tempfail@slow.example"].status == "sent"
     assert rows["tempfail@slow.example"].attempts == 2
     assert received.recipients().count("tempfail@slow.example") == 1

@@ -1,0 +1,201 @@
+"""The SMTP connector against aiosmtpd: STARTTLS, implicit TLS, AUTH and reply codes."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
+from campaign_engine.ports import Endpoint, Message
+from connectors.smtp import SmtpConfig, SmtpConnector
+from tests.conftest import CollectingHandler, Received, free_port
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def server_context(certificate) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def client_context(certificate) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+def authenticator(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"mailer", b"s3cret")
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+
+def message(to: str = "buyer@customer.example") -> Message:
+    return Message(
+        channel="email",
+        recipient=to,
+        subject="Hello",
+        body_text="Hi",
+        body_html="<p>Hi</p>",
+        sender_name="Acme via Northwind",
+    )
+
+
+@pytest.fixture
+def starttls_server(certificate):
+    received = Received()
+    port = free_port()
+    controller = Controller(
+        CollectingHandler(received),
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(certificate),
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
+    controller.start()
+    yield port, received
+    controller.stop()
+
+
+def test_starttls_with_auth_delivers(starttls_server, certificate):
+    port, received = starttls_server
+    smtp = SmtpConnector(
+        SmtpConfig(
+            "127.0.0.1",
+            port,
+            "mailer",
+            "s3cret",
+            "starttls",
+            ssl_context=client_context(certificate),
+        )
+    )
+    receipt = smtp.publish(message(), Endpoint("email"), "idem-1")
+    smtp.close()
+    assert received.recipients() == ["buyer@customer.example"]
+    assert receipt.reference == "<idem-1@vendor.example>"
+    assert received.messages()[0]["Message-ID"] == "<idem-1@vendor.example>"
+
+
+def test_wrong_credentials_are_a_permanent_error(starttls_server, certificate):
+    port, _ = starttls_server
+    smtp = SmtpConnector(
+        SmtpConfig(
+            "127.0.0.1",
+            port,
+            "mailer",
+            "wrong",
+            "starttls",
+            ssl_context=client_context(certificate),
+        )
+    )
+    with pytest.raises(PermanentError, match="login refused"):
+        smtp.publish(message(), Endpoint("email"), "idem-2")
+
+
+def test_plain_text_is_refused_by_a_server_that_requires_starttls(starttls_server):
+    port, _ = starttls_server
+    smtp = SmtpConnector(SmtpConfig("127.0.0.1", port))
+    with pytest.raises((RetryableError, PermanentError)):
+        smtp.publish(message(), Endpoint("email"), "idem-3")
+
+
+def test_implicit_tls_delivers(certificate):
+    received = Received()
+    port = free_port()
+    controller = Controller(
+        CollectingHandler(received),
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_context(certificate),
+    )
+    controller.start()
+    try:
+        smtp = SmtpConnector(
+            SmtpConfig("127.0.0.1", port, security="ssl", ssl_context=client_context(certificate))
+        )
+        smtp.publish(message(), Endpoint("email"), "idem-4")
+        smtp.close()
+    finally:
+        controller.stop()
+    assert received.recipients() == ["buyer@customer.example"]
+
+
+class Refusing:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        return self.code
+
+
+@pytest.mark.parametrize(
+    "reply, error",
+    [
+        ("550 5.1.1 no such user", RecipientRejected),
+        ("451 4.7.1 greylisted", RetryableError),
+        ("421 4.3.2 shutting down", RetryableError),
+    ],
+)
+def test_reply_codes_map_to_the_right_error(reply, error):
+    port = free_port()
+    controller = Controller(Refusing(reply), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(error) as info:
+            SmtpConnector(SmtpConfig("127.0.0.1", port)).publish(message(), Endpoint("email"), "k")
+    finally:
+        controller.stop()
+    assert reply.split()[0] in str(info.value)
+
+
+def test_an_unreachable_server_is_retryable():
+    with pytest.raises(RetryableError, match="cannot reach"):
+        SmtpConnector(SmtpConfig("127.0.0.1", free_port(), timeout=2)).publish(
+            message(), Endpoint("email"), "k"
+        )
+
+
+def test_the_pool_reuses_connections(certificate):
+    received = Received()
+    port = free_port()
+    controller = Controller(CollectingHandler(received), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp = SmtpConnector(SmtpConfig("127.0.0.1", port))
+        for n in range(20):
+            smtp.publish(message(f"b{n}@customer.example"), Endpoint("email"), f"k{n}")
+        assert smtp.pool.qsize() == 1, "one connection served all twenty messages"
+        smtp.close()
+    finally:
+        controller.stop()
+    assert len(received.recipients()) == 20
