@@ -24,11 +24,12 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
-    from campaign_engine.web import api, console, errors, portal, public, session
+    from campaign_engine.web import api, console, embed, errors, portal, public, session
 
     session.init_app(app)
     errors.init_app(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -147,3 +147,35 @@ def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
         "link",
     )
     assert client.post(f"/portal/opt-out/{token[:-2]}xx").status_code == 404
+
+
+def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(launched):
+    from campaign_engine.domain.consent import ConsentMode
+    from campaign_engine.services.consent import set_consent
+    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.syndication import EmbedTokens
+
+    app, runtime, campaign_id = launched
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+    token = EmbedTokens(runtime.settings.secret_key).make(partner.id)
+    client = app.test_client()
+    frame = client.get(f"/embed/{token}")
+    assert frame.status_code == 200 and b"Secure Cloud Backup from Partner 01 Systems" in frame.data
+    assert b"/r/" in frame.data, "links in the snippet are tracked"
+    again = client.get(f"/embed/{token}", headers={"If-None-Match": frame.headers["ETag"]})
+    assert again.status_code == 304
+    script = client.get(f"/embed/{token}.js")
+    assert script.mimetype == "application/javascript" and b"insertBefore" in script.data
+    with runtime.sessions.begin() as session:
+        set_consent(
+            session,
+            get_partner(session, "partner-01"),
+            ConsentMode.OFF,
+            channel="web",
+            actor="p1",
+            via="portal",
+        )
+    emptied = client.get(f"/embed/{token}", headers={"If-None-Match": frame.headers["ETag"]})
+    assert emptied.status_code == 200 and b"Secure Cloud Backup" not in emptied.data
+    assert client.get("/embed/forged").status_code == 404

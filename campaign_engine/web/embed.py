@@ -1,0 +1,53 @@
+"""The website embed: a script tag or an iframe URL the partner pastes once.
+
+<script src="https://partners.vendor.example/embed/<id>.js" async></script>
+<iframe src="https://partners.vendor.example/embed/<id>" title="Offers"></iframe>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, request
+
+from campaign_engine.services.syndication import EmbedTokens, current_fragment
+from campaign_engine.web.session import db, runtime
+
+bp = Blueprint("embed", __name__)
+
+
+def _fragment(token: str) -> str:
+    partner_id = EmbedTokens(runtime().settings.secret_key).read(token)
+    return current_fragment(db(), partner_id, runtime().settings.storage_dir)
+
+
+def _cached(body: str, mimetype: str) -> Response:
+    """ETag on the content: the partner's site revalidates cheaply and sees changes at once."""
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/embed/<token>")
+def frame(token: str) -> Response:
+    body = _fragment(token)
+    page = f"<!DOCTYPE html><meta charset=utf-8><body style=margin:0>{body}</body>"
+    return _cached(page, "text/html")
+
+
+@bp.get("/embed/<token>.js")
+def script(token: str) -> Response:
+    """Inserts the fragment where the script tag stands (nothing when empty)."""
+    fragment = _fragment(token)
+    js = (
+        "(function(){var s=document.currentScript;if(!s)return;var d=document.createElement"
+        f"('div');d.innerHTML={json.dumps(fragment)};s.parentNode.insertBefore(d,s);}})();"
+    )
+    return _cached(js, "application/javascript")
