@@ -24,10 +24,16 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
-    from campaign_engine.web import api, console, embed, errors, portal, public, session
+    from campaign_engine.web import api, auth, console, embed, errors, portal, public, session
 
     session.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
+    # Token-authorised POSTs: mail clients' one-click unsubscribe (RFC 8058), signed
+    # callbacks, and the signed opt-out link. A cookie-less caller cannot be a CSRF victim.
+    auth.csrf.exempt(public.unsubscribe_now)
+    auth.csrf.exempt(portal.opt_out)
+    auth.csrf.exempt(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(console.bp)

@@ -1,3 +1,11 @@
 """CLI command groups; importing this package registers them on campaign_engine.cli.cli."""
 
-from campaign_engine.commands import campaigns, consent, kits, partners, reports, serve  # noqa: F401
+from campaign_engine.commands import (  # noqa: F401
+    campaigns,
+    consent,
+    kits,
+    partners,
+    reports,
+    serve,
+    users,
+)

@@ -18,6 +18,7 @@ from campaign_engine.cli import cli, runtime
 from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.demo import write_sample_programme
@@ -114,6 +115,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
                 session, campaign, now=rt.clock(), actor="demo", **launch_options(rt)
             )
             campaign_id = campaign.id
+            _, password = create_user(session, "admin@vendor.example", "admin", actor="demo")
         click.echo(
             json.dumps(
                 {
@@ -125,6 +127,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
             )
         )
         click.echo(f"emails land in {rt.settings.email.outbox_dir}/new")
+        click.echo(f"sign in as admin@vendor.example with password {password}")
         click.echo(f"open http://{host}:{port}/campaigns/{campaign_id} to watch the launch")
         if not no_serve:
             _serve(rt, host, port)

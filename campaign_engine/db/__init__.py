@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
-from campaign_engine.db.accounts import AuditEntry, User
+from campaign_engine.db.accounts import ApiToken, AuditEntry, User
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
 from campaign_engine.db.coordination import Lease, RateBucket
@@ -15,6 +15,7 @@ from campaign_engine.db.partners import (
 from campaign_engine.db.tracking import Event, TrackedLink
 
 __all__ = [
+    "ApiToken",
     "Artifact",
     "AuditEntry",
     "Base",

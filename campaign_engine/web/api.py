@@ -15,6 +15,7 @@ from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.campaigns import campaign_status, list_campaigns
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
+from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
 from campaign_engine.web.session import db, runtime
 
@@ -22,17 +23,20 @@ bp = Blueprint("api", __name__)
 
 
 @bp.get("/campaigns")
+@vendor_required
 def campaigns() -> dict[str, Any]:
     items = [{"id": c.id, "name": c.name, "status": c.status} for c in list_campaigns(db())]
     return {"items": items}
 
 
 @bp.get("/campaigns/<int:campaign_id>/status")
+@vendor_required
 def status(campaign_id: int) -> dict[str, Any]:
     return campaign_status(db(), campaign_id)
 
 
 @bp.get("/campaigns/<int:campaign_id>/report")
+@vendor_required
 def report(campaign_id: int) -> Any:
     data = campaign_report(db(), campaign_id)
     if request.args.get("format") == "csv":
@@ -41,6 +45,7 @@ def report(campaign_id: int) -> Any:
 
 
 @bp.get("/programme/report")
+@vendor_required
 def programme() -> dict[str, Any]:
     return programme_report(db(), now=runtime().clock())
 

@@ -6,9 +6,17 @@ from flask import Blueprint, render_template
 
 from campaign_engine.services.campaigns import campaign_status, get_campaign, list_campaigns
 from campaign_engine.services.partners import list_partners
+from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.session import db
 
 bp = Blueprint("console", __name__)
+
+
+@bp.before_request
+@vendor_required
+def _vendor_only() -> None:
+    """Every console page is for the vendor's marketers and admins."""
+    return None
 
 
 @bp.get("/")

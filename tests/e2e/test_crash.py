@@ -175,11 +175,13 @@ def test_killing_a_celery_worker_loses_nothing(
             150,
             "a new worker to finish the launch",
         )
-        api = json.loads(
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{web_port}/api/v1/campaigns/{campaign_id}/status", timeout=10
-            ).read()
+        cli("users", "create", "--admin", "ops@vendor.example")
+        token = cli("users", "token", "ops@vendor.example").output.strip()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{web_port}/api/v1/campaigns/{campaign_id}/status",
+            headers={"Authorization": f"Bearer {token}"},
         )
+        api = json.loads(urllib.request.urlopen(request, timeout=10).read())
         assert api["deliveries"]["email"] == email_status(cli, campaign_id)
     finally:
         stop(worker)

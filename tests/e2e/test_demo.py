@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.request
 
+import requests
+
 from tests.conftest import ROOT, free_port
 
 
@@ -31,8 +33,17 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
         text=True,
     )
     try:
-        page = _get(f"http://127.0.0.1:{port}/", deadline=90)
-        assert "Secure Cloud Backup: Q3 launch" in page
+        password = _password(process)
+        base = f"http://127.0.0.1:{port}"
+        assert "Sign in" in _get(f"{base}/", deadline=90), "the console asks who you are"
+        session = requests.Session()
+        login = session.get(f"{base}/login").text
+        csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+        session.post(
+            f"{base}/login",
+            data={"email": "admin@vendor.example", "password": password, "csrf_token": csrf},
+        )
+        assert "Secure Cloud Backup: Q3 launch" in session.get(f"{base}/").text
         sent = _wait_for_files(tmp_path / "outbox" / "new", deadline=90)
         assert sent >= 6 * 5
     finally:
@@ -41,6 +52,15 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _password(process: subprocess.Popen[str]) -> str:
+    """The demo prints the admin's one-time password among its first lines."""
+    for _ in range(50):
+        line = process.stdout.readline()
+        if "sign in as admin@vendor.example with password" in line:
+            return line.rsplit(" ", 1)[1].strip()
+    raise AssertionError("the demo did not print the admin's password")
 
 
 def _get(url: str, deadline: float) -> str:

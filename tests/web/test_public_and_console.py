@@ -13,6 +13,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Suppression
 from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign, get_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
@@ -39,10 +40,21 @@ def launched(tmp_path, sqlite_url):
         launch_campaign(session, campaign, now=runtime.clock(), actor="test")
         campaign_id = campaign.id
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    with runtime.sessions.begin() as session:
+        create_user(session, "marketer@vendor.example", "marketer", password="correct-horse-1")
     app = create_app(runtime)
-    app.config["TESTING"] = True
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     yield app, runtime, campaign_id
     runtime.close()
+
+
+def signed_in(app):
+    client = app.test_client()
+    response = client.post(
+        "/login", data={"email": "marketer@vendor.example", "password": "correct-horse-1"}
+    )
+    assert response.status_code == 302
+    return client
 
 
 def outbox_messages(runtime):
@@ -64,6 +76,7 @@ def test_a_real_email_link_redirects_with_utm_tags_and_counts_the_click(launched
     assert tags["utm_medium"] == ["email"]
     assert tags["utm_campaign"] == ["web-test-q3"]
     assert tags["source"] == ["partner"], "tags already on the target are kept"
+    app.extensions["event_recorder"].flush()
     with runtime.sessions() as session:
         clicks = session.scalars(select(Event).where(Event.type == "click")).all()
     assert [(c.campaign_id, c.is_bot) for c in clicks] == [(campaign_id, False)]
@@ -97,7 +110,8 @@ def test_one_click_unsubscribe_suppresses_the_recipient_without_login(launched):
 
 def test_console_shows_the_campaign_and_its_progress(launched):
     app, _, campaign_id = launched
-    client = app.test_client()
+    assert app.test_client().get("/").status_code == 302, "sign in first"
+    client = signed_in(app)
     home = client.get("/")
     assert home.status_code == 200 and b"Web Test Q3" in home.data
     page = client.get(f"/campaigns/{campaign_id}")
@@ -107,7 +121,7 @@ def test_console_shows_the_campaign_and_its_progress(launched):
 
 def test_api_status_matches_the_ledger(launched):
     app, runtime, campaign_id = launched
-    data = app.test_client().get(f"/api/v1/campaigns/{campaign_id}/status").get_json()
+    data = signed_in(app).get(f"/api/v1/campaigns/{campaign_id}/status").get_json()
     assert data["deliveries"]["email"] == {"pending": 0, "sent": 4, "failed": 0, "skipped": 0}
     assert len(outbox_messages(runtime)) == 4
     with runtime.sessions() as session:
@@ -116,7 +130,7 @@ def test_api_status_matches_the_ledger(launched):
 
 def test_api_errors_are_problem_json(launched):
     app, _, _ = launched
-    response = app.test_client().get("/api/v1/campaigns/999/status")
+    response = signed_in(app).get("/api/v1/campaigns/999/status")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 404
@@ -155,7 +169,7 @@ def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(
     from campaign_engine.services.partners import get_partner
     from campaign_engine.services.syndication import EmbedTokens
 
-    app, runtime, campaign_id = launched
+    app, runtime, _campaign_id = launched
     with runtime.sessions() as session:
         partner = get_partner(session, "partner-01")
     token = EmbedTokens(runtime.settings.secret_key).make(partner.id)
