@@ -15,6 +15,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
 from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.accounts import create_user, issue_token
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.eventimport import import_events
@@ -203,9 +204,15 @@ def test_csv_deals_import_all_or_nothing_and_report_as_csv(world, tmp_path):
     assert (first.recorded, again.recorded, again.repeated) == (2, 0, 2)
     data = report(runtime, campaign_id)["partners"]["partner-01"]
     assert str(data["pipeline"]) == "5000.00" and str(data["revenue"]) == "5000.00"
+    with runtime.sessions.begin() as session:
+        user, _ = create_user(session, "analyst@vendor.example", "marketer")
+        token = issue_token(session, user, "reports")
     csv_text = (
         app.test_client()
-        .get(f"/api/v1/campaigns/{campaign_id}/report?format=csv")
+        .get(
+            f"/api/v1/campaigns/{campaign_id}/report?format=csv",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         .get_data(as_text=True)
     )
     assert "partner,partner-01" in csv_text and csv_text.startswith("scope,key,targeted")
