@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, ChannelEndpoint, Contact, Delivery, Partner, Suppression
@@ -93,6 +93,14 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         )
         endpoint_url = endpoint.url if endpoint else None
         campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
+        recipients = (
+            {}
+            if item.channel != "email"
+            else {
+                c.email: Recipient(c.email, c.first_name, c.last_name, c.company)
+                for c in session.scalars(select(Contact).where(Contact.partner_id == partner.id))
+            }
+        )
     key, assets, fresh = runtime.render(kit, brand, item.channel, links)
     if fresh:
         with runtime.sessions.begin() as session:
@@ -117,6 +125,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         links=links,
         endpoint_kind=endpoint_kind,
         endpoint_url=endpoint_url,
+        recipients=recipients,
     )
 
 
@@ -150,14 +159,22 @@ def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owne
         _record_failure(runtime, delivery_id, owner, exc)
         return
     with runtime.sessions.begin() as session:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        # Recorded even if our lease lapsed meanwhile: the message did go out.
-        delivery.status = DeliveryStatus.SENT
-        delivery.provider, delivery.provider_ref = receipt.provider, receipt.reference[:300]
-        delivery.sent_at = receipt.accepted_at
-        delivery.lease_owner = delivery.lease_expires_at = None
-        delivery.last_error = None
+        # One UPDATE, recorded even if our lease lapsed meanwhile: the message did go out.
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                status=DeliveryStatus.SENT,
+                provider=receipt.provider,
+                provider_ref=receipt.reference[:300],
+                sent_at=receipt.accepted_at,
+                lease_owner=None,
+                lease_expires_at=None,
+                last_error=None,
+                updated_at=receipt.accepted_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _checked_message(
@@ -195,17 +212,7 @@ def _checked_message(
         )
     ):
         return _skip(delivery, "recipient unsubscribed or bounced")
-    contact = session.scalar(
-        select(Contact).where(
-            Contact.partner_id == delivery.partner_id, Contact.email == delivery.recipient
-        )
-    )
-    recipient = Recipient(
-        email=delivery.recipient,
-        first_name=contact.first_name if contact else "",
-        last_name=contact.last_name if contact else "",
-        company=contact.company if contact else "",
-    )
+    recipient = prepared.recipients.get(delivery.recipient) or Recipient(delivery.recipient)
     token = UnsubscribeTokens(runtime.settings.secret_key).make(delivery.id)
     base = runtime.settings.public_base_url
     mailbox = runtime.settings.email.from_address

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from campaign_engine.ports import BrandContext, Message, Recipient, RenderedAsset, RenderedFile
 from renderers.email import PARTNER_LOGO_CID, VENDOR_LOGO_CID, personalise
@@ -25,6 +25,7 @@ class PreparedChannel:
     links: dict[str, str]
     endpoint_kind: str
     endpoint_url: str | None
+    recipients: dict[str, Recipient] = field(default_factory=dict)  # email -> contact, once
 
 
 def email_message(

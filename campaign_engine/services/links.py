@@ -82,34 +82,18 @@ def redirect_target(session: Session, token: str) -> tuple[TrackedLink, str]:
     )
 
 
-class UnsubscribeTokens:
-    """Signed (not encrypted) tokens naming the delivery; short enough that the
-    List-Unsubscribe header stays readable, and nothing extra to store."""
+class SignedIds:
+    """Signed (not encrypted) integer ids for public links: short, nothing to store, and a
+    different salt per purpose so one link's token never works as another's."""
+
+    salt = "signed-id"
+    invalid = "this link is not valid"
 
     def __init__(self, secret_key: str) -> None:
-        self.serializer = URLSafeSerializer(secret_key, salt="unsubscribe")
+        self.serializer = URLSafeSerializer(secret_key, salt=self.salt)
 
-    def make(self, delivery_id: int) -> str:
-        return str(self.serializer.dumps(delivery_id))
-
-    def read(self, token: str) -> int:
-        try:
-            delivery_id = self.serializer.loads(token)
-        except (BadSignature, ValueError, TypeError):
-            raise NotFound("this unsubscribe link is not valid") from None
-        if not isinstance(delivery_id, int):
-            raise NotFound("this unsubscribe link is not valid")
-        return delivery_id
-
-
-class OpenTokens:
-    """Signed delivery ids for the open pixel."""
-
-    def __init__(self, secret_key: str) -> None:
-        self.serializer = URLSafeSerializer(secret_key, salt="open-pixel")
-
-    def make(self, delivery_id: int) -> str:
-        return str(self.serializer.dumps(delivery_id))
+    def make(self, value: int) -> str:
+        return str(self.serializer.dumps(value))
 
     def read_quietly(self, token: str) -> int | None:
         try:
@@ -117,3 +101,22 @@ class OpenTokens:
         except (BadSignature, ValueError, TypeError):
             return None
         return value if isinstance(value, int) else None
+
+    def read(self, token: str) -> int:
+        value = self.read_quietly(token)
+        if value is None:
+            raise NotFound(self.invalid)
+        return value
+
+
+class UnsubscribeTokens(SignedIds):
+    """Delivery ids for one-click unsubscribe; short, so List-Unsubscribe stays readable."""
+
+    salt = "unsubscribe"
+    invalid = "this unsubscribe link is not valid"
+
+
+class OpenTokens(SignedIds):
+    """Delivery ids for the open pixel."""
+
+    salt = "open-pixel"

@@ -8,35 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Artifact, Campaign, Delivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.errors import NotFound
 from campaign_engine.services.artifacts import MANIFEST, artifact_folder
 from campaign_engine.services.consent import mode_for
+from campaign_engine.services.links import SignedIds
 
 
-class EmbedTokens:
+class EmbedTokens(SignedIds):
     """The partner's embed id: signed, permanent, safe to put in public page source."""
 
-    def __init__(self, secret_key: str) -> None:
-        self.serializer = URLSafeSerializer(secret_key, salt="website-embed")
-
-    def make(self, partner_id: int) -> str:
-        return str(self.serializer.dumps(partner_id))
-
-    def read(self, token: str) -> int:
-        try:
-            value = self.serializer.loads(token)
-        except (BadSignature, ValueError, TypeError):
-            raise NotFound("unknown embed") from None
-        if not isinstance(value, int):
-            raise NotFound("unknown embed")
-        return value
+    salt = "website-embed"
+    invalid = "unknown embed"
 
 
 def current_fragment(session: Session, partner_id: int, storage_dir: Path) -> str:

@@ -11,23 +11,15 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
-from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.services.accounts import create_user, issue_token
-from campaign_engine.services.campaigns import create_campaign
-from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.eventimport import import_events
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.partners import get_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report
-from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, write_config
-from tests.factories import partner_row, write_contacts, write_partners
+from tests.worlds import launched_campaign
 
 BASE = "https://partners.vendor.example"
 BROWSER = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0"}
@@ -35,18 +27,9 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0"}
 
 @pytest.fixture
 def world(tmp_path, database_url):
-    settings = load_settings(write_config(tmp_path, database_url))
-    runtime = bootstrap.build_runtime(settings)
-    migrate.upgrade(runtime.engine)
-    rows = [partner_row(i) for i in range(3)]
-    with runtime.sessions.begin() as session:
-        import_partners(session, write_partners(tmp_path, rows))
-        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
-        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
-        campaign = create_campaign(session, version, "Attribution Q3", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
-        campaign_id = campaign.id
-    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    runtime, campaign_id = launched_campaign(
+        tmp_path, database_url, partners=3, contacts=2, name="Attribution Q3"
+    )
     app = create_app(runtime)
     yield app, runtime, campaign_id
     runtime.close()

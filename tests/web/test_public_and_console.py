@@ -9,37 +9,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Suppression
-from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.services.accounts import create_user
-from campaign_engine.services.campaigns import create_campaign, get_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
-from campaign_engine.services.partners import import_partners
-from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, write_config
-from tests.factories import partner_row, write_contacts, write_partners
+from campaign_engine.services.campaigns import get_campaign
+from tests.worlds import launched_campaign
 
 BASE = "https://partners.vendor.example"
 
 
 @pytest.fixture
 def launched(tmp_path, sqlite_url):
-    settings = load_settings(write_config(tmp_path, sqlite_url))
-    runtime = bootstrap.build_runtime(settings)
-    migrate.upgrade(runtime.engine)
-    rows = [partner_row(i) for i in range(2)]
-    with runtime.sessions.begin() as session:
-        import_partners(session, write_partners(tmp_path, rows))
-        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
-        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
-        campaign = create_campaign(session, version, "Web Test Q3", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
-        campaign_id = campaign.id
-    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    runtime, campaign_id = launched_campaign(
+        tmp_path, sqlite_url, partners=2, contacts=2, name="Web Test Q3"
+    )
     with runtime.sessions.begin() as session:
         create_user(session, "marketer@vendor.example", "marketer", password="correct-horse-1")
     app = create_app(runtime)

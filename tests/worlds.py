@@ -1,0 +1,35 @@
+"""A launched campaign on a real database, sent through the maildir outbox: the starting
+point of the web and attribution tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import import_partners
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, write_config
+from tests.factories import partner_row, write_contacts, write_partners
+
+
+def launched_campaign(
+    tmp_path: Path, database_url: str, *, partners: int, contacts: int, name: str
+) -> tuple[Runtime, int]:
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, database_url)))
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(i) for i in range(partners)]
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], contacts))
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, name, {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    return runtime, campaign_id
