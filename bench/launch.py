@@ -61,7 +61,7 @@ def write_config(work: Path, database_url: str, **extra: object) -> Path:
         "database_url": database_url,
         "storage_dir": str(work / "storage"),
         "email": {"transport": "outbox", "outbox_dir": str(work / "outbox")},
-        "dispatch": {"workers": 4, "render_processes": 2, "tick_seconds": 0.2, "batch_size": 400},
+        "dispatch": {"workers": 8, "render_processes": 2, "tick_seconds": 0.2, "batch_size": 400},
         **extra,
     }
     path = work / "config.yaml"
@@ -249,9 +249,11 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=5)
     parser.add_argument("--baseline", type=int, default=20)
     parser.add_argument("--celery", action="store_true")
+    parser.add_argument("--celery-only", action="store_true")
     args = parser.parse_args()
-    embedded(args)
-    if args.celery:
+    if not args.celery_only:
+        embedded(args)
+    if args.celery or args.celery_only:
         one = celery_run(args, 1)
         two = celery_run(args, 2)
         print(f"2 workers vs 1: {one / two:.2f}x (target >= 1.7x)")

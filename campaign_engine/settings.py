@@ -64,7 +64,7 @@ class DispatchSettings(_Section):
     batch_size: int = Field(200, ge=1)
     lease_seconds: int = Field(300, ge=5)
     tick_seconds: float = Field(2.0, gt=0)
-    workers: int = Field(4, ge=1, le=64)
+    workers: int = Field(8, ge=1, le=64)  # sending threads: they mostly wait on I/O
     render_processes: int = Field(2, ge=0, le=64)  # 0: render in the sending threads
     max_attempts: int = Field(6, ge=1)
     backoff_base_seconds: float = Field(30.0, gt=0)
