@@ -10,13 +10,19 @@ from pathlib import Path
 
 from campaign_engine.db.session import make_engine, make_session_factory
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.errors import ConfigError
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.ports import BrandContext, Connector, KitRenderers, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.settings import Settings
+from connectors.dkim import DkimKey
+from connectors.httpjson import JsonApi
+from connectors.hubspot import HubSpotConnector
+from connectors.linkedin import LinkedInConnector
 from connectors.mime import build_email, wire_bytes
 from connectors.outbox import MaildirOutbox
 from connectors.portal import PortalQueue
+from connectors.salesforce import SalesforceConnector
 from connectors.smtp import SmtpConfig, SmtpConnector
 from connectors.webhook import WebhookConnector
 from renderers.crm import CrmRenderer
@@ -50,10 +56,21 @@ def renderers_for(kit: KitContent) -> KitRenderers:
         return _cache[kit.content_hash]
 
 
+def dkim_key(settings: Settings) -> DkimKey | None:
+    config = settings.email.dkim
+    if config is None:
+        return None
+    try:
+        pem = config.private_key_path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config key 'email.dkim.private_key_path': {exc}") from None
+    return DkimKey(config.domain, config.selector, pem)
+
+
 def email_connector(settings: Settings) -> Connector:
     email = settings.email
     if email.transport == "outbox":
-        return MaildirOutbox(email.outbox_dir, email.from_address)
+        return MaildirOutbox(email.outbox_dir, email.from_address, dkim_key(settings))
     smtp = email.smtp
     return SmtpConnector(
         SmtpConfig(
@@ -65,12 +82,17 @@ def email_connector(settings: Settings) -> Connector:
             timeout=smtp.timeout,
             pool_size=smtp.pool_size,
             from_address=email.from_address,
+            dkim=dkim_key(settings),
         )
     )
 
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
+    api = JsonApi(
+        timeout=settings.connectors.http_timeout,
+        allow_private=settings.connectors.allow_private_networks,
+    )
     connectors: dict[str, Connector] = {
         "email": email_connector(settings),
         "portal": PortalQueue(),
@@ -79,6 +101,9 @@ def build_runtime(settings: Settings) -> Runtime:
             timeout=settings.connectors.http_timeout,
             allow_private=settings.connectors.allow_private_networks,
         ),
+        "hubspot": HubSpotConnector(api),
+        "salesforce": SalesforceConnector(api),
+        "linkedin": LinkedInConnector(api),
     }
     return Runtime(
         settings=settings,

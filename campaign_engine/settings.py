@@ -34,11 +34,18 @@ class SmtpSettings(_Section):
     pool_size: int = Field(4, ge=1, le=64)
 
 
+class DkimSettings(_Section):
+    domain: str
+    selector: str
+    private_key_path: Path
+
+
 class EmailSettings(_Section):
     transport: Literal["outbox", "smtp"] = "outbox"
     outbox_dir: Path = Path("var/outbox")
     from_address: str = Field("campaigns@vendor.example", pattern=r"^[^@\s]+@[^@\s]+$")
     smtp: SmtpSettings = SmtpSettings()
+    dkim: DkimSettings | None = None
 
 
 class CelerySettings(_Section):

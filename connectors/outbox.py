@@ -13,15 +13,17 @@ from pathlib import Path
 
 from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
+from connectors.dkim import DkimKey
 from connectors.mime import build_email, wire_bytes
 
 
 class MaildirOutbox:
     name = "outbox"
 
-    def __init__(self, directory: Path, from_address: str) -> None:
+    def __init__(self, directory: Path, from_address: str, dkim: DkimKey | None = None) -> None:
         self.directory = directory
         self.from_address = from_address
+        self.dkim = dkim
         for sub in ("tmp", "new", "cur"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
 
@@ -34,6 +36,8 @@ class MaildirOutbox:
         final = self.directory / "new" / f"{idempotency_key}.eml"
         if not final.exists():
             data = wire_bytes(build_email(message, self.from_address, idempotency_key))
+            if self.dkim is not None:
+                data = self.dkim.sign(data)
             try:
                 fd, tmp = tempfile.mkstemp(dir=self.directory / "tmp")
                 with os.fdopen(fd, "wb") as handle:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
+from connectors.dkim import DkimKey
 from connectors.mime import build_email, wire_bytes
 
 
@@ -30,6 +31,7 @@ class SmtpConfig:
     pool_size: int = 4
     from_address: str = "campaigns@vendor.example"
     ssl_context: ssl.SSLContext | None = None
+    dkim: DkimKey | None = None
 
 
 class SmtpConnector:
@@ -46,9 +48,10 @@ class SmtpConnector:
         mail = build_email(message, self.config.from_address, idempotency_key)
         with self._connection() as conn:
             try:
-                refused = conn.sendmail(
-                    self.config.from_address, [message.recipient], wire_bytes(mail, smtp=True)
-                )
+                data = wire_bytes(mail, smtp=True)
+                if self.config.dkim is not None:
+                    data = self.config.dkim.sign(data)
+                refused = conn.sendmail(self.config.from_address, [message.recipient], data)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
                 error = _error(code, reply)

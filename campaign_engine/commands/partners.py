@@ -10,6 +10,7 @@ from campaign_engine.cli import cli, emit, unit_of_work
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.customisation import set_customisations
+from campaign_engine.services.endpoints import set_endpoint
 from campaign_engine.services.kits import latest_version
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
 
@@ -88,6 +89,39 @@ def partners_customise(slug: str, kit_slug: str, values: tuple[str, ...]) -> Non
             actor="cli",
         )
     click.echo(f"{slug}: " + ", ".join(f"{k}={v!r}" for k, v in stored.items()))
+
+
+@partners.command("endpoint")
+@click.argument("slug")
+@click.option("--channel", required=True, type=click.Choice(["social", "crm"]))
+@click.option(
+    "--kind", required=True, help="webhook, linkedin (social); webhook, hubspot, salesforce (crm)"
+)
+@click.option("--url", help="Webhook URL, Salesforce instance URL, or an API base URL.")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="token=..., company_id=..., account_id=..., organization=...",
+)
+def partners_endpoint(
+    slug: str, channel: str, kind: str, url: str | None, settings: tuple[str, ...]
+) -> None:
+    """Send a partner's posts or talking points to their own system (secrets encrypted)."""
+    config = dict(pair.partition("=")[::2] for pair in settings)
+    with unit_of_work() as (rt, session):
+        set_endpoint(
+            session,
+            get_partner(session, slug),
+            channel,
+            kind,
+            url,
+            config,
+            secret_key=rt.settings.secret_key,
+            actor="cli",
+        )
+    click.echo(f"{slug}: {channel} goes to {kind}" + (f" at {url}" if url else ""))
 
 
 @cli.group()

@@ -32,6 +32,7 @@ from campaign_engine.services.consent import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
+from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
             "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
         )
         endpoint_url = endpoint.url if endpoint else None
+        endpoint_config = unseal(endpoint.config or {}, settings.secret_key) if endpoint else {}
         campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
         recipients = (
             {}
@@ -126,6 +128,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         endpoint_kind=endpoint_kind,
         endpoint_url=endpoint_url,
         recipients=recipients,
+        endpoint_config=endpoint_config,
     )
 
 
@@ -151,7 +154,9 @@ def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owne
             return
         key = session.get(Delivery, delivery_id).idempotency_key  # type: ignore[union-attr]
     connector = runtime.connector(prepared.endpoint_kind)
-    endpoint = Endpoint(kind=prepared.endpoint_kind, url=prepared.endpoint_url)
+    endpoint = Endpoint(
+        kind=prepared.endpoint_kind, url=prepared.endpoint_url, config=prepared.endpoint_config
+    )
     wait_for_rate_limits(runtime, prepared)
     try:
         receipt = connector.publish(message, endpoint, key)

@@ -26,6 +26,7 @@ class PreparedChannel:
     endpoint_kind: str
     endpoint_url: str | None
     recipients: dict[str, Recipient] = field(default_factory=dict)  # email -> contact, once
+    endpoint_config: dict[str, str] = field(default_factory=dict)  # secrets already opened
 
 
 def email_message(
@@ -79,8 +80,10 @@ def item_message(prepared: PreparedChannel, asset_name: str, base_url: str) -> M
             payload.setdefault("files", []).append(  # type: ignore[union-attr]
                 {"name": item.name, "media_type": item.media_type, "bytes": len(item.content)}
             )
+    images = tuple(f for f in asset.files if f.media_type.startswith("image/"))
     return Message(
         channel=prepared.channel,
+        attachments=images,
         recipient=prepared.endpoint_url or "portal",
         subject=asset.meta.get("headline", asset.asset),
         body_text="",

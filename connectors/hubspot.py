@@ -1,0 +1,56 @@
+"""HubSpot: talking points as a note on the partner's CRM (CRM v3 objects API), associated
+with the company the partner's endpoint names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from campaign_engine.errors import PermanentError
+from campaign_engine.ports import Endpoint, Message, Receipt
+from connectors.httpjson import JsonApi
+
+NOTE_TO_COMPANY = 190  # HubSpot-defined association type id: note -> company
+
+
+class HubSpotConnector:
+    name = "hubspot"
+
+    def __init__(self, api: JsonApi) -> None:
+        self.api = api
+
+    def validate(self, endpoint: Endpoint) -> None:
+        if not endpoint.config.get("token"):
+            raise PermanentError("the HubSpot endpoint has no access token")
+
+    def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
+        self.validate(endpoint)
+        base = (endpoint.url or "https://api.hubapi.com").rstrip("/")
+        text = message.payload.get("text", {})
+        body = next(iter(text.values()), "") if isinstance(text, dict) else str(text)
+        note = {
+            "properties": {
+                "hs_timestamp": datetime.now(UTC).isoformat(),
+                "hs_note_body": f"{body}\n\n(ref {idempotency_key})",
+            }
+        }
+        if endpoint.config.get("company_id"):
+            note["associations"] = [
+                {
+                    "to": {"id": endpoint.config["company_id"]},
+                    "types": [
+                        {
+                            "associationCategory": "HUBSPOT_DEFINED",
+                            "associationTypeId": NOTE_TO_COMPANY,
+                        }
+                    ],
+                }
+            ]
+        response = self.api.call(
+            "POST", f"{base}/crm/v3/objects/notes", token=endpoint.config["token"], json=note
+        )
+        return Receipt(
+            provider=self.name,
+            reference=str(response.json().get("id", "")),
+            accepted_at=datetime.now(UTC),
+            detail="note created",
+        )

@@ -1,0 +1,47 @@
+"""Salesforce: talking points as a Task (REST sObjects API) on the partner's account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from campaign_engine.errors import PermanentError
+from campaign_engine.ports import Endpoint, Message, Receipt
+from connectors.httpjson import JsonApi
+
+API_VERSION = "v61.0"
+
+
+class SalesforceConnector:
+    name = "salesforce"
+
+    def __init__(self, api: JsonApi) -> None:
+        self.api = api
+
+    def validate(self, endpoint: Endpoint) -> None:
+        if not endpoint.url or not endpoint.config.get("token"):
+            raise PermanentError("the Salesforce endpoint needs its instance URL and a token")
+
+    def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
+        self.validate(endpoint)
+        assert endpoint.url is not None
+        text = message.payload.get("text", {})
+        body = next(iter(text.values()), "") if isinstance(text, dict) else str(text)
+        task = {
+            "Subject": f"Talking points: {message.subject}"[:255],
+            "Description": f"{body}\n\n(ref {idempotency_key})"[:32000],
+            "ActivityDate": datetime.now(UTC).date().isoformat(),
+            "Status": "Not Started",
+        }
+        if endpoint.config.get("account_id"):
+            task["WhatId"] = endpoint.config["account_id"]
+        url = f"{endpoint.url.rstrip('/')}/services/data/{API_VERSION}/sobjects/Task"
+        response = self.api.call("POST", url, token=endpoint.config["token"], json=task)
+        result = response.json()
+        if not result.get("success", False):
+            raise PermanentError(f"Salesforce refused the task: {result}")
+        return Receipt(
+            provider=self.name,
+            reference=str(result["id"]),
+            accepted_at=datetime.now(UTC),
+            detail="task created",
+        )

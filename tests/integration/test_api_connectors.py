@@ -1,0 +1,196 @@
+"""HubSpot, Salesforce and LinkedIn connectors against loopback servers that check each
+request the way the real APIs would (paths, auth, body shape), and answer like them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.ports import Endpoint, Message, RenderedFile
+from campaign_engine.services.secrets import seal, unseal
+from connectors.httpjson import JsonApi
+from connectors.hubspot import HubSpotConnector
+from connectors.linkedin import LinkedInConnector
+from connectors.salesforce import SalesforceConnector
+
+TOKEN = "tok-123"
+
+
+class FakeApis(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+    fail_next: int | None = None
+
+    def _answer(self, status: int, body: dict | None = None, headers=None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body or {}).encode())
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        is_json = self.headers.get("Content-Type", "").startswith("application/json")
+        body = json.loads(raw) if raw and is_json else raw
+        type(self).seen.append(
+            {
+                "method": self.command,
+                "path": self.path,
+                "body": body,
+                "auth": self.headers.get("Authorization"),
+                "version": self.headers.get("LinkedIn-Version"),
+            }
+        )
+        if type(self).fail_next:
+            status, type(self).fail_next = type(self).fail_next, None
+            return self._answer(status, {"message": "nope"}, {"Retry-After": "30"})
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self._answer(401, {"message": "bad token"})
+        port = self.server.server_address[1]
+        routes = {
+            ("POST", "/crm/v3/objects/notes"): (201, {"id": "note-77"}, {}),
+            ("POST", "/services/data/v61.0/sobjects/Task"): (
+                201,
+                {"id": "00T1", "success": True},
+                {},
+            ),
+            ("POST", "/rest/images?action=initializeUpload"): (
+                200,
+                {
+                    "value": {
+                        "uploadUrl": f"http://127.0.0.1:{port}/upload/1",
+                        "image": "urn:li:image:C4E",
+                    }
+                },
+                {},
+            ),
+            ("PUT", "/upload/1"): (201, {}, {}),
+            ("POST", "/rest/posts"): (201, {}, {"x-restli-id": "urn:li:share:99"}),
+        }
+        status, answer, headers = routes.get((self.command, self.path), (404, {}, {}))
+        self._answer(status, answer, headers)
+
+    do_POST = do_PUT = _handle
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def apis():
+    FakeApis.seen, FakeApis.fail_next = [], None
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeApis)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+API = JsonApi(timeout=5, allow_private=True)
+POINTS = Message(
+    channel="crm",
+    recipient="crm",
+    subject="Q3 launch",
+    body_text="",
+    payload={"text": {"talking-points.md": "# Pitch\nImmutable backups"}},
+)
+POST = Message(
+    channel="social",
+    recipient="queue",
+    subject="Backups",
+    body_text="",
+    payload={
+        "text": {"launch-linkedin.txt": "Ransomware goes after backups", "launch-x.txt": "short"}
+    },
+    attachments=(RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg"),),
+)
+
+
+def test_hubspot_gets_a_note_on_the_partners_company(apis):
+    endpoint = Endpoint("hubspot", apis, {"token": TOKEN, "company_id": "501"})
+    receipt = HubSpotConnector(API).publish(POINTS, endpoint, "key-1")
+    (call,) = FakeApis.seen
+    assert call["path"] == "/crm/v3/objects/notes" and call["auth"] == f"Bearer {TOKEN}"
+    assert "Immutable backups" in call["body"]["properties"]["hs_note_body"]
+    assert call["body"]["associations"][0]["to"] == {"id": "501"}
+    assert receipt.reference == "note-77"
+
+
+def test_salesforce_gets_a_task_on_the_account(apis):
+    endpoint = Endpoint("salesforce", apis, {"token": TOKEN, "account_id": "001A"})
+    receipt = SalesforceConnector(API).publish(POINTS, endpoint, "key-2")
+    (call,) = FakeApis.seen
+    assert call["path"] == "/services/data/v61.0/sobjects/Task"
+    assert call["body"]["WhatId"] == "001A" and "Immutable" in call["body"]["Description"]
+    assert receipt.reference == "00T1"
+
+
+def test_linkedin_uploads_the_image_then_posts_it(apis):
+    endpoint = Endpoint("linkedin", apis, {"token": TOKEN, "organization": "42"})
+    receipt = LinkedInConnector(API).publish(POST, endpoint, "key-3")
+    paths = [(c["method"], c["path"]) for c in FakeApis.seen]
+    assert paths == [
+        ("POST", "/rest/images?action=initializeUpload"),
+        ("PUT", "/upload/1"),
+        ("POST", "/rest/posts"),
+    ]
+    post = FakeApis.seen[2]["body"]
+    assert post["author"] == "urn:li:organization:42"
+    assert post["content"]["media"]["id"] == "urn:li:image:C4E"
+    assert post["commentary"] == "Ransomware goes after backups"
+    assert FakeApis.seen[1]["body"] == b"\xff\xd8jpeg"
+    assert FakeApis.seen[0]["version"] == "202410"
+    assert receipt.reference == "urn:li:share:99"
+
+
+def test_linkedin_limits_and_expired_tokens_are_checked_before_sending(apis):
+    long_post = Message(
+        channel="social",
+        recipient="q",
+        subject="x",
+        body_text="",
+        payload={"text": {"a-linkedin.txt": "x" * 3001}},
+        attachments=POST.attachments,
+    )
+    with pytest.raises(PermanentError, match="3,000"):
+        LinkedInConnector(API).publish(
+            long_post, Endpoint("linkedin", apis, {"token": TOKEN, "organization": "42"}), "k"
+        )
+    with pytest.raises(PermanentError, match="expired"):
+        LinkedInConnector(API).publish(
+            POST,
+            Endpoint(
+                "linkedin",
+                apis,
+                {
+                    "token": TOKEN,
+                    "organization": "42",
+                    "token_expires_at": "2020-01-01T00:00:00+00:00",
+                },
+            ),
+            "k",
+        )
+    assert FakeApis.seen == []
+
+
+def test_bad_tokens_are_permanent_and_rate_limits_retryable(apis):
+    with pytest.raises(PermanentError, match="401"):
+        HubSpotConnector(API).publish(POINTS, Endpoint("hubspot", apis, {"token": "wrong"}), "k")
+    FakeApis.fail_next = 429
+    with pytest.raises(RetryableError) as info:
+        SalesforceConnector(API).publish(
+            POINTS, Endpoint("salesforce", apis, {"token": TOKEN}), "k"
+        )
+    assert info.value.retry_after == 30
+
+
+def test_endpoint_secrets_are_encrypted_at_rest():
+    sealed = seal({"token": TOKEN, "company_id": "501"}, "secret-key-for-tests-123")
+    assert sealed["company_id"] == "501" and TOKEN not in json.dumps(sealed)
+    assert unseal(sealed, "secret-key-for-tests-123") == {"token": TOKEN, "company_id": "501"}
+    with pytest.raises(Exception, match="another secret_key"):
+        unseal(sealed, "a-different-secret-key-456")
