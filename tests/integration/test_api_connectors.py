@@ -194,3 +194,44 @@ def test_endpoint_secrets_are_encrypted_at_rest():
     assert unseal(sealed, "secret-key-for-tests-123") == {"token": TOKEN, "company_id": "501"}
     with pytest.raises(Exception, match="another secret_key"):
         unseal(sealed, "a-different-secret-key-456")
+
+
+def test_a_launch_delivers_talking_points_into_the_partners_hubspot(
+    apis, tmp_path, sqlite_url, make_cli
+):
+    from tests.conftest import SAMPLE_KIT
+    from tests.factories import partner_row, write_partners
+
+    cli = make_cli(sqlite_url, connectors={"allow_private_networks": True})
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1), partner_row(2)])))
+    cli(
+        "partners",
+        "endpoint",
+        "partner-01",
+        "--channel",
+        "crm",
+        "--kind",
+        "hubspot",
+        "--url",
+        apis,
+        "--set",
+        f"token={TOKEN}",
+        "--set",
+        "company_id=501",
+    )
+    created = cli("campaigns", "create", "--kit", str(SAMPLE_KIT), "--name", "CRM", "--json")
+    campaign_id = json.loads(created.output)["id"]
+    cli("campaigns", "launch", str(campaign_id), "--wait")
+    notes = [c for c in FakeApis.seen if c["path"] == "/crm/v3/objects/notes"]
+    assert len(notes) == 1, "partner-01 only; partner-02 gets the portal default"
+    assert "Secure Cloud Backup" in notes[0]["body"]["properties"]["hs_note_body"]
+    status = json.loads(cli("campaigns", "status", str(campaign_id), "--json").output)
+    assert status["deliveries"]["crm"] == {"pending": 0, "sent": 2, "failed": 0, "skipped": 0}
+    import sqlite3
+
+    stored = (
+        sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+        .execute("SELECT config FROM channel_endpoints")
+        .fetchone()[0]
+    )
+    assert TOKEN not in stored, "the token is encrypted at rest"
