@@ -160,8 +160,23 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "name": campaign.name,
         "status": campaign.status,
         "deliveries": delivery_counts(session, campaign.id),
+        "scheduled_later": scheduled_later(session, campaign.id),
         "problems": failure_reasons(session, campaign.id),
     }
+
+
+def scheduled_later(session: Session, campaign_id: int) -> int:
+    """Pending items due in the future (a social cadence, a review window): not stuck."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Delivery.campaign_id == campaign_id,
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+                Delivery.due_at > utcnow(),
+            )
+        )
+        or 0
+    )
 
 
 def refresh_completion(

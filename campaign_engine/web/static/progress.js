@@ -18,12 +18,17 @@
         if (cell) cell.textContent = counts[key];
       }
     }
-    const pct = all ? Math.round((100 * done) / all) : 0;
+    const later = data.scheduled_later || 0;
+    const due = all - later;
+    const pct = due ? Math.round((100 * done) / due) : 0;
     box.querySelector(".progress span").style.width = pct + "%";
     box.querySelector(".progress").setAttribute("aria-valuenow", pct);
     box.querySelector("small").textContent =
-      `${done} of ${all} final (${pct}%)` + (failed ? `, ${failed} failed` : "");
-    document.getElementById("status").textContent = data.status;
+      `${done} of ${due} due now are done (${pct}%)` +
+      (later ? `; ${later} scheduled for later` : "") + (failed ? `, ${failed} failed` : "");
+    const pill = document.getElementById("status");
+    pill.textContent = data.status;
+    pill.className = `pill ${data.status}`;
     if (!["completed", "cancelled"].includes(data.status)) setTimeout(refresh, 2000);
   }
   setTimeout(refresh, 1000);
