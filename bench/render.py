@@ -29,7 +29,7 @@ from campaign_engine.bootstrap import make_renderers, renderers_for  # noqa: E40
 from campaign_engine.domain.brand import readable_text_on  # noqa: E402
 from campaign_engine.services.artifacts import cached_render, render_now  # noqa: E402
 from campaign_engine.services.demo import PALETTE, sample_logo  # noqa: E402
-from campaign_engine.services.kitcheck import SAMPLE_BRAND  # noqa: E402
+from campaign_engine.services.kitcheck import sample_brand  # noqa: E402
 from campaign_engine.services.kits import read_kit  # noqa: E402
 from campaign_engine.services.logos import normalise_logo  # noqa: E402
 
@@ -48,7 +48,7 @@ def brand(i: int):
     colour = PALETTE[i % len(PALETTE)]
     logo = normalise_logo(sample_logo(f"Partner {i}", colour, rng), where="bench")
     return replace(
-        SAMPLE_BRAND,
+        sample_brand(),
         slug=f"p{i}",
         name=f"Partner {i} Systems",
         logo_png=logo,

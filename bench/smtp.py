@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from campaign_engine.bootstrap import make_renderers  # noqa: E402
 from campaign_engine.pipeline.messages import PreparedChannel, email_message  # noqa: E402
 from campaign_engine.ports import Endpoint, Recipient  # noqa: E402
-from campaign_engine.services.kitcheck import SAMPLE_BRAND  # noqa: E402
+from campaign_engine.services.kitcheck import sample_brand  # noqa: E402
 from campaign_engine.services.kits import read_kit  # noqa: E402
 from connectors.mime import build_email, wire_bytes  # noqa: E402
 from connectors.smtp import SmtpConfig, SmtpConnector  # noqa: E402
@@ -49,7 +49,7 @@ def sink(port: int, ready: multiprocessing.Event) -> None:
 
 
 def prepared(partner: int, renderer) -> PreparedChannel:
-    brand = replace(SAMPLE_BRAND, slug=f"p{partner}", name=f"Partner {partner}")
+    brand = replace(sample_brand(), slug=f"p{partner}", name=f"Partner {partner}")
     asset = renderer.render(brand, LINKS.__getitem__)
     return PreparedChannel(
         0,

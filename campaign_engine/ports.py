@@ -51,16 +51,6 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class LinkResolver:
-    """Maps a kit link name to the tracked URL for this partner and channel."""
-
-    urls: Mapping[str, str]
-
-    def __call__(self, name: str) -> str:
-        return self.urls[name]
-
-
-@dataclass(frozen=True)
 class RenderedFile:
     """One output file of a renderer: name, media type and bytes."""
 

@@ -15,13 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, Connector, KitRenderers, RenderedAsset
-from campaign_engine.services.artifacts import (
-    MANIFEST,
-    artifact_folder,
-    artifact_key,
-    cached_render,
-    load_assets,
-)
+from campaign_engine.services.artifacts import artifact_key, cached_assets, cached_render
 from campaign_engine.settings import Settings
 
 
@@ -48,9 +42,9 @@ class Runtime:
         if self.render_pool is None:
             return cached_render(storage, kit, self.renderers(kit), brand, channel, links)
         key = artifact_key(kit, brand, channel, links)
-        folder = artifact_folder(storage, key)
-        if (folder / MANIFEST).is_file():
-            return key, load_assets(folder), False
+        cached = cached_assets(storage, key)
+        if cached is not None:
+            return key, cached, False
         from campaign_engine.bootstrap import render_in_child
 
         self.render_pool.submit(
@@ -62,7 +56,9 @@ class Runtime:
             channel,
             dict(links),
         ).result()
-        return key, load_assets(folder), True
+        assets = cached_assets(storage, key)
+        assert assets is not None, "the render pool writes the artifact before returning"
+        return key, assets, True
 
     def connector(self, kind: str) -> Connector:
         return self.connectors[kind]

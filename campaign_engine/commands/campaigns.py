@@ -12,7 +12,7 @@ from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
 from campaign_engine.errors import InvalidInput
-from campaign_engine.pipeline.runner import launch_options, programme_default, run_until_sent
+from campaign_engine.pipeline.runner import launch_options, run_until_sent
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.campaigns import (
     campaign_status,
@@ -212,7 +212,7 @@ def campaigns_replan(campaign_id: int) -> None:
             get_campaign(session, campaign_id),
             now=rt.clock(),
             actor="cli",
-            programme_default=programme_default(rt),
+            **launch_options(rt),
         )
     click.echo(f"campaign {campaign_id} now has {total} deliveries")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from campaign_engine.errors import KitError
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import find_version, load_kit, validate_kit
 from campaign_engine.services.partners import get_partner
-from campaign_engine.services.preview import Preview, preview_partner
+from campaign_engine.services.preview import Preview, browser_html, preview_partner
 
 KIT_DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -26,11 +25,7 @@ def _personalised(preview: Preview, name: str) -> bytes | None:
         return None
     if name == "email.txt":
         return preview.email.body_text.encode()
-    body = preview.email.body_html or ""
-    for image in preview.email.inline_images:  # a browser cannot resolve cid: URLs
-        data = base64.b64encode(image.content).decode()
-        body = body.replace(f"cid:{image.name}", f"data:{image.media_type};base64,{data}")
-    return body.encode()
+    return browser_html(preview.email).encode()
 
 
 @cli.group()

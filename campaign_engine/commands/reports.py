@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 import click
@@ -15,7 +13,7 @@ from campaign_engine.services.eventimport import import_events
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.programme import programme_report
-from campaign_engine.services.reports import campaign_report, report_rows
+from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 
 
 @campaigns.command("report")
@@ -27,10 +25,7 @@ def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
     with unit_of_work() as (_, session):
         data = campaign_report(session, campaign_id)
     if as_csv:
-        rows = report_rows(data)
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        click.echo(rows_to_csv(report_rows(data)), nl=False)
         return
     totals = data["totals"]
     emit(

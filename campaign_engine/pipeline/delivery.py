@@ -33,6 +33,7 @@ from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
 from campaign_engine.services.secrets import unseal
+from campaign_engine.services.tracking import suppress
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         partner = session.get(Partner, item.partner_id)
         assert campaign is not None and partner is not None
         version = campaign.kit_version
-        spec = KitSpec.model_validate(version.spec)
+        kit = materialise(session, version, settings.storage_dir)  # cached per process
+        spec = kit.spec
         check_requirements(partner, spec, item.channel)
-        kit = materialise(session, version, settings.storage_dir)
         brand = brand_context(partner, customisations_for(session, partner.id, version))
         links = link_urls(session, campaign.id, partner.id, item.channel, settings.public_base_url)
         endpoint = session.scalar(
@@ -231,22 +232,6 @@ def _checked_message(
     )
 
 
-def suppress_bounce(session: Session, delivery: Delivery, reason: str) -> None:
-    """Hard bounces go on the partner's suppression list, honoured at every later send."""
-    email = delivery.recipient.lower()
-    exists = session.scalar(
-        select(Suppression.id).where(
-            Suppression.partner_id == delivery.partner_id, Suppression.email == email
-        )
-    )
-    if exists is None:
-        session.add(
-            Suppression(
-                partner_id=delivery.partner_id, email=email, reason="bounce", detail=reason[:500]
-            )
-        )
-
-
 def _skip(delivery: Delivery, reason: str) -> None:
     delivery.status = DeliveryStatus.SKIPPED
     delivery.last_error = reason
@@ -265,7 +250,7 @@ def _record_failure(
         delivery.last_error = str(exc)[:2000]
         delivery.lease_owner = delivery.lease_expires_at = None
         if isinstance(exc, RecipientRejected):
-            suppress_bounce(session, delivery, str(exc))
+            suppress(session, delivery.partner_id, delivery.recipient, "bounce", str(exc))
         retry = isinstance(exc, RetryableError) and delivery.attempts < dispatch.max_attempts
         if retry:
             delay = backoff_seconds(

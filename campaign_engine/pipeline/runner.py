@@ -144,10 +144,6 @@ class Dispatcher(threading.Thread):
         self.executor.shutdown()
 
 
-def programme_default(runtime: Runtime) -> ConsentMode:
-    return ConsentMode(runtime.settings.programme.consent_default)
-
-
 def launch_options(runtime: Runtime) -> dict[str, Any]:
     """The programme rules a launch applies: the consent default and the review window."""
     programme = runtime.settings.programme

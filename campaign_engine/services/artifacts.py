@@ -58,12 +58,18 @@ def cached_render(
 ) -> tuple[str, list[RenderedAsset], bool]:
     """(key, assets, rendered_now): from the cache folder when it exists."""
     key = artifact_key(kit, brand, channel, links)
-    folder = artifact_folder(storage_dir, key)
-    if (folder / MANIFEST).is_file():
-        return key, load_assets(folder), False
+    cached = cached_assets(storage_dir, key)
+    if cached is not None:
+        return key, cached, False
     assets = render_now(renderers, channel, brand, links)
-    _store(folder, assets)
+    _store(artifact_folder(storage_dir, key), assets)
     return key, assets, True
+
+
+def cached_assets(storage_dir: Path, key: str) -> list[RenderedAsset] | None:
+    """The artifact's assets if its folder is complete (the manifest is written last)."""
+    folder = artifact_folder(storage_dir, key)
+    return load_assets(folder) if (folder / MANIFEST).is_file() else None
 
 
 def index_artifact(

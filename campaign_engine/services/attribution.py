@@ -14,12 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Event, Partner, TrackedLink
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
+from campaign_engine.services.links import dialect_insert
 
 EventType = Literal[
     "lead.created",
@@ -128,10 +128,8 @@ def record_event(session: Session, event: InboundEvent, *, dedupe_key: str, sour
     data: dict[str, str] = {"source": source, "external_id": event.external_id}
     if target.reason:
         data["unattributed"] = target.reason
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Event)
+        dialect_insert(session)(Event)
         .values(
             type=event.type,
             campaign_id=target.campaign_id,

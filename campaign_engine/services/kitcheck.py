@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -22,24 +23,29 @@ from renderers.sandbox import make_environment
 
 RendererFactory = Callable[[KitContent], KitRenderers]
 
-SAMPLE_BRAND = BrandContext(
-    slug="sample-partner",
-    name="Sample Partner Systems & Services International GmbH",
-    primary_color="#0a6e4f",
-    secondary_color="#f2b705",
-    text_on_primary="#ffffff",
-    text_on_secondary="#1d2433",
-    logo_png=fallback_lockup("Sample Partner Systems", "#0a6e4f"),
-    logo_on_plate=None,
-    contact_email="sales@sample.example",
-    phone="+44 20 7946 0000",
-    phone_display="+44 20 7946 0000",
-    website="https://sample.example",
-    postal_address="1 Sample Street, London",
-    locale="en",
-    timezone="UTC",
-    vertical="",
-)
+
+@lru_cache(maxsize=1)
+def sample_brand() -> BrandContext:
+    """A partner with a very long name and a generated lockup: what validation renders
+    for. Built on first use, not at import (every CLI command imports this module)."""
+    return BrandContext(
+        slug="sample-partner",
+        name="Sample Partner Systems & Services International GmbH",
+        primary_color="#0a6e4f",
+        secondary_color="#f2b705",
+        text_on_primary="#ffffff",
+        text_on_secondary="#1d2433",
+        logo_png=fallback_lockup("Sample Partner Systems", "#0a6e4f"),
+        logo_on_plate=None,
+        contact_email="sales@sample.example",
+        phone="+44 20 7946 0000",
+        phone_display="+44 20 7946 0000",
+        website="https://sample.example",
+        postal_address="1 Sample Street, London",
+        locale="en",
+        timezone="UTC",
+        vertical="",
+    )
 
 
 class KitChecker:
@@ -49,6 +55,13 @@ class KitChecker:
         self.located = located
         self.renderers = renderers
         self.problems: list[str] = []
+        self._built: KitRenderers | None = None
+
+    def built(self) -> KitRenderers:
+        """The kit's renderers, made once for all the checks (a PDF renderer loads fonts)."""
+        if self._built is None:
+            self._built = self.renderers(self.kit)
+        return self._built
 
     def run(self) -> list[str]:
         self.check_files()
@@ -224,9 +237,9 @@ class KitChecker:
 
     def dry_render(self) -> None:
         """Render every asset in every locale for a sample partner: catches undefined names."""
-        renderers = self.renderers(self.kit)
+        renderers = self.built()
         for locale in self.spec.locales:
-            brand = replace(SAMPLE_BRAND, locale=locale)
+            brand = replace(sample_brand(), locale=locale)
             for channel in self.spec.channels():
                 for renderer in renderers.for_channel(channel):
                     try:
@@ -244,13 +257,13 @@ class KitChecker:
 
     def check_headline_fit(self) -> None:
         social = self.spec.assets.social
-        renderer = self.renderers(self.kit).social
+        renderer = self.built().social
         overflows = getattr(renderer, "headline_overflows", None)
         if social is None or overflows is None:
             return
         for locale, copy in self.kit.copy.items():
             for i, post in enumerate(social.posts):
-                headline = _dig(copy, post.headline).replace("{partner}", SAMPLE_BRAND.name)
+                headline = _dig(copy, post.headline).replace("{partner}", sample_brand().name)
                 for platform in post.platforms:
                     if overflows(headline, platform):
                         self.problems.append(

@@ -22,9 +22,13 @@ def insert_ignoring_conflicts(
     and two processes planning at once cannot both insert the same row."""
     if not rows:
         return
+    session.execute(dialect_insert(session)(model).on_conflict_do_nothing(), rows)
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct that knows ON CONFLICT for the session's database."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(model).on_conflict_do_nothing(), rows)
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def ensure_links(

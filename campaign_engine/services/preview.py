@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,13 @@ def preview_partner(
                 f"{base_url}/o/preview.gif",
             )
     return Preview(assets=assets, email=message, rendered=rendered_count)
+
+
+def browser_html(message: Message) -> str:
+    """The email's HTML with its inline images as data: URIs, since a browser (a preview
+    page, a screenshot) cannot resolve the cid: references a mail client does."""
+    html = message.body_html or ""
+    for image in message.inline_images:
+        data = base64.b64encode(image.content).decode()
+        html = html.replace(f"cid:{image.name}", f"data:{image.media_type};base64,{data}")
+    return html

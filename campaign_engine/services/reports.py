@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -164,3 +166,12 @@ def report_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     totals = {k: v for k, v in data["totals"].items() if k != "participation_rate"}
     return [*rows, {"scope": "total", "key": "all", **totals}]
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Artifact, Campaign, Delivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.services.artifacts import MANIFEST, artifact_folder
+from campaign_engine.services.artifacts import cached_assets
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.links import SignedIds
 
@@ -52,6 +52,7 @@ def current_fragment(session: Session, partner_id: int, storage_dir: Path) -> st
             )
             .order_by(Artifact.id.desc())
         )
-        if key and (artifact_folder(storage_dir, key) / MANIFEST).is_file():
-            return (artifact_folder(storage_dir, key) / "snippet" / "snippet.html").read_text()
+        assets = cached_assets(storage_dir, key) if key else None
+        if assets:
+            return assets[0].file("snippet.html").content.decode()
     return ""

@@ -53,6 +53,29 @@ def open_event(delivery: Delivery, user_agent: str, now: datetime) -> dict[str, 
     }
 
 
+def suppress(session: Session, partner_id: int, email: str, reason: str, detail: str) -> bool:
+    """Put the address on the partner's suppression list (honoured at every later send);
+    False when it was there already."""
+    email = email.lower()
+    exists = session.scalar(
+        select(Suppression.id).where(
+            Suppression.partner_id == partner_id, Suppression.email == email
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        Suppression(
+            partner_id=partner_id,
+            email=email,
+            reason=reason,
+            detail=detail[:500],
+            created_at=utcnow(),
+        )
+    )
+    return True
+
+
 def unsubscribe(session: Session, delivery_id: int, *, via: str) -> bool:
     """Suppress the delivery's recipient for its partner; True if not suppressed before."""
     delivery = session.get(Delivery, delivery_id)
@@ -60,20 +83,8 @@ def unsubscribe(session: Session, delivery_id: int, *, via: str) -> bool:
         raise NotFound("this unsubscribe link is not valid")
     partner_id, campaign_id = delivery.partner_id, delivery.campaign_id
     email = delivery.recipient.lower()
-    existing = session.scalar(
-        select(Suppression).where(Suppression.partner_id == partner_id, Suppression.email == email)
-    )
-    if existing is not None:
+    if not suppress(session, partner_id, email, "unsubscribe", f"campaign {campaign_id} via {via}"):
         return False
-    session.add(
-        Suppression(
-            partner_id=partner_id,
-            email=email,
-            reason="unsubscribe",
-            detail=f"campaign {campaign_id} via {via}",
-            created_at=utcnow(),
-        )
-    )
     session.add(
         Event(
             type="unsubscribe",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,7 +12,7 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.campaigns import campaign_status, list_campaigns
 from campaign_engine.services.programme import programme_report
-from campaign_engine.services.reports import campaign_report, report_rows
+from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
 from campaign_engine.web.session import db, runtime
@@ -75,13 +73,8 @@ def events() -> Any:
 
 
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        rows_to_csv(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -16,7 +16,7 @@ from campaign_engine.services.consent import set_consent
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.partnerlinks import PartnerLinks
-from campaign_engine.services.preview import preview_partner
+from campaign_engine.services.preview import browser_html, preview_partner
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("portal", __name__)
@@ -54,10 +54,7 @@ def preview(token: str) -> str:
         for f in a.files
         if f.media_type == "image/jpeg" and "-linkedin" in f.name
     ]
-    email_html = shown.email.body_html if shown.email else ""
-    for image in shown.email.inline_images if shown.email else ():
-        data = base64.b64encode(image.content).decode()
-        email_html = email_html.replace(f"cid:{image.name}", f"data:image/png;base64,{data}")
+    email_html = browser_html(shown.email) if shown.email else ""
     return render_template(
         "portal/preview.html",
         partner=partner,

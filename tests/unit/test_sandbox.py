@@ -9,7 +9,7 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from pypdf import PdfReader
 
 from campaign_engine.bootstrap import make_renderers
-from campaign_engine.services.kitcheck import SAMPLE_BRAND
+from campaign_engine.services.kitcheck import sample_brand
 from campaign_engine.services.kits import read_kit
 from renderers.fetcher import KitUrlFetcher, RefusedURL
 from tests.conftest import SAMPLE_KIT
@@ -26,7 +26,7 @@ def render_web(kit_dir, template: str) -> str:
     (kit_dir / "templates" / "web.html").write_text(template)
     kit, problems = read_kit(kit_dir)
     assert kit is not None and not problems
-    asset = make_renderers(kit).web.render(SAMPLE_BRAND, lambda name: f"https://t.example/{name}")
+    asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
     return asset.files[0].content.decode()
 
 
@@ -84,7 +84,7 @@ def test_a_brochure_pointing_at_local_files_renders_without_them(kit_dir):
         )
     )
     kit, _ = read_kit(kit_dir)
-    asset = make_renderers(kit).pdf.render(SAMPLE_BRAND, lambda n: f"https://t.example/{n}")
+    asset = make_renderers(kit).pdf.render(sample_brand(), lambda n: f"https://t.example/{n}")
     text = "".join(
         p.extract_text() for p in PdfReader(__import__("io").BytesIO(asset.files[0].content)).pages
     )
