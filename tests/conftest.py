@@ -9,6 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -116,16 +117,23 @@ class SmtpServer:
     received: Received
 
 
+@contextmanager
+def running_smtp(handler: object, **options: object) -> Iterator[int]:
+    """An aiosmtpd server on a free loopback port for the duration; yields the port."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     received = Received()
-    port = free_port()
-    controller = Controller(CollectingHandler(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp(CollectingHandler(received)) as port:
         yield SmtpServer("127.0.0.1", port, received)
-    finally:
-        controller.stop()
 
 
 def write_config(folder: Path, database_url: str, **overrides: object) -> Path:

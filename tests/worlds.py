@@ -3,6 +3,8 @@ point of the web and attribution tests."""
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from campaign_engine import bootstrap, migrate
@@ -33,3 +35,12 @@ def launched_campaign(
         campaign_id = campaign.id
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     return runtime, campaign_id
+
+
+def outbox_messages(runtime: Runtime) -> list[EmailMessage]:
+    """Every email in the maildir outbox, parsed as a mail client would."""
+    folder = runtime.settings.email.outbox_dir / "new"
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for p in folder.iterdir()
+    ]

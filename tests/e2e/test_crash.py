@@ -13,9 +13,8 @@ import uuid
 from collections import Counter
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import SAMPLE_KIT, Received, free_port, require_service
+from tests.conftest import SAMPLE_KIT, Received, free_port, require_service, running_smtp
 from tests.factories import partner_row, write_contacts, write_partners
 from tests.processes import email_status, kill_hard, spawn, stop, wait_until
 
@@ -41,11 +40,8 @@ class SlowHandler:
 @pytest.fixture
 def slow_smtp():
     received = Received()
-    port = free_port()
-    controller = Controller(SlowHandler(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
+    with running_smtp(SlowHandler(received)) as port:
+        yield port, received
 
 
 def prepare(tmp_path, make_cli, database_url, smtp_port, **overrides):

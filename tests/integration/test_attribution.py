@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report
-from tests.worlds import launched_campaign
+from tests.worlds import launched_campaign, outbox_messages
 
 BASE = "https://partners.vendor.example"
 BROWSER = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0"}
@@ -50,34 +49,16 @@ def signed(runtime, payload: dict, *, msg_id: str, when: datetime | None = None)
     }
 
 
-def report(runtime, campaign_id):
-    app_recorder_flush(runtime)
+def report(app, runtime, campaign_id):
+    """The campaign report once the app's queued clicks and opens are written."""
+    app.extensions["event_recorder"].flush()
     with runtime.sessions() as session:
         return campaign_report(session, campaign_id)
 
 
-def app_recorder_flush(runtime):
-    for recorder in _RECORDERS:
-        recorder.flush()
-
-
-_RECORDERS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _track_recorders(world):
-    _RECORDERS.clear()
-    _RECORDERS.append(world[0].extensions["event_recorder"])
-
-
-def outbox(runtime):
-    folder = runtime.settings.email.outbox_dir / "new"
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in folder.iterdir()]
-
-
 def test_a_real_email_link_and_pixel_count_for_the_right_partner(world):
     app, runtime, campaign_id = world
-    mail = next(m for m in outbox(runtime) if m["To"].startswith("buyer0@partner-02"))
+    mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-02"))
     html = mail.get_body(("html",)).get_content()
     link = re.search(rf'href="{BASE}(/r/[^"]+)"', html).group(1)
     pixel = re.search(rf'src="{BASE}(/o/[^"]+\.gif)"', html).group(1)
@@ -86,7 +67,7 @@ def test_a_real_email_link_and_pixel_count_for_the_right_partner(world):
     client.get(link, headers={"User-Agent": "Mozilla/5.0 (compatible; Proofpoint scanner)"})
     assert client.get(pixel, headers=BROWSER).mimetype == "image/gif"
     assert client.get("/o/forged.gif").status_code == 200, "a broken image helps nobody"
-    data = report(runtime, campaign_id)
+    data = report(app, runtime, campaign_id)
     assert data["partners"]["partner-02"]["clicks"] == 1, "the scanner is not a click"
     assert data["partners"]["partner-02"]["opens"] == 1
     assert data["channels"]["email"]["clicks"] == 1
@@ -124,7 +105,7 @@ def test_signed_callbacks_attribute_a_lead_and_a_won_deal(world):
     assert client.post("/api/v1/events", **signed(runtime, won, msg_id="msg_2")).status_code == 202
     repeat = client.post("/api/v1/events", **signed(runtime, won, msg_id="msg_2"))
     assert repeat.status_code == 200 and repeat.get_json()["status"] == "duplicate"
-    data = report(runtime, campaign_id)
+    data = report(app, runtime, campaign_id)
     slug = "partner-01"
     assert data["partners"][slug]["leads"] == 1
     assert data["partners"]["partner-00"]["closed_won"] == 1
@@ -160,7 +141,7 @@ def test_forged_stale_and_unresolvable_callbacks_are_refused(world):
         stored = session.scalar(select(Event).where(Event.external_id == "L-3"))
         assert stored.data["unattributed"] == "unknown campaign"
         assert session.scalar(select(Event).where(Event.external_id == "L-2")) is None
-    assert report(runtime, campaign_id)["totals"]["leads"] == 0
+    assert report(app, runtime, campaign_id)["totals"]["leads"] == 0
 
 
 def test_csv_deals_import_all_or_nothing_and_report_as_csv(world, tmp_path):
@@ -185,7 +166,7 @@ def test_csv_deals_import_all_or_nothing_and_report_as_csv(world, tmp_path):
     with runtime.sessions.begin() as session:
         again = import_events(session, good)
     assert (first.recorded, again.recorded, again.repeated) == (2, 0, 2)
-    data = report(runtime, campaign_id)["partners"]["partner-01"]
+    data = report(app, runtime, campaign_id)["partners"]["partner-01"]
     assert str(data["pipeline"]) == "5000.00" and str(data["revenue"]) == "5000.00"
     with runtime.sessions.begin() as session:
         user, _ = create_user(session, "analyst@vendor.example", "marketer")

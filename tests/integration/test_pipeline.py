@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
@@ -24,7 +23,7 @@ from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, Received, free_port, write_config
+from tests.conftest import SAMPLE_KIT, Received, running_smtp, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 
 
@@ -65,11 +64,8 @@ class Clock:
 @pytest.fixture
 def smtp():
     received = Received()
-    port = free_port()
-    controller = Controller(PickyHandler(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
+    with running_smtp(PickyHandler(received)) as port:
+        yield port, received
 
 
 @pytest.fixture
@@ -93,6 +89,18 @@ def engine(tmp_path, database_url, smtp):
         campaign_id = create_campaign(session, version, "Pipeline", {}, None).id
     yield runtime, campaign_id, received
     runtime.close()
+
+
+def claim(session, runtime, campaign_id, *, limit, owner):
+    """Claim due rows under a 60-second lease, as a worker that then stalls or dies would."""
+    return claim_due(
+        session,
+        now=runtime.clock(),
+        limit=limit,
+        lease_seconds=60,
+        owner=owner,
+        campaign_id=campaign_id,
+    )
 
 
 def launch(runtime, campaign_id):
@@ -135,14 +143,7 @@ def test_a_crashed_workers_lease_expires_and_the_delivery_is_sent_once(engine):
     runtime, campaign_id, received = engine
     launch(runtime, campaign_id)
     with runtime.sessions.begin() as session:
-        lost = claim_due(
-            session,
-            now=runtime.clock(),
-            limit=3,
-            lease_seconds=60,
-            owner="dead-worker",
-            campaign_id=campaign_id,
-        )
+        lost = claim(session, runtime, campaign_id, limit=3, owner="dead-worker")
     assert lost, "the dead worker held some deliveries"
     runtime.clock.now += timedelta(seconds=61)
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
@@ -158,14 +159,7 @@ def test_a_worker_whose_lease_was_taken_over_does_not_send(engine):
     runtime, campaign_id, received = engine
     launch(runtime, campaign_id)
     with runtime.sessions.begin() as session:
-        slow = claim_due(
-            session,
-            now=runtime.clock(),
-            limit=2,
-            lease_seconds=60,
-            owner="slow-worker",
-            campaign_id=campaign_id,
-        )
+        slow = claim(session, runtime, campaign_id, limit=2, owner="slow-worker")
     runtime.clock.now += timedelta(seconds=61)
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     before = len(received.recipients())
@@ -235,17 +229,7 @@ def test_pause_holds_every_send_and_resume_sends_each_once(engine):
             session, get_campaign(session, campaign_id), CampaignStatus.PAUSED, actor="test"
         )
     with runtime.sessions.begin() as session:
-        assert (
-            claim_due(
-                session,
-                now=runtime.clock(),
-                limit=100,
-                lease_seconds=60,
-                owner="w",
-                campaign_id=campaign_id,
-            )
-            == []
-        )
+        assert claim(session, runtime, campaign_id, limit=100, owner="w") == []
     assert received.recipients() == []
     with runtime.sessions.begin() as session:
         from campaign_engine.services.campaigns import get_campaign

@@ -6,13 +6,12 @@ import ssl
 import subprocess
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.ports import Endpoint, Message
 from connectors.smtp import SmtpConfig, SmtpConnector
-from tests.conftest import CollectingHandler, Received, free_port
+from tests.conftest import CollectingHandler, Received, free_port, running_smtp
 
 
 @pytest.fixture(scope="module")
@@ -72,19 +71,14 @@ def message(to: str = "buyer@customer.example") -> Message:
 @pytest.fixture
 def starttls_server(certificate):
     received = Received()
-    port = free_port()
-    controller = Controller(
+    with running_smtp(
         CollectingHandler(received),
-        hostname="127.0.0.1",
-        port=port,
         tls_context=server_context(certificate),
         require_starttls=True,
         authenticator=authenticator,
         auth_require_tls=True,
-    )
-    controller.start()
-    yield port, received
-    controller.stop()
+    ) as port:
+        yield port, received
 
 
 def test_starttls_with_auth_delivers(starttls_server, certificate):
@@ -131,22 +125,12 @@ def test_plain_text_is_refused_by_a_server_that_requires_starttls(starttls_serve
 
 def test_implicit_tls_delivers(certificate):
     received = Received()
-    port = free_port()
-    controller = Controller(
-        CollectingHandler(received),
-        hostname="127.0.0.1",
-        port=port,
-        ssl_context=server_context(certificate),
-    )
-    controller.start()
-    try:
+    with running_smtp(CollectingHandler(received), ssl_context=server_context(certificate)) as port:
         smtp = SmtpConnector(
             SmtpConfig("127.0.0.1", port, security="ssl", ssl_context=client_context(certificate))
         )
         smtp.publish(message(), Endpoint("email"), "idem-4")
         smtp.close()
-    finally:
-        controller.stop()
     assert received.recipients() == ["buyer@customer.example"]
 
 
@@ -167,14 +151,8 @@ class Refusing:
     ],
 )
 def test_reply_codes_map_to_the_right_error(reply, error):
-    port = free_port()
-    controller = Controller(Refusing(reply), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with pytest.raises(error) as info:
-            SmtpConnector(SmtpConfig("127.0.0.1", port)).publish(message(), Endpoint("email"), "k")
-    finally:
-        controller.stop()
+    with running_smtp(Refusing(reply)) as port, pytest.raises(error) as info:
+        SmtpConnector(SmtpConfig("127.0.0.1", port)).publish(message(), Endpoint("email"), "k")
     assert reply.split()[0] in str(info.value)
 
 
@@ -185,17 +163,12 @@ def test_an_unreachable_server_is_retryable():
         )
 
 
-def test_the_pool_reuses_connections(certificate):
+def test_the_pool_reuses_connections():
     received = Received()
-    port = free_port()
-    controller = Controller(CollectingHandler(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp(CollectingHandler(received)) as port:
         smtp = SmtpConnector(SmtpConfig("127.0.0.1", port))
         for n in range(20):
             smtp.publish(message(f"b{n}@customer.example"), Endpoint("email"), f"k{n}")
         assert smtp.pool.qsize() == 1, "one connection served all twenty messages"
         smtp.close()
-    finally:
-        controller.stop()
     assert len(received.recipients()) == 20

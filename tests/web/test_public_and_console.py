@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ from campaign_engine.app import create_app
 from campaign_engine.db import Event, Suppression
 from campaign_engine.services.accounts import create_user
 from campaign_engine.services.campaigns import get_campaign
-from tests.worlds import launched_campaign
+from tests.worlds import launched_campaign, outbox_messages
 
 BASE = "https://partners.vendor.example"
 
@@ -38,11 +37,6 @@ def signed_in(app):
     )
     assert response.status_code == 302
     return client
-
-
-def outbox_messages(runtime):
-    folder = runtime.settings.email.outbox_dir / "new"
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in folder.iterdir()]
 
 
 def test_a_real_email_link_redirects_with_utm_tags_and_counts_the_click(launched):
