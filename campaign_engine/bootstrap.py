@@ -19,7 +19,7 @@ from connectors.dkim import DkimKey
 from connectors.httpjson import JsonApi
 from connectors.hubspot import HubSpotConnector
 from connectors.linkedin import LinkedInConnector
-from connectors.mime import build_email, wire_bytes
+from connectors.mime import fast_wire_bytes
 from connectors.outbox import MaildirOutbox
 from connectors.portal import PortalQueue
 from connectors.salesforce import SalesforceConnector
@@ -116,7 +116,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def email_bytes(message: Message, from_address: str, idempotency_key: str) -> bytes:
     """The message exactly as the email connectors would send it (for previews)."""
-    return wire_bytes(build_email(message, from_address, idempotency_key))
+    return fast_wire_bytes(message, from_address, idempotency_key)
 
 
 def pdf_thumbnail(pdf: bytes, width: int = 400) -> bytes:

@@ -89,6 +89,7 @@ class Message:
     inline_images: tuple[RenderedFile, ...] = ()  # referenced from the HTML as cid:<name>
     sender_name: str | None = None
     reply_to: str | None = None
+    from_address: str | None = None  # the partner's verified sending address, if any
     payload: Mapping[str, object] = field(default_factory=dict)
 
 

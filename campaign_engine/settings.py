@@ -46,6 +46,9 @@ class EmailSettings(_Section):
     from_address: str = Field("campaigns@vendor.example", pattern=r"^[^@\s]+@[^@\s]+$")
     smtp: SmtpSettings = SmtpSettings()
     dkim: DkimSettings | None = None
+    # Where sending-domain TXT records are looked up ("host" or "host:port"); the system
+    # resolver when unset.
+    dns_nameserver: str | None = None
 
 
 class CelerySettings(_Section):

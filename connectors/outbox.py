@@ -14,7 +14,7 @@ from pathlib import Path
 from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
 from connectors.dkim import DkimKey
-from connectors.mime import build_email, wire_bytes
+from connectors.mime import fast_wire_bytes
 
 
 class MaildirOutbox:
@@ -35,7 +35,7 @@ class MaildirOutbox:
             raise PermanentError(f"'{message.recipient}' is not an email address")
         final = self.directory / "new" / f"{idempotency_key}.eml"
         if not final.exists():
-            data = wire_bytes(build_email(message, self.from_address, idempotency_key))
+            data = fast_wire_bytes(message, self.from_address, idempotency_key)
             if self.dkim is not None:
                 data = self.dkim.sign(data)
             try:

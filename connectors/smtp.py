@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
 from connectors.dkim import DkimKey
-from connectors.mime import build_email, wire_bytes
+from connectors.mime import fast_wire_bytes, message_id
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,9 @@ class SmtpConnector:
         return None
 
     def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
-        mail = build_email(message, self.config.from_address, idempotency_key)
+        data = fast_wire_bytes(message, self.config.from_address, idempotency_key, smtp=True)
         with self._connection() as conn:
             try:
-                data = wire_bytes(mail, smtp=True)
                 if self.config.dkim is not None:
                     data = self.config.dkim.sign(data)
                 refused = conn.sendmail(self.config.from_address, [message.recipient], data)
@@ -63,9 +62,8 @@ class SmtpConnector:
         if refused:
             code, reply = next(iter(refused.values()))
             raise _error(code, reply)
-        return Receipt(
-            provider=self.name, reference=mail["Message-ID"], accepted_at=datetime.now(UTC)
-        )
+        reference = message_id(idempotency_key, message.from_address or self.config.from_address)
+        return Receipt(provider=self.name, reference=reference, accepted_at=datetime.now(UTC))
 
     @contextmanager
     def _connection(self) -> Iterator[smtplib.SMTP]:

@@ -1,4 +1,5 @@
-"""Running the real commands as separate processes, and killing them the hard way."""
+"""Running the real commands as separate processes (and killing them the hard way), and
+loopback HTTP servers for the connectors to talk to."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -52,3 +55,25 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
 def email_status(cli, campaign_id: int) -> dict[str, int]:
     output = cli("campaigns", "status", str(campaign_id), "--json").output
     return json.loads(output)["deliveries"]["email"]
+
+
+def serving_http(handler: type[BaseHTTPRequestHandler]) -> tuple[str, Callable[[], None]]:
+    """A loopback HTTP server in a thread: its base URL and how to stop it."""
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+
+    def shutdown() -> None:
+        httpd.shutdown()
+        httpd.server_close()
+
+    return f"http://127.0.0.1:{httpd.server_address[1]}", shutdown
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (the timeout tests hang up on purpose) is not an error;
+        printing its traceback would land in whatever a CliRunner is capturing."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)

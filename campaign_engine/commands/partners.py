@@ -13,6 +13,12 @@ from campaign_engine.services.customisation import set_customisations
 from campaign_engine.services.endpoints import set_endpoint
 from campaign_engine.services.kits import latest_version
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
+from campaign_engine.services.senders import (
+    dns_txt_lookup,
+    set_sender,
+    verification_record,
+    verify_sender,
+)
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -122,6 +128,47 @@ def partners_endpoint(
             actor="cli",
         )
     click.echo(f"{slug}: {channel} goes to {kind}" + (f" at {url}" if url else ""))
+
+
+@partners.command("sender")
+@click.argument("slug")
+@click.argument("address", required=False)
+@click.option("--verify", is_flag=True, help="Look up the TXT record and start using it.")
+@click.option("--clear", is_flag=True, help="Go back to sending From the vendor's address.")
+def partners_sender(slug: str, address: str | None, verify: bool, clear: bool) -> None:
+    """Send a partner's email From its own address once its domain is verified by DNS."""
+    with unit_of_work() as (rt, session):
+        partner = get_partner(session, slug)
+        key = rt.settings.secret_key
+        if not (clear or address or verify):
+            state = "verified" if partner.sender_verified_at else "waiting for its DNS record"
+            click.echo(
+                f"{slug}: {partner.sender_address} ({state})"
+                if partner.sender_address
+                else f"{slug}: email goes out From {rt.settings.email.from_address}"
+            )
+            return
+        if clear or address:
+            dns_record = set_sender(
+                session, partner, None if clear else address, secret_key=key, actor="cli"
+            )
+            if dns_record is None:
+                click.echo(f"{slug}: email goes out From {rt.settings.email.from_address}")
+                return
+            click.echo(f"{slug}: publish this record, then run with --verify:\n  {dns_record}")
+        if verify:
+            lookup = dns_txt_lookup(rt.settings.email.dns_nameserver)
+            ok = verify_sender(
+                session, partner, secret_key=key, lookup=lookup, now=rt.clock(), actor="cli"
+            )
+            wanted = verification_record(slug, partner.sender_address or "", key)
+            click.echo(
+                f"{slug}: verified, email goes out From {partner.sender_address}"
+                if ok
+                else f"{slug}: not verified yet: no TXT record {wanted.value!r} at {wanted.name}"
+            )
+            if not ok:
+                raise SystemExit(1)
 
 
 @cli.group()

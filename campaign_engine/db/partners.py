@@ -31,6 +31,9 @@ class Partner(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     signed_at: Mapped[datetime | None]
+    # A partner's own From address, used only once its domain is proven (services/senders).
+    sender_address: Mapped[str | None] = mapped_column(String(254))
+    sender_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

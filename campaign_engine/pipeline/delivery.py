@@ -33,6 +33,7 @@ from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
 from campaign_engine.services.secrets import unseal
+from campaign_engine.services.senders import verified_sender
 from campaign_engine.services.tracking import suppress
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         endpoint_url = endpoint.url if endpoint else None
         endpoint_config = unseal(endpoint.config or {}, settings.secret_key) if endpoint else {}
         campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
+        from_address = verified_sender(partner)
         recipients = (
             {}
             if item.channel != "email"
@@ -130,6 +132,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         endpoint_url=endpoint_url,
         recipients=recipients,
         endpoint_config=endpoint_config,
+        from_address=from_address,
     )
 
 

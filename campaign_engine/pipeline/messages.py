@@ -27,6 +27,7 @@ class PreparedChannel:
     endpoint_url: str | None
     recipients: dict[str, Recipient] = field(default_factory=dict)  # email -> contact, once
     endpoint_config: dict[str, str] = field(default_factory=dict)  # secrets already opened
+    from_address: str | None = None  # the partner's verified sending address
 
 
 def email_message(
@@ -36,10 +37,10 @@ def email_message(
     unsubscribe_mailto: str,
     open_url: str,
 ) -> Message:
-    subject, body_html, body_text = personalise(
-        prepared.assets["email"], recipient, unsubscribe_url, open_url
-    )
+    asset = prepared.assets["email"]
+    subject, body_html, body_text = personalise(asset, recipient, unsubscribe_url, open_url)
     brand = prepared.brand
+    logos = {f.name: f for f in asset.files if f.media_type.startswith("image/")}
     return Message(
         channel="email",
         recipient=recipient.email,
@@ -53,11 +54,14 @@ def email_message(
             "X-Campaign-Partner": prepared.partner_slug,
         },
         inline_images=(
-            RenderedFile(PARTNER_LOGO_CID, "image/png", brand.logo_png or b""),
-            RenderedFile(VENDOR_LOGO_CID, "image/png", prepared.vendor_logo),
+            logos.get(PARTNER_LOGO_CID)
+            or RenderedFile(PARTNER_LOGO_CID, "image/png", brand.logo_png or b""),
+            logos.get(VENDOR_LOGO_CID)
+            or RenderedFile(VENDOR_LOGO_CID, "image/png", prepared.vendor_logo),
         ),
         sender_name=f"{brand.name} via {prepared.vendor_name}",
         reply_to=brand.contact_email,
+        from_address=prepared.from_address,
     )
 
 

@@ -4,8 +4,7 @@ request the way the real APIs would (paths, auth, body shape), and answer like t
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -16,6 +15,7 @@ from connectors.httpjson import JsonApi
 from connectors.hubspot import HubSpotConnector
 from connectors.linkedin import LinkedInConnector
 from connectors.salesforce import SalesforceConnector
+from tests.processes import serving_http
 
 TOKEN = "tok-123"
 
@@ -84,10 +84,9 @@ class FakeApis(BaseHTTPRequestHandler):
 @pytest.fixture
 def apis():
     FakeApis.seen, FakeApis.fail_next = [], None
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeApis)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    base, shutdown = serving_http(FakeApis)
+    yield base
+    shutdown()
 
 
 API = JsonApi(timeout=5, allow_private=True)

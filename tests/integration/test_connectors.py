@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -13,6 +12,7 @@ from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.ports import Endpoint, Message
 from connectors.netguard import check_public_url
 from connectors.webhook import WebhookConnector
+from tests.processes import serving_http
 
 SECRET = "whsec_dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2"
 
@@ -45,11 +45,9 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     Recorder.answers, Recorder.seen = [], []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
+    base, shutdown = serving_http(Recorder)
+    yield f"{base}/hook"
+    shutdown()
 
 
 def message() -> Message:

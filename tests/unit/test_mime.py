@@ -1,0 +1,95 @@
+"""The per-partner MIME skeleton must give the same message the email package builds."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+
+import pytest
+
+from campaign_engine.ports import Message, RenderedFile
+from connectors.mime import build_email, fast_wire_bytes, wire_bytes
+
+LOGO = RenderedFile("partner-logo", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+
+
+def message(**changes: object) -> Message:
+    values: dict = dict(
+        channel="email",
+        recipient="ana@customer.example",
+        subject="Müller IT + Northwind: Datensicherung, die Erpresser nicht anfassen",
+        body_text="Hallo Ana,\n\n. a line that starts with a dot\nUnsubscribe: https://t.example/u/x?a=b\n",
+        body_html="<html><body><p>Hallo Ana, Grüße &amp; mehr</p>"
+        + "<p>"
+        + "lang " * 60
+        + '</p><img src="cid:partner-logo"></body></html>',
+        headers={
+            "List-Unsubscribe": "<https://t.example/u/tok>, <mailto:u@v.example>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        inline_images=(LOGO,),
+        sender_name="Müller IT via Northwind",
+        reply_to="vertrieb@mueller.example",
+    )
+    values.update(changes)
+    return Message(**values)
+
+
+def parsed(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
+
+
+def content(mail: email.message.EmailMessage) -> list[tuple[str, object]]:
+    return [(p.get_content_type(), p.get_content()) for p in mail.walk() if not p.is_multipart()]
+
+
+@pytest.mark.parametrize("smtp", [False, True])
+def test_the_fast_message_carries_the_same_headers_parts_and_bytes_as_the_reference(smtp):
+    item = message()
+    reference = parsed(wire_bytes(build_email(item, "campaigns@vendor.example", "d-1"), smtp=smtp))
+    fast_bytes = fast_wire_bytes(item, "campaigns@vendor.example", "d-1", smtp=smtp)
+    fast = parsed(fast_bytes)
+
+    assert all(not part.defects for part in fast.walk())
+    for name in ("From", "To", "Reply-To", "Subject", "Message-ID", "List-Unsubscribe"):
+        assert str(fast[name]) == str(reference[name]), name
+    assert fast["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert content(fast) == content(reference)
+    body = fast_bytes.partition(b"\r\n\r\n" if smtp else b"\n\n")[2]
+    encoded = [line for line in body.splitlines() if b": " not in line]  # not part headers
+    assert max(len(line) for line in encoded) <= 76  # RFC 2045
+    assert (b"\r\n" in fast_bytes) is smtp
+
+
+def test_recipients_of_one_partner_get_their_own_bodies_and_headers_from_one_skeleton():
+    first = parsed(fast_wire_bytes(message(), "campaigns@vendor.example", "d-1"))
+    second = parsed(
+        fast_wire_bytes(
+            message(recipient="bo@customer.example", body_text="Hallo Bo,\n"),
+            "campaigns@vendor.example",
+            "d-2",
+        )
+    )
+    assert (first["To"], second["To"]) == ("ana@customer.example", "bo@customer.example")
+    assert second["Message-ID"] == "<d-2@vendor.example>"
+    assert second.get_body(("plain",)).get_content() == "Hallo Bo,\n"
+    assert "Hallo Ana" in first.get_body(("plain",)).get_content()
+
+
+def test_a_verified_partner_domain_is_the_from_address_and_the_message_id_domain():
+    item = message(from_address="news@mueller.example")
+    mail = parsed(fast_wire_bytes(item, "campaigns@vendor.example", "d-3"))
+    assert mail["From"].addresses[0].addr_spec == "news@mueller.example"
+    assert mail["Message-ID"] == "<d-3@mueller.example>"
+
+
+def test_a_non_ascii_recipient_takes_the_reference_path():
+    item = message(recipient="jürgen@müller.example")
+    mail = parsed(fast_wire_bytes(item, "campaigns@vendor.example", "d-4"))
+    assert mail["To"].addresses[0].addr_spec == "jürgen@müller.example"
+
+
+def test_a_header_value_with_a_line_break_is_refused_not_injected():
+    item = message(headers={"X-Campaign-Partner": "acme\r\nBcc: victim@example.com"})
+    with pytest.raises(ValueError):
+        fast_wire_bytes(item, "campaigns@vendor.example", "d-5")
