@@ -112,6 +112,20 @@ class Receipt:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class ProviderStatus:
+    """What a service says now about an item it accepted earlier."""
+
+    state: str  # "live" | "pending" | "removed"
+    detail: str = ""
+
+
+class StatusLookup(Protocol):
+    """Connectors whose service can say whether an accepted item is still there."""
+
+    def fetch_status(self, reference: str, endpoint: Endpoint) -> ProviderStatus: ...
+
+
 class Connector(Protocol):
     """Delivers messages; raises RetryableError or PermanentError, never returns failure."""
 

@@ -66,6 +66,7 @@ class WebhookSettings(_Section):
 class ConnectorSettings(_Section):
     allow_private_networks: bool = False
     http_timeout: float = Field(10.0, gt=0)
+    token_warning_days: int = Field(14, ge=1)  # warn partners this long before expiry
 
 
 class DispatchSettings(_Section):

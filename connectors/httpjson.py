@@ -28,7 +28,10 @@ class JsonApi:
         json: Any = None,
         data: bytes | None = None,
         headers: dict[str, str] | None = None,
+        missing_ok: bool = False,
     ) -> requests.Response:
+        """The response when the service confirmed (2xx; also 404/410 if `missing_ok`, for
+        status lookups of items that may have been deleted); otherwise the mapped error."""
         check_public_url(url, allow_private=self.allow_private)
         sent = dict(headers or {})
         if token:
@@ -48,7 +51,7 @@ class JsonApi:
         except requests.RequestException as exc:
             raise RetryableError(f"{url}: {exc}") from None
         status = response.status_code
-        if 200 <= status < 300:
+        if 200 <= status < 300 or (missing_ok and status in (404, 410)):
             return response
         detail = f"{method} {url} answered HTTP {status}: {response.text[:200]}"
         if status in (408, 429) or status >= 500:

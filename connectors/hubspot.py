@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from campaign_engine.errors import PermanentError
-from campaign_engine.ports import Endpoint, Message, Receipt
+from campaign_engine.ports import Endpoint, Message, ProviderStatus, Receipt
 from connectors.httpjson import JsonApi
 
 NOTE_TO_COMPANY = 190  # HubSpot-defined association type id: note -> company
@@ -54,3 +54,17 @@ class HubSpotConnector:
             accepted_at=datetime.now(UTC),
             detail="note created",
         )
+
+    def fetch_status(self, reference: str, endpoint: Endpoint) -> ProviderStatus:
+        """A note the partner deleted (or archived) answers 404."""
+        self.validate(endpoint)
+        base = (endpoint.url or "https://api.hubapi.com").rstrip("/")
+        response = self.api.call(
+            "GET",
+            f"{base}/crm/v3/objects/notes/{reference}",
+            token=endpoint.config["token"],
+            missing_ok=True,
+        )
+        if response.status_code != 200:
+            return ProviderStatus("removed", "the note was deleted in HubSpot")
+        return ProviderStatus("live", "note on the company record")

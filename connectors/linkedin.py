@@ -4,18 +4,22 @@ organisation page. Platform limits are checked before anything is sent."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from campaign_engine.errors import PermanentError
-from campaign_engine.ports import Endpoint, Message, Receipt
+from campaign_engine.ports import Endpoint, Message, ProviderStatus, Receipt
 from connectors.httpjson import JsonApi
 
 VERSION = "202410"
 MAX_COMMENTARY = 3000
 MAX_IMAGE_BYTES = 36 * 1024 * 1024
+HEADERS = {"LinkedIn-Version": VERSION, "X-Restli-Protocol-Version": "2.0.0"}
+POSTS_PER_DAY = 150  # per account, reset at midnight UTC
 
 
 class LinkedInConnector:
     name = "linkedin"
+    daily_limit = POSTS_PER_DAY  # the pipeline counts the ledger against it before sending
 
     def __init__(self, api: JsonApi) -> None:
         self.api = api
@@ -31,9 +35,9 @@ class LinkedInConnector:
     def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
         self.validate(endpoint)
         text, image = _post_parts(message)
-        base = (endpoint.url or "https://api.linkedin.com").rstrip("/")
+        base = _base(endpoint)
         owner = f"urn:li:organization:{endpoint.config['organization']}"
-        headers = {"LinkedIn-Version": VERSION, "X-Restli-Protocol-Version": "2.0.0"}
+        headers = HEADERS
         token = endpoint.config["token"]
         started = self.api.call(
             "POST",
@@ -72,6 +76,27 @@ class LinkedInConnector:
             accepted_at=datetime.now(UTC),
             detail=f"ref {idempotency_key}",
         )
+
+    def fetch_status(self, reference: str, endpoint: Endpoint) -> ProviderStatus:
+        """A post the page admin deleted answers 404; one still processing is not live yet."""
+        self.validate(endpoint)
+        response = self.api.call(
+            "GET",
+            f"{_base(endpoint)}/rest/posts/{quote(reference, safe='')}",
+            token=endpoint.config["token"],
+            headers=HEADERS,
+            missing_ok=True,
+        )
+        if response.status_code != 200:
+            return ProviderStatus("removed", "the post was deleted from the page")
+        state = str(response.json().get("lifecycleState", ""))
+        if state == "PUBLISHED":
+            return ProviderStatus("live", "published on the page")
+        return ProviderStatus("pending", f"LinkedIn reports {state or 'no state'}")
+
+
+def _base(endpoint: Endpoint) -> str:
+    return (endpoint.url or "https://api.linkedin.com").rstrip("/")
 
 
 def _post_parts(message: Message) -> tuple[str, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from campaign_engine.errors import PermanentError
-from campaign_engine.ports import Endpoint, Message, Receipt
+from campaign_engine.ports import Endpoint, Message, ProviderStatus, Receipt
 from connectors.httpjson import JsonApi
 
 API_VERSION = "v61.0"
@@ -45,3 +45,17 @@ class SalesforceConnector:
             accepted_at=datetime.now(UTC),
             detail="task created",
         )
+
+    def fetch_status(self, reference: str, endpoint: Endpoint) -> ProviderStatus:
+        """The Task's own Status ("Not Started", "Completed"): whether the partner acted."""
+        self.validate(endpoint)
+        assert endpoint.url is not None
+        url = (
+            f"{endpoint.url.rstrip('/')}/services/data/{API_VERSION}/sobjects/Task/"
+            f"{reference}?fields=Status,IsClosed"
+        )
+        response = self.api.call("GET", url, token=endpoint.config["token"], missing_ok=True)
+        if response.status_code != 200:
+            return ProviderStatus("removed", "the task was deleted in Salesforce")
+        task = response.json()
+        return ProviderStatus("live", f"task {task.get('Status', 'open')}")

@@ -25,6 +25,7 @@ from campaign_engine.services.campaigns import (
 )
 from campaign_engine.services.kits import latest_version, load_kit
 from campaign_engine.services.launch import launch_campaign, replan
+from campaign_engine.services.provider_checks import check_provider_status
 
 
 @cli.group()
@@ -200,6 +201,20 @@ def campaigns_retry(campaign_id: int, channel: str | None) -> None:
             actor="cli",
         )
     click.echo(f"{count} failed deliveries queued again")
+
+
+@campaigns.command("check")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def campaigns_check(campaign_id: int, as_json: bool) -> None:
+    """Ask LinkedIn, HubSpot and Salesforce whether what they accepted is still there."""
+    with runtime() as rt:
+        with rt.sessions() as session:
+            get_campaign(session, campaign_id)
+        counts = check_provider_status(rt, campaign_id)
+    lines = [f"{count:6d}  {label}" for label, count in sorted(counts.items())]
+    nothing = "nothing to check: no items went to a service that reports status"
+    emit(dict(counts), as_json, "\n".join(lines) or nothing)
 
 
 @campaigns.command("replan")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from campaign_engine.cli import cli, emit, unit_of_work
+from campaign_engine.cli import cli, emit, runtime, unit_of_work
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.customisation import set_customisations
@@ -19,6 +19,7 @@ from campaign_engine.services.senders import (
     verification_record,
     verify_sender,
 )
+from campaign_engine.services.tokens import warn_expiring_tokens
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -169,6 +170,14 @@ def partners_sender(slug: str, address: str | None, verify: bool, clear: bool) -
             )
             if not ok:
                 raise SystemExit(1)
+
+
+@partners.command("warn-tokens")
+def partners_warn_tokens() -> None:
+    """Email partners whose API tokens expire soon (the scheduler does this daily)."""
+    with runtime() as rt:
+        warned = warn_expiring_tokens(rt, within_days=rt.settings.connectors.token_warning_days)
+    click.echo(f"{len(warned)} partners warned" + "".join(f"\n  {w}" for w in warned))
 
 
 @cli.group()

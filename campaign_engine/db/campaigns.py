@@ -97,5 +97,9 @@ class Delivery(Base):
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_ref: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]
+    # What the service said when asked later (connectors with fetch_status): live, removed.
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    provider_detail: Mapped[str | None] = mapped_column(String(200))
+    provider_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

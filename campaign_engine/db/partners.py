@@ -84,6 +84,7 @@ class ChannelEndpoint(Base):
     kind: Mapped[str] = mapped_column(String(32))
     url: Mapped[str | None] = mapped_column(String(1000))
     config: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    token_warned_at: Mapped[datetime | None]  # the partner was told its token expires soon
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

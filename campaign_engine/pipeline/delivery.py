@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, ChannelEndpoint, Contact, Delivery, Partner, Suppression
@@ -213,6 +213,9 @@ def _checked_message(
         return _skip(delivery, "partner opted out")
     delivery.lease_expires_at = now + timedelta(seconds=runtime.settings.dispatch.lease_seconds)
     if delivery.channel != "email":
+        limit = daily_limit(runtime, prepared)
+        if limit is not None and sent_today(session, delivery, now) >= limit:
+            return _defer_to_tomorrow(delivery, now, limit, prepared.endpoint_kind)
         return item_message(prepared, delivery.asset, runtime.settings.public_base_url)
     if session.scalar(
         select(Suppression.id).where(
@@ -233,6 +236,38 @@ def _checked_message(
         f"mailto:{mailbox}?subject=unsubscribe%20{token}",
         f"{base}/o/{pixel}.gif",
     )
+
+
+def daily_limit(runtime: Runtime, prepared: PreparedChannel) -> int | None:
+    """The platform's posts-per-day cap, lowered by the partner's own `posts_per_day`."""
+    limit: int | None = getattr(runtime.connector(prepared.endpoint_kind), "daily_limit", None)
+    own = prepared.endpoint_config.get("posts_per_day")
+    if own and str(own).isdigit():
+        limit = min(limit or int(own), int(own))
+    return limit
+
+
+def sent_today(session: Session, delivery: Delivery, now: datetime) -> int:
+    """Items this partner's channel sent since midnight UTC (when platforms reset their
+    counters), plus any being sent right now by another worker."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    same = (Delivery.partner_id == delivery.partner_id) & (Delivery.channel == delivery.channel)
+    counted = ((Delivery.status == DeliveryStatus.SENT) & (Delivery.sent_at >= midnight)) | (
+        (Delivery.status == DeliveryStatus.SENDING)
+        & (Delivery.id != delivery.id)
+        & (Delivery.lease_expires_at > now)
+    )
+    return session.scalar(select(func.count()).where(same & counted)) or 0
+
+
+def _defer_to_tomorrow(delivery: Delivery, now: datetime, limit: int, kind: str) -> None:
+    """Not a failure and not an attempt: the item waits for the platform's next day."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    delivery.status, delivery.due_at = DeliveryStatus.PENDING, midnight
+    delivery.attempts = max(0, delivery.attempts - 1)
+    delivery.lease_owner = delivery.lease_expires_at = None
+    delivery.last_error = f"{kind} allows {limit} posts a day; waiting for 00:00 UTC"
+    return None
 
 
 def _skip(delivery: Delivery, reason: str) -> None:

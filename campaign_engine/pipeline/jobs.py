@@ -22,6 +22,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.notices import send_preview_notices
 from campaign_engine.services.recurring import relaunch
+from campaign_engine.services.tokens import warn_expiring_tokens
 
 log = logging.getLogger(__name__)
 _bound: dict[str, object] = {}
@@ -63,6 +64,15 @@ def recurring_job(campaign_id: int) -> None:
             now=runtime.clock(),
             programme_default=runtime.settings.programme.consent_default,
         )
+
+
+def token_warning_job() -> None:
+    runtime = _runtime()
+    warned = warn_expiring_tokens(
+        runtime, within_days=runtime.settings.connectors.token_warning_days
+    )
+    if warned:
+        log.info("warned partners about expiring tokens: %s", ", ".join(warned))
 
 
 def sync_schedule() -> None:

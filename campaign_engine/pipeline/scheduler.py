@@ -75,6 +75,13 @@ class SchedulerService(threading.Thread):
             next_run_time=None,
         )
         scheduler.modify_job("sync-schedule", next_run_time=self.runtime.clock())
+        scheduler.add_job(
+            jobs.token_warning_job,
+            "cron",
+            hour=8,
+            id="token-warnings",
+            replace_existing=True,
+        )
         self.scheduler = scheduler
         self.is_leader.set()
 

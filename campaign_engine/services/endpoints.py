@@ -44,6 +44,7 @@ def set_endpoint(
         row = ChannelEndpoint(partner_id=partner.id, channel=channel, kind=kind)
         session.add(row)
     row.kind, row.url, row.config = kind, url, seal(config, secret_key)
+    row.token_warned_at = None  # a new token gets its own warning
     record(
         session,
         actor,

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Delivery, Event, Partner
+from campaign_engine.db import ChannelEndpoint, Delivery, Event, Partner
 from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.services.tokens import NAMES, token_expiry
 
 
 def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
@@ -23,6 +24,9 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
     if held:
         items = "item is" if held == 1 else "items are"
         return f"{held} campaign {items} waiting for your approval"
+    expiring = _expiring_connection(session, partner, now)
+    if expiring:
+        return expiring
     if not partner.logo_sha256:
         return "Your logo is missing: your brochure and posts use your name instead. Upload it."
     clicks = (
@@ -47,3 +51,15 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
     if missing:
         return f"Add your {' and '.join(missing)}: some assets cannot go out without it"
     return "You are all set: your next campaign goes out automatically"
+
+
+def _expiring_connection(session: Session, partner: Partner, now: datetime) -> str | None:
+    for endpoint in session.scalars(
+        select(ChannelEndpoint).where(ChannelEndpoint.partner_id == partner.id)
+    ):
+        expires = token_expiry(endpoint)
+        if expires is not None and expires <= now + timedelta(days=14):
+            service = NAMES.get(endpoint.kind, endpoint.kind)
+            when = "has expired" if expires <= now else f"expires on {expires:%d %B}"
+            return f"Your {service} connection {when}: reconnect it so your posts keep going out"
+    return None

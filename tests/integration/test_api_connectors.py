@@ -23,6 +23,7 @@ TOKEN = "tok-123"
 class FakeApis(BaseHTTPRequestHandler):
     seen: list[dict] = []
     fail_next: int | None = None
+    removed: set[str] = set()  # paths of items "deleted by the partner"
 
     def _answer(self, status: int, body: dict | None = None, headers=None) -> None:
         self.send_response(status)
@@ -71,11 +72,24 @@ class FakeApis(BaseHTTPRequestHandler):
             ),
             ("PUT", "/upload/1"): (201, {}, {}),
             ("POST", "/rest/posts"): (201, {}, {"x-restli-id": "urn:li:share:99"}),
+            ("GET", "/crm/v3/objects/notes/note-77"): (200, {"id": "note-77"}, {}),
+            ("GET", "/services/data/v61.0/sobjects/Task/00T1?fields=Status,IsClosed"): (
+                200,
+                {"Status": "Completed", "IsClosed": True},
+                {},
+            ),
+            ("GET", "/rest/posts/urn%3Ali%3Ashare%3A99"): (
+                200,
+                {"lifecycleState": "PUBLISHED"},
+                {},
+            ),
         }
+        if self.path in type(self).removed:
+            return self._answer(404, {"message": "not found"})
         status, answer, headers = routes.get((self.command, self.path), (404, {}, {}))
         self._answer(status, answer, headers)
 
-    do_POST = do_PUT = _handle
+    do_POST = do_PUT = do_GET = _handle
 
     def log_message(self, *args: object) -> None:
         return None
@@ -83,7 +97,7 @@ class FakeApis(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def apis():
-    FakeApis.seen, FakeApis.fail_next = [], None
+    FakeApis.seen, FakeApis.fail_next, FakeApis.removed = [], None, set()
     base, shutdown = serving_http(FakeApis)
     yield base
     shutdown()
@@ -234,3 +248,133 @@ def test_a_launch_delivers_talking_points_into_the_partners_hubspot(
         .fetchone()[0]
     )
     assert TOKEN not in stored, "the token is encrypted at rest"
+
+
+def test_each_crm_and_social_service_reports_whether_an_item_is_still_there(apis):
+    hubspot = Endpoint("hubspot", apis, {"token": TOKEN})
+    salesforce = Endpoint("salesforce", apis, {"token": TOKEN})
+    linkedin = Endpoint("linkedin", apis, {"token": TOKEN, "organization": "42"})
+
+    assert HubSpotConnector(API).fetch_status("note-77", hubspot).state == "live"
+    task = SalesforceConnector(API).fetch_status("00T1", salesforce)
+    assert (task.state, task.detail) == ("live", "task Completed")
+    assert LinkedInConnector(API).fetch_status("urn:li:share:99", linkedin).state == "live"
+
+    FakeApis.removed = {"/crm/v3/objects/notes/note-77", "/rest/posts/urn%3Ali%3Ashare%3A99"}
+    assert HubSpotConnector(API).fetch_status("note-77", hubspot).state == "removed"
+    assert LinkedInConnector(API).fetch_status("urn:li:share:99", linkedin).state == "removed"
+    FakeApis.fail_next = 503
+    with pytest.raises(RetryableError):
+        SalesforceConnector(API).fetch_status("00T1", salesforce)
+    assert {c["auth"] for c in FakeApis.seen} == {f"Bearer {TOKEN}"}
+
+
+def linkedin_programme(apis, tmp_path, database_url, make_cli, **endpoint_settings: str):
+    from tests.conftest import SAMPLE_KIT
+    from tests.factories import partner_row, write_partners
+
+    cli = make_cli(database_url, connectors={"allow_private_networks": True})
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1)])))
+    settings = {"token": TOKEN, "organization": "42", **endpoint_settings}
+    cli(
+        "partners",
+        "endpoint",
+        "partner-01",
+        "--channel",
+        "social",
+        "--kind",
+        "linkedin",
+        "--url",
+        apis,
+        *[arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")],
+    )
+    created = cli("campaigns", "create", "--kit", str(SAMPLE_KIT), "--name", "Posts", "--json")
+    return cli, json.loads(created.output)["id"]
+
+
+def test_posts_beyond_the_partners_daily_limit_wait_for_the_next_day_without_failing(
+    apis, tmp_path, sqlite_url, make_cli
+):
+    from sqlalchemy import update
+
+    from campaign_engine import bootstrap
+    from campaign_engine.db import Delivery
+    from campaign_engine.pipeline.runner import run_until_sent
+    from campaign_engine.services.launch import launch_campaign
+    from campaign_engine.settings import load_settings
+
+    cli, campaign_id = linkedin_programme(apis, tmp_path, sqlite_url, make_cli, posts_per_day="1")
+    runtime = bootstrap.build_runtime(load_settings(cli.config))
+    with runtime.sessions.begin() as session:
+        from campaign_engine.db import Campaign
+
+        launch_campaign(session, session.get(Campaign, campaign_id), now=runtime.clock(), actor="t")
+        # Every post due today (the kit's cadence would spread them over ten days).
+        session.execute(
+            update(Delivery).where(Delivery.channel == "social").values(due_at=runtime.clock())
+        )
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+
+    posts = [c for c in FakeApis.seen if c["path"] == "/rest/posts"]
+    assert len(posts) == 1, "one post today, as the partner asked"
+    with runtime.sessions() as session:
+        from sqlalchemy import select
+
+        waiting = session.scalars(
+            select(Delivery).where(Delivery.channel == "social", Delivery.status == "pending")
+        ).all()
+    assert len(waiting) == 2
+    tomorrow = runtime.clock().date().toordinal() + 1
+    assert {d.due_at.date().toordinal() for d in waiting} == {tomorrow}
+    assert {d.attempts for d in waiting} == {0}, "waiting for the platform is not an attempt"
+    assert "allows 1 posts a day" in waiting[0].last_error
+    runtime.close()
+
+
+def test_campaign_check_records_which_posts_the_partner_deleted(
+    apis, tmp_path, sqlite_url, make_cli
+):
+    cli, campaign_id = linkedin_programme(apis, tmp_path, sqlite_url, make_cli)
+    cli("campaigns", "launch", str(campaign_id), "--wait")
+    assert json.loads(cli("campaigns", "check", str(campaign_id), "--json").output) == {
+        "linkedin live": 1
+    }
+    FakeApis.removed = {"/rest/posts/urn%3Ali%3Ashare%3A99"}
+    assert "1  linkedin removed" in cli("campaigns", "check", str(campaign_id)).output
+    import sqlite3
+
+    row = (
+        sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+        .execute(
+            "SELECT provider_status, provider_detail FROM deliveries WHERE provider = 'linkedin'"
+        )
+        .fetchone()
+    )
+    assert row == ("removed", "the post was deleted from the page")
+
+
+def test_partners_are_warned_once_before_their_linkedin_token_expires(
+    apis, tmp_path, sqlite_url, make_cli
+):
+    from datetime import UTC, datetime, timedelta
+
+    from campaign_engine import bootstrap
+    from campaign_engine.services.nextaction import next_action
+    from campaign_engine.services.partners import get_partner
+    from campaign_engine.settings import load_settings
+    from tests.worlds import outbox_messages
+
+    soon = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    cli, _ = linkedin_programme(apis, tmp_path, sqlite_url, make_cli, token_expires_at=soon)
+
+    assert "1 partners warned" in cli("partners", "warn-tokens").output
+    assert "0 partners warned" in cli("partners", "warn-tokens").output
+    runtime = bootstrap.build_runtime(load_settings(cli.config))
+    (mail,) = outbox_messages(runtime)
+    assert mail["To"] == "sales@partner01.example"
+    assert "LinkedIn connection expires on" in mail["Subject"]
+    assert "/portal/" in mail.get_body(("plain",)).get_content()
+    with runtime.sessions() as session:
+        action = next_action(session, get_partner(session, "partner-01"), now=runtime.clock())
+    assert action.startswith("Your LinkedIn connection expires on")
+    runtime.close()
