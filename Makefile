@@ -7,9 +7,12 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 	fonts-dejavu-core fonts-liberation2 chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+VENDOR := campaign_engine/web/static/vendor
+VENDORED := $(VENDOR)/.built
+
 .PHONY: install system-packages demo test lint clean
 
-install: system-packages $(STAMP)
+install: system-packages $(STAMP) $(VENDORED)
 
 # Installs only what dpkg says is missing, so a second run touches nothing.
 system-packages:
@@ -21,12 +24,25 @@ system-packages:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@command -v npm >/dev/null || { echo "Installing Node.js and npm"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,scale]'
 	touch $(STAMP)
+
+# htmx, Chart.js and Pico CSS come from npm at build time and are served by the app itself,
+# so pages work offline and nothing loads from a CDN.
+$(VENDORED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	touch $(VENDORED)
 
 demo: install
 	$(BIN)/campaign-engine demo
@@ -39,4 +55,4 @@ test: install lint
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info node_modules $(VENDOR)

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
-from campaign_engine.db.accounts import ApiToken, AuditEntry, User
+from campaign_engine.db.accounts import ApiToken, AuditEntry, MagicLink, User
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
 from campaign_engine.db.coordination import Lease, RateBucket
@@ -30,6 +30,7 @@ __all__ = [
     "Kit",
     "KitVersion",
     "Lease",
+    "MagicLink",
     "Partner",
     "RateBucket",
     "Suppression",

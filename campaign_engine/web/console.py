@@ -1,15 +1,48 @@
-"""The vendor console: campaigns, their live progress, partners."""
+"""The vendor console: partners, kits, the campaign builder, launches with live progress,
+previews, the programme dashboard and CSV exports. Views parse the form, call one service
+and render; the rules live in the services."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import base64
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from campaign_engine.services.campaigns import campaign_status, get_campaign, list_campaigns
-from campaign_engine.services.partners import list_partners
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from campaign_engine import bootstrap
+from campaign_engine.db import Kit, KitVersion
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.errors import InvalidInput, KitError
+from campaign_engine.pipeline.runner import launch_options
+from campaign_engine.services.audience import audience_choices, audience_count, completeness
+from campaign_engine.services.campaigns import (
+    campaign_status,
+    change_status,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+    retry_failed,
+)
+from campaign_engine.services.kits import load_kit, materialise
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import get_partner, import_partners, list_partners
+from campaign_engine.services.preview import browser_html, preview_partner
+from campaign_engine.services.programme import programme_report
+from campaign_engine.services.reports import campaign_report, report_rows
+from campaign_engine.services.uploads import unpack_kit
+from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.session import db
+from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("console", __name__)
+FILTERS = ("tier", "region", "vertical", "tag", "partner", "exclude")
 
 
 @bp.before_request
@@ -25,14 +58,241 @@ def home() -> str:
     return render_template("console/home.html", rows=rows, partner_count=len(list_partners(db())))
 
 
-@bp.get("/campaigns/<int:campaign_id>")
-def campaign(campaign_id: int) -> str:
-    item = get_campaign(db(), campaign_id)
-    return render_template(
-        "console/campaign.html", campaign=item, status=campaign_status(db(), campaign_id)
-    )
+# Partners
 
 
 @bp.get("/partners")
 def partners() -> str:
-    return render_template("console/partners.html", partners=list_partners(db()))
+    wanted = {k: request.args.get(k, "") for k in ("q", "tier", "region", "vertical")}
+    rows = [
+        (p, completeness(p))
+        for p in list_partners(db())
+        if all(not wanted[k] or getattr(p, k) == wanted[k] for k in ("tier", "region", "vertical"))
+        and (not wanted["q"] or wanted["q"].lower() in f"{p.slug} {p.name}".lower())
+    ]
+    return render_template(
+        "console/partners.html", rows=rows, wanted=wanted, choices=audience_choices(db())
+    )
+
+
+@bp.post("/partners/import")
+def partners_import() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose a CSV file to import", where="file")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.filename).name
+        upload.save(path)
+        try:
+            result = import_partners(db(), path, actor=current_user.email)
+        except InvalidInput as exc:
+            db().rollback()
+            flash(f"Nothing imported. {exc}", "error")
+            return redirect(url_for("console.partners"))
+    flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated.", "ok")
+    return redirect(url_for("console.partners"))
+
+
+# Kits
+
+
+@bp.get("/kits")
+def kits() -> str:
+    versions = (
+        db()
+        .execute(
+            select(Kit, KitVersion)
+            .join(KitVersion, KitVersion.kit_id == Kit.id)
+            .order_by(KitVersion.id.desc())
+        )
+        .all()
+    )
+    return render_template("console/kits.html", versions=versions, problems=None)
+
+
+@bp.post("/kits")
+def kits_upload() -> Any:
+    upload = request.files.get("kit")
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose the kit folder as a .zip", where="kit")
+    with tempfile.TemporaryDirectory() as folder:
+        root = unpack_kit(upload.read(), Path(folder), filename=upload.filename)
+        try:
+            version = load_kit(db(), root, bootstrap.make_renderers)
+        except KitError as exc:
+            db().rollback()
+            return render_template(
+                "console/kits.html", versions=[], problems=exc.problems, filename=upload.filename
+            ), 422
+    flash(f"Kit {version.kit.slug} loaded ({version.content_hash[:12]}).", "ok")
+    return redirect(url_for("console.kits"))
+
+
+# Campaigns
+
+
+@bp.get("/campaigns/new")
+def new_campaign() -> str:
+    kits_list = db().scalars(select(Kit).order_by(Kit.slug)).all()
+    return render_template(
+        "console/new_campaign.html",
+        kits=kits_list,
+        choices=audience_choices(db()),
+        count=audience_count(db(), {}),
+        modes=[m.value for m in ConsentMode],
+    )
+
+
+def _audience_from(form: Any) -> dict[str, list[str]]:
+    return {k: [v for v in form.getlist(k) if v] for k in FILTERS if any(form.getlist(k))}
+
+
+@bp.get("/campaigns/audience-count")
+def audience_live_count() -> str:
+    count = audience_count(db(), _audience_from(request.args))
+    return render_template("console/_audience_count.html", count=count)
+
+
+@bp.post("/campaigns")
+def create() -> Response:
+    form = request.form
+    kit = db().scalar(select(Kit).where(Kit.slug == form.get("kit", "")))
+    if kit is None:
+        raise InvalidInput("choose a kit", where="kit")
+    version = (
+        db()
+        .scalars(
+            select(KitVersion).where(KitVersion.kit_id == kit.id).order_by(KitVersion.id.desc())
+        )
+        .first()
+    )
+    launch_at = _launch_at(form.get("launch_at", ""))
+    campaign = create_campaign(
+        db(),
+        version,
+        form.get("name", ""),
+        _audience_from(form),
+        launch_at,
+        actor=current_user.email,
+    )
+    campaign.consent_default = ConsentMode(form.get("consent_default", "auto")).value
+    campaign.preview_days = int(form.get("preview_days") or 0)
+    flash(f"Campaign {campaign.name} created ({campaign.status}).", "ok")
+    return redirect(url_for("console.campaign", campaign_id=campaign.id))
+
+
+def _launch_at(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value + ("" if "+" in value else "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            "use a date and time such as 2026-12-01T09:00", where="launch_at"
+        ) from None
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int) -> str:
+    item = get_campaign(db(), campaign_id)
+    return render_template(
+        "console/campaign.html",
+        campaign=item,
+        status=campaign_status(db(), campaign_id),
+        partners=[p.slug for p in list_partners(db())],
+    )
+
+
+ACTIONS = {
+    "pause": CampaignStatus.PAUSED,
+    "resume": CampaignStatus.LIVE,
+    "cancel": CampaignStatus.CANCELLED,
+}
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>")
+def campaign_action(campaign_id: int, action: str) -> Response:
+    item = get_campaign(db(), campaign_id)
+    rt = runtime()
+    if action == "launch":
+        count = launch_campaign(
+            db(), item, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+        )
+        flash(f"Launched: {count} deliveries planned. Progress updates below.", "ok")
+    elif action == "retry":
+        count = retry_failed(db(), item, channel=None, now=rt.clock(), actor=current_user.email)
+        flash(f"{count} failed deliveries queued again.", "ok")
+    else:
+        change_status(db(), item, ACTIONS[action], actor=current_user.email, now=rt.clock())
+        flash(f"Campaign {action}d." if action != "cancel" else "Campaign cancelled.", "ok")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview")
+def campaign_preview(campaign_id: int) -> str:
+    item = get_campaign(db(), campaign_id)
+    rt = runtime()
+    slugs = [p.slug for p in list_partners(db())]
+    partner = get_partner(db(), request.args.get("partner") or (slugs[0] if slugs else ""))
+    kit = materialise(db(), item.kit_version, rt.settings.storage_dir)
+    shown = preview_partner(
+        kit,
+        rt.renderers(kit),
+        partner,
+        rt.settings.public_base_url,
+        storage_dir=rt.settings.storage_dir,
+    )
+    return render_template(
+        "console/preview.html",
+        campaign=item,
+        partner=partner,
+        slugs=slugs,
+        tiles=_tiles(shown.assets),
+        email_html=browser_html(shown.email) if shown.email else "",
+    )
+
+
+def _tiles(assets: list[Any]) -> list[dict[str, str]]:
+    """One thumbnail per visual file: PDFs through pypdfium2, images as they are."""
+    tiles = []
+    for asset in assets:
+        for f in asset.files:
+            if f.media_type == "application/pdf":
+                png = bootstrap.pdf_thumbnail(f.content, width=900)
+                tiles.append({"name": f.name, "src": _data_url("image/png", png)})
+            elif f.media_type.startswith("image/") and asset.channel != "email":
+                tiles.append({"name": f.name, "src": _data_url(f.media_type, f.content)})
+    return tiles
+
+
+def _data_url(media_type: str, content: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+@bp.get("/campaigns/<int:campaign_id>/report.csv")
+def campaign_csv(campaign_id: int) -> Response:
+    rows = report_rows(campaign_report(db(), campaign_id))
+    return csv_response(rows, f"campaign-{campaign_id}-report.csv")
+
+
+# Programme
+
+
+@bp.get("/programme")
+def programme() -> str:
+    report = programme_report(db(), now=runtime().clock())
+    chart = {
+        "participation": [
+            {"campaign": c["name"], "rate": c["participation_rate"]} for c in report["campaigns"]
+        ],
+        "funnel": {"Partners": report["partners"], "Live (90 days)": report["live"]},
+        "cohorts": report["cohorts"],
+    }
+    return render_template("console/programme.html", report=report, chart=chart)
+
+
+@bp.get("/programme/report.csv")
+def programme_csv() -> Response:
+    report = programme_report(db(), now=runtime().clock())
+    rows = [{k: v for k, v in c.items()} for c in report["campaigns"]]
+    return csv_response(rows, "programme-participation.csv")

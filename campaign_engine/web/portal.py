@@ -1,33 +1,278 @@
-"""The partner portal. Partners arrive through signed links in their notices: a preview of
-what goes out in their name, and a one-click opt-out. (Sign-in by magic link, the review
-queue and the dashboard come with the web issue.)"""
+"""The partner portal: sign in by emailed link (or the signed link in a notice), switch
+campaigns and channels on or off, review held items, keep the brand current, see results.
+Every view works on the signed-in partner only; ids from the browser are checked against
+it in the service layer."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
 
-from campaign_engine.db import Partner
+from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.errors import NotFound
+from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
+from campaign_engine.ports import CHANNELS, Endpoint, Message
 from campaign_engine.services.campaigns import get_campaign
 from campaign_engine.services.consent import set_consent
-from campaign_engine.services.customisation import customisations_for
+from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.kits import materialise
+from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerlinks import PartnerLinks
+from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import browser_html, preview_partner
+from campaign_engine.services.profile import brand_warnings, update_profile
+from campaign_engine.services.review import decide, review_queue
+from campaign_engine.services.signin import partner_user, redeem, request_link
+from campaign_engine.web.auth import SessionUser
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("portal", __name__)
+MODES = [m.value for m in ConsentMode]
+
+
+def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                abort(401)
+            return redirect(url_for("portal.home"))
+        if current_user.role != "partner" or current_user.partner_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def current_partner() -> Partner:
+    partner = db().get(Partner, current_user.partner_id)
+    if partner is None:
+        abort(403)
+    return partner
+
+
+def _programme_default() -> ConsentMode:
+    return ConsentMode(runtime().settings.programme.consent_default)
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("portal/home.html")
+    if not current_user.is_authenticated or current_user.role != "partner":
+        return render_template("portal/sign_in.html", sent=False)
+    partner = current_partner()
+    rt = runtime()
+    results = partner_results(db(), partner.id, now=rt.clock())
+    return render_template(
+        "portal/home.html",
+        partner=partner,
+        action=next_action(db(), partner, now=rt.clock()),
+        campaigns=partner_campaigns(db(), partner, _programme_default()),
+        channels=CHANNELS,
+        modes=MODES,
+        results=results,
+        waiting=len(review_queue(db(), partner)),
+    )
 
 
-def _resolve(token: str) -> tuple[Partner, object]:
+@bp.post("/sign-in")
+def sign_in() -> str:
+    """Answers the same whether or not the address belongs to a partner."""
+    rt = runtime()
+    found = request_link(db(), request.form.get("email", ""), now=rt.clock())
+    if found is not None:
+        user, token = found
+        link = f"{rt.settings.public_base_url}/portal/sign-in/{token}"
+        message = Message(
+            channel="email",
+            recipient=user.email,
+            subject="Your sign-in link for the partner portal",
+            body_text=(
+                f"Open this link within 15 minutes to sign in (it works once):\n\n{link}\n\n"
+                "If you did not ask for it, ignore this email."
+            ),
+            sender_name="Partner programme",
+        )
+        with contextlib.suppress(DeliveryError):  # the page says the same; they can ask again
+            rt.connector("email").publish(message, Endpoint("email"), f"signin-{token[:24]}")
+    return render_template("portal/sign_in.html", sent=True)
+
+
+@bp.get("/sign-in/<token>")
+def sign_in_confirm(token: str) -> str:
+    """A button, not an automatic sign-in: mail scanners follow links, and would use the
+    single-use token up before the partner clicks."""
+    return render_template("portal/sign_in_confirm.html", token=token)
+
+
+@bp.post("/sign-in/<token>")
+def sign_in_redeem(token: str) -> Response:
+    user = redeem(db(), token, now=runtime().clock())
+    login_user(SessionUser(user))
+    return redirect(url_for("portal.home"))
+
+
+@bp.post("/consent")
+@partner_required
+def consent() -> Any:
+    partner = current_partner()
+    mode = ConsentMode(request.form.get("mode", ""))
+    campaign_id = request.form.get("campaign_id", type=int)
+    channel = request.form.get("channel") or None
+    set_consent(
+        db(),
+        partner,
+        mode,
+        campaign_id=campaign_id,
+        channel=channel,
+        actor=current_user.email,
+        via="portal",
+    )
+    scope = get_campaign(db(), campaign_id).name if campaign_id else "every campaign"
+    what = f"{channel.capitalize() if channel else 'All channels'} for {scope}"
+    text = f"{what}: {mode.value}. Saved, it applies from now on."
+    if request.headers.get("HX-Request"):
+        return f'<span role="status" class="saved">{text}</span>'
+    return redirect(url_for("portal.home"))
+
+
+@bp.get("/review")
+@partner_required
+def review() -> str:
+    partner = current_partner()
+    items = []
+    for item in review_queue(db(), partner):
+        campaign = db().get(Campaign, item.campaign_id)
+        assert campaign is not None
+        items.append((item, campaign, _item_preview(partner, campaign, item)))
+    return render_template("portal/review.html", partner=partner, items=items)
+
+
+@bp.post("/review/<int:delivery_id>")
+@partner_required
+def review_decide(delivery_id: int) -> Response:
+    partner = current_partner()
+    action = request.form.get("action")
+    if action not in ("approve", "skip"):
+        raise InvalidInput("choose approve or skip", where="action")
+    edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_") and v.strip()}
+    if edits and action == "approve":
+        item = db().get(Delivery, delivery_id)
+        if item is None or item.partner_id != partner.id:
+            raise NotFound(f"no item {delivery_id} in your review queue")
+        version = db().get(Campaign, item.campaign_id).kit_version  # type: ignore[union-attr]
+        set_customisations(db(), partner, version, edits, actor=current_user.email)
+    decide(
+        db(),
+        partner,
+        delivery_id,
+        approve=action == "approve",
+        actor=current_user.email,
+        via="portal",
+    )
+    return redirect(url_for("portal.review"))
+
+
+@bp.post("/review/<int:delivery_id>/preview")
+@partner_required
+def review_preview(delivery_id: int) -> str:
+    """The item re-rendered with the proposed edits, saved nowhere (htmx, as they type)."""
+    partner = current_partner()
+    item = db().get(Delivery, delivery_id)
+    if item is None or item.partner_id != partner.id:
+        raise NotFound(f"no item {delivery_id} in your review queue")
+    campaign = db().get(Campaign, item.campaign_id)
+    assert campaign is not None
+    edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_")}
+    shown = _item_preview(partner, campaign, item, edits)
+    return render_template("portal/_item_preview.html", shown=shown)
+
+
+def _item_preview(
+    partner: Partner, campaign: Campaign, item: Delivery, edits: dict[str, str] | None = None
+) -> dict[str, Any]:
+    rt = runtime()
+    version: KitVersion = campaign.kit_version
+    kit = materialise(db(), version, rt.settings.storage_dir)
+    values = dict(customisations_for(db(), partner.id, version))
+    problems = []
+    for key, value in (edits or {}).items():
+        if key in kit.spec.customisable and value.strip():
+            limit = kit.spec.customisable[key].max_length
+            if limit and len(value) > limit:
+                problems.append(f"{kit.spec.customisable[key].label}: at most {limit} characters")
+                continue
+            values[key] = value
+    shown = preview_partner(
+        kit,
+        rt.renderers(kit),
+        partner,
+        rt.settings.public_base_url,
+        storage_dir=rt.settings.storage_dir,
+        customisations=values,
+    )
+    texts = [
+        (f.name, f.content.decode())
+        for a in shown.assets
+        if a.asset == item.asset
+        for f in a.files
+        if f.media_type == "text/plain" and item.channel != "email"
+    ]
+    images = [
+        base64.b64encode(f.content).decode()
+        for a in shown.assets
+        if a.asset == item.asset
+        for f in a.files
+        if f.media_type == "image/jpeg" and "-linkedin" in f.name
+    ]
+    fields = {
+        key: (field.label, field.max_length, values.get(key, ""))
+        for key, field in kit.spec.customisable.items()
+        if field.max_length
+    }
+    return {
+        "email_html": browser_html(shown.email) if item.channel == "email" and shown.email else "",
+        "texts": texts,
+        "images": images,
+        "fields": fields,
+        "problems": problems,
+        "delivery_id": item.id,
+    }
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@partner_required
+def profile() -> str:
+    partner = current_partner()
+    error, saved = None, False
+    if request.method == "POST":
+        upload = request.files.get("logo")
+        logo = upload.read() if upload and upload.filename else None
+        try:
+            update_profile(db(), partner, dict(request.form), logo, actor=current_user.email)
+            saved = True
+        except InvalidInput as exc:
+            db().rollback()
+            partner = current_partner()
+            error = str(exc)
+    logo = base64.b64encode(partner.logo_png).decode() if partner.logo_png else None
+    return render_template(
+        "portal/profile.html",
+        partner=partner,
+        logo=logo,
+        warnings=brand_warnings(partner),
+        error=error,
+        saved=saved,
+    )
+
+
+def _resolve(token: str) -> tuple[Partner, Campaign]:
     partner_id, campaign_id = PartnerLinks(runtime().settings.secret_key).read(token)
     partner = db().get(Partner, partner_id)
     if partner is None:
@@ -35,11 +280,19 @@ def _resolve(token: str) -> tuple[Partner, object]:
     return partner, get_campaign(db(), campaign_id)
 
 
+def _sign_in_from_notice(partner: Partner) -> None:
+    """The notice link is signed for this partner: it signs its contact in, unless someone
+    else is signed in already."""
+    if not current_user.is_authenticated:
+        login_user(SessionUser(partner_user(db(), partner)))
+
+
 @bp.get("/preview/<token>")
 def preview(token: str) -> str:
     partner, campaign = _resolve(token)
+    _sign_in_from_notice(partner)
     rt = runtime()
-    kit = materialise(db(), campaign.kit_version, rt.settings.storage_dir)  # type: ignore[attr-defined]
+    kit = materialise(db(), campaign.kit_version, rt.settings.storage_dir)
     shown = preview_partner(
         kit,
         rt.renderers(kit),
@@ -47,7 +300,7 @@ def preview(token: str) -> str:
         rt.settings.public_base_url,
         storage_dir=rt.settings.storage_dir,
         customisations=customisations_for(db(), partner.id, campaign.kit_version),
-    )  # type: ignore[attr-defined]
+    )
     images = [
         (f.name, base64.b64encode(f.content).decode())
         for a in shown.assets
@@ -68,6 +321,7 @@ def preview(token: str) -> str:
 @bp.get("/opt-out/<token>")
 def opt_out_page(token: str) -> str:
     partner, campaign = _resolve(token)
+    _sign_in_from_notice(partner)
     return render_template(
         "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=False
     )
@@ -82,7 +336,7 @@ def opt_out(token: str) -> str:
         db(),
         partner,
         ConsentMode.OFF,
-        campaign_id=campaign.id,  # type: ignore[attr-defined]
+        campaign_id=campaign.id,
         actor=partner.contact_email,
         via="link",
     )

@@ -1,0 +1,109 @@
+"""What a partner sees of the programme: its campaigns with its own switches, and its
+own results. Everything here is scoped to one partner id by construction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery, Event, Partner
+from campaign_engine.domain.consent import ConsentMode, resolve
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.ports import CHANNELS
+from campaign_engine.services.consent import decisions_for
+
+VISIBLE = (
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.LAUNCHING,
+    CampaignStatus.LIVE,
+    CampaignStatus.PAUSED,
+    CampaignStatus.COMPLETED,
+)
+
+
+@dataclass
+class PartnerCampaign:
+    campaign: Campaign
+    modes: dict[str, str]  # channel -> auto | review | off, as it applies now
+    delivered: int = 0
+    waiting: int = 0  # items held for this partner's review
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def partner_campaigns(
+    session: Session, partner: Partner, programme_default: ConsentMode
+) -> list[PartnerCampaign]:
+    """Campaigns whose audience includes the partner, newest first."""
+    campaigns = session.scalars(
+        select(Campaign).where(Campaign.status.in_(VISIBLE)).order_by(Campaign.id.desc())
+    )
+    counts = _delivery_counts(session, partner.id)
+    shown = []
+    for campaign in campaigns:
+        in_audience = any(p.id == partner.id for p in audience_partners(session, campaign.audience))
+        if not in_audience and campaign.id not in counts:
+            continue
+        decisions = decisions_for(session, campaign.id, [partner.id]).get(partner.id, {})
+        modes = {
+            channel: resolve(
+                decisions,
+                campaign.id,
+                channel,
+                ConsentMode(campaign.consent_default),
+                programme_default,
+            ).value
+            for channel in CHANNELS
+        }
+        sent, held = counts.get(campaign.id, (0, 0))
+        shown.append(PartnerCampaign(campaign, modes, sent, held))
+    return shown
+
+
+def _delivery_counts(session: Session, partner_id: int) -> dict[int, tuple[int, int]]:
+    sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
+    held = func.sum(case((Delivery.status == DeliveryStatus.HELD, 1), else_=0))
+    rows = session.execute(
+        select(Delivery.campaign_id, sent, held)
+        .where(Delivery.partner_id == partner_id)
+        .group_by(Delivery.campaign_id)
+    )
+    return {cid: (int(s or 0), int(h or 0)) for cid, s, h in rows}
+
+
+def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict[str, Any]:
+    """Clicks, leads, pipeline and revenue per campaign and per week (last 12 weeks)."""
+    names = dict(session.execute(select(Campaign.id, Campaign.name)).all())
+    per_campaign: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"clicks": 0, "leads": 0, "pipeline": Decimal(0), "revenue": Decimal(0)}
+    )
+    start = (now - timedelta(weeks=11)).date()
+    start = start - timedelta(days=start.weekday())
+    weeks = [(start + timedelta(weeks=i)).isoformat() for i in range(12)]
+    weekly: dict[str, dict[str, int]] = {w: {"clicks": 0, "leads": 0} for w in weeks}
+    rows = session.execute(
+        select(Event.campaign_id, Event.type, Event.amount, Event.occurred_at).where(
+            Event.partner_id == partner_id, Event.is_bot.is_(False)
+        )
+    )
+    for campaign_id, kind, amount, at in rows:
+        name = names.get(campaign_id, "Not attributed to a campaign")
+        row = per_campaign[name]
+        metric = {"click": "clicks", "lead.created": "leads"}.get(kind)
+        if metric:
+            row[metric] += 1
+            day = at.date()
+            week = (day - timedelta(days=day.weekday())).isoformat()
+            if week in weekly:
+                weekly[week][metric] += 1
+        if kind in ("opportunity.created", "deal.registered") and amount:
+            row["pipeline"] += amount
+        if kind == "deal.closed_won" and amount:
+            row["revenue"] += amount
+    return {"campaigns": dict(per_campaign), "weeks": weekly}

@@ -1,0 +1,61 @@
+"""A partner editing its own brand and contact details (the portal's profile page)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Partner
+from campaign_engine.domain.brand import contrast_ratio
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.audit import record
+from campaign_engine.services.logos import normalise_logo
+from campaign_engine.services.partners import PartnerRow
+
+EDITABLE = (
+    "contact_email",
+    "phone",
+    "website",
+    "postal_address",
+    "primary_color",
+    "secondary_color",
+)
+
+
+def update_profile(
+    session: Session, partner: Partner, values: dict[str, str], logo: bytes | None, *, actor: str
+) -> None:
+    """All or nothing: the same rules as the CSV import, one clear message per field."""
+    current = {f: getattr(partner, f) for f in PartnerRow.model_fields if hasattr(partner, f)}
+    merged: dict[str, Any] = {**current, "logo": "", "tags": ""}
+    merged.update({k: v for k, v in values.items() if k in EDITABLE})
+    try:
+        row = PartnerRow.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(first["msg"], where=str(first["loc"][0])) from None
+    png = normalise_logo(logo, where="logo") if logo else None
+    for field in EDITABLE:
+        setattr(partner, field, getattr(row, field))
+    if png is not None:
+        partner.logo_png, partner.logo_sha256 = png, hashlib.sha256(png).hexdigest()
+    changed = sorted(k for k in values if k in EDITABLE) + (["logo"] if png else [])
+    record(session, actor, "profile.update", "partner", partner.slug, {"fields": changed})
+
+
+def brand_warnings(partner: Partner) -> list[str]:
+    """What would make the co-branded assets fall back or read badly."""
+    warnings = []
+    if not partner.logo_sha256:
+        warnings.append("No logo: your assets show your name in your colour instead.")
+    if contrast_ratio(partner.primary_color, "#ffffff") < 3:
+        warnings.append(
+            "Your primary colour is too light to read on white; headings use a darker shade."
+        )
+    for field, label in (("phone", "phone number"), ("postal_address", "postal address")):
+        if not getattr(partner, field):
+            warnings.append(f"No {label}: assets that need it cannot go out for you.")
+    return warnings

@@ -1,0 +1,61 @@
+// Charts from JSON embedded in the page (no extra request): Chart.js, vendored at build.
+document.addEventListener("DOMContentLoaded", () => {
+  const palette = ["#0b3d91", "#12a150", "#f2b705", "#b42318", "#6941c6"];
+  function data(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function draw(canvasId, config) {
+    const canvas = document.getElementById(canvasId);
+    if (canvas && window.Chart) new Chart(canvas, config);
+  }
+  const weekly = data("weekly-data");
+  if (weekly) {
+    const weeks = Object.keys(weekly);
+    draw("weekly", {
+      type: "bar",
+      data: {
+        labels: weeks,
+        datasets: [
+          { label: "Clicks", data: weeks.map((w) => weekly[w].clicks), backgroundColor: palette[0] },
+          { label: "Leads", data: weeks.map((w) => weekly[w].leads), backgroundColor: palette[1] },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+  }
+  const programme = data("programme-data");
+  if (programme) {
+    const rates = programme.participation || [];
+    draw("participation", {
+      type: "bar",
+      data: {
+        labels: rates.map((r) => r.campaign),
+        datasets: [{ label: "Participation rate (%)", data: rates.map((r) => Math.round(100 * r.rate)), backgroundColor: palette[0] }],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, max: 100 } } },
+    });
+    const funnel = programme.funnel || {};
+    draw("funnel", {
+      type: "bar",
+      data: {
+        labels: Object.keys(funnel),
+        datasets: [{ label: "Partners", data: Object.values(funnel), backgroundColor: palette[1] }],
+      },
+      options: { indexAxis: "y", animation: false },
+    });
+    const cohorts = programme.cohorts || {};
+    const months = Object.keys(cohorts);
+    draw("cohorts", {
+      type: "bar",
+      data: {
+        labels: months,
+        datasets: [
+          { label: "Signed", data: months.map((m) => cohorts[m].signed), backgroundColor: palette[4] },
+          { label: "Live", data: months.map((m) => cohorts[m].live), backgroundColor: palette[1] },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+  }
+});

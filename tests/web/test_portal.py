@@ -1,0 +1,176 @@
+"""The partner portal through the real app: sign-in by emailed link, switches, the review
+queue with edits inside the kit's limits, the profile, and results scoped to the partner."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.app import create_app
+from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.consent import mode_for, set_consent
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, write_config
+from tests.factories import logo_png, partner_row, write_contacts, write_partners
+from tests.worlds import outbox_messages
+
+
+@pytest.fixture
+def portal(tmp_path, sqlite_url):
+    """Two partners; partner-01 reviews its social posts, so they wait in its queue."""
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))
+    migrate.upgrade(runtime.engine)
+    with runtime.sessions.begin() as session:
+        rows = [partner_row(1), partner_row(2)]
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 1))
+        for slug in ("partner-01", "partner-02"):
+            set_consent(
+                session,
+                get_partner(session, slug),
+                ConsentMode.REVIEW,
+                channel="social",
+                actor="test",
+                via="cli",
+            )
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Portal Q3", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app, runtime, campaign_id
+    runtime.close()
+
+
+def sign_in(app, runtime, email: str):
+    client = app.test_client()
+    page = client.post("/portal/sign-in", data={"email": email}).get_data(as_text=True)
+    assert "sign-in link is on its way" in page
+    mail = next(m for m in outbox_messages(runtime) if m["To"] == email)
+    path = re.search(r"https://partners\.vendor\.example(/portal/sign-in/\S+)", mail.get_content())
+    assert client.get(path.group(1)).status_code == 200, "a button, not a sign-in on GET"
+    assert client.post(path.group(1)).status_code == 302
+    return client, path.group(1)
+
+
+def test_a_partner_signs_in_with_an_emailed_link_that_works_once(portal):
+    app, runtime, _ = portal
+    client, path = sign_in(app, runtime, "sales@partner01.example")
+    home = client.get("/portal/").get_data(as_text=True)
+    assert "Partner 01 Systems" in home and "Portal Q3" in home
+    assert "waiting for your approval" in home, "the next action is on top"
+    again = app.test_client().post(path)
+    assert again.status_code == 422 and "already used" in again.get_data(as_text=True)
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_email(portal):
+    app, runtime, _ = portal
+    page = app.test_client().post("/portal/sign-in", data={"email": "who@nowhere.example"})
+    assert "sign-in link is on its way" in page.get_data(as_text=True)
+    assert outbox_messages(runtime) == [] or all(
+        m["To"] != "who@nowhere.example" for m in outbox_messages(runtime)
+    )
+
+
+def test_a_switch_takes_effect_at_once_and_records_who_and_how(portal):
+    app, runtime, campaign_id = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    answer = client.post(
+        "/portal/consent",
+        data={"campaign_id": campaign_id, "channel": "email", "mode": "off"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "Email for Portal Q3: off" in answer
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        from campaign_engine.db import Campaign
+
+        campaign = session.get(Campaign, campaign_id)
+        assert mode_for(session, partner.id, campaign, "email") is ConsentMode.OFF
+        other = get_partner(session, "partner-02")
+        assert mode_for(session, other.id, campaign, "email") is ConsentMode.AUTO
+        event = session.scalars(select(ConsentEvent).order_by(ConsentEvent.id.desc())).first()
+        assert (event.actor, event.via) == ("sales@partner01.example", "portal")
+
+
+def test_review_approves_with_an_edit_inside_the_kits_limit_and_refuses_one_beyond_it(portal):
+    app, runtime, _ = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    page = client.get("/portal/review").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'id="item-(\d+)"', page)]
+    assert ids, "held posts are in the queue"
+    first = ids[0]
+    preview = client.post(
+        f"/portal/review/{first}/preview", data={"edit_cta_text": "x" * 40}
+    ).get_data(as_text=True)
+    assert "at most 32 characters" in preview
+
+    response = client.post(
+        f"/portal/review/{first}", data={"action": "approve", "edit_cta_text": "Book your check"}
+    )
+    assert response.status_code == 302
+    with runtime.sessions() as session:
+        item = session.get(Delivery, first)
+        assert item.status == "pending"
+        stored = session.scalar(select(Customisation.values))
+        assert stored["cta_text"] == "Book your check"
+    skipped = client.post(f"/portal/review/{ids[1]}", data={"action": "skip"})
+    assert skipped.status_code == 302
+    with runtime.sessions() as session:
+        assert session.get(Delivery, ids[1]).status == "skipped"
+
+
+def test_a_partner_cannot_see_or_decide_another_partners_items(portal):
+    app, runtime, _ = portal
+    with runtime.sessions() as session:
+        theirs = session.scalar(
+            select(Delivery.id)
+            .join(Partner, Partner.id == Delivery.partner_id)
+            .where(Partner.slug == "partner-02", Delivery.status == "held")
+        )
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    assert client.post(f"/portal/review/{theirs}", data={"action": "skip"}).status_code == 404
+    assert client.post(f"/portal/review/{theirs}/preview").status_code == 404
+    assert "Partner 02" not in client.get("/portal/review").get_data(as_text=True)
+    with runtime.sessions() as session:
+        assert session.get(Delivery, theirs).status == "held"
+
+
+def test_profile_saves_a_new_logo_and_refuses_a_bad_colour_without_changing_anything(portal):
+    app, runtime, _ = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    import io
+
+    saved = client.post(
+        "/portal/profile",
+        data={
+            "phone": "+44 20 7946 0999",
+            "primary_color": "#123456",
+            "logo": (io.BytesIO(logo_png("#aa0000", (400, 120))), "new-logo.png"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Saved" in saved
+    refused = client.post("/portal/profile", data={"primary_color": "teal-ish", "phone": "1"})
+    assert "Not saved" in refused.get_data(as_text=True)
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        assert (partner.phone, partner.primary_color) == ("+44 20 7946 0999", "#123456")
+        assert partner.logo_png and partner.logo_png.startswith(b"\x89PNG")
+
+
+def test_vendor_users_do_not_get_partner_pages(portal):
+    app, _, _ = portal
+    client = app.test_client()
+    assert client.get("/portal/review").status_code == 302
+    assert client.post("/portal/consent", data={"mode": "off"}).status_code == 302
