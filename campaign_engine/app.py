@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from campaign_engine.runtime import Runtime
 from campaign_engine.web.recorder import EventRecorder
+
+
+class DatabaseId(IntegerConverter):
+    """<int:...> in every route: ids the database can hold, so /campaigns/99999999999999999999
+    is a 404 rather than an overflow deep in the driver."""
+
+    def __init__(self, url_map: Map, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, **kwargs)
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -21,6 +33,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
     )
+    app.url_map.converters["int"] = DatabaseId
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
@@ -39,4 +52,5 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(api.spec_bp)
     return app

@@ -1,30 +1,168 @@
-"""JSON API v1: the same services as the pages, as data."""
+"""JSON API v1: the same services as the pages, as data. Described by /api/openapi.json
+(web/openapi.py); errors are RFC 9457 problem+json (web/errors.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
-from pydantic import ValidationError
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from campaign_engine.db import Campaign, Kit, KitVersion
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidInput
+from campaign_engine.pipeline.runner import launch_options
+from campaign_engine.ports import CHANNELS
 from campaign_engine.services.attribution import InboundEvent, record_event
-from campaign_engine.services.campaigns import campaign_status, list_campaigns
+from campaign_engine.services.audience import audience_count, completeness
+from campaign_engine.services.campaigns import (
+    AUDIENCE_KEYS,
+    campaign_status,
+    change_status,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+    retry_failed,
+)
+from campaign_engine.services.consent import set_consent
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.partners import get_partner, list_partners
+from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
+from campaign_engine.services.review import decide, review_queue
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
+from campaign_engine.web.openapi import openapi_document
+from campaign_engine.web.portal import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("api", __name__)
+spec_bp = Blueprint("openapi", __name__)
+ACTIONS = {
+    "pause": CampaignStatus.PAUSED,
+    "resume": CampaignStatus.LIVE,
+    "cancel": CampaignStatus.CANCELLED,
+}
+
+
+@spec_bp.get("/api/openapi.json")
+def openapi() -> dict[str, Any]:
+    return openapi_document()
+
+
+def page_of(items: list[Any]) -> dict[str, Any]:
+    """?page=1&per_page=50 (at most 200); the total lets clients show page counts."""
+    page = _bounded_int("page", 1, 1, 1_000_000)
+    per_page = _bounded_int("per_page", 50, 1, 200)
+    start = (page - 1) * per_page
+    return {
+        "items": items[start : start + per_page],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items),
+    }
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(f"a whole number from {low} to {high}", where=name)
+    return int(raw)
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "slug": campaign.slug,
+        "status": campaign.status,
+        "kit": campaign.kit_version.kit.slug,
+        "audience": campaign.audience or {},
+        "launch_at": campaign.launch_at.isoformat() if campaign.launch_at else None,
+        "consent_default": campaign.consent_default,
+        "preview_days": campaign.preview_days,
+    }
+
+
+# Campaigns (vendor)
 
 
 @bp.get("/campaigns")
 @vendor_required
 def campaigns() -> dict[str, Any]:
-    items = [{"id": c.id, "name": c.name, "status": c.status} for c in list_campaigns(db())]
-    return {"items": items}
+    wanted = request.args.get("status")
+    if wanted is not None and wanted not in {s.value for s in CampaignStatus}:
+        raise InvalidInput(f"unknown status '{wanted}'", where="status")
+    items = [campaign_json(c) for c in list_campaigns(db()) if wanted in (None, c.status)]
+    return page_of(items)
+
+
+class NewCampaign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kit: str = Field(min_length=1, max_length=64, description="slug of a loaded kit")
+    audience: dict[str, list[str]] = {}
+    launch_at: str | None = Field(None, description="ISO 8601 with a timezone; empty: by hand")
+    consent_default: ConsentMode = ConsentMode.AUTO
+    preview_days: int = Field(0, ge=0, le=60)
+
+
+@bp.post("/campaigns")
+@vendor_required
+def campaign_create() -> tuple[dict[str, Any], int]:
+    body = _parse(NewCampaign)
+    kit = db().scalar(select(Kit).where(Kit.slug == body.kit))
+    if kit is None:
+        raise InvalidInput(f"no kit '{body.kit}'", where="kit")
+    version = (
+        db()
+        .scalars(
+            select(KitVersion).where(KitVersion.kit_id == kit.id).order_by(KitVersion.id.desc())
+        )
+        .first()
+    )
+    unknown = set(body.audience) - AUDIENCE_KEYS
+    if unknown:
+        raise InvalidInput(f"unknown audience keys {sorted(unknown)}", where="audience")
+    campaign = create_campaign(
+        db(), version, body.name, body.audience, _when(body.launch_at), actor=current_user.email
+    )
+    campaign.consent_default, campaign.preview_days = body.consent_default.value, body.preview_days
+    db().flush()
+    return campaign_json(campaign), 201
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@vendor_required
+def campaign_get(campaign_id: int) -> dict[str, Any]:
+    return campaign_json(get_campaign(db(), campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>")
+@vendor_required
+def campaign_action(campaign_id: int, action: str) -> dict[str, Any]:
+    item = get_campaign(db(), campaign_id)
+    rt = runtime()
+    count = None
+    if action == "launch":
+        count = launch_campaign(
+            db(), item, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+        )
+    elif action == "retry":
+        count = retry_failed(db(), item, channel=None, now=rt.clock(), actor=current_user.email)
+    else:
+        change_status(db(), item, ACTIONS[action], actor=current_user.email, now=rt.clock())
+    return {**campaign_json(item), "deliveries": count}
 
 
 @bp.get("/campaigns/<int:campaign_id>/status")
@@ -42,10 +180,187 @@ def report(campaign_id: int) -> Any:
     return data
 
 
+@bp.get("/audience-count")
+@vendor_required
+def audience() -> dict[str, int]:
+    return audience_count(
+        db(), {k: request.args.getlist(k) for k in AUDIENCE_KEYS if k in request.args}
+    )
+
+
+# Partners (vendor)
+
+
+def partner_json(p: Any) -> dict[str, Any]:
+    return {
+        "slug": p.slug,
+        "name": p.name,
+        "contact_email": p.contact_email,
+        "tier": p.tier,
+        "region": p.region,
+        "vertical": p.vertical,
+        "timezone": p.timezone,
+        "locale": p.locale,
+        "tags": p.tags or [],
+        "has_logo": bool(p.logo_sha256),
+        "profile_complete": completeness(p),
+    }
+
+
+@bp.get("/partners")
+@vendor_required
+def partners() -> dict[str, Any]:
+    q = request.args.get("q", "").lower()
+    filters = {k: request.args[k] for k in ("tier", "region", "vertical") if k in request.args}
+    items = [
+        partner_json(p)
+        for p in list_partners(db())
+        if all(getattr(p, k) == v for k, v in filters.items())
+        and (not q or q in f"{p.slug} {p.name}".lower())
+    ]
+    return page_of(items)
+
+
+@bp.get("/partners/<slug>")
+@vendor_required
+def partner_get(slug: str) -> dict[str, Any]:
+    return partner_json(get_partner(db(), slug))
+
+
 @bp.get("/programme/report")
 @vendor_required
-def programme() -> dict[str, Any]:
-    return programme_report(db(), now=runtime().clock())
+def programme() -> Any:
+    data = programme_report(db(), now=runtime().clock())
+    if request.args.get("format") == "csv":
+        return csv_response(data["campaigns"], "programme-participation.csv")
+    return data
+
+
+# The partner's own (partner users: session or bearer token)
+
+
+@bp.get("/me")
+@partner_required
+def me() -> dict[str, Any]:
+    partner = current_partner()
+    return {
+        **partner_json(partner),
+        "next_action": next_action(db(), partner, now=runtime().clock()),
+    }
+
+
+@bp.get("/me/campaigns")
+@partner_required
+def me_campaigns() -> dict[str, Any]:
+    default = ConsentMode(runtime().settings.programme.consent_default)
+    rows = partner_campaigns(db(), current_partner(), default)
+    items = [
+        {
+            "id": r.campaign.id,
+            "name": r.campaign.name,
+            "status": r.campaign.status,
+            "modes": r.modes,
+            "delivered": r.delivered,
+            "waiting_for_review": r.waiting,
+        }
+        for r in rows
+    ]
+    return page_of(items)
+
+
+class ConsentChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: ConsentMode
+    campaign_id: int | None = Field(None, ge=1)
+    channel: str | None = Field(None, json_schema_extra={"enum": list(CHANNELS)})
+
+
+@bp.put("/me/consent")
+@partner_required
+def me_consent() -> dict[str, Any]:
+    body = _parse(ConsentChange)
+    if body.channel is not None and body.channel not in CHANNELS:
+        raise InvalidInput(f"use one of {', '.join(CHANNELS)}", where="channel")
+    set_consent(
+        db(),
+        current_partner(),
+        body.mode,
+        campaign_id=body.campaign_id,
+        channel=body.channel,
+        actor=current_user.email,
+        via="api",
+    )
+    return {"mode": body.mode.value, "campaign_id": body.campaign_id, "channel": body.channel}
+
+
+@bp.get("/me/review")
+@partner_required
+def me_review() -> dict[str, Any]:
+    items = [
+        {
+            "id": d.id,
+            "campaign_id": d.campaign_id,
+            "channel": d.channel,
+            "asset": d.asset,
+            "due_at": d.due_at.isoformat(),
+        }
+        for d in review_queue(db(), current_partner())
+    ]
+    return page_of(items)
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(json_schema_extra={"enum": ["approve", "skip"]})
+
+
+@bp.post("/me/review/<int:delivery_id>")
+@partner_required
+def me_review_decide(delivery_id: int) -> dict[str, Any]:
+    body = _parse(Decision)
+    if body.action not in ("approve", "skip"):
+        raise InvalidInput("approve or skip", where="action")
+    count = decide(
+        db(),
+        current_partner(),
+        delivery_id,
+        approve=body.action == "approve",
+        actor=current_user.email,
+        via="api",
+    )
+    return {"id": delivery_id, "action": body.action, "items": count}
+
+
+@bp.get("/me/results")
+@partner_required
+def me_results() -> dict[str, Any]:
+    return partner_results(db(), current_partner().id, now=runtime().clock())
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            "an ISO 8601 time such as 2026-12-01T09:00:00+01:00", where="launch_at"
+        ) from None
+
+
+def _parse(model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate_json(request.get_data() or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(
+            first["msg"], where=".".join(str(p) for p in first["loc"]) or "body"
+        ) from None
+
+
+# Attribution callbacks
 
 
 @bp.post("/events")

@@ -1,0 +1,399 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/openapi.json. Request bodies come
+from the same pydantic models the views validate with, so the two cannot drift; response
+shapes are written out here and checked against the running app by schemathesis."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.ports import CHANNELS
+
+MODES = ["auto", "review", "off"]
+COUNTS = {
+    "type": "object",
+    "required": ["pending", "sent", "failed", "skipped"],
+    "properties": {k: {"type": "integer"} for k in ("pending", "sent", "failed", "skipped")},
+}
+DECIMAL = {"type": ["string", "number"], "description": "a decimal amount"}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+def obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _schemas() -> dict[str, Any]:
+    from campaign_engine.services.attribution import InboundEvent
+    from campaign_engine.web.api import ConsentChange, Decision, NewCampaign
+
+    schemas: dict[str, Any] = {}
+    for model in (NewCampaign, ConsentChange, Decision, InboundEvent):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    nullable_str = {"type": ["string", "null"]}
+    schemas.update(
+        Problem=obj(
+            ["title", "status"],
+            type={"type": "string"},
+            title={"type": "string"},
+            status={"type": "integer"},
+            detail={"type": "string"},
+        ),
+        Campaign=obj(
+            ["id", "name", "slug", "status", "kit", "audience"],
+            id={"type": "integer"},
+            name={"type": "string"},
+            slug={"type": "string"},
+            status={"enum": [s.value for s in CampaignStatus]},
+            kit={"type": "string"},
+            audience={
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            launch_at=nullable_str,
+            consent_default={"enum": MODES},
+            preview_days={"type": "integer"},
+            deliveries={"type": ["integer", "null"]},
+        ),
+        Status=obj(
+            ["id", "status", "deliveries", "scheduled_later", "problems"],
+            id={"type": "integer"},
+            name={"type": "string"},
+            status={"type": "string"},
+            deliveries={"type": "object", "additionalProperties": COUNTS},
+            scheduled_later={"type": "integer"},
+            problems={"type": "array", "items": {"type": "object"}},
+        ),
+        Report=obj(
+            ["campaign", "totals", "partners", "channels"],
+            campaign={"type": "object"},
+            totals={"type": "object"},
+            partners={"type": "object", "additionalProperties": {"type": "object"}},
+            channels={"type": "object", "additionalProperties": {"type": "object"}},
+            notes={"type": "array", "items": {"type": "string"}},
+        ),
+        Partner=obj(
+            ["slug", "name", "tier", "region", "vertical", "has_logo", "profile_complete"],
+            slug={"type": "string"},
+            name={"type": "string"},
+            contact_email={"type": "string"},
+            tier={"type": "string"},
+            region={"type": "string"},
+            vertical={"type": "string"},
+            timezone={"type": "string"},
+            locale={"type": "string"},
+            tags={"type": "array", "items": {"type": "string"}},
+            has_logo={"type": "boolean"},
+            profile_complete={"type": "integer", "minimum": 0, "maximum": 100},
+            next_action={"type": "string"},
+        ),
+        Programme=obj(
+            ["partners", "live", "live_rate", "campaigns", "cohorts", "summary"],
+            partners={"type": "integer"},
+            live={"type": "integer"},
+            live_rate={"type": "number"},
+            campaigns={"type": "array", "items": {"type": "object"}},
+            median_days_to_first_pipeline={"type": ["number", "null"]},
+            cohorts={"type": "object"},
+            top_20_percent_share_of_pipeline={"type": ["number", "null"]},
+            summary={"type": "string"},
+        ),
+        AudienceCount=obj(
+            ["partners", "opted_out", "reached"],
+            partners={"type": "integer"},
+            opted_out={"type": "integer"},
+            reached={"type": "integer"},
+        ),
+        MyCampaign=obj(
+            ["id", "name", "status", "modes"],
+            id={"type": "integer"},
+            name={"type": "string"},
+            status={"type": "string"},
+            modes={"type": "object", "additionalProperties": {"enum": MODES}},
+            delivered={"type": "integer"},
+            waiting_for_review={"type": "integer"},
+        ),
+        ReviewItem=obj(
+            ["id", "campaign_id", "channel", "asset", "due_at"],
+            id={"type": "integer"},
+            campaign_id={"type": "integer"},
+            channel={"enum": list(CHANNELS)},
+            asset={"type": "string"},
+            due_at={"type": "string"},
+        ),
+        Results=obj(
+            ["campaigns", "weeks"],
+            campaigns={"type": "object", "additionalProperties": {"type": "object"}},
+            weeks={"type": "object", "additionalProperties": {"type": "object"}},
+        ),
+        EventAccepted=obj(["status"], status={"enum": ["recorded", "duplicate"]}),
+        Decided=obj(
+            ["id", "action", "items"],
+            id={"type": "integer"},
+            action={"type": "string"},
+            items={"type": "integer"},
+        ),
+        ConsentSaved=obj(
+            ["mode"],
+            mode={"enum": MODES},
+            campaign_id={"type": ["integer", "null"]},
+            channel=nullable_str,
+        ),
+    )
+    return schemas
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {
+            "description": PROBLEM_TEXT[code],
+            "content": {"application/problem+json": {"schema": ref("Problem")}},
+        }
+        for code in codes
+    }
+
+
+PROBLEM_TEXT = {
+    400: "Malformed request",
+    401: "Not signed in, or a bad token or signature",
+    403: "Signed in, but not allowed",
+    404: "No such item",
+    409: "Not possible in the item's current state",
+    415: "Send JSON",
+    422: "Input not accepted: the detail names the field",
+}
+
+
+def _op(summary: str, ok: dict[str, Any], *codes: int, **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {"200": ok, **_problems(401, 403, *codes)}, **extra}
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
+
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}),
+]
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def _paths() -> dict[str, Any]:
+    cid = _path("campaign_id")
+    text = {"type": "string", "maxLength": 100}
+    paths: dict[str, Any] = {
+        "/campaigns": {
+            "get": _op(
+                "Campaigns, newest last",
+                _json(page("Campaign")),
+                422,
+                parameters=[*PAGING, _query("status", {"enum": [s.value for s in CampaignStatus]})],
+            ),
+            "post": {
+                "summary": "Create a campaign from a loaded kit",
+                "requestBody": _body("NewCampaign"),
+                "responses": {
+                    "201": _json(ref("Campaign"), "Created"),
+                    **_problems(401, 403, 415, 422),
+                },
+            },
+        },
+        "/campaigns/{campaign_id}": {
+            "get": _op("One campaign", _json(ref("Campaign")), 404, parameters=[cid])
+        },
+        "/campaigns/{campaign_id}/status": {
+            "get": _op(
+                "Deliveries by channel and state (what the launch page polls)",
+                _json(ref("Status")),
+                404,
+                parameters=[cid],
+            )
+        },
+        "/campaigns/{campaign_id}/report": {
+            "get": _op(
+                "The campaign's funnel per partner and channel (format=csv for a file)",
+                {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {"schema": ref("Report")},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                404,
+                parameters=[cid, _query("format", {"enum": ["json", "csv"]})],
+            )
+        },
+        "/audience-count": {
+            "get": _op(
+                "How many partners an audience filter reaches",
+                _json(ref("AudienceCount")),
+                parameters=[
+                    _query(k, {"type": "array", "items": text})
+                    for k in ("tier", "region", "vertical", "tag", "partner", "exclude")
+                ],
+            )
+        },
+        "/partners": {
+            "get": _op(
+                "Partners, with profile completeness",
+                _json(page("Partner")),
+                422,
+                parameters=[
+                    *PAGING,
+                    *[_query(k, text) for k in ("q", "tier", "region", "vertical")],
+                ],
+            )
+        },
+        "/partners/{slug}": {
+            "get": _op(
+                "One partner",
+                _json(ref("Partner")),
+                404,
+                parameters=[
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"},
+                    }
+                ],
+            )
+        },
+        "/programme/report": {
+            "get": _op(
+                "Programme analytics: participation, live rate, cohorts, spread",
+                _json(ref("Programme")),
+                parameters=[_query("format", {"enum": ["json"]})],
+            )
+        },
+        "/me": {"get": _op("The signed-in partner, with its next action", _json(ref("Partner")))},
+        "/me/campaigns": {
+            "get": _op(
+                "The partner's campaigns and how each channel is set",
+                _json(page("MyCampaign")),
+                422,
+                parameters=PAGING,
+            )
+        },
+        "/me/consent": {
+            "put": _op(
+                "Switch a campaign and/or channel to auto, review or off",
+                _json(ref("ConsentSaved")),
+                404,
+                415,
+                422,
+                requestBody=_body("ConsentChange"),
+            )
+        },
+        "/me/review": {
+            "get": _op(
+                "Items waiting for the partner's approval",
+                _json(page("ReviewItem")),
+                422,
+                parameters=PAGING,
+            )
+        },
+        "/me/review/{delivery_id}": {
+            "post": _op(
+                "Approve or skip a held item",
+                _json(ref("Decided")),
+                404,
+                409,
+                415,
+                422,
+                parameters=[_path("delivery_id")],
+                requestBody=_body("Decision"),
+            )
+        },
+        "/me/results": {
+            "get": _op(
+                "Clicks, leads, pipeline and revenue per campaign and week", _json(ref("Results"))
+            )
+        },
+        "/events": {
+            "post": {
+                "summary": "Signed attribution callback (Standard Webhooks headers)",
+                "security": [],
+                "requestBody": _body("InboundEvent"),
+                "responses": {
+                    "200": _json(ref("EventAccepted"), "A repeat of a webhook-id already recorded"),
+                    "202": _json(ref("EventAccepted"), "Recorded"),
+                    **_problems(401, 422),
+                },
+            }
+        },
+    }
+    for action in ("launch", "pause", "resume", "cancel", "retry"):
+        paths[f"/campaigns/{{campaign_id}}/{action}"] = {
+            "post": _op(
+                f"{action.capitalize()} the campaign",
+                _json(ref("Campaign")),
+                404,
+                409,
+                422,
+                parameters=[cid],
+            )
+        }
+    return paths
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "campaign-engine",
+            "version": "1",
+            "description": "Vendor endpoints need an admin or marketer; /me endpoints a "
+            "partner user. Errors are RFC 9457 problem+json.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+    }
