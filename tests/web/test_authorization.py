@@ -150,3 +150,141 @@ def test_forms_need_a_csrf_token_and_login_is_rate_limited(site):
         for _ in range(12)
     ]
     assert 429 in statuses
+
+
+VENDOR_PAGES = [
+    "/",
+    "/partners",
+    "/kits",
+    "/campaigns/new",
+    "/campaigns/audience-count",
+    "/campaigns/{campaign}",
+    "/campaigns/{campaign}/preview",
+    "/campaigns/{campaign}/report.csv",
+    "/programme",
+    "/programme/report.csv",
+]
+VENDOR_POSTS = [
+    "/partners/import",
+    "/kits",
+    "/campaigns",
+    *[f"/campaigns/{{campaign}}/{a}" for a in ("launch", "pause", "resume", "cancel", "retry")],
+]
+VENDOR_API = [
+    "/api/v1/campaigns",
+    "/api/v1/campaigns/{campaign}",
+    "/api/v1/campaigns/{campaign}/status",
+    "/api/v1/campaigns/{campaign}/report",
+    "/api/v1/audience-count",
+    "/api/v1/partners",
+    "/api/v1/partners/partner-01",
+    "/api/v1/programme/report",
+]
+VENDOR_API_POSTS = [
+    "/api/v1/campaigns",
+    *[
+        f"/api/v1/campaigns/{{campaign}}/{a}"
+        for a in ("launch", "pause", "resume", "cancel", "retry")
+    ],
+]
+PARTNER_PAGES = ["/portal/review", "/portal/profile"]
+PARTNER_API = ["/api/v1/me", "/api/v1/me/campaigns", "/api/v1/me/review", "/api/v1/me/results"]
+PARTNER_POSTS = ["/portal/consent", "/portal/review/1", "/portal/review/1/preview"]
+PARTNER_API_WRITES = [("PUT", "/api/v1/me/consent"), ("POST", "/api/v1/me/review/1")]
+PUBLIC = (
+    "/static/",
+    "/healthz",
+    "/login",
+    "/logout",
+    "/r/",
+    "/o/",
+    "/u/",
+    "/embed/",
+    "/portal/preview/",
+    "/portal/opt-out/",
+    "/portal/sign-in",
+    "/api/openapi.json",
+    "/api/v1/events",
+)
+
+
+def signed_in_as(app, who: str, tokens):
+    """Vendor users by password; partners through the signed link in their notice."""
+    if who in ("admin", "marketer"):
+        return client_as(app, who)
+    client = app.test_client()
+    if who.startswith("partner"):
+        assert client.get(f"/portal/preview/{tokens[who]}").status_code == 200
+    return client
+
+
+EXPECTED = {
+    # who: (vendor page, vendor post, vendor api, partner page, partner api)
+    "anonymous": (302, 302, 401, 302, 401),
+    "partner A": (403, 403, 403, 200, 200),
+    "partner B": (403, 403, 403, 200, 200),
+    "marketer": (200, None, 200, 403, 403),
+    "admin": (200, None, 200, 403, 403),
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_the_authorization_matrix_over_every_page_and_api_route(site, who):
+    app, _, campaign_id, tokens = site
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = signed_in_as(app, who, tokens)
+    page, post, api, partner_page, partner_api = EXPECTED[who]
+    fill = {"campaign": campaign_id}
+    for path in VENDOR_PAGES:
+        assert client.get(path.format(**fill)).status_code == page, path
+    if post is not None:
+        for path in VENDOR_POSTS:
+            assert client.post(path.format(**fill)).status_code == post, path
+        for path in VENDOR_API_POSTS:
+            assert client.post(path.format(**fill), json={}).status_code in (api, post), path
+    for path in VENDOR_API:
+        assert client.get(path.format(**fill)).status_code == api, path
+    for path in PARTNER_PAGES:
+        assert client.get(path).status_code == partner_page, path
+    for path in PARTNER_API:
+        assert client.get(path).status_code == partner_api, path
+    if who in ("anonymous", "marketer", "admin"):  # partners: see the next test
+        for path in PARTNER_POSTS:
+            assert client.post(path).status_code == partner_page, path
+        for method, path in PARTNER_API_WRITES:
+            assert client.open(path, method=method, json={}).status_code == partner_api, path
+    covered = {p.split("{")[0].rstrip("/") for p in VENDOR_PAGES + VENDOR_POSTS + PARTNER_PAGES}
+    covered |= {p.split("{")[0].rstrip("/") for p in VENDOR_API + VENDOR_API_POSTS + PARTNER_API}
+    covered |= {p.rstrip("/") for p in PARTNER_POSTS} | {p for _, p in PARTNER_API_WRITES}
+    for rule in app.url_map.iter_rules():
+        route = str(rule)
+        if route.startswith(PUBLIC) or route == "/portal/":
+            continue
+        stem = route.split("<")[0].rstrip("/")
+        assert stem in covered or any(c.startswith(stem) for c in covered if stem), route
+
+
+def test_partner_a_never_sees_or_changes_partner_bs_anything(site):
+    app, runtime, campaign_id, tokens = site
+    app.config["WTF_CSRF_ENABLED"] = False
+    from sqlalchemy import select
+
+    from campaign_engine.db import Consent, Delivery, Partner
+    from campaign_engine.domain.lifecycle import DeliveryStatus
+
+    with runtime.sessions.begin() as session:
+        b = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
+        item = session.scalar(select(Delivery).where(Delivery.partner_id == b.id))
+        item.status = DeliveryStatus.HELD
+        b_item, b_id = item.id, b.id
+    client = signed_in_as(app, "partner A", tokens)
+    assert client.get("/api/v1/me").get_json()["slug"] == "partner-01"
+    home = client.get("/portal/").get_data(as_text=True)
+    assert "Partner 01 Systems" in home and "Partner 02 Systems" not in home
+    assert client.post(f"/portal/review/{b_item}", data={"action": "skip"}).status_code == 404
+    assert client.post(f"/api/v1/me/review/{b_item}", json={"action": "skip"}).status_code == 404
+    assert b_item not in [i["id"] for i in client.get("/api/v1/me/review").get_json()["items"]]
+    client.put("/api/v1/me/consent", json={"mode": "off", "campaign_id": campaign_id})
+    with runtime.sessions() as session:
+        assert session.get(Delivery, b_item).status == DeliveryStatus.HELD
+        assert not session.scalars(select(Consent).where(Consent.partner_id == b_id)).all()
