@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -102,3 +103,25 @@ def mode_for(
     return resolve(
         decisions, campaign.id, channel, ConsentMode(campaign.consent_default), programme_default
     )
+
+
+def campaign_choices(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    """The partners' own decisions about this campaign (and programme-wide ones), newest
+    first, for the marketer: who switched what, when and how."""
+    rows = session.execute(
+        select(ConsentEvent, Partner.slug)
+        .join(Partner, Partner.id == ConsentEvent.partner_id)
+        .where(or_(ConsentEvent.campaign_id == campaign_id, ConsentEvent.campaign_id.is_(None)))
+        .order_by(ConsentEvent.id.desc())
+    )
+    return [
+        {
+            "partner": slug,
+            "channel": event.channel if event.channel != ALL_CHANNELS else "all channels",
+            "mode": event.mode,
+            "scope": "this campaign" if event.campaign_id else "programme",
+            "via": event.via,
+            "at": event.at,
+        }
+        for event, slug in rows
+    ]

@@ -30,6 +30,7 @@ from campaign_engine.services.campaigns import (
     list_campaigns,
     retry_failed,
 )
+from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.kits import load_kit, materialise
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
@@ -199,7 +200,7 @@ def campaign(campaign_id: int) -> str:
         "console/campaign.html",
         campaign=item,
         status=campaign_status(db(), campaign_id),
-        partners=[p.slug for p in list_partners(db())],
+        choices=campaign_choices(db(), campaign_id),
     )
 
 

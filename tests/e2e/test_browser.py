@@ -1,10 +1,17 @@
-"""Real Chromium (Debian's, driven by Playwright): a marketer signs in and watches a launch
-reach 100% on the campaign page without reloading; a partner opts out from the notice link.
-Screenshots land in tests/artifacts/."""
+"""Real Chromium (Debian's, driven by Playwright) against `campaign-engine serve`: a
+marketer imports partners, uploads the kit, builds and launches a campaign and watches it
+reach 100%; a partner opens its notice link, switches email off, and the marketer sees it;
+a partner in review mode approves a post. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+import zipfile
+from contextlib import contextmanager
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -38,40 +45,177 @@ def browser():
         browser.close()
 
 
-def test_a_marketer_watches_the_launch_reach_100_percent(browser, tmp_path, sqlite_url, make_cli):
-    cli = make_cli(sqlite_url, dispatch={"tick_seconds": 0.5, "workers": 2})
-    rows = [partner_row(i) for i in range(6)]
-    cli("partners", "import", str(write_partners(tmp_path, rows)))
-    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], 4)))
-    cli("users", "create", "--admin", "admin@vendor.example", "--password", "correct-horse-1")
-    created = cli("campaigns", "create", "--kit", str(SAMPLE_KIT), "--name", "Browser Q3", "--json")
-    campaign_id = json.loads(created.output)["id"]
+@contextmanager
+def served(cli, folder: Path):
     port = free_port()
-    serve = spawn(["serve", "--port", str(port)], cli.config, tmp_path / "serve.log")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page()
+    process = spawn(["serve", "--port", str(port)], cli.config, folder / "serve.log")
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _up(base), 60, "the server")
-        page.goto(f"{base}/campaigns/{campaign_id}")
-        assert "Sign in" in page.title()
-        page.get_by_label("Email").fill("admin@vendor.example")
-        page.get_by_label("Password").fill("correct-horse-1")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"**/campaigns/{campaign_id}")
-        assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "0"
-        cli("campaigns", "launch", str(campaign_id))  # the page is already open
+        yield base
+    finally:
+        stop(process)
+
+
+def sign_in_vendor(page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill("admin@vendor.example")
+    page.get_by_label("Password").fill("correct-horse-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def outbox_links(folder: Path, pattern: str) -> dict[str, str]:
+    """recipient -> first link matching pattern, from the maildir outbox."""
+    found = {}
+    for path in sorted((folder / "outbox" / "new").iterdir()):
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        match = re.search(pattern, mail.get_body(("plain",)).get_content())
+        if match:
+            found[str(mail["To"])] = match.group(0)
+    return found
+
+
+def kit_zip(folder: Path) -> Path:
+    target = folder / "secure-cloud-q3.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in SAMPLE_KIT.rglob("*"):
+            if path.is_file():
+                archive.write(path, Path("secure-cloud-q3") / path.relative_to(SAMPLE_KIT))
+    return target
+
+
+def partners_file(folder: Path, count: int) -> Path:
+    rows = [partner_row(i, logo="") for i in range(count)]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path = folder / "partners.csv"
+    path.write_text(buffer.getvalue())
+    return path
+
+
+def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
+    browser, tmp_path, sqlite_url, make_cli
+):
+    cli = make_cli(sqlite_url, dispatch={"tick_seconds": 0.5, "workers": 2})
+    cli("users", "create", "--admin", "admin@vendor.example", "--password", "correct-horse-1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with served(cli, tmp_path) as base:
+        sign_in_vendor(page, base)
+        page.get_by_role("link", name="Partners", exact=True).click()
+        page.get_by_label("CSV file").set_input_files(str(partners_file(tmp_path, 6)))
+        page.get_by_role("button", name="Import").click()
+        page.get_by_text("6 new, 0 updated").wait_for()
+        cli(
+            "contacts",
+            "import",
+            str(write_contacts(tmp_path, [f"partner-{i:02d}" for i in range(6)], 4)),
+        )
+
+        page.get_by_role("link", name="Kits").click()
+        page.get_by_label("Kit (.zip)").set_input_files(str(kit_zip(tmp_path)))
+        page.get_by_role("button", name="Upload and check").click()
+        page.get_by_text("Kit secure-cloud-q3 loaded").wait_for()
+
+        page.get_by_role("link", name="New campaign", exact=True).first.click()
+        page.get_by_label("Name").fill("Browser Q3")
+        page.get_by_label("Leave out").select_option(["partner-05"])
+        page.wait_for_function(
+            "document.querySelector('#audience-count .count').textContent === '5'"
+        )
+        page.screenshot(path=str(ARTIFACTS / "campaign-builder.png"), full_page=True)
+        page.get_by_role("button", name="Create campaign").click()
+        page.get_by_role("button", name="Launch").click()
         page.wait_for_function(
             "document.querySelector('tr[data-channel=email] td[data-key=sent]')"
-            ".textContent === '24'",
+            ".textContent === '20'",
             timeout=90_000,
         )
+        page.wait_for_function(
+            "document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100'",
+            timeout=30_000,
+        )
         page.screenshot(path=str(ARTIFACTS / "launch-progress.png"), full_page=True)
-        assert page.locator("tr[data-channel=email] td[data-key=sent]").inner_text() == "24"
         assert page.locator("#status").inner_text() in ("live", "completed")
-    finally:
-        page.close()
-        stop(serve)
+    page.close()
+
+
+def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
+    browser, tmp_path, sqlite_url, make_cli
+):
+    from campaign_engine import bootstrap
+    from campaign_engine.services.notices import send_preview_notices
+    from campaign_engine.settings import load_settings
+
+    cli = make_cli(sqlite_url)
+    cli("users", "create", "--admin", "admin@vendor.example", "--password", "correct-horse-1")
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1), partner_row(2)])))
+    created = cli(
+        "campaigns",
+        "create",
+        "--kit",
+        str(SAMPLE_KIT),
+        "--name",
+        "Notice Q4",
+        "--launch-at",
+        "2030-01-15T09:00:00+00:00",
+        "--preview-days",
+        "7",
+        "--json",
+    )
+    campaign_id = json.loads(created.output)["id"]
+    runtime = bootstrap.build_runtime(load_settings(cli.config))
+    assert send_preview_notices(runtime, campaign_id) == 2
+    runtime.close()
+    link = outbox_links(tmp_path, r"\S+/portal/preview/\S+")["sales@partner01.example"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    partner = browser.new_context().new_page()
+    vendor = browser.new_context().new_page()
+    with served(cli, tmp_path) as base:
+        partner.goto(link.replace("https://partners.vendor.example", base))
+        partner.get_by_role("link", name="Home").click()
+        box = partner.locator(f"article[data-campaign='{campaign_id}']")
+        box.get_by_role("group", name="email for Notice Q4").get_by_label("off").check()
+        box.get_by_text("Email for Notice Q4: off").wait_for()
+        partner.screenshot(path=str(ARTIFACTS / "portal-switches.png"), full_page=True)
+
+        sign_in_vendor(vendor, base)
+        vendor.goto(f"{base}/campaigns/{campaign_id}")
+        row = vendor.locator("#choices tr[data-partner='partner-01'][data-channel='email']")
+        assert "off" in row.inner_text() and "portal" in row.inner_text()
+        assert vendor.locator("#choices tr[data-partner='partner-02']").count() == 0
+        vendor.screenshot(path=str(ARTIFACTS / "console-choices.png"), full_page=True)
+
+
+def test_a_partner_in_review_mode_approves_a_post(browser, tmp_path, sqlite_url, make_cli):
+    cli = make_cli(sqlite_url)
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1)])))
+    cli("consent", "set", "--partner", "partner-01", "--review", "--channel", "social")
+    created = cli("campaigns", "create", "--kit", str(SAMPLE_KIT), "--name", "Review Q3", "--json")
+    cli("campaigns", "launch", str(json.loads(created.output)["id"]))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with served(cli, tmp_path) as base:
+        page.goto(f"{base}/portal/")
+        page.get_by_label("Your work email").fill("sales@partner01.example")
+        page.get_by_role("button", name="Email me a sign-in link").click()
+        page.get_by_text("sign-in link is on its way").wait_for()
+        link = outbox_links(tmp_path, r"\S+/portal/sign-in/\S+")["sales@partner01.example"]
+        page.goto(link.replace("https://partners.vendor.example", base))
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("waiting for your approval").wait_for()
+        page.get_by_role("link", name=re.compile("^Review")).first.click()
+        items = page.locator("article.review-item")
+        before = items.count()
+        assert before >= 1
+        page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
+        items.first.get_by_role("button", name="Approve").click()
+        page.wait_for_load_state()
+        assert page.locator("article.review-item").count() == before - 1
+    page.close()
 
 
 def _up(base: str) -> bool:
