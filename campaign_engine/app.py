@@ -53,4 +53,5 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(api.spec_bp)
+    auth.limit_sign_ins(app)
     return app

@@ -44,6 +44,8 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
         "median_days_to_first_pipeline": _median_days(partners, first_pipeline),
         "cohorts": _cohorts(partners, recent),
         "top_20_percent_share_of_pipeline": _spread(session),
+        "live_rate_by_month": live_rate_by_month(session, partners, now=now),
+        "top_partners": top_partners(session),
         "summary": (
             f"{len(partners)} partners, {len(live)} live in the last 90 days, "
             f"{len(partners) - len(live)} idle"
@@ -114,3 +116,42 @@ def _spread(session: Session) -> float | None:
         return None
     top = totals[: max(1, round(len(totals) * 0.2))]
     return round(float(sum(top) / whole), 4)
+
+
+def live_rate_by_month(
+    session: Session, partners: list[Partner], *, now: datetime, months: int = 12
+) -> dict[str, float]:
+    """The live rate as it stood at each month's end: partners signed by then with
+    pipeline in the 90 days before, over partners signed by then."""
+    pipeline = session.execute(
+        select(Event.partner_id, Event.occurred_at).where(
+            Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None)
+        )
+    ).all()
+    series = {}
+    year, month = now.year, now.month
+    for _ in range(months):
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=now.tzinfo)
+        signed = {p.id for p in partners if (p.signed_at or p.created_at) < end}
+        live = {pid for pid, at in pipeline if end - LIVE_WINDOW <= at < end and pid in signed}
+        series[f"{year}-{month:02d}"] = round(len(live) / len(signed), 4) if signed else 0.0
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return dict(sorted(series.items()))
+
+
+def top_partners(session: Session, limit: int = 10) -> list[dict[str, Any]]:
+    """Partners by pipeline (each deal at its largest amount), with their won revenue."""
+    per_deal = (
+        select(Event.partner_id, Event.external_id, func.max(Event.amount).label("amount"))
+        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+        .group_by(Event.partner_id, Event.external_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Partner.slug, Partner.name, func.sum(per_deal.c.amount).label("pipeline"))
+        .join(per_deal, per_deal.c.partner_id == Partner.id)
+        .group_by(Partner.slug, Partner.name)
+        .order_by(func.sum(per_deal.c.amount).desc())
+        .limit(limit)
+    ).all()
+    return [{"slug": s, "name": n, "pipeline": Decimal(v or 0)} for s, n, v in rows]

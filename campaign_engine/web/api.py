@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -12,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from campaign_engine import bootstrap
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
@@ -30,13 +33,16 @@ from campaign_engine.services.campaigns import (
     retry_failed,
 )
 from campaign_engine.services.consent import set_consent
+from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partners import get_partner, list_partners
+from campaign_engine.services.partners import get_partner, import_partners, list_partners
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
+from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.review import decide, review_queue
+from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
 from campaign_engine.web.openapi import openapi_document
@@ -221,6 +227,35 @@ def partners() -> dict[str, Any]:
     return page_of(items)
 
 
+@bp.post("/partners")
+@vendor_required
+def partners_import() -> tuple[dict[str, Any], int]:
+    """The partner CSV as the request body (text/csv): all rows or none, as in the console."""
+    if request.mimetype != "text/csv":
+        raise InvalidInput(
+            "send the CSV file as the body with Content-Type: text/csv", where="body"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "partners.csv"
+        path.write_bytes(request.get_data())
+        result = import_partners(db(), path, actor=current_user.email)
+    return {"created": result.created, "updated": result.updated}, 201
+
+
+@bp.post("/kits")
+@vendor_required
+def kits_upload() -> tuple[dict[str, Any], int]:
+    """The kit folder as a zip body (application/zip); every problem in one answer."""
+    if request.mimetype != "application/zip":
+        raise InvalidInput(
+            "send the zipped kit folder with Content-Type: application/zip", where="body"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        root = unpack_kit(request.get_data(), Path(folder), filename="body")
+        version = load_kit(db(), root, bootstrap.make_renderers)
+    return {"kit": version.kit.slug, "version": version.content_hash}, 201
+
+
 @bp.get("/partners/<slug>")
 @vendor_required
 def partner_get(slug: str) -> dict[str, Any]:
@@ -247,6 +282,27 @@ def me() -> dict[str, Any]:
         **partner_json(partner),
         "next_action": next_action(db(), partner, now=runtime().clock()),
     }
+
+
+class ProfileChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=64)
+    website: str | None = Field(None, max_length=500)
+    postal_address: str | None = Field(None, max_length=500)
+    primary_color: str | None = Field(None, max_length=7)
+    secondary_color: str | None = Field(None, max_length=7)
+
+
+@bp.patch("/me/profile")
+@partner_required
+def me_profile() -> dict[str, Any]:
+    body = _parse(ProfileChange)
+    partner = current_partner()
+    values = {k: v for k, v in body.model_dump().items() if v is not None}
+    update_profile(db(), partner, values, None, actor=current_user.email)
+    return {**partner_json(partner), "warnings": brand_warnings(partner)}
 
 
 @bp.get("/me/campaigns")

@@ -102,6 +102,12 @@ def init_app(app: Flask) -> None:
     # workers each counts alone: point storage_uri at Redis to share one budget.
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
     app.extensions["login_limiter"] = limiter
-    app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(
-        app.view_functions["auth.login"]
-    )
+
+
+def limit_sign_ins(app: Flask) -> None:
+    """Password logins and magic-link requests: called once every blueprint is registered."""
+    limiter = app.extensions["login_limiter"]
+    for endpoint in ("auth.login", "portal.sign_in"):
+        app.view_functions[endpoint] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(
+            app.view_functions[endpoint]
+        )

@@ -288,6 +288,7 @@ def programme() -> str:
         ],
         "funnel": {"Partners": report["partners"], "Live (90 days)": report["live"]},
         "cohorts": report["cohorts"],
+        "live_rate": report["live_rate_by_month"],
     }
     return render_template("console/programme.html", report=report, chart=chart)
 

@@ -42,10 +42,10 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     from campaign_engine.services.attribution import InboundEvent
-    from campaign_engine.web.api import ConsentChange, Decision, NewCampaign
+    from campaign_engine.web.api import ConsentChange, Decision, NewCampaign, ProfileChange
 
     schemas: dict[str, Any] = {}
-    for model in (NewCampaign, ConsentChange, Decision, InboundEvent):
+    for model in (NewCampaign, ConsentChange, Decision, ProfileChange, InboundEvent):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -145,6 +145,10 @@ def _schemas() -> dict[str, Any]:
             campaigns={"type": "object", "additionalProperties": {"type": "object"}},
             weeks={"type": "object", "additionalProperties": {"type": "object"}},
         ),
+        Imported=obj(
+            ["created", "updated"], created={"type": "integer"}, updated={"type": "integer"}
+        ),
+        KitLoaded=obj(["kit", "version"], kit={"type": "string"}, version={"type": "string"}),
         EventAccepted=obj(["status"], status={"enum": ["recorded", "duplicate"]}),
         Decided=obj(
             ["id", "action", "items"],
@@ -365,6 +369,21 @@ def _paths() -> dict[str, Any]:
             }
         },
     }
+    paths["/partners"]["post"] = _upload(
+        "Import partners from a CSV body (all rows or none)", "text/csv", "Imported"
+    )
+    paths["/kits"] = {
+        "post": _upload("Upload a kit folder as a zip body", "application/zip", "KitLoaded")
+    }
+    paths["/me/profile"] = {
+        "patch": _op(
+            "Change the partner's contact details and colours",
+            _json(ref("Partner")),
+            415,
+            422,
+            requestBody=_body("ProfileChange"),
+        )
+    }
     for action in ("launch", "pause", "resume", "cancel", "retry"):
         paths[f"/campaigns/{{campaign_id}}/{action}"] = {
             "post": _op(
@@ -377,6 +396,17 @@ def _paths() -> dict[str, Any]:
             )
         }
     return paths
+
+
+def _upload(summary: str, media_type: str, answer: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "requestBody": {
+            "required": True,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "responses": {"201": _json(ref(answer), "Loaded"), **_problems(401, 403, 422)},
+    }
 
 
 @cache

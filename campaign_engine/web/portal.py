@@ -78,6 +78,9 @@ def home() -> str:
         modes=MODES,
         results=results,
         waiting=len(review_queue(db(), partner)),
+        preview_token=lambda campaign_id: PartnerLinks(rt.settings.secret_key).make(
+            partner.id, campaign_id
+        ),
     )
 
 

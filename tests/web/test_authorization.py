@@ -182,6 +182,8 @@ VENDOR_API = [
 ]
 VENDOR_API_POSTS = [
     "/api/v1/campaigns",
+    "/api/v1/partners",
+    "/api/v1/kits",
     *[
         f"/api/v1/campaigns/{{campaign}}/{a}"
         for a in ("launch", "pause", "resume", "cancel", "retry")
@@ -190,7 +192,11 @@ VENDOR_API_POSTS = [
 PARTNER_PAGES = ["/portal/review", "/portal/profile"]
 PARTNER_API = ["/api/v1/me", "/api/v1/me/campaigns", "/api/v1/me/review", "/api/v1/me/results"]
 PARTNER_POSTS = ["/portal/consent", "/portal/review/1", "/portal/review/1/preview"]
-PARTNER_API_WRITES = [("PUT", "/api/v1/me/consent"), ("POST", "/api/v1/me/review/1")]
+PARTNER_API_WRITES = [
+    ("PUT", "/api/v1/me/consent"),
+    ("POST", "/api/v1/me/review/1"),
+    ("PATCH", "/api/v1/me/profile"),
+]
 PUBLIC = (
     "/static/",
     "/healthz",

@@ -20,6 +20,13 @@ from campaign_engine.services.accounts import create_user, issue_token
 from campaign_engine.services.partners import get_partner
 from tests.worlds import launched_campaign
 
+
+@schemathesis.serializer("application/zip", "text/csv")
+def _raw_body(ctx, value) -> bytes:
+    """Uploads are raw bodies: whatever was generated, as bytes (garbage must be a 422)."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -174,3 +174,12 @@ def test_vendor_users_do_not_get_partner_pages(portal):
     client = app.test_client()
     assert client.get("/portal/review").status_code == 302
     assert client.post("/portal/consent", data={"mode": "off"}).status_code == 302
+
+
+def test_sign_in_link_requests_are_rate_limited(portal):
+    app, _, _ = portal
+    client = app.test_client()
+    statuses = [
+        client.post("/portal/sign-in", data={"email": "x@y.example"}).status_code for _ in range(12)
+    ]
+    assert statuses[0] == 200 and 429 in statuses

@@ -44,6 +44,15 @@ document.addEventListener("DOMContentLoaded", () => {
       },
       options: { indexAxis: "y", animation: false },
     });
+    const live = programme.live_rate || {};
+    draw("live-rate", {
+      type: "line",
+      data: {
+        labels: Object.keys(live),
+        datasets: [{ label: "Live rate (%)", data: Object.values(live).map((v) => Math.round(100 * v)), borderColor: palette[1], tension: 0.2 }],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, max: 100 } } },
+    });
     const cohorts = programme.cohorts || {};
     const months = Object.keys(cohorts);
     draw("cohorts", {
