@@ -69,6 +69,12 @@ class ConnectorSettings(_Section):
     token_warning_days: int = Field(14, ge=1)  # warn partners this long before expiry
 
 
+class RunwaySettings(_Section):
+    send_time: str = Field("09:00", pattern=r"^\d{2}:\d{2}$")  # local time for sequence steps
+    quiet_days: int = Field(21, ge=1)  # no milestone for this long: at risk
+    digest_weekday: int = Field(0, ge=0, le=6)  # Monday
+
+
 class DispatchSettings(_Section):
     """How the embedded dispatcher claims and retries deliveries."""
 
@@ -117,6 +123,7 @@ class Settings(BaseSettings):
     connectors: ConnectorSettings = ConnectorSettings()
     dispatch: DispatchSettings = DispatchSettings()
     programme: ProgrammeSettings = ProgrammeSettings()
+    runway: RunwaySettings = RunwaySettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)
 

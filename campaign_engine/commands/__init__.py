@@ -6,6 +6,7 @@ from campaign_engine.commands import (  # noqa: F401
     kits,
     partners,
     reports,
+    runway,
     serve,
     users,
 )

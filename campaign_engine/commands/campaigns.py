@@ -63,6 +63,11 @@ def campaigns() -> None:
     "--recurrence",
     help="Cron (UTC) to re-launch to the current audience, e.g. '0 9 1 1,4,7,10 *' for quarterly.",
 )
+@click.option(
+    "--always-on",
+    is_flag=True,
+    help="Send the kit's sequence to each partner as it enters the audience (a runway).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_create(
     kit: str,
@@ -74,6 +79,7 @@ def campaigns_create(
     consent_default: str,
     preview_days: int,
     recurrence: str | None,
+    always_on: bool,
     as_json: bool,
 ) -> None:
     """Create a campaign from a kit and an audience."""
@@ -90,6 +96,9 @@ def campaigns_create(
         campaign = create_campaign(session, version, name, audience_filter, when)
         campaign.send_time, campaign.send_weekday, campaign.recurrence = timing
         campaign.consent_default, campaign.preview_days = consent_default, preview_days
+        if always_on and not version.spec.get("sequence"):
+            raise InvalidInput("the kit has no sequence for an always-on campaign", where="--kit")
+        campaign.always_on = always_on
         data = {"id": campaign.id, "status": campaign.status}
     emit(data, as_json, f"created campaign {data['id']} ({data['status']})")
 

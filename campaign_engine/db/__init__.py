@@ -12,6 +12,7 @@ from campaign_engine.db.partners import (
     Partner,
     Suppression,
 )
+from campaign_engine.db.runway import Enrollment, MilestoneRecord, StepDelivery
 from campaign_engine.db.tracking import Event, TrackedLink
 
 __all__ = [
@@ -26,13 +27,16 @@ __all__ = [
     "Contact",
     "Customisation",
     "Delivery",
+    "Enrollment",
     "Event",
     "Kit",
     "KitVersion",
     "Lease",
     "MagicLink",
+    "MilestoneRecord",
     "Partner",
     "RateBucket",
+    "StepDelivery",
     "Suppression",
     "TrackedLink",
     "User",

@@ -27,6 +27,8 @@ class Campaign(Base):
     send_weekday: Mapped[int | None]
     consent_default: Mapped[str] = mapped_column(String(8), default="auto")
     preview_days: Mapped[int] = mapped_column(default=7)
+    # Always-on: no one-off send; each partner entering the audience gets the kit's sequence.
+    always_on: Mapped[bool] = mapped_column(default=False)
     notice_sent_at: Mapped[datetime | None]
     recurrence: Mapped[str | None] = mapped_column(String(100))  # cron, e.g. quarterly
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))

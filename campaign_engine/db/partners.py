@@ -34,6 +34,8 @@ class Partner(Base):
     # A partner's own From address, used only once its domain is proven (services/senders).
     sender_address: Mapped[str | None] = mapped_column(String(254))
     sender_verified_at: Mapped[datetime | None]
+    # The vendor user who owns this partner's runway (gets its at-risk digest).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from campaign_engine.domain.runway import Milestone
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 PLATFORM_SIZES: dict[str, tuple[int, int]] = {
@@ -109,6 +111,19 @@ class Assets(_Strict):
     web: WebAsset | None = None
 
 
+class SequenceStep(_Strict):
+    """One step of an always-on sequence: an email to the partner itself, `day` days after
+    it entered the audience (or once `wait_for` is reached), skipped when `skip_if` is."""
+
+    id: str = Field(pattern=SLUG)
+    day: int = Field(ge=0, le=365)
+    subject: str = Field(min_length=1, max_length=200)  # a template string
+    body: str  # a text template file
+    attach: list[Literal["brochure"]] = []
+    wait_for: Milestone | None = None
+    skip_if: Milestone | None = None
+
+
 class KitSpec(_Strict):
     slug: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=200)
@@ -120,6 +135,14 @@ class KitSpec(_Strict):
     links: dict[str, Link] = Field(min_length=1)
     customisable: dict[str, Customisable] = {}
     assets: Assets
+    sequence: list[SequenceStep] = []  # used by always-on campaigns
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> KitSpec:
+        ids = [step.id for step in self.sequence]
+        if len(ids) != len(set(ids)):
+            raise ValueError("sequence step ids must be unique")
+        return self
 
     def requirements(self, channel: str) -> list[str]:
         """Partner fields the channel's assets need (the brochure rides with email)."""

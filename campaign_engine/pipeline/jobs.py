@@ -19,9 +19,11 @@ from campaign_engine.db import Campaign
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.digest import send_digest
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.notices import send_preview_notices
 from campaign_engine.services.recurring import relaunch
+from campaign_engine.services.runway import run_runway
 from campaign_engine.services.tokens import warn_expiring_tokens
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,19 @@ def token_warning_job() -> None:
     )
     if warned:
         log.info("warned partners about expiring tokens: %s", ", ".join(warned))
+
+
+def runway_job() -> None:
+    """Always-on sequences: enrol partners entering audiences, send the steps now due."""
+    counts = run_runway(_runtime())
+    if counts.get("sent"):
+        log.info("runway: %s", dict(counts))
+
+
+def digest_job() -> None:
+    runtime = _runtime()
+    sent = send_digest(runtime, now=runtime.clock())
+    log.info("at-risk digest sent to %d owners", len(sent))
 
 
 def sync_schedule() -> None:

@@ -76,6 +76,17 @@ class SchedulerService(threading.Thread):
         )
         scheduler.modify_job("sync-schedule", next_run_time=self.runtime.clock())
         scheduler.add_job(
+            jobs.runway_job, "interval", seconds=60, id="runway", replace_existing=True
+        )
+        scheduler.add_job(
+            jobs.digest_job,
+            "cron",
+            day_of_week=self.runtime.settings.runway.digest_weekday,
+            hour=8,
+            id="runway-digest",
+            replace_existing=True,
+        )
+        scheduler.add_job(
             jobs.token_warning_job,
             "cron",
             hour=8,

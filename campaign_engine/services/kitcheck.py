@@ -107,6 +107,7 @@ class KitChecker:
             refs += [(("assets", "crm", "variants", k), v) for k, v in a.crm.variants.items()]
         if a.web:
             refs.append((("assets", "web", "template"), a.web.template))
+        refs += [(("sequence", i, "body"), step.body) for i, step in enumerate(self.spec.sequence)]
         return refs
 
     def check_files(self) -> None:

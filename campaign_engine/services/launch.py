@@ -25,6 +25,11 @@ def launch_campaign(
     """Plan now; returns the number of delivery rows. A campaign with nothing to send
     (everyone opted out) completes at once rather than sitting "live" forever."""
     change_status(session, campaign, CampaignStatus.LAUNCHING, actor=actor, now=now)
+    if campaign.always_on:
+        # Nothing to plan now: the runway job enrols partners as they enter the audience
+        # and sends each its sequence; the campaign stays live until paused or cancelled.
+        change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
+        return 0
     count = plan_deliveries(session, campaign, now, programme_default, review_hours)
     change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     refresh_completion(session, campaign, now=now)

@@ -18,6 +18,7 @@ from campaign_engine import bootstrap
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.domain.runway import Milestone
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import CHANNELS
@@ -35,13 +36,16 @@ from campaign_engine.services.campaigns import (
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.owners import assign_owner
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.review import decide, review_queue
+from campaign_engine.services.runway_reports import runway_report
 from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
@@ -269,6 +273,75 @@ def programme() -> Any:
     if request.args.get("format") == "csv":
         return csv_response(data["campaigns"], "programme-participation.csv")
     return data
+
+
+# The activation runway (vendor)
+
+
+@bp.get("/runway/report")
+@vendor_required
+def runway() -> Any:
+    rt = runtime()
+    data = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
+    if request.args.get("format") == "csv":
+        return csv_response(data["positions"], "runway-positions.csv")
+    return data
+
+
+class MilestoneChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    milestone: Milestone
+    reached_at: datetime | None = Field(None, description="ISO 8601 with offset; default now")
+
+
+@bp.post("/partners/<slug>/milestones")
+@vendor_required
+def partner_milestone(slug: str) -> dict[str, Any]:
+    body = _parse(MilestoneChange)
+    partner = get_partner(db(), slug)
+    when = body.reached_at or runtime().clock()
+    changed = set_milestone(
+        db(), partner, body.milestone, when, source="api", actor=current_user.email
+    )
+    return {"partner": slug, "milestone": body.milestone.value, "changed": changed}
+
+
+class OwnerChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(min_length=3, max_length=254)
+    partners: list[str] = Field(min_length=1, max_length=10_000)
+
+
+@bp.put("/owners")
+@vendor_required
+def owners() -> dict[str, Any]:
+    body = _parse(OwnerChange)
+    count = assign_owner(db(), body.owner, body.partners, actor=current_user.email)
+    return {"owner": body.owner, "partners": count}
+
+
+class MilestoneCallback(MilestoneChange):
+    partner: str = Field(min_length=1, max_length=64)
+
+
+@bp.post("/milestones")
+def milestone_callback() -> Any:
+    """Signed like /events (Standard Webhooks): an LMS reporting a certification, a CRM a
+    joint plan. A repeat of the same milestone changes nothing."""
+    body = request.get_data()
+    try:
+        Webhook(runtime().settings.webhooks.inbound_secret).verify(body, dict(request.headers))
+    except WebhookVerificationError as exc:
+        return problem(401, "Signature refused", str(exc))
+    data = _parse(MilestoneCallback)
+    partner = get_partner(db(), data.partner)
+    when = data.reached_at or runtime().clock()
+    changed = set_milestone(
+        db(), partner, data.milestone, when, source="callback", actor="callback"
+    )
+    return {"partner": data.partner, "milestone": data.milestone.value, "changed": changed}
 
 
 # The partner's own (partner users: session or bearer token)

@@ -42,10 +42,27 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     from campaign_engine.services.attribution import InboundEvent
-    from campaign_engine.web.api import ConsentChange, Decision, NewCampaign, ProfileChange
+    from campaign_engine.web.api import (
+        ConsentChange,
+        Decision,
+        MilestoneCallback,
+        MilestoneChange,
+        NewCampaign,
+        OwnerChange,
+        ProfileChange,
+    )
 
     schemas: dict[str, Any] = {}
-    for model in (NewCampaign, ConsentChange, Decision, ProfileChange, InboundEvent):
+    for model in (
+        NewCampaign,
+        ConsentChange,
+        Decision,
+        ProfileChange,
+        MilestoneChange,
+        MilestoneCallback,
+        OwnerChange,
+        InboundEvent,
+    ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -149,6 +166,24 @@ def _schemas() -> dict[str, Any]:
             ["created", "updated"], created={"type": "integer"}, updated={"type": "integer"}
         ),
         KitLoaded=obj(["kit", "version"], kit={"type": "string"}, version={"type": "string"}),
+        Runway=obj(
+            ["headline", "hit_rate", "median_days_in_stage", "cohorts", "positions"],
+            headline={"type": "object"},
+            hit_rate={"type": "object", "additionalProperties": {"type": "number"}},
+            median_days_in_stage={"type": "object"},
+            median_days_to_first_pipeline={"type": ["number", "null"]},
+            cohorts={"type": "object"},
+            positions={"type": "array", "items": {"type": "object"}},
+        ),
+        MilestoneSaved=obj(
+            ["partner", "milestone", "changed"],
+            partner={"type": "string"},
+            milestone={"type": "string"},
+            changed={"type": "boolean"},
+        ),
+        OwnersSaved=obj(
+            ["owner", "partners"], owner={"type": "string"}, partners={"type": "integer"}
+        ),
         EventAccepted=obj(["status"], status={"enum": ["recorded", "duplicate"]}),
         Decided=obj(
             ["id", "action", "items"],
@@ -383,6 +418,56 @@ def _paths() -> dict[str, Any]:
             422,
             requestBody=_body("ProfileChange"),
         )
+    }
+    slug = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"},
+    }
+    paths["/runway/report"] = {
+        "get": _op(
+            "The runway: headline, hit rates, stage times, cohorts, positions (format=csv)",
+            {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": ref("Runway")},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            },
+            parameters=[_query("format", {"enum": ["json", "csv"]})],
+        )
+    }
+    paths["/partners/{slug}/milestones"] = {
+        "post": _op(
+            "Record a milestone for a partner (the earliest date wins)",
+            _json(ref("MilestoneSaved")),
+            404,
+            415,
+            422,
+            parameters=[slug],
+            requestBody=_body("MilestoneChange"),
+        )
+    }
+    paths["/owners"] = {
+        "put": _op(
+            "Make a vendor user the owner of partners (bulk)",
+            _json(ref("OwnersSaved")),
+            415,
+            422,
+            requestBody=_body("OwnerChange"),
+        )
+    }
+    paths["/milestones"] = {
+        "post": {
+            "summary": "Signed milestone callback (Standard Webhooks headers)",
+            "security": [],
+            "requestBody": _body("MilestoneCallback"),
+            "responses": {
+                "200": _json(ref("MilestoneSaved"), "Recorded (or already known)"),
+                **_problems(401, 404, 422),
+            },
+        }
     }
     for action in ("launch", "pause", "resume", "cancel", "retry"):
         paths[f"/campaigns/{{campaign_id}}/{action}"] = {

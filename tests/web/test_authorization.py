@@ -65,6 +65,7 @@ API = [
     "/api/v1/campaigns/{campaign}/status",
     "/api/v1/campaigns/{campaign}/report",
     "/api/v1/programme/report",
+    "/api/v1/runway/report",
 ]
 
 
@@ -163,9 +164,14 @@ VENDOR_PAGES = [
     "/campaigns/{campaign}/report.csv",
     "/programme",
     "/programme/report.csv",
+    "/runway",
+    "/runway/report.csv",
+    "/partners/partner-01",
 ]
 VENDOR_POSTS = [
     "/partners/import",
+    "/partners/owner",
+    "/partners/partner-01/milestones",
     "/kits",
     "/campaigns",
     *[f"/campaigns/{{campaign}}/{a}" for a in ("launch", "pause", "resume", "cancel", "retry")],
@@ -179,11 +185,13 @@ VENDOR_API = [
     "/api/v1/partners",
     "/api/v1/partners/partner-01",
     "/api/v1/programme/report",
+    "/api/v1/runway/report",
 ]
 VENDOR_API_POSTS = [
     "/api/v1/campaigns",
     "/api/v1/partners",
     "/api/v1/kits",
+    "/api/v1/partners/partner-01/milestones",
     *[
         f"/api/v1/campaigns/{{campaign}}/{a}"
         for a in ("launch", "pause", "resume", "cancel", "retry")
@@ -211,6 +219,7 @@ PUBLIC = (
     "/portal/sign-in",
     "/api/openapi.json",
     "/api/v1/events",
+    "/api/v1/milestones",
 )
 
 
@@ -248,6 +257,7 @@ def test_the_authorization_matrix_over_every_page_and_api_route(site, who):
             assert client.post(path.format(**fill)).status_code == post, path
         for path in VENDOR_API_POSTS:
             assert client.post(path.format(**fill), json={}).status_code in (api, post), path
+        assert client.put("/api/v1/owners", json={}).status_code == api
     for path in VENDOR_API:
         assert client.get(path.format(**fill)).status_code == api, path
     for path in PARTNER_PAGES:
@@ -262,6 +272,7 @@ def test_the_authorization_matrix_over_every_page_and_api_route(site, who):
     covered = {p.split("{")[0].rstrip("/") for p in VENDOR_PAGES + VENDOR_POSTS + PARTNER_PAGES}
     covered |= {p.split("{")[0].rstrip("/") for p in VENDOR_API + VENDOR_API_POSTS + PARTNER_API}
     covered |= {p.rstrip("/") for p in PARTNER_POSTS} | {p for _, p in PARTNER_API_WRITES}
+    covered.add("/api/v1/owners")
     for rule in app.url_map.iter_rules():
         route = str(rule)
         if route.startswith(PUBLIC) or route == "/portal/":

@@ -25,7 +25,29 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   const programme = data("programme-data");
-  if (programme) {
+  if (programme && programme.hit_rate) {
+    const rates = programme.hit_rate;
+    draw("hit-rate", {
+      type: "bar",
+      data: {
+        labels: Object.keys(rates),
+        datasets: [{ label: "Partners reaching it (%)", data: Object.values(rates).map((v) => Math.round(100 * v)), backgroundColor: palette[0] }],
+      },
+      options: { indexAxis: "y", animation: false, scales: { x: { beginAtZero: true, max: 100 } } },
+    });
+    const cohorts = programme.runway_cohorts || {};
+    const months = Object.keys(cohorts);
+    const stages = months.length ? Object.keys(cohorts[months[0]]) : [];
+    draw("runway-cohorts", {
+      type: "bar",
+      data: {
+        labels: months,
+        datasets: stages.map((stage, i) => ({ label: stage, data: months.map((m) => cohorts[m][stage]), backgroundColor: palette[i % palette.length] })),
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+  }
+  if (programme && programme.participation) {
     const rates = programme.participation || [];
     draw("participation", {
       type: "bar",

@@ -1,0 +1,31 @@
+"""Owners: the vendor user responsible for a partner's runway, assigned in bulk."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Partner, User
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.accounts import VENDOR_ROLES
+from campaign_engine.services.audit import record
+
+
+def assign_owner(session: Session, owner_email: str, slugs: list[str], *, actor: str) -> int:
+    owner = session.scalar(select(User).where(User.email == owner_email.strip().lower()))
+    if owner is None or owner.role not in VENDOR_ROLES:
+        raise InvalidInput(f"no vendor user {owner_email}", where="owner")
+    partners = list(session.scalars(select(Partner).where(Partner.slug.in_(slugs))))
+    missing = sorted(set(slugs) - {p.slug for p in partners})
+    if missing:
+        raise InvalidInput(f"no partner {', '.join(missing)}", where="partners")
+    for partner in partners:
+        partner.owner_id = owner.id
+    record(session, actor, "owner.assign", "user", owner.email, {"partners": sorted(slugs)})
+    return len(partners)
+
+
+def vendor_users(session: Session) -> list[User]:
+    return list(
+        session.scalars(select(User).where(User.role.in_(VENDOR_ROLES)).order_by(User.email))
+    )

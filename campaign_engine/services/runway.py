@@ -1,0 +1,240 @@
+"""Always-on campaigns: every partner that enters the audience gets the kit's sequence,
+timed from the moment it entered, in its own timezone. One row per (partner, step) makes a
+step go out once; a claim with a lease makes a crash mid-send resend only that step, with
+the same Message-ID."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Partner
+from campaign_engine.db.runway import Enrollment, StepDelivery
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.kit import KitContent, SequenceStep
+from campaign_engine.domain.lifecycle import CampaignStatus
+from campaign_engine.domain.runway import Milestone, StepRule, step_due
+from campaign_engine.errors import DeliveryError
+from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.ports import Endpoint, Message, RenderedFile
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.branding import brand_context
+from campaign_engine.services.consent import mode_for
+from campaign_engine.services.kits import materialise
+from campaign_engine.services.milestones import reached, sync_engine_milestones
+from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.partnerlinks import PartnerLinks
+from campaign_engine.services.preview import preview_links
+from renderers.sandbox import make_environment
+
+LEASE = timedelta(minutes=5)
+
+
+def run_runway(runtime: Runtime) -> Counter[str]:
+    """One pass: engine milestones, enrollments, then every step that is due."""
+    now = runtime.clock()
+    counts: Counter[str] = Counter()
+    with runtime.sessions.begin() as session:
+        sync_engine_milestones(session)
+        campaigns = list(
+            session.scalars(
+                select(Campaign.id).where(
+                    Campaign.always_on.is_(True), Campaign.status == CampaignStatus.LIVE
+                )
+            )
+        )
+        for campaign_id in campaigns:
+            counts.update(sync_enrollments(session, session.get(Campaign, campaign_id), now=now))
+    for campaign_id in campaigns:
+        counts.update(send_due_steps(runtime, campaign_id))
+    return counts
+
+
+def sync_enrollments(session: Session, campaign: Campaign, *, now: datetime) -> Counter[str]:
+    """Newcomers enter now; leavers are marked (their steps wait); returners resume."""
+    counts: Counter[str] = Counter()
+    inside = {p.id for p in audience_partners(session, campaign.audience)}
+    known = {
+        e.partner_id: e
+        for e in session.scalars(select(Enrollment).where(Enrollment.campaign_id == campaign.id))
+    }
+    for partner_id in inside - set(known):
+        session.add(Enrollment(campaign_id=campaign.id, partner_id=partner_id, entered_at=now))
+        counts["entered"] += 1
+    for partner_id, enrollment in known.items():
+        if partner_id in inside and enrollment.left_at is not None:
+            enrollment.left_at = None
+            counts["returned"] += 1
+        elif partner_id not in inside and enrollment.left_at is None:
+            enrollment.left_at = now
+            counts["left"] += 1
+    session.flush()
+    return counts
+
+
+def send_due_steps(runtime: Runtime, campaign_id: int) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        kit = materialise(session, campaign.kit_version, runtime.settings.storage_dir)
+        enrollments = list(
+            session.scalars(select(Enrollment).where(Enrollment.campaign_id == campaign_id))
+        )
+        known = reached(session, [e.partner_id for e in enrollments])
+        run = _Pass(runtime, session, campaign, known, now)
+        work = []
+        for enrollment in enrollments:
+            partner = session.get(Partner, enrollment.partner_id)
+            assert partner is not None
+            for step in kit.spec.sequence:
+                verdict = run.decide(enrollment, partner, step)
+                counts[verdict] += verdict != "claimed"
+                if verdict == "claimed":
+                    work.append((enrollment.id, partner.id, step.id))
+    for enrollment_id, partner_id, step_id in work:
+        counts[_send(runtime, campaign_id, kit, enrollment_id, partner_id, step_id)] += 1
+    return counts
+
+
+@dataclass
+class _Pass:
+    """One pass over one campaign's enrollments, inside one transaction."""
+
+    runtime: Runtime
+    session: Session
+    campaign: Campaign
+    milestones: dict[int, dict[Milestone, datetime]]
+    now: datetime
+
+    def decide(self, enrollment: Enrollment, partner: Partner, step: SequenceStep) -> str:
+        """Settle one step for one partner now: skip it, leave it waiting, or claim it."""
+        row = self._row(enrollment, step)
+        if row.status in ("sent", "skipped"):
+            return "done"
+        if row.status == "sending" and row.lease_expires_at and row.lease_expires_at > self.now:
+            return "in flight"
+        mine = self.milestones.get(partner.id, {})
+        rule = StepRule(step.day, step.wait_for, step.skip_if)
+        send_time = self.runtime.settings.runway.send_time
+        row.due_at = step_due(rule, enrollment.entered_at, partner.timezone, send_time, mine)
+        if step.skip_if is not None and step.skip_if in mine:
+            return _final(row, "skipped", f"already reached {step.skip_if.value}")
+        if row.due_at is None:
+            return "waiting"
+        if row.due_at > self.now:
+            return "scheduled"
+        if enrollment.left_at is not None:
+            return _final(row, "skipped", "not in the audience on its day")
+        default = ConsentMode(self.runtime.settings.programme.consent_default)
+        if mode_for(self.session, partner.id, self.campaign, "email", default) is ConsentMode.OFF:
+            return _final(row, "skipped", "partner opted out")
+        row.status, row.lease_expires_at = "sending", self.now + LEASE
+        return "claimed"
+
+    def _row(self, enrollment: Enrollment, step: SequenceStep) -> StepDelivery:
+        row = self.session.scalar(
+            select(StepDelivery).where(
+                StepDelivery.enrollment_id == enrollment.id, StepDelivery.step == step.id
+            )
+        )
+        if row is None:
+            row = StepDelivery(enrollment_id=enrollment.id, step=step.id, status="pending")
+            self.session.add(row)
+        return row
+
+
+def _final(row: StepDelivery, status: str, reason: str) -> str:
+    row.status, row.reason, row.lease_expires_at = status, reason, None
+    return status
+
+
+def _send(
+    runtime: Runtime,
+    campaign_id: int,
+    kit: KitContent,
+    enrollment_id: int,
+    partner_id: int,
+    step_id: str,
+) -> str:
+    step = next(s for s in kit.spec.sequence if s.id == step_id)
+    with runtime.sessions() as session:
+        partner = session.get(Partner, partner_id)
+        assert partner is not None
+        message = _message(runtime, session, kit, partner, campaign_id, step)
+    key = f"runway-{campaign_id}-{partner_id}-{step_id}"
+    try:
+        runtime.connector("email").publish(message, Endpoint("email"), key)
+    except DeliveryError as exc:
+        with runtime.sessions.begin() as session:
+            session.execute(
+                update(StepDelivery)
+                .where(StepDelivery.enrollment_id == enrollment_id, StepDelivery.step == step_id)
+                .values(status="pending", lease_expires_at=None, reason=str(exc)[:500])
+            )
+        return "failed"
+    with runtime.sessions.begin() as session:
+        session.execute(
+            update(StepDelivery)
+            .where(StepDelivery.enrollment_id == enrollment_id, StepDelivery.step == step_id)
+            .values(status="sent", sent_at=runtime.clock(), lease_expires_at=None, reason=None)
+        )
+    return "sent"
+
+
+def _message(
+    runtime: Runtime,
+    session: Session,
+    kit: KitContent,
+    partner: Partner,
+    campaign_id: int,
+    step: SequenceStep,
+) -> Message:
+    base = runtime.settings.public_base_url
+    token = PartnerLinks(runtime.settings.secret_key).make(partner.id, campaign_id)
+    env = make_environment(kit.root)
+    context = {
+        "partner": partner,
+        "portal_url": f"{base}/portal/preview/{token}",
+        "next_action": next_action(session, partner, now=runtime.clock()),
+        "step": step,
+    }
+    attachments: tuple[RenderedFile, ...] = ()
+    if "brochure" in step.attach:
+        brand = brand_context(partner)
+        _, assets, _ = runtime.render(kit, brand, "email", preview_links(kit, partner, "runway"))
+        attachments = tuple(f for a in assets for f in a.files if f.media_type == "application/pdf")
+    return Message(
+        channel="email",
+        recipient=partner.contact_email,
+        subject=env.from_string(step.subject).render(context),
+        body_text=env.get_template(step.body).render(context),
+        attachments=attachments,
+        sender_name=f"{kit.spec.vendor.name} partner team",
+    )
+
+
+def runway_steps(session: Session, partner_id: int) -> list[dict[str, object]]:
+    """A partner's sequence steps across always-on campaigns (for its page and the API)."""
+    rows = session.execute(
+        select(StepDelivery, Enrollment.campaign_id)
+        .join(Enrollment, Enrollment.id == StepDelivery.enrollment_id)
+        .where(Enrollment.partner_id == partner_id)
+        .order_by(StepDelivery.due_at.is_(None), StepDelivery.due_at)
+    )
+    return [
+        {
+            "campaign_id": cid,
+            "step": r.step,
+            "status": r.status,
+            "due_at": r.due_at,
+            "sent_at": r.sent_at,
+            "reason": r.reason,
+        }
+        for r, cid in rows
+    ]

@@ -1,0 +1,132 @@
+"""Runway reports: milestone hit rates, time in each stage, the live-versus-signed headline,
+time to first pipeline, cohort progress, and each partner's position on its 120 days."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Event, Partner, User
+from campaign_engine.domain.runway import ORDER, RUNWAY_DAYS, Milestone, position
+from campaign_engine.services.milestones import reached
+from campaign_engine.services.programme import LIVE_WINDOW
+from campaign_engine.services.reports import PIPELINE_TYPES
+
+HEADLINE_WINDOW = timedelta(days=183)  # "signed in the last 6 months"
+
+
+def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[str, Any]:
+    partners = [p for p in session.scalars(select(Partner)) if p.signed_at is not None]
+    known = reached(session, [p.id for p in partners])
+    live = _live(session, now)
+    recent = [p for p in partners if p.signed_at >= now - HEADLINE_WINDOW]
+    live_recent = [p for p in recent if p.id in live]
+    idle = len(recent) - len(live_recent)
+    first_pipeline = _first_pipeline(session)
+    return {
+        "headline": {
+            "signed": len(recent),
+            "live": len(live_recent),
+            "idle": idle,
+            "live_ratio": round(len(live_recent) / len(recent), 4) if recent else 0.0,
+            "sentence": f"{len(recent)} signed, {len(live_recent)} live, {idle} idle and aging",
+        },
+        "hit_rate": {
+            m.value: round(sum(m in known.get(p.id, {}) for p in partners) / len(partners), 4)
+            if partners
+            else 0.0
+            for m in ORDER
+        },
+        "median_days_in_stage": _stage_days(partners, known),
+        "median_days_to_first_pipeline": _median(
+            [(first_pipeline[p.id] - p.signed_at).days for p in partners if p.id in first_pipeline]
+        ),
+        "cohorts": _cohorts(partners, known),
+        "positions": positions(session, partners, known, now=now, quiet_days=quiet_days),
+    }
+
+
+Known = dict[int, dict[Milestone, datetime]]
+
+
+def positions(
+    session: Session, partners: list[Partner], known: Known, *, now: datetime, quiet_days: int
+) -> list[dict[str, Any]]:
+    """Every partner still inside its 120 days, furthest along last."""
+    owners = dict(session.execute(select(User.id, User.email)).all())
+    rows = []
+    for partner in partners:
+        if (now - partner.signed_at).days > RUNWAY_DAYS:
+            continue
+        where = position(
+            partner.signed_at, known.get(partner.id, {}), now=now, quiet_days=quiet_days
+        )
+        rows.append(
+            {
+                "partner": partner.slug,
+                "name": partner.name,
+                "owner": owners.get(partner.owner_id),
+                "day": where.day,
+                "stage": where.stage.value,
+                "next": where.next.value if where.next else None,
+                "days_quiet": where.days_quiet,
+                "at_risk": where.at_risk,
+                "first_action": where.first_action,
+            }
+        )
+    return sorted(rows, key=lambda r: (not r["at_risk"], -r["days_quiet"]))
+
+
+def _live(session: Session, now: datetime) -> set[int]:
+    return set(
+        session.scalars(
+            select(Event.partner_id)
+            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
+            .distinct()
+        )
+    )
+
+
+def _first_pipeline(session: Session) -> dict[int, datetime]:
+    return dict(
+        session.execute(
+            select(Event.partner_id, func.min(Event.occurred_at))
+            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+            .group_by(Event.partner_id)
+        ).all()
+    )
+
+
+def _stage_days(
+    partners: list[Partner], known: dict[int, dict[Milestone, datetime]]
+) -> dict[str, float | None]:
+    """Median days from one milestone to the next, over partners that reached both: the
+    largest is the bottleneck."""
+    result = {}
+    for before, after in itertools.pairwise(ORDER):
+        days = [
+            (k[after] - k[before]).total_seconds() / 86400
+            for p in partners
+            if before in (k := known.get(p.id, {})) and after in k
+        ]
+        result[f"{before.value} -> {after.value}"] = _median(days)
+    return result
+
+
+def _cohorts(partners: list[Partner], known: Known) -> dict[str, dict[str, int]]:
+    cohorts: dict[str, dict[str, int]] = defaultdict(lambda: {m.value: 0 for m in ORDER})
+    for partner in partners:
+        month = partner.signed_at.strftime("%Y-%m")
+        for milestone in known.get(partner.id, {}):
+            cohorts[month][milestone.value] += 1
+    return dict(sorted(cohorts.items()))
+
+
+def _median(values: list[float] | list[int]) -> float | None:
+    return round(float(statistics.median(values)), 1) if values else None
