@@ -22,6 +22,7 @@ from campaign_engine.services.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.demo import write_sample_programme
+from campaign_engine.services.demo_runway import populate_runway
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import import_partners
@@ -116,6 +117,8 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
             )
             campaign_id = campaign.id
             _, password = create_user(session, "admin@vendor.example", "admin", actor="demo")
+            runway = populate_runway(session, version, campaign_id, now=rt.clock())
+            runway_id = runway.id
         click.echo(
             json.dumps(
                 {
@@ -123,6 +126,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
                     "contacts": people.created,
                     "campaign": campaign_id,
                     "deliveries": planned,
+                    "runway_campaign": runway_id,
                 }
             )
         )

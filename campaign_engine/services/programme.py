@@ -55,7 +55,8 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
 
 def participation(session: Session) -> list[dict[str, Any]]:
     rows = []
-    for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
+    one_off = select(Campaign).where(Campaign.always_on.is_(False)).order_by(Campaign.id)
+    for campaign in session.scalars(one_off):
         targeted = len(audience_partners(session, campaign.audience))
         participating = (
             session.scalar(

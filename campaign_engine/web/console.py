@@ -156,7 +156,12 @@ def partner_milestone(slug: str) -> Response:
 def runway() -> str:
     rt = runtime()
     report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
-    chart = {"hit_rate": report["hit_rate"], "runway_cohorts": report["cohorts"]}
+    # Lists, not objects: JSON object keys come out sorted, and the order here is the runway's.
+    chart = {
+        "hit_rate": list(report["hit_rate"].items()),
+        "stages": [m.value for m in ORDER],
+        "runway_cohorts": report["cohorts"],
+    }
     slowest = max(
         ((k, v) for k, v in report["median_days_in_stage"].items() if v is not None),
         key=lambda kv: kv[1],

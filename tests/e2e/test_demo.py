@@ -44,6 +44,8 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
             data={"email": "admin@vendor.example", "password": password, "csrf_token": csrf},
         )
         assert "Secure Cloud Backup: Q3 launch" in session.get(f"{base}/").text
+        runway = session.get(f"{base}/runway").text
+        assert "idle and aging" in runway and 'data-partner="' in runway, "demo runway data"
         sent = _wait_for_files(tmp_path / "outbox" / "new", deadline=90)
         assert sent >= 6 * 5
     finally:

@@ -30,14 +30,14 @@ document.addEventListener("DOMContentLoaded", () => {
     draw("hit-rate", {
       type: "bar",
       data: {
-        labels: Object.keys(rates),
-        datasets: [{ label: "Partners reaching it (%)", data: Object.values(rates).map((v) => Math.round(100 * v)), backgroundColor: palette[0] }],
+        labels: rates.map((r) => r[0]),
+        datasets: [{ label: "Partners reaching it (%)", data: rates.map((r) => Math.round(100 * r[1])), backgroundColor: palette[0] }],
       },
       options: { indexAxis: "y", animation: false, scales: { x: { beginAtZero: true, max: 100 } } },
     });
     const cohorts = programme.runway_cohorts || {};
     const months = Object.keys(cohorts);
-    const stages = months.length ? Object.keys(cohorts[months[0]]) : [];
+    const stages = programme.stages || [];
     draw("runway-cohorts", {
       type: "bar",
       data: {
