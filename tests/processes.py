@@ -12,8 +12,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from standardwebhooks.webhooks import Webhook
 
 
 def spawn(args: list[str], config: Path, log: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -77,3 +80,19 @@ class _QuietServer(ThreadingHTTPServer):
         printing its traceback would land in whatever a CliRunner is capturing."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def signed(runtime, payload: dict, *, msg_id: str, when: datetime | None = None) -> dict:
+    """Test-client keyword arguments for a Standard Webhooks signed POST."""
+    body = json.dumps(payload)
+    when = when or datetime.now(UTC)
+    signature = Webhook(runtime.settings.webhooks.inbound_secret).sign(msg_id, when, body)
+    return {
+        "data": body,
+        "content_type": "application/json",
+        "headers": {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(when.timestamp())),
+            "webhook-signature": signature,
+        },
+    }

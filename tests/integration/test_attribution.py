@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
@@ -18,6 +16,7 @@ from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report
+from tests.processes import signed
 from tests.worlds import launched_campaign, outbox_messages
 
 BASE = "https://partners.vendor.example"
@@ -32,21 +31,6 @@ def world(tmp_path, database_url):
     app = create_app(runtime)
     yield app, runtime, campaign_id
     runtime.close()
-
-
-def signed(runtime, payload: dict, *, msg_id: str, when: datetime | None = None) -> dict:
-    body = json.dumps(payload)
-    when = when or datetime.now(UTC)
-    signature = Webhook(runtime.settings.webhooks.inbound_secret).sign(msg_id, when, body)
-    return {
-        "data": body,
-        "content_type": "application/json",
-        "headers": {
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(when.timestamp())),
-            "webhook-signature": signature,
-        },
-    }
 
 
 def report(app, runtime, campaign_id):
