@@ -14,6 +14,7 @@ from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
+from campaign_engine.services.tallies import rebuild_tallies
 
 
 @campaigns.command("report")
@@ -78,6 +79,14 @@ def events_import(file: Path, as_json: bool) -> None:
         as_json,
         f"recorded {result.recorded} events ({result.repeated} seen before)",
     )
+
+
+@events.command("recount")
+def events_recount() -> None:
+    """Rebuild the report tallies from the stored events (after a bulk load or a restore)."""
+    with unit_of_work() as (_, session):
+        rows = rebuild_tallies(session)
+    click.echo(f"{rows} tallies rebuilt from the events")
 
 
 @partners.command("next-action")

@@ -13,7 +13,7 @@ from campaign_engine.db.partners import (
     Suppression,
 )
 from campaign_engine.db.runway import Enrollment, MilestoneRecord, StepDelivery
-from campaign_engine.db.tracking import Event, TrackedLink
+from campaign_engine.db.tracking import DealRecord, Event, EventTally, TrackedLink
 
 __all__ = [
     "ApiToken",
@@ -26,9 +26,11 @@ __all__ = [
     "ConsentEvent",
     "Contact",
     "Customisation",
+    "DealRecord",
     "Delivery",
     "Enrollment",
     "Event",
+    "EventTally",
     "Kit",
     "KitVersion",
     "Lease",

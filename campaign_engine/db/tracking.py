@@ -48,3 +48,37 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventTally(Base):
+    """Running counts per campaign, partner, channel and type, kept as events arrive, so a
+    report reads a few hundred rows instead of aggregating millions of events. Opens and
+    clicks count events (bots excluded); lead and deal types count distinct CRM records."""
+
+    __tablename__ = "event_tallies"
+    __table_args__ = (UniqueConstraint("campaign_id", "partner_id", "channel", "type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))  # "" when the event named none
+    type: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class DealRecord(Base):
+    """One CRM record per stage, with the largest amount it was seen with: what pipeline
+    and revenue add up, and what makes a re-sent lead count once."""
+
+    __tablename__ = "deal_records"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "partner_id", "channel", "type", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

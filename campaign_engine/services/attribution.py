@@ -20,6 +20,7 @@ from campaign_engine.db import Campaign, Event, Partner, TrackedLink
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.links import dialect_insert
+from campaign_engine.services.tallies import count_record
 
 EventType = Literal[
     "lead.created",
@@ -148,4 +149,15 @@ def record_event(session: Session, event: InboundEvent, *, dedupe_key: str, sour
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Event.id)
     )
-    return session.execute(statement).scalar() is not None
+    fresh = session.execute(statement).scalar() is not None
+    if fresh:
+        count_record(
+            session,
+            campaign_id=target.campaign_id,
+            partner_id=target.partner_id,
+            channel=target.channel,
+            kind=event.type,
+            external_id=event.external_id,
+            amount=event.amount,
+        )
+    return fresh

@@ -17,6 +17,7 @@ from campaign_engine.services.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.milestones import set_milestone
+from campaign_engine.services.tallies import rebuild_tallies
 
 # Chance of reaching each milestone once the previous one is reached, and typical days to it.
 STEPS = {
@@ -43,6 +44,8 @@ def populate_runway(
         if (now - partner.signed_at).days <= 120:
             partner.tags = sorted({*(partner.tags or []), "new"})
         _progress(session, partner, campaign_id, now, rng)
+    session.flush()
+    rebuild_tallies(session)  # the demo's deals went in as rows, not through the API
     runway = create_campaign(
         session, version, "New partner runway", {"tag": ["new"]}, None, actor="demo"
     )

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Delivery, Event, Partner
+from campaign_engine.db import DealRecord, Delivery, EventTally, Partner
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.services.campaigns import get_campaign
@@ -104,14 +104,12 @@ def _deliveries(
 def _engagement(
     session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
 ) -> None:
+    """From the running tallies (services/tallies.py), not the events: a report stays a
+    few hundred rows of reading however many clicks were recorded."""
     rows = session.execute(
-        select(Event.partner_id, Event.channel, Event.type, func.count())
-        .where(
-            Event.campaign_id == campaign_id,
-            Event.type.in_(["open", "click"]),
-            Event.is_bot.is_(False),
+        select(EventTally.partner_id, EventTally.channel, EventTally.type, EventTally.count).where(
+            EventTally.campaign_id == campaign_id, EventTally.type.in_(["open", "click"])
         )
-        .group_by(Event.partner_id, Event.channel, Event.type)
     )
     for partner_id, channel, kind, count in rows:
         metric = "opens" if kind == "open" else "clicks"
@@ -124,34 +122,43 @@ def _engagement(
 def _deals(
     session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
 ) -> None:
-    """Each CRM record counts once per stage; pipeline is the largest amount a deal was
-    seen with while open or won, revenue the amount it was won for."""
-    rows = session.execute(
-        select(
-            Event.partner_id, Event.channel, Event.type, Event.external_id, func.max(Event.amount)
+    """Each CRM record counts once per stage (the tallies count distinct records); pipeline
+    is the largest amount a deal was seen with while open or won, revenue the amount it was
+    won for (from the per-record table, which holds only leads and deals)."""
+    counts = session.execute(
+        select(EventTally.partner_id, EventTally.channel, EventTally.type, EventTally.count).where(
+            EventTally.campaign_id == campaign_id, EventTally.type.in_(list(COUNTED))
         )
-        .where(
-            Event.campaign_id == campaign_id,
-            Event.type.in_(list(COUNTED)),
-            Event.partner_id.is_not(None),
-        )
-        .group_by(Event.partner_id, Event.channel, Event.type, Event.external_id)
     )
-    pipeline: dict[tuple[int, str | None, str], Decimal] = {}
-    for partner_id, channel, kind, external_id, amount in rows:
-        slug = slugs[partner_id]
-        partners[slug][COUNTED[kind]] += 1
+    for partner_id, channel, kind, count in counts:
+        if partner_id in slugs:
+            partners[slugs[partner_id]][COUNTED[kind]] += count
         if channel:
-            channels[channel][COUNTED[kind]] += 1
-        if kind in PIPELINE_TYPES and amount is not None:
-            key = (partner_id, channel, external_id)
-            pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
-        if kind == "deal.closed_won" and amount is not None:
-            partners[slug]["revenue"] += Decimal(amount)
+            channels[channel][COUNTED[kind]] += count
+    amounts = session.execute(
+        select(
+            DealRecord.partner_id,
+            DealRecord.channel,
+            DealRecord.type,
+            DealRecord.external_id,
+            DealRecord.amount,
+        ).where(
+            DealRecord.campaign_id == campaign_id,
+            DealRecord.type.in_(PIPELINE_TYPES),
+            DealRecord.amount.is_not(None),
+        )
+    )
+    pipeline: dict[tuple[int, str, str], Decimal] = {}
+    for partner_id, channel, kind, external_id, amount in amounts:
+        key = (partner_id, channel, external_id)
+        pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
+        if kind == "deal.closed_won" and partner_id in slugs:
+            partners[slugs[partner_id]]["revenue"] += Decimal(amount)
             if channel:
                 channels[channel]["revenue"] += Decimal(amount)
     for (partner_id, channel, _), amount in pipeline.items():
-        partners[slugs[partner_id]]["pipeline"] += amount
+        if partner_id in slugs:
+            partners[slugs[partner_id]]["pipeline"] += amount
         if channel:
             channels[channel]["pipeline"] += amount
 

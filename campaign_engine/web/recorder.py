@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.db import Event
+from campaign_engine.services.tallies import count_engagement
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class EventRecorder:
                 return written
             with self._lock, self.sessions.begin() as session:
                 session.execute(Event.__table__.insert(), rows)
+                count_engagement(session, rows)  # same transaction: counts never drift
             written += len(rows)
 
     def _ensure_thread(self) -> None:
