@@ -51,9 +51,9 @@ class Event(Base):
 
 
 class EventTally(Base):
-    """Running counts per campaign, partner, channel and type, kept as events arrive, so a
-    report reads a few hundred rows instead of aggregating millions of events. Opens and
-    clicks count events (bots excluded); lead and deal types count distinct CRM records."""
+    """Running counts of opens and clicks (bots excluded) per campaign, partner, channel and
+    type, kept as events arrive, so a report reads a few hundred rows instead of
+    aggregating millions of events."""
 
     __tablename__ = "event_tallies"
     __table_args__ = (UniqueConstraint("campaign_id", "partner_id", "channel", "type"),)

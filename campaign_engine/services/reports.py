@@ -122,13 +122,14 @@ def _engagement(
 def _deals(
     session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
 ) -> None:
-    """Each CRM record counts once per stage (the tallies count distinct records); pipeline
+    """Each CRM record counts once per stage (one row per record and stage); pipeline
     is the largest amount a deal was seen with while open or won, revenue the amount it was
     won for (from the per-record table, which holds only leads and deals)."""
+    keys = (DealRecord.partner_id, DealRecord.channel, DealRecord.type)
     counts = session.execute(
-        select(EventTally.partner_id, EventTally.channel, EventTally.type, EventTally.count).where(
-            EventTally.campaign_id == campaign_id, EventTally.type.in_(list(COUNTED))
-        )
+        select(*keys, func.count())
+        .where(DealRecord.campaign_id == campaign_id, DealRecord.type.in_(list(COUNTED)))
+        .group_by(*keys)
     )
     for partner_id, channel, kind, count in counts:
         if partner_id in slugs:

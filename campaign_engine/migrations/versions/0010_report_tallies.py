@@ -94,11 +94,6 @@ def upgrade() -> None:
         "WHERE type IN ('open', 'click') AND is_bot = false AND campaign_id IS NOT NULL "
         "AND partner_id IS NOT NULL GROUP BY campaign_id, partner_id, COALESCE(channel, ''), type"
     )
-    op.execute(
-        "INSERT INTO event_tallies (campaign_id, partner_id, channel, type, count) "
-        "SELECT campaign_id, partner_id, channel, type, COUNT(*) FROM deal_records "
-        "GROUP BY campaign_id, partner_id, channel, type"
-    )
 
 
 def downgrade() -> None:
