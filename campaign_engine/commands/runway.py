@@ -14,7 +14,7 @@ from campaign_engine.services.owners import assign_owner
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.reports import rows_to_csv
 from campaign_engine.services.runway import run_runway
-from campaign_engine.services.runway_reports import runway_report
+from campaign_engine.services.runway_reports import runway_report, summary_rows
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -35,12 +35,14 @@ def runway_run() -> None:
 @runway.command("report")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--csv", "as_csv", is_flag=True, help="Each partner's position, as CSV.")
-def runway_report_command(as_json: bool, as_csv: bool) -> None:
+@click.option("--summary-csv", is_flag=True, help="Hit rates, stage times, cohorts, as CSV.")
+def runway_report_command(as_json: bool, as_csv: bool, summary_csv: bool) -> None:
     """The headline, hit rates, time in each stage, cohorts and who is at risk."""
     with runtime() as rt, rt.sessions() as session:
         data = runway_report(session, now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
-    if as_csv:
-        click.echo(rows_to_csv(data["positions"]), nl=False)
+    if as_csv or summary_csv:
+        rows = summary_rows(data) if summary_csv else data["positions"]
+        click.echo(rows_to_csv(rows), nl=False)
         return
     at_risk = [p for p in data["positions"] if p["at_risk"]]
     text = "\n".join(

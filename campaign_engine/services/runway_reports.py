@@ -130,3 +130,28 @@ def _cohorts(partners: list[Partner], known: Known) -> dict[str, dict[str, int]]
 
 def _median(values: list[float] | list[int]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
+
+
+def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's figures as rows (metric, key, value) for a CSV export."""
+    rows: list[dict[str, Any]] = [
+        {"metric": "headline", "key": k, "value": v} for k, v in report["headline"].items()
+    ]
+    rows += [{"metric": "hit_rate", "key": k, "value": v} for k, v in report["hit_rate"].items()]
+    rows += [
+        {"metric": "median_days_in_stage", "key": k, "value": v}
+        for k, v in report["median_days_in_stage"].items()
+    ]
+    rows.append(
+        {
+            "metric": "median_days_to_first_pipeline",
+            "key": "",
+            "value": report["median_days_to_first_pipeline"],
+        }
+    )
+    rows += [
+        {"metric": f"cohort {month}", "key": milestone, "value": count}
+        for month, counts in report["cohorts"].items()
+        for milestone, count in counts.items()
+    ]
+    return rows

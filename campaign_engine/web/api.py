@@ -45,7 +45,7 @@ from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.review import decide, review_queue
-from campaign_engine.services.runway_reports import runway_report
+from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
@@ -284,6 +284,8 @@ def runway() -> Any:
     rt = runtime()
     data = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
     if request.args.get("format") == "csv":
+        if request.args.get("table") == "summary":
+            return csv_response(summary_rows(data), "runway-summary.csv")
         return csv_response(data["positions"], "runway-positions.csv")
     return data
 

@@ -41,7 +41,7 @@ from campaign_engine.services.preview import browser_html, preview_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway import runway_steps
-from campaign_engine.services.runway_reports import runway_report
+from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
@@ -174,6 +174,8 @@ def runway() -> str:
 def runway_csv() -> Response:
     rt = runtime()
     report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
+    if request.args.get("table") == "summary":
+        return csv_response(summary_rows(report), "runway-summary.csv")
     return csv_response(report["positions"], "runway-positions.csv")
 
 

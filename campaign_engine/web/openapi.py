@@ -435,7 +435,10 @@ def _paths() -> dict[str, Any]:
                     "text/csv": {"schema": {"type": "string"}},
                 },
             },
-            parameters=[_query("format", {"enum": ["json", "csv"]})],
+            parameters=[
+                _query("format", {"enum": ["json", "csv"]}),
+                _query("table", {"enum": ["positions", "summary"]}, "with format=csv"),
+            ],
         )
     }
     paths["/partners/{slug}/milestones"] = {

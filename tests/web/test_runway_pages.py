@@ -106,5 +106,7 @@ def test_the_runway_page_flags_the_quiet_partners_and_owners_are_assigned_in_bul
     assert set(re.findall(r'<tr data-partner="([^"]+)" class="risk"', page)) == {"partner-03"}
     csv = client.get("/runway/report.csv").get_data(as_text=True)
     assert csv.splitlines()[0].startswith("partner,") and "partner-03" in csv
+    summary = client.get("/runway/report.csv?table=summary").get_data(as_text=True)
+    assert "hit_rate,onboarded,0.3333" in summary and "metric,key,value" in summary
     api = client.get("/api/v1/runway/report").get_json()
     assert api["headline"]["sentence"] == "3 signed, 0 live, 3 idle and aging"
