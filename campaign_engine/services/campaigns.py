@@ -75,8 +75,11 @@ def create_campaign(
     return campaign
 
 
+MAX_ID = 2**63 - 1  # what a BIGINT holds; larger ids would overflow in the driver
+
+
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
+    campaign = session.get(Campaign, campaign_id) if 0 < campaign_id <= MAX_ID else None
     if campaign is None:
         raise NotFound(f"no campaign with id {campaign_id} (see the console's campaign list)")
     return campaign

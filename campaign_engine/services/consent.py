@@ -16,9 +16,10 @@ from campaign_engine.domain.consent import (
     campaign_scope,
     resolve,
 )
-from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
+from campaign_engine.services.campaigns import get_campaign
 
 Decisions = dict[tuple[str, str], str]
 
@@ -37,8 +38,8 @@ def set_consent(
         raise InvalidInput(
             f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}", where="--channel"
         )
-    if campaign_id is not None and session.get(Campaign, campaign_id) is None:
-        raise NotFound(f"no campaign with id {campaign_id}")
+    if campaign_id is not None:
+        get_campaign(session, campaign_id)  # NotFound, also for ids beyond the database
     scope = campaign_scope(campaign_id) if campaign_id is not None else PROGRAMME
     key = channel or ALL_CHANNELS
     row = session.scalar(

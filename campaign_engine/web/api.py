@@ -403,7 +403,7 @@ class ConsentChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: ConsentMode
-    campaign_id: int | None = Field(None, ge=1)
+    campaign_id: int | None = Field(None, ge=1, le=2**63 - 1)
     channel: str | None = Field(None, json_schema_extra={"enum": list(CHANNELS)})
 
 

@@ -302,6 +302,8 @@ def test_partner_a_never_sees_or_changes_partner_bs_anything(site):
     assert client.post(f"/api/v1/me/review/{b_item}", json={"action": "skip"}).status_code == 404
     assert b_item not in [i["id"] for i in client.get("/api/v1/me/review").get_json()["items"]]
     client.put("/api/v1/me/consent", json={"mode": "off", "campaign_id": campaign_id})
+    beyond = client.put("/api/v1/me/consent", json={"mode": "off", "campaign_id": 2**70})
+    assert beyond.status_code == 422, "an id past the database's range is bad input, not a 500"
     with runtime.sessions() as session:
         assert session.get(Delivery, b_item).status == DeliveryStatus.HELD
         assert not session.scalars(select(Consent).where(Consent.partner_id == b_id)).all()
