@@ -37,7 +37,17 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
-    from campaign_engine.web import api, auth, console, embed, errors, portal, public, session
+    from campaign_engine.web import (  # console_runway adds its routes to console.bp
+        api,
+        auth,
+        console,
+        console_runway,  # noqa: F401
+        embed,
+        errors,
+        portal,
+        public,
+        session,
+    )
 
     session.init_app(app)
     errors.init_app(app)

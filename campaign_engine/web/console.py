@@ -19,7 +19,6 @@ from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.domain.runway import ORDER, Milestone, position
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
@@ -34,14 +33,12 @@ from campaign_engine.services.campaigns import (
 from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.kits import load_kit, materialise
 from campaign_engine.services.launch import launch_campaign
-from campaign_engine.services.milestones import reached, set_milestone
-from campaign_engine.services.owners import assign_owner, vendor_users
+from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
 from campaign_engine.services.preview import browser_html, preview_partner
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
-from campaign_engine.services.runway import runway_steps
-from campaign_engine.services.runway_reports import runway_report, summary_rows
+from campaign_engine.services.runway_reports import runway_report
 from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
@@ -101,82 +98,6 @@ def partners_import() -> Any:
             return redirect(url_for("console.partners"))
     flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated.", "ok")
     return redirect(url_for("console.partners"))
-
-
-@bp.post("/partners/owner")
-def partners_owner() -> Response:
-    slugs = request.form.getlist("partner")
-    if not slugs:
-        raise InvalidInput("tick the partners to assign", where="partner")
-    count = assign_owner(db(), request.form.get("owner", ""), slugs, actor=current_user.email)
-    flash(f"{request.form.get('owner')} now owns {count} partner(s).", "ok")
-    return redirect(url_for("console.partners"))
-
-
-@bp.get("/partners/<slug>")
-def partner_page(slug: str) -> str:
-    partner = get_partner(db(), slug)
-    now = runtime().clock()
-    mine = reached(db(), [partner.id]).get(partner.id, {})
-    where = (
-        position(partner.signed_at, mine, now=now, quiet_days=runtime().settings.runway.quiet_days)
-        if partner.signed_at
-        else None
-    )
-    return render_template(
-        "console/partner.html",
-        partner=partner,
-        milestones=[(m, mine.get(m)) for m in ORDER],
-        where=where,
-        steps=runway_steps(db(), partner.id),
-        owners=vendor_users(db()),
-        completeness=completeness(partner),
-    )
-
-
-@bp.post("/partners/<slug>/milestones")
-def partner_milestone(slug: str) -> Response:
-    partner = get_partner(db(), slug)
-    milestone = Milestone(request.form.get("milestone", ""))
-    when = _launch_at(request.form.get("reached_at", "")) or runtime().clock()
-    changed = set_milestone(
-        db(), partner, milestone, when, source="console", actor=current_user.email
-    )
-    flash(
-        f"{milestone.value} {'recorded' if changed else 'unchanged: an earlier date is known'}.",
-        "ok",
-    )
-    return redirect(url_for("console.partner_page", slug=slug))
-
-
-# The activation runway
-
-
-@bp.get("/runway")
-def runway() -> str:
-    rt = runtime()
-    report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
-    # Lists, not objects: JSON object keys come out sorted, and the order here is the runway's.
-    chart = {
-        "hit_rate": list(report["hit_rate"].items()),
-        "stages": [m.value for m in ORDER],
-        "runway_cohorts": report["cohorts"],
-    }
-    slowest = max(
-        ((k, v) for k, v in report["median_days_in_stage"].items() if v is not None),
-        key=lambda kv: kv[1],
-        default=None,
-    )
-    return render_template("console/runway.html", report=report, chart=chart, slowest=slowest)
-
-
-@bp.get("/runway/report.csv")
-def runway_csv() -> Response:
-    rt = runtime()
-    report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
-    if request.args.get("table") == "summary":
-        return csv_response(summary_rows(report), "runway-summary.csv")
-    return csv_response(report["positions"], "runway-positions.csv")
 
 
 # Kits
@@ -252,7 +173,7 @@ def create() -> Response:
         )
         .first()
     )
-    launch_at = _launch_at(form.get("launch_at", ""))
+    launch_at = form_time(form.get("launch_at", ""))
     campaign = create_campaign(
         db(),
         version,
@@ -267,7 +188,7 @@ def create() -> Response:
     return redirect(url_for("console.campaign", campaign_id=campaign.id))
 
 
-def _launch_at(value: str) -> datetime | None:
+def form_time(value: str) -> datetime | None:
     if not value:
         return None
     try:
@@ -377,7 +298,7 @@ def programme() -> str:
     }
     headline = runway_report(
         db(), now=runtime().clock(), quiet_days=runtime().settings.runway.quiet_days
-    )["headline"]
+    )["headline"]  # the runway's one-sentence summary heads the programme page
     return render_template("console/programme.html", report=report, chart=chart, headline=headline)
 
 

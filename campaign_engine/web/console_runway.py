@@ -1,0 +1,93 @@
+"""The console's runway pages: the 120-day view, one partner's milestones and steps, and
+owners assigned in bulk. Routes on the console blueprint (vendor users only)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from campaign_engine.domain.runway import ORDER, Milestone, position
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.audience import completeness
+from campaign_engine.services.milestones import reached, set_milestone
+from campaign_engine.services.owners import assign_owner, vendor_users
+from campaign_engine.services.partners import get_partner
+from campaign_engine.services.runway import runway_steps
+from campaign_engine.services.runway_reports import runway_report, summary_rows
+from campaign_engine.web.api import csv_response
+from campaign_engine.web.console import bp, form_time
+from campaign_engine.web.session import db, runtime
+
+
+@bp.post("/partners/owner")
+def partners_owner() -> Response:
+    slugs = request.form.getlist("partner")
+    if not slugs:
+        raise InvalidInput("tick the partners to assign", where="partner")
+    count = assign_owner(db(), request.form.get("owner", ""), slugs, actor=current_user.email)
+    flash(f"{request.form.get('owner')} now owns {count} partner(s).", "ok")
+    return redirect(url_for("console.partners"))
+
+
+@bp.get("/partners/<slug>")
+def partner_page(slug: str) -> str:
+    partner = get_partner(db(), slug)
+    now = runtime().clock()
+    mine = reached(db(), [partner.id]).get(partner.id, {})
+    where = (
+        position(partner.signed_at, mine, now=now, quiet_days=runtime().settings.runway.quiet_days)
+        if partner.signed_at
+        else None
+    )
+    return render_template(
+        "console/partner.html",
+        partner=partner,
+        milestones=[(m, mine.get(m)) for m in ORDER],
+        where=where,
+        steps=runway_steps(db(), partner.id),
+        owners=vendor_users(db()),
+        completeness=completeness(partner),
+    )
+
+
+@bp.post("/partners/<slug>/milestones")
+def partner_milestone(slug: str) -> Response:
+    partner = get_partner(db(), slug)
+    milestone = Milestone(request.form.get("milestone", ""))
+    when = form_time(request.form.get("reached_at", "")) or runtime().clock()
+    changed = set_milestone(
+        db(), partner, milestone, when, source="console", actor=current_user.email
+    )
+    flash(
+        f"{milestone.value} {'recorded' if changed else 'unchanged: an earlier date is known'}.",
+        "ok",
+    )
+    return redirect(url_for("console.partner_page", slug=slug))
+
+
+@bp.get("/runway")
+def runway() -> str:
+    rt = runtime()
+    report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
+    # Lists, not objects: JSON object keys come out sorted, and the order here is the runway's.
+    chart = {
+        "hit_rate": list(report["hit_rate"].items()),
+        "stages": [m.value for m in ORDER],
+        "runway_cohorts": report["cohorts"],
+    }
+    slowest = max(
+        ((k, v) for k, v in report["median_days_in_stage"].items() if v is not None),
+        key=lambda kv: kv[1],
+        default=None,
+    )
+    return render_template("console/runway.html", report=report, chart=chart, slowest=slowest)
+
+
+@bp.get("/runway/report.csv")
+def runway_csv() -> Response:
+    rt = runtime()
+    report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
+    if request.args.get("table") == "summary":
+        return csv_response(summary_rows(report), "runway-summary.csv")
+    return csv_response(report["positions"], "runway-positions.csv")
