@@ -329,8 +329,10 @@ def test_the_shared_rate_limit_holds_across_worker_threads(engine):
             )
         )
     assert len(sent) == 8
-    # 4 per second with a burst of 4: the 8th send cannot come before ~1 s after the first.
-    assert (sent[-1] - sent[0]).total_seconds() >= 0.9
+    # 4 per second with a burst of 4: the 8th send cannot start before 1 s after the first.
+    # sent_at is when the server accepted, so the first one's own send time (tens of ms on
+    # a busy machine) comes off that second; without the limit all 8 finish in ~0.1 s.
+    assert (sent[-1] - sent[0]).total_seconds() >= 0.75
 
 
 def test_failed_deliveries_can_be_retried_by_hand(engine, tmp_path):
