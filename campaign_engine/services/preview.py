@@ -6,13 +6,18 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign_engine.db import Partner
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import KitVersion, Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import with_utm
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import KitRenderers, Message, Recipient, RenderedAsset
+from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.branding import brand_context
+from campaign_engine.services.customisation import customisations_for
+from campaign_engine.services.kits import materialise
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,36 @@ def browser_html(message: Message) -> str:
         data = base64.b64encode(image.content).decode()
         html = html.replace(f"cid:{image.name}", f"data:{image.media_type};base64,{data}")
     return html
+
+
+def preview_version(
+    runtime: Runtime,
+    session: Session,
+    partner: Partner,
+    version: KitVersion,
+    edits: dict[str, object] | None = None,
+) -> tuple[KitContent, Preview]:
+    """A loaded kit version as this partner would send it: its stored customisations,
+    with `edits` (a review's proposed changes, saved nowhere) on top."""
+    kit = materialise(session, version, runtime.settings.storage_dir)
+    values = {**customisations_for(session, partner.id, version), **(edits or {})}
+    shown = preview_partner(
+        kit,
+        runtime.renderers(kit),
+        partner,
+        runtime.settings.public_base_url,
+        storage_dir=runtime.settings.storage_dir,
+        customisations=values,
+    )
+    return kit, shown
+
+
+def linkedin_images(shown: Preview, asset: str | None = None) -> list[tuple[str, str]]:
+    """(file name, base64 JPEG) of the LinkedIn images, one asset's or all."""
+    return [
+        (f.name, base64.b64encode(f.content).decode())
+        for a in shown.assets
+        if asset is None or a.asset == asset
+        for f in a.files
+        if f.media_type == "image/jpeg" and "-linkedin" in f.name
+    ]

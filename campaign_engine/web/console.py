@@ -31,11 +31,11 @@ from campaign_engine.services.campaigns import (
     retry_failed,
 )
 from campaign_engine.services.consent import campaign_choices
-from campaign_engine.services.kits import load_kit, materialise
+from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
-from campaign_engine.services.preview import browser_html, preview_partner
+from campaign_engine.services.preview import browser_html, preview_version
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway_reports import runway_report
@@ -241,14 +241,7 @@ def campaign_preview(campaign_id: int) -> str:
     rt = runtime()
     slugs = [p.slug for p in list_partners(db())]
     partner = get_partner(db(), request.args.get("partner") or (slugs[0] if slugs else ""))
-    kit = materialise(db(), item.kit_version, rt.settings.storage_dir)
-    shown = preview_partner(
-        kit,
-        rt.renderers(kit),
-        partner,
-        rt.settings.public_base_url,
-        storage_dir=rt.settings.storage_dir,
-    )
+    _, shown = preview_version(rt, db(), partner, item.kit_version)
     return render_template(
         "console/preview.html",
         campaign=item,

@@ -15,18 +15,18 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
-from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
+from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.kit import KitSpec
 from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS, Endpoint, Message
 from campaign_engine.services.campaigns import get_campaign
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
-from campaign_engine.services.kits import materialise
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerlinks import PartnerLinks
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
-from campaign_engine.services.preview import browser_html, preview_partner
+from campaign_engine.services.preview import browser_html, linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.review import decide, review_queue
 from campaign_engine.services.signin import partner_user, redeem, request_link
@@ -200,26 +200,20 @@ def review_preview(delivery_id: int) -> str:
 def _item_preview(
     partner: Partner, campaign: Campaign, item: Delivery, edits: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    rt = runtime()
-    version: KitVersion = campaign.kit_version
-    kit = materialise(db(), version, rt.settings.storage_dir)
-    values = dict(customisations_for(db(), partner.id, version))
-    problems = []
+    """The held item re-rendered with proposed edits; edits past the kit's limits are
+    reported and left out of the preview."""
+    spec = KitSpec.model_validate(campaign.kit_version.spec)
+    accepted, problems = {}, []
     for key, value in (edits or {}).items():
-        if key in kit.spec.customisable and value.strip():
-            limit = kit.spec.customisable[key].max_length
-            if limit and len(value) > limit:
-                problems.append(f"{kit.spec.customisable[key].label}: at most {limit} characters")
-                continue
-            values[key] = value
-    shown = preview_partner(
-        kit,
-        rt.renderers(kit),
-        partner,
-        rt.settings.public_base_url,
-        storage_dir=rt.settings.storage_dir,
-        customisations=values,
-    )
+        field = spec.customisable.get(key)
+        if field is None or not value.strip():
+            continue
+        if field.max_length and len(value) > field.max_length:
+            problems.append(f"{field.label}: at most {field.max_length} characters")
+        else:
+            accepted[key] = value
+    kit, shown = preview_version(runtime(), db(), partner, campaign.kit_version, accepted)
+    stored = customisations_for(db(), partner.id, campaign.kit_version)
     texts = [
         (f.name, f.content.decode())
         for a in shown.assets
@@ -227,22 +221,15 @@ def _item_preview(
         for f in a.files
         if f.media_type == "text/plain" and item.channel != "email"
     ]
-    images = [
-        base64.b64encode(f.content).decode()
-        for a in shown.assets
-        if a.asset == item.asset
-        for f in a.files
-        if f.media_type == "image/jpeg" and "-linkedin" in f.name
-    ]
     fields = {
-        key: (field.label, field.max_length, values.get(key, ""))
+        key: (field.label, field.max_length, {**stored, **accepted}.get(key, ""))
         for key, field in kit.spec.customisable.items()
         if field.max_length
     }
     return {
         "email_html": browser_html(shown.email) if item.channel == "email" and shown.email else "",
         "texts": texts,
-        "images": images,
+        "images": [data for _, data in linkedin_images(shown, item.asset)],
         "fields": fields,
         "problems": problems,
         "delivery_id": item.id,
@@ -294,22 +281,8 @@ def _sign_in_from_notice(partner: Partner) -> None:
 def preview(token: str) -> str:
     partner, campaign = _resolve(token)
     _sign_in_from_notice(partner)
-    rt = runtime()
-    kit = materialise(db(), campaign.kit_version, rt.settings.storage_dir)
-    shown = preview_partner(
-        kit,
-        rt.renderers(kit),
-        partner,
-        rt.settings.public_base_url,
-        storage_dir=rt.settings.storage_dir,
-        customisations=customisations_for(db(), partner.id, campaign.kit_version),
-    )
-    images = [
-        (f.name, base64.b64encode(f.content).decode())
-        for a in shown.assets
-        for f in a.files
-        if f.media_type == "image/jpeg" and "-linkedin" in f.name
-    ]
+    _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
+    images = linkedin_images(shown)
     email_html = browser_html(shown.email) if shown.email else ""
     return render_template(
         "portal/preview.html",
