@@ -10,7 +10,7 @@ from campaign_engine.db import Campaign
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.pipeline.planner import plan_deliveries
-from campaign_engine.services.campaigns import change_status, refresh_completion
+from campaign_engine.services.campaigns import change_status, refresh_completion, retry_failed
 
 
 def launch_campaign(
@@ -51,3 +51,37 @@ def replan(
     count = plan_deliveries(session, campaign, now, programme_default, review_hours)
     refresh_completion(session, campaign, now=now)
     return count
+
+
+_STATUS = {
+    "pause": CampaignStatus.PAUSED,
+    "resume": CampaignStatus.LIVE,
+    "cancel": CampaignStatus.CANCELLED,
+}
+
+
+def run_action(
+    session: Session,
+    campaign: Campaign,
+    action: str,
+    *,
+    now: datetime,
+    actor: str,
+    programme_default: ConsentMode = ConsentMode.AUTO,
+    review_hours: float = 48.0,
+) -> int | None:
+    """What the console's buttons and the API's action routes do; the number of
+    deliveries planned (launch) or queued again (retry), None for a status change."""
+    if action == "launch":
+        return launch_campaign(
+            session,
+            campaign,
+            now=now,
+            actor=actor,
+            programme_default=programme_default,
+            review_hours=review_hours,
+        )
+    if action == "retry":
+        return retry_failed(session, campaign, channel=None, now=now, actor=actor)
+    change_status(session, campaign, _STATUS[action], actor=actor, now=now)
+    return None

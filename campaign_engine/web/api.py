@@ -27,15 +27,13 @@ from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
     AUDIENCE_KEYS,
     campaign_status,
-    change_status,
     create_campaign,
     get_campaign,
     list_campaigns,
-    retry_failed,
 )
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.launch import run_action
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.owners import assign_owner
@@ -55,11 +53,6 @@ from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("api", __name__)
 spec_bp = Blueprint("openapi", __name__)
-ACTIONS = {
-    "pause": CampaignStatus.PAUSED,
-    "resume": CampaignStatus.LIVE,
-    "cancel": CampaignStatus.CANCELLED,
-}
 
 
 @spec_bp.get("/api/openapi.json")
@@ -163,15 +156,9 @@ def campaign_get(campaign_id: int) -> dict[str, Any]:
 def campaign_action(campaign_id: int, action: str) -> dict[str, Any]:
     item = get_campaign(db(), campaign_id)
     rt = runtime()
-    count = None
-    if action == "launch":
-        count = launch_campaign(
-            db(), item, now=rt.clock(), actor=current_user.email, **launch_options(rt)
-        )
-    elif action == "retry":
-        count = retry_failed(db(), item, channel=None, now=rt.clock(), actor=current_user.email)
-    else:
-        change_status(db(), item, ACTIONS[action], actor=current_user.email, now=rt.clock())
+    count = run_action(
+        db(), item, action, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+    )
     return {**campaign_json(item), "deliveries": count}
 
 

@@ -18,21 +18,18 @@ from werkzeug.wrappers import Response
 from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
 from campaign_engine.services.campaigns import (
     campaign_status,
-    change_status,
     create_campaign,
     get_campaign,
     list_campaigns,
-    retry_failed,
 )
 from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.launch import run_action
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
 from campaign_engine.services.preview import browser_html, preview_version
@@ -210,27 +207,18 @@ def campaign(campaign_id: int) -> str:
     )
 
 
-ACTIONS = {
-    "pause": CampaignStatus.PAUSED,
-    "resume": CampaignStatus.LIVE,
-    "cancel": CampaignStatus.CANCELLED,
-}
-
-
 @bp.post("/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>")
 def campaign_action(campaign_id: int, action: str) -> Response:
     item = get_campaign(db(), campaign_id)
     rt = runtime()
+    count = run_action(
+        db(), item, action, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+    )
     if action == "launch":
-        count = launch_campaign(
-            db(), item, now=rt.clock(), actor=current_user.email, **launch_options(rt)
-        )
         flash(f"Launched: {count} deliveries planned. Progress updates below.", "ok")
     elif action == "retry":
-        count = retry_failed(db(), item, channel=None, now=rt.clock(), actor=current_user.email)
         flash(f"{count} failed deliveries queued again.", "ok")
     else:
-        change_status(db(), item, ACTIONS[action], actor=current_user.email, now=rt.clock())
         flash(f"Campaign {action}d." if action != "cancel" else "Campaign cancelled.", "ok")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
