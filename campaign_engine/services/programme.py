@@ -21,27 +21,14 @@ LIVE_WINDOW = timedelta(days=90)
 
 def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
     partners = list(session.scalars(select(Partner)))
-    first_pipeline = dict(
-        session.execute(
-            select(Event.partner_id, func.min(Event.occurred_at))
-            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-            .group_by(Event.partner_id)
-        ).all()
-    )
-    recent = set(
-        session.scalars(
-            select(Event.partner_id)
-            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
-            .distinct()
-        )
-    )
+    recent = live_partners(session, now=now)
     live = [p for p in partners if p.id in recent]
     return {
         "partners": len(partners),
         "live": len(live),
         "live_rate": round(len(live) / len(partners), 4) if partners else 0.0,
         "campaigns": participation(session),
-        "median_days_to_first_pipeline": _median_days(partners, first_pipeline),
+        "median_days_to_first_pipeline": _median_days(partners, first_pipeline(session)),
         "cohorts": _cohorts(partners, recent),
         "top_20_percent_share_of_pipeline": _spread(session),
         "live_rate_by_month": live_rate_by_month(session, partners, now=now),
@@ -51,6 +38,38 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
             f"{len(partners) - len(live)} idle"
         ),
     }
+
+
+def live_partners(session: Session, *, now: datetime) -> set[int]:
+    """Ids of partners with attributed pipeline in the last 90 days: the live ones."""
+    return set(
+        session.scalars(
+            select(Event.partner_id)
+            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
+            .distinct()
+        )
+    )
+
+
+def first_pipeline(session: Session) -> dict[int, datetime]:
+    """Each partner's first attributed pipeline."""
+    return dict(
+        session.execute(
+            select(Event.partner_id, func.min(Event.occurred_at))
+            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+            .group_by(Event.partner_id)
+        ).all()
+    )
+
+
+def _per_deal() -> Any:
+    """One row per partner and CRM record, at the largest amount it was seen with."""
+    return (
+        select(Event.partner_id, Event.external_id, func.max(Event.amount).label("amount"))
+        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+        .group_by(Event.partner_id, Event.external_id)
+        .subquery()
+    )
 
 
 def participation(session: Session) -> list[dict[str, Any]]:
@@ -99,12 +118,7 @@ def _cohorts(partners: list[Partner], live: set[int]) -> dict[str, dict[str, int
 
 def _spread(session: Session) -> float | None:
     """Share of pipeline from the top 20% of partners with any: how concentrated it is."""
-    per_deal = (
-        select(Event.partner_id, Event.external_id, func.max(Event.amount).label("amount"))
-        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-        .group_by(Event.partner_id, Event.external_id)
-        .subquery()
-    )
+    per_deal = _per_deal()
     totals = [
         Decimal(v or 0)
         for v in session.scalars(
@@ -141,13 +155,8 @@ def live_rate_by_month(
 
 
 def top_partners(session: Session, limit: int = 10) -> list[dict[str, Any]]:
-    """Partners by pipeline (each deal at its largest amount), with their won revenue."""
-    per_deal = (
-        select(Event.partner_id, Event.external_id, func.max(Event.amount).label("amount"))
-        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-        .group_by(Event.partner_id, Event.external_id)
-        .subquery()
-    )
+    """Partners by pipeline (each deal at its largest amount)."""
+    per_deal = _per_deal()
     rows = session.execute(
         select(Partner.slug, Partner.name, func.sum(per_deal.c.amount).label("pipeline"))
         .join(per_deal, per_deal.c.partner_id == Partner.id)

@@ -9,34 +9,23 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Event, Partner, User
+from campaign_engine.db import Partner, User
 from campaign_engine.domain.runway import ORDER, RUNWAY_DAYS, Milestone, position
 from campaign_engine.services.milestones import reached
-from campaign_engine.services.programme import LIVE_WINDOW
-from campaign_engine.services.reports import PIPELINE_TYPES
+from campaign_engine.services.programme import first_pipeline, live_partners
 
 HEADLINE_WINDOW = timedelta(days=183)  # "signed in the last 6 months"
 
 
 def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[str, Any]:
-    partners = [p for p in session.scalars(select(Partner)) if p.signed_at is not None]
+    partners = _signed(session)
     known = reached(session, [p.id for p in partners])
-    live = _live(session, now)
-    recent = [p for p in partners if p.signed_at >= now - HEADLINE_WINDOW]
-    live_recent = [p for p in recent if p.id in live]
-    idle = len(recent) - len(live_recent)
-    first_pipeline = _first_pipeline(session)
+    first = first_pipeline(session)
     return {
-        "headline": {
-            "signed": len(recent),
-            "live": len(live_recent),
-            "idle": idle,
-            "live_ratio": round(len(live_recent) / len(recent), 4) if recent else 0.0,
-            "sentence": f"{len(recent)} signed, {len(live_recent)} live, {idle} idle and aging",
-        },
+        "headline": _headline(session, partners, now),
         "hit_rate": {
             m.value: round(sum(m in known.get(p.id, {}) for p in partners) / len(partners), 4)
             if partners
@@ -45,7 +34,7 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
         },
         "median_days_in_stage": _stage_days(partners, known),
         "median_days_to_first_pipeline": _median(
-            [(first_pipeline[p.id] - p.signed_at).days for p in partners if p.id in first_pipeline]
+            [(first[p.id] - p.signed_at).days for p in partners if p.id in first]
         ),
         "cohorts": _cohorts(partners, known),
         "positions": positions(session, partners, known, now=now, quiet_days=quiet_days),
@@ -53,6 +42,29 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
 
 
 Known = dict[int, dict[Milestone, datetime]]
+
+
+def runway_headline(session: Session, *, now: datetime) -> dict[str, Any]:
+    """ "200 signed, 47 live, 153 idle and aging" for partners signed in the last 6 months."""
+    return _headline(session, _signed(session), now)
+
+
+def _signed(session: Session) -> list[Partner]:
+    return [p for p in session.scalars(select(Partner)) if p.signed_at is not None]
+
+
+def _headline(session: Session, partners: list[Partner], now: datetime) -> dict[str, Any]:
+    live = live_partners(session, now=now)
+    recent = [p for p in partners if p.signed_at >= now - HEADLINE_WINDOW]
+    live_recent = [p for p in recent if p.id in live]
+    idle = len(recent) - len(live_recent)
+    return {
+        "signed": len(recent),
+        "live": len(live_recent),
+        "idle": idle,
+        "live_ratio": round(len(live_recent) / len(recent), 4) if recent else 0.0,
+        "sentence": f"{len(recent)} signed, {len(live_recent)} live, {idle} idle and aging",
+    }
 
 
 def positions(
@@ -81,26 +93,6 @@ def positions(
             }
         )
     return sorted(rows, key=lambda r: (not r["at_risk"], -r["days_quiet"]))
-
-
-def _live(session: Session, now: datetime) -> set[int]:
-    return set(
-        session.scalars(
-            select(Event.partner_id)
-            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
-            .distinct()
-        )
-    )
-
-
-def _first_pipeline(session: Session) -> dict[int, datetime]:
-    return dict(
-        session.execute(
-            select(Event.partner_id, func.min(Event.occurred_at))
-            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-            .group_by(Event.partner_id)
-        ).all()
-    )
 
 
 def _stage_days(

@@ -35,7 +35,7 @@ from campaign_engine.services.partners import get_partner, import_partners, list
 from campaign_engine.services.preview import browser_html, preview_version
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
-from campaign_engine.services.runway_reports import runway_report
+from campaign_engine.services.runway_reports import runway_headline
 from campaign_engine.services.uploads import unpack_kit
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
@@ -277,9 +277,7 @@ def programme() -> str:
         "cohorts": report["cohorts"],
         "live_rate": report["live_rate_by_month"],
     }
-    headline = runway_report(
-        db(), now=runtime().clock(), quiet_days=runtime().settings.runway.quiet_days
-    )["headline"]  # the runway's one-sentence summary heads the programme page
+    headline = runway_headline(db(), now=runtime().clock())
     return render_template("console/programme.html", report=report, chart=chart, headline=headline)
 
 
