@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from jinja2 import Environment
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -86,19 +87,29 @@ def send_due_steps(runtime: Runtime, campaign_id: int) -> Counter[str]:
         enrollments = list(
             session.scalars(select(Enrollment).where(Enrollment.campaign_id == campaign_id))
         )
-        known = reached(session, [e.partner_id for e in enrollments])
-        run = _Pass(runtime, session, campaign, known, now)
+        ids = [e.partner_id for e in enrollments]
+        partners = {p.id: p for p in session.scalars(select(Partner).where(Partner.id.in_(ids)))}
+        rows = {
+            (row.enrollment_id, row.step): row
+            for row in session.scalars(
+                select(StepDelivery)
+                .join(Enrollment, Enrollment.id == StepDelivery.enrollment_id)
+                .where(Enrollment.campaign_id == campaign_id)
+            )
+        }
+        run = _Pass(runtime, session, campaign, reached(session, ids), rows, now)
         work = []
         for enrollment in enrollments:
-            partner = session.get(Partner, enrollment.partner_id)
-            assert partner is not None
+            partner = partners[enrollment.partner_id]
             for step in kit.spec.sequence:
                 verdict = run.decide(enrollment, partner, step)
                 counts[verdict] += verdict != "claimed"
                 if verdict == "claimed":
                     work.append((enrollment.id, partner.id, step.id))
-    for enrollment_id, partner_id, step_id in work:
-        counts[_send(runtime, campaign_id, kit, enrollment_id, partner_id, step_id)] += 1
+    if work:
+        env = make_environment(kit.root)  # one sandbox for the whole pass
+        for enrollment_id, partner_id, step_id in work:
+            counts[_send(runtime, campaign_id, kit, env, enrollment_id, partner_id, step_id)] += 1
     return counts
 
 
@@ -110,6 +121,7 @@ class _Pass:
     session: Session
     campaign: Campaign
     milestones: dict[int, dict[Milestone, datetime]]
+    rows: dict[tuple[int, str], StepDelivery]  # every step row of the campaign, loaded once
     now: datetime
 
     def decide(self, enrollment: Enrollment, partner: Partner, step: SequenceStep) -> str:
@@ -138,14 +150,11 @@ class _Pass:
         return "claimed"
 
     def _row(self, enrollment: Enrollment, step: SequenceStep) -> StepDelivery:
-        row = self.session.scalar(
-            select(StepDelivery).where(
-                StepDelivery.enrollment_id == enrollment.id, StepDelivery.step == step.id
-            )
-        )
+        row = self.rows.get((enrollment.id, step.id))
         if row is None:
             row = StepDelivery(enrollment_id=enrollment.id, step=step.id, status="pending")
             self.session.add(row)
+            self.rows[(enrollment.id, step.id)] = row
         return row
 
 
@@ -158,6 +167,7 @@ def _send(
     runtime: Runtime,
     campaign_id: int,
     kit: KitContent,
+    env: Environment,
     enrollment_id: int,
     partner_id: int,
     step_id: str,
@@ -166,7 +176,7 @@ def _send(
     with runtime.sessions() as session:
         partner = session.get(Partner, partner_id)
         assert partner is not None
-        message = _message(runtime, session, kit, partner, campaign_id, step)
+        message = _message(runtime, session, kit, env, partner, campaign_id, step)
     key = f"runway-{campaign_id}-{partner_id}-{step_id}"
     try:
         runtime.connector("email").publish(message, Endpoint("email"), key)
@@ -191,13 +201,13 @@ def _message(
     runtime: Runtime,
     session: Session,
     kit: KitContent,
+    env: Environment,
     partner: Partner,
     campaign_id: int,
     step: SequenceStep,
 ) -> Message:
     base = runtime.settings.public_base_url
     token = PartnerLinks(runtime.settings.secret_key).make(partner.id, campaign_id)
-    env = make_environment(kit.root)
     context = {
         "partner": partner,
         "portal_url": f"{base}/portal/preview/{token}",
