@@ -58,33 +58,8 @@ def set_milestone(
         if partner.signed_at is not None and partner.signed_at <= reached_at:
             return False
         partner.signed_at = reached_at
-        record(
-            session,
-            actor,
-            "milestone.set",
-            "partner",
-            partner.slug,
-            {"kind": kind.value, "source": source},
-        )
-        return True
-    row = session.scalar(
-        select(MilestoneRecord).where(
-            MilestoneRecord.partner_id == partner.id, MilestoneRecord.kind == kind.value
-        )
-    )
-    if row is not None and row.reached_at <= reached_at:
+    elif not _record_earlier(session, partner, kind, reached_at, source=source, actor=actor):
         return False
-    if row is None:
-        row = MilestoneRecord(
-            partner_id=partner.id,
-            kind=kind.value,
-            reached_at=reached_at,
-            source=source,
-            actor=actor,
-        )
-        session.add(row)
-    else:
-        row.reached_at, row.source, row.actor = reached_at, source, actor
     record(
         session,
         actor,
@@ -93,6 +68,38 @@ def set_milestone(
         partner.slug,
         {"kind": kind.value, "source": source, "reached_at": reached_at.isoformat()},
     )
+    return True
+
+
+def _record_earlier(
+    session: Session,
+    partner: Partner,
+    kind: Milestone,
+    reached_at: datetime,
+    *,
+    source: str,
+    actor: str,
+) -> bool:
+    """Store the milestone unless the same or an earlier date is already known."""
+    row = session.scalar(
+        select(MilestoneRecord).where(
+            MilestoneRecord.partner_id == partner.id, MilestoneRecord.kind == kind.value
+        )
+    )
+    if row is not None and row.reached_at <= reached_at:
+        return False
+    if row is None:
+        session.add(
+            MilestoneRecord(
+                partner_id=partner.id,
+                kind=kind.value,
+                reached_at=reached_at,
+                source=source,
+                actor=actor,
+            )
+        )
+    else:
+        row.reached_at, row.source, row.actor = reached_at, source, actor
     return True
 
 

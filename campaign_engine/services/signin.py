@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import MagicLink, Partner, User
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.accounts import create_user
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(minutes=15)
@@ -22,10 +23,7 @@ def partner_user(session: Session, partner: Partner, email: str | None = None) -
     email = (email or partner.contact_email).strip().lower()
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, role="partner", partner_id=partner.id)
-        session.add(user)
-        session.flush()
-        record(session, "engine", "user.create", "user", email, {"role": "partner"})
+        user, _ = create_user(session, email, "partner", partner_id=partner.id, actor="engine")
     return user
 
 

@@ -80,8 +80,7 @@ def _add(session: Session, counts: Counter[tuple[Any, ...]]) -> None:
         index_elements=["campaign_id", "partner_id", "channel", "type"],
         set_={"count": EventTally.count + insert.excluded.count},
     )
-    for row in rows:  # one statement per key: executemany with ON CONFLICT is per row anyway
-        session.execute(statement, row)
+    session.execute(statement, rows)
 
 
 def rebuild_tallies(session: Session) -> int:
