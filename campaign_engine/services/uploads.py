@@ -4,12 +4,18 @@ would escape the folder (zip-slip) and archives that expand beyond the kit size 
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
+from sqlalchemy.orm import Session
+
+from campaign_engine import bootstrap
+from campaign_engine.db import KitVersion
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.kits import MAX_KIT_BYTES
+from campaign_engine.services.kits import MAX_KIT_BYTES, load_kit
+from campaign_engine.services.partners import ImportResult, import_partners
 
 
 def unpack_kit(data: bytes, target: Path, *, filename: str) -> Path:
@@ -33,3 +39,19 @@ def unpack_kit(data: bytes, target: Path, *, filename: str) -> Path:
     if not found:
         raise InvalidInput("no kit.yaml in the zip", where=filename)
     return found[0].parent
+
+
+def import_partner_csv(session: Session, data: bytes, filename: str, *, actor: str) -> ImportResult:
+    """An uploaded partner CSV, through the same import as the CLI (all rows or none);
+    errors name the uploaded file's name."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(filename).name or "partners.csv")
+        path.write_bytes(data)
+        return import_partners(session, path, actor=actor)
+
+
+def load_kit_zip(session: Session, data: bytes, filename: str) -> KitVersion:
+    """An uploaded zip of a kit folder, unpacked, checked completely and stored."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = unpack_kit(data, Path(folder), filename=filename)
+        return load_kit(session, root, bootstrap.make_renderers)

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from campaign_engine import bootstrap
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
@@ -32,19 +29,18 @@ from campaign_engine.services.campaigns import (
     list_campaigns,
 )
 from campaign_engine.services.consent import set_consent
-from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import run_action
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.owners import assign_owner
-from campaign_engine.services.partners import get_partner, import_partners, list_partners
+from campaign_engine.services.partners import get_partner, list_partners
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.review import decide, review_queue
 from campaign_engine.services.runway_reports import runway_report, summary_rows
-from campaign_engine.services.uploads import unpack_kit
+from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import problem
 from campaign_engine.web.openapi import openapi_document
@@ -226,10 +222,7 @@ def partners_import() -> tuple[dict[str, Any], int]:
         raise InvalidInput(
             "send the CSV file as the body with Content-Type: text/csv", where="body"
         )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "partners.csv"
-        path.write_bytes(request.get_data())
-        result = import_partners(db(), path, actor=current_user.email)
+    result = import_partner_csv(db(), request.get_data(), "partners.csv", actor=current_user.email)
     return {"created": result.created, "updated": result.updated}, 201
 
 
@@ -241,9 +234,7 @@ def kits_upload() -> tuple[dict[str, Any], int]:
         raise InvalidInput(
             "send the zipped kit folder with Content-Type: application/zip", where="body"
         )
-    with tempfile.TemporaryDirectory() as folder:
-        root = unpack_kit(request.get_data(), Path(folder), filename="body")
-        version = load_kit(db(), root, bootstrap.make_renderers)
+    version = load_kit_zip(db(), request.get_data(), "body")
     return {"kit": version.kit.slug, "version": version.content_hash}, 201
 
 

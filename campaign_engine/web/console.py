@@ -5,9 +5,7 @@ and render; the rules live in the services."""
 from __future__ import annotations
 
 import base64
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -28,15 +26,14 @@ from campaign_engine.services.campaigns import (
     list_campaigns,
 )
 from campaign_engine.services.consent import campaign_choices
-from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import run_action
 from campaign_engine.services.owners import vendor_users
-from campaign_engine.services.partners import get_partner, import_partners, list_partners
+from campaign_engine.services.partners import get_partner, list_partners
 from campaign_engine.services.preview import browser_html, preview_version
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway_reports import runway_headline
-from campaign_engine.services.uploads import unpack_kit
+from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.session import db, runtime
@@ -84,15 +81,12 @@ def partners_import() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput("choose a CSV file to import", where="file")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.filename).name
-        upload.save(path)
-        try:
-            result = import_partners(db(), path, actor=current_user.email)
-        except InvalidInput as exc:
-            db().rollback()
-            flash(f"Nothing imported. {exc}", "error")
-            return redirect(url_for("console.partners"))
+    try:
+        result = import_partner_csv(db(), upload.read(), upload.filename, actor=current_user.email)
+    except InvalidInput as exc:
+        db().rollback()
+        flash(f"Nothing imported. {exc}", "error")
+        return redirect(url_for("console.partners"))
     flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated.", "ok")
     return redirect(url_for("console.partners"))
 
@@ -119,15 +113,13 @@ def kits_upload() -> Any:
     upload = request.files.get("kit")
     if upload is None or not upload.filename:
         raise InvalidInput("choose the kit folder as a .zip", where="kit")
-    with tempfile.TemporaryDirectory() as folder:
-        root = unpack_kit(upload.read(), Path(folder), filename=upload.filename)
-        try:
-            version = load_kit(db(), root, bootstrap.make_renderers)
-        except KitError as exc:
-            db().rollback()
-            return render_template(
-                "console/kits.html", versions=[], problems=exc.problems, filename=upload.filename
-            ), 422
+    try:
+        version = load_kit_zip(db(), upload.read(), upload.filename)
+    except KitError as exc:
+        db().rollback()
+        return render_template(
+            "console/kits.html", versions=[], problems=exc.problems, filename=upload.filename
+        ), 422
     flash(f"Kit {version.kit.slug} loaded ({version.content_hash[:12]}).", "ok")
     return redirect(url_for("console.kits"))
 
