@@ -11,6 +11,7 @@ the campaign report in <= 200 ms with 1,000,000 events stored.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -20,9 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from multiprocessing import Pool
 from pathlib import Path
 
 import psycopg
@@ -77,7 +76,7 @@ def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:
     return config, campaign_id, tokens
 
 
-def serve(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(config: Path, port: int, workers: int, threads: int = 4) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -90,7 +89,7 @@ def serve(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
             "campaign_engine.app:create_app()",
@@ -134,31 +133,52 @@ def signed_events(count: int, tokens: list[str], run: str) -> list[tuple[bytes, 
     return out
 
 
-def _post_chunk(args: tuple[str, list[tuple[bytes, dict]], int]) -> tuple[list[float], int]:
-    url, chunk, threads = args
+def _request(body: bytes, headers: dict[str, str]) -> bytes:
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (
+        f"POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
-    def send(item: tuple[bytes, dict], session=requests.Session()) -> float | None:
+
+async def _connection(port: int, requests_: list[bytes], latencies: list[float]) -> int:
+    """One keep-alive connection sending its share in turn; returns how many failed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    failed = 0
+    for raw in requests_:
         start = time.perf_counter()
-        try:
-            response = session.post(url, data=item[0], headers=item[1], timeout=30)
-        except requests.RequestException:
-            return None
-        return time.perf_counter() - start if response.status_code in (200, 202) else None
+        writer.write(raw)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        if head[9:12] in (b"200", b"202"):
+            latencies.append(time.perf_counter() - start)
+        else:
+            failed += 1
+    writer.close()
+    return failed
 
-    with ThreadPoolExecutor(threads) as pool:
-        results = list(pool.map(send, chunk))
-    return [r for r in results if r is not None], sum(r is None for r in results)
 
+def blast(port: int, events: list[tuple[bytes, dict]], connections: int):
+    """The load generator: requests built (and signed) beforehand, sent over keep-alive
+    connections from one asyncio loop. Written by hand because the client shares the two
+    cores with the server it measures: requests costs ~0.4 ms of CPU per call, this ~0.07.
+    """
+    raw = [_request(body, headers) for body, headers in events]
+    latencies: list[float] = []
 
-def blast(url: str, events: list[tuple[bytes, dict]], clients: int, threads: int):
-    chunks = [(url, events[i::clients], threads) for i in range(clients)]
+    async def run() -> list[int]:
+        return await asyncio.gather(
+            *(_connection(port, raw[i::connections], latencies) for i in range(connections))
+        )
+
     start = time.perf_counter()
-    with Pool(clients) as pool:
-        parts = pool.map(_post_chunk, chunks)
-    elapsed = time.perf_counter() - start
-    latencies = sorted(x for part, _ in parts for x in part)
-    failed = sum(f for _, f in parts)
-    return elapsed, latencies, failed
+    failed = sum(asyncio.run(run()))
+    return time.perf_counter() - start, sorted(latencies), failed
 
 
 def stored(config: Path, prefix: str) -> int:
@@ -241,7 +261,9 @@ def million(config: Path, campaign_id: int, tokens: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=48)
     parser.add_argument("--million", action="store_true")
     args = parser.parse_args()
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -260,11 +282,9 @@ def main() -> None:
         os.killpg(web.pid, signal.SIGTERM)
         web.wait()
         events = signed_events(args.events, tokens, "load")
-        web = serve(config, port, args.web_workers)
+        web = serve(config, port, args.web_workers, args.threads)
         try:
-            elapsed, latencies, failed = blast(
-                f"http://127.0.0.1:{port}/api/v1/events", events, clients=2, threads=16
-            )
+            elapsed, latencies, failed = blast(port, events, args.connections)
             redirect_times = redirects(port, tokens, 2000)
         finally:
             os.killpg(web.pid, signal.SIGTERM)

@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.groupcommit import GroupCommitter
 from campaign_engine.web.recorder import EventRecorder
 
 
@@ -36,6 +37,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
+    app.extensions["callbacks"] = GroupCommitter(runtime.sessions)
 
     from campaign_engine.web import (  # console_runway adds its routes to console.bp
         api,

@@ -7,20 +7,21 @@ as unattributed with the reason, so the marketer can see and fix it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Event, Partner, TrackedLink
+from campaign_engine.db.bulk import insert_new
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.links import dialect_insert
-from campaign_engine.services.tallies import count_record
+from campaign_engine.services.tallies import count_records
 
 EventType = Literal[
     "lead.created",
@@ -95,13 +96,28 @@ _links: dict[str, Attribution] = {}
 def _link(session: Session, token: str) -> Attribution | None:
     """Tracked links never change: each token is looked up once per process."""
     if token not in _links:
-        link = session.scalar(select(TrackedLink).where(TrackedLink.token == token))
-        if link is None:
-            return None
-        if len(_links) > 200_000:
-            _links.clear()
-        _links[token] = Attribution(link.partner_id, link.campaign_id, link.channel, link.id, None)
-    return _links[token]
+        _prime_links(session, {token})
+    return _links.get(token)
+
+
+def _prime_links(session: Session, tokens: set[str]) -> None:
+    """Look up, in one query, the tokens of a batch not yet known to this process."""
+    unknown = [token for token in tokens if token not in _links]
+    if not unknown:
+        return
+    if len(_links) > 200_000:
+        _links.clear()
+    found = session.execute(
+        select(
+            TrackedLink.token,
+            TrackedLink.partner_id,
+            TrackedLink.campaign_id,
+            TrackedLink.channel,
+            TrackedLink.id,
+        ).where(TrackedLink.token.in_(unknown))
+    )
+    for token, partner_id, campaign_id, channel, link_id in found:
+        _links[token] = Attribution(partner_id, campaign_id, channel, link_id, None)
 
 
 def _partner(session: Session, slug: str | None) -> Partner | None:
@@ -122,42 +138,83 @@ def _campaign(session: Session, event: InboundEvent) -> Campaign | None:
     return None
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """One callback to store: the event, the key that makes its retries count once, and
+    where it came from (webhook, a CSV file)."""
+
+    event: InboundEvent
+    dedupe_key: str
+    source: str
+
+
 def record_event(session: Session, event: InboundEvent, *, dedupe_key: str, source: str) -> bool:
-    """Store the event once; False when this dedupe key was seen before (a retry). One
-    INSERT ... ON CONFLICT DO NOTHING decides, so concurrent retries cannot double-count."""
-    target = resolve(session, event)
-    data: dict[str, str] = {"source": source, "external_id": event.external_id}
+    """Store the event once; False when this dedupe key was seen before (a retry)."""
+    outcome = record_events(session, [Inbound(event, dedupe_key, source)])[0]
+    if isinstance(outcome, InvalidInput):
+        raise outcome
+    return outcome
+
+
+def record_events(session: Session, items: Sequence[Inbound]) -> list[bool | InvalidInput]:
+    """Store a batch: for each item True (stored), False (a retry of a stored key) or the
+    reason it cannot be attributed. One INSERT ... ON CONFLICT DO NOTHING decides which keys
+    are new, so concurrent retries cannot double-count, and a batch costs one round trip
+    rather than one per event."""
+    _prime_links(session, {i.event.tracking_token for i in items if i.event.tracking_token})
+    now = datetime.now(UTC)
+    outcomes: list[bool | InvalidInput] = []
+    rows: dict[str, dict[str, Any]] = {}
+    first: list[bool] = []  # the first item with its key in this batch (later ones: retries)
+    for item in items:
+        try:
+            target = resolve(session, item.event)
+        except InvalidInput as exc:
+            outcomes.append(exc)
+            first.append(False)
+            continue
+        outcomes.append(False)
+        first.append(item.dedupe_key not in rows)
+        rows.setdefault(item.dedupe_key, _event_row(item, target, now))
+    if not rows:
+        return outcomes
+    fresh = _insert_new(session, list(rows.values()))
+    count_records(session, [row for key, row in rows.items() if key in fresh])
+    for index, item in enumerate(items):
+        if first[index]:
+            outcomes[index] = item.dedupe_key in fresh
+    return outcomes
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose dedupe key is new; returns those keys."""
+    inserted = insert_new(
+        session.connection(),
+        Event.__table__,
+        rows,
+        returning=["dedupe_key"],
+        conflict=["dedupe_key"],
+    )
+    return {row.dedupe_key for row in inserted}
+
+
+def _event_row(item: Inbound, target: Attribution, now: datetime) -> dict[str, Any]:
+    event = item.event
+    data: dict[str, str] = {"source": item.source, "external_id": event.external_id}
     if target.reason:
         data["unattributed"] = target.reason
-    statement = (
-        dialect_insert(session)(Event)
-        .values(
-            type=event.type,
-            campaign_id=target.campaign_id,
-            partner_id=target.partner_id,
-            channel=target.channel,
-            link_id=target.link_id,
-            dedupe_key=dedupe_key,
-            external_id=event.external_id,
-            amount=event.amount,
-            currency=event.currency,
-            is_bot=False,
-            data=data,
-            occurred_at=event.occurred_at,
-            received_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Event.id)
-    )
-    fresh = session.execute(statement).scalar() is not None
-    if fresh:
-        count_record(
-            session,
-            campaign_id=target.campaign_id,
-            partner_id=target.partner_id,
-            channel=target.channel,
-            kind=event.type,
-            external_id=event.external_id,
-            amount=event.amount,
-        )
-    return fresh
+    return {
+        "type": event.type,
+        "campaign_id": target.campaign_id,
+        "partner_id": target.partner_id,
+        "channel": target.channel,
+        "link_id": target.link_id,
+        "dedupe_key": item.dedupe_key,
+        "external_id": event.external_id,
+        "amount": event.amount,
+        "currency": event.currency,
+        "is_bot": False,
+        "data": data,
+        "occurred_at": event.occurred_at,
+        "received_at": now,
+    }

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import DealRecord, Event, EventTally
+from campaign_engine.db.bulk import insert_new
 from campaign_engine.services.links import dialect_insert
 
 ENGAGEMENT = ("open", "click")
@@ -31,40 +32,53 @@ def count_engagement(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     _add(session, counts)
 
 
-def count_record(
-    session: Session,
-    *,
-    campaign_id: int | None,
-    partner_id: int | None,
-    channel: str | None,
-    kind: str,
-    external_id: str,
-    amount: Decimal | None,
-) -> None:
-    """A lead or deal stage seen (again): a new CRM record is a row; a known one only raises
-    its amount. (Counting them is one GROUP BY over this narrow table at report time, which
-    costs less than a second upsert on every callback.)"""
-    if kind not in RECORDS or not campaign_id or not partner_id:
+def count_records(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Lead and deal stages seen (again), from a batch of event rows: a new CRM record is a
+    row; a known one only raises its amount. (Counting them is one GROUP BY over this narrow
+    table at report time, which costs less than a second upsert on every callback.)"""
+    records: dict[tuple[Any, ...], Decimal | None] = {}
+    for row in rows:
+        if row["type"] not in RECORDS or not row.get("campaign_id") or not row.get("partner_id"):
+            continue
+        key = (
+            row["campaign_id"],
+            row["partner_id"],
+            row.get("channel") or "",
+            row["type"],
+            row["external_id"],
+        )
+        amount = row.get("amount")
+        if key in records and (amount is None or (records[key] or 0) >= amount):
+            continue
+        records[key] = amount if amount is not None else records.get(key)
+    if not records:
         return
-    key = {
-        "campaign_id": campaign_id,
-        "partner_id": partner_id,
-        "channel": channel or "",
-        "type": kind,
-    }
-    inserted = session.execute(
-        dialect_insert(session)(DealRecord)
-        .values(**key, external_id=external_id, amount=amount)
-        .on_conflict_do_nothing()
-        .returning(DealRecord.id)
-    ).scalar()
-    if inserted is None and amount is not None:
-        session.execute(
-            update(DealRecord)
-            .where(*[getattr(DealRecord, k) == v for k, v in key.items()])
-            .where(DealRecord.external_id == external_id)
-            .where((DealRecord.amount.is_(None)) | (DealRecord.amount < amount))
-            .values(amount=amount)
+    columns = (DealRecord.campaign_id, DealRecord.partner_id, DealRecord.channel)
+    columns += (DealRecord.type, DealRecord.external_id)
+    names = [column.key for column in columns]
+    inserted = insert_new(
+        session.connection(),
+        DealRecord.__table__,
+        [
+            {**dict(zip(names, key, strict=True)), "amount": amount}
+            for key, amount in records.items()
+        ],
+        returning=names,
+    )
+    new = {tuple(row) for row in inserted}
+    raises = [
+        {**{f"k_{n}": v for n, v in zip(names, key, strict=True)}, "new_amount": amount}
+        for key, amount in records.items()
+        if key not in new and amount is not None
+    ]
+    if raises:
+        table = DealRecord.__table__
+        session.connection().execute(
+            table.update()
+            .where(*[table.c[n] == bindparam(f"k_{n}") for n in names])
+            .where(table.c.amount.is_(None) | (table.c.amount < bindparam("new_amount")))
+            .values(amount=bindparam("new_amount")),
+            raises,
         )
 
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from campaign_engine.domain.runway import Milestone
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.attribution import InboundEvent, record_event
+from campaign_engine.services.attribution import Inbound, InboundEvent
 from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
     AUDIENCE_KEYS,
@@ -310,11 +311,9 @@ class MilestoneCallback(MilestoneChange):
 def milestone_callback() -> Any:
     """Signed like /events (Standard Webhooks): an LMS reporting a certification, a CRM a
     joint plan. A repeat of the same milestone changes nothing."""
-    body = request.get_data()
-    try:
-        Webhook(runtime().settings.webhooks.inbound_secret).verify(body, dict(request.headers))
-    except WebhookVerificationError as exc:
-        return problem(401, "Signature refused", str(exc))
+    refused = _refuse_unsigned()
+    if refused is not None:
+        return refused
     data = _parse(MilestoneCallback)
     partner = get_partner(db(), data.partner)
     when = data.reached_at or runtime().clock()
@@ -471,26 +470,43 @@ def _parse(model: type[BaseModel]) -> Any:
 
 # Attribution callbacks
 
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+@lru_cache(maxsize=4)
+def _webhook(secret: str) -> Webhook:
+    """The secret is decoded once per process rather than on every callback."""
+    return Webhook(secret)
+
+
+def _refuse_unsigned() -> Response | None:
+    """A 401 problem unless the body carries a valid Standard Webhooks signature. The
+    library also refuses a timestamp more than five minutes off."""
+    headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+    secret = runtime().settings.webhooks.inbound_secret
+    try:
+        _webhook(secret).verify(request.get_data(), headers, json_parse=False)
+    except WebhookVerificationError as exc:
+        return problem(401, "Signature refused", str(exc))
+    return None
+
 
 @bp.post("/events")
 def events() -> Any:
     """Signed callbacks (Standard Webhooks). The library checks the signature and refuses a
     timestamp more than five minutes off; webhook-id makes retries count once."""
-    body = request.get_data()
+    refused = _refuse_unsigned()
+    if refused is not None:
+        return refused
     try:
-        Webhook(runtime().settings.webhooks.inbound_secret).verify(body, dict(request.headers))
-    except WebhookVerificationError as exc:
-        return problem(401, "Signature refused", str(exc))
-    try:
-        event = InboundEvent.model_validate_json(body)
+        event = InboundEvent.model_validate_json(request.get_data())
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         return problem(422, "Invalid event", f"{field}: {first['msg']}")
+    inbound = Inbound(event, f"webhook:{request.headers['webhook-id']}", "webhook")
     try:
-        fresh = record_event(
-            db(), event, dedupe_key=f"webhook:{request.headers['webhook-id']}", source="webhook"
-        )
+        fresh = current_app.extensions["callbacks"].submit(inbound)
     except InvalidInput as exc:
         return problem(422, "Event cannot be attributed", str(exc))
     return {"status": "recorded" if fresh else "duplicate"}, 202 if fresh else 200
