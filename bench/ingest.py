@@ -2,7 +2,8 @@
 p50/p99 latency and lost events; tracked-redirect p99; the campaign report's time with a
 million events stored. Beside a naive baseline (one sync worker, one client, in turn).
 
-    .venv/bin/python bench/ingest.py [--events 20000] [--web-workers 4] [--million]
+    .venv/bin/python bench/ingest.py [--events 20000] [--web-workers 2] [--threads 64]
+        [--connections 160] [--million]
 
 Targets (issue 6): >= 2,000 events/s on 2 cores with none lost, redirect p99 <= 10 ms,
 the campaign report in <= 200 ms with 1,000,000 events stored.
@@ -262,8 +263,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--connections", type=int, default=48)
+    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=160)
     parser.add_argument("--million", action="store_true")
     args = parser.parse_args()
     name = f"bench_{uuid.uuid4().hex[:8]}"

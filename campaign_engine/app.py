@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.groupcommit import GroupCommitter
+from campaign_engine.web.callbacks import SignedCallbacks
 from campaign_engine.web.recorder import EventRecorder
 
 
@@ -37,7 +38,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     app.extensions["campaign_engine"] = runtime
     app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
-    app.extensions["callbacks"] = GroupCommitter(runtime.sessions)
 
     from campaign_engine.web import (  # console_runway adds its routes to console.bp
         api,
@@ -66,4 +66,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
+    # Signed callbacks are answered before Flask is entered (see web/callbacks.py).
+    callbacks = GroupCommitter(runtime.sessions)
+    secret = runtime.settings.webhooks.inbound_secret
+    app.wsgi_app = SignedCallbacks(app.wsgi_app, secret, callbacks)  # type: ignore[method-assign]
     return app

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
@@ -20,7 +18,6 @@ from campaign_engine.domain.runway import Milestone
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.attribution import Inbound, InboundEvent
 from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
     AUDIENCE_KEYS,
@@ -43,6 +40,7 @@ from campaign_engine.services.review import decide, review_queue
 from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.callbacks import signature_error
 from campaign_engine.web.errors import problem
 from campaign_engine.web.openapi import openapi_document
 from campaign_engine.web.portal import current_partner, partner_required
@@ -309,11 +307,13 @@ class MilestoneCallback(MilestoneChange):
 
 @bp.post("/milestones")
 def milestone_callback() -> Any:
-    """Signed like /events (Standard Webhooks): an LMS reporting a certification, a CRM a
-    joint plan. A repeat of the same milestone changes nothing."""
-    refused = _refuse_unsigned()
+    """Signed like /events (Standard Webhooks, web/callbacks.py): an LMS reporting a
+    certification, a CRM a joint plan. A repeat of the same milestone changes nothing."""
+    refused = signature_error(
+        runtime().settings.webhooks.inbound_secret, request.get_data(), request.headers
+    )
     if refused is not None:
-        return refused
+        return problem(401, "Signature refused", refused)
     data = _parse(MilestoneCallback)
     partner = get_partner(db(), data.partner)
     when = data.reached_at or runtime().clock()
@@ -469,47 +469,6 @@ def _parse(model: type[BaseModel]) -> Any:
 
 
 # Attribution callbacks
-
-SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
-
-
-@lru_cache(maxsize=4)
-def _webhook(secret: str) -> Webhook:
-    """The secret is decoded once per process rather than on every callback."""
-    return Webhook(secret)
-
-
-def _refuse_unsigned() -> Response | None:
-    """A 401 problem unless the body carries a valid Standard Webhooks signature. The
-    library also refuses a timestamp more than five minutes off."""
-    headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
-    secret = runtime().settings.webhooks.inbound_secret
-    try:
-        _webhook(secret).verify(request.get_data(), headers, json_parse=False)
-    except WebhookVerificationError as exc:
-        return problem(401, "Signature refused", str(exc))
-    return None
-
-
-@bp.post("/events")
-def events() -> Any:
-    """Signed callbacks (Standard Webhooks). The library checks the signature and refuses a
-    timestamp more than five minutes off; webhook-id makes retries count once."""
-    refused = _refuse_unsigned()
-    if refused is not None:
-        return refused
-    try:
-        event = InboundEvent.model_validate_json(request.get_data())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        return problem(422, "Invalid event", f"{field}: {first['msg']}")
-    inbound = Inbound(event, f"webhook:{request.headers['webhook-id']}", "webhook")
-    try:
-        fresh = current_app.extensions["callbacks"].submit(inbound)
-    except InvalidInput as exc:
-        return problem(422, "Event cannot be attributed", str(exc))
-    return {"status": "recorded" if fresh else "duplicate"}, 202 if fresh else 200
 
 
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:

@@ -222,7 +222,9 @@ PROBLEM_TEXT = {
     404: "No such item",
     409: "Not possible in the item's current state",
     415: "Send JSON",
+    413: "Body too large",
     422: "Input not accepted: the detail names the field",
+    503: "Not stored this time (the database is unavailable): retry later",
 }
 
 
@@ -399,7 +401,7 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "200": _json(ref("EventAccepted"), "A repeat of a webhook-id already recorded"),
                     "202": _json(ref("EventAccepted"), "Recorded"),
-                    **_problems(401, 422),
+                    **_problems(401, 413, 422, 503),
                 },
             }
         },
