@@ -86,9 +86,8 @@ class SignedCallbacks:
     def answer(self, environ: WSGIEnvironment) -> Answer:
         if environ["REQUEST_METHOD"] != "POST":
             return problem(405, "Method not allowed", "Send callbacks with POST.", Allow="POST")
-        stream = get_input_stream(environ, max_content_length=MAX_BODY)
         try:
-            body = stream.read()
+            body = get_input_stream(environ, max_content_length=MAX_BODY).read()
         except RequestEntityTooLarge:
             return problem(413, "Too large", f"An event is at most {MAX_BODY} bytes.")
         headers = EnvironHeaders(environ)
