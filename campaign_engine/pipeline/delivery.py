@@ -23,7 +23,7 @@ from campaign_engine.domain.retry import backoff_seconds
 from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
-from campaign_engine.ports import Endpoint, Message, Recipient
+from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.branding import brand_context
@@ -63,9 +63,12 @@ def deliver(runtime: Runtime, item: WorkItem) -> None:
         for delivery_id in item.delivery_ids:
             _record_failure(runtime, delivery_id, item.lease_owner, failure)
         return
+    sent: Sent | None = None
     for delivery_id in item.delivery_ids:
-        send_one(runtime, prepared, delivery_id, item.lease_owner)
+        sent = send_one(runtime, prepared, delivery_id, item.lease_owner, previous=sent)
     with runtime.sessions.begin() as session:
+        if sent is not None:
+            record_sent(session, sent)
         campaign = session.get(Campaign, item.campaign_id)
         if campaign is not None:
             refresh_completion(session, campaign, now=runtime.clock())
@@ -151,12 +154,38 @@ def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
         )
 
 
-def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owner: str) -> None:
-    with runtime.sessions.begin() as session:
-        message = _checked_message(runtime, session, prepared, delivery_id, owner)
-        if message is None:
-            return
-        key = session.get(Delivery, delivery_id).idempotency_key  # type: ignore[union-attr]
+@dataclass(frozen=True)
+class Sent:
+    delivery_id: int
+    receipt: Receipt
+
+
+def send_one(
+    runtime: Runtime,
+    prepared: PreparedChannel,
+    delivery_id: int,
+    owner: str,
+    *,
+    previous: Sent | None = None,
+) -> Sent | None:
+    """Check, send, and return the receipt for the caller to record. The previous send's
+    receipt is recorded in the same transaction as this delivery's check, before this
+    send: still durable before anything else goes out (so a crash repeats at most the one
+    message in flight), at one commit per delivery instead of two."""
+    try:
+        with runtime.sessions.begin() as session:
+            if previous is not None:
+                record_sent(session, previous)
+            delivery = session.get(Delivery, delivery_id)
+            message = _checked_message(runtime, session, prepared, delivery, owner)
+            if message is None or delivery is None:
+                return None
+            key = delivery.idempotency_key
+    except Exception:
+        if previous is not None:  # this row's problem must not lose the last receipt
+            with runtime.sessions.begin() as session:
+                record_sent(session, previous)
+        raise
     connector = runtime.connector(prepared.endpoint_kind)
     endpoint = Endpoint(
         kind=prepared.endpoint_kind, url=prepared.endpoint_url, config=prepared.endpoint_config
@@ -166,31 +195,38 @@ def send_one(runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owne
         receipt = connector.publish(message, endpoint, key)
     except (RetryableError, PermanentError) as exc:
         _record_failure(runtime, delivery_id, owner, exc)
-        return
-    with runtime.sessions.begin() as session:
-        # One UPDATE, recorded even if our lease lapsed meanwhile: the message did go out.
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                status=DeliveryStatus.SENT,
-                provider=receipt.provider,
-                provider_ref=receipt.reference[:300],
-                sent_at=receipt.accepted_at,
-                lease_owner=None,
-                lease_expires_at=None,
-                last_error=None,
-                updated_at=receipt.accepted_at,
-            )
-            .execution_options(synchronize_session=False)
+        return None
+    return Sent(delivery_id, receipt)
+
+
+def record_sent(session: Session, sent: Sent) -> None:
+    """One UPDATE, recorded even if our lease lapsed meanwhile: the message did go out."""
+    receipt = sent.receipt
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == sent.delivery_id)
+        .values(
+            status=DeliveryStatus.SENT,
+            provider=receipt.provider,
+            provider_ref=receipt.reference[:300],
+            sent_at=receipt.accepted_at,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
+            updated_at=receipt.accepted_at,
         )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _checked_message(
-    runtime: Runtime, session: Session, prepared: PreparedChannel, delivery_id: int, owner: str
+    runtime: Runtime,
+    session: Session,
+    prepared: PreparedChannel,
+    delivery: Delivery | None,
+    owner: str,
 ) -> Message | None:
     """The message to send, or None after recording why this delivery must not go out."""
-    delivery = session.get(Delivery, delivery_id)
     if (
         delivery is None
         or delivery.status != DeliveryStatus.SENDING
@@ -211,7 +247,9 @@ def _checked_message(
         is ConsentMode.OFF
     ):
         return _skip(delivery, "partner opted out")
-    delivery.lease_expires_at = now + timedelta(seconds=runtime.settings.dispatch.lease_seconds)
+    lease = timedelta(seconds=runtime.settings.dispatch.lease_seconds)
+    if delivery.lease_expires_at is None or delivery.lease_expires_at - now < lease / 2:
+        delivery.lease_expires_at = now + lease  # a long item keeps its rows
     if delivery.channel != "email":
         limit = daily_limit(runtime, prepared)
         if limit is not None and sent_today(session, delivery, now) >= limit:

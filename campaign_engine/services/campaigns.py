@@ -188,13 +188,11 @@ def refresh_completion(
     """Completed only when every delivery is final: never "finished" with sends outstanding."""
     if campaign.status != CampaignStatus.LIVE:
         return False
-    open_rows = session.scalar(
-        select(func.count()).where(
-            Delivery.campaign_id == campaign.id,
-            Delivery.status.in_(list(OPEN)),
-        )
+    # EXISTS, not COUNT: called after every work item, it stops at the first open row.
+    still_open = select(Delivery.id).where(
+        Delivery.campaign_id == campaign.id, Delivery.status.in_(list(OPEN))
     )
-    if open_rows:
+    if session.scalar(select(still_open.exists())):
         return False
     change_status(session, campaign, CampaignStatus.COMPLETED, actor="engine", now=now)
     return True
