@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterable
 from functools import lru_cache
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -54,8 +55,6 @@ def signature_error(secret: str, body: bytes, headers: Any) -> str | None:
 
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
-REASONS = {200: "OK", 202: "Accepted", 401: "Unauthorized", 405: "Method Not Allowed"}
-REASONS |= {413: "Content Too Large", 422: "Unprocessable Content", 503: "Service Unavailable"}
 
 
 def problem(status: int, title: str, detail: str, **headers: str) -> Answer:
@@ -80,7 +79,7 @@ class SignedCallbacks:
         payload = json.dumps(body).encode()
         headers.setdefault("Content-Type", "application/json")
         headers["Content-Length"] = str(len(payload))
-        start_response(f"{status} {REASONS[status]}", list(headers.items()))
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
         return [payload]
 
     def answer(self, environ: WSGIEnvironment) -> Answer:
