@@ -41,7 +41,7 @@ from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import signature_error
-from campaign_engine.web.errors import problem
+from campaign_engine.web.errors import first_error, problem
 from campaign_engine.web.openapi import openapi_document
 from campaign_engine.web.portal import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
@@ -462,10 +462,8 @@ def _parse(model: type[BaseModel]) -> Any:
     try:
         return model.model_validate_json(request.get_data() or b"{}")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(
-            first["msg"], where=".".join(str(p) for p in first["loc"]) or "body"
-        ) from None
+        field, message = first_error(exc)
+        raise InvalidInput(message, where=field) from None
 
 
 # Attribution callbacks

@@ -26,6 +26,7 @@ from werkzeug.wsgi import get_input_stream
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.attribution import Inbound, InboundEvent
 from campaign_engine.services.groupcommit import GroupCommitter
+from campaign_engine.web.errors import first_error, problem_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -58,8 +59,8 @@ Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra 
 
 
 def problem(status: int, title: str, detail: str, **headers: str) -> Answer:
-    """RFC 9457, as web.errors answers it for the rest of the API."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    """The same problem+json as web.errors.problem, without Flask's response object."""
+    body = problem_body(status, title, detail)
     return status, body, {"Content-Type": "application/problem+json", **headers}
 
 
@@ -96,9 +97,8 @@ class SignedCallbacks:
         try:
             event = InboundEvent.model_validate_json(body)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "body"
-            return problem(422, "Invalid event", f"{field}: {first['msg']}")
+            field, message = first_error(exc)
+            return problem(422, "Invalid event", f"{field}: {message}")
         inbound = Inbound(event, f"webhook:{headers['webhook-id']}", "webhook")
         try:
             fresh = self.committer.submit(inbound)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify, render_template, request
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from campaign_engine.errors import CampaignEngineError, InvalidInput, InvalidTransition, NotFound
@@ -18,8 +21,19 @@ ADVICE = {
 }
 
 
+def problem_body(status: int, title: str, detail: str) -> dict[str, Any]:
+    """RFC 9457: the shape of every API error, from Flask views and web/callbacks.py."""
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail}
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """The field (dotted path, or "body") and message of a request body's first problem."""
+    first = exc.errors()[0]
+    return ".".join(str(part) for part in first["loc"]) or "body", first["msg"]
+
+
 def problem(status: int, title: str, detail: str) -> Response:
-    response = jsonify({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    response = jsonify(problem_body(status, title, detail))
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
