@@ -35,8 +35,9 @@ def insert_new(
         statement = insert.returning(*(table.c[name] for name in returning))
         return list(connection.execute(statement, list(rows)))
     names = tuple(rows[0])
+    conflict_key = tuple(conflict) if conflict is not None else None
     statement, processors = _unnest(
-        connection.dialect, table, names, tuple(returning), _key(conflict)
+        connection.dialect, table, names, tuple(returning), conflict_key
     )
     arrays = {
         f"c{i}": [row[name] for row in rows]
@@ -45,10 +46,6 @@ def insert_new(
         for i, (name, processor) in enumerate(zip(names, processors, strict=True))
     }
     return list(connection.execute(statement, arrays))
-
-
-def _key(conflict: Sequence[str] | None) -> tuple[str, ...] | None:
-    return None if conflict is None else tuple(conflict)
 
 
 @lru_cache(maxsize=32)

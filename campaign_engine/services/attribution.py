@@ -165,24 +165,23 @@ def record_events(session: Session, items: Sequence[Inbound]) -> list[bool | Inv
     now = datetime.now(UTC)
     outcomes: list[bool | InvalidInput] = []
     rows: dict[str, dict[str, Any]] = {}
-    first: list[bool] = []  # the first item with its key in this batch (later ones: retries)
-    for item in items:
+    first: dict[str, int] = {}  # each key's first item; later ones in the batch are retries
+    for index, item in enumerate(items):
         try:
             target = resolve(session, item.event)
         except InvalidInput as exc:
             outcomes.append(exc)
-            first.append(False)
             continue
         outcomes.append(False)
-        first.append(item.dedupe_key not in rows)
-        rows.setdefault(item.dedupe_key, _event_row(item, target, now))
+        if item.dedupe_key not in rows:
+            first[item.dedupe_key] = index
+            rows[item.dedupe_key] = _event_row(item, target, now)
     if not rows:
         return outcomes
     fresh = _insert_new(session, list(rows.values()))
     count_records(session, [row for key, row in rows.items() if key in fresh])
-    for index, item in enumerate(items):
-        if first[index]:
-            outcomes[index] = item.dedupe_key in fresh
+    for key, index in first.items():
+        outcomes[index] = key in fresh
     return outcomes
 
 

@@ -56,14 +56,13 @@ class GroupCommitter:
         return future.result(timeout)
 
     def _ensure_thread(self) -> None:
-        # A forked worker (gunicorn) inherits the object but not the thread.
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+        pid = os.getpid()
+        if self._pid == pid and self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
-            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
-                if self._pid != os.getpid():  # the parent's waiters are not ours
-                    self._queue = queue.SimpleQueue()
-                    self._pid = os.getpid()
+            if self._pid != pid:  # forked (gunicorn): the parent's thread and waiters stay behind
+                self._queue, self._pid, self._thread = queue.SimpleQueue(), pid, None
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="callbacks", daemon=True)
                 self._thread.start()
 

@@ -50,12 +50,10 @@ def count_records(session: Session, rows: Iterable[dict[str, Any]]) -> None:
         amount = row.get("amount")
         if key in records and (amount is None or (records[key] or 0) >= amount):
             continue
-        records[key] = amount if amount is not None else records.get(key)
+        records[key] = amount
     if not records:
         return
-    columns = (DealRecord.campaign_id, DealRecord.partner_id, DealRecord.channel)
-    columns += (DealRecord.type, DealRecord.external_id)
-    names = [column.key for column in columns]
+    names = ["campaign_id", "partner_id", "channel", "type", "external_id"]
     inserted = insert_new(
         session.connection(),
         DealRecord.__table__,
