@@ -25,9 +25,11 @@ class DatabaseId(IntegerConverter):
 def create_app(runtime: Runtime | None = None) -> Flask:
     if runtime is None:
         from campaign_engine.bootstrap import build_runtime
-        from campaign_engine.settings import load_settings
+        from campaign_engine.settings import load_settings, refuse_published_secrets
 
-        runtime = build_runtime(load_settings())
+        settings = load_settings()
+        refuse_published_secrets(settings)  # gunicorn: a WSGI server we do not start
+        runtime = build_runtime(settings)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=runtime.settings.secret_key,
@@ -46,6 +48,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         console_runway,  # noqa: F401
         embed,
         errors,
+        headers,
         portal,
         public,
         session,
@@ -53,9 +56,11 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     session.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
-    # Token-authorised POSTs: mail clients' one-click unsubscribe (RFC 8058), signed
-    # callbacks, and the signed opt-out link. A cookie-less caller cannot be a CSRF victim.
+    # Token-authorised POSTs: mail clients' one-click unsubscribe (RFC 8058) and the
+    # signed opt-out link: the token in the URL is the authorisation. The API checks CSRF
+    # itself (web/api.py): required with the session cookie, not with a bearer token.
     auth.csrf.exempt(public.unsubscribe_now)
     auth.csrf.exempt(portal.opt_out)
     auth.csrf.exempt(api.bp)

@@ -7,9 +7,14 @@ file's folder, so a config works whatever directory the program is started from.
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -57,10 +62,16 @@ class CelerySettings(_Section):
 
 
 class WebhookSettings(_Section):
-    inbound_secret: str = Field("whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", pattern=r"^whsec_")
-    outbound_secret: str = Field(
-        "whsec_" + "dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2", pattern=r"^whsec_"
-    )
+    # Empty: generated on first run into <data_dir>/secrets.json (see _fill_secrets).
+    inbound_secret: str = Field("", pattern=r"^(whsec_[A-Za-z0-9+/=]{24,})?$")
+    outbound_secret: str = Field("", pattern=r"^(whsec_[A-Za-z0-9+/=]{24,})?$")
+
+
+class AuthSettings(_Section):
+    """How long a signed-in browser stays signed in."""
+
+    idle_minutes: int = Field(120, ge=1)  # no request for this long: signed out
+    session_hours: int = Field(12, ge=1)  # signed out this long after signing in
 
 
 class ConnectorSettings(_Section):
@@ -115,7 +126,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/campaign_engine.db"
     base_url: str = Field("http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+")
     storage_dir: Path = Path("var/storage")
-    secret_key: str = Field("change-me-in-production-please", min_length=16)
+    data_dir: Path = Path("var")  # generated secrets live here (secrets.json, mode 0600)
+    # Empty: generated on first run into <data_dir>/secrets.json (see _fill_secrets).
+    secret_key: str = Field("", pattern=r"^(.{16,})?$")
     executor: Literal["local", "celery"] = "local"
     celery: CelerySettings = CelerySettings()
     email: EmailSettings = EmailSettings()
@@ -125,6 +138,7 @@ class Settings(BaseSettings):
     programme: ProgrammeSettings = ProgrammeSettings()
     runway: RunwaySettings = RunwaySettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    auth: AuthSettings = AuthSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)
 
     @classmethod
@@ -145,7 +159,24 @@ class Settings(BaseSettings):
 
 
 # Keys holding filesystem paths, resolved against the config file's folder.
-_PATH_KEYS: tuple[tuple[str, ...], ...] = (("storage_dir",), ("email", "outbox_dir"))
+_PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("storage_dir",),
+    ("data_dir",),
+    ("email", "outbox_dir"),
+)
+
+# Secrets that were once published with the project (config.yaml and earlier defaults).
+# Anyone can sign a session cookie, a notice link or a callback with them, so they are
+# refused outside loopback (commands/guard.py).
+PUBLISHED_SECRETS = frozenset(
+    {
+        "demo-secret-key-change-me-in-production",
+        "change-me-in-production-please",
+        "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsec_" + "dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2",
+    }
+)
+SECRET_KEYS = ("secret_key", "webhooks.inbound_secret", "webhooks.outbound_secret")
 
 
 def load_settings(config_path: str | os.PathLike[str] | None = None) -> Settings:
@@ -158,7 +189,74 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> Settings
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
-    return _absolutise_env_paths(settings)
+    return _fill_secrets(_absolutise_env_paths(settings))
+
+
+def secret_values(settings: Settings) -> dict[str, str]:
+    return {
+        "secret_key": settings.secret_key,
+        "webhooks.inbound_secret": settings.webhooks.inbound_secret,
+        "webhooks.outbound_secret": settings.webhooks.outbound_secret,
+    }
+
+
+def published_secrets(settings: Settings) -> list[str]:
+    """The secret keys still set to a value published with the project."""
+    return [key for key, value in secret_values(settings).items() if value in PUBLISHED_SECRETS]
+
+
+def _fill_secrets(settings: Settings) -> Settings:
+    """Secrets the config leaves unset come from <data_dir>/secrets.json, generated with
+    random values on first run and readable by the owner only, so the embedded demo needs
+    no configuration and publishes nothing. Several machines must share one value: set
+    it in their config or environment instead."""
+    missing = [key for key, value in secret_values(settings).items() if not value]
+    if not missing:
+        return settings
+    stored = _stored_secrets(settings.data_dir / "secrets.json")
+    webhooks = settings.webhooks.model_copy(
+        update={
+            "inbound_secret": settings.webhooks.inbound_secret or stored["webhooks.inbound_secret"],
+            "outbound_secret": settings.webhooks.outbound_secret
+            or stored["webhooks.outbound_secret"],
+        }
+    )
+    return settings.model_copy(
+        update={"secret_key": settings.secret_key or stored["secret_key"], "webhooks": webhooks}
+    )
+
+
+def _webhook_secret() -> str:
+    """Standard Webhooks' format: whsec_ and base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _stored_secrets(path: Path) -> dict[str, str]:
+    """Read the file, creating it first if absent; O_EXCL so two processes starting at
+    once agree on the first one's values."""
+    fresh = {
+        "secret_key": secrets.token_urlsafe(48),
+        "webhooks.inbound_secret": _webhook_secret(),
+        "webhooks.outbound_secret": _webhook_secret(),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"cannot create {path} for the generated secrets: {exc}") from None
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(fresh, handle, indent=2)
+        return fresh
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}; delete it to generate new secrets") from None
+    if not isinstance(stored, dict) or any(not isinstance(stored.get(k), str) for k in fresh):
+        raise ConfigError(f"{path} lacks {', '.join(fresh)}; delete it to generate new secrets")
+    return {key: stored[key] for key in fresh}
 
 
 def _choose_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
@@ -216,6 +314,7 @@ def _absolutise_env_paths(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "storage_dir": (cwd / settings.storage_dir).resolve(),
+            "data_dir": (cwd / settings.data_dir).resolve(),
             "email": email,
             "database_url": _resolve_sqlite_url(settings.database_url, cwd),
         }
@@ -231,3 +330,31 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
     shown = "" if isinstance(value, dict) else f" (got {value!r})"
     more = f" [and {exc.error_count() - 1} more]" if exc.error_count() > 1 else ""
     return f"config key '{key}'{source} or ${env_name}: {first['msg']}{shown}{more}".rstrip()
+
+
+def refuse_published_secrets(settings: Settings, listen_host: str | None = None) -> None:
+    """Stops `serve`, `scheduler` and `worker` when a published secret would guard a
+    public interface: one that listens beyond loopback, or links that point beyond it."""
+    exposed = [h for h in (listen_host, urlsplit(settings.base_url).hostname) if h]
+    if all(_is_loopback(host) for host in exposed):
+        return
+    published = published_secrets(settings)
+    if published:
+        names = ", ".join(
+            f"{key} (${ENV_PREFIX}{key.replace('.', '__').upper()})" for key in published
+        )
+        raise ConfigError(
+            f"{names} still has the value published with campaign-engine, and anyone can "
+            "forge sessions, links and callbacks with it. Remove it from the config to use "
+            "a generated one, or set your own, e.g. CAMPAIGN_ENGINE_SECRET_KEY="
+            "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

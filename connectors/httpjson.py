@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from campaign_engine.errors import PermanentError, RetryableError
-from connectors.netguard import check_public_url
+from connectors.netguard import check_public_url, guard
 
 
 class JsonApi:
@@ -18,6 +18,8 @@ class JsonApi:
         self.timeout = timeout
         self.allow_private = allow_private
         self.session = session or requests.Session()
+        if not allow_private:
+            guard(self.session)  # the check where the socket opens (DNS rebinding)
 
     def call(
         self,

@@ -18,7 +18,7 @@ from campaign_engine.cli import cli, runtime
 from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.accounts import create_user
+from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.demo import write_sample_programme
@@ -26,7 +26,7 @@ from campaign_engine.services.demo_runway import populate_runway
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import import_partners
-from campaign_engine.settings import load_settings
+from campaign_engine.settings import load_settings, refuse_published_secrets
 
 SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 
@@ -37,6 +37,7 @@ SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 def serve(host: str, port: int) -> None:
     """Web console, API and the sending workers in one process (the embedded mode)."""
     with runtime() as rt:
+        refuse_published_secrets(rt.settings, host)
         migrate.upgrade(rt.engine)
         _serve(rt, host, port)
 
@@ -70,6 +71,7 @@ def scheduler_command() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with runtime() as rt:
+        refuse_published_secrets(rt.settings)
         migrate.upgrade(rt.engine)
         with background_engine(rt):
             click.echo(f"scheduler running (executor: {rt.settings.executor}); Ctrl+C to stop")
@@ -87,6 +89,7 @@ def worker_command(concurrency: int | None) -> None:
     from campaign_engine.pipeline.celery_app import make_celery
 
     settings = load_settings()
+    refuse_published_secrets(settings)
     app = make_celery(settings)
     argv = ["worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
     if concurrency:
@@ -102,6 +105,7 @@ def worker_command(concurrency: int | None) -> None:
 def demo(host: str, port: int, count: int, no_serve: bool) -> None:
     """A fresh SQLite database, the sample kit, sample partners and a launched campaign."""
     with runtime() as rt:
+        refuse_published_secrets(rt.settings, host)
         _fresh_database(rt)
         folder = rt.settings.storage_dir.parent / "demo"
         partners_csv, contacts_csv = write_sample_programme(folder, count)

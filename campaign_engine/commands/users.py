@@ -1,4 +1,4 @@
-"""`users create | token | revoke`."""
+"""`users create | token | revoke | password | role | invite`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from sqlalchemy import select
 from campaign_engine.cli import cli, unit_of_work
 from campaign_engine.db import User
 from campaign_engine.errors import NotFound
-from campaign_engine.services.accounts import create_user, issue_token, revoke_tokens
+from campaign_engine.services.access.accounts import (
+    VENDOR_ROLES,
+    create_user,
+    issue_token,
+    revoke_tokens,
+    set_password,
+    set_role,
+)
+from campaign_engine.services.access.memberships import grant_membership
+from campaign_engine.services.partners import get_partner
 
 
 @cli.group()
@@ -56,3 +65,36 @@ def users_revoke(email: str) -> None:
     """Revoke every API token of a user."""
     with unit_of_work() as (_, session):
         click.echo(f"revoked {revoke_tokens(session, email)} token(s)")
+
+
+@users.command("password")
+@click.argument("email")
+@click.option("--password", help="Omit to generate one (printed once).")
+def users_password(email: str, password: str | None) -> None:
+    """Set a vendor user's password; every session of that user ends at once."""
+    with unit_of_work() as (rt, session):
+        secret = set_password(session, email, password, now=rt.clock())
+    click.echo(f"password changed for {email}" + (f": {secret}" if not password else ""))
+
+
+@users.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(VENDOR_ROLES))
+def users_role(email: str, role: str) -> None:
+    """Make a vendor user an admin or a marketer; every session of that user ends."""
+    with unit_of_work() as (rt, session):
+        ended = set_role(session, email, role, now=rt.clock())
+    click.echo(f"{email} is now {role}; {ended} session(s) ended")
+
+
+@users.command("invite")
+@click.argument("email")
+@click.option("--partner", "slug", required=True, help="The partner this person acts for.")
+def users_invite(email: str, slug: str) -> None:
+    """Let a person sign in to the portal for a partner (a membership, granted by the
+    vendor); they sign in by asking for a link with this address."""
+    with unit_of_work() as (rt, session):
+        partner = get_partner(session, slug)
+        grant_membership(session, partner, email, actor="cli")
+        base = rt.settings.public_base_url
+    click.echo(f"{email} may now sign in for {slug} at {base}/portal/")

@@ -1,6 +1,14 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
-from campaign_engine.db.accounts import ApiToken, AuditEntry, MagicLink, User
+from campaign_engine.db.accounts import (
+    ApiToken,
+    AuditEntry,
+    EmailConfirmation,
+    MagicLink,
+    Membership,
+    User,
+    UserSession,
+)
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
 from campaign_engine.db.coordination import Lease, RateBucket
@@ -28,6 +36,7 @@ __all__ = [
     "Customisation",
     "DealRecord",
     "Delivery",
+    "EmailConfirmation",
     "Enrollment",
     "Event",
     "EventTally",
@@ -35,6 +44,7 @@ __all__ = [
     "KitVersion",
     "Lease",
     "MagicLink",
+    "Membership",
     "MilestoneRecord",
     "Partner",
     "RateBucket",
@@ -42,5 +52,6 @@ __all__ = [
     "Suppression",
     "TrackedLink",
     "User",
+    "UserSession",
     "utcnow",
 ]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, Consent, ConsentEvent, Partner
+from campaign_engine.db import Campaign, Consent, ConsentEvent, Delivery, Partner
+from campaign_engine.domain.audience import includes
 from campaign_engine.domain.consent import (
     ALL_CHANNELS,
     PROGRAMME,
@@ -16,7 +17,7 @@ from campaign_engine.domain.consent import (
     campaign_scope,
     resolve,
 )
-from campaign_engine.errors import InvalidInput
+from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
 from campaign_engine.services.campaigns import get_campaign
@@ -39,7 +40,7 @@ def set_consent(
             f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}", where="--channel"
         )
     if campaign_id is not None:
-        get_campaign(session, campaign_id)  # NotFound, also for ids beyond the database
+        _check_targets(session, get_campaign(session, campaign_id), partner)
     scope = campaign_scope(campaign_id) if campaign_id is not None else PROGRAMME
     key = channel or ALL_CHANNELS
     row = session.scalar(
@@ -75,6 +76,27 @@ def set_consent(
         partner.slug,
         {"campaign_id": campaign_id, "channel": key, "via": via},
     )
+
+
+def _check_targets(session: Session, campaign: Campaign, partner: Partner) -> None:
+    """A decision about a campaign is the partner's to make only if the campaign is for
+    it: its audience takes the partner in, or it already has deliveries for it."""
+    if includes(
+        campaign.audience or {},
+        slug=partner.slug,
+        tier=partner.tier,
+        region=partner.region,
+        vertical=partner.vertical,
+        tags=partner.tags or [],
+    ):
+        return
+    planned = session.scalar(
+        select(Delivery.id)
+        .where(Delivery.campaign_id == campaign.id, Delivery.partner_id == partner.id)
+        .limit(1)
+    )
+    if planned is None:
+        raise NotFound(f"campaign {campaign.id} is not one of {partner.slug}'s campaigns")
 
 
 def decisions_for(

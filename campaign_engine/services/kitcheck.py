@@ -17,6 +17,7 @@ from PIL import Image
 
 from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
 from campaign_engine.ports import BrandContext, KitRenderers
+from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
 from renderers.sandbox import make_environment
@@ -70,6 +71,7 @@ class KitChecker:
         self.check_customisations()
         self.check_fonts()
         templates_ok = self.check_templates()
+        self.check_active_content()
         self.check_images()
         if (self.kit.root / self.spec.fonts.bold).is_file():
             self.check_headline_fit()
@@ -206,6 +208,24 @@ class KitChecker:
                     )
                     ok = False
         return ok
+
+    def email_templates(self) -> list[str]:
+        refs = [self.spec.assets.email.html] if self.spec.assets.email else []
+        refs += [step.body for step in self.spec.sequence]
+        return [rel for rel in refs if rel.endswith((".html", ".htm"))]
+
+    def check_active_content(self) -> None:
+        """Scripts, event handlers and javascript: URLs in email templates are errors."""
+        for rel in self.email_templates():
+            path = self.kit.root / rel
+            if not path.is_file():
+                continue
+            try:
+                source = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # reported by check_templates
+            for line, problem in active_content(source):
+                self.problems.append(f"{rel}:{line}: {problem} (no mail client runs it)")
 
     def check_images(self) -> None:
         root = self.kit.root

@@ -11,8 +11,8 @@ from campaign_engine.errors import DeliveryError
 from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.consent import mode_for
-from campaign_engine.services.partnerlinks import PartnerLinks
 
 
 def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:

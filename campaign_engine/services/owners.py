@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Partner, User
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.accounts import VENDOR_ROLES
+from campaign_engine.services.access.accounts import VENDOR_ROLES
 from campaign_engine.services.audit import record
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import ChannelEndpoint, Partner
 from campaign_engine.domain.brand import normalise_hex
 from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.services.access.memberships import grant_membership, membership_conflicts
 from campaign_engine.services.audit import record
 from campaign_engine.services.csvrows import read_rows
 from campaign_engine.services.logos import normalise_logo
@@ -113,6 +114,7 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
     """Validate every row (logos included) before writing anything."""
     rows = read_rows(path, PartnerRow, REQUIRED_COLUMNS)
     seen: dict[str, int] = {}
+    contacts: dict[str, int] = {}
     logos: dict[str, bytes | None] = {}
     for number, row in rows:
         if row.slug in seen:
@@ -120,8 +122,21 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
                 f"slug '{row.slug}' already appears in row {seen[row.slug]}",
                 where=f"{path.name} row {number}, column slug",
             )
-        seen[row.slug] = number
+        email = row.contact_email.lower()
+        if email in contacts:
+            raise InvalidInput(
+                f"{email} is already the contact of row {contacts[email]}; a person signs "
+                "in for one partner only",
+                where=f"{path.name} row {number}, column contact_email",
+            )
+        seen[row.slug], contacts[email] = number, number
         logos[row.slug] = _read_logo(path, row, number)
+    conflict = membership_conflicts(
+        session,
+        ((f"{path.name} row {n}, column contact_email", r.contact_email, r.slug) for n, r in rows),
+    )
+    if conflict is not None:
+        raise InvalidInput(conflict[1], where=conflict[0])
     existing = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(seen)))}
     created = 0
     for _, row in rows:
@@ -133,7 +148,10 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
         _apply(partner, row, logos[row.slug])
     session.flush()
     for _, row in rows:
-        _set_endpoints(session, existing.get(row.slug) or _by_slug(session, row.slug), row)
+        partner = existing.get(row.slug) or _by_slug(session, row.slug)
+        _set_endpoints(session, partner, row)
+        # The vendor vouches for the contact address it imports: that person may sign in.
+        grant_membership(session, partner, row.contact_email, actor=actor)
     record(
         session,
         actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Partner
 from campaign_engine.domain.brand import contrast_ratio
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.audit import record
 from campaign_engine.services.logos import normalise_logo
 from campaign_engine.services.partners import PartnerRow
@@ -26,9 +28,18 @@ EDITABLE = (
 
 
 def update_profile(
-    session: Session, partner: Partner, values: dict[str, str], logo: bytes | None, *, actor: str
-) -> None:
-    """All or nothing: the same rules as the CSV import, one clear message per field."""
+    session: Session,
+    partner: Partner,
+    values: dict[str, str],
+    logo: bytes | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> str | None:
+    """All or nothing: the same rules as the CSV import, one clear message per field.
+
+    A new contact address is not applied: it waits for its owner to confirm it, and the
+    token for that link is returned (None when the address did not change)."""
     current = {f: getattr(partner, f) for f in PartnerRow.model_fields if hasattr(partner, f)}
     merged: dict[str, Any] = {**current, "logo": "", "tags": ""}
     merged.update({k: v for k, v in values.items() if k in EDITABLE})
@@ -38,12 +49,17 @@ def update_profile(
         first = exc.errors()[0]
         raise InvalidInput(first["msg"], where=str(first["loc"][0])) from None
     png = normalise_logo(logo, where="logo") if logo else None
+    token = None
+    if row.contact_email.lower() != partner.contact_email.lower():
+        token = request_contact_change(session, partner, row.contact_email, now=now, actor=actor)
     for field in EDITABLE:
-        setattr(partner, field, getattr(row, field))
+        if field != "contact_email":
+            setattr(partner, field, getattr(row, field))
     if png is not None:
         partner.logo_png, partner.logo_sha256 = png, hashlib.sha256(png).hexdigest()
     changed = sorted(k for k in values if k in EDITABLE) + (["logo"] if png else [])
     record(session, actor, "profile.update", "partner", partner.slug, {"fields": changed})
+    return token
 
 
 def brand_warnings(partner: Partner) -> list[str]:

@@ -176,10 +176,24 @@ def report_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [*rows, {"scope": "total", "key": "all", **totals}]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """OWASP's CSV injection advice: a text cell that a spreadsheet would read as a
+    formula gets a leading single quote (partner names, campaign names and keys come from
+    partners and marketers). Numbers stay numbers; the csv module quotes the rest."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    """Every CSV the engine exports (pages, API, CLI) is written here."""
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        fields = list(rows[0])
+        writer = csv.DictWriter(buffer, fieldnames=[neutralise(f) for f in fields])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({neutralise(k): neutralise(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()

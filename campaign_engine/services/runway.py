@@ -23,12 +23,12 @@ from campaign_engine.errors import DeliveryError
 from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.ports import Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.branding import brand_context
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.milestones import reached, sync_engine_milestones
 from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partnerlinks import PartnerLinks
 from campaign_engine.services.preview import preview_links
 from renderers.sandbox import make_environment
 

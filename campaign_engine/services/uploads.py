@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
@@ -34,7 +35,15 @@ def unpack_kit(data: bytes, target: Path, *, filename: str) -> Path:
         total += info.file_size
         if total > MAX_KIT_BYTES:
             raise InvalidInput("the unpacked kit is larger than 50 MB", where=filename)
-    archive.extractall(target)
+    for info in archive.infolist():
+        try:
+            archive.extract(info, target)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            # a damaged member (bad CRC, truncated data) or an unsupported compression
+            raise InvalidInput(
+                f"'{info.filename}' in the zip cannot be read ({exc}); zip the kit folder again",
+                where=filename,
+            ) from None
     found = sorted(target.rglob("kit.yaml"), key=lambda p: len(p.parts))
     if not found:
         raise InvalidInput("no kit.yaml in the zip", where=filename)

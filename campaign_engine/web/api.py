@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
+from wtforms import ValidationError as FormValidationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
@@ -18,6 +21,7 @@ from campaign_engine.domain.runway import Milestone
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import CHANNELS
+from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
     AUDIENCE_KEYS,
@@ -43,11 +47,53 @@ from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import signature_error
 from campaign_engine.web.errors import first_error, problem
 from campaign_engine.web.openapi import openapi_document
-from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.portal import (
+    current_partner,
+    partner_required,
+    send_contact_confirmation,
+)
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("api", __name__)
 spec_bp = Blueprint("openapi", __name__)
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON_TYPES = frozenset({"application/json"})
+
+
+def accepts(*mimetypes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Marks a view whose body is not JSON (a CSV or a zip upload)."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.accepted_mimetypes = frozenset(mimetypes)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+@bp.before_request
+def _guard_writes() -> Response | None:
+    """Two rules for every write, before any view runs:
+    - a body must be of the type the call takes (JSON unless marked), else 415, so a
+      cross-site HTML form (urlencoded, multipart, text/plain) is refused outright;
+    - a caller signed in by the browser's session cookie must send the CSRF token in an
+      X-CSRFToken header (a bearer token cannot be sent by another site, so it needs none)."""
+    if request.method not in WRITES or not current_user.is_authenticated:
+        return None  # anonymous: the view answers 401 (or checks its own signature)
+    view = current_app.view_functions.get(request.endpoint or "")
+    allowed = getattr(view, "accepted_mimetypes", JSON_TYPES)
+    if (request.content_type or request.content_length) and request.mimetype not in allowed:
+        return problem(
+            415,
+            "Unsupported media type",
+            f"send the body as {' or '.join(sorted(allowed))} (got {request.mimetype or 'none'})",
+        )
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    if not bearer and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except FormValidationError as exc:
+            return problem(403, "CSRF token missing or wrong", f"{exc} Send it as X-CSRFToken.")
+    return None
 
 
 @spec_bp.get("/api/openapi.json")
@@ -215,6 +261,7 @@ def partners() -> dict[str, Any]:
 
 @bp.post("/partners")
 @vendor_required
+@accepts("text/csv")
 def partners_import() -> tuple[dict[str, Any], int]:
     """The partner CSV as the request body (text/csv): all rows or none, as in the console."""
     if request.mimetype != "text/csv":
@@ -227,6 +274,7 @@ def partners_import() -> tuple[dict[str, Any], int]:
 
 @bp.post("/kits")
 @vendor_required
+@accepts("application/zip")
 def kits_upload() -> tuple[dict[str, Any], int]:
     """The kit folder as a zip body (application/zip); every problem in one answer."""
     if request.mimetype != "application/zip":
@@ -353,8 +401,17 @@ def me_profile() -> dict[str, Any]:
     body = _parse(ProfileChange)
     partner = current_partner()
     values = {k: v for k, v in body.model_dump().items() if v is not None}
-    update_profile(db(), partner, values, None, actor=current_user.email)
-    return {**partner_json(partner), "warnings": brand_warnings(partner)}
+    rt = runtime()
+    token = update_profile(db(), partner, values, None, actor=current_user.email, now=rt.clock())
+    pending = None
+    if token is not None:
+        pending = values["contact_email"].strip().lower()
+        send_contact_confirmation(partner.name, pending, token)
+    return {
+        **partner_json(partner),
+        "pending_contact_email": pending or pending_contact(db(), partner.id, now=rt.clock()),
+        "warnings": brand_warnings(partner),
+    }
 
 
 @bp.get("/me/campaigns")

@@ -1,13 +1,17 @@
 """Who is asking: vendor users sign in with a password; API clients send a bearer token;
-partners come through signed links. Views declare who may call them."""
+partner members sign in by emailed link. Views declare who may call them.
+
+The session cookie holds only a random session id; its row (services/access/sessions.py)
+decides on every request whether it still stands, so sign-out ends every copy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from limits import parse
@@ -17,8 +21,20 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from campaign_engine.db import User
-from campaign_engine.services.accounts import VENDOR_ROLES, authenticate, user_for_token
-from campaign_engine.web.session import db
+from campaign_engine.services.access.accounts import (
+    VENDOR_ROLES,
+    authenticate,
+    partner_of,
+    user_for_token,
+)
+from campaign_engine.services.access.sessions import (
+    SignedIn,
+    end_session,
+    resolve_session,
+    start_session,
+)
+from campaign_engine.web.redirects import safe_next
+from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -27,34 +43,55 @@ LOGIN_LIMIT = parse("10 per minute")
 
 
 class SessionUser:
-    """What Flask-Login keeps: the id and role, not a live ORM object."""
+    """What a request acts as: the user's id, email, role and partner (from its
+    membership), and the session id when it came through the browser."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, who: SignedIn, session_token: str | None = None) -> None:
         self.id, self.email, self.role, self.partner_id = (
-            user.id,
-            user.email,
-            user.role,
-            user.partner_id,
+            who.user_id,
+            who.email,
+            who.role,
+            who.partner_id,
         )
+        self.session_token = session_token
         self.is_authenticated, self.is_active, self.is_anonymous = True, True, False
 
-    def get_id(self) -> str:
-        return str(self.id)
+    def get_id(self) -> str | None:
+        return self.session_token
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> SessionUser | None:
-    user = db().get(User, int(user_id))
-    return SessionUser(user) if user else None
+def _load(session_token: str) -> SessionUser | None:
+    rt = runtime()
+    who = resolve_session(
+        db(),
+        session_token,
+        now=rt.clock(),
+        idle=timedelta(minutes=rt.settings.auth.idle_minutes),
+        lifetime=timedelta(hours=rt.settings.auth.session_hours),
+    )
+    return SessionUser(who, session_token) if who else None
 
 
 @login_manager.request_loader
 def _bearer(req: Any) -> SessionUser | None:
+    """Bearer tokens are for the JSON API only; pages take the browser's session."""
     header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        user = user_for_token(db(), header[7:].strip())
-        return SessionUser(user) if user else None
-    return None
+    if not (req.path.startswith("/api/") and header.startswith("Bearer ")):
+        return None
+    user = user_for_token(db(), header[7:].strip())
+    if user is None:
+        return None
+    return SessionUser(SignedIn(user.id, user.email, user.role, partner_of(db(), user.id)))
+
+
+def sign_in(user: User) -> None:
+    """A new server-side session for this user; the old cookie content is dropped first,
+    so a session id planted before sign-in is never reused."""
+    session.clear()
+    token = start_session(db(), user, now=runtime().clock())
+    who = SignedIn(user.id, user.email, user.role, partner_of(db(), user.id))
+    login_user(SessionUser(who, token))
 
 
 def vendor_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,7 +102,7 @@ def vendor_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if not current_user.is_authenticated:
             if request.path.startswith("/api/"):
                 abort(401)
-            return redirect(url_for("auth.login", next=request.path))
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if current_user.role not in VENDOR_ROLES:
             abort(403)
         return view(*args, **kwargs)
@@ -79,20 +116,20 @@ def login() -> str | Response:
     if request.method == "POST":
         user = authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
         if user is not None and user.role in VENDOR_ROLES:
-            login_user(SessionUser(user))
-            target = request.args.get("next", "")
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("console.home")
-            )
+            sign_in(user)
+            return redirect(safe_next(request.args.get("next"), url_for("console.home")))
         error = "That email and password do not match an account."
     return render_template("auth/login.html", error=error)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Ends this session server-side: a copy of the cookie is worthless afterwards."""
+    token = getattr(current_user, "session_token", None)
+    if token:
+        end_session(db(), token, now=runtime().clock())
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

@@ -52,8 +52,17 @@ def signature_error(secret: str, body: bytes, headers: Any) -> str | None:
         _webhook(secret).verify(body, wanted, json_parse=False)
     except WebhookVerificationError as exc:
         return str(exc)
+    except ValueError:  # binascii.Error: a signature that is not base64 ("v1,abc")
+        return "webhook-signature is malformed: expected 'v1,<base64 HMAC-SHA256>'"
     return None
 
+
+# What web/headers.py adds to Flask's answers, for the answers written here.
+CALLBACK_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
 
@@ -80,6 +89,7 @@ class SignedCallbacks:
         payload = json.dumps(body).encode()
         headers.setdefault("Content-Type", "application/json")
         headers["Content-Length"] = str(len(payload))
+        headers.update(CALLBACK_HEADERS)
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
         return [payload]
 

@@ -36,6 +36,7 @@ from campaign_engine.services.runway_reports import runway_headline
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("console", __name__)
@@ -228,8 +229,17 @@ def campaign_preview(campaign_id: int) -> str:
         partner=partner,
         slugs=slugs,
         tiles=_tiles(shown.assets),
-        email_html=browser_html(shown.email) if shown.email else "",
+        has_email=shown.email is not None,
     )
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview/email")
+def campaign_preview_email(campaign_id: int) -> Response:
+    """The partner's email alone, for the preview page's sandboxed frame."""
+    item = get_campaign(db(), campaign_id)
+    partner = get_partner(db(), request.args.get("partner", ""))
+    _, shown = preview_version(runtime(), db(), partner, item.kit_version)
+    return email_frame(browser_html(shown.email) if shown.email else "")
 
 
 def _tiles(assets: list[Any]) -> list[dict[str, str]]:

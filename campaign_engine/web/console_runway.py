@@ -54,7 +54,11 @@ def partner_page(slug: str) -> str:
 @bp.post("/partners/<slug>/milestones")
 def partner_milestone(slug: str) -> Response:
     partner = get_partner(db(), slug)
-    milestone = Milestone(request.form.get("milestone", ""))
+    try:
+        milestone = Milestone(request.form.get("milestone", ""))
+    except ValueError:
+        names = ", ".join(m.value for m in Milestone)
+        raise InvalidInput(f"choose one of {names}", where="milestone") from None
     when = form_time(request.form.get("reached_at", "")) or runtime().clock()
     changed = set_milestone(
         db(), partner, milestone, when, source="console", actor=current_user.email

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
 from campaign_engine.services.syndication import EmbedTokens, current_fragment
+from campaign_engine.web.headers import EMBED_FRAME_POLICY
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("embed", __name__)
@@ -37,9 +38,13 @@ def _cached(body: str, mimetype: str) -> Response:
 
 @bp.get("/embed/<token>")
 def frame(token: str) -> Response:
-    body = _fragment(token)
-    page = f"<!DOCTYPE html><meta charset=utf-8><body style=margin:0>{body}</body>"
-    return _cached(page, "text/html")
+    """Any website may frame this (it is what the partner pastes), so it gets its own
+    CSP: frame-ancestors *, yet sandboxed into a unique origin. The fragment is the
+    kit's web template, rendered by the autoescaping sandbox (renderers/web.py)."""
+    page = render_template("embed/frame.html", fragment=_fragment(token))
+    response = _cached(page, "text/html")
+    response.headers["Content-Security-Policy"] = EMBED_FRAME_POLICY
+    return response
 
 
 @bp.get("/embed/<token>.js")

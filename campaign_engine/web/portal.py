@@ -1,36 +1,41 @@
-"""The partner portal: sign in by emailed link (or the signed link in a notice), switch
-campaigns and channels on or off, review held items, keep the brand current, see results.
-Every view works on the signed-in partner only; ids from the browser are checked against
-it in the service layer."""
+"""The partner portal: sign in by emailed link, switch campaigns and channels on or off,
+review held items, keep the brand current, see results. Every view works on the signed-in
+partner only; ids from the browser are checked against it in the service layer.
+
+A notice link (/portal/preview/<token>, /portal/opt-out/<token>) is a capability for one
+partner and one campaign: it shows that preview and that campaign's consent, and signs
+nobody in."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitSpec
-from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
-from campaign_engine.ports import CHANNELS, Endpoint, Message
+from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.ports import CHANNELS
+from campaign_engine.services.access.confirmations import confirm_contact_change, pending_contact
+from campaign_engine.services.access.mail import send_link_email
+from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.access.signin import redeem, request_link
 from campaign_engine.services.campaigns import get_campaign
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partnerlinks import PartnerLinks
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import browser_html, linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.review import decide, review_queue
-from campaign_engine.services.signin import partner_user, redeem, request_link
-from campaign_engine.web.auth import SessionUser
+from campaign_engine.web.auth import sign_in as start_session
+from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("portal", __name__)
@@ -92,18 +97,13 @@ def sign_in() -> str:
     if found is not None:
         user, token = found
         link = f"{rt.settings.public_base_url}/portal/sign-in/{token}"
-        message = Message(
-            channel="email",
-            recipient=user.email,
-            subject="Your sign-in link for the partner portal",
-            body_text=(
-                f"Open this link within 15 minutes to sign in (it works once):\n\n{link}\n\n"
-                "If you did not ask for it, ignore this email."
-            ),
-            sender_name="Partner programme",
+        send_link_email(
+            rt,
+            user.email,
+            "Your sign-in link for the partner portal",
+            f"Open this link within 15 minutes to sign in (it works once):\n\n{link}\n\n"
+            "If you did not ask for it, ignore this email.",
         )
-        with contextlib.suppress(DeliveryError):  # the page says the same; they can ask again
-            rt.connector("email").publish(message, Endpoint("email"), f"signin-{token[:24]}")
     return render_template("portal/sign_in.html", sent=True)
 
 
@@ -117,7 +117,7 @@ def sign_in_confirm(token: str) -> str:
 @bp.post("/sign-in/<token>")
 def sign_in_redeem(token: str) -> Response:
     user = redeem(db(), token, now=runtime().clock())
-    login_user(SessionUser(user))
+    start_session(user)
     return redirect(url_for("portal.home"))
 
 
@@ -125,7 +125,7 @@ def sign_in_redeem(token: str) -> Response:
 @partner_required
 def consent() -> Any:
     partner = current_partner()
-    mode = ConsentMode(request.form.get("mode", ""))
+    mode = _mode(request.form.get("mode", ""))
     campaign_id = request.form.get("campaign_id", type=int)
     channel = request.form.get("channel") or None
     set_consent(
@@ -137,12 +137,21 @@ def consent() -> Any:
         actor=current_user.email,
         via="portal",
     )
-    scope = get_campaign(db(), campaign_id).name if campaign_id else "every campaign"
-    what = f"{channel.capitalize() if channel else 'All channels'} for {scope}"
-    text = f"{what}: {mode.value}. Saved, it applies from now on."
     if request.headers.get("HX-Request"):
-        return f'<span role="status" class="saved">{text}</span>'
+        return render_template(
+            "portal/_consent_saved.html",
+            channel=channel,
+            campaign=get_campaign(db(), campaign_id) if campaign_id else None,
+            mode=mode.value,
+        )
     return redirect(url_for("portal.home"))
+
+
+def _mode(value: str) -> ConsentMode:
+    try:
+        return ConsentMode(value)
+    except ValueError:
+        raise InvalidInput(f"choose one of {', '.join(MODES)}", where="mode") from None
 
 
 @bp.get("/review")
@@ -161,16 +170,13 @@ def review() -> str:
 @partner_required
 def review_decide(delivery_id: int) -> Response:
     partner = current_partner()
+    _, campaign = _own_item(partner, delivery_id)  # another partner's id: 404, before all else
     action = request.form.get("action")
     if action not in ("approve", "skip"):
         raise InvalidInput("choose approve or skip", where="action")
     edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_") and v.strip()}
     if edits and action == "approve":
-        item = db().get(Delivery, delivery_id)
-        if item is None or item.partner_id != partner.id:
-            raise NotFound(f"no item {delivery_id} in your review queue")
-        version = db().get(Campaign, item.campaign_id).kit_version  # type: ignore[union-attr]
-        set_customisations(db(), partner, version, edits, actor=current_user.email)
+        set_customisations(db(), partner, campaign.kit_version, edits, actor=current_user.email)
     decide(
         db(),
         partner,
@@ -187,24 +193,41 @@ def review_decide(delivery_id: int) -> Response:
 def review_preview(delivery_id: int) -> str:
     """The item re-rendered with the proposed edits, saved nowhere (htmx, as they type)."""
     partner = current_partner()
-    item = db().get(Delivery, delivery_id)
-    if item is None or item.partner_id != partner.id:
-        raise NotFound(f"no item {delivery_id} in your review queue")
-    campaign = db().get(Campaign, item.campaign_id)
-    assert campaign is not None
+    item, campaign = _own_item(partner, delivery_id)
     edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_")}
     shown = _item_preview(partner, campaign, item, edits)
     return render_template("portal/_item_preview.html", shown=shown)
 
 
-def _item_preview(
-    partner: Partner, campaign: Campaign, item: Delivery, edits: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The held item re-rendered with proposed edits; edits past the kit's limits are
-    reported and left out of the preview."""
+@bp.get("/review/<int:delivery_id>/email")
+@partner_required
+def review_email(delivery_id: int) -> Response:
+    """The held email with the proposed edits (query string), for the sandboxed frame."""
+    partner = current_partner()
+    _, campaign = _own_item(partner, delivery_id)
+    accepted, _ = _accepted_edits(campaign, _edits(request.args))
+    _, shown = preview_version(runtime(), db(), partner, campaign.kit_version, accepted)
+    return email_frame(browser_html(shown.email) if shown.email else "")
+
+
+def _own_item(partner: Partner, delivery_id: int) -> tuple[Delivery, Campaign]:
+    item = db().get(Delivery, delivery_id)
+    if item is None or item.partner_id != partner.id:
+        raise NotFound(f"no item {delivery_id} in your review queue")
+    campaign = db().get(Campaign, item.campaign_id)
+    assert campaign is not None
+    return item, campaign
+
+
+def _edits(values: Any) -> dict[str, str]:
+    return {k[5:]: v for k, v in values.items() if k.startswith("edit_")}
+
+
+def _accepted_edits(campaign: Campaign, edits: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Edits within the kit's limits, and a message for each one past them."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     accepted, problems = {}, []
-    for key, value in (edits or {}).items():
+    for key, value in edits.items():
         field = spec.customisable.get(key)
         if field is None or not value.strip():
             continue
@@ -212,6 +235,15 @@ def _item_preview(
             problems.append(f"{field.label}: at most {field.max_length} characters")
         else:
             accepted[key] = value
+    return accepted, problems
+
+
+def _item_preview(
+    partner: Partner, campaign: Campaign, item: Delivery, edits: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The held item re-rendered with proposed edits; edits past the kit's limits are
+    reported and left out of the preview."""
+    accepted, problems = _accepted_edits(campaign, edits or {})
     kit, shown = preview_version(runtime(), db(), partner, campaign.kit_version, accepted)
     stored = customisations_for(db(), partner.id, campaign.kit_version)
     texts = [
@@ -226,8 +258,17 @@ def _item_preview(
         for key, field in kit.spec.customisable.items()
         if field.max_length
     }
+    email_src = (
+        url_for(
+            "portal.review_email",
+            delivery_id=item.id,
+            **{f"edit_{k}": v for k, v in accepted.items()},
+        )
+        if item.channel == "email" and shown.email
+        else ""
+    )
     return {
-        "email_html": browser_html(shown.email) if item.channel == "email" and shown.email else "",
+        "email_src": email_src,
         "texts": texts,
         "images": [data for _, data in linkedin_images(shown, item.asset)],
         "fields": fields,
@@ -240,17 +281,24 @@ def _item_preview(
 @partner_required
 def profile() -> str:
     partner = current_partner()
-    error, saved = None, False
+    rt = runtime()
+    error, saved, confirming = None, False, None
     if request.method == "POST":
         upload = request.files.get("logo")
         logo = upload.read() if upload and upload.filename else None
         try:
-            update_profile(db(), partner, dict(request.form), logo, actor=current_user.email)
+            token = update_profile(
+                db(), partner, dict(request.form), logo, actor=current_user.email, now=rt.clock()
+            )
             saved = True
         except InvalidInput as exc:
             db().rollback()
             partner = current_partner()
             error = str(exc)
+        else:
+            if token is not None:
+                confirming = request.form["contact_email"].strip().lower()
+                send_contact_confirmation(partner.name, confirming, token)
     logo = base64.b64encode(partner.logo_png).decode() if partner.logo_png else None
     return render_template(
         "portal/profile.html",
@@ -259,7 +307,35 @@ def profile() -> str:
         warnings=brand_warnings(partner),
         error=error,
         saved=saved,
+        pending=pending_contact(db(), partner.id, now=rt.clock()),
+        confirming=confirming,
     )
+
+
+def send_contact_confirmation(partner_name: str, email: str, token: str) -> None:
+    rt = runtime()
+    link = f"{rt.settings.public_base_url}/portal/confirm-email/{token}"
+    send_link_email(
+        rt,
+        email,
+        "Confirm the new contact address for the partner programme",
+        f"Someone asked to make {email} the contact address of {partner_name} in the "
+        f"partner programme. Open this link within 24 hours to confirm:\n\n{link}\n\n"
+        "Until then nothing changes. If you did not expect this, ignore this email.",
+    )
+
+
+@bp.get("/confirm-email/<token>")
+def confirm_email_page(token: str) -> str:
+    """A button, not a change on GET: mail scanners follow links."""
+    return render_template("portal/confirm_email.html", token=token, partner=None)
+
+
+@bp.post("/confirm-email/<token>")
+def confirm_email(token: str) -> str:
+    """The emailed token is the authorisation (it proves the address); it signs nobody in."""
+    partner = confirm_contact_change(db(), token, now=runtime().clock())
+    return render_template("portal/confirm_email.html", token=token, partner=partner)
 
 
 def _resolve(token: str) -> tuple[Partner, Campaign]:
@@ -270,52 +346,51 @@ def _resolve(token: str) -> tuple[Partner, Campaign]:
     return partner, get_campaign(db(), campaign_id)
 
 
-def _sign_in_from_notice(partner: Partner) -> None:
-    """The notice link is signed for this partner: it signs its contact in, unless someone
-    else is signed in already."""
-    if not current_user.is_authenticated:
-        login_user(SessionUser(partner_user(db(), partner)))
-
-
 @bp.get("/preview/<token>")
 def preview(token: str) -> str:
+    """What goes out in the partner's name for this campaign. The link signs nobody in."""
     partner, campaign = _resolve(token)
-    _sign_in_from_notice(partner)
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
-    images = linkedin_images(shown)
-    email_html = browser_html(shown.email) if shown.email else ""
     return render_template(
         "portal/preview.html",
         partner=partner,
         campaign=campaign,
         token=token,
-        email_html=email_html,
-        images=images,
+        has_email=shown.email is not None,
+        images=linkedin_images(shown),
     )
+
+
+@bp.get("/preview/<token>/email")
+def preview_email(token: str) -> Response:
+    partner, campaign = _resolve(token)
+    _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
+    return email_frame(browser_html(shown.email) if shown.email else "")
 
 
 @bp.get("/opt-out/<token>")
 def opt_out_page(token: str) -> str:
     partner, campaign = _resolve(token)
-    _sign_in_from_notice(partner)
     return render_template(
-        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=False
+        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=None
     )
 
 
 @bp.post("/opt-out/<token>")
 def opt_out(token: str) -> str:
-    """The signed link is the authorisation: one click, no password (and no CSRF token,
-    since the token itself is unguessable and single-purpose)."""
+    """The signed link is the authorisation for this partner and campaign only: opt out
+    (or back in) in one click, no password (and no CSRF token, since the token itself is
+    unguessable and single-purpose)."""
     partner, campaign = _resolve(token)
+    mode = ConsentMode.AUTO if request.form.get("mode") == "auto" else ConsentMode.OFF
     set_consent(
         db(),
         partner,
-        ConsentMode.OFF,
+        mode,
         campaign_id=campaign.id,
         actor=partner.contact_email,
         via="link",
     )
     return render_template(
-        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=True
+        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=mode.value
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
-from campaign_engine.services.accounts import create_user, issue_token
+from campaign_engine.services.access.accounts import create_user, issue_token
 from campaign_engine.services.eventimport import import_events
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner

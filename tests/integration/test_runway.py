@@ -16,7 +16,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Event, StepDelivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.runway import Milestone
-from campaign_engine.services.accounts import create_user
+from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.digest import send_digest

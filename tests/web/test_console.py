@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Campaign, Delivery, Partner
-from campaign_engine.services.accounts import create_user
+from campaign_engine.services.access.accounts import create_user
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row

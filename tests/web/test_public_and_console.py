@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Suppression
-from campaign_engine.services.accounts import create_user
+from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns import get_campaign
 from tests.worlds import launched_campaign, outbox_messages
 
@@ -115,7 +115,7 @@ def test_api_errors_are_problem_json(launched):
 
 def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
     from campaign_engine.db import ConsentEvent
-    from campaign_engine.services.partnerlinks import PartnerLinks
+    from campaign_engine.services.access.partnerlinks import PartnerLinks
     from campaign_engine.services.partners import get_partner
 
     app, runtime, campaign_id = launched

@@ -13,7 +13,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import MilestoneRecord, Partner, User
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.accounts import create_user
+from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.milestones import import_milestones
 from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import load_settings

@@ -1,5 +1,9 @@
-// Small page behaviours that need no framework: a logo preview before upload.
+// Small page behaviours that need no framework (and no inline handlers, which the
+// Content-Security-Policy refuses): a logo preview before upload, selects that submit.
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
   const input = document.getElementById("logo");
   const preview = document.getElementById("logo-preview");
   if (input && preview) {

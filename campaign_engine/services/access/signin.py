@@ -1,5 +1,6 @@
-"""Partners sign in without a password: a link by email (15 minutes, used once), or the
-signed link in a notice they received. Either way they act as their partner's user."""
+"""Partners sign in without a password: a link by email (15 minutes, used once), sent only
+to a user who is a member of a partner. A partner's contact address grants nothing by
+itself: the vendor's import or an invitation made that person a member."""
 
 from __future__ import annotations
 
@@ -10,35 +11,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import MagicLink, Partner, User
+from campaign_engine.db import MagicLink, Membership, User
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.accounts import create_user
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(minutes=15)
 
 
-def partner_user(session: Session, partner: Partner, email: str | None = None) -> User:
-    """The partner's user for this address (its contact by default), created on first use."""
-    email = (email or partner.contact_email).strip().lower()
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user, _ = create_user(session, email, "partner", partner_id=partner.id, actor="engine")
-    return user
-
-
 def request_link(session: Session, email: str, *, now: datetime) -> tuple[User, str] | None:
-    """A fresh token for a partner user or a partner's contact address; None for anything
-    else (the page says the same either way, so it does not reveal who is a partner)."""
+    """A fresh token for a partner member; None for anything else (the page says the same
+    either way, so it does not reveal who is a partner). Vendor users sign in with their
+    password and never receive one."""
     email = email.strip().lower()
-    user = session.scalar(select(User).where(User.email == email))
+    user = session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(User.email == email, User.role == "partner")
+    )
     if user is None:
-        partner = session.scalar(select(Partner).where(Partner.contact_email == email))
-        if partner is None:
-            return None
-        user = partner_user(session, partner, email)
-    if user.role != "partner":
-        return None  # vendor users sign in with their password
+        return None
     token = secrets.token_urlsafe(32)
     session.add(MagicLink(user_id=user.id, token_sha256=_digest(token), expires_at=now + LIFETIME))
     return user, token

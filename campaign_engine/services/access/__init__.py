@@ -1,0 +1,2 @@
+"""Who may act in whose name: vendor accounts, partner memberships, sessions, sign-in
+links, notice capabilities and contact-address confirmation (docs/security.md)."""

@@ -1,0 +1,17 @@
+"""Email previews as their own documents, for `<iframe sandbox>`: kit templates are
+untrusted, so what they produce never runs in the console's or the portal's origin."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from campaign_engine.web.headers import EMAIL_FRAME_POLICY
+
+
+def email_frame(html: str) -> Response:
+    """The email's HTML with a CSP `sandbox`: even opened directly (not framed) it is a
+    unique origin without scripts, forms or access to our cookies."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EMAIL_FRAME_POLICY
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

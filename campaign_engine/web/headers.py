@@ -1,0 +1,55 @@
+"""Security headers on every response, in one place (a dozen lines rather than another
+extension: Flask-Talisman also rewrites cookies and redirects, which the app does itself).
+
+Pages load scripts only from this origin (htmx, Chart.js and our own files are vendored
+into /static), nothing may frame them, and a view that needs another policy (the email
+preview frame, the partner's website embed) sets its own Content-Security-Policy, which
+is then left alone."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # style="" attributes in templates and htmx
+        "img-src 'self' data:",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+# An email preview served to an <iframe sandbox>: a unique origin, no scripts, no forms;
+# only our own pages may frame it.
+EMAIL_FRAME_POLICY = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "img-src data: https: http:; style-src 'unsafe-inline'; font-src data:; "
+    "frame-ancestors 'self'"
+)
+
+# The partner's website embed: any site may frame it, yet it runs as a unique origin.
+EMBED_FRAME_POLICY = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "img-src data: https: http:; style-src 'unsafe-inline'; frame-ancestors *"
+)
+
+
+def init_app(app: Flask) -> None:
+    https = app.config.get("SESSION_COOKIE_SECURE", False)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if "frame-ancestors *" not in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,273 @@
+"""The authorization matrix, generated from the app's own url_map: every route and method
+times every role (anonymous, partner A, partner B, marketer, admin, a bearer token, a
+revoked token), each with the answer it must get. A route without an entry in ROUTES
+fails the test, so nobody adds a route without saying who may use it.
+
+Policies (docs/security.md says what each grants):
+  vendor        console pages: marketers and admins (password session)
+  vendor-api    /api/v1 for vendor users: session (with CSRF header) or bearer token
+  partner       portal pages: members of a partner, for their own partner only
+  partner-api   /api/v1/me...: the same, as data
+  capability    a signed or random token in the URL is the whole permission, for one
+                partner and one purpose; the caller's own session neither adds nor removes
+  public        anyone (sign-in forms, health, static files, the API description)
+  signed        Standard Webhooks signature required (CRMs, an LMS); nobody else
+  signout       anyone may end their own session (and lands on the sign-in page)
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from campaign_engine.db import Delivery, Partner, TrackedLink
+from campaign_engine.services.access.confirmations import request_contact_change
+from campaign_engine.services.links import OpenTokens, UnsubscribeTokens
+from campaign_engine.services.syndication import EmbedTokens
+from tests.security.conftest import ADMIN, PARTNER_A, PARTNER_B, partner_client, vendor_client
+
+ROLES = ["anonymous", "partner A", "partner B", "marketer", "admin", "bearer", "revoked"]
+
+# (rule, method): (policy, path with {placeholders}, request options)
+JSON = {"json": {}}
+ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
+    ("/", "GET"): ("vendor", "/", {}),
+    ("/partners", "GET"): ("vendor", "/partners", {}),
+    ("/partners/<slug>", "GET"): ("vendor", "/partners/partner-01", {}),
+    ("/partners/<slug>/milestones", "POST"): ("vendor", "/partners/partner-01/milestones", {}),
+    ("/partners/import", "POST"): ("vendor", "/partners/import", {}),
+    ("/partners/owner", "POST"): ("vendor", "/partners/owner", {}),
+    ("/kits", "GET"): ("vendor", "/kits", {}),
+    ("/kits", "POST"): ("vendor", "/kits", {}),
+    ("/campaigns", "POST"): ("vendor", "/campaigns", {}),
+    ("/campaigns/new", "GET"): ("vendor", "/campaigns/new", {}),
+    ("/campaigns/audience-count", "GET"): ("vendor", "/campaigns/audience-count", {}),
+    ("/campaigns/<int:campaign_id>", "GET"): ("vendor", "/campaigns/{campaign}", {}),
+    (
+        "/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
+        "POST",
+    ): ("vendor", "/campaigns/{campaign}/retry", {}),
+    ("/campaigns/<int:campaign_id>/preview", "GET"): ("vendor", "/campaigns/{campaign}/preview", {}),
+    ("/campaigns/<int:campaign_id>/preview/email", "GET"): (
+        "vendor",
+        "/campaigns/{campaign}/preview/email?partner=partner-01",
+        {},
+    ),
+    ("/campaigns/<int:campaign_id>/report.csv", "GET"): (
+        "vendor",
+        "/campaigns/{campaign}/report.csv",
+        {},
+    ),
+    ("/programme", "GET"): ("vendor", "/programme", {}),
+    ("/programme/report.csv", "GET"): ("vendor", "/programme/report.csv", {}),
+    ("/runway", "GET"): ("vendor", "/runway", {}),
+    ("/runway/report.csv", "GET"): ("vendor", "/runway/report.csv", {}),
+    ("/api/v1/audience-count", "GET"): ("vendor-api", "/api/v1/audience-count", {}),
+    ("/api/v1/campaigns", "GET"): ("vendor-api", "/api/v1/campaigns", {}),
+    ("/api/v1/campaigns", "POST"): ("vendor-api", "/api/v1/campaigns", JSON),
+    ("/api/v1/campaigns/<int:campaign_id>", "GET"): ("vendor-api", "/api/v1/campaigns/{campaign}", {}),
+    (
+        "/api/v1/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
+        "POST",
+    ): ("vendor-api", "/api/v1/campaigns/{campaign}/retry", JSON),
+    ("/api/v1/campaigns/<int:campaign_id>/report", "GET"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}/report",
+        {},
+    ),
+    ("/api/v1/campaigns/<int:campaign_id>/status", "GET"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}/status",
+        {},
+    ),
+    ("/api/v1/kits", "POST"): (
+        "vendor-api",
+        "/api/v1/kits",
+        {"data": b"PK", "content_type": "application/zip"},
+    ),
+    ("/api/v1/owners", "PUT"): ("vendor-api", "/api/v1/owners", JSON),
+    ("/api/v1/partners", "GET"): ("vendor-api", "/api/v1/partners", {}),
+    ("/api/v1/partners", "POST"): (
+        "vendor-api",
+        "/api/v1/partners",
+        {"data": b"slug\n", "content_type": "text/csv"},
+    ),
+    ("/api/v1/partners/<slug>", "GET"): ("vendor-api", "/api/v1/partners/partner-01", {}),
+    ("/api/v1/partners/<slug>/milestones", "POST"): (
+        "vendor-api",
+        "/api/v1/partners/partner-01/milestones",
+        JSON,
+    ),
+    ("/api/v1/programme/report", "GET"): ("vendor-api", "/api/v1/programme/report", {}),
+    ("/api/v1/runway/report", "GET"): ("vendor-api", "/api/v1/runway/report", {}),
+    ("/portal/", "GET"): ("public", "/portal/", {}),  # the sign-in form, or the partner's home
+    ("/portal/consent", "POST"): ("partner", "/portal/consent", {"data": {"mode": "auto"}}),
+    ("/portal/profile", "GET"): ("partner", "/portal/profile", {}),
+    ("/portal/profile", "POST"): ("partner", "/portal/profile", {}),
+    ("/portal/review", "GET"): ("partner", "/portal/review", {}),
+    ("/portal/review/<int:delivery_id>", "POST"): ("partner", "/portal/review/{held}", {}),
+    ("/portal/review/<int:delivery_id>/email", "GET"): ("partner", "/portal/review/{held}/email", {}),
+    ("/portal/review/<int:delivery_id>/preview", "POST"): (
+        "partner",
+        "/portal/review/{held}/preview",
+        {},
+    ),
+    ("/api/v1/me", "GET"): ("partner-api", "/api/v1/me", {}),
+    ("/api/v1/me/campaigns", "GET"): ("partner-api", "/api/v1/me/campaigns", {}),
+    ("/api/v1/me/consent", "PUT"): ("partner-api", "/api/v1/me/consent", {"json": {"mode": "auto"}}),
+    ("/api/v1/me/profile", "PATCH"): ("partner-api", "/api/v1/me/profile", JSON),
+    ("/api/v1/me/results", "GET"): ("partner-api", "/api/v1/me/results", {}),
+    ("/api/v1/me/review", "GET"): ("partner-api", "/api/v1/me/review", {}),
+    ("/api/v1/me/review/<int:delivery_id>", "POST"): (
+        "partner-api",
+        "/api/v1/me/review/{held}",
+        {"json": {"action": "approve"}},
+    ),
+    ("/portal/preview/<token>", "GET"): ("capability", "/portal/preview/{notice}", {}),
+    ("/portal/preview/<token>/email", "GET"): ("capability", "/portal/preview/{notice}/email", {}),
+    ("/portal/opt-out/<token>", "GET"): ("capability", "/portal/opt-out/{notice}", {}),
+    ("/portal/opt-out/<token>", "POST"): ("capability", "/portal/opt-out/{notice}", {}),
+    ("/portal/confirm-email/<token>", "GET"): ("capability", "/portal/confirm-email/{confirm}", {}),
+    ("/portal/confirm-email/<token>", "POST"): ("capability", "/portal/confirm-email/{confirm}", {}),
+    ("/portal/sign-in/<token>", "GET"): ("capability", "/portal/sign-in/not-a-token", {}),
+    # A valid token would sign the caller in (tested in test_identity); here a used one.
+    ("/portal/sign-in/<token>", "POST"): ("capability", "/portal/sign-in/not-a-token", {}),
+    ("/u/<token>", "GET"): ("capability", "/u/{unsubscribe}", {}),
+    ("/u/<token>", "POST"): ("capability", "/u/{unsubscribe}", {}),
+    ("/o/<token>.gif", "GET"): ("capability", "/o/{open}.gif", {}),
+    ("/r/<token>", "GET"): ("capability", "/r/{tracked}", {}),
+    ("/embed/<token>", "GET"): ("capability", "/embed/{embed}", {}),
+    ("/embed/<token>.js", "GET"): ("capability", "/embed/{embed}.js", {}),
+    ("/login", "GET"): ("public", "/login", {}),
+    ("/login", "POST"): ("public", "/login", {"data": {"email": "x@y.example"}}),
+    ("/logout", "POST"): ("signout", "/logout", {}),
+    ("/portal/sign-in", "POST"): ("public", "/portal/sign-in", {"data": {"email": "x@y.example"}}),
+    ("/healthz", "GET"): ("public", "/healthz", {}),
+    ("/static/<path:filename>", "GET"): ("public", "/static/app.js", {}),
+    ("/api/openapi.json", "GET"): ("public", "/api/openapi.json", {}),
+    ("/api/v1/milestones", "POST"): ("signed", "/api/v1/milestones", JSON),
+}
+# Answered by the WSGI layer in front of Flask (web/callbacks.py), so not in url_map.
+OUTSIDE_FLASK = {("/api/v1/events", "POST"): ("signed", "/api/v1/events", JSON)}
+
+ALLOWED = "allowed"  # reached the view: not 401/403, not sent to a sign-in page, no 500
+EXPECTED: dict[str, dict[str, object]] = {
+    "vendor": {
+        "anonymous": "login",
+        "partner A": 403,
+        "partner B": 403,
+        "marketer": ALLOWED,
+        "admin": ALLOWED,
+        "bearer": "login",  # bearer tokens are for the API, never for pages
+        "revoked": "login",
+    },
+    "vendor-api": {
+        "anonymous": 401,
+        "partner A": 403,
+        "partner B": 403,
+        "marketer": ALLOWED,
+        "admin": ALLOWED,
+        "bearer": ALLOWED,
+        "revoked": 401,
+    },
+    "partner": {
+        "anonymous": "portal",
+        "partner A": ALLOWED,
+        "partner B": "own",  # its own data; partner A's items are a 404
+        "marketer": 403,
+        "admin": 403,
+        "bearer": "portal",
+        "revoked": "portal",
+    },
+    "partner-api": {
+        "anonymous": 401,
+        "partner A": ALLOWED,
+        "partner B": "own",
+        "marketer": 403,
+        "admin": 403,
+        "bearer": 403,
+        "revoked": 401,
+    },
+    "capability": dict.fromkeys(ROLES, ALLOWED),
+    "public": dict.fromkeys(ROLES, ALLOWED),
+    "signed": dict.fromkeys(ROLES, 401),
+    "signout": dict.fromkeys(ROLES, "login"),  # anyone may end their own session
+}
+
+
+def _values(world) -> dict[str, object]:
+    secret = world.runtime.settings.secret_key
+    with world.runtime.sessions.begin() as session:
+        a = session.scalar(select(Partner).where(Partner.slug == "partner-01"))
+        email = session.scalar(
+            select(Delivery.id).where(Delivery.partner_id == a.id, Delivery.channel == "email")
+        )
+        tracked = session.scalar(select(TrackedLink.token).where(TrackedLink.partner_id == a.id))
+        confirm = request_contact_change(
+            session, a, "new@partner01.example", now=world.runtime.clock(), actor="test"
+        )
+        return {
+            "campaign": world.campaign,
+            "held": world.held,
+            "notice": world.notice["A"],
+            "confirm": confirm,
+            "unsubscribe": UnsubscribeTokens(secret).make(email),
+            "open": OpenTokens(secret).make(email),
+            "tracked": tracked,
+            "embed": EmbedTokens(secret).make(a.id),
+        }
+
+
+def _client(world, role: str):
+    if role in ("marketer", "admin"):
+        return vendor_client(world, ADMIN if role == "admin" else "marketer@vendor.example"), {}
+    if role.startswith("partner"):
+        return partner_client(world, PARTNER_A if role == "partner A" else PARTNER_B), {}
+    token = {"bearer": world.bearer, "revoked": world.revoked}.get(role)
+    return world.app.test_client(), ({"Authorization": f"Bearer {token}"} if token else {})
+
+
+def _verdict(answer, expected: object, path: str) -> str | None:
+    status, location = answer.status_code, answer.headers.get("Location", "")
+    if status >= 500:
+        return f"{status}"
+    if expected == ALLOWED:
+        denied = status in (401, 403) or (status == 302 and location.startswith("/login"))
+        return f"denied with {status} {location}" if denied else None
+    if expected == "login":
+        ok = status == 302 and location.startswith("/login")
+        return None if ok else f"{status} {location}, not sent to /login"
+    if expected == "portal":
+        ok = status == 302 and location.startswith("/portal/")
+        return None if ok else f"{status} {location}, not sent to the portal's sign-in"
+    if expected == "own":
+        mine = "{held}" not in path
+        if mine:
+            return _verdict(answer, ALLOWED, path)
+        return None if status == 404 else f"{status}: partner A's item reached by partner B"
+    return None if status == expected else f"{status}, expected {expected}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_authorization_matrix(world, role):
+    world.app.config["WTF_CSRF_ENABLED"] = False  # forgery has its own tests
+    rules = {
+        (rule.rule, method)
+        for rule in world.app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = sorted(rules - set(ROUTES))
+    assert not missing, f"routes without an authorization entry: {missing}"
+    assert not set(ROUTES) - rules, "entries for routes that no longer exist"
+    values = _values(world)
+    client, headers = _client(world, role)
+    failures = []
+    # Sign-out last: it ends the session the other calls need.
+    ordered = sorted({**ROUTES, **OUTSIDE_FLASK}.items(), key=lambda kv: kv[0][0] == "/logout")
+    for (rule, method), (policy, path, options) in ordered:
+        url = path.format(**values)
+        answer = client.open(url, method=method, headers=headers, **options)
+        problem = _verdict(answer, EXPECTED[policy][role], path)
+        if problem:
+            failures.append(f"{method} {url} ({policy}) as {role}: {problem}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,147 @@
+"""Kit templates and partner endpoints are hostile: a template cannot exhaust memory or
+time, an email template cannot carry script, and DNS rebinding cannot reach loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from campaign_engine.bootstrap import make_renderers
+from campaign_engine.errors import PermanentError
+from campaign_engine.ports import Endpoint, Message
+from campaign_engine.services.kitcheck import sample_brand
+from campaign_engine.services.kits import read_kit
+from connectors.webhook import WebhookConnector
+from tests.conftest import SAMPLE_KIT, free_port
+
+
+@pytest.fixture
+def kit_dir(tmp_path):
+    target = tmp_path / "kit"
+    shutil.copytree(SAMPLE_KIT, target)
+    return target
+
+
+def render_web(kit_dir, template: str) -> str:
+    (kit_dir / "templates" / "web.html").write_text(template)
+    kit, problems = read_kit(kit_dir)
+    assert kit is not None and not problems
+    asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
+    return asset.files[0].content.decode()
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        "{{ 'x' * 10**8 }}",
+        "{{ 10**8 * 'x' }}",
+        "{{ [1] * 10**8 }}",
+        "{{ 9 ** 999999 }}",
+        "{{ ''|center(10**8) }}",
+        "{{ '%100000000s' % 'x' }}",
+        "{% for i in range(10**7) %}{% endfor %}",
+        "{% set x = 'y' * 900000 %}{% for i in range(1000) %}{{ x }}{% endfor %}",
+    ],
+)
+def test_a_template_cannot_take_the_memory_of_the_process(kit_dir, bomb):
+    started = time.monotonic()
+    with pytest.raises(SecurityError):
+        render_web(kit_dir, bomb)
+    assert time.monotonic() - started < 3
+
+
+def test_a_template_cannot_take_minutes_of_cpu(kit_dir):
+    started = time.monotonic()
+    with pytest.raises(SecurityError, match="longer than"):
+        render_web(
+            kit_dir, "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}"
+        )
+    assert time.monotonic() - started < 10
+
+
+def test_ordinary_arithmetic_and_loops_still_render(kit_dir):
+    out = render_web(kit_dir, "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}")
+    assert out.strip() == "ababab 1024 012"
+
+
+@pytest.mark.parametrize(
+    "markup, problem",
+    [
+        ("<script>alert(1)</script>", "<script> is not allowed"),
+        ('<img src="x.png" onerror="alert(1)">', "event-handler attribute 'onerror'"),
+        ('<a href=" JaVaScRiPt:alert(1)">x</a>', "is a script URL"),
+        ('<a href="java&#x09;script:alert(1)">x</a>', "is a script URL"),
+        ('<iframe src="https://evil.example"></iframe>', "<iframe> is not allowed"),
+    ],
+)
+def test_kits_validate_reports_active_content_in_email_templates(
+    kit_dir, sqlite_url, make_cli, markup, problem
+):
+    html = kit_dir / "templates" / "email.html"
+    lines = html.read_text().splitlines()
+    lines.insert(5, markup)
+    html.write_text("\n".join(lines))
+    result = make_cli(sqlite_url)("kits", "validate", str(kit_dir), ok=False)
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "templates/email.html:6: " in x)
+    assert problem in line and "no mail client runs it" in line, result.output
+
+
+class _Hook(BaseHTTPRequestHandler):
+    hits: dict[str, int]
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).hits[self.server.server_address[0]] += 1
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+def test_dns_rebinding_cannot_reach_a_loopback_service(monkeypatch):
+    """The name answers 'public' (here 127.0.0.2, treated as global) to the first lookup and
+    127.0.0.1 to every later one, as a rebinding DNS server would. Nothing may reach the
+    service on 127.0.0.1."""
+    port = free_port()
+    _Hook.hits = {"127.0.0.1": 0, "127.0.0.2": 0}
+    servers = [ThreadingHTTPServer((host, port), _Hook) for host in _Hook.hits]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    lookups = []
+    real_lookup = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.test":
+            return real_lookup(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.2" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    real_global = ipaddress.IPv4Address.is_global
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(
+        ipaddress.IPv4Address,
+        "is_global",
+        property(lambda self: str(self) == "127.0.0.2" or real_global.fget(self)),
+    )
+    connector = WebhookConnector(
+        "whsec_" + "dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2", timeout=3, allow_private=False
+    )
+    message = Message(channel="social", recipient="q", subject="s", body_text="", payload={})
+    try:
+        connector.publish(message, Endpoint("webhook", f"http://rebind.test:{port}/hook"), "k")
+    except PermanentError as exc:
+        assert "private or loopback" in str(exc)
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert _Hook.hits["127.0.0.1"] == 0, "the request reached the loopback service"
