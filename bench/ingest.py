@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -47,7 +48,7 @@ from campaign_engine.services.tallies import rebuild_tallies  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()  # this run's own
 
 
 def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:

@@ -33,6 +33,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=runtime.settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(runtime.settings.secret_key_fallbacks),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")  # generated secrets live here (secrets.json, mode 0600)
     # Empty: generated on first run into <data_dir>/secrets.json (see _fill_secrets).
     secret_key: str = Field("", pattern=r"^(.{16,})?$")
+    # Earlier secret keys, still accepted (never used to sign): rotation without breaking
+    # sent unsubscribe links, pasted embeds, sessions or sealed endpoint tokens.
+    secret_key_fallbacks: tuple[str, ...] = ()
     executor: Literal["local", "celery"] = "local"
     celery: CelerySettings = CelerySettings()
     email: EmailSettings = EmailSettings()
@@ -152,6 +155,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init kwargs; the environment must beat the file.
         return (env_settings, init_settings)
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """For itsdangerous: every accepted key, the newest (signing) one last."""
+        return [*self.secret_key_fallbacks, self.secret_key]
 
     @property
     def public_base_url(self) -> str:
@@ -201,8 +209,11 @@ def secret_values(settings: Settings) -> dict[str, str]:
 
 
 def published_secrets(settings: Settings) -> list[str]:
-    """The secret keys still set to a value published with the project."""
-    return [key for key, value in secret_values(settings).items() if value in PUBLISHED_SECRETS]
+    """The secret keys still set to (or still accepting) a value published with the project."""
+    found = [key for key, value in secret_values(settings).items() if value in PUBLISHED_SECRETS]
+    if set(settings.secret_key_fallbacks) & PUBLISHED_SECRETS:
+        found.append("secret_key_fallbacks")
+    return found
 
 
 def _fill_secrets(settings: Settings) -> Settings:

@@ -1,4 +1,4 @@
-"""`users create | token | revoke | password | role | invite`."""
+"""`users create | token | revoke | password | role | invite | remove`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from campaign_engine.services.access.accounts import (
     VENDOR_ROLES,
     create_user,
     issue_token,
+    remove_user,
     revoke_tokens,
     set_password,
     set_role,
@@ -98,3 +99,13 @@ def users_invite(email: str, slug: str) -> None:
         grant_membership(session, partner, email, actor="cli")
         base = rt.settings.public_base_url
     click.echo(f"{email} may now sign in for {slug} at {base}/portal/")
+
+
+@users.command("remove")
+@click.argument("email")
+def users_remove(email: str) -> None:
+    """Remove a user (a partner member who left, say): its sessions, tokens and
+    membership go with it at once."""
+    with unit_of_work() as (_, session):
+        remove_user(session, email, actor="cli")
+    click.echo(f"removed {email}")

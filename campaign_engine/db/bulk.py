@@ -61,8 +61,10 @@ def _unnest(
         f"CAST(:c{i} AS {column.type.compile(dialect)}[])" for i, column in enumerate(columns)
     )
     target = f" ({', '.join(conflict)})" if conflict else ""
+    # Identifiers come from the Table object and types from SQLAlchemy, never from input;
+    # every value is a bound parameter.
     statement = text(
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
         f"ON CONFLICT{target} DO NOTHING RETURNING {', '.join(returning)}"
     )
     # What SQLAlchemy itself applies to each value (UTC datetimes made naive, JSON wrapped).

@@ -98,7 +98,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
             "email" if item.channel == "email" else endpoint.kind if endpoint else "portal"
         )
         endpoint_url = endpoint.url if endpoint else None
-        endpoint_config = unseal(endpoint.config or {}, settings.secret_key) if endpoint else {}
+        endpoint_config = unseal(endpoint.config or {}, settings.signing_keys) if endpoint else {}
         campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
         from_address = verified_sender(partner)
         recipients = (
@@ -263,10 +263,10 @@ def _checked_message(
     ):
         return _skip(delivery, "recipient unsubscribed or bounced")
     recipient = prepared.recipients.get(delivery.recipient) or Recipient(delivery.recipient)
-    token = UnsubscribeTokens(runtime.settings.secret_key).make(delivery.id)
+    token = UnsubscribeTokens(runtime.settings.signing_keys).make(delivery.id)
     base = runtime.settings.public_base_url
     mailbox = runtime.settings.email.from_address
-    pixel = OpenTokens(runtime.settings.secret_key).make(delivery.id)
+    pixel = OpenTokens(runtime.settings.signing_keys).make(delivery.id)
     return email_message(
         prepared,
         recipient,

@@ -33,7 +33,7 @@ STEPS = {
 def populate_runway(
     session: Session, version: KitVersion, campaign_id: int, *, now: datetime, seed: int = 11
 ) -> Campaign:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (repeatable sample data, not a secret)
     owners = [
         create_user(session, f"{name}@vendor.example", "marketer", actor="demo")[0]
         for name in ("ana", "ben")

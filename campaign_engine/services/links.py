@@ -93,7 +93,7 @@ class SignedIds:
     salt = "signed-id"
     invalid = "this link is not valid"
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str | list[str]) -> None:
         self.serializer = URLSafeSerializer(secret_key, salt=self.salt)
 
     def make(self, value: int) -> str:

@@ -17,7 +17,7 @@ from campaign_engine.services.consent import mode_for
 
 def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
     """Returns how many notices went out; a partner already opted out gets none."""
-    links = PartnerLinks(runtime.settings.secret_key)
+    links = PartnerLinks(runtime.settings.signing_keys)
     base = runtime.settings.public_base_url
     sent = 0
     with runtime.sessions() as session:

@@ -45,7 +45,9 @@ def check_provider_status(runtime: Runtime, campaign_id: int) -> Counter[str]:
                 delivery_id,
                 provider,
                 ref,
-                Endpoint(row.kind, row.url, unseal(row.config or {}, runtime.settings.secret_key)),
+                Endpoint(
+                    row.kind, row.url, unseal(row.config or {}, runtime.settings.signing_keys)
+                ),
             )
             for delivery_id, provider, ref, row in rows
         ]

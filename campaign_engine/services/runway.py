@@ -207,7 +207,7 @@ def _message(
     step: SequenceStep,
 ) -> Message:
     base = runtime.settings.public_base_url
-    token = PartnerLinks(runtime.settings.secret_key).make(partner.id, campaign_id)
+    token = PartnerLinks(runtime.settings.signing_keys).make(partner.id, campaign_id)
     context = {
         "partner": partner,
         "portal_url": f"{base}/portal/preview/{token}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -35,8 +35,9 @@ def seal(config: dict[str, Any], secret_key: str) -> dict[str, Any]:
     }
 
 
-def unseal(config: dict[str, Any], secret_key: str) -> dict[str, str]:
-    fernet = _fernet(secret_key)
+def unseal(config: dict[str, Any], keys: str | list[str]) -> dict[str, str]:
+    """Opens with any accepted key (settings.signing_keys: rotation keeps old seals)."""
+    fernet = MultiFernet([_fernet(k) for k in reversed([keys] if isinstance(keys, str) else keys)])
     opened: dict[str, str] = {}
     for key, value in config.items():
         if isinstance(value, str) and value.startswith(PREFIX):

@@ -19,7 +19,7 @@ bp = Blueprint("embed", __name__)
 
 
 def _fragment(token: str) -> str:
-    partner_id = EmbedTokens(runtime().settings.secret_key).read(token)
+    partner_id = EmbedTokens(runtime().settings.signing_keys).read(token)
     return current_fragment(db(), partner_id, runtime().settings.storage_dir)
 
 

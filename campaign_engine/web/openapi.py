@@ -122,6 +122,10 @@ def _schemas() -> dict[str, Any]:
             has_logo={"type": "boolean"},
             profile_complete={"type": "integer", "minimum": 0, "maximum": 100},
             next_action={"type": "string"},
+            pending_contact_email={
+                "type": ["string", "null"],
+                "description": "a new contact address waiting for its owner to confirm it",
+            },
         ),
         Programme=obj(
             ["partners", "live", "live_rate", "campaigns", "cohorts", "summary"],
@@ -218,10 +222,10 @@ def _problems(*codes: int) -> dict[str, Any]:
 PROBLEM_TEXT = {
     400: "Malformed request",
     401: "Not signed in, or a bad token or signature",
-    403: "Signed in, but not allowed",
+    403: "Signed in, but not allowed (or, with the browser session, no X-CSRFToken header)",
     404: "No such item",
     409: "Not possible in the item's current state",
-    415: "Send JSON",
+    415: "Send the body as application/json (or the type the call names)",
     413: "Body too large",
     422: "Input not accepted: the detail names the field",
     503: "Not stored this time (the database is unavailable): retry later",
@@ -512,8 +516,17 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "components": {
             "schemas": _schemas(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "the browser's sign-in; writes also need the page's CSRF "
+                    "token in an X-CSRFToken header",
+                },
+            },
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
         "paths": _paths(),
     }

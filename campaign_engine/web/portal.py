@@ -83,7 +83,7 @@ def home() -> str:
         modes=MODES,
         results=results,
         waiting=len(review_queue(db(), partner)),
-        preview_token=lambda campaign_id: PartnerLinks(rt.settings.secret_key).make(
+        preview_token=lambda campaign_id: PartnerLinks(rt.settings.signing_keys).make(
             partner.id, campaign_id
         ),
     )
@@ -339,7 +339,7 @@ def confirm_email(token: str) -> str:
 
 
 def _resolve(token: str) -> tuple[Partner, Campaign]:
-    partner_id, campaign_id = PartnerLinks(runtime().settings.secret_key).read(token)
+    partner_id, campaign_id = PartnerLinks(runtime().settings.signing_keys).read(token)
     partner = db().get(Partner, partner_id)
     if partner is None:
         raise NotFound("this link is not valid")

@@ -45,7 +45,7 @@ def follow(token: str) -> Response:
 @bp.get("/o/<token>.gif")
 def pixel(token: str) -> Response:
     """Always the image (a broken image looks bad); counted only for a valid token."""
-    delivery_id = OpenTokens(runtime().settings.secret_key).read_quietly(token)
+    delivery_id = OpenTokens(runtime().settings.signing_keys).read_quietly(token)
     delivery = db().get(Delivery, delivery_id) if delivery_id else None
     if delivery is not None:
         recorder().add(
@@ -58,7 +58,7 @@ def pixel(token: str) -> Response:
 
 @bp.get("/u/<token>")
 def unsubscribe_page(token: str) -> str:
-    UnsubscribeTokens(runtime().settings.secret_key).read(token)
+    UnsubscribeTokens(runtime().settings.signing_keys).read(token)
     return render_template("public/unsubscribe.html", token=token, done=False)
 
 
@@ -66,7 +66,7 @@ def unsubscribe_page(token: str) -> str:
 def unsubscribe_now(token: str) -> str:
     """RFC 8058 one-click: a POST with List-Unsubscribe=One-Click, no login, no CSRF token
     (the signed token is the authorisation)."""
-    delivery_id = UnsubscribeTokens(runtime().settings.secret_key).read(token)
+    delivery_id = UnsubscribeTokens(runtime().settings.signing_keys).read(token)
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     unsubscribe(db(), delivery_id, via="one-click" if one_click else "page")
     return render_template("public/unsubscribe.html", token=token, done=True)

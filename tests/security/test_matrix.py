@@ -47,7 +47,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
         "POST",
     ): ("vendor", "/campaigns/{campaign}/retry", {}),
-    ("/campaigns/<int:campaign_id>/preview", "GET"): ("vendor", "/campaigns/{campaign}/preview", {}),
+    ("/campaigns/<int:campaign_id>/preview", "GET"): (
+        "vendor",
+        "/campaigns/{campaign}/preview",
+        {},
+    ),
     ("/campaigns/<int:campaign_id>/preview/email", "GET"): (
         "vendor",
         "/campaigns/{campaign}/preview/email?partner=partner-01",
@@ -65,7 +69,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/api/v1/audience-count", "GET"): ("vendor-api", "/api/v1/audience-count", {}),
     ("/api/v1/campaigns", "GET"): ("vendor-api", "/api/v1/campaigns", {}),
     ("/api/v1/campaigns", "POST"): ("vendor-api", "/api/v1/campaigns", JSON),
-    ("/api/v1/campaigns/<int:campaign_id>", "GET"): ("vendor-api", "/api/v1/campaigns/{campaign}", {}),
+    ("/api/v1/campaigns/<int:campaign_id>", "GET"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}",
+        {},
+    ),
     (
         "/api/v1/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
         "POST",
@@ -106,7 +114,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/portal/profile", "POST"): ("partner", "/portal/profile", {}),
     ("/portal/review", "GET"): ("partner", "/portal/review", {}),
     ("/portal/review/<int:delivery_id>", "POST"): ("partner", "/portal/review/{held}", {}),
-    ("/portal/review/<int:delivery_id>/email", "GET"): ("partner", "/portal/review/{held}/email", {}),
+    ("/portal/review/<int:delivery_id>/email", "GET"): (
+        "partner",
+        "/portal/review/{held}/email",
+        {},
+    ),
     ("/portal/review/<int:delivery_id>/preview", "POST"): (
         "partner",
         "/portal/review/{held}/preview",
@@ -114,7 +126,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ),
     ("/api/v1/me", "GET"): ("partner-api", "/api/v1/me", {}),
     ("/api/v1/me/campaigns", "GET"): ("partner-api", "/api/v1/me/campaigns", {}),
-    ("/api/v1/me/consent", "PUT"): ("partner-api", "/api/v1/me/consent", {"json": {"mode": "auto"}}),
+    ("/api/v1/me/consent", "PUT"): (
+        "partner-api",
+        "/api/v1/me/consent",
+        {"json": {"mode": "auto"}},
+    ),
     ("/api/v1/me/profile", "PATCH"): ("partner-api", "/api/v1/me/profile", JSON),
     ("/api/v1/me/results", "GET"): ("partner-api", "/api/v1/me/results", {}),
     ("/api/v1/me/review", "GET"): ("partner-api", "/api/v1/me/review", {}),
@@ -128,7 +144,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/portal/opt-out/<token>", "GET"): ("capability", "/portal/opt-out/{notice}", {}),
     ("/portal/opt-out/<token>", "POST"): ("capability", "/portal/opt-out/{notice}", {}),
     ("/portal/confirm-email/<token>", "GET"): ("capability", "/portal/confirm-email/{confirm}", {}),
-    ("/portal/confirm-email/<token>", "POST"): ("capability", "/portal/confirm-email/{confirm}", {}),
+    ("/portal/confirm-email/<token>", "POST"): (
+        "capability",
+        "/portal/confirm-email/{confirm}",
+        {},
+    ),
     ("/portal/sign-in/<token>", "GET"): ("capability", "/portal/sign-in/not-a-token", {}),
     # A valid token would sign the caller in (tested in test_identity); here a used one.
     ("/portal/sign-in/<token>", "POST"): ("capability", "/portal/sign-in/not-a-token", {}),
@@ -264,10 +284,41 @@ def test_the_authorization_matrix(world, role):
     failures = []
     # Sign-out last: it ends the session the other calls need.
     ordered = sorted({**ROUTES, **OUTSIDE_FLASK}.items(), key=lambda kv: kv[0][0] == "/logout")
-    for (rule, method), (policy, path, options) in ordered:
+    for (_, method), (policy, path, options) in ordered:
         url = path.format(**values)
         answer = client.open(url, method=method, headers=headers, **options)
         problem = _verdict(answer, EXPECTED[policy][role], path)
         if problem:
             failures.append(f"{method} {url} ({policy}) as {role}: {problem}")
     assert not failures, "\n".join(failures)
+
+
+FORGED = {
+    "/portal/preview/{notice}": 404,
+    "/portal/preview/{notice}/email": 404,
+    "/portal/opt-out/{notice}": 404,
+    "/u/{unsubscribe}": 404,
+    "/embed/{embed}": 404,
+    "/embed/{embed}.js": 404,
+    "/r/{tracked}": 404,
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "partner B", "marketer"])
+def test_capability_links_refuse_forged_tokens_and_sign_nobody_in(world, role):
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    values = _values(world)
+    client, headers = _client(world, role)
+    for path, expected in FORGED.items():
+        real = path.format(**values)
+        forged = real.replace(real.rsplit("/", 1)[1].split(".")[0], "WzEsMV0.forged.sig")
+        for method in ("GET", "POST") if "opt-out" in path or "/u/" in path else ("GET",):
+            answer = client.open(forged, method=method, headers=headers)
+            assert answer.status_code == expected, f"{method} {forged} as {role}"
+    for path in ("/portal/confirm-email/forged", "/portal/sign-in/forged"):
+        assert client.post(path, headers=headers).status_code == 422, path
+    # A valid notice link, used by a stranger, leaves the stranger a stranger.
+    stranger = world.app.test_client()
+    stranger.get(f"/portal/preview/{values['notice']}")
+    stranger.post(f"/portal/opt-out/{values['notice']}")
+    assert stranger.get("/api/v1/me").status_code == 401

@@ -81,3 +81,19 @@ def test_session_cookies_are_secure_httponly_and_samesite_on_https(world):
     )
     header = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_the_vendor_invites_a_member_and_removing_them_ends_their_session(world, make_cli):
+    cli = make_cli(world.runtime.settings.database_url)
+    assert (
+        "may now sign in for partner-02"
+        in cli("users", "invite", "ops@partner02.example", "--partner", "partner-02").output
+    )
+    refused = cli("users", "invite", "marketer@vendor.example", "--partner", "partner-02", ok=False)
+    assert refused.exit_code != 0 and "vendor account" in refused.output
+    member = partner_client(world, "ops@partner02.example")
+    assert member.get("/api/v1/me").get_json()["slug"] == "partner-02"
+    cli("users", "remove", "ops@partner02.example")
+    assert member.get("/api/v1/me").status_code == 401
+    ended = cli("users", "role", "marketer@vendor.example", "admin").output
+    assert "is now admin" in ended

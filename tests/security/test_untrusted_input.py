@@ -67,7 +67,9 @@ def test_a_template_cannot_take_minutes_of_cpu(kit_dir):
 
 
 def test_ordinary_arithmetic_and_loops_still_render(kit_dir):
-    out = render_web(kit_dir, "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}")
+    out = render_web(
+        kit_dir, "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}"
+    )
     assert out.strip() == "ababab 1024 012"
 
 

@@ -171,7 +171,7 @@ def signed_in_as(app, runtime, who: str):
 
 
 def test_partner_a_never_sees_or_changes_partner_bs_anything(site):
-    app, runtime, campaign_id, tokens = site
+    app, runtime, campaign_id, _ = site
     app.config["WTF_CSRF_ENABLED"] = False
     from sqlalchemy import select
 

@@ -147,3 +147,14 @@ def revoke_tokens(session: Session, email: str) -> int:
     for row in rows:
         row.revoked_at = utcnow()
     return len(rows)
+
+
+def remove_user(session: Session, email: str, *, actor: str) -> None:
+    """Deletes the user; its sessions, tokens, links and membership go with it (cascade),
+    so a copied cookie or token stops working on its next request."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email}")
+    session.delete(user)
+    session.flush()
+    record(session, actor, "user.remove", "user", user.email, {"role": user.role})

@@ -10,7 +10,7 @@ MAX_AGE = 60 * 24 * 3600  # a notice link works for 60 days
 
 
 class PartnerLinks:
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str | list[str]) -> None:
         self.serializer = URLSafeTimedSerializer(secret_key, salt="partner-campaign-link")
 
     def make(self, partner_id: int, campaign_id: int) -> str:
