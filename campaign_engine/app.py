@@ -37,6 +37,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=runtime.settings.base_url.startswith("https://"),
+        # No body beyond what the largest upload needs (a zipped kit is at most 50 MB
+        # unpacked): werkzeug answers 413 instead of buffering whatever a client sends.
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
     )
     app.url_map.converters["int"] = DatabaseId
     app.extensions["campaign_engine"] = runtime

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from campaign_engine import bootstrap, migrate
+from campaign_engine.domain.times import storable
 from campaign_engine.errors import CampaignEngineError, InvalidInput
 from campaign_engine.runtime import Runtime
 from campaign_engine.settings import load_settings
@@ -87,7 +88,10 @@ def parse_when(value: str | None) -> datetime | None:
         ) from None
     if when.tzinfo is None:
         raise InvalidInput("add a UTC offset, e.g. 2026-12-01T09:00:00+01:00", where="--launch-at")
-    return when
+    try:
+        return storable(when)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), where="--launch-at") from None
 
 
 @cli.group()

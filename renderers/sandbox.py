@@ -2,31 +2,42 @@
 and bounded in the memory and time one render may take.
 
 Jinja's SandboxedEnvironment stops escapes (`__class__`, `mro`) and caps `range` at
-100,000 items, but `{{ 'x' * 10**8 }}`, `{{ 9**9**9 }}` or `{{ ''|center(10**9) }}` would
-still take the process's memory or minutes of CPU. Operators are intercepted
-(`intercepted_binops`, Jinja's hook for this) and checked before they compute; every
-filter, call and loop step checks a per-render deadline; no single value may grow past
-MAX_LENGTH."""
+100,000 items, but `{{ 'x' * 10**8 }}`, `{{ 9**9**9 }}`, `{{ ''|center(10**9) }}` or a
+chain of `~` would still take the process's memory or minutes of CPU. So, before anything
+is computed: operators (`intercepted_binops`, Jinja's hook for this) and `~` (compiled
+through BoundedCodeGenerator) check the size of what they would build; filters and calls
+refuse inputs over MAX_FILTER_INPUT and numbers (widths, counts) over MAX_LENGTH; format
+strings refuse huge widths. Every filter, call, operator and loop step checks a per-render
+deadline, and the output is counted as it streams. Jinja has no budget hook of its own;
+this is the smallest set of checks that bounds every operation the sandbox allows."""
 
 from __future__ import annotations
 
 import functools
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, Template, nodes, select_autoescape
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 
 MAX_LENGTH = 1_000_000  # characters or items in one value: ample for any email or post
 MAX_OUTPUT = 5_000_000  # characters one render may produce
+MAX_FILTER_INPUT = 100_000  # characters or items one filter or call may be given
 MAX_POWER_BITS = 4_096  # how large `a ** b` may get
 MAX_RANGE = 10_000  # items in one range(); kits loop over a handful of things
 RENDER_SECONDS = 5.0  # one template's render, kit files included
+# A %-format or {}-format width or precision of 7 digits or more ('%01500000000d').
+PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\*|\d{7,}|\d*\.(\*|\d{7,}))")
+BRACE_WIDTH = re.compile(r"\{[^{}]*:[^{}]*\d{7,}")
 
 _deadline: ContextVar[float | None] = ContextVar("template_deadline", default=None)
 
@@ -57,9 +68,7 @@ class BoundedTemplate(Template):
                 for piece in self.root_render_func(context):
                     length += len(piece)
                     if length > MAX_OUTPUT:
-                        raise SecurityError(
-                            f"the template's output passed {MAX_OUTPUT:,} characters"
-                        )
+                        raise SecurityError(f"the output passed {MAX_OUTPUT:,} characters")
                     pieces.append(piece)
             except Exception:
                 self.environment.handle_exception()
@@ -69,13 +78,29 @@ class BoundedTemplate(Template):
                 _deadline.reset(token)
 
 
+class BoundedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b ~ c` into a checked join instead of Jinja's unchecked one."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            markup = "context.eval_ctx.volatile"
+        else:
+            markup = "True" if frame.eval_ctx.autoescape else "False"
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(f"), {markup})")
+
+
 class BoundedSandbox(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
     template_class = BoundedTemplate
+    code_generator_class = BoundedCodeGenerator
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.filters = {name: _bounded(f) for name, f in self.filters.items()}
+        self.filters = {name: _bounded(name, f) for name, f in self.filters.items()}
         self.globals["range"] = _bounded_range
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
@@ -85,11 +110,25 @@ class BoundedSandbox(SandboxedEnvironment):
         elif op == "*":
             _check_repeat(left, right)
             _check_repeat(right, left)
+        elif op == "%" and isinstance(left, str):
+            _check_widths(PERCENT_WIDTH, left)
+        elif op == "+":
+            _check_total((left, right))
         return _check_size(self.binop_table[op](left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _check_time()
+        # str.format arrives wrapped by the sandbox (functools.update_wrapper)
+        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
+            _check_widths(BRACE_WIDTH, owner)
+        _check_arguments(args, kwargs)
         return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def checked_concat(self, parts: tuple[Any, ...], markup: bool) -> str:
+        _check_time()
+        _check_total(parts)
+        return markup_join(parts) if markup else str_join(parts)
 
 
 def _check_power(base: Any, exponent: Any) -> None:
@@ -105,10 +144,48 @@ def _check_repeat(sequence: Any, times: Any) -> None:
         raise SecurityError(f"repeating a value {times:,} times is too large")
 
 
-def _bounded(f: Callable[..., Any]) -> Callable[..., Any]:
+def _check_total(parts: Any) -> None:
+    """What joining or adding these would build, before it is built."""
+    total = sum(len(p) if isinstance(p, str | bytes | list | tuple) else 32 for p in parts)
+    if total > MAX_LENGTH:
+        raise SecurityError(f"a value in the template would grow past {MAX_LENGTH:,} characters")
+
+
+def _check_widths(pattern: re.Pattern[str], text: str) -> None:
+    if pattern.search(text):
+        raise SecurityError("a format width or precision that large is refused")
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Inputs a single filter or call could spend seconds or gigabytes on."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, str | bytes | list | tuple | dict) and len(value) > MAX_FILTER_INPUT:
+            raise SecurityError(f"a value over {MAX_FILTER_INPUT:,} long given to a filter")
+        if isinstance(value, int) and abs(value) > MAX_LENGTH:
+            raise SecurityError(f"a number over {MAX_LENGTH:,} given to a filter")
+
+
+def _check_filter(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The filtered value, then widths, counts and patterns: all bounded before the call;
+    replace, join and format can grow far beyond their inputs, so they are sized first."""
+    plain = [a for a in args if not isinstance(a, Context | EvalContext | SandboxedEnvironment)]
+    _check_arguments(tuple(plain), kwargs)
+    if name == "format" and plain and isinstance(plain[0], str):
+        _check_widths(PERCENT_WIDTH, plain[0])
+    elif name == "replace" and len(plain) >= 3 and all(isinstance(a, str) for a in plain[:3]):
+        value, old, new = plain[:3]
+        grown = len(value) + (value.count(old) if old else len(value) + 1) * len(new)
+        if grown > MAX_LENGTH:
+            raise SecurityError("replace() would grow the value past the limit")
+    elif name == "join" and plain and isinstance(plain[0], list | tuple):
+        _check_total([str(x) for x in plain[0]])
+
+
+def _bounded(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)  # keeps jinja_pass_arg, so context-taking filters still get it
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _check_time()
+        _check_filter(name, args, kwargs)
         return _check_size(f(*args, **kwargs))
 
     return wrapper

@@ -77,6 +77,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def kit_dir(tmp_path: Path) -> Path:
+    """A copy of the sample kit to change."""
+    import shutil
+
+    target = tmp_path / "kit"
+    shutil.copytree(SAMPLE_KIT, target)
+    return target
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'engine.db'}"
 

@@ -103,3 +103,16 @@ def write_contacts(
                     ]
                 )
     return path
+
+
+def render_web(kit_dir: Path, template: str) -> str:
+    """The kit's web asset rendered with `template` as its template, for a sample partner."""
+    from campaign_engine.bootstrap import make_renderers
+    from campaign_engine.services.kitcheck import sample_brand
+    from campaign_engine.services.kits import read_kit
+
+    (kit_dir / "templates" / "web.html").write_text(template)
+    kit, problems = read_kit(kit_dir)
+    assert kit is not None and not problems
+    asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
+    return asset.files[0].content.decode()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Event, Partner, TrackedLink
 from campaign_engine.db.bulk import insert_new
+from campaign_engine.domain.times import StorableTime
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.tallies import count_records
@@ -39,20 +40,13 @@ class InboundEvent(BaseModel):
     external_id: str = Field(min_length=1, max_length=200)
     amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
-    occurred_at: datetime
+    occurred_at: StorableTime
     tracking_token: str | None = None
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
     partner: str | None = None
-    campaign: int | None = None
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("give a timezone, e.g. 2026-11-22T10:00:00Z")
-        return value.astimezone(UTC)
+    campaign: int | None = Field(None, ge=1, le=2**63 - 1)
 
     @field_validator("currency")
     @classmethod

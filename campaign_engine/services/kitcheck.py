@@ -16,13 +16,17 @@ from jinja2 import TemplateSyntaxError, nodes
 from PIL import Image
 
 from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
-from campaign_engine.ports import BrandContext, KitRenderers
+from campaign_engine.ports import BrandContext, KitRenderers, RenderedAsset
 from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
 from renderers.sandbox import make_environment
 
 RendererFactory = Callable[[KitContent], KitRenderers]
+WHY_NOT = {  # why active content is refused, per channel
+    "email": "no mail client runs it",
+    "web": "partners' websites show the snippet in a sandbox that runs no script",
+}
 
 
 @lru_cache(maxsize=1)
@@ -209,14 +213,26 @@ class KitChecker:
                     ok = False
         return ok
 
-    def email_templates(self) -> list[str]:
-        refs = [self.spec.assets.email.html] if self.spec.assets.email else []
-        refs += [step.body for step in self.spec.sequence]
-        return [rel for rel in refs if rel.endswith((".html", ".htm"))]
+    def html_templates(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """The templates that become HTML someone opens: the email and the web snippet."""
+        a = self.spec.assets
+        refs: list[tuple[tuple[str | int, ...], str]] = []
+        if a.email:
+            refs.append((("assets", "email", "html"), a.email.html))
+        if a.web:
+            refs.append((("assets", "web", "template"), a.web.template))
+        return refs
 
     def check_active_content(self) -> None:
-        """Scripts, event handlers and javascript: URLs in email templates are errors."""
-        for rel in self.email_templates():
+        """Scripts, event handlers and javascript: URLs in HTML templates are errors, and
+        those templates must be .html so partner fields are escaped in them."""
+        for loc, rel in self.html_templates():
+            if not rel.endswith((".html", ".htm")):
+                self.problems.append(
+                    f"{self.at(*loc)}: '{rel}' must end in .html (partner fields are "
+                    "escaped only in .html templates)"
+                )
+        for loc, rel in self.html_templates():
             path = self.kit.root / rel
             if not path.is_file():
                 continue
@@ -224,8 +240,9 @@ class KitChecker:
                 source = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 continue  # reported by check_templates
+            why = WHY_NOT[loc[1]]
             for line, problem in active_content(source):
-                self.problems.append(f"{rel}:{line}: {problem} (no mail client runs it)")
+                self.problems.append(f"{rel}:{line}: {problem} ({why})")
 
     def check_images(self) -> None:
         root = self.kit.root
@@ -264,12 +281,29 @@ class KitChecker:
             for channel in self.spec.channels():
                 for renderer in renderers.for_channel(channel):
                     try:
-                        renderer.render(brand, self._checked_link)
+                        rendered = renderer.render(brand, self._checked_link)
                     except Exception as exc:
                         self.problems.append(
                             f"{_template_location(exc, self.kit.root)}: "
                             f"{_first_line(exc)} (rendering {locale})"
                         )
+                        continue
+                    for asset in rendered if isinstance(rendered, list) else [rendered]:
+                        self.check_rendered_html(asset, locale)
+
+    def check_rendered_html(self, asset: RenderedAsset, locale: str) -> None:
+        """The rendered email and web HTML too: an include, a variable or a macro can put
+        together what the template's source does not show."""
+        if asset.channel not in ("email", "web"):
+            return
+        for file in asset.files:
+            if file.media_type != "text/html":
+                continue
+            for line, problem in active_content(file.content.decode("utf-8", "replace")):
+                why = WHY_NOT[asset.channel]
+                found = f"rendered {asset.channel} HTML line {line}: {problem} ({why}; {locale})"
+                if found not in self.problems:
+                    self.problems.append(found)
 
     def _checked_link(self, name: str) -> str:
         if name not in self.spec.links:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,13 @@ from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.audit import record
 from campaign_engine.services.logos import normalise_logo
 from campaign_engine.services.partners import PartnerRow
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    email: str  # normalised by validation: what is stored, and where the link goes
+    token: str
+
 
 EDITABLE = (
     "contact_email",
@@ -35,11 +43,11 @@ def update_profile(
     *,
     actor: str,
     now: datetime,
-) -> str | None:
+) -> ContactChange | None:
     """All or nothing: the same rules as the CSV import, one clear message per field.
 
-    A new contact address is not applied: it waits for its owner to confirm it, and the
-    token for that link is returned (None when the address did not change)."""
+    A new contact address is not applied: it waits for its owner to confirm it; the
+    address as validated and the token for its link are returned (None: unchanged)."""
     current = {f: getattr(partner, f) for f in PartnerRow.model_fields if hasattr(partner, f)}
     merged: dict[str, Any] = {**current, "logo": "", "tags": ""}
     merged.update({k: v for k, v in values.items() if k in EDITABLE})
@@ -49,9 +57,11 @@ def update_profile(
         first = exc.errors()[0]
         raise InvalidInput(first["msg"], where=str(first["loc"][0])) from None
     png = normalise_logo(logo, where="logo") if logo else None
-    token = None
+    change = None
     if row.contact_email.lower() != partner.contact_email.lower():
-        token = request_contact_change(session, partner, row.contact_email, now=now, actor=actor)
+        email = row.contact_email.lower()
+        token = request_contact_change(session, partner, email, now=now, actor=actor)
+        change = ContactChange(email, token)
     for field in EDITABLE:
         if field != "contact_email":
             setattr(partner, field, getattr(row, field))
@@ -59,7 +69,7 @@ def update_profile(
         partner.logo_png, partner.logo_sha256 = png, hashlib.sha256(png).hexdigest()
     changed = sorted(k for k in values if k in EDITABLE) + (["logo"] if png else [])
     record(session, actor, "profile.update", "partner", partner.slug, {"fields": changed})
-    return token
+    return change
 
 
 def brand_warnings(partner: Partner) -> list[str]:

@@ -18,6 +18,8 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.kits import MAX_KIT_BYTES, load_kit
 from campaign_engine.services.partners import ImportResult, import_partners
 
+MAX_ENTRIES = 2_000  # a kit is a manifest, copy, templates and images: dozens of files
+
 
 def unpack_kit(data: bytes, target: Path, *, filename: str) -> Path:
     """The folder holding kit.yaml inside the unpacked zip."""
@@ -27,6 +29,8 @@ def unpack_kit(data: bytes, target: Path, *, filename: str) -> Path:
         raise InvalidInput(
             "not a zip file; zip the kit folder and upload that", where=filename
         ) from None
+    if len(archive.infolist()) > MAX_ENTRIES:
+        raise InvalidInput(f"the zip holds more than {MAX_ENTRIES:,} files", where=filename)
     total = 0
     for info in archive.infolist():
         path = PurePosixPath(info.filename)

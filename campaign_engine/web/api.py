@@ -18,6 +18,7 @@ from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone
+from campaign_engine.domain.times import StorableTime, storable
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import CHANNELS
@@ -44,7 +45,7 @@ from campaign_engine.services.review import decide, review_queue
 from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.callbacks import signature_error
+from campaign_engine.web.callbacks import MAX_BODY, signature_error
 from campaign_engine.web.errors import first_error, problem
 from campaign_engine.web.openapi import openapi_document
 from campaign_engine.web.portal import (
@@ -87,8 +88,8 @@ def _guard_writes() -> Response | None:
             "Unsupported media type",
             f"send the body as {' or '.join(sorted(allowed))} (got {request.mimetype or 'none'})",
         )
-    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
-    if not bearer and current_app.config.get("WTF_CSRF_ENABLED", True):
+    by_cookie = current_user.session_token is not None  # None: the bearer token loaded it
+    if by_cookie and current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except FormValidationError as exc:
@@ -118,7 +119,7 @@ def _bounded_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise InvalidInput(f"a whole number from {low} to {high}", where=name)
     return int(raw)
 
@@ -319,7 +320,7 @@ class MilestoneChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     milestone: Milestone
-    reached_at: datetime | None = Field(None, description="ISO 8601 with offset; default now")
+    reached_at: StorableTime | None = Field(None, description="ISO 8601 with offset; default now")
 
 
 @bp.post("/partners/<slug>/milestones")
@@ -357,6 +358,7 @@ class MilestoneCallback(MilestoneChange):
 def milestone_callback() -> Any:
     """Signed like /events (Standard Webhooks, web/callbacks.py): an LMS reporting a
     certification, a CRM a joint plan. A repeat of the same milestone changes nothing."""
+    request.max_content_length = MAX_BODY  # read no more than an event before the check
     refused = signature_error(
         runtime().settings.webhooks.inbound_secret, request.get_data(), request.headers
     )
@@ -402,11 +404,11 @@ def me_profile() -> dict[str, Any]:
     partner = current_partner()
     values = {k: v for k, v in body.model_dump().items() if v is not None}
     rt = runtime()
-    token = update_profile(db(), partner, values, None, actor=current_user.email, now=rt.clock())
+    change = update_profile(db(), partner, values, None, actor=current_user.email, now=rt.clock())
     pending = None
-    if token is not None:
-        pending = values["contact_email"].strip().lower()
-        send_contact_confirmation(partner.name, pending, token)
+    if change is not None:
+        pending = change.email
+        send_contact_confirmation(partner.name, change.email, change.token)
     return {
         **partner_json(partner),
         "pending_contact_email": pending or pending_contact(db(), partner.id, now=rt.clock()),
@@ -508,10 +510,10 @@ def _when(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
-    except ValueError:
+        return storable(datetime.fromisoformat(value))
+    except ValueError as exc:
         raise InvalidInput(
-            "an ISO 8601 time such as 2026-12-01T09:00:00+01:00", where="launch_at"
+            f"an ISO 8601 time such as 2026-12-01T09:00:00+01:00 ({exc})", where="launch_at"
         ) from None
 
 

@@ -10,12 +10,14 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
@@ -34,8 +36,9 @@ from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway_reports import runway_headline
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
-from campaign_engine.web.api import csv_response
+from campaign_engine.web.api import NewCampaign, csv_response
 from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.errors import first_error
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
@@ -164,6 +167,7 @@ def create() -> Response:
         .first()
     )
     launch_at = form_time(form.get("launch_at", ""))
+    options = _campaign_options(form)
     campaign = create_campaign(
         db(),
         version,
@@ -172,20 +176,36 @@ def create() -> Response:
         launch_at,
         actor=current_user.email,
     )
-    campaign.consent_default = ConsentMode(form.get("consent_default", "auto")).value
-    campaign.preview_days = int(form.get("preview_days") or 0)
+    campaign.consent_default = options.consent_default.value
+    campaign.preview_days = options.preview_days
     flash(f"Campaign {campaign.name} created ({campaign.status}).", "ok")
     return redirect(url_for("console.campaign", campaign_id=campaign.id))
+
+
+def _campaign_options(form: Any) -> NewCampaign:
+    """The form checked by the API's own schema: the same limits, the same messages."""
+    try:
+        return NewCampaign.model_validate(
+            {
+                "name": form.get("name", ""),
+                "kit": form.get("kit", ""),
+                "consent_default": form.get("consent_default") or "auto",
+                "preview_days": form.get("preview_days") or 0,
+            }
+        )
+    except ValidationError as exc:
+        field, message = first_error(exc)
+        raise InvalidInput(message, where=field) from None
 
 
 def form_time(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value + ("" if "+" in value else "+00:00"))
-    except ValueError:
+        return storable(datetime.fromisoformat(value + ("" if "+" in value else "+00:00")))
+    except ValueError as exc:
         raise InvalidInput(
-            "use a date and time such as 2026-12-01T09:00", where="launch_at"
+            f"use a date and time such as 2026-12-01T09:00 ({exc})", where="launch_at"
         ) from None
 
 

@@ -16,6 +16,8 @@ from campaign_engine.web.headers import EMBED_FRAME_POLICY
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("embed", __name__)
+# Links open in a new tab (popups), outside the sandbox; nothing else is allowed.
+FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
 
 
 def _fragment(token: str) -> str:
@@ -49,10 +51,18 @@ def frame(token: str) -> Response:
 
 @bp.get("/embed/<token>.js")
 def script(token: str) -> Response:
-    """Inserts the fragment where the script tag stands (nothing when empty)."""
-    fragment = _fragment(token)
+    """Inserts a sandboxed frame of /embed/<token> where the script tag stands (nothing
+    when there is no live content). Never the kit's HTML itself: a kit template must not
+    run in the partner's own page, where it could read the visitor's cookies there."""
+    if not _fragment(token):
+        return _cached("", "application/javascript")
+    src = f"{runtime().settings.public_base_url}/embed/{token}"
     js = (
-        "(function(){var s=document.currentScript;if(!s)return;var d=document.createElement"
-        f"('div');d.innerHTML={json.dumps(fragment)};s.parentNode.insertBefore(d,s);}})();"
+        "(function(){var s=document.currentScript;if(!s)return;"
+        "var f=document.createElement('iframe');"
+        f"f.src={json.dumps(src)};f.title='Offers';f.loading='lazy';"
+        f"f.setAttribute('sandbox',{json.dumps(FRAME_SANDBOX)});"
+        "f.style.cssText='width:100%;min-height:360px;border:0';"
+        "s.parentNode.insertBefore(f,s);})();"
     )
     return _cached(js, "application/javascript")

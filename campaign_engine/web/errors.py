@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from campaign_engine.errors import CampaignEngineError, InvalidInput, InvalidTransition, NotFound
+from campaign_engine.web.session import discard
 
 ADVICE = {
     404: "Check the address, or go back to the console home page.",
@@ -40,6 +41,7 @@ def problem(status: int, title: str, detail: str) -> Response:
 
 
 def _render(status: int, title: str, detail: str) -> tuple[str, int] | Response:
+    discard()  # an error answer commits nothing the view wrote before it failed
     if request.path.startswith("/api/"):
         return problem(status, title, detail)
     return render_template(

@@ -126,7 +126,7 @@ def sign_in_redeem(token: str) -> Response:
 def consent() -> Any:
     partner = current_partner()
     mode = _mode(request.form.get("mode", ""))
-    campaign_id = request.form.get("campaign_id", type=int)
+    campaign_id = _optional_id(request.form.get("campaign_id"))
     channel = request.form.get("channel") or None
     set_consent(
         db(),
@@ -145,6 +145,15 @@ def consent() -> Any:
             mode=mode.value,
         )
     return redirect(url_for("portal.home"))
+
+
+def _optional_id(raw: str | None) -> int | None:
+    """None for "every campaign"; a bad id is an error, never silently every campaign."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
+        raise InvalidInput("a campaign id", where="campaign_id")
+    return int(raw)
 
 
 def _mode(value: str) -> ConsentMode:
@@ -287,7 +296,7 @@ def profile() -> str:
         upload = request.files.get("logo")
         logo = upload.read() if upload and upload.filename else None
         try:
-            token = update_profile(
+            change = update_profile(
                 db(), partner, dict(request.form), logo, actor=current_user.email, now=rt.clock()
             )
             saved = True
@@ -296,9 +305,9 @@ def profile() -> str:
             partner = current_partner()
             error = str(exc)
         else:
-            if token is not None:
-                confirming = request.form["contact_email"].strip().lower()
-                send_contact_confirmation(partner.name, confirming, token)
+            if change is not None:
+                confirming = change.email
+                send_contact_confirmation(partner.name, change.email, change.token)
     logo = base64.b64encode(partner.logo_png).decode() if partner.logo_png else None
     return render_template(
         "portal/profile.html",

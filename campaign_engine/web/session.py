@@ -1,4 +1,8 @@
-"""One database session per request, committed at the end if the view succeeded."""
+"""One database session per request, committed at the end if the view succeeded.
+
+"Succeeded" means no error answer: the error handlers (web/errors.py) turn exceptions into
+4xx/5xx pages, after which Flask's teardown sees no exception, so they call discard()
+and nothing a failing view wrote before it failed is committed."""
 
 from __future__ import annotations
 
@@ -16,6 +20,13 @@ def db() -> Session:
     if "db" not in g:
         g.db = runtime().sessions()
     return g.db
+
+
+def discard() -> None:
+    """Rolls back what this request wrote so far (the request failed)."""
+    session: Session | None = g.get("db")
+    if session is not None:
+        session.rollback()
 
 
 def _finish(exc: BaseException | None) -> None:

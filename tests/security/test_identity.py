@@ -126,3 +126,53 @@ def test_an_invitation_makes_a_member_who_signs_in_for_that_partner_only(world):
     client = partner_client(world, "ops@partner02.example")
     assert client.get("/api/v1/me").get_json()["slug"] == "partner-02"
     assert sign_in_link(world, "stranger@partner02.example") is None
+
+
+def test_the_confirmation_goes_to_the_address_stored_and_only_the_newest_link_works(world):
+    client = partner_client(world, PARTNER_A)
+    token = page_csrf(client, "/portal/")
+    headers = {"X-CSRFToken": token}
+    first = client.patch(
+        "/api/v1/me/profile",
+        json={"contact_email": '"attacker@evil.example" <first@partner01.example>'},
+        headers=headers,
+    )
+    assert first.get_json()["pending_contact_email"] == "first@partner01.example"
+    client.patch(
+        "/api/v1/me/profile", json={"contact_email": "second@partner01.example"}, headers=headers
+    )
+    mails = {str(m["To"]): m for m in outbox_messages(world.runtime) if "Confirm" in m["Subject"]}
+    assert set(mails) == {"first@partner01.example", "second@partner01.example"}
+    links = {
+        to: re.search(r"https?://[^/\s]+(/portal/confirm-email/\S+)", m.get_content()).group(1)
+        for to, m in mails.items()
+    }
+    stranger = world.app.test_client()
+    csrf = csrf_of(stranger.get(links["first@partner01.example"]).get_data(as_text=True))
+    stale = stranger.post(links["first@partner01.example"], data={"csrf_token": csrf})
+    assert stale.status_code == 422, "superseded by the newer request"
+    assert (
+        stranger.post(links["second@partner01.example"], data={"csrf_token": csrf}).status_code
+        == 200
+    )
+    assert _contact_of(world, "partner-01") == "second@partner01.example"
+
+
+def test_a_removed_member_cannot_confirm_the_address_it_asked_for(world):
+    from campaign_engine.services.access.accounts import remove_user
+
+    client = partner_client(world, PARTNER_A)
+    client.patch(
+        "/api/v1/me/profile",
+        json={"contact_email": "mine@evil.example"},
+        headers={"X-CSRFToken": page_csrf(client, "/portal/")},
+    )
+    with world.runtime.sessions.begin() as session:
+        remove_user(session, PARTNER_A, actor="test")
+    mail = next(m for m in outbox_messages(world.runtime) if m["To"] == "mine@evil.example")
+    path = re.search(r"https?://[^/\s]+(/portal/confirm-email/\S+)", mail.get_content()).group(1)
+    stranger = world.app.test_client()
+    csrf = csrf_of(stranger.get(path).get_data(as_text=True))
+    answer = stranger.post(path, data={"csrf_token": csrf})
+    assert answer.status_code == 422 and "no longer acts for the partner" in answer.get_data(True)
+    assert _contact_of(world, "partner-01") == PARTNER_A

@@ -97,3 +97,12 @@ def test_the_vendor_invites_a_member_and_removing_them_ends_their_session(world,
     assert member.get("/api/v1/me").status_code == 401
     ended = cli("users", "role", "marketer@vendor.example", "admin").output
     assert "is now admin" in ended
+
+
+def test_a_password_change_revokes_the_users_api_tokens_too(world):
+    with world.runtime.sessions.begin() as session:
+        set_password(session, MARKETER, "a-new-long-password", now=world.runtime.clock())
+    answer = world.app.test_client().get(
+        "/api/v1/campaigns", headers={"Authorization": f"Bearer {world.bearer}"}
+    )
+    assert answer.status_code == 401

@@ -4,7 +4,6 @@ time, an email template cannot carry script, and DNS rebinding cannot reach loop
 from __future__ import annotations
 
 import ipaddress
-import shutil
 import socket
 import threading
 import time
@@ -13,28 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from jinja2.exceptions import SecurityError
 
-from campaign_engine.bootstrap import make_renderers
 from campaign_engine.errors import PermanentError
 from campaign_engine.ports import Endpoint, Message
-from campaign_engine.services.kitcheck import sample_brand
-from campaign_engine.services.kits import read_kit
 from connectors.webhook import WebhookConnector
-from tests.conftest import SAMPLE_KIT, free_port
-
-
-@pytest.fixture
-def kit_dir(tmp_path):
-    target = tmp_path / "kit"
-    shutil.copytree(SAMPLE_KIT, target)
-    return target
-
-
-def render_web(kit_dir, template: str) -> str:
-    (kit_dir / "templates" / "web.html").write_text(template)
-    kit, problems = read_kit(kit_dir)
-    assert kit is not None and not problems
-    asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
-    return asset.files[0].content.decode()
+from tests.conftest import free_port
+from tests.factories import render_web
 
 
 @pytest.mark.parametrize(
@@ -48,6 +30,15 @@ def render_web(kit_dir, template: str) -> str:
         "{{ '%100000000s' % 'x' }}",
         "{% for i in range(10**7) %}{% endfor %}",
         "{% set x = 'y' * 900000 %}{% for i in range(1000) %}{{ x }}{% endfor %}",
+        "{{ ''|center(1500000000) }}",
+        "{{ '%01500000000d' % 1 }}",
+        "{{ '%*d' % (1500000000, 1) }}",
+        "{{ '{:>1500000000}'.format(1) }}",
+        "{{ '{0:>{1}}'.format(1, 1500000000) }}",
+        "{% set a = 'x' * 900000 %}{% set b = a ~ a ~ a ~ a %}{{ b|length }}",
+        "{{ ('x' * 1000000)|wordwrap(1)|length }}",
+        "{{ 'a b'|replace('a', 'x' * 900000)|length }}",
+        "{% set l = ['x' * 90000] * 11 %}{{ l|join|length }}",
     ],
 )
 def test_a_template_cannot_take_the_memory_of_the_process(kit_dir, bomb):
@@ -68,9 +59,12 @@ def test_a_template_cannot_take_minutes_of_cpu(kit_dir):
 
 def test_ordinary_arithmetic_and_loops_still_render(kit_dir):
     out = render_web(
-        kit_dir, "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}"
+        kit_dir,
+        "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %} "
+        "{{ 'a' ~ 'b' }} {{ '%3s'|format('x') }} {{ '{:>3}'.format(1) }} "
+        "{{ 'a-b'|replace('-', '+') }} {{ [1, 2]|join(',') }} {{ 'x'|center(3) }}|",
     )
-    assert out.strip() == "ababab 1024 012"
+    assert out.strip() == "ababab 1024 012 ab   x   1 a+b 1,2  x |"
 
 
 @pytest.mark.parametrize(
@@ -94,6 +88,32 @@ def test_kits_validate_reports_active_content_in_email_templates(
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if "templates/email.html:6: " in x)
     assert problem in line and "no mail client runs it" in line, result.output
+
+
+def test_kits_validate_checks_the_rendered_html_and_the_web_template(kit_dir, sqlite_url, make_cli):
+    """An include, or the web snippet, cannot carry what the email template may not."""
+    (kit_dir / "templates" / "evil.txt").write_text('<a href="javascript:alert(2)">x</a>\n')
+    email = kit_dir / "templates" / "email.html"
+    email.write_text(
+        email.read_text().replace("</body>", '{% include "templates/evil.txt" %}</body>')
+    )
+    cli = make_cli(sqlite_url)
+    result = cli("kits", "validate", str(kit_dir), ok=False)
+    assert "rendered email HTML line" in result.output and "is a script URL" in result.output
+    web = kit_dir / "templates" / "web.html"
+    web.write_text('<img src="x" onerror="alert(1)">' + web.read_text())
+    result = cli("kits", "validate", str(kit_dir), ok=False)
+    assert "templates/web.html:1: event-handler attribute 'onerror'" in result.output
+
+
+def test_html_templates_must_be_html_so_partner_fields_are_escaped(kit_dir, sqlite_url, make_cli):
+    (kit_dir / "templates" / "email.html").rename(kit_dir / "templates" / "email.htm.txt")
+    manifest = kit_dir / "kit.yaml"
+    manifest.write_text(
+        manifest.read_text().replace("templates/email.html", "templates/email.htm.txt")
+    )
+    result = make_cli(sqlite_url)("kits", "validate", str(kit_dir), ok=False)
+    assert "'templates/email.htm.txt' must end in .html" in result.output
 
 
 class _Hook(BaseHTTPRequestHandler):

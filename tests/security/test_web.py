@@ -300,3 +300,149 @@ def test_sign_in_costs_one_password_hash_whether_or_not_the_email_exists(world, 
         assert answer.status_code == 200
         counts[email] = len(calls)
     assert set(counts.values()) == {1}, counts
+
+
+def test_an_error_answer_commits_nothing_the_view_wrote(world):
+    vendor = vendor_client(world)
+    token = csrf_of(vendor.get("/campaigns/new").get_data(as_text=True))
+    for field, value in (("consent_default", "bogus"), ("preview_days", "abc")):
+        answer = vendor.post(
+            "/campaigns",
+            data={
+                "kit": "secure-cloud-q3",
+                "name": f"GHOST {field}",
+                field: value,
+                "csrf_token": token,
+            },
+        )
+        assert answer.status_code == 422, (field, answer.status_code)
+        assert field in answer.get_data(as_text=True)
+    with world.runtime.sessions() as session:
+        assert not session.scalars(select(Campaign).where(Campaign.name.like("GHOST%"))).all()
+
+
+@pytest.mark.parametrize("days", ["abc", "-1000", "99999999999999999999999", "61"])
+def test_the_console_campaign_form_keeps_the_apis_limits(world, days):
+    vendor = vendor_client(world)
+    token = csrf_of(vendor.get("/campaigns/new").get_data(as_text=True))
+    answer = vendor.post(
+        "/campaigns",
+        data={"kit": "secure-cloud-q3", "name": "Q", "preview_days": days, "csrf_token": token},
+    )
+    assert answer.status_code == 422 and "preview_days" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_times_outside_what_the_database_holds_are_input_errors(world, when):
+    vendor = vendor_client(world)
+    token = csrf_of(vendor.get("/").get_data(as_text=True))
+    headers = {"X-CSRFToken": token}
+    api = vendor.post(
+        "/api/v1/partners/partner-01/milestones",
+        json={"milestone": "certified", "reached_at": when},
+        headers=headers,
+    )
+    assert api.status_code == 422 and api.get_json()["detail"].startswith("reached_at")
+    created = vendor.post(
+        "/api/v1/campaigns",
+        json={"name": "Far", "kit": "secure-cloud-q3", "launch_at": when},
+        headers=headers,
+    )
+    assert created.status_code == 422
+    page = vendor.post(
+        "/partners/partner-01/milestones",
+        data={"milestone": "certified", "reached_at": when[:16], "csrf_token": token},
+    )
+    assert page.status_code == 422
+
+
+def test_signed_events_with_impossible_values_are_422_not_retried_forever(world):
+    from standardwebhooks.webhooks import Webhook
+
+    signer = Webhook(world.runtime.settings.webhooks.inbound_secret)
+    client = world.app.test_client()
+    bodies = [
+        {
+            "type": "lead.created",
+            "external_id": "L1",
+            "occurred_at": "9999-12-31T23:00:00-05:00",
+            "partner": "partner-01",
+            "campaign": world.campaign,
+        },
+        {
+            "type": "lead.created",
+            "external_id": "L2",
+            "occurred_at": "2026-11-22T10:00:00Z",
+            "partner": "partner-01",
+            "campaign": 10**30,
+        },
+    ]
+    for number, body in enumerate(bodies):
+        data = json.dumps(body)
+        now = world.runtime.clock()
+        headers = {
+            "webhook-id": f"msg_{number}",
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signer.sign(f"msg_{number}", now, data),
+        }
+        answer = client.post(
+            "/api/v1/events", data=data, headers=headers, content_type="application/json"
+        )
+        assert answer.status_code == 422, (body, answer.get_data(as_text=True))
+
+
+def test_a_page_number_that_is_a_digit_but_not_ascii_is_a_422(world):
+    vendor = vendor_client(world)
+    assert vendor.get("/api/v1/campaigns?page=%C2%B2").status_code == 422
+
+
+def test_bodies_are_bounded_before_anyone_is_known(world):
+    client = world.app.test_client()
+    big = b"x" * (65 * 1024 * 1024)
+    answer = client.post("/login", data=big, content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 413
+    callback = client.post(
+        "/api/v1/milestones",
+        data=b"{" + b" " * (70 * 1024) + b"}",
+        content_type="application/json",
+    )
+    assert callback.status_code == 413
+
+
+def test_a_junk_bearer_header_does_not_excuse_a_cookie_caller_from_csrf(world):
+    client = partner_client(world, PARTNER_A)
+    answer = client.put(
+        "/api/v1/me/consent",
+        json={"mode": "off", "channel": "web"},
+        headers={"Authorization": "Bearer junk"},
+    )
+    assert answer.status_code == 403
+    with world.runtime.sessions() as session:
+        assert session.scalar(select(Consent)) is None
+
+
+def test_a_bad_campaign_id_never_widens_consent_to_every_campaign(world):
+    client = partner_client(world, PARTNER_A)
+    answer = client.post(
+        "/portal/consent",
+        data={"mode": "off", "campaign_id": "abc", "csrf_token": page_csrf(client)},
+    )
+    assert answer.status_code == 422
+    with world.runtime.sessions() as session:
+        assert session.scalar(select(Consent)) is None
+
+
+def test_a_kit_zip_of_too_many_files_is_refused_before_unpacking(world):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(2_001):
+            archive.writestr(f"kit/f{number}.txt", "")
+    vendor = vendor_client(world)
+    token = csrf_of(vendor.get("/").get_data(as_text=True))
+    answer = vendor.post(
+        "/api/v1/kits",
+        data=buffer.getvalue(),
+        content_type="application/zip",
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.status_code == 422 and "more than 2,000 files" in answer.get_json()["detail"]

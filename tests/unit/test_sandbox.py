@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from pypdf import PdfReader
@@ -12,22 +10,7 @@ from campaign_engine.bootstrap import make_renderers
 from campaign_engine.services.kitcheck import sample_brand
 from campaign_engine.services.kits import read_kit
 from renderers.fetcher import KitUrlFetcher, RefusedURL
-from tests.conftest import SAMPLE_KIT
-
-
-@pytest.fixture
-def kit_dir(tmp_path):
-    target = tmp_path / "kit"
-    shutil.copytree(SAMPLE_KIT, target)
-    return target
-
-
-def render_web(kit_dir, template: str) -> str:
-    (kit_dir / "templates" / "web.html").write_text(template)
-    kit, problems = read_kit(kit_dir)
-    assert kit is not None and not problems
-    asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
-    return asset.files[0].content.decode()
+from tests.factories import render_web
 
 
 @pytest.mark.parametrize(

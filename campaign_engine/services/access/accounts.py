@@ -6,7 +6,6 @@ a member. Changing a password or a role ends every session of that user."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 from functools import cache
@@ -18,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from campaign_engine.db import ApiToken, Membership, User, utcnow
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.access.sessions import revoke_all
+from campaign_engine.services.access.tokens import digest, new_token
 from campaign_engine.services.audit import record
 
 VENDOR_ROLES = ("admin", "marketer")
@@ -93,20 +93,24 @@ def _vendor_user(session: Session, email: str) -> User:
 def set_password(
     session: Session, email: str, password: str | None, *, now: datetime, actor: str = "cli"
 ) -> str:
-    """A new password (generated when not given); every session of the user ends."""
+    """A new password (generated when not given); every session and API token of the
+    user ends (a password changed because it leaked must take its tokens with it)."""
     user = _vendor_user(session, email)
     password = password or secrets.token_urlsafe(12)
     if len(password) < 10:
         raise InvalidInput("use at least 10 characters", where="password")
     user.password_hash = generate_password_hash(password)
     ended = revoke_all(session, user.id, now=now)
-    record(session, actor, "user.password", "user", user.email, {"sessions_ended": ended})
+    tokens = revoke_tokens(session, user.email)
+    detail = {"sessions_ended": ended, "tokens_revoked": tokens}
+    record(session, actor, "user.password", "user", user.email, detail)
     return password
 
 
 def set_role(session: Session, email: str, role: str, *, now: datetime, actor: str = "cli") -> int:
     """Between vendor roles only (a partner user never becomes a vendor user, nor the
-    reverse); every session of the user ends, so the new role applies at once."""
+    reverse); every session of the user ends, so the new role applies at once (its API
+    tokens act with the user's current role on every call)."""
     if role not in VENDOR_ROLES:
         raise InvalidInput(f"role must be one of {', '.join(VENDOR_ROLES)}", where="role")
     user = _vendor_user(session, email)
@@ -117,20 +121,17 @@ def set_role(session: Session, email: str, role: str, *, now: datetime, actor: s
 
 
 def issue_token(session: Session, user: User, name: str) -> str:
-    token = "ce_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id, name=name, token_sha256=hashlib.sha256(token.encode()).hexdigest()
-        )
-    )
+    token, hashed = new_token("ce_")
+    session.add(ApiToken(user_id=user.id, name=name, token_sha256=hashed))
     record(session, user.email, "token.issue", "user", user.email, {"name": name})
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_sha256 == digest(token), ApiToken.revoked_at.is_(None)
+        )
     )
     return session.get(User, row.user_id) if row else None
 

@@ -3,15 +3,14 @@ to it. The contact address is where notices go; it never decides who may sign in
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import EmailConfirmation, Partner
+from campaign_engine.db import EmailConfirmation, Membership, Partner, User
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.access.tokens import digest, new_token
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(hours=24)
@@ -20,13 +19,23 @@ LIFETIME = timedelta(hours=24)
 def request_contact_change(
     session: Session, partner: Partner, email: str, *, now: datetime, actor: str
 ) -> str:
-    """Stores the pending change and returns the token for the confirmation link."""
-    token = secrets.token_urlsafe(32)
+    """Stores the pending change and returns the token for the confirmation link. An
+    earlier pending change of the partner is superseded: only the newest link works."""
+    session.execute(
+        update(EmailConfirmation)
+        .where(
+            EmailConfirmation.partner_id == partner.id,
+            EmailConfirmation.used_at.is_(None),
+            EmailConfirmation.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    token, hashed = new_token()
     session.add(
         EmailConfirmation(
             partner_id=partner.id,
             email=email.strip().lower(),
-            token_sha256=_digest(token),
+            token_sha256=hashed,
             requested_by=actor,
             expires_at=now + LIFETIME,
         )
@@ -51,13 +60,17 @@ def pending_contact(session: Session, partner_id: int, *, now: datetime) -> str 
 
 def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Partner:
     row = session.scalar(
-        select(EmailConfirmation).where(EmailConfirmation.token_sha256 == _digest(token))
+        select(EmailConfirmation).where(EmailConfirmation.token_sha256 == digest(token))
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput(
             "this confirmation link has expired or was already used; change the address "
             "again in the portal to get a new one",
             where="link",
+        )
+    if not _still_member(session, row.requested_by, row.partner_id):
+        raise InvalidInput(
+            "the person who asked for this change no longer acts for the partner", where="link"
         )
     row.used_at = now
     partner = session.get(Partner, row.partner_id)
@@ -67,5 +80,12 @@ def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Pa
     return partner
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _still_member(session: Session, email: str, partner_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Membership.id)
+            .join(User, User.id == Membership.user_id)
+            .where(User.email == email, Membership.partner_id == partner_id)
+        )
+        is not None
+    )

@@ -6,8 +6,6 @@ timeout end every copy of the cookie on the next request."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Membership, User, UserSession
+from campaign_engine.services.access.tokens import digest, new_token
 
 # last_seen_at is written at most this often: a write per request would be the only
 # write of most page views.
@@ -30,10 +29,8 @@ class SignedIn:
 
 
 def start_session(session: Session, user: User, *, now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    session.add(
-        UserSession(user_id=user.id, token_sha256=_digest(token), created_at=now, last_seen_at=now)
-    )
+    token, hashed = new_token()
+    session.add(UserSession(user_id=user.id, token_sha256=hashed, created_at=now, last_seen_at=now))
     session.flush()
     return token
 
@@ -47,7 +44,7 @@ def resolve_session(
         select(UserSession, User, Membership.partner_id)
         .join(User, User.id == UserSession.user_id)
         .outerjoin(Membership, Membership.user_id == User.id)
-        .where(UserSession.token_sha256 == _digest(token))
+        .where(UserSession.token_sha256 == digest(token))
     ).first()
     if row is None:
         return None
@@ -66,7 +63,7 @@ def resolve_session(
 def end_session(session: Session, token: str, *, now: datetime) -> None:
     session.execute(
         update(UserSession)
-        .where(UserSession.token_sha256 == _digest(token), UserSession.revoked_at.is_(None))
+        .where(UserSession.token_sha256 == digest(token), UserSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
@@ -79,7 +76,3 @@ def revoke_all(session: Session, user_id: int, *, now: datetime) -> int:
         .values(revoked_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -4,8 +4,6 @@ itself: the vendor's import or an invitation made that person a member."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import MagicLink, Membership, User
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.access.tokens import digest, new_token
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(minutes=15)
@@ -30,13 +29,13 @@ def request_link(session: Session, email: str, *, now: datetime) -> tuple[User, 
     )
     if user is None:
         return None
-    token = secrets.token_urlsafe(32)
-    session.add(MagicLink(user_id=user.id, token_sha256=_digest(token), expires_at=now + LIFETIME))
+    token, hashed = new_token()
+    session.add(MagicLink(user_id=user.id, token_sha256=hashed, expires_at=now + LIFETIME))
     return user, token
 
 
 def redeem(session: Session, token: str, *, now: datetime) -> User:
-    link = session.scalar(select(MagicLink).where(MagicLink.token_sha256 == _digest(token)))
+    link = session.scalar(select(MagicLink).where(MagicLink.token_sha256 == digest(token)))
     if link is None or link.used_at is not None or link.expires_at <= now:
         raise InvalidInput(
             "this sign-in link has expired or was already used; ask for a new one",
@@ -47,7 +46,3 @@ def redeem(session: Session, token: str, *, now: datetime) -> User:
     assert user is not None
     record(session, user.email, "signin.link", "user", user.email)
     return user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
