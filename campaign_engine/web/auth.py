@@ -126,11 +126,12 @@ def login() -> str | Response:
 def logout() -> Response:
     """Ends this session server-side: a copy of the cookie is worthless afterwards."""
     token = getattr(current_user, "session_token", None)
+    partner = getattr(current_user, "role", None) == "partner"
     if token:
         end_session(db(), token, now=runtime().clock())
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("portal.home" if partner else "auth.login"))
 
 
 def init_app(app: Flask) -> None:

@@ -211,7 +211,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "capability": dict.fromkeys(ROLES, ALLOWED),
     "public": dict.fromkeys(ROLES, ALLOWED),
     "signed": dict.fromkeys(ROLES, 401),
-    "signout": dict.fromkeys(ROLES, "login"),  # anyone may end their own session
+    # anyone may end their own session; partners land on the portal's sign-in page
+    "signout": {**dict.fromkeys(ROLES, "login"), "partner A": "portal", "partner B": "portal"},
 }
 
 
