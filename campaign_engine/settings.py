@@ -96,6 +96,8 @@ class DispatchSettings(_Section):
     render_processes: int = Field(2, ge=0, le=64)  # 0: render in the sending threads
     max_attempts: int = Field(6, ge=1)
     backoff_base_seconds: float = Field(30.0, gt=0)
+    heartbeat_seconds: float = Field(5.0, gt=0)  # how often a claiming process says "alive"
+    process_lapse_seconds: float = Field(30.0, gt=0)  # no heartbeat this long: dead
 
 
 class ProgrammeSettings(_Section):

@@ -15,6 +15,7 @@ from waitress import serve as waitress_serve
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.cli import cli, runtime
+from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
@@ -49,12 +50,14 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
 
 
 @contextmanager
-def background_engine(rt: Runtime) -> Iterator[None]:
+def background_engine(rt: Runtime, kind: str = "serve") -> Iterator[None]:
     """The dispatcher (claims due deliveries for the configured executor) and the
     scheduler lease loop (runs APScheduler if this process wins the lease)."""
     if rt.settings.executor == "local":
         bootstrap.attach_render_pool(rt, rt.settings.dispatch.render_processes)
-    dispatcher = Dispatcher(rt, bootstrap.make_executor(rt))
+    beacon = Beacon(rt, kind)  # first: a dead predecessor's claims come back before we claim
+    beacon.start()
+    dispatcher = Dispatcher(rt, bootstrap.make_executor(rt), owner=beacon.process_id)
     scheduler = SchedulerService(rt)
     dispatcher.start()
     scheduler.start()
@@ -63,6 +66,7 @@ def background_engine(rt: Runtime) -> Iterator[None]:
     finally:
         scheduler.stop()
         dispatcher.stop()
+        beacon.stop()
 
 
 @cli.command("scheduler")
@@ -73,7 +77,7 @@ def scheduler_command() -> None:
     with runtime() as rt:
         refuse_published_secrets(rt.settings)
         migrate.upgrade(rt.engine)
-        with background_engine(rt):
+        with background_engine(rt, "scheduler"):
             click.echo(f"scheduler running (executor: {rt.settings.executor}); Ctrl+C to stop")
             try:
                 while not stop.wait(1):

@@ -11,7 +11,7 @@ from campaign_engine.db.accounts import (
 )
 from campaign_engine.db.base import Base, utcnow
 from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
-from campaign_engine.db.coordination import Lease, RateBucket
+from campaign_engine.db.coordination import EngineProcess, Lease, RateBucket
 from campaign_engine.db.kits import Artifact, Kit, KitVersion
 from campaign_engine.db.partners import (
     ChannelEndpoint,
@@ -37,6 +37,7 @@ __all__ = [
     "DealRecord",
     "Delivery",
     "EmailConfirmation",
+    "EngineProcess",
     "Enrollment",
     "Event",
     "EventTally",

@@ -20,6 +20,21 @@ class Lease(Base):
     expires_at: Mapped[datetime]
 
 
+class EngineProcess(Base):
+    """A serving, scheduler or launch process that may hold delivery claims. Its heartbeat
+    says it is alive; a claim's lease owner starts with its id, so when it dies (heartbeat
+    lapsed, or its pid gone on this host) its claims go back to the queue at once."""
+
+    __tablename__ = "engine_processes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
 class RateBucket(Base):
     """A token bucket shared by every worker, so the limit holds across processes."""
 

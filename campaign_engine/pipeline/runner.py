@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from campaign_engine.db import Delivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
+from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
@@ -94,7 +95,9 @@ def run_until_sent(
     Retries scheduled for later count as open, so this waits out their backoff.
     """
     executor = LocalExecutor(runtime, workers)
-    owner = new_owner("launch")
+    beacon = Beacon(runtime, "launch")
+    beacon.start()
+    owner = beacon.process_id
     stop = stop or threading.Event()
     deadline = time.monotonic() + timeout if timeout else None
     try:
@@ -112,6 +115,7 @@ def run_until_sent(
     finally:
         executor.wait_idle()
         executor.shutdown()
+        beacon.stop()
         if progress:
             done, open_count = open_due(runtime, campaign_id)
             progress(done, done + open_count)
@@ -120,11 +124,11 @@ def run_until_sent(
 class Dispatcher(threading.Thread):
     """The background loop of `serve`: ticks until stopped."""
 
-    def __init__(self, runtime: Runtime, executor: Executor) -> None:
+    def __init__(self, runtime: Runtime, executor: Executor, owner: str | None = None) -> None:
         super().__init__(name="dispatcher", daemon=True)
         self.runtime = runtime
         self.executor = executor
-        self.owner = new_owner("serve")
+        self.owner = owner or new_owner("serve")  # a registered process's id (pipeline/beacon)
         self.stopping = threading.Event()
 
     def run(self) -> None:

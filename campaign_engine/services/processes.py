@@ -1,0 +1,94 @@
+"""Which processes are alive, and giving a dead one's delivery claims back at once.
+
+A claim's lease (dispatch.lease_seconds, 300) must outlast the slowest honest send, so it
+is a poor way to notice a crash: a killed server used to leave its claimed deliveries
+untouched for five minutes. Every process that claims registers here and heartbeats;
+its claims' lease owners start with its id. A process whose heartbeat has lapsed, or
+whose pid is gone from this host, is dead: its claims return to pending in one UPDATE
+and are sent again by whoever claims next (the in-flight ones possibly twice, as before;
+the receipt check in the worker stops everything already recorded). The lease stays as
+the last resort for a process that never registered."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Delivery, EngineProcess
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.services.links import insert_ignoring_conflicts
+
+
+def new_process_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def register(session: Session, process_id: str, kind: str, *, now: datetime) -> None:
+    insert_ignoring_conflicts(
+        session,
+        EngineProcess,
+        [
+            {
+                "id": process_id,
+                "kind": kind,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": now,
+                "heartbeat_at": now,
+            }
+        ],
+    )
+
+
+def heartbeat(session: Session, process_id: str, *, now: datetime) -> None:
+    session.execute(
+        update(EngineProcess).where(EngineProcess.id == process_id).values(heartbeat_at=now)
+    )
+
+
+def unregister(session: Session, process_id: str) -> None:
+    session.execute(delete(EngineProcess).where(EngineProcess.id == process_id))
+
+
+def reap(session: Session, *, now: datetime, lapse: timedelta, me: str | None = None) -> int:
+    """Forgets dead processes and returns their claims to the queue; returns how many
+    deliveries went back."""
+    host = socket.gethostname()
+    dead = [
+        row.id
+        for row in session.scalars(select(EngineProcess).where(EngineProcess.id != (me or "")))
+        if row.heartbeat_at + lapse < now or (row.host == host and not _alive(row.pid))
+    ]
+    released = 0
+    for process_id in dead:
+        result = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.lease_owner.like(f"{process_id}/%"),
+            )
+            .values(status=DeliveryStatus.PENDING, lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        released += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        unregister(session, process_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    """Is a process with this pid running here? Our own pid belonged to a predecessor
+    when it is in another row (a restarted container often gets the same pid)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

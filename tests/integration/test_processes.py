@@ -1,0 +1,98 @@
+"""A process that dies gives its claims back at once: by a lapsed heartbeat, or by a pid
+that no longer runs on this host; a live process keeps its claims."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.db import Delivery, EngineProcess
+from campaign_engine.pipeline.dispatcher import claim_due
+from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.partners import import_partners
+from campaign_engine.services.processes import reap, register
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, write_config
+from tests.factories import partner_row, write_contacts, write_partners
+
+LAPSE = timedelta(seconds=30)
+
+
+def _world(tmp_path, database_url):
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, database_url)))
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(i) for i in range(3)]
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Claims", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+    return runtime
+
+
+def _claim(runtime, owner: str, limit: int) -> int:
+    with runtime.sessions.begin() as session:
+        items = claim_due(
+            session, now=runtime.clock(), limit=limit, lease_seconds=300, owner=f"{owner}/c1"
+        )
+    return sum(len(i.delivery_ids) for i in items)
+
+
+def _sending(runtime, owner: str) -> int:
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(Delivery.id).where(
+                Delivery.status == "sending", Delivery.lease_owner.like(f"{owner}/%")
+            )
+        )
+        return len(list(rows))
+
+
+def test_dead_processes_give_their_claims_back_and_live_ones_keep_theirs(tmp_path, database_url):
+    runtime = _world(tmp_path, database_url)
+    now = runtime.clock()
+    dead_pid = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with runtime.sessions.begin() as session:
+        for process_id in ("serve-quiet", "serve-crashed", "serve-alive"):
+            register(session, process_id, "serve", now=now)
+        session.execute(
+            update(EngineProcess)
+            .where(EngineProcess.id == "serve-quiet")
+            .values(heartbeat_at=now - timedelta(seconds=31), host="elsewhere")
+        )
+        session.execute(
+            update(EngineProcess)
+            .where(EngineProcess.id == "serve-crashed")
+            .values(pid=int(dead_pid))
+        )
+        # serve-alive: this test's own process, as another row would see it from outside
+        session.execute(
+            update(EngineProcess).where(EngineProcess.id == "serve-alive").values(pid=1)
+        )
+    claimed = {
+        owner: _claim(runtime, owner, 3)
+        for owner in ("serve-quiet", "serve-crashed", "serve-alive")
+    }
+    assert all(claimed.values()), claimed
+    with runtime.sessions.begin() as session:
+        released = reap(session, now=now, lapse=LAPSE, me="serve-new")
+    assert released == claimed["serve-quiet"] + claimed["serve-crashed"]
+    assert _sending(runtime, "serve-quiet") == 0 and _sending(runtime, "serve-crashed") == 0
+    assert _sending(runtime, "serve-alive") == claimed["serve-alive"]
+    with runtime.sessions() as session:
+        left = set(session.scalars(select(EngineProcess.id)))
+    assert left == {"serve-alive"}
+    runtime.close()
