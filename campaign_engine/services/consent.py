@@ -78,6 +78,58 @@ def set_consent(
     )
 
 
+def opt_out_of_campaign(
+    session: Session, partner: Partner, campaign_id: int, *, actor: str, via: str
+) -> None:
+    """The one-click opt-out: nothing of this campaign goes out, whatever the partner
+    chose for single channels of it before (a channel choice would otherwise win over
+    the campaign-wide off, and the page would promise what is not so)."""
+    set_consent(session, partner, ConsentMode.OFF, campaign_id=campaign_id, actor=actor, via=via)
+    for row in _campaign_rows(session, partner.id, campaign_id):
+        if row.channel != ALL_CHANNELS and row.mode != ConsentMode.OFF:
+            set_consent(
+                session,
+                partner,
+                ConsentMode.OFF,
+                campaign_id=campaign_id,
+                channel=row.channel,
+                actor=actor,
+                via=via,
+            )
+
+
+def back_to_usual(
+    session: Session, partner: Partner, campaign_id: int, *, actor: str, via: str
+) -> None:
+    """Undoes a campaign's decisions: the partner's programme-wide choices and the
+    defaults apply to it again (rather than a campaign-wide "auto" that would outrank a
+    programme-wide "review" the partner sets later)."""
+    _check_targets(session, get_campaign(session, campaign_id), partner)
+    for row in _campaign_rows(session, partner.id, campaign_id):
+        session.delete(row)
+        session.add(
+            ConsentEvent(
+                partner_id=partner.id,
+                campaign_id=campaign_id,
+                channel=row.channel,
+                mode="default",
+                actor=actor,
+                via=via,
+            )
+        )
+    record(session, actor, "consent.default", "partner", partner.slug, {"campaign_id": campaign_id})
+
+
+def _campaign_rows(session: Session, partner_id: int, campaign_id: int) -> list[Consent]:
+    return list(
+        session.scalars(
+            select(Consent).where(
+                Consent.partner_id == partner_id, Consent.scope == campaign_scope(campaign_id)
+            )
+        )
+    )
+
+
 def _check_targets(session: Session, campaign: Campaign, partner: Partner) -> None:
     """A decision about a campaign is the partner's to make only if the campaign is for
     it: its audience takes the partner in, or it already has deliveries for it."""

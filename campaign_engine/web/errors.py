@@ -22,6 +22,24 @@ ADVICE = {
 }
 
 
+# Pages partners and recipients reach: their error pages point to the portal, not the
+# console they cannot use, and say what they can do.
+PARTNER_PATHS = ("/portal", "/u/", "/r/", "/embed/")
+PARTNER_ADVICE = {
+    404: "The link may be incomplete or out of date. Open the portal and sign in with your "
+    "email address to see your campaigns.",
+    422: "Ask for a new link: on the partner portal, enter your email address and press "
+    "'Email me a sign-in link'.",
+    500: "Something went wrong on our side. Try again in a minute.",
+}
+# Readable headings for the domain's error classes (API bodies keep the class names).
+TITLES = {
+    "InvalidInput": "This did not work",
+    "NotFound": "Not found",
+    "InvalidTransition": "Not possible right now",
+}
+
+
 def problem_body(status: int, title: str, detail: str) -> dict[str, Any]:
     """RFC 9457: the shape of every API error, from Flask views and web/callbacks.py."""
     return {"type": "about:blank", "title": title, "status": status, "detail": detail}
@@ -44,12 +62,15 @@ def _render(status: int, title: str, detail: str) -> tuple[str, int] | Response:
     discard()  # an error answer commits nothing the view wrote before it failed
     if request.path.startswith("/api/"):
         return problem(status, title, detail)
+    partner_facing = request.path.startswith(PARTNER_PATHS)
+    advice = PARTNER_ADVICE if partner_facing else ADVICE
     return render_template(
         "error.html",
         status=status,
-        title=title,
+        title=TITLES.get(title, title),
         detail=detail,
-        advice=ADVICE.get(status, ADVICE[500]),
+        advice=advice.get(status, advice[500]),
+        partner_facing=partner_facing,
     ), status
 
 

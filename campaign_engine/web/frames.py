@@ -3,14 +3,22 @@ untrusted, so what they produce never runs in the console's or the portal's orig
 
 from __future__ import annotations
 
+import re
+
 from flask import Response
 
 from campaign_engine.web.headers import EMAIL_FRAME_POLICY
 
+FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"  # for the <iframe sandbox>
+BASE = '<base target="_blank">'
+
 
 def email_frame(html: str) -> Response:
     """The email's HTML with a CSP `sandbox`: even opened directly (not framed) it is a
-    unique origin without scripts, forms or access to our cookies."""
+    unique origin without scripts, forms or access to our cookies. Its links open in a
+    new tab, as a mail client's do, not inside the frame."""
+    head = re.search(r"<head[^>]*>", html, re.IGNORECASE)
+    html = html[: head.end()] + BASE + html[head.end() :] if head else BASE + html
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = EMAIL_FRAME_POLICY
     response.headers["Cache-Control"] = "private, no-store"

@@ -48,7 +48,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if "frame-ancestors *" not in headers["Content-Security-Policy"]:
+        policy = headers["Content-Security-Policy"]
+        if "frame-ancestors 'none'" in policy:  # the same, for browsers without CSP 2
+            headers.setdefault("X-Frame-Options", "DENY")
+        elif "frame-ancestors 'self'" in policy:
             headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -22,12 +22,16 @@ from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.access.confirmations import confirm_contact_change, pending_contact
+from campaign_engine.services.access.confirmations import (
+    confirm_contact_change,
+    pending_change,
+    pending_contact,
+)
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.access.signin import redeem, request_link
 from campaign_engine.services.campaigns import get_campaign
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent import back_to_usual, opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
@@ -337,14 +341,23 @@ def send_contact_confirmation(partner_name: str, email: str, token: str) -> None
 @bp.get("/confirm-email/<token>")
 def confirm_email_page(token: str) -> str:
     """A button, not a change on GET: mail scanners follow links."""
-    return render_template("portal/confirm_email.html", token=token, partner=None)
+    email, partner = pending_change(db(), token, now=runtime().clock())
+    return render_template(
+        "portal/confirm_email.html", token=token, email=email, partner=partner, done=False
+    )
 
 
 @bp.post("/confirm-email/<token>")
 def confirm_email(token: str) -> str:
     """The emailed token is the authorisation (it proves the address); it signs nobody in."""
     partner = confirm_contact_change(db(), token, now=runtime().clock())
-    return render_template("portal/confirm_email.html", token=token, partner=partner)
+    return render_template(
+        "portal/confirm_email.html",
+        token=token,
+        email=partner.contact_email,
+        partner=partner,
+        done=True,
+    )
 
 
 def _resolve(token: str) -> tuple[Partner, Campaign]:
@@ -391,15 +404,13 @@ def opt_out(token: str) -> str:
     (or back in) in one click, no password (and no CSRF token, since the token itself is
     unguessable and single-purpose)."""
     partner, campaign = _resolve(token)
-    mode = ConsentMode.AUTO if request.form.get("mode") == "auto" else ConsentMode.OFF
-    set_consent(
-        db(),
-        partner,
-        mode,
-        campaign_id=campaign.id,
-        actor=partner.contact_email,
-        via="link",
-    )
+    back = request.form.get("mode") == "auto"
+    change = back_to_usual if back else opt_out_of_campaign
+    change(db(), partner, campaign.id, actor=f"notice link ({partner.contact_email})", via="link")
     return render_template(
-        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=mode.value
+        "portal/opt_out.html",
+        partner=partner,
+        campaign=campaign,
+        token=token,
+        done="auto" if back else "off",
     )

@@ -148,7 +148,10 @@ def test_the_confirmation_goes_to_the_address_stored_and_only_the_newest_link_wo
         for to, m in mails.items()
     }
     stranger = world.app.test_client()
-    csrf = csrf_of(stranger.get(links["first@partner01.example"]).get_data(as_text=True))
+    assert stranger.get(links["first@partner01.example"]).status_code == 422
+    page = stranger.get(links["second@partner01.example"]).get_data(as_text=True)
+    assert "Make second@partner01.example the contact address of Partner 01 Systems?" in page
+    csrf = csrf_of(page)
     stale = stranger.post(links["first@partner01.example"], data={"csrf_token": csrf})
     assert stale.status_code == 422, "superseded by the newer request"
     assert (

@@ -71,13 +71,14 @@ def test_email_previews_are_sandboxed_frames_served_with_a_sandbox_policy(world)
         html = client.get(path).get_data(as_text=True)
         assert "srcdoc" not in html, path
         frame = re.search(r"<iframe[^>]*>", html).group(0)
-        assert re.search(r"\ssandbox(\s|>|=\"\")", frame), frame
+        assert re.search(r"\ssandbox(\s|>|=\")", frame), frame
         assert "allow-scripts" not in frame and "allow-same-origin" not in frame
         src = re.search(r'src="([^"]+)"', frame).group(1).replace("&amp;", "&")
         inner = client.get(src)
         assert inner.status_code == 200 and "<html" in inner.get_data(as_text=True).lower()
         policy = inner.headers["Content-Security-Policy"]
         assert policy.startswith("sandbox") and "allow-scripts" not in policy
+        assert '<base target="_blank">' in inner.get_data(as_text=True), "links open a new tab"
 
 
 def test_the_consent_reply_escapes_a_campaign_name_with_markup(world):
@@ -446,3 +447,48 @@ def test_a_kit_zip_of_too_many_files_is_refused_before_unpacking(world):
         headers={"X-CSRFToken": token},
     )
     assert answer.status_code == 422 and "more than 2,000 files" in answer.get_json()["detail"]
+
+
+def test_one_click_opt_out_wins_over_earlier_channel_choices_and_can_be_undone(world):
+    from campaign_engine.db import Campaign as CampaignRow
+    from campaign_engine.domain.consent import ConsentMode
+    from campaign_engine.services.consent import mode_for, set_consent
+    from campaign_engine.services.partners import get_partner
+
+    with world.runtime.sessions.begin() as session:
+        partner = get_partner(session, "partner-01")
+        set_consent(
+            session,
+            partner,
+            ConsentMode.AUTO,
+            campaign_id=world.campaign,
+            channel="email",
+            actor="p",
+            via="portal",
+        )
+    client = world.app.test_client()
+    page = client.post(f"/portal/opt-out/{world.notice['A']}").get_data(as_text=True)
+    assert "will not go out for Partner 01 Systems" in page
+    with world.runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        campaign = session.get(CampaignRow, world.campaign)
+        modes = {ch: mode_for(session, partner.id, campaign, ch) for ch in ("email", "social")}
+    assert set(modes.values()) == {ConsentMode.OFF}, modes
+    client.post(f"/portal/opt-out/{world.notice['A']}", data={"mode": "auto"})
+    with world.runtime.sessions.begin() as session:
+        partner = get_partner(session, "partner-01")
+        set_consent(session, partner, ConsentMode.REVIEW, actor="p", via="portal")
+    with world.runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        campaign = session.get(CampaignRow, world.campaign)
+        assert mode_for(session, partner.id, campaign, "email") == ConsentMode.REVIEW, (
+            "back to the usual settings: a later programme-wide choice applies"
+        )
+
+
+def test_a_partners_error_page_points_to_the_portal_not_the_console(world):
+    answer = world.app.test_client().post("/portal/sign-in/used-or-made-up", data={})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code in (400, 422)
+    assert "Go to the partner portal" in page and "Back to the console" not in page
+    assert "InvalidInput" not in page

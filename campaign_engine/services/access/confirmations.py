@@ -58,16 +58,29 @@ def pending_contact(session: Session, partner_id: int, *, now: datetime) -> str 
     )
 
 
-def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Partner:
+def pending_change(session: Session, token: str, *, now: datetime) -> tuple[str, Partner]:
+    """(new address, partner) of a link that still works, for its confirmation page."""
+    row = _usable(session, token, now)
+    partner = session.get(Partner, row.partner_id)
+    assert partner is not None
+    return row.email, partner
+
+
+def _usable(session: Session, token: str, now: datetime) -> EmailConfirmation:
     row = session.scalar(
         select(EmailConfirmation).where(EmailConfirmation.token_sha256 == digest(token))
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput(
-            "this confirmation link has expired or was already used; change the address "
-            "again in the portal to get a new one",
+            "this confirmation link has expired, was already used, or a newer one was sent; "
+            "change the address again in the portal to get a new one",
             where="link",
         )
+    return row
+
+
+def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Partner:
+    row = _usable(session, token, now)
     if not _still_member(session, row.requested_by, row.partner_id):
         raise InvalidInput(
             "the person who asked for this change no longer acts for the partner", where="link"
