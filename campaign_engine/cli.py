@@ -2,26 +2,64 @@
 
 Every CampaignEngineError becomes one line on stderr and a non-zero exit; a traceback
 means a bug, never a user mistake.
+
+Commands are imported only when they run (COMMANDS below), and the command modules
+import what they need inside each command: `--help` and `campaigns status` must not pay
+for WeasyPrint, Pillow, Celery and the web app (tests/unit/test_startup.py holds this).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import FlaskGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
 
-from campaign_engine import bootstrap, migrate
-from campaign_engine.domain.times import storable
 from campaign_engine.errors import CampaignEngineError, InvalidInput
-from campaign_engine.runtime import Runtime
-from campaign_engine.settings import load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from campaign_engine.runtime import Runtime
+    from campaign_engine.settings import Settings
+
+# name: (module that defines it, one-line help shown by --help without importing it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "campaigns": ("campaigns", "Create, launch and follow campaigns."),
+    "consent": ("consent", "Partner consent: auto (default), review or off."),
+    "contacts": ("partners", "The partners' customers that campaign emails go to."),
+    "db": ("", "Database schema."),
+    "demo": (
+        "serve",
+        "A fresh SQLite database, the sample kit, sample partners and a launched campaign.",
+    ),
+    "events": (
+        "reports",
+        "Attribution events (clicks and opens arrive by themselves; deals by webhook or CSV).",
+    ),
+    "kits": ("kits", "Campaign kits: validate, load, preview."),
+    "milestones": ("runway", "Partner milestones: set by hand or imported from a CSV."),
+    "owners": ("runway", "Make a vendor user the owner of these partners (bulk)."),
+    "partners": ("partners", "Channel partners: import from CSV, list."),
+    "programme": ("reports", "Programme-wide analytics."),
+    "runway": ("runway", "Always-on sequences, the 120-day clock and the at-risk digest."),
+    "scheduler": (
+        "serve",
+        "The scheduler and dispatcher without the web (scale-out: run one, plus a standby).",
+    ),
+    "serve": (
+        "serve",
+        "Web console, API and the sending workers in one process (the embedded mode).",
+    ),
+    "users": ("users", "Vendor users and API tokens."),
+    "worker": ("serve", "A Celery worker that sends work items (executor: celery)."),
+}
 
 
 class EngineGroup(FlaskGroup):
@@ -42,9 +80,37 @@ class EngineGroup(FlaskGroup):
                 click.echo(f"error: database: {text.splitlines()[0]}", err=True)
             ctx.exit(1)
 
+    # Flask's groups wrap every command in an app context, which builds the whole web app
+    # (and so every renderer) before `campaigns status` runs. Commands here build what
+    # they use (cli.runtime, cli.database), so they run without one.
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("with_appcontext", False)
+        return super().command(*args, **kwargs)
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", click.Group)
+        return super().group(*args, **kwargs)
+
+    # Our commands are this group's own, not the Flask app's: FlaskGroup would build the
+    # whole app (and scan plugin entry points) just to list or find one.
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and COMMANDS.get(name, ("",))[0]:
+            importlib.import_module(f"campaign_engine.commands.{COMMANDS[name][0]}")
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 def _create_app() -> Any:
+    from campaign_engine import bootstrap
     from campaign_engine.app import create_app
+    from campaign_engine.settings import load_settings
 
     return create_app(runtime=bootstrap.build_runtime(load_settings()))
 
@@ -59,11 +125,30 @@ cli = EngineGroup(
 
 @contextmanager
 def runtime() -> Iterator[Runtime]:
+    from campaign_engine import bootstrap
+    from campaign_engine.settings import load_settings
+
     rt = bootstrap.build_runtime(load_settings())
     try:
         yield rt
     finally:
         rt.close()
+
+
+@contextmanager
+def database() -> Iterator[tuple[Settings, Session]]:
+    """Settings and one transaction, without the adapters a runtime builds: for commands
+    that only read or write rows (status, lists), so they start fast."""
+    from campaign_engine.db.session import make_engine, make_session_factory
+    from campaign_engine.settings import load_settings
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            yield settings, session
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -88,6 +173,8 @@ def parse_when(value: str | None) -> datetime | None:
         ) from None
     if when.tzinfo is None:
         raise InvalidInput("add a UTC offset, e.g. 2026-12-01T09:00:00+01:00", where="--launch-at")
+    from campaign_engine.domain.times import storable
+
     try:
         return storable(when)
     except ValueError as exc:
@@ -102,14 +189,17 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
-    with runtime() as rt:
-        migrate.upgrade(rt.engine)
+    from campaign_engine import migrate
+    from campaign_engine.db.session import make_engine
+    from campaign_engine.settings import load_settings
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
     click.echo("database is at the latest schema")
 
 
 def main() -> None:
     cli.main(prog_name="campaign-engine")
-
-
-# The command groups register themselves on `cli`; imported last because they import it.
-from campaign_engine import commands  # noqa: E402, F401

@@ -1,12 +1,2 @@
-"""CLI command groups; importing this package registers them on campaign_engine.cli.cli."""
-
-from campaign_engine.commands import (  # noqa: F401
-    campaigns,
-    consent,
-    kits,
-    partners,
-    reports,
-    runway,
-    serve,
-    users,
-)
+"""CLI command groups. Each module registers its commands on campaign_engine.cli.cli when
+it is imported, which the CLI does only for the command being run (cli.COMMANDS)."""

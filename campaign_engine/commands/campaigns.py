@@ -1,31 +1,19 @@
-"""`campaigns create | launch | status | list | pause | resume | cancel`."""
+"""`campaigns create | launch | status | list | pause | resume | cancel`.
+
+Services are imported inside each command: `campaigns status` loads the database models
+and one query, not the renderers `launch --wait` needs (tests/unit/test_startup.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from apscheduler.triggers.cron import CronTrigger
 
-from campaign_engine import bootstrap
-from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
+from campaign_engine.cli import cli, database, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
 from campaign_engine.errors import InvalidInput
-from campaign_engine.pipeline.runner import launch_options, run_until_sent
 from campaign_engine.ports import CHANNELS
-from campaign_engine.services.campaigns import (
-    campaign_status,
-    change_status,
-    create_campaign,
-    get_campaign,
-    list_campaigns,
-    parse_audience,
-    retry_failed,
-)
-from campaign_engine.services.kits import latest_version, load_kit
-from campaign_engine.services.launch import launch_campaign, replan
-from campaign_engine.services.provider_checks import check_provider_status
 
 
 @cli.group()
@@ -83,6 +71,10 @@ def campaigns_create(
     as_json: bool,
 ) -> None:
     """Create a campaign from a kit and an audience."""
+    from campaign_engine import bootstrap
+    from campaign_engine.services.campaigns import create_campaign, parse_audience
+    from campaign_engine.services.kits import latest_version, load_kit
+
     audience_filter = parse_audience(list(audience))
     when = parse_when(launch_at)
     timing = parse_timing(send_time, send_weekday, recurrence)
@@ -108,6 +100,11 @@ def campaigns_create(
 @click.option("--wait", is_flag=True, help="Send in this process and wait until done.")
 def campaigns_launch(campaign_id: int, wait: bool) -> None:
     """Plan the deliveries now; with --wait, also send them here."""
+    from campaign_engine import bootstrap
+    from campaign_engine.pipeline.runner import launch_options, run_until_sent
+    from campaign_engine.services.campaigns import campaign_status, get_campaign
+    from campaign_engine.services.launch import launch_campaign
+
     with runtime() as rt:
         with rt.sessions.begin() as session:
             campaign = get_campaign(session, campaign_id)
@@ -144,7 +141,9 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_status(campaign_id: int, as_json: bool) -> None:
     """Deliveries by channel and state."""
-    with unit_of_work() as (_, session):
+    from campaign_engine.services.campaigns import campaign_status
+
+    with database() as (_, session):
         status = campaign_status(session, campaign_id)
     if as_json:
         emit({k: status[k] for k in ("id", "status", "deliveries")}, True, "")
@@ -156,7 +155,9 @@ def campaigns_status(campaign_id: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_list(as_json: bool) -> None:
     """Every campaign, newest first."""
-    with unit_of_work() as (_, session):
+    from campaign_engine.services.campaigns import list_campaigns
+
+    with database() as (_, session):
         rows = [
             {
                 "id": c.id,
@@ -177,6 +178,10 @@ def campaigns_list(as_json: bool) -> None:
 def parse_timing(
     send_time: str | None, weekday: str | None, recurrence: str | None
 ) -> tuple[str | None, int | None, str | None]:
+    from apscheduler.triggers.cron import CronTrigger
+
+    from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
+
     try:
         if send_time:
             parsed = parse_send_time(send_time)
@@ -201,6 +206,8 @@ def parse_timing(
 @click.option("--channel", type=click.Choice(CHANNELS))
 def campaigns_retry(campaign_id: int, channel: str | None) -> None:
     """Queue failed deliveries again (after fixing what their reason says)."""
+    from campaign_engine.services.campaigns import get_campaign, retry_failed
+
     with unit_of_work() as (rt, session):
         count = retry_failed(
             session,
@@ -217,6 +224,9 @@ def campaigns_retry(campaign_id: int, channel: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_check(campaign_id: int, as_json: bool) -> None:
     """Ask LinkedIn, HubSpot and Salesforce whether what they accepted is still there."""
+    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.provider_checks import check_provider_status
+
     with runtime() as rt:
         with rt.sessions() as session:
             get_campaign(session, campaign_id)
@@ -230,6 +240,10 @@ def campaigns_check(campaign_id: int, as_json: bool) -> None:
 @click.argument("campaign_id", type=int)
 def campaigns_replan(campaign_id: int) -> None:
     """Add partners (and contacts) who joined the audience since launch."""
+    from campaign_engine.pipeline.runner import launch_options
+    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.launch import replan
+
     with unit_of_work() as (rt, session):
         total = replan(
             session,
@@ -242,9 +256,11 @@ def campaigns_replan(campaign_id: int) -> None:
 
 
 def _transition(campaign_id: int, target: CampaignStatus) -> None:
-    with unit_of_work() as (rt, session):
+    from campaign_engine.services.campaigns import change_status, get_campaign
+
+    with database() as (_, session):
         campaign = get_campaign(session, campaign_id)
-        change_status(session, campaign, target, actor="cli", now=rt.clock())
+        change_status(session, campaign, target, actor="cli", now=datetime.now(UTC))
     click.echo(f"campaign {campaign_id} is {target.value}")
 
 
