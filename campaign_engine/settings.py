@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from campaign_engine.errors import ConfigError
@@ -98,6 +98,15 @@ class DispatchSettings(_Section):
     backoff_base_seconds: float = Field(30.0, gt=0)
     heartbeat_seconds: float = Field(5.0, gt=0)  # how often a claiming process says "alive"
     process_lapse_seconds: float = Field(30.0, gt=0)  # no heartbeat this long: dead
+
+    @model_validator(mode="after")
+    def _lapse_spans_beats(self) -> DispatchSettings:
+        if self.process_lapse_seconds < 3 * self.heartbeat_seconds:
+            raise ValueError(
+                "process_lapse_seconds must be at least 3 x heartbeat_seconds, or live "
+                "processes look dead between beats"
+            )
+        return self
 
 
 class ProgrammeSettings(_Section):

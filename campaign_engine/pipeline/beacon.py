@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.processes import (
+    database_now,
     heartbeat,
     new_process_id,
     reap,
@@ -35,14 +36,15 @@ class Beacon(threading.Thread):
 
     def start(self) -> None:
         with self.runtime.sessions.begin() as session:
-            register(session, self.process_id, self.kind, now=self.runtime.clock())
+            register(session, self.process_id, self.kind, now=database_now(session))
         self.beat()
         super().start()
 
     def beat(self) -> None:
-        now = self.runtime.clock()
         with self.runtime.sessions.begin() as session:
-            heartbeat(session, self.process_id, now=now)
+            now = database_now(session)
+            if not heartbeat(session, self.process_id, self.kind, now=now):
+                log.warning("%s was taken for dead; registered again", self.process_id)
             released = reap(session, now=now, lapse=self.lapse, me=self.process_id)
         if released:
             log.warning("%d deliveries of stopped processes went back to the queue", released)

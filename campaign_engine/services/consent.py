@@ -98,28 +98,6 @@ def opt_out_of_campaign(
             )
 
 
-def back_to_usual(
-    session: Session, partner: Partner, campaign_id: int, *, actor: str, via: str
-) -> None:
-    """Undoes a campaign's decisions: the partner's programme-wide choices and the
-    defaults apply to it again (rather than a campaign-wide "auto" that would outrank a
-    programme-wide "review" the partner sets later)."""
-    _check_targets(session, get_campaign(session, campaign_id), partner)
-    for row in _campaign_rows(session, partner.id, campaign_id):
-        session.delete(row)
-        session.add(
-            ConsentEvent(
-                partner_id=partner.id,
-                campaign_id=campaign_id,
-                channel=row.channel,
-                mode="default",
-                actor=actor,
-                via=via,
-            )
-        )
-    record(session, actor, "consent.default", "partner", partner.slug, {"campaign_id": campaign_id})
-
-
 def _campaign_rows(session: Session, partner_id: int, campaign_id: int) -> list[Consent]:
     return list(
         session.scalars(

@@ -7,16 +7,23 @@ its claims' lease owners start with its id. A process whose heartbeat has lapsed
 whose pid is gone from this host, is dead: its claims return to pending in one UPDATE
 and are sent again by whoever claims next (the in-flight ones possibly twice, as before;
 the receipt check in the worker stops everything already recorded). The lease stays as
-the last resort for a process that never registered."""
+the last resort for a process that never registered.
+
+Two things make a live process look dead if done naively: clocks that differ between
+machines (so heartbeats are written and judged in the database's time), and two
+containers sharing a hostname with the same pid (so "this host" means the same kernel
+boot and pid namespace, not only the same name)."""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, EngineProcess
@@ -36,7 +43,7 @@ def register(session: Session, process_id: str, kind: str, *, now: datetime) -> 
             {
                 "id": process_id,
                 "kind": kind,
-                "host": socket.gethostname(),
+                "host": host_key(),
                 "pid": os.getpid(),
                 "started_at": now,
                 "heartbeat_at": now,
@@ -45,10 +52,39 @@ def register(session: Session, process_id: str, kind: str, *, now: datetime) -> 
     )
 
 
-def heartbeat(session: Session, process_id: str, *, now: datetime) -> None:
-    session.execute(
+def heartbeat(session: Session, process_id: str, kind: str, *, now: datetime) -> bool:
+    """True if the row was there; False when another process took this one for dead
+    (its claims are gone; later claims are safe), in which case it registers again."""
+    result = session.execute(
         update(EngineProcess).where(EngineProcess.id == process_id).values(heartbeat_at=now)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    register(session, process_id, kind, now=now)
+    return False
+
+
+def database_now(session: Session) -> datetime:
+    """The database server's clock in UTC: one clock for every machine's heartbeats."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.scalar(text("SELECT now() AT TIME ZONE 'UTC'"))
+    else:
+        value = datetime.fromisoformat(str(session.scalar(text("SELECT CURRENT_TIMESTAMP"))))
+    return value.replace(tzinfo=UTC)
+
+
+@cache
+def host_key() -> str:
+    """This machine as far as pids mean anything: the hostname, the kernel's boot id and
+    this process's pid namespace (containers that share a name do not share these)."""
+    parts = [socket.gethostname()]
+    for source in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            path = Path(source)
+            parts.append(os.readlink(path) if path.is_symlink() else path.read_text().strip())
+        except OSError:
+            parts.append("?")
+    return ":".join(parts)[:255]
 
 
 def unregister(session: Session, process_id: str) -> None:
@@ -58,7 +94,7 @@ def unregister(session: Session, process_id: str) -> None:
 def reap(session: Session, *, now: datetime, lapse: timedelta, me: str | None = None) -> int:
     """Forgets dead processes and returns their claims to the queue; returns how many
     deliveries went back."""
-    host = socket.gethostname()
+    host = host_key()
     dead = [
         row.id
         for row in session.scalars(select(EngineProcess).where(EngineProcess.id != (me or "")))

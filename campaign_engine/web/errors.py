@@ -26,6 +26,7 @@ ADVICE = {
 # console they cannot use, and say what they can do.
 PARTNER_PATHS = ("/portal", "/u/", "/r/", "/embed/")
 PARTNER_ADVICE = {
+    400: "The request was not understood. Go back and try again.",
     404: "The link may be incomplete or out of date. Open the portal and sign in with your "
     "email address to see your campaigns.",
     422: "Ask for a new link: on the partner portal, enter your email address and press "
@@ -63,7 +64,8 @@ def _render(status: int, title: str, detail: str) -> tuple[str, int] | Response:
     if request.path.startswith("/api/"):
         return problem(status, title, detail)
     partner_facing = request.path.startswith(PARTNER_PATHS)
-    advice = PARTNER_ADVICE if partner_facing else ADVICE
+    link_problem = detail.startswith("link:")  # InvalidInput(where="link"): a used link
+    advice = PARTNER_ADVICE if partner_facing and (link_problem or status != 422) else ADVICE
     return render_template(
         "error.html",
         status=status,

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.kit import KitSpec, check_customisation
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.access.confirmations import (
@@ -31,7 +31,7 @@ from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.access.signin import redeem, request_link
 from campaign_engine.services.campaigns import get_campaign
-from campaign_engine.services.consent import back_to_usual, opt_out_of_campaign, set_consent
+from campaign_engine.services.consent import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
@@ -239,13 +239,16 @@ def _edits(values: Any) -> dict[str, str]:
 def _accepted_edits(campaign: Campaign, edits: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Edits within the kit's limits, and a message for each one past them."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
-    accepted, problems = {}, []
+    accepted: dict[str, str] = {}
+    problems = []
     for key, value in edits.items():
         field = spec.customisable.get(key)
         if field is None or not value.strip():
             continue
-        if field.max_length and len(value) > field.max_length:
-            problems.append(f"{field.label}: at most {field.max_length} characters")
+        try:  # the same check as saving: what the preview shows can be approved
+            check_customisation(spec, key, value)
+        except ValueError as exc:
+            problems.append(f"{field.label}: {exc}")
         else:
             accepted[key] = value
     return accepted, problems
@@ -400,17 +403,12 @@ def opt_out_page(token: str) -> str:
 
 @bp.post("/opt-out/<token>")
 def opt_out(token: str) -> str:
-    """The signed link is the authorisation for this partner and campaign only: opt out
-    (or back in) in one click, no password (and no CSRF token, since the token itself is
-    unguessable and single-purpose)."""
+    """The signed link is the authorisation for this partner and campaign only, and only
+    to send less in the partner's name: it opts out in one click, no password (and no CSRF
+    token: the token is unguessable and single-purpose). Anyone it was forwarded to can
+    do no more; switching back on needs a member's sign-in."""
     partner, campaign = _resolve(token)
-    back = request.form.get("mode") == "auto"
-    change = back_to_usual if back else opt_out_of_campaign
-    change(db(), partner, campaign.id, actor=f"notice link ({partner.contact_email})", via="link")
+    opt_out_of_campaign(db(), partner, campaign.id, actor="notice link", via="link")
     return render_template(
-        "portal/opt_out.html",
-        partner=partner,
-        campaign=campaign,
-        token=token,
-        done="auto" if back else "off",
+        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done="off"
     )

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Delivery, EngineProcess
@@ -17,7 +17,7 @@ from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import import_partners
-from campaign_engine.services.processes import reap, register
+from campaign_engine.services.processes import database_now, heartbeat, host_key, reap, register
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
@@ -96,3 +96,47 @@ def test_dead_processes_give_their_claims_back_and_live_ones_keep_theirs(tmp_pat
         left = set(session.scalars(select(EngineProcess.id)))
     assert left == {"serve-alive"}
     runtime.close()
+
+
+def test_a_twin_container_with_our_pid_is_not_taken_for_dead(tmp_path, database_url):
+    """Same hostname, same pid, another pid namespace: only its heartbeat can say."""
+    import os
+
+    runtime = _world(tmp_path, database_url)
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        register(session, "serve-twin", "serve", now=now)
+        session.execute(
+            update(EngineProcess)
+            .where(EngineProcess.id == "serve-twin")
+            .values(pid=os.getpid(), host=host_key().rsplit(":", 1)[0] + ":pid:[1]")
+        )
+    claimed = _claim(runtime, "serve-twin", 3)
+    with runtime.sessions.begin() as session:
+        assert reap(session, now=now, lapse=LAPSE, me="serve-new") == 0
+    assert _sending(runtime, "serve-twin") == claimed
+    runtime.close()
+
+
+def test_a_process_taken_for_dead_registers_again_on_its_next_beat(tmp_path, database_url):
+    runtime = _world(tmp_path, database_url)
+    with runtime.sessions.begin() as session:
+        now = database_now(session)
+        register(session, "serve-slow", "serve", now=now)
+        session.execute(delete(EngineProcess).where(EngineProcess.id == "serve-slow"))
+    with runtime.sessions.begin() as session:
+        assert heartbeat(session, "serve-slow", "serve", now=database_now(session)) is False
+    with runtime.sessions() as session:
+        assert session.get(EngineProcess, "serve-slow") is not None
+        assert abs((database_now(session) - runtime.clock()).total_seconds()) < 5
+    runtime.close()
+
+
+def test_settings_refuse_a_lapse_shorter_than_three_heartbeats():
+    import pytest
+    from pydantic import ValidationError
+
+    from campaign_engine.settings import DispatchSettings
+
+    with pytest.raises(ValidationError, match="at least 3 x heartbeat_seconds"):
+        DispatchSettings(heartbeat_seconds=60, process_lapse_seconds=30)

@@ -42,6 +42,7 @@ class World:
     held: int  # partner A's delivery waiting for review
     bearer: str  # the marketer's API token
     revoked: str  # a revoked token of the admin
+    partner_bearer: str  # partner A's member's API token (issued by the vendor)
 
 
 @pytest.fixture
@@ -62,6 +63,8 @@ def world(tmp_path, sqlite_url) -> World:
         revoked = issue_token(session, admin, "old")
         revoke_tokens(session, ADMIN)
         a, b = get_partner(session, "partner-01"), get_partner(session, "partner-02")
+        member = session.scalar(select(User).where(User.email == PARTNER_A))
+        partner_bearer = issue_token(session, member, "partner-integration")
         held = session.scalar(
             select(Delivery).where(Delivery.partner_id == a.id, Delivery.channel == "social")
         )
@@ -71,7 +74,7 @@ def world(tmp_path, sqlite_url) -> World:
         ids = campaign.id, b_only.id, held.id
     app = create_app(runtime)
     app.config.update(TESTING=True)
-    yield World(app, runtime, ids[0], ids[1], notice, ids[2], bearer, revoked)
+    yield World(app, runtime, ids[0], ids[1], notice, ids[2], bearer, revoked, partner_bearer)
     runtime.close()
 
 

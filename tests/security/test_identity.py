@@ -175,7 +175,8 @@ def test_a_removed_member_cannot_confirm_the_address_it_asked_for(world):
     mail = next(m for m in outbox_messages(world.runtime) if m["To"] == "mine@evil.example")
     path = re.search(r"https?://[^/\s]+(/portal/confirm-email/\S+)", mail.get_content()).group(1)
     stranger = world.app.test_client()
-    csrf = csrf_of(stranger.get(path).get_data(as_text=True))
+    assert stranger.get(path).status_code == 422, "the page says so before any button"
+    csrf = csrf_of(stranger.get("/portal/").get_data(as_text=True))
     answer = stranger.post(path, data={"csrf_token": csrf})
     assert answer.status_code == 422 and "no longer acts for the partner" in answer.get_data(True)
     assert _contact_of(world, "partner-01") == PARTNER_A

@@ -1,7 +1,8 @@
 """The authorization matrix, generated from the app's own url_map: every route and method
 times every role (anonymous, partner A, partner B, marketer, admin, a bearer token, a
-revoked token), each with the answer it must get. A route without an entry in ROUTES
-fails the test, so nobody adds a route without saying who may use it.
+revoked token, partner A's member's API token), each with the answer it must get. A route
+without an entry in ROUTES fails the test, so nobody adds a route without saying who may
+use it.
 
 Policies (docs/security.md says what each grants):
   vendor        console pages: marketers and admins (password session)
@@ -26,7 +27,16 @@ from campaign_engine.services.links import OpenTokens, UnsubscribeTokens
 from campaign_engine.services.syndication import EmbedTokens
 from tests.security.conftest import ADMIN, PARTNER_A, PARTNER_B, partner_client, vendor_client
 
-ROLES = ["anonymous", "partner A", "partner B", "marketer", "admin", "bearer", "revoked"]
+ROLES = [
+    "anonymous",
+    "partner A",
+    "partner B",
+    "marketer",
+    "admin",
+    "bearer",
+    "revoked",
+    "partner token",
+]
 
 # (rule, method): (policy, path with {placeholders}, request options)
 JSON = {"json": {}}
@@ -180,6 +190,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "admin": ALLOWED,
         "bearer": "login",  # bearer tokens are for the API, never for pages
         "revoked": "login",
+        "partner token": "login",
     },
     "vendor-api": {
         "anonymous": 401,
@@ -189,6 +200,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "admin": ALLOWED,
         "bearer": ALLOWED,
         "revoked": 401,
+        "partner token": 403,
     },
     "partner": {
         "anonymous": "portal",
@@ -198,6 +210,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "admin": 403,
         "bearer": "portal",
         "revoked": "portal",
+        "partner token": "portal",  # pages take the browser's session only
     },
     "partner-api": {
         "anonymous": 401,
@@ -207,6 +220,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "admin": 403,
         "bearer": 403,
         "revoked": 401,
+        "partner token": ALLOWED,  # partner A's own data, as data
     },
     "capability": dict.fromkeys(ROLES, ALLOWED),
     "public": dict.fromkeys(ROLES, ALLOWED),
@@ -242,9 +256,13 @@ def _values(world) -> dict[str, object]:
 def _client(world, role: str):
     if role in ("marketer", "admin"):
         return vendor_client(world, ADMIN if role == "admin" else "marketer@vendor.example"), {}
-    if role.startswith("partner"):
+    if role in ("partner A", "partner B"):
         return partner_client(world, PARTNER_A if role == "partner A" else PARTNER_B), {}
-    token = {"bearer": world.bearer, "revoked": world.revoked}.get(role)
+    token = {
+        "bearer": world.bearer,
+        "revoked": world.revoked,
+        "partner token": world.partner_bearer,
+    }.get(role)
     return world.app.test_client(), ({"Authorization": f"Bearer {token}"} if token else {})
 
 

@@ -106,3 +106,14 @@ def test_a_password_change_revokes_the_users_api_tokens_too(world):
         "/api/v1/campaigns", headers={"Authorization": f"Bearer {world.bearer}"}
     )
     assert answer.status_code == 401
+
+
+def test_password_and_role_commands_refuse_a_partner_member_in_one_line(world, make_cli):
+    cli = make_cli(world.runtime.settings.database_url)
+    for args in (
+        ("password", PARTNER_A, "--password", "long-enough-pw"),
+        ("role", PARTNER_A, "admin"),
+    ):
+        result = cli("users", *args, ok=False)
+        assert result.exit_code != 0 and "partner user" in result.output
+        assert "Traceback" not in result.output

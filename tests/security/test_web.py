@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from sqlalchemy import select, update
 
-from campaign_engine.db import Campaign, Consent, Partner
+from campaign_engine.db import Campaign, Consent, ConsentEvent, Partner
 from tests.conftest import SAMPLE_KIT
 from tests.security.conftest import (
     MARKETER,
@@ -449,7 +449,7 @@ def test_a_kit_zip_of_too_many_files_is_refused_before_unpacking(world):
     assert answer.status_code == 422 and "more than 2,000 files" in answer.get_json()["detail"]
 
 
-def test_one_click_opt_out_wins_over_earlier_channel_choices_and_can_be_undone(world):
+def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(world):
     from campaign_engine.db import Campaign as CampaignRow
     from campaign_engine.domain.consent import ConsentMode
     from campaign_engine.services.consent import mode_for, set_consent
@@ -474,16 +474,15 @@ def test_one_click_opt_out_wins_over_earlier_channel_choices_and_can_be_undone(w
         campaign = session.get(CampaignRow, world.campaign)
         modes = {ch: mode_for(session, partner.id, campaign, ch) for ch in ("email", "social")}
     assert set(modes.values()) == {ConsentMode.OFF}, modes
+    assert 'name="mode"' not in page and "Sign in to the partner portal" in page
+    # A forwarded link can only send less in the partner's name, never switch it back on.
     client.post(f"/portal/opt-out/{world.notice['A']}", data={"mode": "auto"})
-    with world.runtime.sessions.begin() as session:
-        partner = get_partner(session, "partner-01")
-        set_consent(session, partner, ConsentMode.REVIEW, actor="p", via="portal")
     with world.runtime.sessions() as session:
         partner = get_partner(session, "partner-01")
         campaign = session.get(CampaignRow, world.campaign)
-        assert mode_for(session, partner.id, campaign, "email") == ConsentMode.REVIEW, (
-            "back to the usual settings: a later programme-wide choice applies"
-        )
+        assert mode_for(session, partner.id, campaign, "email") == ConsentMode.OFF
+        events = session.scalars(select(ConsentEvent.actor).where(ConsentEvent.via == "link"))
+        assert set(events) == {"notice link"}, "no address pretends to have clicked"
 
 
 def test_a_partners_error_page_points_to_the_portal_not_the_console(world):
@@ -492,3 +491,16 @@ def test_a_partners_error_page_points_to_the_portal_not_the_console(world):
     assert answer.status_code in (400, 422)
     assert "Go to the partner portal" in page and "Back to the console" not in page
     assert "InvalidInput" not in page
+
+
+def test_the_review_preview_refuses_edits_that_saving_would_refuse(world):
+    client = partner_client(world, PARTNER_A)
+    answer = client.post(
+        f"/portal/review/{world.held}/preview",
+        data={"edit_posts": "not-a-post", "csrf_token": page_csrf(client, "/portal/review")},
+    )
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "not-a-post" not in body.split('class="bad"')[0]
+    assert 'class="bad"' in body, "the partner is told why the edit is left out"
+    email = client.get(f"/portal/review/{world.held}/email?edit_posts=not-a-post")
+    assert email.status_code == 200 and b"not-a-post" not in email.data

@@ -86,7 +86,9 @@ def _vendor_user(session: Session, email: str) -> User:
     if user is None:
         raise NotFound(f"no user {email}")
     if user.role not in VENDOR_ROLES:
-        raise InvalidInput(f"{email} is a partner user; partner users have no password", "email")
+        raise InvalidInput(
+            f"{email} is a partner user; partner users have no password", where="email"
+        )
     return user
 
 

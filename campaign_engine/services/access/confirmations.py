@@ -61,6 +61,7 @@ def pending_contact(session: Session, partner_id: int, *, now: datetime) -> str 
 def pending_change(session: Session, token: str, *, now: datetime) -> tuple[str, Partner]:
     """(new address, partner) of a link that still works, for its confirmation page."""
     row = _usable(session, token, now)
+    _check_requester(session, row)
     partner = session.get(Partner, row.partner_id)
     assert partner is not None
     return row.email, partner
@@ -81,16 +82,20 @@ def _usable(session: Session, token: str, now: datetime) -> EmailConfirmation:
 
 def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Partner:
     row = _usable(session, token, now)
-    if not _still_member(session, row.requested_by, row.partner_id):
-        raise InvalidInput(
-            "the person who asked for this change no longer acts for the partner", where="link"
-        )
+    _check_requester(session, row)
     row.used_at = now
     partner = session.get(Partner, row.partner_id)
     assert partner is not None
     before, partner.contact_email = partner.contact_email, row.email
     record(session, row.email, "contact.confirmed", "partner", partner.slug, {"from": before})
     return partner
+
+
+def _check_requester(session: Session, row: EmailConfirmation) -> None:
+    if not _still_member(session, row.requested_by, row.partner_id):
+        raise InvalidInput(
+            "the person who asked for this change no longer acts for the partner", where="link"
+        )
 
 
 def _still_member(session: Session, email: str, partner_id: int) -> bool:
