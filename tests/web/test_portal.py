@@ -113,7 +113,7 @@ def test_review_approves_with_an_edit_inside_the_kits_limit_and_refuses_one_beyo
     preview = client.post(
         f"/portal/review/{first}/preview", data={"edit_cta_text": "x" * 40}
     ).get_data(as_text=True)
-    assert "at most 32 characters" in preview
+    assert "the limit is 32" in preview
 
     response = client.post(
         f"/portal/review/{first}", data={"action": "approve", "edit_cta_text": "Book your check"}
