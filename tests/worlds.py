@@ -20,9 +20,11 @@ from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 
 
-def launched_campaign(
+def planned_campaign(
     tmp_path: Path, database_url: str, *, partners: int, contacts: int, name: str
 ) -> tuple[Runtime, int]:
+    """Partners with contacts, the sample kit, and a campaign for all of them, launched
+    (its deliveries planned, nothing sent yet)."""
     runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, database_url)))
     migrate.upgrade(runtime.engine)
     rows = [partner_row(i) for i in range(partners)]
@@ -33,6 +35,16 @@ def launched_campaign(
         campaign = create_campaign(session, version, name, {}, None)
         launch_campaign(session, campaign, now=runtime.clock(), actor="test")
         campaign_id = campaign.id
+    return runtime, campaign_id
+
+
+def launched_campaign(
+    tmp_path: Path, database_url: str, *, partners: int, contacts: int, name: str
+) -> tuple[Runtime, int]:
+    """planned_campaign, sent through the maildir outbox."""
+    runtime, campaign_id = planned_campaign(
+        tmp_path, database_url, partners=partners, contacts=contacts, name=name
+    )
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     return runtime, campaign_id
 

@@ -9,33 +9,16 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Delivery, EngineProcess
 from campaign_engine.pipeline.dispatcher import claim_due
-from campaign_engine.services.campaigns import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
-from campaign_engine.services.partners import import_partners
 from campaign_engine.services.processes import database_now, heartbeat, host_key, reap, register
-from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, write_config
-from tests.factories import partner_row, write_contacts, write_partners
+from tests.worlds import planned_campaign
 
 LAPSE = timedelta(seconds=30)
 
 
 def _world(tmp_path, database_url):
-    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, database_url)))
-    migrate.upgrade(runtime.engine)
-    rows = [partner_row(i) for i in range(3)]
-    with runtime.sessions.begin() as session:
-        import_partners(session, write_partners(tmp_path, rows))
-        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
-        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
-        campaign = create_campaign(session, version, "Claims", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
-    return runtime
+    return planned_campaign(tmp_path, database_url, partners=3, contacts=2, name="Claims")[0]
 
 
 def _claim(runtime, owner: str, limit: int) -> int:
