@@ -31,7 +31,7 @@ from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.launch import run_action
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import get_partner, list_partners
-from campaign_engine.services.preview import browser_html, preview_version
+from campaign_engine.services.preview import preview_version
 from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway_reports import runway_headline
@@ -259,7 +259,7 @@ def campaign_preview_email(campaign_id: int) -> Response:
     item = get_campaign(db(), campaign_id)
     partner = get_partner(db(), request.args.get("partner", ""))
     _, shown = preview_version(runtime(), db(), partner, item.kit_version)
-    return email_frame(browser_html(shown.email) if shown.email else "")
+    return email_frame(shown.email)
 
 
 def _tiles(assets: list[Any]) -> list[dict[str, str]]:

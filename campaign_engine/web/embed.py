@@ -12,12 +12,10 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from campaign_engine.services.syndication import EmbedTokens, current_fragment
-from campaign_engine.web.headers import EMBED_FRAME_POLICY
+from campaign_engine.web.headers import EMBED_FRAME_POLICY, FRAME_SANDBOX
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("embed", __name__)
-# Links open in a new tab (popups), outside the sandbox; nothing else is allowed.
-FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
 
 
 def _fragment(token: str) -> str:

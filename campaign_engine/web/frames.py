@@ -7,16 +7,18 @@ import re
 
 from flask import Response
 
+from campaign_engine.ports import Message
+from campaign_engine.services.preview import browser_html
 from campaign_engine.web.headers import EMAIL_FRAME_POLICY
 
-FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"  # for the <iframe sandbox>
 BASE = '<base target="_blank">'
 
 
-def email_frame(html: str) -> Response:
-    """The email's HTML with a CSP `sandbox`: even opened directly (not framed) it is a
-    unique origin without scripts, forms or access to our cookies. Its links open in a
-    new tab, as a mail client's do, not inside the frame."""
+def email_frame(email: Message | None) -> Response:
+    """The email's HTML (empty when the kit has none) with a CSP `sandbox`: even opened
+    directly (not framed) it is a unique origin without scripts, forms or access to our
+    cookies. Its links open in a new tab, as a mail client's do, not inside the frame."""
+    html = browser_html(email) if email else ""
     head = re.search(r"<head[^>]*>", html, re.IGNORECASE)
     html = html[: head.end()] + BASE + html[head.end() :] if head else BASE + html
     response = Response(html, mimetype="text/html")

@@ -24,23 +24,28 @@ PAGE_POLICY = "; ".join(
     )
 )
 
+# What our sandboxed frames may do: open links in a new tab, outside the sandbox. Used by
+# the frames' own CSP below and by every <iframe sandbox> we write (templates, embed.js).
+FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+
 # An email preview served to an <iframe sandbox>: a unique origin, no scripts, no forms;
 # only our own pages may frame it.
 EMAIL_FRAME_POLICY = (
-    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    f"sandbox {FRAME_SANDBOX}; default-src 'none'; "
     "img-src data: https: http:; style-src 'unsafe-inline'; font-src data:; "
     "frame-ancestors 'self'"
 )
 
 # The partner's website embed: any site may frame it, yet it runs as a unique origin.
 EMBED_FRAME_POLICY = (
-    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    f"sandbox {FRAME_SANDBOX}; default-src 'none'; "
     "img-src data: https: http:; style-src 'unsafe-inline'; frame-ancestors *"
 )
 
 
 def init_app(app: Flask) -> None:
     https = app.config.get("SESSION_COOKIE_SECURE", False)
+    app.jinja_env.globals["frame_sandbox"] = FRAME_SANDBOX
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -35,7 +35,7 @@ from campaign_engine.services.consent import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
-from campaign_engine.services.preview import browser_html, linkedin_images, preview_version
+from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.review import decide, review_queue
 from campaign_engine.web.auth import sign_in as start_session
@@ -187,7 +187,7 @@ def review_decide(delivery_id: int) -> Response:
     action = request.form.get("action")
     if action not in ("approve", "skip"):
         raise InvalidInput("choose approve or skip", where="action")
-    edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_") and v.strip()}
+    edits = {k: v for k, v in _edits(request.form).items() if v.strip()}
     if edits and action == "approve":
         set_customisations(db(), partner, campaign.kit_version, edits, actor=current_user.email)
     decide(
@@ -207,8 +207,7 @@ def review_preview(delivery_id: int) -> str:
     """The item re-rendered with the proposed edits, saved nowhere (htmx, as they type)."""
     partner = current_partner()
     item, campaign = _own_item(partner, delivery_id)
-    edits = {k[5:]: v for k, v in request.form.items() if k.startswith("edit_")}
-    shown = _item_preview(partner, campaign, item, edits)
+    shown = _item_preview(partner, campaign, item, _edits(request.form))
     return render_template("portal/_item_preview.html", shown=shown)
 
 
@@ -220,7 +219,7 @@ def review_email(delivery_id: int) -> Response:
     _, campaign = _own_item(partner, delivery_id)
     accepted, _ = _accepted_edits(campaign, _edits(request.args))
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version, accepted)
-    return email_frame(browser_html(shown.email) if shown.email else "")
+    return email_frame(shown.email)
 
 
 def _own_item(partner: Partner, delivery_id: int) -> tuple[Delivery, Campaign]:
@@ -233,6 +232,7 @@ def _own_item(partner: Partner, delivery_id: int) -> tuple[Delivery, Campaign]:
 
 
 def _edits(values: Any) -> dict[str, str]:
+    """The proposed customisations in a form or query string (fields named edit_<key>)."""
     return {k[5:]: v for k, v in values.items() if k.startswith("edit_")}
 
 
@@ -390,7 +390,7 @@ def preview(token: str) -> str:
 def preview_email(token: str) -> Response:
     partner, campaign = _resolve(token)
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
-    return email_frame(browser_html(shown.email) if shown.email else "")
+    return email_frame(shown.email)
 
 
 @bp.get("/opt-out/<token>")

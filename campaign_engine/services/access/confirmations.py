@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import EmailConfirmation, Membership, Partner, User
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.access.tokens import digest, new_token
+from campaign_engine.services.access.tokens import live_link, new_token
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(hours=24)
@@ -68,16 +68,14 @@ def pending_change(session: Session, token: str, *, now: datetime) -> tuple[str,
 
 
 def _usable(session: Session, token: str, now: datetime) -> EmailConfirmation:
-    row = session.scalar(
-        select(EmailConfirmation).where(EmailConfirmation.token_sha256 == digest(token))
+    return live_link(
+        session,
+        EmailConfirmation,
+        token,
+        now=now,
+        why="this confirmation link has expired, was already used, or a newer one was sent; "
+        "change the address again in the portal to get a new one",
     )
-    if row is None or row.used_at is not None or row.expires_at <= now:
-        raise InvalidInput(
-            "this confirmation link has expired, was already used, or a newer one was sent; "
-            "change the address again in the portal to get a new one",
-            where="link",
-        )
-    return row
 
 
 def confirm_contact_change(session: Session, token: str, *, now: datetime) -> Partner:

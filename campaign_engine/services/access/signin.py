@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import MagicLink, Membership, User
-from campaign_engine.errors import InvalidInput
-from campaign_engine.services.access.tokens import digest, new_token
+from campaign_engine.services.access.tokens import live_link, new_token
 from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(minutes=15)
@@ -35,12 +34,13 @@ def request_link(session: Session, email: str, *, now: datetime) -> tuple[User, 
 
 
 def redeem(session: Session, token: str, *, now: datetime) -> User:
-    link = session.scalar(select(MagicLink).where(MagicLink.token_sha256 == digest(token)))
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        raise InvalidInput(
-            "this sign-in link has expired or was already used; ask for a new one",
-            where="link",
-        )
+    link = live_link(
+        session,
+        MagicLink,
+        token,
+        now=now,
+        why="this sign-in link has expired or was already used; ask for a new one",
+    )
     link.used_at = now
     user = session.get(User, link.user_id)
     assert user is not None

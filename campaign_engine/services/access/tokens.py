@@ -5,6 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.errors import InvalidInput
+
+Row = TypeVar("Row")
 
 
 def new_token(prefix: str = "") -> tuple[str, str]:
@@ -15,3 +24,13 @@ def new_token(prefix: str = "") -> tuple[str, str]:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def live_link(session: Session, model: type[Row], token: str, *, now: datetime, why: str) -> Row:
+    """The row of a single-use link (a model with token_sha256, used_at, expires_at) that
+    still works; InvalidInput(where="link") saying `why` for any that does not."""
+    column = model.token_sha256  # type: ignore[attr-defined]
+    row: Any = session.scalar(select(model).where(column == digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InvalidInput(why, where="link")
+    return row  # type: ignore[no-any-return]
