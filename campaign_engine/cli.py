@@ -63,6 +63,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class EngineGroup(FlaskGroup):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # FlaskGroup's --env-file, --app and --debug options load a Flask app by name and
+        # .env files; this CLI builds its own app from config.yaml, and the eager
+        # --env-file callback imports python-dotenv before every command.
+        self.params = [p for p in self.params if p.name not in {"env_file", "app", "debug"}]
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -118,7 +125,9 @@ def _create_app() -> Any:
 cli = EngineGroup(
     create_app=_create_app,
     add_default_commands=False,
+    add_version_option=False,
     load_dotenv=False,
+    set_debug_flag=False,
     help="Push-model campaign distribution for partner programmes.",
 )
 
@@ -145,7 +154,7 @@ def database() -> Iterator[tuple[Settings, Session]]:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine).begin() as session:
+        with make_session_factory(engine, every_model=False).begin() as session:
             yield settings, session
     finally:
         engine.dispose()

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-CHANNELS = ("email", "social", "crm", "web")
+from campaign_engine.domain.channels import CHANNELS
+
+__all__ = ["CHANNELS"]  # re-exported: adapters import channel names from here
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,60 @@
-"""Typed SQLAlchemy 2 models; importing this package registers every table."""
+"""Typed SQLAlchemy 2 models.
 
-from campaign_engine.db.accounts import (
-    ApiToken,
-    AuditEntry,
-    EmailConfirmation,
-    MagicLink,
-    Membership,
-    User,
-    UserSession,
-)
-from campaign_engine.db.base import Base, utcnow
-from campaign_engine.db.campaigns import Campaign, Consent, ConsentEvent, Delivery
-from campaign_engine.db.coordination import EngineProcess, Lease, RateBucket
-from campaign_engine.db.kits import Artifact, Kit, KitVersion
-from campaign_engine.db.partners import (
-    ChannelEndpoint,
-    Contact,
-    Customisation,
-    Partner,
-    Suppression,
-)
-from campaign_engine.db.runway import Enrollment, MilestoneRecord, StepDelivery
-from campaign_engine.db.tracking import DealRecord, Event, EventTally, TrackedLink
+A model is imported from its module when a caller first names it (PEP 562 `__getattr__`),
+so `campaigns status`, which reads three tables, does not build all thirty mapped classes
+(a third of its start-up). Whatever writes or serves calls `load_all()` first: the
+runtime, the migrations and anyone asking for `Base` get every table registered.
+"""
 
-__all__ = [
-    "ApiToken",
-    "Artifact",
-    "AuditEntry",
-    "Base",
-    "Campaign",
-    "ChannelEndpoint",
-    "Consent",
-    "ConsentEvent",
-    "Contact",
-    "Customisation",
-    "DealRecord",
-    "Delivery",
-    "EmailConfirmation",
-    "EngineProcess",
-    "Enrollment",
-    "Event",
-    "EventTally",
-    "Kit",
-    "KitVersion",
-    "Lease",
-    "MagicLink",
-    "Membership",
-    "MilestoneRecord",
-    "Partner",
-    "RateBucket",
-    "StepDelivery",
-    "Suppression",
-    "TrackedLink",
-    "User",
-    "UserSession",
-    "utcnow",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from campaign_engine.db.base import utcnow
+
+# model name: the module of this package that defines it
+MODELS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "ApiToken",
+            "AuditEntry",
+            "EmailConfirmation",
+            "MagicLink",
+            "Membership",
+            "User",
+            "UserSession",
+        ],
+        "accounts",
+    ),
+    **dict.fromkeys(["Campaign", "Consent", "ConsentEvent", "Delivery"], "campaigns"),
+    **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),
+    **dict.fromkeys(["Artifact", "Kit", "KitVersion"], "kits"),
+    **dict.fromkeys(
+        ["ChannelEndpoint", "Contact", "Customisation", "Partner", "Suppression"], "partners"
+    ),
+    **dict.fromkeys(["Enrollment", "MilestoneRecord", "StepDelivery"], "runway"),
+    **dict.fromkeys(["DealRecord", "Event", "EventTally", "TrackedLink"], "tracking"),
+}
+
+__all__ = ["Base", "load_all", "utcnow", *MODELS]
+
+
+def load_all() -> None:
+    """Register every table and mapper (idempotent)."""
+    for module in sorted(set(MODELS.values())):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Base":
+        load_all()
+        from campaign_engine.db.base import Base
+
+        return Base
+    module = MODELS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

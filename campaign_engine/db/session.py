@@ -43,7 +43,13 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, every_model: bool = True) -> sessionmaker[Session]:
+    """Sessions on `engine`. `every_model=False` is for read-only commands that name the few
+    models they query: the others are then never built (see campaign_engine.db)."""
+    if every_model:
+        from campaign_engine.db import load_all
+
+        load_all()
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -6,8 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import AuditEntry
-
 
 def record(
     session: Session,
@@ -17,6 +15,10 @@ def record(
     subject_id: object,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    # Imported here: the services that record (campaigns among them) are also read by
+    # `campaigns status`, which should not build the account models it never touches.
+    from campaign_engine.db import AuditEntry
+
     session.add(
         AuditEntry(
             actor=actor,
