@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from campaign_engine.cli import cli, database, emit, parse_when, runtime, unit_of_work
+from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidInput
-from campaign_engine.domain.channels import CHANNELS
 
 
 @cli.group()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from campaign_engine.cli import cli, unit_of_work
+from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import InvalidInput
-from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.partners import get_partner
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
+from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.services.audit import record
 
 OPEN = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING)

@@ -58,9 +58,7 @@ def test_status_builds_only_the_models_it_reads(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(f"database_url: sqlite:///{tmp_path}/s.db\ndata_dir: {tmp_path}\n")
     env = {**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)}
-    subprocess.run(
-        [sys.executable, "-m", "campaign_engine", "db", "upgrade"], env=env, check=True
-    )
+    subprocess.run([sys.executable, "-m", "campaign_engine", "db", "upgrade"], env=env, check=True)
     code = (
         "import sys, json\n"
         "from campaign_engine.cli import cli\n"
