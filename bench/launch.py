@@ -6,8 +6,9 @@ Celery on Redis with 1 and 2 worker processes (PostgreSQL), beside a naive basel
 
 Naive baseline (same run): one thread, every delivery rendered from scratch (new Jinja
 environment and WeasyPrint setup, no artifact cache) and sent on its own.
-Targets (issue 4): 1,000 partners, whole kit, <= 120 s embedded on 2 cores; 2 Celery
-workers >= 1.7x one; the dispatcher's own overhead <= 1 ms per delivery.
+Targets (issues 4 and 17): 1,000 partners, whole kit, launch to last send <= 120 s embedded
+on 2 cores; 2 Celery workers >= 1.7x one; the dispatcher's own overhead <= 1 ms per
+delivery.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def naive(runtime, campaign_id: int, sample: int) -> float:
     """Deliveries per second when every delivery renders from scratch and sends alone."""
     kit, _ = read_kit(Path(runtime.settings.storage_dir).parent / "kit")
     connector = runtime.connector("email")
-    from campaign_engine.ports import Endpoint, Message
+    from campaign_engine.ports import BROCHURE, Endpoint, Message
 
     with runtime.sessions() as session:
         partners = list_partners(session)[:sample]
@@ -151,6 +152,8 @@ def naive(runtime, campaign_id: int, sample: int) -> float:
                 )
                 for row in rows:
                     render_now(bootstrap.make_renderers(kit), channel, brand, links)
+                    if channel == "email":  # as launches did: the brochure with every email
+                        render_now(bootstrap.make_renderers(kit), BROCHURE, brand, links)
                     if channel == "email":
                         connector.publish(
                             Message(

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.channels import CHANNELS as CHANNELS  # adapters import it here
 
-__all__ = ["CHANNELS"]  # re-exported: adapters import channel names from here
+# Not a channel: the render target of the kit's PDF (KitRenderers.for_channel).
+BROCHURE = "brochure"
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,12 @@ class KitRenderers:
     web: AssetRenderer | None = None
 
     def for_channel(self, channel: str) -> list[AssetRenderer]:
-        """Email carries the brochure as an attachment, so its channel has two renderers."""
+        """What one channel sends, or the brochure (BROCHURE). The brochure goes out with no
+        campaign send, so a launch does not render it: a preview, a runway attachment or a
+        download renders it on first use, and the artifact cache keeps it."""
         chosen = {
-            "email": [self.email, self.pdf],
+            "email": [self.email],
+            BROCHURE: [self.pdf],
             "social": [self.social],
             "crm": [self.crm],
             "web": [self.web],

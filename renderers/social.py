@@ -117,19 +117,17 @@ class SocialRenderer:
         if logo is not None:
             plate = (29, 36, 51) if brand.logo_on_plate == "dark" else (255, 255, 255)
             _paste_logo(image, logo, layout.logo_box, plate)
-        self.draw_headline(draw, headline, layout.text_box)
+        self.draw_headline(image, headline, layout.text_box)
         return image
 
-    def draw_headline(
-        self, draw: ImageDraw.ImageDraw, text: str, box: tuple[int, int, int, int]
-    ) -> None:
+    def draw_headline(self, image: Image.Image, text: str, box: tuple[int, int, int, int]) -> None:
         left, top, right, bottom = box
         size, lines = fit_text(self.font_path, text, right - left, bottom - top)
-        font = _font(self.font_path, size)
         y = bottom - int(len(lines) * size * LINE_HEIGHT)  # anchored above the band
         for line in lines:
-            draw.text((left + 2, y + 2), line, font=font, fill=(0, 0, 0))
-            draw.text((left, y), line, font=font, fill=(255, 255, 255))
+            mask = _line_mask(self.font_path, size, line)
+            image.paste((0, 0, 0), (left + 2, y + 2), mask)  # the shadow
+            image.paste((255, 255, 255), (left, y), mask)
             y += int(size * LINE_HEIGHT)
 
     def headline_overflows(self, text: str, platform: str) -> bool:
@@ -146,6 +144,18 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+@lru_cache(maxsize=128)
+def _line_mask(path: str, size: int, line: str) -> Image.Image:
+    """One headline line as an alpha mask, drawn once and pasted twice (shadow and text):
+    glyph rasterising was a third of a post's render. Partners with the same locale share
+    a headline, so the cache serves most of a launch."""
+    font = _font(path, size)
+    _, _, right, bottom = font.getbbox(line)
+    mask = Image.new("L", (max(1, int(right)), max(1, int(bottom))))
+    ImageDraw.Draw(mask).text((0, 0), line, font=font, fill=255)
+    return mask
+
+
 def wrap(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
@@ -156,17 +166,19 @@ def wrap(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
     return lines or [""]
 
 
-def fit_text(font_path: str, text: str, width: int, height: int) -> tuple[int, list[str]]:
-    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box."""
+@lru_cache(maxsize=256)
+def fit_text(font_path: str, text: str, width: int, height: int) -> tuple[int, tuple[str, ...]]:
+    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box.
+    Cached: every partner of one locale fits the same headline into the same box."""
     size = max(MIN_FONT, min(height // 2, 96))
     while size > MIN_FONT:
         font = _font(font_path, size)
         lines = wrap(font, text, width)
         widest = max(font.getlength(line) for line in lines)
         if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
-            return size, lines
+            return size, tuple(lines)
         size -= 4
-    return MIN_FONT, wrap(_font(font_path, MIN_FONT), text, width)
+    return MIN_FONT, tuple(wrap(_font(font_path, MIN_FONT), text, width))
 
 
 def post_text(body: str, hashtags: list[str], url: str, platform: str) -> str:

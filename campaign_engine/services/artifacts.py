@@ -135,7 +135,11 @@ def _store(folder: Path, assets: list[RenderedAsset]) -> None:
 
 
 def load_assets(folder: Path) -> list[RenderedAsset]:
-    entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    """Joined as strings, not Paths: a cache hit reads a dozen files and pathlib's joins
+    were a third of its time."""
+    root = str(folder)
+    with open(os.path.join(root, MANIFEST), encoding="utf-8") as manifest:
+        entries = json.load(manifest)
     grouped: dict[str, list[dict[str, object]]] = {}
     for entry in entries:
         grouped.setdefault(str(entry["asset"]), []).append(entry)
@@ -147,7 +151,7 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
                 RenderedFile(
                     str(e["name"]),
                     str(e["media_type"]),
-                    (folder / asset / str(e["name"])).read_bytes(),
+                    _read(os.path.join(root, asset, str(e["name"]))),
                 )
                 for e in items
             ),
@@ -155,3 +159,8 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
         )
         for asset, items in grouped.items()
     ]
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import phonenumbers
@@ -54,7 +54,8 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
 
 def brand_fingerprint(brand: BrandContext) -> str:
     """Stable hash of everything in the brand that can change a rendered asset."""
-    data = asdict(brand)
+    # Shallow: asdict() deep-copies every field, the logo bytes included, on each lookup.
+    data = {f.name: getattr(brand, f.name) for f in fields(brand)}
     data["logo_png"] = hashlib.sha256(brand.logo_png or b"").hexdigest()
     data["customisations"] = dict(brand.customisations)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

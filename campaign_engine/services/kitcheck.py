@@ -16,7 +16,7 @@ from jinja2 import TemplateSyntaxError, nodes
 from PIL import Image
 
 from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
-from campaign_engine.ports import BrandContext, KitRenderers, RenderedAsset
+from campaign_engine.ports import BROCHURE, BrandContext, KitRenderers, RenderedAsset
 from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
@@ -278,7 +278,8 @@ class KitChecker:
         renderers = self.built()
         for locale in self.spec.locales:
             brand = replace(sample_brand(), locale=locale)
-            for channel in self.spec.channels():
+            targets = [*self.spec.channels(), *([BROCHURE] if self.spec.assets.pdf else [])]
+            for channel in targets:
                 for renderer in renderers.for_channel(channel):
                     try:
                         rendered = renderer.render(brand, self._checked_link)

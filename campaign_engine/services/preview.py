@@ -12,7 +12,7 @@ from campaign_engine.db import KitVersion, Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import with_utm
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
-from campaign_engine.ports import KitRenderers, Message, Recipient, RenderedAsset
+from campaign_engine.ports import BROCHURE, KitRenderers, Message, Recipient, RenderedAsset
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.branding import brand_context
@@ -61,6 +61,11 @@ def preview_partner(
         _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
         rendered_count += fresh
         assets += rendered
+        if channel == "email" and kit.spec.assets.pdf is not None:
+            # The brochure is rendered for previews and attachments, never by a launch.
+            _, brochure, fresh = cached_render(storage_dir, kit, renderers, brand, BROCHURE, links)
+            rendered_count += fresh
+            assets += brochure
         if channel == "email":
             prepared = PreparedChannel(
                 campaign_id=0,

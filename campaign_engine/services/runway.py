@@ -21,7 +21,7 @@ from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone, StepRule, step_due
 from campaign_engine.errors import DeliveryError
 from campaign_engine.pipeline.planner import audience_partners
-from campaign_engine.ports import Endpoint, Message, RenderedFile
+from campaign_engine.ports import BROCHURE, Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.branding import brand_context
@@ -217,7 +217,8 @@ def _message(
     attachments: tuple[RenderedFile, ...] = ()
     if "brochure" in step.attach:
         brand = brand_context(partner)
-        _, assets, _ = runtime.render(kit, brand, "email", preview_links(kit, partner, "runway"))
+        links = preview_links(kit, partner, "runway")
+        _, assets, _ = runtime.render(kit, brand, BROCHURE, links)
         attachments = tuple(f for a in assets for f in a.files if f.media_type == "application/pdf")
     return Message(
         channel="email",

@@ -436,3 +436,37 @@ def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tm
             session.scalars(select(Delivery.partner_id).where(Delivery.campaign_id == child.id))
         )
     assert child.status == "live" and len(partners) == 5
+
+
+def test_a_launch_renders_no_brochure_and_a_preview_renders_it_once(tmp_path, sqlite_url):
+    """The brochure goes out with no campaign send: a launch does not spend a WeasyPrint
+    render per partner on it. A preview renders it on first use and caches it."""
+    import io
+
+    from pypdf import PdfReader
+
+    from campaign_engine.db import Artifact, Campaign, Partner
+    from campaign_engine.services.kits import materialise
+    from campaign_engine.services.preview import preview_partner
+    from tests.worlds import launched_campaign
+
+    runtime, campaign_id = launched_campaign(
+        tmp_path, sqlite_url, partners=2, contacts=1, name="Lazy brochure"
+    )
+    storage = runtime.settings.storage_dir
+    with runtime.sessions() as session:
+        indexed = session.scalars(select(Artifact)).all()
+        assert {a.channel for a in indexed} == {"email", "social", "crm", "web"}
+        launched_files = [f["name"] for a in indexed for f in a.files]
+        assert "email.html" in launched_files
+        assert not [name for name in launched_files if name.endswith(".pdf")]
+        partner = session.scalars(select(Partner).order_by(Partner.id)).first()
+        campaign = session.get(Campaign, campaign_id)
+        kit = materialise(session, campaign.kit_version, storage)
+        renderers = runtime.renderers(kit)
+        first = preview_partner(kit, renderers, partner, "https://x.example", storage_dir=storage)
+        again = preview_partner(kit, renderers, partner, "https://x.example", storage_dir=storage)
+    brochure = next(f for a in first.assets for f in a.files if f.name == "brochure.pdf")
+    assert len(PdfReader(io.BytesIO(brochure.content)).pages) == 2
+    assert first.rendered >= 1  # the brochure (and the preview links' channels) rendered now
+    assert again.rendered == 0  # all from the artifact cache the second time
