@@ -101,7 +101,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         kit = materialise(session, version, settings.storage_dir)  # cached per process
         spec = kit.spec
         check_requirements(partner, spec, item.channel)
-        brand = brand_context(partner, customisations_for(session, partner.id, version))
+        brand = brand_context(partner, customisations_for(session, partner.id, version, spec))
         links = link_urls(session, campaign.id, partner.id, item.channel, settings.public_base_url)
         endpoint = session.scalar(
             select(ChannelEndpoint).where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -15,8 +16,10 @@ from campaign_engine.ports import BrandContext
 from campaign_engine.services.logos import fallback_lockup, logo_plate
 
 
+@lru_cache(maxsize=4096)
 def format_phone(raw: str, locale: str) -> str:
-    """International format, grouped as the partner's country writes it; raw if unparseable."""
+    """International format, grouped as the partner's country writes it; raw if unparseable.
+    Cached: every work item builds its partner's brand, and parsing is not cheap."""
     region = (
         locale.replace("_", "-").split("-")[-1].upper() if "-" in locale or "_" in locale else None
     )

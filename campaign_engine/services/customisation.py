@@ -43,10 +43,14 @@ def set_customisations(
     return dict(row.values)
 
 
-def customisations_for(session: Session, partner_id: int, version: KitVersion) -> dict[str, object]:
+def customisations_for(
+    session: Session, partner_id: int, version: KitVersion, spec: KitSpec | None = None
+) -> dict[str, object]:
+    """The partner's stored customisations that the kit still allows. `spec`, when the
+    caller has the kit loaded, saves validating the whole kit again (the sending loop)."""
     values = session.scalar(
         select(Customisation.values).where(
             Customisation.partner_id == partner_id, Customisation.kit_id == version.kit_id
         )
     )
-    return valid_customisations(KitSpec.model_validate(version.spec), values or {})
+    return valid_customisations(spec or KitSpec.model_validate(version.spec), values or {})
