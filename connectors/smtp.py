@@ -7,6 +7,7 @@ codes to retry decisions is the part we need to own.
 from __future__ import annotations
 
 import queue
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ class SmtpConnector:
             try:
                 if self.config.dkim is not None:
                     data = self.config.dkim.sign(data)
-                refused = conn.sendmail(self.config.from_address, [message.recipient], data)
+                refused = send_message(conn, self.config.from_address, message.recipient, data)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
                 error = _error(code, reply)
@@ -108,6 +109,46 @@ class SmtpConnector:
     def close(self) -> None:
         while not self.pool.empty():
             _close(self.pool.get_nowait())
+
+
+def send_message(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> dict:
+    """smtplib's sendmail, pipelined (RFC 2920) when the server offers PIPELINING: MAIL,
+    RCPT and DATA go out in one write and their three replies are read together, so a
+    message costs two round trips instead of four. smtplib has no pipelining; real MTAs
+    (Postfix, Exim) offer it. Returns sendmail's `refused` mapping; raises as sendmail."""
+    conn.ehlo_or_helo_if_needed()
+    plain = sender.isascii() and recipient.isascii()
+    if not (plain and conn.has_extn("pipelining")):
+        return conn.sendmail(sender, [recipient], data)
+    if any(c in sender + recipient for c in "\r\n<>"):
+        raise smtplib.SMTPRecipientsRefused({recipient: (501, b"malformed address")})
+    size = f" SIZE={len(data)}" if conn.has_extn("size") else ""
+    conn.send(f"MAIL FROM:<{sender}>{size}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+    mail, rcpt, start = conn.getreply(), conn.getreply(), conn.getreply()
+    if start[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+        conn.send(b".\r\n")  # a server that took DATA anyway: end it, send nothing
+        conn.getreply()
+    if mail[0] != 250:
+        conn.rset()
+        raise smtplib.SMTPSenderRefused(mail[0], mail[1], sender)
+    if rcpt[0] not in (250, 251):
+        conn.rset()
+        raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
+    if start[0] != 354:
+        conn.rset()
+        raise smtplib.SMTPDataError(start[0], start[1])
+    body = _DOT_AT_LINE_START.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    conn.send(body + b".\r\n")
+    code, reply = conn.getreply()
+    if code != 250:
+        conn.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    return {}
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # RFC 5321 4.5.2 transparency
 
 
 def _error(code: int, reply: bytes | str) -> RetryableError | PermanentError:

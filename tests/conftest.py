@@ -203,3 +203,29 @@ def make_cli(tmp_path: Path):
         return cli_
 
     return factory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sample_kit_checked_once() -> Iterator[None]:
+    """Shared set-up: the sample kit's full check (every asset rendered in every locale,
+    about 1.4 s here) runs once per test process instead of in each of the ~150 worlds that
+    load it. Only the unchanged sample folder is remembered, keyed by its content hash;
+    every other kit, and the sample kit's own tests in test_kits.py through the CLI, are
+    checked as usual."""
+    from campaign_engine.services import kits
+
+    check = kits.validate_kit
+    checked: dict[tuple[str, object], object] = {}
+
+    def validate_kit(path: Path, renderers: object) -> object:
+        if Path(path).resolve() != SAMPLE_KIT.resolve():
+            return check(path, renderers)
+        content, _ = kits.read_kit(Path(path))
+        key = (content.content_hash if content else "", renderers)
+        if key not in checked:
+            checked[key] = check(path, renderers)
+        return checked[key]
+
+    kits.validate_kit = validate_kit
+    yield
+    kits.validate_kit = check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import subprocess
+from dataclasses import replace
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -172,3 +173,47 @@ def test_the_pool_reuses_connections():
         assert smtp.pool.qsize() == 1, "one connection served all twenty messages"
         smtp.close()
     assert len(received.recipients()) == 20
+
+
+class Pipelining(CollectingHandler):
+    """Offers PIPELINING (RFC 2920) as Postfix and Exim do, refuses 'nobody@' recipients,
+    and records how many commands had already arrived when each reply was due."""
+
+    def __init__(self, received: Received) -> None:
+        super().__init__(received)
+        self.buffered: list[int] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self.buffered.append(len(server._reader._buffer))  # pipelined: DATA already here
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_pipelined_sends_arrive_intact_and_refusals_keep_their_meaning():
+    """Against a server that offers PIPELINING, MAIL, RCPT and DATA go out in one write:
+    the messages arrive byte for byte (dot-stuffing included), a refused recipient is
+    still a RecipientRejected, and the connection goes on serving the next message."""
+    received = Received()
+    handler = Pipelining(received)
+    with running_smtp(handler) as port:
+        smtp = SmtpConnector(SmtpConfig("127.0.0.1", port, pool_size=1))
+        first = message()
+        dotted = replace(message(), body_text="line one\n.starts with a dot\n..two dots\n")
+        smtp.publish(first, Endpoint("email"), "pipe-1")
+        with pytest.raises(RecipientRejected):
+            smtp.publish(replace(message(), recipient="nobody@x.example"), Endpoint("email"), "p")
+        smtp.publish(dotted, Endpoint("email"), "pipe-2")
+        smtp.close()
+    assert [rcpt for _, rcpt, _ in received.envelopes] == [
+        [first.recipient],
+        [dotted.recipient],
+    ]
+    body = received.envelopes[1][2].decode()
+    assert "\r\n.starts with a dot\r\n..two dots\r\n" in body.replace("=\r\n", "")
+    assert all(waiting > 0 for waiting in handler.buffered)  # DATA came with RCPT
