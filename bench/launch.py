@@ -70,6 +70,16 @@ def write_config(work: Path, database_url: str, **extra: object) -> Path:
     return path
 
 
+def celery_config(work: Path, database: str) -> Path:
+    """Config for a throwaway PostgreSQL database and a Celery queue of its own on Redis."""
+    return write_config(
+        work,
+        f"postgresql://postgres@127.0.0.1:5432/{database}",
+        executor="celery",
+        celery={"broker_url": "redis://127.0.0.1:6379/0", "queue": f"bench-{database}"},
+    )
+
+
 def prepare(work: Path, config: Path, partners: int, contacts: int) -> tuple[object, int, dict]:
     os.environ["CAMPAIGN_ENGINE_CONFIG"] = str(config)
     runtime = bootstrap.build_runtime(load_settings())
@@ -212,12 +222,7 @@ def celery_run(args: argparse.Namespace, processes: int) -> tuple[float, float]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        config = write_config(
-            work,
-            f"postgresql://postgres@127.0.0.1:5432/{name}",
-            executor="celery",
-            celery={"broker_url": "redis://127.0.0.1:6379/0", "queue": f"bench-{name}"},
-        )
+        config = celery_config(work, name)
         runtime, campaign_id, _ = prepare(work, config, args.partners, args.contacts)
         total = count(runtime, campaign_id)
         env = {**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)}

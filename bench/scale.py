@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from launch import same_day_kit, write_config  # noqa: E402
+from launch import celery_config, same_day_kit  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
@@ -117,12 +117,7 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     processes: list[subprocess.Popen] = []
     try:
-        config = write_config(
-            work,
-            f"postgresql://postgres@127.0.0.1:5432/{name}",
-            executor="celery",
-            celery={"broker_url": "redis://127.0.0.1:6379/0", "queue": f"bench-{name}"},
-        )
+        config = celery_config(work, name)
         os.environ["CAMPAIGN_ENGINE_CONFIG"] = str(config)
         runtime = bootstrap.build_runtime(load_settings())
         migrate.upgrade(runtime.engine)
