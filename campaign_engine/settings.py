@@ -48,7 +48,7 @@ class DkimSettings(_Section):
 class EmailSettings(_Section):
     transport: Literal["outbox", "smtp"] = "outbox"
     outbox_dir: Path = Path("var/outbox")
-    from_address: str = Field("campaigns@vendor.example", pattern=r"^[^@\s]+@[^@\s]+$")
+    from_address: str = Field("campaigns@vendor.example", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     smtp: SmtpSettings = SmtpSettings()
     dkim: DkimSettings | None = None
     # Where sending-domain TXT records are looked up ("host" or "host:port"); the system

@@ -120,7 +120,9 @@ def send_message(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -
     plain = sender.isascii() and recipient.isascii()
     if not (plain and conn.has_extn("pipelining")):
         return conn.sendmail(sender, [recipient], data)
-    if any(c in sender + recipient for c in "\r\n<>"):
+    if any(c in sender for c in "\r\n<>"):
+        raise smtplib.SMTPSenderRefused(501, b"malformed sender address", sender)
+    if any(c in recipient for c in "\r\n<>"):
         raise smtplib.SMTPRecipientsRefused({recipient: (501, b"malformed address")})
     size = f" SIZE={len(data)}" if conn.has_extn("size") else ""
     conn.send(f"MAIL FROM:<{sender}>{size}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
@@ -129,13 +131,13 @@ def send_message(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -
         conn.send(b".\r\n")  # a server that took DATA anyway: end it, send nothing
         conn.getreply()
     if mail[0] != 250:
-        conn.rset()
+        _reset(conn, mail[0])
         raise smtplib.SMTPSenderRefused(mail[0], mail[1], sender)
     if rcpt[0] not in (250, 251):
-        conn.rset()
+        _reset(conn, rcpt[0])
         raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
     if start[0] != 354:
-        conn.rset()
+        _reset(conn, start[0])
         raise smtplib.SMTPDataError(start[0], start[1])
     body = _DOT_AT_LINE_START.sub(b"..", data)
     if not body.endswith(b"\r\n"):
@@ -143,9 +145,22 @@ def send_message(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -
     conn.send(body + b".\r\n")
     code, reply = conn.getreply()
     if code != 250:
-        conn.rset()
+        _reset(conn, code)
         raise smtplib.SMTPDataError(code, reply)
     return {}
+
+
+def _reset(conn: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as sendmail does: close on 421 (the server is going away), else
+    RSET, ignoring a server that hung up already, so the refusal itself is what is raised
+    (and the connection, not returned to the pool, is closed by the caller)."""
+    if code == 421:
+        conn.close()
+        return
+    try:
+        conn.rset()
+    except (smtplib.SMTPServerDisconnected, OSError):
+        conn.close()
 
 
 _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # RFC 5321 4.5.2 transparency

@@ -145,15 +145,20 @@ class KitSpec(_Strict):
         return self
 
     def requirements(self, channel: str) -> list[str]:
-        """Partner fields the channel's assets need (the brochure rides with email)."""
+        """Partner fields a channel's assets need; "brochure" for the PDF, which no
+        campaign send carries (a preview or a runway attachment renders it)."""
         a = self.assets
-        parts = {"email": [a.email, a.pdf], "social": [a.social], "crm": [a.crm], "web": [a.web]}[
-            channel
-        ]
+        parts = {
+            "email": [a.email],
+            "brochure": [a.pdf],
+            "social": [a.social],
+            "crm": [a.crm],
+            "web": [a.web],
+        }[channel]
         return sorted({f for part in parts if part is not None for f in part.requires})
 
     def channels(self) -> list[str]:
-        """Channels with at least one asset; the `pdf` rides along with email and web."""
+        """Channels with at least one asset; the `pdf` is no channel's (see requirements)."""
         present = self.assets.model_dump(exclude_none=True)
         return [c for c in ("email", "social", "crm", "web") if c in present]
 

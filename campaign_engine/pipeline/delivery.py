@@ -273,7 +273,7 @@ _USUAL = (
         exists()
         .where(
             _SUPPRESSIONS.c.partner_id == _DELIVERIES.c.partner_id,
-            _SUPPRESSIONS.c.email == func.lower(_DELIVERIES.c.recipient),
+            _SUPPRESSIONS.c.email == _DELIVERIES.c.recipient,
         )
         .label("suppressed"),
     )
@@ -349,7 +349,9 @@ def _usual_message(
             return None
         message = item_message(prepared, row.asset, runtime.settings.public_base_url)
         return message, row.idempotency_key
-    if row.suppressed or not row.recipient.isascii():  # SQL lower() is ASCII-only
+    # Suppressions are stored lowercased by Python; the query compares as stored, so only
+    # an address already in that form is decided here (SQL lower() depends on locale).
+    if row.suppressed or not (row.recipient.isascii() and row.recipient == row.recipient.lower()):
         return None
     return _email_for(runtime, prepared, delivery_id, row.recipient), row.idempotency_key
 

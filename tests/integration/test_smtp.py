@@ -217,3 +217,28 @@ def test_pipelined_sends_arrive_intact_and_refusals_keep_their_meaning():
     body = received.envelopes[1][2].decode()
     assert "\r\n.starts with a dot\r\n..two dots\r\n" in body.replace("=\r\n", "")
     assert all(waiting > 0 for waiting in handler.buffered)  # DATA came with RCPT
+
+
+class RefusesThenHangsUp(CollectingHandler):
+    """Offers PIPELINING, answers 550 to every recipient and drops the connection at RSET."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        return "550 5.1.1 no such mailbox"
+
+    async def handle_RSET(self, server, session, envelope):
+        server.transport.close()
+        return "250 OK"
+
+
+def test_a_pipelined_refusal_stays_a_refusal_when_the_server_hangs_up():
+    """A 550 for the recipient is the recipient's problem (it goes on the suppression
+    list), even when the server closes the connection as the client resets it."""
+    with running_smtp(RefusesThenHangsUp(Received())) as port:
+        smtp = SmtpConnector(SmtpConfig("127.0.0.1", port))
+        with pytest.raises(RecipientRejected, match="550"):
+            smtp.publish(message(), Endpoint("email"), "hangs-up")
+        smtp.close()

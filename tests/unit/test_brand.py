@@ -68,3 +68,15 @@ def test_utm_tags_are_added_lowercase_and_existing_ones_kept():
     assert query["utm_source"] == ["keep"] and query["x"] == ["1"]
     assert query["utm_medium"] == ["email"] and query["utm_campaign"] == ["q3"]
     assert query["utm_content"] == ["hero"]
+
+
+def test_the_brochure_s_fields_do_not_hold_back_the_email():
+    """No campaign send carries the brochure, so a partner without a phone or a website
+    still gets its email; the brochure keeps its own requirements."""
+    from campaign_engine.services.kits import read_kit
+    from tests.conftest import SAMPLE_KIT
+
+    kit, problems = read_kit(SAMPLE_KIT)
+    assert kit is not None, problems
+    assert kit.spec.requirements("email") == ["contact_email", "postal_address"]
+    assert kit.spec.requirements("brochure") == ["phone", "website"]
