@@ -51,6 +51,7 @@ def __getattr__(name: str) -> Any:
         load_all()
         from campaign_engine.db.base import Base
 
+        globals()["Base"] = Base
         return Base
     module = MODELS.get(name)
     if module is None:

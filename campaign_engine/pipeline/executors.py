@@ -40,21 +40,22 @@ class LocalExecutor:
         self._lock = threading.Lock()
         self._finished = threading.Condition(self._lock)
 
+    def _free(self) -> int:
+        """Work items that fit now, or 0 until a refill is due (the caller holds the lock)."""
+        free = max(0, self.capacity - len(self._in_flight))
+        return free if free >= self.refill_at else 0
+
     def claim_limit(self) -> int:
         """Deliveries worth claiming now: enough to keep every thread busy, no more, so
         rows are not held under a lease while they wait in a local queue."""
         with self._lock:
-            free = max(0, self.capacity - len(self._in_flight))
-        return free * 25 if free >= self.refill_at else 0
+            return self._free() * 25
 
     def wait_for_capacity(self, timeout: float) -> None:
-        """Return as soon as a work item finishes (or after `timeout`): the dispatcher loop
+        """Return as soon as a refill is due (or after `timeout`): the dispatcher loop
         refills at once instead of sleeping a whole tick while threads sit idle."""
         with self._lock:
-            if self.capacity - len(self._in_flight) < self.refill_at:
-                self._finished.wait_for(
-                    lambda: self.capacity - len(self._in_flight) >= self.refill_at, timeout
-                )
+            self._finished.wait_for(self._free, timeout)
 
     def submit(self, item: WorkItem) -> None:
         future = self.pool.submit(deliver, self.runtime, item)
