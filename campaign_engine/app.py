@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.groupcommit import GroupCommitter
 from campaign_engine.web.callbacks import SignedCallbacks
+from campaign_engine.web.clicks import TrackedRedirects
 from campaign_engine.web.recorder import EventRecorder
 
 
@@ -28,7 +29,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         from campaign_engine.settings import load_settings, refuse_published_secrets
 
         settings = load_settings()
-        refuse_published_secrets(settings)  # gunicorn: a WSGI server we do not start
+        refuse_published_secrets(settings)  # Granian: a WSGI server we do not start
         runtime = build_runtime(settings)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
@@ -43,7 +44,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     )
     app.url_map.converters["int"] = DatabaseId
     app.extensions["campaign_engine"] = runtime
-    app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
+    recorder = app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
     from campaign_engine.web import (  # console_runway adds its routes to console.bp
         api,
@@ -76,7 +77,15 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).
-    callbacks = GroupCommitter(runtime.sessions)
+    callbacks = app.extensions["callbacks"] = GroupCommitter(runtime.sessions)
     secret = runtime.settings.webhooks.inbound_secret
     app.wsgi_app = SignedCallbacks(app.wsgi_app, secret, callbacks)  # type: ignore[method-assign]
+    # So are tracked redirects to known links (see web/clicks.py).
+    app.wsgi_app = TrackedRedirects(  # type: ignore[method-assign]
+        app.wsgi_app,
+        runtime.sessions,
+        recorder,
+        runtime.clock,
+        https=app.config["SESSION_COOKIE_SECURE"],
+    )
     return app

@@ -31,6 +31,35 @@ def spawn(args: list[str], config: Path, log: Path, **env: str) -> subprocess.Po
     )
 
 
+def serve_web(config: Path, log: Path, port: int, *, workers: int = 2, threads: int = 8):
+    """The web as docs/deploy.md runs it: Granian, one app built per worker process, a
+    worker that dies replaced."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--factory",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--respawn-failed-workers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "campaign_engine.app:create_app",
+        ],
+        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def kill_hard(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)

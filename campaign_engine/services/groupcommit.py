@@ -60,7 +60,7 @@ class GroupCommitter:
         if self._pid == pid and self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
-            if self._pid != pid:  # forked (gunicorn): the parent's thread and waiters stay behind
+            if self._pid != pid:  # forked: the parent's thread and waiters stay behind
                 self._queue, self._pid, self._thread = queue.SimpleQueue(), pid, None
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="callbacks", daemon=True)

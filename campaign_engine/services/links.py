@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -10,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Partner, TrackedLink
-from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.kit import KitSpec, Link
 from campaign_engine.domain.tracking import new_token, with_utm
 from campaign_engine.errors import NotFound
 
@@ -64,21 +66,43 @@ def link_urls(
     return {name: f"{base_url}/r/{token}" for name, token in rows}
 
 
-def redirect_target(session: Session, token: str) -> tuple[TrackedLink, str]:
-    """The tracked link and the URL to send the visitor to, UTM tags added."""
-    link = session.scalar(select(TrackedLink).where(TrackedLink.token == token))
-    if link is None:
-        raise NotFound("this link is not known; it may have been mistyped")
-    campaign = session.get(Campaign, link.campaign_id)
+@dataclass(frozen=True)
+class CampaignLinks:
+    """What every redirect of one campaign adds: the campaign's slug and the links its kit
+    declares. Reading it means validating the kit's spec, the dearest part of a redirect,
+    so the web layer keeps one per campaign (web/clicks.py)."""
+
+    slug: str
+    declared: dict[str, Link]
+
+
+def campaign_links(session: Session, campaign_id: int) -> CampaignLinks:
+    campaign = session.get(Campaign, campaign_id)
     assert campaign is not None
     spec = KitSpec.model_validate(campaign.kit_version.spec)
-    declared = spec.links.get(link.name)
+    return CampaignLinks(campaign.slug, dict(spec.links))
+
+
+def redirect_target(
+    session: Session,
+    token: str,
+    links_of: Callable[[Session, int], CampaignLinks] = campaign_links,
+) -> tuple[TrackedLink, str]:
+    """The tracked link and the URL to send the visitor to, UTM tags added."""
+    found = session.execute(
+        select(TrackedLink, Partner.slug)
+        .join(Partner, Partner.id == TrackedLink.partner_id)
+        .where(TrackedLink.token == token)
+    ).first()
+    if found is None:
+        raise NotFound("this link is not known; it may have been mistyped")
+    link, partner_slug = found
+    campaign = links_of(session, link.campaign_id)
+    declared = campaign.declared.get(link.name)
     content = declared.utm_content if declared and declared.utm_content else link.name
-    partner = session.get(Partner, link.partner_id)
-    assert partner is not None
     return link, with_utm(
         link.target_url,
-        source=partner.slug,
+        source=partner_slug,
         medium=link.channel,
         campaign=campaign.slug,
         content=content,

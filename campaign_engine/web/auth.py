@@ -147,7 +147,7 @@ def limit_sign_ins(app: Flask) -> None:
     The `limits` library directly rather than Flask-Limiter: Flask-Limiter checks every
     request of the app in a before_request hook (a quarter of a signed callback's CPU) to
     guard two forms. One limiter per app, so its counters belong to this app; behind several
-    gunicorn workers each counts alone (a redis:// storage would share one budget)."""
+    web worker processes each counts alone (a redis:// storage would share one budget)."""
     limiter = MovingWindowRateLimiter(storage_from_string("memory://"))
     for endpoint in ("auth.login", "portal.sign_in"):
         app.view_functions[endpoint] = _limited(app.view_functions[endpoint], limiter, endpoint)

@@ -43,6 +43,22 @@ EMBED_FRAME_POLICY = (
 )
 
 
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def answer_headers(https: bool) -> list[tuple[str, str]]:
+    """What `_headers` below gives an answer that sets none of its own: for the WSGI
+    layers that answer in front of Flask (web/clicks.py)."""
+    headers = [
+        ("Content-Security-Policy", PAGE_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("X-Frame-Options", "DENY"),
+    ]
+    return [*headers, ("Strict-Transport-Security", HSTS)] if https else headers
+
+
 def init_app(app: Flask) -> None:
     https = app.config.get("SESSION_COOKIE_SECURE", False)
     app.jinja_env.globals["frame_sandbox"] = FRAME_SANDBOX
@@ -52,12 +68,12 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
         policy = headers["Content-Security-Policy"]
         if "frame-ancestors 'none'" in policy:  # the same, for browsers without CSP 2
             headers.setdefault("X-Frame-Options", "DENY")
         elif "frame-ancestors 'self'" in policy:
             headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            headers.setdefault("Strict-Transport-Security", HSTS)
         return response

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -17,7 +14,7 @@ import pytest
 
 from tests.conftest import SAMPLE_KIT, Received, free_port, require_service, running_smtp
 from tests.factories import partner_row, write_contacts, write_partners
-from tests.processes import email_status, kill_hard, spawn, stop, wait_until
+from tests.processes import email_status, kill_hard, serve_web, spawn, stop, wait_until
 
 PARTNERS, CONTACTS = 40, 5
 
@@ -153,22 +150,7 @@ def test_killing_a_celery_worker_loses_nothing(
     scheduler = spawn(["scheduler"], cli.config, log)
     worker = spawn(["worker", "--concurrency", "2"], cli.config, log)
     web_port = free_port()
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{web_port}",
-            "campaign_engine.app:create_app()",
-        ],
-        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(cli.config)},
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    web = serve_web(cli.config, log, web_port)
     try:
         wait_until(lambda: len(received.recipients()) >= 40, 120, "the workers to get going")
         cli(

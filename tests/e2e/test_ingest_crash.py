@@ -1,4 +1,4 @@
-"""kill -9 a gunicorn worker while signed callbacks pour in: a sender that retries what was
+"""kill -9 a web worker while signed callbacks pour in: a sender that retries what was
 not acknowledged (as Standard Webhooks senders do) ends with every event stored once."""
 
 from __future__ import annotations
@@ -7,8 +7,6 @@ import http.client
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,7 +20,7 @@ from sqlalchemy import func, select
 from campaign_engine.db import Event
 from campaign_engine.services.reports import campaign_report
 from tests.conftest import _pg_database, free_port, write_config
-from tests.processes import signed, stop, wait_until
+from tests.processes import serve_web, signed, stop, wait_until
 from tests.worlds import launched_campaign
 
 EVENTS = 600
@@ -44,21 +42,7 @@ def test_killing_a_web_worker_mid_ingest_loses_and_doubles_nothing(
         tmp_path, database_url, partners=2, contacts=1, name="Ingest crash"
     )
     port = free_port()
-    gunicorn = ["gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            *gunicorn,
-            "-b",
-            f"127.0.0.1:{port}",
-            "campaign_engine.app:create_app()",
-        ],
-        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(write_config(tmp_path, database_url))},
-        stdout=(tmp_path / "web.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    server = serve_web(write_config(tmp_path, database_url), tmp_path / "web.log", port)
     acknowledged: set[str] = set()
     attempts_failed = 0
     lock = threading.Lock()
@@ -92,16 +76,16 @@ def test_killing_a_web_worker_mid_ingest_loses_and_doubles_nothing(
         raise AssertionError(f"event {n} was never acknowledged")
 
     try:
-        wait_until(lambda: len(workers_of(web.pid)) == 2, 60, "gunicorn's two workers")
+        wait_until(lambda: len(workers_of(server.pid)) == 2, 60, "the server's two workers")
         wait_until(_healthy(port), 60, "the web workers to answer")
         with ThreadPoolExecutor(SENDERS) as pool:
             sent = [pool.submit(send, n) for n in range(EVENTS)]
             wait_until(lambda: len(acknowledged) >= EVENTS // 4, 60, "callbacks to flow")
-            os.kill(workers_of(web.pid)[0], signal.SIGKILL)
+            os.kill(workers_of(server.pid)[0], signal.SIGKILL)
             for future in sent:
                 future.result()
     finally:
-        stop(web)
+        stop(server)
     assert len(acknowledged) == EVENTS
     assert attempts_failed > 0, "the kill must have hit callbacks in flight"
     with runtime.sessions() as session:

@@ -51,7 +51,7 @@ def post_all(app, runtime, calls: list[tuple[dict, str]], *, first_alone: bool =
     with ThreadPoolExecutor(len(calls)) as pool:
         first = pool.submit(post, calls[0])
         if first_alone:
-            assert app.wsgi_app.committer.first_batch_open.wait(10)
+            assert app.extensions["callbacks"].first_batch_open.wait(10)
         rest = [pool.submit(post, call) for call in calls[1:]]
         return [first.result(), *(answer.result() for answer in rest)]
 
@@ -77,7 +77,7 @@ def hold_first_batch(committer, total: int, write_batch=record_events):
 
 def test_concurrent_callbacks_share_commits_and_each_gets_its_own_answer(world):
     app, runtime, campaign_id = world
-    batches = hold_first_batch(app.wsgi_app.committer, CALLERS)
+    batches = hold_first_batch(app.extensions["callbacks"], CALLERS)
     calls = [(lead(campaign_id, f"L-{n}"), f"msg_{n}") for n in range(CALLERS - 6)]
     calls += [(lead(campaign_id, "L-0"), "msg_0")] * 3  # a sender retrying, concurrently
     calls += [(lead(None, f"X-{n}", partner="nobody"), f"bad_{n}") for n in range(3)]
@@ -107,7 +107,7 @@ def test_an_event_the_database_refuses_fails_alone(world, caplog):
             raise RuntimeError("the database refused this row")
         return record_events(session, items)
 
-    committer = app.wsgi_app.committer
+    committer = app.extensions["callbacks"]
     batches = hold_first_batch(committer, 6, refuse_poison)
     calls = [(lead(campaign_id, f"L-{n}"), f"msg_{n}") for n in range(5)]
     calls.append((lead(campaign_id, "POISON"), "msg_poison"))
@@ -141,10 +141,10 @@ def test_the_callback_layer_answers_like_the_api(world):
 
 
 def test_a_forked_worker_starts_its_own_writer(world):
-    """gunicorn forks workers after the app is built: the parent's thread and queue must not
-    be used by the child (simulated by changing the recorded pid)."""
+    """A pre-forking server may fork workers after the app is built: the parent's thread
+    and queue must not be used by the child (simulated by changing the recorded pid)."""
     app, runtime, campaign_id = world
-    committer = app.wsgi_app.committer
+    committer = app.extensions["callbacks"]
     client = app.test_client()
     client.post("/api/v1/events", **signed(runtime, lead(campaign_id, "L-1"), msg_id="m1"))
     first = committer._thread

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign_engine.app import create_app
-from campaign_engine.db import Event, Suppression
+from campaign_engine.db import Event, Suppression, TrackedLink
 from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns import get_campaign
 from tests.worlds import launched_campaign, outbox_messages
@@ -64,6 +64,62 @@ def test_an_unknown_link_is_a_helpful_404_page(launched):
     response = app.test_client().get("/r/not-a-token")
     assert response.status_code == 404
     assert b"What to do" in response.data
+
+
+def _first_link(runtime):
+    with runtime.sessions() as session:
+        return session.scalars(select(TrackedLink).order_by(TrackedLink.id)).first()
+
+
+def test_a_redirect_carries_the_headers_of_every_answer(launched):
+    """Known links are answered in front of Flask (web/clicks.py): the 302 must still say
+    what every page says, or the visitor's referrer and framing rules would change."""
+    app, runtime, _ = launched
+    link = _first_link(runtime)
+    client = app.test_client()
+    response = client.get(f"/r/{link.token}")
+    page = client.get("/login")
+    assert response.status_code == 302
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "Strict-Transport-Security",  # base_url is https
+    ):
+        assert response.headers[name] == page.headers[name], name
+    assert client.head(f"/r/{link.token}").status_code == 302
+    assert client.post(f"/r/{link.token}").status_code == 405
+    assert client.get(f"/r/{link.token}/more").status_code == 404
+
+
+def test_a_non_ascii_target_is_sent_percent_encoded(launched):
+    app, runtime, _ = launched
+    link = _first_link(runtime)
+    with runtime.sessions.begin() as session:
+        session.get(TrackedLink, link.id).target_url = "https://northwind.example/über/ψ"
+    response = app.test_client().get(f"/r/{link.token}")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("https://northwind.example/%C3%BCber/%CF%88?"), location
+
+
+def test_a_link_unknown_at_first_works_once_it_exists(launched):
+    """A 404 is not remembered: the per-process cache holds only links that exist."""
+    app, runtime, _ = launched
+    link = _first_link(runtime)
+    client = app.test_client()
+    with runtime.sessions.begin() as session:
+        session.get(TrackedLink, link.id).token = "renamed-token"
+    assert client.get("/r/renamed-token").status_code == 302
+    assert client.get("/r/later-token").status_code == 404
+    with runtime.sessions.begin() as session:
+        session.get(TrackedLink, link.id).token = "later-token"
+    assert client.get("/r/later-token").status_code == 302
+    app.extensions["event_recorder"].flush()
+    with runtime.sessions() as session:
+        clicks = session.scalars(select(Event).where(Event.type == "click")).all()
+    assert len(clicks) == 2
 
 
 def test_one_click_unsubscribe_suppresses_the_recipient_without_login(launched):
