@@ -16,19 +16,22 @@ from dataclasses import asdict
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_process_shutdown
 from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.processes import take_over
 from campaign_engine.settings import Settings
 
 TASK = "campaign_engine.deliver"
 VISIBILITY_TIMEOUT = 3 * 3600  # above the longest task; Redis redelivers after this
 
 _worker_runtime: dict[int, Runtime] = {}
+_worker_beacon: dict[int, Beacon] = {}
 _lock = threading.Lock()
 
 
@@ -59,17 +62,34 @@ def worker_runtime() -> Runtime:
     with _lock:
         pid = os.getpid()
         if pid not in _worker_runtime:
-            _worker_runtime[pid] = build_runtime(load_settings())
+            _worker_runtime[pid] = runtime = build_runtime(load_settings())
+            # Registered with a heartbeat like serve and the scheduler, so the claims it
+            # takes over die with it (services/processes.py). Its first reap also returns
+            # the claims of a predecessor killed on this host.
+            _worker_beacon[pid] = beacon = Beacon(runtime, "worker")
+            beacon.start()
         return _worker_runtime[pid]
 
 
 @worker_process_init.connect
 def _fresh_process(**_: Any) -> None:
     _worker_runtime.clear()  # never reuse a database pool inherited across fork
+    _worker_beacon.clear()
+
+
+@worker_process_shutdown.connect
+def _stopping(**_: Any) -> None:
+    beacon = _worker_beacon.pop(os.getpid(), None)
+    if beacon is not None:
+        beacon.stop()  # a clean stop hands nothing to the lapse
 
 
 def run_item(item: dict[str, Any]) -> None:
-    deliver(worker_runtime(), WorkItem(**{**item, "delivery_ids": tuple(item["delivery_ids"])}))
+    runtime = worker_runtime()
+    ids = tuple(item["delivery_ids"])
+    with runtime.sessions.begin() as session:
+        owner = take_over(session, ids, item["lease_owner"], _worker_beacon[os.getpid()].process_id)
+    deliver(runtime, WorkItem(**{**item, "delivery_ids": ids, "lease_owner": owner}))
 
 
 class CeleryExecutor:
@@ -88,7 +108,8 @@ class CeleryExecutor:
             in_flight = session.scalar(
                 select(func.count()).where(
                     Delivery.status == DeliveryStatus.SENDING,
-                    Delivery.lease_owner.startswith(self.owner),
+                    # its own claims, and those a worker took over (owner inside)
+                    Delivery.lease_owner.contains(self.owner),
                 )
             )
         return max(0, self.max_in_flight - (in_flight or 0))

@@ -87,6 +87,32 @@ def host_key() -> str:
     return ":".join(parts)[:255]
 
 
+def take_over(
+    session: Session, delivery_ids: tuple[int, ...], claimed_by: str, process_id: str
+) -> str:
+    """Make a claim another process made this process's own, and return its new owner.
+
+    The dispatcher claims in the scheduler; a Celery worker sends. Were the claim left in
+    the scheduler's name, a killed worker's deliveries would wait out the lease (and a
+    Redis broker's visibility timeout) while the scheduler lives on. In the worker's name,
+    they go back to the queue when its heartbeat lapses or a successor on its host finds
+    its pid gone. The new owner keeps the old one inside it, so the dispatcher still counts
+    them as its in flight. Rows claimed meanwhile by someone else are left alone: the
+    worker then finds them not its own and skips them."""
+    owner = f"{process_id}/{claimed_by}"
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.lease_owner == claimed_by,
+        )
+        .values(lease_owner=owner)
+        .execution_options(synchronize_session=False)
+    )
+    return owner
+
+
 def unregister(session: Session, process_id: str) -> None:
     session.execute(delete(EngineProcess).where(EngineProcess.id == process_id))
 

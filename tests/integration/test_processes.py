@@ -11,7 +11,14 @@ from sqlalchemy import delete, select, update
 
 from campaign_engine.db import Delivery, EngineProcess
 from campaign_engine.pipeline.dispatcher import claim_due
-from campaign_engine.services.processes import database_now, heartbeat, host_key, reap, register
+from campaign_engine.services.processes import (
+    database_now,
+    heartbeat,
+    host_key,
+    reap,
+    register,
+    take_over,
+)
 from tests.worlds import planned_campaign
 
 LAPSE = timedelta(seconds=30)
@@ -123,3 +130,34 @@ def test_settings_refuse_a_lapse_shorter_than_three_heartbeats():
 
     with pytest.raises(ValidationError, match="at least 3 x heartbeat_seconds"):
         DispatchSettings(heartbeat_seconds=60, process_lapse_seconds=30)
+
+
+def test_a_worker_that_took_over_a_claim_gives_it_back_when_it_dies(tmp_path, database_url):
+    """The scheduler claims, a Celery worker sends: once the worker has taken the claim
+    over, the worker's death returns it although the scheduler lives on; a redelivered
+    copy of the task finds the rows no longer its dispatcher's and takes nothing."""
+    runtime = _world(tmp_path, database_url)
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        register(session, "scheduler-a", "scheduler", now=now)
+        register(session, "worker-b", "worker", now=now)
+        items = claim_due(session, now=now, limit=2, lease_seconds=300, owner="scheduler-a/c1")
+    ids = items[0].delivery_ids
+    with runtime.sessions.begin() as session:
+        owner = take_over(session, ids, "scheduler-a/c1", "worker-b")
+        again = take_over(session, ids, "scheduler-a/c1", "worker-c")  # a redelivered copy
+    assert owner == "worker-b/scheduler-a/c1"
+    with runtime.sessions() as session:
+        owners = set(session.scalars(select(Delivery.lease_owner).where(Delivery.id.in_(ids))))
+    assert owners == {owner}, f"the copy ({again}) took nothing"
+    with runtime.sessions.begin() as session:
+        session.execute(
+            update(EngineProcess)
+            .where(EngineProcess.id == "worker-b")
+            .values(heartbeat_at=now - timedelta(seconds=31), host="elsewhere")
+        )
+        released = reap(session, now=now, lapse=LAPSE, me="scheduler-a")
+    assert released == len(ids)
+    with runtime.sessions() as session:
+        statuses = set(session.scalars(select(Delivery.status).where(Delivery.id.in_(ids))))
+    assert statuses == {"pending"}
