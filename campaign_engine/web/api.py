@@ -15,13 +15,13 @@ from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
+from campaign_engine.domain.channels import Channel
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone
 from campaign_engine.domain.times import StorableTime, storable
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
-from campaign_engine.ports import CHANNELS
 from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
@@ -440,15 +440,13 @@ class ConsentChange(BaseModel):
 
     mode: ConsentMode
     campaign_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    channel: str | None = Field(None, json_schema_extra={"enum": list(CHANNELS)})
+    channel: Channel | None = None
 
 
 @bp.put("/me/consent")
 @partner_required
 def me_consent() -> dict[str, Any]:
     body = _parse(ConsentChange)
-    if body.channel is not None and body.channel not in CHANNELS:
-        raise InvalidInput(f"use one of {', '.join(CHANNELS)}", where="channel")
     set_consent(
         db(),
         current_partner(),
