@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from campaign_engine.cli import cli, database, emit, parse_when, runtime, unit_of_work
+from campaign_engine.cli import cli, database, emit, runtime, unit_of_work
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidInput
@@ -19,6 +20,13 @@ from campaign_engine.errors import InvalidInput
 @cli.group()
 def campaigns() -> None:
     """Create, launch and follow campaigns."""
+
+
+def _default(name: str) -> object:
+    """The shared schema's default, so `--help` and the API cannot disagree."""
+    from campaign_engine.domain.campaign_options import CampaignOptions
+
+    return CampaignOptions.model_fields[name].default
 
 
 @campaigns.command("create")
@@ -35,16 +43,16 @@ def campaigns() -> None:
 @click.option("--send-weekday", help="...on this weekday (tuesday).")
 @click.option(
     "--consent-default",
-    type=click.Choice(["auto", "review"]),
-    default="auto",
-    show_default=True,
-    help="review: partners approve each item before it goes out.",
+    type=click.Choice(["auto", "review", "off"]),
+    default=lambda: str(_default("consent_default")),
+    show_default="auto",
+    help="review: partners approve each item before it goes out; off: only those who opt in.",
 )
 @click.option(
     "--preview-days",
     type=int,
-    default=7,
-    show_default=True,
+    default=lambda: _default("preview_days"),
+    show_default="7",
     help="Days before launch that partners get the preview notice (0: none).",
 )
 @click.option(
@@ -61,38 +69,44 @@ def campaigns_create(
     kit: str,
     name: str,
     audience: tuple[str, ...],
-    launch_at: str | None,
-    send_time: str | None,
-    send_weekday: str | None,
-    consent_default: str,
-    preview_days: int,
-    recurrence: str | None,
-    always_on: bool,
     as_json: bool,
+    **chosen: object,
 ) -> None:
     """Create a campaign from a kit and an audience."""
     from campaign_engine import bootstrap
-    from campaign_engine.services.campaigns import create_campaign, parse_audience
+    from campaign_engine.services.campaigns import create_campaign_from, parse_audience
     from campaign_engine.services.kits import latest_version, load_kit
 
-    audience_filter = parse_audience(list(audience))
-    when = parse_when(launch_at)
-    timing = parse_timing(send_time, send_weekday, recurrence)
+    path = Path(kit)
+    options = campaign_options(
+        name=name,
+        kit="-" if path.is_dir() else kit,
+        audience=parse_audience(list(audience)),
+        **chosen,
+    )
     with unit_of_work() as (_, session):
-        path = Path(kit)
         version = (
             load_kit(session, path, bootstrap.make_renderers)
             if path.is_dir()
             else latest_version(session, kit)
         )
-        campaign = create_campaign(session, version, name, audience_filter, when)
-        campaign.send_time, campaign.send_weekday, campaign.recurrence = timing
-        campaign.consent_default, campaign.preview_days = consent_default, preview_days
-        if always_on and not version.spec.get("sequence"):
-            raise InvalidInput("the kit has no sequence for an always-on campaign", where="--kit")
-        campaign.always_on = always_on
+        campaign = create_campaign_from(session, version, options, actor="cli")
         data = {"id": campaign.id, "status": campaign.status}
     emit(data, as_json, f"created campaign {data['id']} ({data['status']})")
+
+
+def campaign_options(**values: object) -> Any:
+    """The options checked by the shared schema; a problem names the command's option."""
+    from pydantic import ValidationError
+
+    from campaign_engine.domain.campaign_options import CampaignOptions
+
+    try:
+        return CampaignOptions.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "--" + "-".join(str(part) for part in first["loc"][:1]).replace("_", "-")
+        raise InvalidInput(first["msg"], where=field if first["loc"] else "options") from None
 
 
 @campaigns.command("launch")
@@ -173,32 +187,6 @@ def campaigns_list(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['id']:>5}  {row['status']:<10} {row['name']}  [{row['kit']}]")
-
-
-def parse_timing(
-    send_time: str | None, weekday: str | None, recurrence: str | None
-) -> tuple[str | None, int | None, str | None]:
-    from apscheduler.triggers.cron import CronTrigger
-
-    from campaign_engine.domain.sendtime import parse_send_time, parse_weekday
-
-    try:
-        if send_time:
-            parsed = parse_send_time(send_time)
-            send_time = f"{parsed.hour:02d}:{parsed.minute:02d}"
-        day = parse_weekday(weekday) if weekday else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc), where="--send-time/--send-weekday") from None
-    if day is not None and not send_time:
-        raise InvalidInput("a weekday needs a --send-time too", where="--send-weekday")
-    if recurrence:
-        try:
-            CronTrigger.from_crontab(recurrence, timezone="UTC")
-        except ValueError as exc:
-            raise InvalidInput(
-                f"'{recurrence}' is not a cron expression ({exc})", where="--recurrence"
-            ) from None
-    return send_time, day, recurrence
 
 
 @campaigns.command("retry")

@@ -11,13 +11,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
+from campaign_engine.domain.campaign_options import AUDIENCE_KEYS, CampaignOptions
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.audit import record
 
 OPEN = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-AUDIENCE_KEYS = {"tier", "region", "vertical", "tag", "partner", "exclude"}
 
 
 def parse_audience(pairs: list[str]) -> dict[str, list[str]]:
@@ -72,6 +72,24 @@ def create_campaign(
         campaign.id,
         {"name": name, "audience": audience, "kit_version": version.content_hash},
     )
+    return campaign
+
+
+def create_campaign_from(
+    session: Session, version: KitVersion, options: CampaignOptions, *, actor: str
+) -> Campaign:
+    """A campaign with every option of the schema applied: what the command line, the API
+    and the console's form all call."""
+    if options.always_on and not version.spec.get("sequence"):
+        raise InvalidInput("the kit has no sequence for an always-on campaign", where="kit")
+    campaign = create_campaign(
+        session, version, options.name, options.audience, options.launch_at, actor=actor
+    )
+    campaign.send_time, campaign.send_weekday = options.send_time, options.weekday_number
+    campaign.recurrence, campaign.always_on = options.recurrence, options.always_on
+    campaign.consent_default = options.consent_default.value
+    campaign.preview_days = options.preview_days
+    session.flush()
     return campaign
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -15,19 +14,20 @@ from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
+from campaign_engine.domain.campaign_options import AUDIENCE_KEYS, CampaignOptions
 from campaign_engine.domain.channels import Channel
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone
-from campaign_engine.domain.times import StorableTime, storable
+from campaign_engine.domain.sendtime import WEEKDAYS
+from campaign_engine.domain.times import StorableTime
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns import (
-    AUDIENCE_KEYS,
     campaign_status,
-    create_campaign,
+    create_campaign_from,
     get_campaign,
     list_campaigns,
 )
@@ -135,6 +135,10 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "launch_at": campaign.launch_at.isoformat() if campaign.launch_at else None,
         "consent_default": campaign.consent_default,
         "preview_days": campaign.preview_days,
+        "send_time": campaign.send_time,
+        "send_weekday": None if campaign.send_weekday is None else WEEKDAYS[campaign.send_weekday],
+        "recurrence": campaign.recurrence,
+        "always_on": bool(campaign.always_on),
     }
 
 
@@ -151,15 +155,8 @@ def campaigns() -> dict[str, Any]:
     return page_of(items)
 
 
-class NewCampaign(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    kit: str = Field(min_length=1, max_length=64, description="slug of a loaded kit")
-    audience: dict[str, list[str]] = {}
-    launch_at: str | None = Field(None, description="ISO 8601 with a timezone; empty: by hand")
-    consent_default: ConsentMode = ConsentMode.AUTO
-    preview_days: int = Field(0, ge=0, le=60)
+class NewCampaign(CampaignOptions):
+    """POST /api/v1/campaigns: the campaign schema every entry point shares."""
 
 
 @bp.post("/campaigns")
@@ -176,14 +173,8 @@ def campaign_create() -> tuple[dict[str, Any], int]:
         )
         .first()
     )
-    unknown = set(body.audience) - AUDIENCE_KEYS
-    if unknown:
-        raise InvalidInput(f"unknown audience keys {sorted(unknown)}", where="audience")
-    campaign = create_campaign(
-        db(), version, body.name, body.audience, _when(body.launch_at), actor=current_user.email
-    )
-    campaign.consent_default, campaign.preview_days = body.consent_default.value, body.preview_days
-    db().flush()
+    assert version is not None
+    campaign = create_campaign_from(db(), version, body, actor=current_user.email)
     return campaign_json(campaign), 201
 
 
@@ -502,17 +493,6 @@ def me_review_decide(delivery_id: int) -> dict[str, Any]:
 @partner_required
 def me_results() -> dict[str, Any]:
     return partner_results(db(), current_partner().id, now=runtime().clock())
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return storable(datetime.fromisoformat(value))
-    except ValueError as exc:
-        raise InvalidInput(
-            f"an ISO 8601 time such as 2026-12-01T09:00:00+01:00 ({exc})", where="launch_at"
-        ) from None
 
 
 def _parse(model: type[BaseModel]) -> Any:

@@ -16,14 +16,16 @@ from werkzeug.wrappers import Response
 
 from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
+from campaign_engine.domain.campaign_options import CampaignOptions
 from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.sendtime import WEEKDAYS
 from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
 from campaign_engine.services.campaigns import (
     campaign_status,
-    create_campaign,
+    create_campaign_from,
     get_campaign,
     list_campaigns,
 )
@@ -36,7 +38,7 @@ from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.runway_reports import runway_headline
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
-from campaign_engine.web.api import NewCampaign, csv_response
+from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import first_error
 from campaign_engine.web.frames import email_frame
@@ -140,6 +142,8 @@ def new_campaign() -> str:
         choices=audience_choices(db()),
         count=audience_count(db(), {}),
         modes=[m.value for m in ConsentMode],
+        defaults=CampaignOptions.model_construct(),  # the schema's defaults
+        weekdays=WEEKDAYS,
     )
 
 
@@ -155,8 +159,8 @@ def audience_live_count() -> str:
 
 @bp.post("/campaigns")
 def create() -> Response:
-    form = request.form
-    kit = db().scalar(select(Kit).where(Kit.slug == form.get("kit", "")))
+    options = _campaign_options(request.form)
+    kit = db().scalar(select(Kit).where(Kit.slug == options.kit))
     if kit is None:
         raise InvalidInput("choose a kit", where="kit")
     version = (
@@ -166,29 +170,29 @@ def create() -> Response:
         )
         .first()
     )
-    launch_at = form_time(form.get("launch_at", ""))
-    options = _campaign_options(form)
-    campaign = create_campaign(
-        db(),
-        version,
-        form.get("name", ""),
-        _audience_from(form),
-        launch_at,
-        actor=current_user.email,
-    )
-    campaign.consent_default = options.consent_default.value
-    campaign.preview_days = options.preview_days
+    assert version is not None
+    campaign = create_campaign_from(db(), version, options, actor=current_user.email)
     flash(f"Campaign {campaign.name} created ({campaign.status}).", "ok")
     return redirect(url_for("console.campaign", campaign_id=campaign.id))
 
 
-def _campaign_options(form: Any) -> NewCampaign:
-    """The form checked by the API's own schema: the same limits, the same messages."""
+def _campaign_options(form: Any) -> CampaignOptions:
+    """The form checked by the schema the API and the command line use: the same options,
+    defaults, limits and messages. A datetime-local field has no zone: it is UTC."""
+    launch_at = form.get("launch_at", "")
     try:
-        return NewCampaign.model_validate(
+        return CampaignOptions.model_validate(
             {
                 "name": form.get("name", ""),
                 "kit": form.get("kit", ""),
+                "audience": _audience_from(form),
+                "launch_at": launch_at + ("" if "+" in launch_at else "+00:00")
+                if launch_at
+                else None,
+                "send_time": form.get("send_time") or None,
+                "send_weekday": form.get("send_weekday") or None,
+                "recurrence": form.get("recurrence") or None,
+                "always_on": form.get("always_on") == "on",
                 "consent_default": form.get("consent_default") or "auto",
                 "preview_days": form.get("preview_days") or 0,
             }

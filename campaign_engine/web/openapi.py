@@ -89,6 +89,10 @@ def _schemas() -> dict[str, Any]:
             launch_at=nullable_str,
             consent_default={"enum": MODES},
             preview_days={"type": "integer"},
+            send_time=nullable_str,
+            send_weekday=nullable_str,
+            recurrence=nullable_str,
+            always_on={"type": "boolean"},
             deliveries={"type": ["integer", "null"]},
         ),
         Status=obj(

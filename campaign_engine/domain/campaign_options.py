@@ -1,0 +1,101 @@
+"""What a marketer chooses when creating a campaign: one schema for the command line, the
+API and the console's form, so every option exists in all three with the same defaults,
+limits and messages, and the OpenAPI document is generated from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.sendtime import WEEKDAYS, parse_send_time, parse_weekday
+from campaign_engine.domain.times import storable
+
+AUDIENCE_KEYS = ("tier", "region", "vertical", "tag", "partner", "exclude")
+
+
+class CampaignOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    kit: str = Field(min_length=1, max_length=64, description="slug of a loaded kit")
+    audience: dict[str, list[str]] = Field(
+        {},
+        description=f"keys {', '.join(AUDIENCE_KEYS)}; values widen within a key, keys "
+        "narrow; empty: every partner",
+    )
+    launch_at: AwareDatetime | None = Field(
+        None, description="ISO 8601 with a UTC offset; empty: a draft launched by hand"
+    )
+    send_time: str | None = Field(
+        None,
+        pattern=r"^\d{1,2}(:\d{2})?$",
+        description="send at this local time in each partner's timezone, e.g. 10:00",
+    )
+    send_weekday: str | None = Field(
+        None, description=f"with send_time: on this weekday ({', '.join(WEEKDAYS)})"
+    )
+    recurrence: str | None = Field(
+        None,
+        max_length=100,
+        description="cron (UTC) to re-launch to the current audience, e.g. '0 9 1 1,4,7,10 *'",
+    )
+    always_on: bool = Field(
+        False, description="send the kit's sequence to each partner as it enters the audience"
+    )
+    consent_default: ConsentMode = Field(
+        ConsentMode.AUTO, description="review: partners approve each item before it goes out"
+    )
+    preview_days: int = Field(
+        7, ge=0, le=60, description="days before launch that partners get the preview notice"
+    )
+
+    @field_validator("audience")
+    @classmethod
+    def _known_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(AUDIENCE_KEYS))
+        if unknown:
+            raise ValueError(f"unknown keys {unknown}; use {', '.join(AUDIENCE_KEYS)}")
+        return {key: values for key, values in value.items() if values}
+
+    @field_validator("launch_at")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return None if value is None else storable(value)
+
+    @field_validator("send_time")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = parse_send_time(value)  # a ValueError becomes the field's message
+        return f"{parsed.hour:02d}:{parsed.minute:02d}"
+
+    @field_validator("send_weekday")
+    @classmethod
+    def _weekday(cls, value: str | None) -> str | None:
+        return WEEKDAYS[parse_weekday(value)] if value else None
+
+    @field_validator("recurrence")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from apscheduler.triggers.cron import CronTrigger  # only when one is given
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a cron expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _weekday_needs_time(self) -> CampaignOptions:
+        if self.send_weekday and not self.send_time:
+            raise ValueError("send_weekday needs a send_time too")
+        return self
+
+    @property
+    def weekday_number(self) -> int | None:
+        return WEEKDAYS.index(self.send_weekday) if self.send_weekday else None
