@@ -221,6 +221,7 @@ def campaign(campaign_id: int) -> str:
         campaign=item,
         status=campaign_status(db(), campaign_id),
         choices=campaign_choices(db(), campaign_id),
+        weekdays=WEEKDAYS,
     )
 
 

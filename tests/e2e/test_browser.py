@@ -135,6 +135,25 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
         expect(progress).to_have_attribute("aria-valuenow", "100", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "launch-progress.png"), full_page=True)
         assert page.locator("#status").inner_text() in ("live", "completed")
+
+        # A recurring campaign with a send time, from the same form (issue 16).
+        page.get_by_role("link", name="New campaign", exact=True).first.click()
+        page.get_by_label("Name").fill("Quarterly pulse")
+        page.get_by_label("Send time, in each").fill("10:30")
+        page.get_by_label("On weekday").select_option("tuesday")
+        page.get_by_label("Repeat (cron").fill("0 9 1 1,4,7,10 *")
+        page.get_by_label("Tier").select_option(["gold"])
+        expect(page.locator("#audience-count .count")).not_to_have_text("6")
+        page.screenshot(path=str(ARTIFACTS / "campaign-builder-recurring.png"), full_page=True)
+        page.get_by_role("button", name="Create campaign").click()
+        schedule = page.locator("#schedule")
+        expect(schedule).to_contain_text("sends at 10:30 on Tuesday")
+        expect(schedule).to_contain_text("0 9 1 1,4,7,10 *")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.get_by_role("link", name="New campaign", exact=True).first.click()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(ARTIFACTS / "campaign-builder-390.png"), full_page=True)
+        assert wide <= 390, f"the form scrolls sideways on a phone ({wide} px)"
     page.close()
     assert refused == [], "the pages broke their own Content-Security-Policy"
 
