@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from campaign_engine.db import Delivery
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, redirect_target
@@ -23,6 +23,15 @@ def recorder() -> EventRecorder:
 @bp.get("/healthz")
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and feed readers ask for it whatever the page links; anyone may, it grants
+    nothing. A lasting redirect to the icon the pages link, instead of a 404 on every page."""
+    response = redirect(url_for("static", filename="favicon.svg"), code=301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/r/<token>")

@@ -105,6 +105,8 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     refused = csp_refusals(page)
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     with served(cli, tmp_path) as base:
         sign_in_vendor(page, base)
         page.get_by_role("link", name="Partners", exact=True).click()
@@ -154,7 +156,9 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(ARTIFACTS / "campaign-builder-390.png"), full_page=True)
         assert wide <= 390, f"the form scrolls sideways on a phone ({wide} px)"
+        assert page.request.get(f"{base}/favicon.ico").ok
     page.close()
+    assert missing == [], "every page's requests are answered (the favicon was a 404)"
     assert refused == [], "the pages broke their own Content-Security-Policy"
 
 

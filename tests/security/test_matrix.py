@@ -173,6 +173,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/logout", "POST"): ("signout", "/logout", {}),
     ("/portal/sign-in", "POST"): ("public", "/portal/sign-in", {"data": {"email": "x@y.example"}}),
     ("/healthz", "GET"): ("public", "/healthz", {}),
+    ("/favicon.ico", "GET"): ("public", "/favicon.ico", {}),
     ("/static/<path:filename>", "GET"): ("public", "/static/app.js", {}),
     ("/api/openapi.json", "GET"): ("public", "/api/openapi.json", {}),
     ("/api/v1/milestones", "POST"): ("signed", "/api/v1/milestones", JSON),
