@@ -53,6 +53,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         console_runway,  # noqa: F401
         embed,
         errors,
+        formats,
         headers,
         portal,
         public,
@@ -61,6 +62,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     session.init_app(app)
     errors.init_app(app)
+    formats.init_app(app)
     headers.init_app(app)
     auth.init_app(app)
     # Token-authorised POSTs: mail clients' one-click unsubscribe (RFC 8058) and the

@@ -114,6 +114,8 @@ class ProgrammeSettings(_Section):
 
     consent_default: Literal["auto", "review", "off"] = "auto"
     review_hours: float = Field(48.0, ge=0)  # how long review-mode partners have to decide
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")  # ISO 4217: pipeline and revenue
+    locale: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")  # the console's formats
 
 
 class RateLimitSettings(_Section):

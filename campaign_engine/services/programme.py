@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -164,4 +164,9 @@ def top_partners(session: Session, limit: int = 10) -> list[dict[str, Any]]:
         .order_by(func.sum(per_deal.c.amount).desc())
         .limit(limit)
     ).all()
-    return [{"slug": s, "name": n, "pipeline": Decimal(v or 0)} for s, n, v in rows]
+    names = Counter(n for _, n, _ in rows)
+    return [
+        # same_name: two partners trade under one name; the page adds the slug to tell them apart
+        {"slug": s, "name": n, "pipeline": Decimal(v or 0), "same_name": names[n] > 1}
+        for s, n, v in rows
+    ]
