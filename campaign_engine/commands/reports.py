@@ -10,9 +10,9 @@ from campaign_engine.cli import cli, emit, unit_of_work
 from campaign_engine.commands.campaigns import campaigns
 from campaign_engine.commands.partners import partners
 from campaign_engine.services.eventimport import import_events
+from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
-from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.tallies import rebuild_tallies
 

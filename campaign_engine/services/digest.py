@@ -14,8 +14,8 @@ from campaign_engine.db import Partner, User
 from campaign_engine.errors import DeliveryError
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.insights.runway_reports import positions
 from campaign_engine.services.milestones import reached
-from campaign_engine.services.runway_reports import positions
 
 
 def at_risk_by_owner(runtime: Runtime, *, now: datetime) -> dict[str, list[dict[str, object]]]:

@@ -32,6 +32,8 @@ from campaign_engine.services.campaigns import (
     list_campaigns,
 )
 from campaign_engine.services.consent import set_consent
+from campaign_engine.services.insights.programme import programme_report
+from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
 from campaign_engine.services.launch import run_action
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.nextaction import next_action
@@ -39,10 +41,8 @@ from campaign_engine.services.owners import assign_owner
 from campaign_engine.services.partners import get_partner, list_partners
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.profile import brand_warnings, update_profile
-from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.review import decide, review_queue
-from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error

@@ -30,13 +30,12 @@ from campaign_engine.services.campaigns import (
     list_campaigns,
 )
 from campaign_engine.services.consent import campaign_choices
+from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.launch import run_action
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import get_partner, list_partners
 from campaign_engine.services.preview import preview_version
-from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report, report_rows
-from campaign_engine.services.runway_reports import runway_headline
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
@@ -304,8 +303,7 @@ def programme() -> str:
         "cohorts": report["cohorts"],
         "live_rate": report["live_rate_by_month"],
     }
-    headline = runway_headline(db(), now=runtime().clock())
-    return render_template("console/programme.html", report=report, chart=chart, headline=headline)
+    return render_template("console/programme.html", report=report, chart=chart)
 
 
 @bp.get("/programme/report.csv")

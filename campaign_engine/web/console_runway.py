@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 from campaign_engine.domain.runway import ORDER, Milestone, position
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audience import completeness
+from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
 from campaign_engine.services.milestones import reached, set_milestone
 from campaign_engine.services.owners import assign_owner, vendor_users
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.runway import runway_steps
-from campaign_engine.services.runway_reports import runway_report, summary_rows
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.console import bp, form_time
 from campaign_engine.web.session import db, runtime

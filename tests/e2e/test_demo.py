@@ -45,7 +45,9 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
         )
         assert "Secure Cloud Backup: Q3 launch" in session.get(f"{base}/").text
         runway = session.get(f"{base}/runway").text
-        assert "idle and aging" in runway and 'data-partner="' in runway, "demo runway data"
+        assert "live in the last 90 days" in runway and 'data-partner="' in runway, (
+            "demo runway data"
+        )
         sent = _wait_for_files(tmp_path / "outbox" / "new", deadline=90)
         assert sent >= 6 * 5
     finally:

@@ -12,9 +12,9 @@ from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
 from campaign_engine.services.access.accounts import create_user, issue_token
 from campaign_engine.services.eventimport import import_events
+from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partners import get_partner
-from campaign_engine.services.programme import programme_report
 from campaign_engine.services.reports import campaign_report
 from tests.processes import signed
 from tests.worlds import launched_campaign, outbox_messages
@@ -180,7 +180,7 @@ def test_programme_report_and_next_actions_agree_with_a_hand_count(world, tmp_pa
         assert data["partners"] == 3 and data["live"] == 1 and data["live_rate"] == 0.3333
         assert data["campaigns"][0]["participation_rate"] == 1.0
         assert data["top_20_percent_share_of_pipeline"] == 1.0
-        assert "3 partners, 1 live" in data["summary"]
+        assert data["summary"] == "3 partners (0 signed), 1 live in the last 90 days, 2 idle"
         partner = get_partner(session, "partner-01")
         assert next_action(session, partner, now=runtime.clock()).startswith("You are all set")
         partner.logo_sha256 = None

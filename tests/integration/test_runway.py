@@ -20,12 +20,12 @@ from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns import create_campaign
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.digest import send_digest
+from campaign_engine.services.insights.runway_reports import runway_report
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.services.runway import run_runway
-from campaign_engine.services.runway_reports import runway_report
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_partners
@@ -286,8 +286,11 @@ def test_the_reports_agree_with_hand_counted_fixtures(tmp_path, sqlite_url):
         )
     with runtime.sessions() as session:
         report = runway_report(session, now=now, quiet_days=21)
-    # Signed in the last six months: 1, 2, 3, 4. Live (pipeline in 90 days): 1 (day 70 = 30 ago).
-    assert report["headline"]["sentence"] == "4 signed, 1 live, 3 idle and aging"
+    # Five partners, all signed. Live (pipeline in 90 days): 1 (day 70 = 30 days ago).
+    assert (
+        report["headline"]["sentence"]
+        == "5 partners (5 signed), 1 live in the last 90 days, 4 idle"
+    )
     assert report["hit_rate"]["onboarded"] == 0.8  # 4 of 5
     assert report["hit_rate"]["certified"] == 0.4
     assert report["median_days_in_stage"]["signed -> onboarded"] == 15.0  # 10, 20, 30, 5 -> 15

@@ -153,5 +153,5 @@ def test_build_launch_pause_and_export_a_campaign_from_the_console(console, tmp_
 def test_the_programme_dashboard_carries_its_chart_data(console):
     client, _ = console
     page = client.get("/programme").get_data(as_text=True)
-    assert 'id="programme-data"' in page and "partners, 0 live" in page
+    assert 'id="programme-data"' in page and "0 partners (0 signed), 0 live" in page
     assert client.get("/programme/report.csv").status_code == 200

@@ -85,7 +85,7 @@ def test_a_bad_milestone_row_is_named_and_nothing_is_imported(site, tmp_path):
 def test_the_runway_page_flags_the_quiet_partners_and_owners_are_assigned_in_bulk(site):
     _, client, runtime = site
     page = client.get("/runway").get_data(as_text=True)
-    assert "3 signed, 0 live, 3 idle and aging" in page
+    assert "3 partners (3 signed), 0 live in the last 90 days, 3 idle" in page
     risky = set(re.findall(r'<tr data-partner="([^"]+)" class="risk"', page))
     assert risky == {"partner-01", "partner-03"}, "partner-02 signed 5 days ago"
     response = client.post(
@@ -109,4 +109,6 @@ def test_the_runway_page_flags_the_quiet_partners_and_owners_are_assigned_in_bul
     summary = client.get("/runway/report.csv?table=summary").get_data(as_text=True)
     assert "hit_rate,onboarded,0.3333" in summary and "metric,key,value" in summary
     api = client.get("/api/v1/runway/report").get_json()
-    assert api["headline"]["sentence"] == "3 signed, 0 live, 3 idle and aging"
+    assert (
+        api["headline"]["sentence"] == "3 partners (3 signed), 0 live in the last 90 days, 3 idle"
+    )

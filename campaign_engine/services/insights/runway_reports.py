@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Partner, User
 from campaign_engine.domain.runway import ORDER, RUNWAY_DAYS, Milestone, position
+from campaign_engine.services.insights.figures import (
+    first_pipeline,
+    headline,
+    median_days_to_first_pipeline,
+)
 from campaign_engine.services.milestones import reached
-from campaign_engine.services.programme import first_pipeline, live_partners
-
-HEADLINE_WINDOW = timedelta(days=183)  # "signed in the last 6 months"
 
 
 def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
     known = reached(session, [p.id for p in partners])
     first = first_pipeline(session)
     return {
-        "headline": _headline(session, partners, now),
+        "headline": _headline(session, now),
         "hit_rate": {
             m.value: round(sum(m in known.get(p.id, {}) for p in partners) / len(partners), 4)
             if partners
@@ -33,9 +35,7 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
             for m in ORDER
         },
         "median_days_in_stage": _stage_days(partners, known),
-        "median_days_to_first_pipeline": _median(
-            [(first[p.id] - p.signed_at).days for p in partners if p.id in first]
-        ),
+        "median_days_to_first_pipeline": median_days_to_first_pipeline(partners, first),
         "cohorts": _cohorts(partners, known),
         "positions": positions(session, partners, known, now=now, quiet_days=quiet_days),
     }
@@ -44,27 +44,12 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
 Known = dict[int, dict[Milestone, datetime]]
 
 
-def runway_headline(session: Session, *, now: datetime) -> dict[str, Any]:
-    """ "200 signed, 47 live, 153 idle and aging" for partners signed in the last 6 months."""
-    return _headline(session, _signed(session), now)
-
-
 def _signed(session: Session) -> list[Partner]:
     return [p for p in session.scalars(select(Partner)) if p.signed_at is not None]
 
 
-def _headline(session: Session, partners: list[Partner], now: datetime) -> dict[str, Any]:
-    live = live_partners(session, now=now)
-    recent = [p for p in partners if p.signed_at >= now - HEADLINE_WINDOW]
-    live_recent = [p for p in recent if p.id in live]
-    idle = len(recent) - len(live_recent)
-    return {
-        "signed": len(recent),
-        "live": len(live_recent),
-        "idle": idle,
-        "live_ratio": round(len(live_recent) / len(recent), 4) if recent else 0.0,
-        "sentence": f"{len(recent)} signed, {len(live_recent)} live, {idle} idle and aging",
-    }
+def _headline(session: Session, now: datetime) -> dict[str, Any]:
+    return headline(session, list(session.scalars(select(Partner))), now=now).as_dict()
 
 
 def positions(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,52 +13,36 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Delivery, Event, Partner
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.services.insights.figures import (
+    LIVE_WINDOW,
+    first_pipeline,
+    headline,
+    live_partners,
+    median_days_to_first_pipeline,
+)
 from campaign_engine.services.reports import PIPELINE_TYPES
-
-LIVE_WINDOW = timedelta(days=90)
 
 
 def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
     partners = list(session.scalars(select(Partner)))
     recent = live_partners(session, now=now)
-    live = [p for p in partners if p.id in recent]
+    top = headline(session, partners, now=now)
     return {
-        "partners": len(partners),
-        "live": len(live),
-        "live_rate": round(len(live) / len(partners), 4) if partners else 0.0,
+        "partners": top.partners,
+        "signed": top.signed,
+        "live": top.live,
+        "idle": top.idle,
+        "live_rate": top.live_rate,
         "campaigns": participation(session),
-        "median_days_to_first_pipeline": _median_days(partners, first_pipeline(session)),
+        "median_days_to_first_pipeline": median_days_to_first_pipeline(
+            partners, first_pipeline(session)
+        ),
         "cohorts": _cohorts(partners, recent),
         "top_20_percent_share_of_pipeline": _spread(session),
         "live_rate_by_month": live_rate_by_month(session, partners, now=now),
         "top_partners": top_partners(session),
-        "summary": (
-            f"{len(partners)} partners, {len(live)} live in the last 90 days, "
-            f"{len(partners) - len(live)} idle"
-        ),
+        "summary": top.sentence,
     }
-
-
-def live_partners(session: Session, *, now: datetime) -> set[int]:
-    """Ids of partners with attributed pipeline in the last 90 days: the live ones."""
-    return set(
-        session.scalars(
-            select(Event.partner_id)
-            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
-            .distinct()
-        )
-    )
-
-
-def first_pipeline(session: Session) -> dict[int, datetime]:
-    """Each partner's first attributed pipeline."""
-    return dict(
-        session.execute(
-            select(Event.partner_id, func.min(Event.occurred_at))
-            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-            .group_by(Event.partner_id)
-        ).all()
-    )
 
 
 def _per_deal() -> Any:
@@ -96,15 +79,6 @@ def participation(session: Session) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _median_days(partners: list[Partner], first: dict[int, datetime]) -> float | None:
-    days = [
-        (first[p.id] - p.signed_at).total_seconds() / 86400
-        for p in partners
-        if p.signed_at is not None and p.id in first
-    ]
-    return round(statistics.median(days), 1) if days else None
 
 
 def _cohorts(partners: list[Partner], live: set[int]) -> dict[str, dict[str, int]]:

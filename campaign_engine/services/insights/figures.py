@@ -1,0 +1,96 @@
+"""One definition per figure, used by every page, report, CSV and API that shows it.
+
+The programme page and the runway page once each computed "live", "idle" and the median
+days to first pipeline their own way (over all partners against those signed in the last
+six months; whole days against fractional), so the same programme read 11% live on one
+page and 15% on the other. Each figure is now defined here once, with the population it
+counts, and tests/web/test_figures.py reads it through every surface.
+
+- partners: every partner in the programme.
+- signed: partners whose agreement date is known (the runway follows these).
+- live: partners with attributed pipeline (a lead, opportunity or deal) in the last 90 days.
+- idle: partners who are not live.
+- live rate: live / partners.
+- median days to first pipeline: over partners with both an agreement date and pipeline,
+  in days to one decimal.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Event, Partner
+from campaign_engine.services.reports import PIPELINE_TYPES
+
+LIVE_WINDOW = timedelta(days=90)
+
+
+def live_partners(session: Session, *, now: datetime) -> set[int]:
+    """Ids of partners with attributed pipeline in the last 90 days: the live ones."""
+    return set(
+        session.scalars(
+            select(Event.partner_id)
+            .where(Event.type.in_(PIPELINE_TYPES), Event.occurred_at >= now - LIVE_WINDOW)
+            .distinct()
+        )
+    )
+
+
+def first_pipeline(session: Session) -> dict[int, datetime]:
+    """Each partner's first attributed pipeline."""
+    return dict(
+        session.execute(
+            select(Event.partner_id, func.min(Event.occurred_at))
+            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+            .group_by(Event.partner_id)
+        ).all()
+    )
+
+
+def median_days_to_first_pipeline(
+    partners: list[Partner], first: dict[int, datetime]
+) -> float | None:
+    days = [
+        (first[p.id] - p.signed_at).total_seconds() / 86400
+        for p in partners
+        if p.signed_at is not None and p.id in first
+    ]
+    return round(statistics.median(days), 1) if days else None
+
+
+@dataclass(frozen=True)
+class Headline:
+    partners: int
+    signed: int
+    live: int
+    idle: int
+    live_rate: float
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"{self.partners} partners ({self.signed} signed), {self.live} live in the "
+            f"last 90 days, {self.idle} idle"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sentence": self.sentence}
+
+
+def headline(session: Session, partners: list[Partner], *, now: datetime) -> Headline:
+    live = live_partners(session, now=now)
+    count = len(partners)
+    live_count = sum(p.id in live for p in partners)
+    return Headline(
+        partners=count,
+        signed=sum(p.signed_at is not None for p in partners),
+        live=live_count,
+        idle=count - live_count,
+        live_rate=round(live_count / count, 4) if count else 0.0,
+    )

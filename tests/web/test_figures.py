@@ -1,0 +1,108 @@
+"""One truth (issue 16): each programme figure read through every surface that shows it,
+the programme page, the runway page, their JSON in the API, the command line and the
+runway's summary CSV, agrees with services/insights/figures.py. The two pages used to
+count different partners and round days differently (11% against 15%, 71.5 against 71.0).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from campaign_engine.db import Partner
+from campaign_engine.services.attribution import Inbound, InboundEvent, record_events
+from tests.web import test_runway_pages as pages
+
+site = pages.site  # the signed-in console over partner-01..03
+
+# partner-01 signed 40 days ago, partner-02 5 days ago, partner-03 60 days ago; partner-04
+# has no agreement date and partner-05 signed 300 days ago (outside any six-month window).
+
+
+def _pipeline(runtime, now) -> None:
+    with runtime.sessions.begin() as session:
+        from campaign_engine.services.partners import import_partners
+        from tests.factories import partner_row, write_partners
+
+        folder = runtime.settings.data_dir
+        import_partners(session, write_partners(folder, [partner_row(i) for i in (4, 5)]))
+        old = session.scalar(select(Partner).where(Partner.slug == "partner-05"))
+        old.signed_at = now - timedelta(days=300)
+        deals = [
+            ("partner-01", 39.5),  # 0.5 days after signing: live, days to pipeline 0.5
+            ("partner-05", 10),  # 290 days after signing: live, 290 days
+            ("partner-03", 59),  # a day after signing: live, 1 day
+            ("partner-04", 200),  # no agreement date: not live (200 days ago), no days
+        ]
+        record_events(
+            session,
+            [
+                Inbound(
+                    InboundEvent(
+                        type="deal.registered",
+                        external_id=f"D-{slug}",
+                        amount=Decimal(1000),
+                        occurred_at=(now - timedelta(days=ago)).isoformat(),
+                        partner=slug,
+                    ),
+                    f"test:{slug}",
+                    "test",
+                )
+                for slug, ago in deals
+            ],
+        )
+
+
+def _text(page: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>([^<]+)<', page)
+    assert match, element_id
+    return match.group(1)
+
+
+def test_every_surface_tells_the_same_figures(site, make_cli):
+    _, client, runtime = site
+    _pipeline(runtime, runtime.clock())
+    expected = {
+        "partners": 5,
+        "signed": 4,
+        "live": 3,
+        "idle": 2,
+        "live_rate": 0.6,
+        "median": 1.0,  # 0.5, 1, 290
+    }
+    sentence = "5 partners (4 signed), 3 live in the last 90 days, 2 idle"
+
+    programme = client.get("/api/v1/programme/report").get_json()
+    runway = client.get("/api/v1/runway/report").get_json()
+    assert {k: programme[k] for k in ("partners", "signed", "live", "idle", "live_rate")} == {
+        k: expected[k] for k in ("partners", "signed", "live", "idle", "live_rate")
+    }
+    assert {k: runway["headline"][k] for k in ("partners", "signed", "live", "idle")} == {
+        k: expected[k] for k in ("partners", "signed", "live", "idle")
+    }
+    assert runway["headline"]["live_rate"] == programme["live_rate"]
+    assert programme["summary"] == runway["headline"]["sentence"] == sentence
+    assert (
+        programme["median_days_to_first_pipeline"]
+        == runway["median_days_to_first_pipeline"]
+        == expected["median"]
+    )
+
+    for path in ("/programme", "/runway"):
+        page = client.get(path).get_data(as_text=True)
+        assert _text(page, "headline").startswith(sentence), path
+        assert _text(page, "live-rate-figure") == "60%", path
+        assert _text(page, "median-days") == "1", path
+
+    summary = client.get("/runway/report.csv?table=summary").get_data(as_text=True)
+    assert "median_days_to_first_pipeline,,1.0" in summary
+
+    cli = make_cli(runtime.settings.database_url)
+    assert cli("programme", "report").output.strip() == sentence
+    assert cli("runway", "report").output.splitlines()[0] == sentence
+    data = json.loads(cli("programme", "report", "--json").output)
+    assert data["live_rate"] == expected["live_rate"]
