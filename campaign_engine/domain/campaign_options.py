@@ -4,6 +4,7 @@ limits and messages, and the OpenAPI document is generated from it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -58,6 +59,21 @@ class CampaignOptions(BaseModel):
         if unknown:
             raise ValueError(f"unknown keys {unknown}; use {', '.join(AUDIENCE_KEYS)}")
         return {key: values for key, values in value.items() if values}
+
+    @field_validator("launch_at", mode="before")
+    @classmethod
+    def _iso_time(cls, value: Any) -> Any:
+        """A message that says what to type, rather than pydantic's 'input is too short'."""
+        if isinstance(value, str) and value:
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    f"'{value}' is not ISO 8601, e.g. 2026-12-01T09:00:00+01:00"
+                ) from None
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("add a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+        return value or None
 
     @field_validator("launch_at")
     @classmethod
