@@ -47,6 +47,8 @@ def serve_web(config: Path, log: Path, port: int, *, workers: int = 2, threads: 
             "--blocking-threads",
             str(threads),
             "--respawn-failed-workers",
+            "--http1-buffer-size",
+            "65536",
             "--host",
             "127.0.0.1",
             "--port",

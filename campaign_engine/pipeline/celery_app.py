@@ -9,6 +9,7 @@ used (Redis can run an ETA task twice, RabbitMQ drops long-delayed messages).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,8 @@ from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.processes import take_over
 from campaign_engine.settings import Settings
+
+log = logging.getLogger(__name__)
 
 TASK = "campaign_engine.deliver"
 VISIBILITY_TIMEOUT = 3 * 3600  # above the longest task; Redis redelivers after this
@@ -62,13 +65,28 @@ def worker_runtime() -> Runtime:
     with _lock:
         pid = os.getpid()
         if pid not in _worker_runtime:
-            _worker_runtime[pid] = runtime = build_runtime(load_settings())
-            # Registered with a heartbeat like serve and the scheduler, so the claims it
-            # takes over die with it (services/processes.py). Its first reap also returns
-            # the claims of a predecessor killed on this host.
-            _worker_beacon[pid] = beacon = Beacon(runtime, "worker")
-            beacon.start()
+            _worker_runtime[pid] = build_runtime(load_settings())
         return _worker_runtime[pid]
+
+
+def worker_beacon(runtime: Runtime) -> Beacon | None:
+    """This process's registration with a heartbeat (services/processes.py), started on
+    its first task; its first reap also returns the claims of a predecessor killed on this
+    host. None while the database refuses it: the task then sends under the scheduler's
+    claim, as before, and the next task tries again."""
+    with _lock:
+        pid = os.getpid()
+        beacon = _worker_beacon.get(pid)
+        if beacon is not None and beacon.is_alive():
+            return beacon
+        beacon = Beacon(runtime, "worker")
+        try:
+            beacon.start()
+        except Exception:
+            log.exception("could not register this worker; its claims stay the scheduler's")
+            return None
+        _worker_beacon[pid] = beacon
+        return beacon
 
 
 @worker_process_init.connect
@@ -80,15 +98,18 @@ def _fresh_process(**_: Any) -> None:
 @worker_process_shutdown.connect
 def _stopping(**_: Any) -> None:
     beacon = _worker_beacon.pop(os.getpid(), None)
-    if beacon is not None:
+    if beacon is not None and beacon.is_alive():
         beacon.stop()  # a clean stop hands nothing to the lapse
 
 
 def run_item(item: dict[str, Any]) -> None:
     runtime = worker_runtime()
     ids = tuple(item["delivery_ids"])
-    with runtime.sessions.begin() as session:
-        owner = take_over(session, ids, item["lease_owner"], _worker_beacon[os.getpid()].process_id)
+    owner = item["lease_owner"]
+    beacon = worker_beacon(runtime)
+    if beacon is not None:  # claims in the name of a process that heartbeats, or not at all
+        with runtime.sessions.begin() as session:
+            owner = take_over(session, ids, owner, beacon.process_id)
     deliver(runtime, WorkItem(**{**item, "delivery_ids": ids, "lease_owner": owner}))
 
 

@@ -66,6 +66,9 @@ def link_urls(
     return {name: f"{base_url}/r/{token}" for name, token in rows}
 
 
+UNKNOWN_LINK = "this link is not known; it may have been mistyped"
+
+
 @dataclass(frozen=True)
 class CampaignLinks:
     """What every redirect of one campaign adds: the campaign's slug and the links its kit
@@ -95,7 +98,7 @@ def redirect_target(
         .where(TrackedLink.token == token)
     ).first()
     if found is None:
-        raise NotFound("this link is not known; it may have been mistyped")
+        raise NotFound(UNKNOWN_LINK)
     link, partner_slug = found
     campaign = links_of(session, link.campaign_id)
     declared = campaign.declared.get(link.name)

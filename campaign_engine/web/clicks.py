@@ -12,6 +12,7 @@ whose /r/ view gives the partner-facing 404 page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 PREFIX = "/r/"
+UNKNOWN = "campaign_engine.unknown_link"  # set in the WSGI environ when the lookup found none
+log = logging.getLogger(__name__)
 
 
 class TrackedRedirects:
@@ -66,6 +69,10 @@ class TrackedRedirects:
         try:
             link, location = self.target(token)
         except NotFound:
+            environ[UNKNOWN] = True  # Flask's view answers the 404 without looking again
+            return self.app(environ, start_response)
+        except Exception:  # the database is down: Flask's error page, with its headers
+            log.exception("tracked redirect %s", token)
             return self.app(environ, start_response)
         agent = environ.get("HTTP_USER_AGENT", "")
         self.recorder.add(**click_event(link, agent, self.clock()))

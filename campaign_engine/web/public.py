@@ -7,8 +7,15 @@ import base64
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from campaign_engine.db import Delivery
-from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, redirect_target
+from campaign_engine.errors import NotFound
+from campaign_engine.services.links import (
+    UNKNOWN_LINK,
+    OpenTokens,
+    UnsubscribeTokens,
+    redirect_target,
+)
 from campaign_engine.services.tracking import click_event, open_event, unsubscribe
+from campaign_engine.web.clicks import UNKNOWN
 from campaign_engine.web.recorder import EventRecorder
 from campaign_engine.web.session import db, runtime
 
@@ -38,6 +45,8 @@ def favicon() -> Response:
 def follow(token: str) -> Response:
     """Reached when web/clicks.py, which answers known tokens, did not: so mostly an
     unknown token, which becomes the partner-facing 404 page."""
+    if request.environ.get(UNKNOWN):
+        raise NotFound(UNKNOWN_LINK)
     link, target = redirect_target(db(), token)
     recorder().add(**click_event(link, request.headers.get("User-Agent", ""), runtime().clock()))
     return redirect(target, code=302)

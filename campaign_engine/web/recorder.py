@@ -9,6 +9,7 @@ import atexit
 import logging
 import queue
 import threading
+from multiprocessing.util import Finalize
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +37,10 @@ class EventRecorder:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         atexit.register(self.flush)
+        # A worker process that multiprocessing started (Granian's) leaves through
+        # os._exit, which skips atexit: its exit handlers run the finalizers instead.
+        # Without this, clicks queued at a deploy's SIGTERM were lost.
+        Finalize(self, EventRecorder.flush, args=(self,), exitpriority=10)
 
     def add(self, **event: Any) -> None:
         self._ensure_thread()
