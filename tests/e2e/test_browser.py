@@ -156,6 +156,10 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(ARTIFACTS / "campaign-builder-390.png"), full_page=True)
         assert wide <= 390, f"the form scrolls sideways on a phone ({wide} px)"
+        for path in ("/", "/campaigns/1", "/partners", "/kits", "/programme", "/runway"):
+            page.goto(base + path)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, f"{path} scrolls sideways on a phone ({wide} px)"
         assert page.request.get(f"{base}/favicon.ico").ok
     page.close()
     assert missing == [], "every page's requests are answered (the favicon was a 404)"
