@@ -23,6 +23,29 @@ class Milestone(StrEnum):
 
 
 ORDER = list(Milestone)
+# What a person reads: "first_deal_registered" on a page is a column name, not a label.
+LABELS = {
+    Milestone.SIGNED: "Signed",
+    Milestone.ONBOARDED: "Onboarded",
+    Milestone.CERTIFIED: "Certified",
+    Milestone.JOINT_PLAN: "Joint plan",
+    Milestone.FIRST_CAMPAIGN_LIVE: "First campaign live",
+    Milestone.FIRST_DEAL_REGISTERED: "First deal registered",
+    Milestone.FIRST_CLOSED_WON: "First deal won",
+}
+
+
+def label(name: str) -> str:
+    """A milestone, or a stage between two ("signed -> onboarded"), as a person reads it."""
+    if " -> " in name:
+        before, _, after = name.partition(" -> ")
+        return f"{label(before)} to {label(after).lower()}"
+    try:
+        return LABELS[Milestone(name)]
+    except ValueError:
+        return name
+
+
 # What the owner should do to move a partner to the milestone it has not reached yet.
 FIRST_ACTIONS = {
     Milestone.ONBOARDED: "book their onboarding call",

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from campaign_engine.domain.runway import ORDER, Milestone, position
+from campaign_engine.domain.runway import ORDER, Milestone, label, position
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audience import completeness
 from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
@@ -76,8 +76,9 @@ def runway() -> str:
     report = runway_report(db(), now=rt.clock(), quiet_days=rt.settings.runway.quiet_days)
     # Lists, not objects: JSON object keys come out sorted, and the order here is the runway's.
     chart = {
-        "hit_rate": list(report["hit_rate"].items()),
+        "hit_rate": [(label(k), v) for k, v in report["hit_rate"].items()],
         "stages": [m.value for m in ORDER],
+        "stage_labels": [label(m.value) for m in ORDER],
         "runway_cohorts": report["cohorts"],
     }
     slowest = max(
@@ -85,7 +86,9 @@ def runway() -> str:
         key=lambda kv: kv[1],
         default=None,
     )
-    return render_template("console/runway.html", report=report, chart=chart, slowest=slowest)
+    return render_template(
+        "console/runway.html", report=report, chart=chart, slowest=slowest, label=label
+    )
 
 
 @bp.get("/runway/report.csv")

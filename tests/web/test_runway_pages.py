@@ -112,3 +112,12 @@ def test_the_runway_page_flags_the_quiet_partners_and_owners_are_assigned_in_bul
     assert (
         api["headline"]["sentence"] == "3 partners (3 signed), 0 live in the last 90 days, 3 idle"
     )
+
+
+def test_the_runway_page_names_milestones_as_people_read_them(site):
+    """Issue 16: snake_case names ("first_closed_won") read as column names, not labels."""
+    _, client, _ = site
+    page = client.get("/runway").get_data(as_text=True)
+    assert "Signed to onboarded" in page and "First deal won" in page
+    visible = re.sub(r'<script[^>]*id="programme-data"[^>]*>.*?</script>', "", page, flags=re.S)
+    assert not re.search(r">[^<]*\b(first_closed_won|joint_plan|first_campaign_live)\b", visible)

@@ -38,11 +38,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const cohorts = programme.runway_cohorts || {};
     const months = Object.keys(cohorts);
     const stages = programme.stages || [];
+    const stageLabels = programme.stage_labels || stages;
     draw("runway-cohorts", {
       type: "bar",
       data: {
         labels: months,
-        datasets: stages.map((stage, i) => ({ label: stage, data: months.map((m) => cohorts[m][stage]), backgroundColor: palette[i % palette.length] })),
+        datasets: stages.map((stage, i) => ({ label: stageLabels[i], data: months.map((m) => cohorts[m][stage]), backgroundColor: palette[i % palette.length] })),
       },
       options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
