@@ -153,6 +153,8 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
         expect(schedule).to_contain_text("0 9 1 1,4,7,10 *")
         page.set_viewport_size({"width": 390, "height": 844})
         page.get_by_role("link", name="New campaign", exact=True).first.click()
+        page.wait_for_url(f"{base}/campaigns/new")  # measured on the form, not the page before
+        page.wait_for_load_state("load")
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(ARTIFACTS / "campaign-builder-390.png"), full_page=True)
         assert wide <= 390, f"the form scrolls sideways on a phone ({wide} px)"
