@@ -158,7 +158,15 @@ def test_a_marketer_imports_uploads_builds_launches_and_watches_100_percent(
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(ARTIFACTS / "campaign-builder-390.png"), full_page=True)
         assert wide <= 390, f"the form scrolls sideways on a phone ({wide} px)"
-        for path in ("/", "/campaigns/1", "/partners", "/kits", "/programme", "/runway"):
+        for path in (
+            "/",
+            "/campaigns/1",
+            "/campaigns/2",
+            "/partners",
+            "/kits",
+            "/programme",
+            "/runway",
+        ):
             page.goto(base + path)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= 390, f"{path} scrolls sideways on a phone ({wide} px)"
