@@ -83,8 +83,8 @@ class Headline:
         return {**asdict(self), "sentence": self.sentence}
 
 
-def headline(session: Session, partners: list[Partner], *, now: datetime) -> Headline:
-    live = live_partners(session, now=now)
+def headline(partners: list[Partner], live: set[int]) -> Headline:
+    """The figures over `partners`, given the ids `live_partners` found live."""
     count = len(partners)
     live_count = sum(p.id in live for p in partners)
     return Headline(

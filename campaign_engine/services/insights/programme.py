@@ -26,7 +26,7 @@ from campaign_engine.services.reports import PIPELINE_TYPES
 def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
     partners = list(session.scalars(select(Partner)))
     recent = live_partners(session, now=now)
-    top = headline(session, partners, now=now)
+    top = headline(partners, recent)
     return {
         "partners": top.partners,
         "signed": top.signed,

@@ -17,17 +17,19 @@ from campaign_engine.domain.runway import ORDER, RUNWAY_DAYS, Milestone, positio
 from campaign_engine.services.insights.figures import (
     first_pipeline,
     headline,
+    live_partners,
     median_days_to_first_pipeline,
 )
 from campaign_engine.services.milestones import reached
 
 
 def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[str, Any]:
-    partners = _signed(session)
+    everyone = list(session.scalars(select(Partner)))
+    partners = [p for p in everyone if p.signed_at is not None]  # the runway follows these
     known = reached(session, [p.id for p in partners])
     first = first_pipeline(session)
     return {
-        "headline": _headline(session, now),
+        "headline": headline(everyone, live_partners(session, now=now)).as_dict(),
         "hit_rate": {
             m.value: round(sum(m in known.get(p.id, {}) for p in partners) / len(partners), 4)
             if partners
@@ -42,14 +44,6 @@ def runway_report(session: Session, *, now: datetime, quiet_days: int) -> dict[s
 
 
 Known = dict[int, dict[Milestone, datetime]]
-
-
-def _signed(session: Session) -> list[Partner]:
-    return [p for p in session.scalars(select(Partner)) if p.signed_at is not None]
-
-
-def _headline(session: Session, now: datetime) -> dict[str, Any]:
-    return headline(session, list(session.scalars(select(Partner))), now=now).as_dict()
 
 
 def positions(
