@@ -62,9 +62,12 @@ class TrackedRedirects:
         path: str = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
         token = path[len(PREFIX) :]
-        if not path.startswith(PREFIX) or method not in ("GET", "HEAD") or not token:
-            return self.app(environ, start_response)
-        if "/" in token:
+        if (
+            not path.startswith(PREFIX)
+            or method not in ("GET", "HEAD")
+            or not token
+            or "/" in token
+        ):
             return self.app(environ, start_response)
         try:
             link, location = self.target(token)
