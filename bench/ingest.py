@@ -48,6 +48,7 @@ from campaign_engine.services.partners import import_partners  # noqa: E402
 from campaign_engine.services.reports import campaign_report  # noqa: E402
 from campaign_engine.services.tallies import rebuild_tallies  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
+from tests.processes import serve_web  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()  # this run's own
@@ -81,30 +82,9 @@ def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:
 
 
 def serve(config: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    """The web as docs/deploy.md runs it."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--factory",
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-            "campaign_engine.app:create_app",
-        ],
-        env={**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)},
-        start_new_session=True,
-    )
+    """The web as docs/deploy.md runs it (the tests' own command), its log beside the
+    config."""
+    process = serve_web(config, config.parent / "web.log", port, workers=workers, threads=threads)
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
