@@ -177,7 +177,7 @@ def create() -> Response:
 
 def _campaign_options(form: Any) -> CampaignOptions:
     """The form checked by the schema the API and the command line use: the same options,
-    defaults, limits and messages. A datetime-local field has no zone: it is UTC."""
+    defaults, limits and messages."""
     launch_at = form.get("launch_at", "")
     try:
         return CampaignOptions.model_validate(
@@ -185,9 +185,7 @@ def _campaign_options(form: Any) -> CampaignOptions:
                 "name": form.get("name", ""),
                 "kit": form.get("kit", ""),
                 "audience": _audience_from(form),
-                "launch_at": launch_at + ("" if "+" in launch_at else "+00:00")
-                if launch_at
-                else None,
+                "launch_at": _zoned(launch_at) if launch_at else None,
                 "send_time": form.get("send_time") or None,
                 "send_weekday": form.get("send_weekday") or None,
                 "recurrence": form.get("recurrence") or None,
@@ -201,11 +199,16 @@ def _campaign_options(form: Any) -> CampaignOptions:
         raise InvalidInput(message, where=field) from None
 
 
+def _zoned(value: str) -> str:
+    """A datetime-local field has no zone: it is UTC."""
+    return value + ("" if "+" in value else "+00:00")
+
+
 def form_time(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        return storable(datetime.fromisoformat(value + ("" if "+" in value else "+00:00")))
+        return storable(datetime.fromisoformat(_zoned(value)))
     except ValueError as exc:
         raise InvalidInput(
             f"use a date and time such as 2026-12-01T09:00 ({exc})", where="launch_at"

@@ -16,6 +16,14 @@ COUNTS = {
     "required": ["pending", "sent", "failed", "skipped"],
     "properties": {k: {"type": "integer"} for k in ("pending", "sent", "failed", "skipped")},
 }
+# The programme's headline figures (services/insights/figures.py), in both reports.
+HEADLINE = {
+    "partners": {"type": "integer"},
+    "signed": {"type": "integer"},
+    "live": {"type": "integer"},
+    "idle": {"type": "integer"},
+    "live_rate": {"type": "number"},
+}
 DECIMAL = {"type": ["string", "number"], "description": "a decimal amount"}
 
 
@@ -132,12 +140,8 @@ def _schemas() -> dict[str, Any]:
             },
         ),
         Programme=obj(
-            ["partners", "signed", "live", "idle", "live_rate", "campaigns", "cohorts", "summary"],
-            partners={"type": "integer"},
-            signed={"type": "integer"},
-            live={"type": "integer"},
-            idle={"type": "integer"},
-            live_rate={"type": "number"},
+            [*HEADLINE, "campaigns", "cohorts", "summary"],
+            **HEADLINE,
             campaigns={"type": "array", "items": {"type": "object"}},
             median_days_to_first_pipeline={"type": ["number", "null"]},
             cohorts={"type": "object"},
@@ -178,15 +182,7 @@ def _schemas() -> dict[str, Any]:
         KitLoaded=obj(["kit", "version"], kit={"type": "string"}, version={"type": "string"}),
         Runway=obj(
             ["headline", "hit_rate", "median_days_in_stage", "cohorts", "positions"],
-            headline=obj(
-                ["partners", "signed", "live", "idle", "live_rate", "sentence"],
-                partners={"type": "integer"},
-                signed={"type": "integer"},
-                live={"type": "integer"},
-                idle={"type": "integer"},
-                live_rate={"type": "number"},
-                sentence={"type": "string"},
-            ),
+            headline=obj([*HEADLINE, "sentence"], **HEADLINE, sentence={"type": "string"}),
             hit_rate={"type": "object", "additionalProperties": {"type": "number"}},
             median_days_in_stage={"type": "object"},
             median_days_to_first_pipeline={"type": ["number", "null"]},
