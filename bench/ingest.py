@@ -40,10 +40,10 @@ from standardwebhooks.webhooks import Webhook  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Event, TrackedLink  # noqa: E402
-from campaign_engine.services.campaigns import create_campaign  # noqa: E402
+from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
+from campaign_engine.services.campaigns.lifecycle import create_campaign  # noqa: E402
 from campaign_engine.services.demo import write_sample_programme  # noqa: E402
 from campaign_engine.services.kits import load_kit  # noqa: E402
-from campaign_engine.services.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.partners import import_partners  # noqa: E402
 from campaign_engine.services.reports import campaign_report  # noqa: E402
 from campaign_engine.services.tallies import rebuild_tallies  # noqa: E402

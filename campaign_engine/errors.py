@@ -65,6 +65,10 @@ class PermanentError(DeliveryError):
     """Trying again will not help: bad address, rejected content, revoked credentials."""
 
 
+class MissingField(PermanentError):
+    """The partner's profile lacks a field the kit's assets for the channel need."""
+
+
 class RecipientRejected(PermanentError):
     """A hard bounce: the receiving server refused this address (5xx at RCPT). The address
     goes on the partner's suppression list."""

@@ -74,7 +74,7 @@ def campaigns_create(
 ) -> None:
     """Create a campaign from a kit and an audience."""
     from campaign_engine import bootstrap
-    from campaign_engine.services.campaigns import create_campaign_from, parse_audience
+    from campaign_engine.services.campaigns.lifecycle import create_campaign_from, parse_audience
     from campaign_engine.services.kits import latest_version, load_kit
 
     path = Path(kit)
@@ -116,8 +116,8 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
     """Plan the deliveries now; with --wait, also send them here."""
     from campaign_engine import bootstrap
     from campaign_engine.pipeline.runner import launch_options, run_until_sent
-    from campaign_engine.services.campaigns import campaign_status, get_campaign
-    from campaign_engine.services.launch import launch_campaign
+    from campaign_engine.services.campaigns.launch import launch_campaign
+    from campaign_engine.services.campaigns.lifecycle import campaign_status, get_campaign
 
     with runtime() as rt:
         with rt.sessions.begin() as session:
@@ -155,21 +155,60 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_status(campaign_id: int, as_json: bool) -> None:
     """Deliveries by channel and state."""
-    from campaign_engine.services.campaigns import campaign_status
+    from campaign_engine.services.campaigns.lifecycle import campaign_status
 
     with database() as (_, session):
         status = campaign_status(session, campaign_id)
     if as_json:
-        emit({k: status[k] for k in ("id", "status", "deliveries")}, True, "")
+        keys = ("id", "status", "deliveries", "steps", "ledger")
+        emit({k: status[k] for k in keys if k in status}, True, "")
     else:
         _print_summary(status)
+
+
+@campaigns.command("not-sent")
+@click.argument("campaign_id", type=int)
+@click.option("--reason", default="", help="Only this reason, e.g. opted_out, suppressed.")
+@click.option("--channel", default="", help="Only this channel (* for the partner as a whole).")
+@click.option("--search", default="", help="Part of a partner's name or slug, or a contact.")
+@click.option("--json", "as_json", is_flag=True)
+def campaigns_not_sent(
+    campaign_id: int, reason: str, channel: str, search: str, as_json: bool
+) -> None:
+    """What was not sent, one line per partner, channel and contact, with the reason."""
+    from campaign_engine.services.campaigns.ledger import not_sent
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+
+    with database() as (_, session):
+        rows, total = not_sent(
+            session,
+            get_campaign(session, campaign_id),
+            reason=reason or None,
+            channel=channel or None,
+            search=search or None,
+            limit=100_000,
+        )
+    items = [
+        {
+            "partner": r.partner_slug,
+            "channel": r.channel,
+            "recipient": r.recipient,
+            "reason": r.reason,
+            "detail": r.detail,
+        }
+        for r in rows
+    ]
+    lines = [
+        f"{r.partner_slug:<24} {r.channel:<7} {r.recipient or '-':<32} {r.label}" for r in rows
+    ]
+    emit(items, as_json, "\n".join([*lines, f"{total} not sent"]))
 
 
 @campaigns.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_list(as_json: bool) -> None:
     """Every campaign, newest first."""
-    from campaign_engine.services.campaigns import list_campaigns
+    from campaign_engine.services.campaigns.lifecycle import list_campaigns
 
     with database() as (_, session):
         rows = [
@@ -194,7 +233,7 @@ def campaigns_list(as_json: bool) -> None:
 @click.option("--channel", type=click.Choice(CHANNELS))
 def campaigns_retry(campaign_id: int, channel: str | None) -> None:
     """Queue failed deliveries again (after fixing what their reason says)."""
-    from campaign_engine.services.campaigns import get_campaign, retry_failed
+    from campaign_engine.services.campaigns.lifecycle import get_campaign, retry_failed
 
     with unit_of_work() as (rt, session):
         count = retry_failed(
@@ -212,7 +251,7 @@ def campaigns_retry(campaign_id: int, channel: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_check(campaign_id: int, as_json: bool) -> None:
     """Ask LinkedIn, HubSpot and Salesforce whether what they accepted is still there."""
-    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
     from campaign_engine.services.provider_checks import check_provider_status
 
     with runtime() as rt:
@@ -229,8 +268,8 @@ def campaigns_check(campaign_id: int, as_json: bool) -> None:
 def campaigns_replan(campaign_id: int) -> None:
     """Add partners (and contacts) who joined the audience since launch."""
     from campaign_engine.pipeline.runner import launch_options
-    from campaign_engine.services.campaigns import get_campaign
-    from campaign_engine.services.launch import replan
+    from campaign_engine.services.campaigns.launch import replan
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
 
     with unit_of_work() as (rt, session):
         total = replan(
@@ -244,7 +283,7 @@ def campaigns_replan(campaign_id: int) -> None:
 
 
 def _transition(campaign_id: int, target: CampaignStatus) -> None:
-    from campaign_engine.services.campaigns import change_status, get_campaign
+    from campaign_engine.services.campaigns.lifecycle import change_status, get_campaign
 
     with database() as (_, session):
         campaign = get_campaign(session, campaign_id)
@@ -278,7 +317,57 @@ def _print_summary(status: dict) -> None:
     for channel, counts in status["deliveries"].items():
         if any(counts.values()):
             click.echo(f"  {channel:<7} " + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    steps = status.get("steps")
+    if steps:
+        click.echo("  steps   " + "  ".join(f"{k} {v}" for k, v in steps.items()))
+    _print_ledger(status["ledger"])
     for problem in status.get("problems", [])[:10]:
         click.echo(
             f"  {problem['count']:>5} {problem['channel']} {problem['status']}: {problem['reason']}"
         )
+
+
+def _print_ledger(ledger: dict) -> None:
+    """Who was targeted and what was not sent to them, by reason (services/campaigns/ledger)."""
+    for channel, n in ledger["targeted"].items():
+        click.echo(f"  targeted: {n} partner{'s' * (n != 1)} ({channel})")
+    rows = [r for r in ledger["not_sent"] if r["reason"] != "outside_audience"]
+    if rows:
+        click.echo("  not sent:")
+    for row in rows:
+        click.echo(f"  {row['count']:>5} {row['channel']:<7} {row['label']}")
+    outside = ledger["outside_audience"]
+    if outside:
+        click.echo(f"  outside the audience: {outside} partner{'s' * (outside != 1)}")
+
+
+@campaigns.command("report")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True, help="One row per partner and channel.")
+def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
+    """The funnel: targeted, participating, delivered, opens, clicks, leads ... revenue."""
+    from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
+
+    with unit_of_work() as (_, session):
+        data = campaign_report(session, campaign_id)
+    if as_csv:
+        click.echo(rows_to_csv(report_rows(data)), nl=False)
+        return
+    totals = data["totals"]
+    emit(
+        data,
+        as_json,
+        "\n".join(
+            [
+                f"{data['campaign']['name']} ({data['campaign']['status']})",
+                f"  partners targeted {totals['targeted']}, "
+                f"participating {totals['participating']} ({totals['participation_rate']:.0%})",
+                f"  delivered {totals['delivered']}, opens {totals['opens']} (approximate), "
+                f"clicks {totals['clicks']}",
+                f"  leads {totals['leads']}, opportunities {totals['opportunities']}, "
+                f"deals registered {totals['deals_registered']}, won {totals['closed_won']}",
+                f"  pipeline {totals['pipeline']}, revenue {totals['revenue']}",
+            ]
+        ),
+    )

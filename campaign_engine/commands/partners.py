@@ -198,3 +198,13 @@ def contacts_import(file: Path, as_json: bool) -> None:
         f"imported {result.created + result.updated} contacts "
         f"({result.created} new, {result.updated} updated)",
     )
+
+
+@partners.command("next-action")
+@click.argument("slug")
+def partners_next_action(slug: str) -> None:
+    """The one thing this partner should do next."""
+    from campaign_engine.services.nextaction import next_action
+
+    with unit_of_work() as (rt, session):
+        click.echo(next_action(session, get_partner(session, slug), now=rt.clock()))

@@ -1,4 +1,4 @@
-"""`campaigns report`, `programme report`, `events import`, `partners next-action`."""
+"""`programme report`, `events import` and `events recount`."""
 
 from __future__ import annotations
 
@@ -7,44 +7,9 @@ from pathlib import Path
 import click
 
 from campaign_engine.cli import cli, emit, unit_of_work
-from campaign_engine.commands.campaigns import campaigns
-from campaign_engine.commands.partners import partners
 from campaign_engine.services.eventimport import import_events
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.tallies import rebuild_tallies
-
-
-@campaigns.command("report")
-@click.argument("campaign_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--csv", "as_csv", is_flag=True, help="One row per partner and channel.")
-def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
-    """The funnel: targeted, participating, delivered, opens, clicks, leads ... revenue."""
-    with unit_of_work() as (_, session):
-        data = campaign_report(session, campaign_id)
-    if as_csv:
-        click.echo(rows_to_csv(report_rows(data)), nl=False)
-        return
-    totals = data["totals"]
-    emit(
-        data,
-        as_json,
-        "\n".join(
-            [
-                f"{data['campaign']['name']} ({data['campaign']['status']})",
-                f"  partners targeted {totals['targeted']}, "
-                f"participating {totals['participating']} ({totals['participation_rate']:.0%})",
-                f"  delivered {totals['delivered']}, opens {totals['opens']} (approximate), "
-                f"clicks {totals['clicks']}",
-                f"  leads {totals['leads']}, opportunities {totals['opportunities']}, "
-                f"deals registered {totals['deals_registered']}, won {totals['closed_won']}",
-                f"  pipeline {totals['pipeline']}, revenue {totals['revenue']}",
-            ]
-        ),
-    )
 
 
 @cli.group()
@@ -87,11 +52,3 @@ def events_recount() -> None:
     with unit_of_work() as (_, session):
         rows = rebuild_tallies(session)
     click.echo(f"{rows} tallies rebuilt from the events")
-
-
-@partners.command("next-action")
-@click.argument("slug")
-def partners_next_action(slug: str) -> None:
-    """The one thing this partner should do next."""
-    with unit_of_work() as (rt, session):
-        click.echo(next_action(session, get_partner(session, slug), now=rt.clock()))

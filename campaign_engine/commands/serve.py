@@ -20,12 +20,12 @@ from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.demo import write_sample_programme
 from campaign_engine.services.demo_runway import populate_runway
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import load_settings, refuse_published_secrets
 

@@ -27,7 +27,7 @@ MODELS: dict[str, str] = {
         ],
         "accounts",
     ),
-    **dict.fromkeys(["Campaign", "Consent", "ConsentEvent", "Delivery"], "campaigns"),
+    **dict.fromkeys(["Campaign", "Consent", "ConsentEvent", "Delivery", "NotPlanned"], "campaigns"),
     **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),
     **dict.fromkeys(["Artifact", "Kit", "KitVersion"], "kits"),
     **dict.fromkeys(

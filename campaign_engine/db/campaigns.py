@@ -96,6 +96,8 @@ class Delivery(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why it was not sent, when it was not (domain.ledger.Reason); last_error says more.
+    reason: Mapped[str | None] = mapped_column(String(24))
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_ref: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]
@@ -105,3 +107,21 @@ class Delivery(Base):
     provider_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NotPlanned(Base):
+    """A targeted partner and channel (or one contact of it) the planner wrote no delivery
+    for, and why: so the campaign's ledger has a row for everything it did not send.
+    Each plan of the campaign rewrites the campaign's rows (partners opt back in)."""
+
+    __tablename__ = "not_planned"
+    __table_args__ = (UniqueConstraint("campaign_id", "partner_id", "channel", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))  # "*": the partner as a whole
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    reason: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(String(300))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

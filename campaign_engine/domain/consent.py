@@ -33,6 +33,20 @@ def resolve(
     Without a decision of the partner's, the campaign's and the programme's defaults apply;
     where they disagree, auto wins: participation is the default.
     """
+    key = deciding(decisions, campaign_id, channel)
+    if key is not None:
+        return ConsentMode(decisions[key])
+    if ConsentMode.AUTO in (campaign_default, programme_default):
+        return ConsentMode.AUTO
+    if ConsentMode.REVIEW in (campaign_default, programme_default):
+        return ConsentMode.REVIEW
+    return ConsentMode.OFF
+
+
+def deciding(
+    decisions: Mapping[tuple[str, str], str], campaign_id: int, channel: str
+) -> tuple[str, str] | None:
+    """The (scope, channel) of the partner's decision that applies, most specific first."""
     scope = campaign_scope(campaign_id)
     for key in (
         (scope, channel),
@@ -41,9 +55,14 @@ def resolve(
         (PROGRAMME, ALL_CHANNELS),
     ):
         if key in decisions:
-            return ConsentMode(decisions[key])
-    if ConsentMode.AUTO in (campaign_default, programme_default):
-        return ConsentMode.AUTO
-    if ConsentMode.REVIEW in (campaign_default, programme_default):
-        return ConsentMode.REVIEW
-    return ConsentMode.OFF
+            return key
+    return None
+
+
+def decision_words(key: tuple[str, str] | None) -> str:
+    """How the ledger says which decision it was: "this campaign, email only"."""
+    if key is None:
+        return "the campaign's and the programme's default"
+    scope, channel = key
+    where = "the whole programme" if scope == PROGRAMME else "this campaign"
+    return where if channel == ALL_CHANNELS else f"{where}, {channel} only"

@@ -103,11 +103,26 @@ class Position:
     at_risk: bool
     first_action: str
 
+    @property
+    def overdue_days(self) -> int:
+        """Days past the runway without a first deal won: what the owner must hear first."""
+        return max(0, self.day - RUNWAY_DAYS) if self.next is not None else 0
+
+    @property
+    def day_words(self) -> str:
+        """ "Day 45 of 120"; past the runway, how far past, never "Day 212 of 120"."""
+        if self.next is None:
+            return f"Day {self.day}: runway complete, first deal won"
+        if self.overdue_days:
+            return f"Day {self.day}: {self.overdue_days} days overdue (the runway is {RUNWAY_DAYS})"
+        return f"Day {self.day} of {RUNWAY_DAYS}"
+
 
 def position(
     signed_at: datetime, reached: dict[Milestone, datetime], *, now: datetime, quiet_days: int
 ) -> Position:
-    """At risk: still on the runway (not yet won a deal) and no milestone for `quiet_days`."""
+    """At risk: inside its 120 days, not yet won a deal, and no milestone for `quiet_days`.
+    Overdue: past its 120 days without a deal won (Position.overdue_days)."""
     reached = {Milestone.SIGNED: signed_at, **reached}
     stage = max(reached, key=ORDER.index)
     last = max(reached.values())
@@ -119,7 +134,10 @@ def position(
         next=upcoming,
         last_progress=last,
         days_quiet=quiet,
-        at_risk=upcoming is not None and quiet >= quiet_days,
+        # Past the runway a partner is overdue, its own state: not "at risk" of being late.
+        at_risk=upcoming is not None
+        and quiet >= quiet_days
+        and (now - signed_at).days <= RUNWAY_DAYS,
         first_action=FIRST_ACTIONS.get(upcoming, "keep them selling")
         if upcoming
         else "keep them selling",

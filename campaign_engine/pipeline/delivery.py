@@ -32,16 +32,17 @@ from campaign_engine.domain.consent import (
     resolve,
 )
 from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.domain.retry import backoff_seconds
-from campaign_engine.errors import PermanentError, RecipientRejected, RetryableError
+from campaign_engine.errors import MissingField, PermanentError, RecipientRejected, RetryableError
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.branding import brand_context
-from campaign_engine.services.campaigns import refresh_completion
+from campaign_engine.services.campaigns.lifecycle import refresh_completion
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
@@ -162,7 +163,7 @@ def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
         if not (partner.logo_sha256 if field == "logo" else getattr(partner, field))
     ]
     if missing:
-        raise PermanentError(
+        raise MissingField(
             f"{partner.name}'s profile lacks {', '.join(missing)}, which the kit's "
             f"{channel} assets need; complete the profile and retry"
         )
@@ -374,7 +375,7 @@ def _checked_message(
     assert campaign is not None
     now = runtime.clock()
     if campaign.status == CampaignStatus.CANCELLED:
-        return _skip(delivery, "campaign cancelled")
+        return _skip(delivery, Reason.CANCELLED, "campaign cancelled")
     if campaign.status not in (CampaignStatus.LIVE, CampaignStatus.LAUNCHING):
         delivery.status, delivery.lease_owner, delivery.lease_expires_at = "pending", None, None
         return None  # paused: back to the queue untouched, resume sends it
@@ -383,7 +384,7 @@ def _checked_message(
         mode_for(session, delivery.partner_id, campaign, delivery.channel, programme_default)
         is ConsentMode.OFF
     ):
-        return _skip(delivery, "partner opted out")
+        return _skip(delivery, Reason.OPTED_OUT, "partner opted out")
     lease = timedelta(seconds=runtime.settings.dispatch.lease_seconds)
     if delivery.lease_expires_at is None or delivery.lease_expires_at - now < lease / 2:
         delivery.lease_expires_at = now + lease  # a long item keeps its rows
@@ -398,7 +399,7 @@ def _checked_message(
             Suppression.email == delivery.recipient.lower(),
         )
     ):
-        return _skip(delivery, "recipient unsubscribed or bounced")
+        return _skip(delivery, Reason.SUPPRESSED, "recipient unsubscribed or bounced")
     return _email_for(runtime, prepared, delivery.id, delivery.recipient)
 
 
@@ -451,9 +452,9 @@ def _defer_to_tomorrow(delivery: Delivery, now: datetime, limit: int, kind: str)
     return None
 
 
-def _skip(delivery: Delivery, reason: str) -> None:
-    delivery.status = DeliveryStatus.SKIPPED
-    delivery.last_error = reason
+def _skip(delivery: Delivery, reason: Reason, detail: str) -> None:
+    delivery.status, delivery.reason = DeliveryStatus.SKIPPED, reason
+    delivery.last_error = detail
     delivery.lease_owner = delivery.lease_expires_at = None
     return None
 
@@ -481,3 +482,6 @@ def _record_failure(
             delivery.due_at = runtime.clock() + timedelta(seconds=delay)
         else:
             delivery.status = DeliveryStatus.FAILED
+            delivery.reason = (
+                Reason.MISSING_FIELD if isinstance(exc, MissingField) else Reason.SEND_FAILED
+            )

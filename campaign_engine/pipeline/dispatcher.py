@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.pipeline.delivery import WorkItem
 
@@ -81,7 +82,11 @@ def release_held(session: Session, *, now: datetime, programme_default: str) -> 
     target = (
         {"status": DeliveryStatus.PENDING}
         if programme_default == "auto"
-        else {"status": DeliveryStatus.SKIPPED, "last_error": "not approved before the deadline"}
+        else {
+            "status": DeliveryStatus.SKIPPED,
+            "reason": Reason.NOT_APPROVED,
+            "last_error": "not approved before the deadline",
+        }
     )
     result = session.execute(
         update(Delivery)

@@ -19,10 +19,10 @@ from campaign_engine.db import Campaign
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.recurring import relaunch
 from campaign_engine.services.digest import send_digest
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.notices import send_preview_notices
-from campaign_engine.services.recurring import relaunch
 from campaign_engine.services.runway import run_runway
 from campaign_engine.services.tokens import warn_expiring_tokens
 

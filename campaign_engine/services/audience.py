@@ -1,13 +1,33 @@
-"""The campaign builder's live count: who a filter reaches, and who of them said no."""
+"""Audiences: who a campaign's filter reaches, and the builder's live count of them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Consent, Partner
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, ConsentMode
-from campaign_engine.pipeline.planner import audience_partners
+
+
+def audience_query(audience: dict[str, list[str]]) -> Select[tuple[Partner]]:
+    query = select(Partner)
+    if audience.get("tier"):
+        query = query.where(Partner.tier.in_(audience["tier"]))
+    if audience.get("region"):
+        query = query.where(Partner.region.in_(audience["region"]))
+    if audience.get("vertical"):
+        query = query.where(Partner.vertical.in_(audience["vertical"]))
+    if audience.get("partner"):
+        query = query.where(Partner.slug.in_(audience["partner"]))
+    if audience.get("exclude"):
+        query = query.where(Partner.slug.not_in(audience["exclude"]))
+    return query.order_by(Partner.id)
+
+
+def audience_partners(session: Session, audience: dict[str, list[str]]) -> list[Partner]:
+    partners = list(session.scalars(audience_query(audience)))
+    tags = set(audience.get("tag", []))
+    return [p for p in partners if not tags or tags & set(p.tags or [])]
 
 
 def audience_count(session: Session, audience: dict[str, list[str]]) -> dict[str, int]:

@@ -20,7 +20,7 @@ from campaign_engine.domain.consent import (
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
-from campaign_engine.services.campaigns import get_campaign
+from campaign_engine.services.campaigns.lifecycle import get_campaign
 
 Decisions = dict[tuple[str, str], str]
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Event, KitVersion, Partner
 from campaign_engine.domain.runway import ORDER, Milestone
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.campaigns import create_campaign
-from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.tallies import rebuild_tallies
 

@@ -27,7 +27,7 @@ def at_risk_by_owner(runtime: Runtime, *, now: datetime) -> dict[str, list[dict[
         admins = list(session.scalars(select(User.email).where(User.role == "admin")))
     grouped: dict[str, list[dict[str, object]]] = defaultdict(list)
     for row in rows:
-        if not row["at_risk"]:
+        if not row["at_risk"]:  # overdue partners are listed on the runway page instead
             continue
         for owner in [row["owner"]] if row["owner"] else admins:
             grouped[str(owner)].append(row)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from campaign_engine.db import Campaign, utcnow
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import DeliveryError
-from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.consent import mode_for
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import ChannelEndpoint, Partner
@@ -230,3 +230,43 @@ def get_partner(session: Session, slug: str) -> Partner:
 
 def list_partners(session: Session) -> list[Partner]:
     return list(session.scalars(select(Partner).order_by(Partner.slug)))
+
+
+SORTS = ("name", "slug", "tier", "region", "vertical", "signed")
+
+
+@dataclass(frozen=True)
+class PartnerQuery:
+    """The partner list's search, filters and order, as the console and the API take them."""
+
+    q: str = ""
+    tier: str = ""
+    region: str = ""
+    vertical: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+
+def find_partners(
+    session: Session, query: PartnerQuery, *, limit: int, offset: int = 0
+) -> tuple[list[Partner], int]:
+    """One page of partners in the database's order, and how many match in all: a
+    programme of thousands is never loaded to show fifty."""
+    if query.sort not in SORTS:
+        raise InvalidInput(f"sort by one of {', '.join(SORTS)}", where="sort")
+    wanted = select(Partner)
+    for field in ("tier", "region", "vertical"):
+        if getattr(query, field):
+            wanted = wanted.where(getattr(Partner, field) == getattr(query, field))
+    if query.q.strip():
+        pattern = f"%{query.q.strip().lower()}%"
+        wanted = wanted.where(
+            func.lower(Partner.name).like(pattern) | func.lower(Partner.slug).like(pattern)
+        )
+    total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
+    column = Partner.signed_at if query.sort == "signed" else getattr(Partner, query.sort)
+    order = column.desc() if query.descending else column.asc()
+    rows = session.scalars(
+        wanted.order_by(column.is_(None), order, Partner.slug).limit(limit).offset(offset)
+    )
+    return list(rows), total

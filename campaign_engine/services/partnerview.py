@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Delivery, Event, Partner
 from campaign_engine.domain.consent import ConsentMode, resolve
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.ports import CHANNELS
+from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.consent import decisions_for
 
 VISIBLE = (

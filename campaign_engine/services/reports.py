@@ -8,13 +8,19 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import DealRecord, Delivery, EventTally, Partner
+from campaign_engine.db import Campaign, DealRecord, Delivery, EventTally, Partner
+from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
-from campaign_engine.pipeline.planner import audience_partners
-from campaign_engine.services.campaigns import get_campaign
+from campaign_engine.services.campaigns.ledger import (
+    participating,
+    participating_partners,
+    targeted,
+    targeted_partners,
+)
+from campaign_engine.services.campaigns.lifecycle import get_campaign
 
 COUNTED = {
     "lead.created": "leads",
@@ -47,9 +53,11 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
     partners: dict[str, dict[str, Any]] = defaultdict(empty)
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
-    for partner in audience_partners(session, campaign.audience):
-        partners[partner.slug]["targeted"] = 1
-    _deliveries(session, campaign_id, slugs, partners, channels)
+    for partner_id in targeted_partners(session, campaign):
+        partners[slugs[partner_id]]["targeted"] = 1
+    for channel, count in targeted(session, campaign).items():
+        channels[channel]["targeted"] = count
+    _deliveries(session, campaign, slugs, partners, channels)
     _engagement(session, campaign_id, slugs, partners, channels)
     _deals(session, campaign_id, slugs, partners, channels)
     totals = empty()
@@ -77,27 +85,27 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
 
 
 def _deliveries(
-    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+    session: Session, campaign: Campaign, slugs: dict[int, str], partners: dict, channels: dict
 ) -> None:
     sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
-    live = func.sum(case((Delivery.status != DeliveryStatus.SKIPPED, 1), else_=0))
     rows = session.execute(
-        select(Delivery.partner_id, Delivery.channel, sent, live)
-        .where(Delivery.campaign_id == campaign_id)
+        select(Delivery.partner_id, Delivery.channel, sent)
+        .where(Delivery.campaign_id == campaign.id)
         .group_by(Delivery.partner_id, Delivery.channel)
     )
-    for partner_id, channel, delivered, planned in rows:
-        slug = slugs[partner_id]
-        partners[slug]["delivered"] += delivered or 0
+    if campaign.always_on:  # its emails are the runway's steps
+        rows = session.execute(
+            select(Enrollment.partner_id, literal("email"), func.count())
+            .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
+            .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
+            .group_by(Enrollment.partner_id)
+        )
+    for partner_id, channel, delivered in rows:
+        partners[slugs[partner_id]]["delivered"] += delivered or 0
         channels[channel]["delivered"] += delivered or 0
-        if planned:
-            partners[slug]["participating"] = 1
-    participating = session.execute(
-        select(Delivery.channel, func.count(func.distinct(Delivery.partner_id)))
-        .where(Delivery.campaign_id == campaign_id, Delivery.status != DeliveryStatus.SKIPPED)
-        .group_by(Delivery.channel)
-    )
-    for channel, count in participating:
+    for partner_id in participating_partners(session, campaign):
+        partners[slugs[partner_id]]["participating"] = 1
+    for channel, count in participating(session, campaign).items():
         channels[channel]["participating"] = count
 
 

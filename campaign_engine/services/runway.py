@@ -20,10 +20,10 @@ from campaign_engine.domain.kit import KitContent, SequenceStep
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone, StepRule, step_due
 from campaign_engine.errors import DeliveryError
-from campaign_engine.pipeline.planner import audience_partners
 from campaign_engine.ports import BROCHURE, Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.branding import brand_context
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise

@@ -25,29 +25,31 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.audience import audience_count, completeness
-from campaign_engine.services.campaigns import (
+from campaign_engine.services.campaigns.launch import run_action
+from campaign_engine.services.campaigns.ledger import not_sent
+from campaign_engine.services.campaigns.lifecycle import (
     campaign_status,
     create_campaign_from,
     get_campaign,
     list_campaigns,
 )
+from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
-from campaign_engine.services.launch import run_action
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.owners import assign_owner
-from campaign_engine.services.partners import get_partner, list_partners
+from campaign_engine.services.partners import find_partners, get_partner
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
-from campaign_engine.services.review import decide, review_queue
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error
 from campaign_engine.web.errors import first_error, problem
 from campaign_engine.web.openapi import openapi_document
+from campaign_engine.web.paging import bounded_int, partner_query, requested_page
 from campaign_engine.web.portal import (
     current_partner,
     partner_required,
@@ -102,26 +104,15 @@ def openapi() -> dict[str, Any]:
     return openapi_document()
 
 
-def page_of(items: list[Any]) -> dict[str, Any]:
-    """?page=1&per_page=50 (at most 200); the total lets clients show page counts."""
-    page = _bounded_int("page", 1, 1, 1_000_000)
-    per_page = _bounded_int("per_page", 50, 1, 200)
-    start = (page - 1) * per_page
-    return {
-        "items": items[start : start + per_page],
-        "page": page,
-        "per_page": per_page,
-        "total": len(items),
-    }
-
-
-def _bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise InvalidInput(f"a whole number from {low} to {high}", where=name)
-    return int(raw)
+def page_of(items: list[Any], total: int | None = None) -> dict[str, Any]:
+    """?page=1&per_page=50 (at most 200); the total lets clients show page counts. Given a
+    total, `items` is that page already (the query was cut in the database)."""
+    page = bounded_int("page", 1, 1, 1_000_000)
+    per_page = bounded_int("per_page", 50, 1, 200)
+    if total is None:
+        start = (page - 1) * per_page
+        total, items = len(items), items[start : start + per_page]
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -201,6 +192,38 @@ def status(campaign_id: int) -> dict[str, Any]:
     return campaign_status(db(), campaign_id)
 
 
+@bp.get("/campaigns/<int:campaign_id>/not-sent")
+@vendor_required
+def not_sent_items(campaign_id: int) -> dict[str, Any]:
+    """The ledger's drill-down: what was not sent, with partner and reason, 100 a page."""
+    page = requested_page(100)
+    rows, total = not_sent(
+        db(),
+        get_campaign(db(), campaign_id),
+        reason=request.args.get("reason") or None,
+        channel=request.args.get("channel") or None,
+        search=(request.args.get("q") or "").strip()[:100] or None,
+        limit=page.size,
+        offset=page.offset,
+    )
+    return {
+        "total": total,
+        "page": page.number,
+        "items": [
+            {
+                "partner": r.partner_slug,
+                "partner_name": r.partner_name,
+                "channel": r.channel,
+                "recipient": r.recipient,
+                "reason": r.reason,
+                "label": r.label,
+                "detail": r.detail,
+            }
+            for r in rows
+        ],
+    }
+
+
 @bp.get("/campaigns/<int:campaign_id>/report")
 @vendor_required
 def report(campaign_id: int) -> Any:
@@ -240,15 +263,11 @@ def partner_json(p: Any) -> dict[str, Any]:
 @bp.get("/partners")
 @vendor_required
 def partners() -> dict[str, Any]:
-    q = request.args.get("q", "").lower()
-    filters = {k: request.args[k] for k in ("tier", "region", "vertical") if k in request.args}
-    items = [
-        partner_json(p)
-        for p in list_partners(db())
-        if all(getattr(p, k) == v for k, v in filters.items())
-        and (not q or q in f"{p.slug} {p.name}".lower())
-    ]
-    return page_of(items)
+    query = partner_query(request.args)
+    per_page = bounded_int("per_page", 50, 1, 200)
+    offset = (bounded_int("page", 1, 1, 1_000_000) - 1) * per_page
+    rows, total = find_partners(db(), query, limit=per_page, offset=offset)
+    return page_of([partner_json(p) for p in rows], total)
 
 
 @bp.post("/partners")

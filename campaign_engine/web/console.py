@@ -17,13 +17,17 @@ from werkzeug.wrappers import Response
 from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.campaign_options import CampaignOptions
+from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.ledger import LABELS
 from campaign_engine.domain.sendtime import WEEKDAYS
 from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
-from campaign_engine.services.campaigns import (
+from campaign_engine.services.campaigns.launch import run_action
+from campaign_engine.services.campaigns.ledger import check_filters, not_sent
+from campaign_engine.services.campaigns.lifecycle import (
     campaign_status,
     create_campaign_from,
     get_campaign,
@@ -31,9 +35,8 @@ from campaign_engine.services.campaigns import (
 )
 from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.launch import run_action
 from campaign_engine.services.owners import vendor_users
-from campaign_engine.services.partners import get_partner, list_partners
+from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
 from campaign_engine.services.preview import preview_version
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
@@ -41,6 +44,7 @@ from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import first_error
 from campaign_engine.web.frames import email_frame
+from campaign_engine.web.paging import partner_query, requested_page
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("console", __name__)
@@ -65,17 +69,16 @@ def home() -> str:
 
 @bp.get("/partners")
 def partners() -> str:
-    wanted = {k: request.args.get(k, "") for k in ("q", "tier", "region", "vertical")}
-    rows = [
-        (p, completeness(p))
-        for p in list_partners(db())
-        if all(not wanted[k] or getattr(p, k) == wanted[k] for k in ("tier", "region", "vertical"))
-        and (not wanted["q"] or wanted["q"].lower() in f"{p.slug} {p.name}".lower())
-    ]
+    """Fifty at a time, searched, filtered and sorted in the database."""
+    query = partner_query(request.args)
+    page = requested_page(50)
+    found, total = find_partners(db(), query, limit=page.size, offset=page.offset)
     return render_template(
         "console/partners.html",
-        rows=rows,
-        wanted=wanted,
+        rows=[(p, completeness(p)) for p in found],
+        page=page.counted(total),
+        wanted=query,
+        sorts=SORTS,
         choices=audience_choices(db()),
         owners=vendor_users(db()),
     )
@@ -224,6 +227,36 @@ def campaign(campaign_id: int) -> str:
         status=campaign_status(db(), campaign_id),
         choices=campaign_choices(db(), campaign_id),
         weekdays=WEEKDAYS,
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/not-sent")
+def not_sent_list(campaign_id: int) -> str:
+    """The ledger's drill-down: every item not sent, filtered by reason, channel or a
+    partner's name, a page at a time."""
+    item = get_campaign(db(), campaign_id)
+    reason = request.args.get("reason", "")
+    channel = request.args.get("channel", "")
+    search = request.args.get("q", "").strip()[:100]
+    check_filters(reason, channel)
+    page = requested_page(100)
+    rows, total = not_sent(
+        db(),
+        item,
+        reason=reason or None,
+        channel=channel or None,
+        search=search or None,
+        limit=page.size,
+        offset=page.offset,
+    )
+    return render_template(
+        "console/not_sent.html",
+        campaign=item,
+        rows=rows,
+        page=page.counted(total),
+        wanted={"reason": reason, "channel": channel, "q": search},
+        reasons=LABELS,
+        channels=CHANNELS,
     )
 
 

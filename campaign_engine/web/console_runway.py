@@ -7,13 +7,19 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from campaign_engine.db import User
+from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.runway import ORDER, Milestone, label, position
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audience import completeness
+from campaign_engine.services.campaigns.ledger import partner_ledger
 from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
 from campaign_engine.services.milestones import reached, set_milestone
 from campaign_engine.services.owners import assign_owner, vendor_users
 from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partnerview import partner_campaigns, partner_results
+from campaign_engine.services.profile import brand_warnings
 from campaign_engine.services.runway import runway_steps
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.console import bp, form_time
@@ -32,14 +38,20 @@ def partners_owner() -> Response:
 
 @bp.get("/partners/<slug>")
 def partner_page(slug: str) -> str:
+    """Everything about one partner a marketer asks for: where it stands on its runway,
+    its choices per campaign and channel, what went out and what did not (and why), its
+    results, its owner and what would make its assets look wrong."""
     partner = get_partner(db(), slug)
-    now = runtime().clock()
+    rt = runtime()
+    now = rt.clock()
     mine = reached(db(), [partner.id]).get(partner.id, {})
     where = (
-        position(partner.signed_at, mine, now=now, quiet_days=runtime().settings.runway.quiet_days)
+        position(partner.signed_at, mine, now=now, quiet_days=rt.settings.runway.quiet_days)
         if partner.signed_at
         else None
     )
+    default = ConsentMode(rt.settings.programme.consent_default)
+    owner = db().get(User, partner.owner_id) if partner.owner_id else None
     return render_template(
         "console/partner.html",
         partner=partner,
@@ -47,7 +59,14 @@ def partner_page(slug: str) -> str:
         where=where,
         steps=runway_steps(db(), partner.id),
         owners=vendor_users(db()),
+        owner=owner,
         completeness=completeness(partner),
+        campaigns=partner_campaigns(db(), partner, default),
+        channels=CHANNELS,
+        ledger=partner_ledger(db(), partner.id),
+        results=partner_results(db(), partner.id, now=now),
+        warnings=brand_warnings(partner),
+        label=label,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.ports import CHANNELS
 
@@ -24,6 +25,7 @@ HEADLINE = {
     "idle": {"type": "integer"},
     "live_rate": {"type": "number"},
 }
+REASON = {"enum": [r.value for r in Reason]}
 DECIMAL = {"type": ["string", "number"], "description": "a decimal amount"}
 
 
@@ -104,13 +106,52 @@ def _schemas() -> dict[str, Any]:
             deliveries={"type": ["integer", "null"]},
         ),
         Status=obj(
-            ["id", "status", "deliveries", "scheduled_later", "problems"],
+            ["id", "status", "deliveries", "scheduled_later", "problems", "ledger"],
             id={"type": "integer"},
             name={"type": "string"},
             status={"type": "string"},
+            always_on={"type": "boolean"},
             deliveries={"type": "object", "additionalProperties": COUNTS},
+            steps=obj(
+                ["due", "waiting", "sent", "skipped"],
+                **{k: {"type": "integer"} for k in ("due", "waiting", "sent", "skipped")},
+            ),
             scheduled_later={"type": "integer"},
             problems={"type": "array", "items": {"type": "object"}},
+            ledger=ref("Ledger"),
+        ),
+        Ledger=obj(
+            ["targeted", "not_sent", "outside_audience"],
+            targeted={"type": "object", "additionalProperties": {"type": "integer"}},
+            not_sent={
+                "type": "array",
+                "items": obj(
+                    ["reason", "label", "channel", "count"],
+                    reason=REASON,
+                    label={"type": "string"},
+                    channel={"type": "string"},
+                    count={"type": "integer"},
+                ),
+            },
+            outside_audience={"type": "integer"},
+        ),
+        NotSentPage=obj(
+            ["total", "page", "items"],
+            total={"type": "integer", "minimum": 0},
+            page={"type": "integer", "minimum": 1},
+            items={
+                "type": "array",
+                "items": obj(
+                    ["partner", "partner_name", "channel", "recipient", "reason", "label"],
+                    partner={"type": "string"},
+                    partner_name={"type": "string"},
+                    channel={"type": "string"},
+                    recipient={"type": "string"},
+                    reason=REASON,
+                    label={"type": "string"},
+                    detail={"type": ["string", "null"]},
+                ),
+            },
         ),
         Report=obj(
             ["campaign", "totals", "partners", "channels"],
@@ -304,6 +345,21 @@ def _paths() -> dict[str, Any]:
                 _json(ref("Status")),
                 404,
                 parameters=[cid],
+            )
+        },
+        "/campaigns/{campaign_id}/not-sent": {
+            "get": _op(
+                "What the campaign did not send, with partner and reason (100 a page)",
+                _json(ref("NotSentPage")),
+                404,
+                422,
+                parameters=[
+                    cid,
+                    _query("reason", REASON),
+                    _query("channel", {"enum": [*CHANNELS, "*"]}),
+                    _query("q", text, "part of a partner's name or slug, or a contact"),
+                    _query("page", {"type": "integer", "minimum": 1}),
+                ],
             )
         },
         "/campaigns/{campaign_id}/report": {

@@ -30,14 +30,14 @@ from campaign_engine.services.access.confirmations import (
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.access.signin import redeem, request_link
-from campaign_engine.services.campaigns import get_campaign
+from campaign_engine.services.campaigns.lifecycle import get_campaign
+from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
-from campaign_engine.services.review import decide, review_queue
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime

@@ -300,7 +300,7 @@ def test_posts_beyond_the_partners_daily_limit_wait_for_the_next_day_without_fai
     from campaign_engine import bootstrap
     from campaign_engine.db import Delivery
     from campaign_engine.pipeline.runner import run_until_sent
-    from campaign_engine.services.launch import launch_campaign
+    from campaign_engine.services.campaigns.launch import launch_campaign
     from campaign_engine.settings import load_settings
 
     cli, campaign_id = linkedin_programme(apis, tmp_path, sqlite_url, make_cli, posts_per_day="1")

@@ -16,11 +16,15 @@ from campaign_engine.pipeline.delivery import deliver
 from campaign_engine.pipeline.dispatcher import claim_due
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import system_clock
-from campaign_engine.services.campaigns import campaign_status, change_status, create_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import (
+    campaign_status,
+    change_status,
+    create_campaign,
+)
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, Received, running_smtp, write_config
@@ -105,7 +109,7 @@ def claim(session, runtime, campaign_id, *, limit, owner):
 
 def launch(runtime, campaign_id):
     with runtime.sessions.begin() as session:
-        from campaign_engine.services.campaigns import get_campaign
+        from campaign_engine.services.campaigns.lifecycle import get_campaign
 
         return launch_campaign(
             session, get_campaign(session, campaign_id), now=runtime.clock(), actor="test"
@@ -223,7 +227,7 @@ def test_pause_holds_every_send_and_resume_sends_each_once(engine):
     runtime, campaign_id, received = engine
     launch(runtime, campaign_id)
     with runtime.sessions.begin() as session:
-        from campaign_engine.services.campaigns import get_campaign
+        from campaign_engine.services.campaigns.lifecycle import get_campaign
 
         change_status(
             session, get_campaign(session, campaign_id), CampaignStatus.PAUSED, actor="test"
@@ -232,7 +236,7 @@ def test_pause_holds_every_send_and_resume_sends_each_once(engine):
         assert claim(session, runtime, campaign_id, limit=100, owner="w") == []
     assert received.recipients() == []
     with runtime.sessions.begin() as session:
-        from campaign_engine.services.campaigns import get_campaign
+        from campaign_engine.services.campaigns.lifecycle import get_campaign
 
         change_status(
             session, get_campaign(session, campaign_id), CampaignStatus.LIVE, actor="test"
@@ -246,8 +250,8 @@ def test_planning_twice_adds_nothing(engine):
     runtime, campaign_id, _ = engine
     first = launch(runtime, campaign_id)
     with runtime.sessions.begin() as session:
-        from campaign_engine.pipeline.planner import plan_deliveries
-        from campaign_engine.services.campaigns import get_campaign
+        from campaign_engine.services.campaigns.lifecycle import get_campaign
+        from campaign_engine.services.campaigns.planner import plan_deliveries
 
         again = plan_deliveries(session, get_campaign(session, campaign_id), runtime.clock())
     assert first == again == 4 * 2 + 4 * (3 + 1 + 1)
@@ -273,7 +277,7 @@ def statuses(runtime, slug):
 
 
 def test_review_mode_holds_items_until_the_partner_approves(engine):
-    from campaign_engine.services.review import decide, review_queue
+    from campaign_engine.services.campaigns.review import decide, review_queue
 
     runtime, campaign_id, received = engine
     set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
@@ -336,7 +340,7 @@ def test_the_shared_rate_limit_holds_across_worker_threads(engine):
 
 
 def test_failed_deliveries_can_be_retried_by_hand(engine, tmp_path):
-    from campaign_engine.services.campaigns import get_campaign, retry_failed
+    from campaign_engine.services.campaigns.lifecycle import get_campaign, retry_failed
 
     runtime, campaign_id, _received = engine
     contacts = tmp_path / "bad.csv"
@@ -366,7 +370,7 @@ def test_failed_deliveries_can_be_retried_by_hand(engine, tmp_path):
 
 
 def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path):
-    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
 
     runtime, campaign_id, _ = engine
     berlin = partner_row(10, timezone="Europe/Berlin")
@@ -392,7 +396,7 @@ def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path
 
 
 def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engine):
-    from campaign_engine.services.campaigns import get_campaign
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
     from campaign_engine.services.notices import send_preview_notices
 
     runtime, campaign_id, received = engine
@@ -423,7 +427,7 @@ def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engin
 
 def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tmp_path):
     from campaign_engine.db import Campaign
-    from campaign_engine.services.recurring import relaunch
+    from campaign_engine.services.campaigns.recurring import relaunch
 
     runtime, campaign_id, _ = engine
     with runtime.sessions.begin() as session:

@@ -17,12 +17,12 @@ from campaign_engine.db import Event, StepDelivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.runway import Milestone
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.consent import set_consent
 from campaign_engine.services.digest import send_digest
 from campaign_engine.services.insights.runway_reports import runway_report
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.milestones import set_milestone
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.services.runway import run_runway
@@ -300,6 +300,11 @@ def test_the_reports_agree_with_hand_counted_fixtures(tmp_path, sqlite_url):
     assert cohort["certified"] == 1 and cohort["signed"] >= 1
     at_risk = {p["partner"] for p in report["positions"] if p["at_risk"]}
     # 02: certified 40 days ago; 03: onboarded 30 ago; 04: signed 20 ago (not yet quiet);
-    # 01: a deal 30 days ago; 05: past its 120 days (not on the runway any more).
+    # 01: a deal 30 days ago; 05: past its 120 days with no deal: overdue, not at risk.
     assert at_risk == {"partner-01", "partner-02", "partner-03"}
+    five = next(p for p in report["positions"] if p["partner"] == "partner-05")
+    assert five["overdue_days"] == five["day"] - 120 > 0
+    assert five["day_words"] == (
+        f"Day {five['day']}: {five['overdue_days']} days overdue (the runway is 120)"
+    )
     runtime.close()

@@ -57,6 +57,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
         "POST",
     ): ("vendor", "/campaigns/{campaign}/retry", {}),
+    ("/campaigns/<int:campaign_id>/not-sent", "GET"): (
+        "vendor",
+        "/campaigns/{campaign}/not-sent?reason=opted_out",
+        {},
+    ),
     ("/campaigns/<int:campaign_id>/preview", "GET"): (
         "vendor",
         "/campaigns/{campaign}/preview",
@@ -91,6 +96,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/api/v1/campaigns/<int:campaign_id>/report", "GET"): (
         "vendor-api",
         "/api/v1/campaigns/{campaign}/report",
+        {},
+    ),
+    ("/api/v1/campaigns/<int:campaign_id>/not-sent", "GET"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}/not-sent",
         {},
     ),
     ("/api/v1/campaigns/<int:campaign_id>/status", "GET"): (

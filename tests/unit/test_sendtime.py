@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from campaign_engine.domain.consent import ConsentMode, resolve
 from campaign_engine.domain.sendtime import local_due, parse_weekday
-from campaign_engine.pipeline.planner import days_later
+from campaign_engine.services.campaigns.planner import days_later
 
 TUESDAY = parse_weekday("tuesday")
 

@@ -10,9 +10,9 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.services.access.accounts import create_user, issue_token, revoke_tokens
 from campaign_engine.services.access.partnerlinks import PartnerLinks
-from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
@@ -62,10 +62,11 @@ def client_as(app, who: str):
     return client
 
 
-PAGES = ["/", "/partners", "/campaigns/{campaign}"]
+PAGES = ["/", "/partners", "/campaigns/{campaign}", "/campaigns/{campaign}/not-sent"]
 API = [
     "/api/v1/campaigns",
     "/api/v1/campaigns/{campaign}/status",
+    "/api/v1/campaigns/{campaign}/not-sent",
     "/api/v1/campaigns/{campaign}/report",
     "/api/v1/programme/report",
     "/api/v1/runway/report",

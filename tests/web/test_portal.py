@@ -12,11 +12,11 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.services.campaigns import create_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.consent import mode_for, set_consent
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
-from campaign_engine.services.launch import launch_campaign
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config

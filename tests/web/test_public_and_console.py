@@ -11,7 +11,7 @@ from sqlalchemy import select
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Suppression, TrackedLink
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.campaigns import get_campaign
+from campaign_engine.services.campaigns.lifecycle import get_campaign
 from tests.worlds import launched_campaign, outbox_messages
 
 BASE = "https://partners.vendor.example"

@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, Delivery, Event, Partner
-from campaign_engine.domain.lifecycle import DeliveryStatus
-from campaign_engine.pipeline.planner import audience_partners
+from campaign_engine.db import Campaign, Event, Partner
+from campaign_engine.services.campaigns.ledger import participating_partners, targeted_partners
 from campaign_engine.services.insights.figures import (
     LIVE_WINDOW,
     first_pipeline,
@@ -56,26 +55,22 @@ def _per_deal() -> Any:
 
 
 def participation(session: Session) -> list[dict[str, Any]]:
+    """Per campaign, always-on ones included: targeted and participating partners, by the
+    ledger's definitions (services/campaigns/ledger.py), so this page and the campaign's
+    report say the same."""
     rows = []
-    one_off = select(Campaign).where(Campaign.always_on.is_(False)).order_by(Campaign.id)
-    for campaign in session.scalars(one_off):
-        targeted = len(audience_partners(session, campaign.audience))
-        participating = (
-            session.scalar(
-                select(func.count(func.distinct(Delivery.partner_id))).where(
-                    Delivery.campaign_id == campaign.id, Delivery.status != DeliveryStatus.SKIPPED
-                )
-            )
-            or 0
-        )
+    for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
+        targeted = len(targeted_partners(session, campaign))
+        taking_part = len(participating_partners(session, campaign))
         rows.append(
             {
                 "id": campaign.id,
                 "name": campaign.name,
                 "status": campaign.status,
+                "always_on": campaign.always_on,
                 "targeted": targeted,
-                "participating": participating,
-                "participation_rate": round(participating / targeted, 4) if targeted else 0.0,
+                "participating": taking_part,
+                "participation_rate": round(taking_part / targeted, 4) if targeted else 0.0,
             }
         )
     return rows

@@ -49,21 +49,24 @@ Known = dict[int, dict[Milestone, datetime]]
 def positions(
     session: Session, partners: list[Partner], known: Known, *, now: datetime, quiet_days: int
 ) -> list[dict[str, Any]]:
-    """Every partner still inside its 120 days, furthest along last."""
+    """Every partner inside its 120 days, and every one past them without a first deal
+    won (overdue: said as such, never "day 212 of 120"); at risk and quiet longest first."""
     owners = dict(session.execute(select(User.id, User.email)).all())
     rows = []
     for partner in partners:
-        if (now - partner.signed_at).days > RUNWAY_DAYS:
-            continue
         where = position(
             partner.signed_at, known.get(partner.id, {}), now=now, quiet_days=quiet_days
         )
+        if where.day > RUNWAY_DAYS and not where.overdue_days:
+            continue  # past the runway with a deal won: it took off
         rows.append(
             {
                 "partner": partner.slug,
                 "name": partner.name,
                 "owner": owners.get(partner.owner_id),
                 "day": where.day,
+                "day_words": where.day_words,
+                "overdue_days": where.overdue_days,
                 "stage": where.stage.value,
                 "next": where.next.value if where.next else None,
                 "days_quiet": where.days_quiet,

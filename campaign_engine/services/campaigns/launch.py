@@ -9,8 +9,12 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.pipeline.planner import plan_deliveries
-from campaign_engine.services.campaigns import change_status, refresh_completion, retry_failed
+from campaign_engine.services.campaigns.lifecycle import (
+    change_status,
+    refresh_completion,
+    retry_failed,
+)
+from campaign_engine.services.campaigns.planner import plan_deliveries
 
 
 def launch_campaign(

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, KitVersion
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.services.campaigns import create_campaign
-from campaign_engine.services.launch import launch_campaign
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
 
 
 def relaunch(session: Session, parent_id: int, *, now: datetime, programme_default: str) -> int:

@@ -11,41 +11,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, Contact, Delivery, Partner, Suppression
-from campaign_engine.domain.consent import ConsentMode, resolve
+from campaign_engine.db import Campaign, Contact, Delivery, NotPlanned, Partner, Suppression
+from campaign_engine.domain.consent import ConsentMode, deciding, decision_words, resolve
 from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.domain.sendtime import local_due
+from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.consent import decisions_for
 from campaign_engine.services.links import ensure_links, insert_ignoring_conflicts
 
 # Channels with no endpoint of the partner's own go to the built-in default (the portal).
 SINGLE_RECIPIENT = {"crm": "crm", "web": "website"}
 SOCIAL_RECIPIENT = "social-queue"
-
-
-def audience_query(audience: dict[str, list[str]]) -> Select[tuple[Partner]]:
-    query = select(Partner)
-    if audience.get("tier"):
-        query = query.where(Partner.tier.in_(audience["tier"]))
-    if audience.get("region"):
-        query = query.where(Partner.region.in_(audience["region"]))
-    if audience.get("vertical"):
-        query = query.where(Partner.vertical.in_(audience["vertical"]))
-    if audience.get("partner"):
-        query = query.where(Partner.slug.in_(audience["partner"]))
-    if audience.get("exclude"):
-        query = query.where(Partner.slug.not_in(audience["exclude"]))
-    return query.order_by(Partner.id)
-
-
-def audience_partners(session: Session, audience: dict[str, list[str]]) -> list[Partner]:
-    partners = list(session.scalars(audience_query(audience)))
-    tags = set(audience.get("tag", []))
-    return [p for p in partners if not tags or tags & set(p.tags or [])]
 
 
 def idempotency_key(
@@ -62,26 +43,28 @@ def plan_deliveries(
     programme_default: ConsentMode = ConsentMode.AUTO,
     review_hours: float = 48.0,
 ) -> int:
-    """Write the missing delivery rows; returns how many rows the campaign now has."""
+    """Write the missing delivery rows, and what was not planned with its reason (the
+    ledger's not-sent rows); returns how many delivery rows the campaign now has."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     partners = audience_partners(session, campaign.audience)
     decisions = decisions_for(session, campaign.id, [p.id for p in partners])
     channels = spec.channels()
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)
     rows: list[dict[str, Any]] = []
+    skipped = _Exclusions(campaign.id, now)
     for partner in partners:
         for channel in channels:
+            mine = decisions.get(partner.id, {})
             mode = resolve(
-                decisions.get(partner.id, {}),
-                campaign.id,
-                channel,
-                ConsentMode(campaign.consent_default),
-                programme_default,
+                mine, campaign.id, channel, ConsentMode(campaign.consent_default), programme_default
             )
             if mode is ConsentMode.OFF:
+                words = decision_words(deciding(mine, campaign.id, channel))
+                skipped.add(partner.id, channel, Reason.OPTED_OUT, f"opted out of {words}")
                 continue
             status = DeliveryStatus.HELD if mode is ConsentMode.REVIEW else DeliveryStatus.PENDING
             planned = _rows_for(session, campaign, partner, channel, spec, now, status.value)
+            skipped.recipients(session, partner.id, channel, planned)
             if mode is ConsentMode.REVIEW:  # the partner gets a window to approve or skip
                 deadline = now + timedelta(hours=review_hours)
                 for row in planned:
@@ -89,7 +72,85 @@ def plan_deliveries(
             rows += planned
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
+    skipped.outside(session, {p.id for p in partners})
+    skipped.write(session)
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0
+
+
+class _Exclusions:
+    """The ledger rows of one plan: what was targeted and not planned, and why."""
+
+    def __init__(self, campaign_id: int, now: datetime) -> None:
+        self.campaign_id, self.now = campaign_id, now
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self, partner_id: int, channel: str, reason: Reason, detail: str, recipient: str = ""
+    ) -> None:
+        self.rows.append(
+            {
+                "campaign_id": self.campaign_id,
+                "partner_id": partner_id,
+                "channel": channel,
+                "recipient": recipient,
+                "reason": reason.value,
+                "detail": detail[:300],
+                "recorded_at": self.now,
+            }
+        )
+
+    def recipients(
+        self, session: Session, partner_id: int, channel: str, planned: list[dict[str, Any]]
+    ) -> None:
+        """Email only: each suppressed contact, or the fact that there is no contact."""
+        if channel != "email":
+            return
+        suppressed = session.scalars(
+            select(Contact.email)
+            .join(
+                Suppression,
+                (Suppression.partner_id == Contact.partner_id)
+                & (Suppression.email == func.lower(Contact.email)),
+            )
+            .where(Contact.partner_id == partner_id)
+        ).all()
+        for email in suppressed:
+            self.add(partner_id, channel, Reason.SUPPRESSED, "unsubscribed or bounced", email)
+        if not planned and not suppressed:
+            self.add(partner_id, channel, Reason.NO_RECIPIENTS, "no contacts imported")
+
+    def outside(self, session: Session, inside: set[int]) -> None:
+        """Every other partner of the programme: the marketer sees who the filter left out."""
+        for partner_id in session.scalars(select(Partner.id).order_by(Partner.id)):
+            if partner_id not in inside:
+                self.add(partner_id, "*", Reason.OUTSIDE_AUDIENCE, "not matched by the filter")
+
+    def write(self, session: Session) -> None:
+        """Replace the campaign's rows, leaving out whatever has a delivery: a partner who
+        opted out after an earlier plan, or a contact suppressed since, is in the ledger
+        through its delivery rows (skipped, with their reason)."""
+        session.execute(delete(NotPlanned).where(NotPlanned.campaign_id == self.campaign_id))
+        recipients = {
+            (partner_id, channel, recipient.lower())
+            for partner_id, channel, recipient in session.execute(
+                select(Delivery.partner_id, Delivery.channel, Delivery.recipient).where(
+                    Delivery.campaign_id == self.campaign_id
+                )
+            )
+        }
+        pairs = {(p, c) for p, c, _ in recipients}
+        partners = {p for p, _ in pairs}
+
+        def covered(row: dict[str, Any]) -> bool:
+            if row["recipient"]:
+                return (row["partner_id"], row["channel"], row["recipient"].lower()) in recipients
+            if row["channel"] == "*":
+                return row["partner_id"] in partners
+            return (row["partner_id"], row["channel"]) in pairs
+
+        rows = [r for r in self.rows if not covered(r)]
+        for start in range(0, len(rows), 500):
+            insert_ignoring_conflicts(session, NotPlanned, rows[start : start + 500])
 
 
 def partner_start(campaign: Campaign, partner: Partner, now: datetime) -> datetime:

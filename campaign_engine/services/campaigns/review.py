@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, Partner
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import InvalidTransition, NotFound
 from campaign_engine.services.audit import record
@@ -48,6 +49,7 @@ def decide(
     for row in siblings:
         row.status = DeliveryStatus.PENDING if approve else DeliveryStatus.SKIPPED
         if not approve:
+            row.reason = Reason.DECLINED_IN_REVIEW
             row.last_error = "skipped by the partner in review"
         count += 1
     record(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
 from campaign_engine.domain.campaign_options import AUDIENCE_KEYS, CampaignOptions
 from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.audit import record
@@ -129,7 +130,11 @@ def change_status(
                 Delivery.campaign_id == campaign.id,
                 Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
             )
-            .values(status=DeliveryStatus.SKIPPED, last_error="campaign cancelled")
+            .values(
+                status=DeliveryStatus.SKIPPED,
+                reason=Reason.CANCELLED,
+                last_error="campaign cancelled",
+            )
         )
     record(
         session,
@@ -175,15 +180,32 @@ def failure_reasons(session: Session, campaign_id: int) -> list[dict[str, Any]]:
 
 
 def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
+    """Progress and the ledger: the same figures on the page, in `campaigns status` and the
+    API. An always-on campaign's email items are its runway steps."""
+    from campaign_engine.services.campaigns.ledger import ledger_summary, step_counts
+
     campaign = get_campaign(session, campaign_id)
-    return {
+    status = {
         "id": campaign.id,
         "name": campaign.name,
         "status": campaign.status,
+        "always_on": campaign.always_on,
         "deliveries": delivery_counts(session, campaign.id),
         "scheduled_later": scheduled_later(session, campaign.id),
         "problems": failure_reasons(session, campaign.id),
+        "ledger": ledger_summary(session, campaign),
     }
+    if campaign.always_on:
+        steps = step_counts(session, campaign.id, utcnow())
+        status["steps"] = steps
+        status["deliveries"]["email"] = {
+            "pending": steps["due"] + steps["waiting"],
+            "sent": steps["sent"],
+            "failed": 0,
+            "skipped": steps["skipped"],
+        }
+        status["scheduled_later"] = steps["waiting"]
+    return status
 
 
 def scheduled_later(session: Session, campaign_id: int) -> int:
@@ -227,7 +249,12 @@ def retry_failed(
         query = query.where(Delivery.channel == channel)
     result = session.execute(
         query.values(
-            status=DeliveryStatus.PENDING, due_at=now, attempts=0, last_error=None, updated_at=now
+            status=DeliveryStatus.PENDING,
+            due_at=now,
+            attempts=0,
+            last_error=None,
+            reason=None,
+            updated_at=now,
         )
     )
     if campaign.status == CampaignStatus.COMPLETED and result.rowcount:
