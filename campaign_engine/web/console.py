@@ -327,6 +327,15 @@ def campaign_csv(campaign_id: int) -> Response:
 
 # Programme
 
+FUNNEL_LABELS = {
+    "targeted": "Targeted",
+    "delivered": "Delivered",
+    "clicked": "Clicked",
+    "lead": "Lead",
+    "opportunity": "Opportunity",
+    "won": "Won",
+}
+
 
 @bp.get("/programme")
 def programme() -> str:
@@ -335,7 +344,7 @@ def programme() -> str:
         "participation": [
             {"campaign": c["name"], "rate": c["participation_rate"]} for c in report["campaigns"]
         ],
-        "funnel": {"Partners": report["partners"], "Live (90 days)": report["live"]},
+        "funnel": [[FUNNEL_LABELS[k], n] for k, n in report["funnel"].items()],
         "cohorts": report["cohorts"],
         "live_rate": report["live_rate_by_month"],
     }

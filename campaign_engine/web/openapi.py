@@ -52,6 +52,7 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     from campaign_engine.services.attribution import InboundEvent
+    from campaign_engine.services.insights.programme import FUNNEL_STAGES
     from campaign_engine.web.api import (
         ConsentChange,
         Decision,
@@ -181,9 +182,10 @@ def _schemas() -> dict[str, Any]:
             },
         ),
         Programme=obj(
-            [*HEADLINE, "campaigns", "cohorts", "summary"],
+            [*HEADLINE, "campaigns", "cohorts", "funnel", "summary"],
             **HEADLINE,
             campaigns={"type": "array", "items": {"type": "object"}},
+            funnel=obj(list(FUNNEL_STAGES), **{k: {"type": "integer"} for k in FUNNEL_STAGES}),
             median_days_to_first_pipeline={"type": ["number", "null"]},
             cohorts={"type": "object"},
             top_20_percent_share_of_pipeline={"type": ["number", "null"]},

@@ -86,6 +86,13 @@ def test_every_targeted_partner_has_an_outcome_with_its_reason(world):
     report = json.loads(cli("campaigns", "report", str(campaign_id), "--json").output)
     assert report["channels"]["email"]["targeted"] == 6
     assert report["totals"]["targeted"] == 6
+    programme = json.loads(cli("programme", "report", "--json").output)
+    row = next(c for c in programme["campaigns"] if c["id"] == campaign_id)
+    assert row["targeted"] == report["totals"]["targeted"] == 6
+    assert row["participating"] == report["totals"]["participating"]
+    assert programme["funnel"]["targeted"] == 6
+    assert programme["funnel"]["delivered"] == 5, "all but partner-01, who opted out of all"
+    assert programme["funnel"]["clicked"] == programme["funnel"]["won"] == 0
     assert cli("partners", "next-action", "partner-00").output.startswith("You are all set")
 
 

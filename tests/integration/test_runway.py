@@ -308,3 +308,43 @@ def test_the_reports_agree_with_hand_counted_fixtures(tmp_path, sqlite_url):
         f"Day {five['day']}: {five['overdue_days']} days overdue (the runway is 120)"
     )
     runtime.close()
+
+
+def test_an_always_on_campaign_is_counted_like_any_other(runway):
+    """Its page, `campaigns status` (same service), the report and the ledger count its
+    steps: due, waiting, sent and skipped, not zeros while the runway has sent some."""
+    from campaign_engine.services.campaigns.ledger import not_sent
+    from campaign_engine.services.campaigns.lifecycle import campaign_status, get_campaign
+    from campaign_engine.services.insights.programme import participation
+    from campaign_engine.services.reports import campaign_report
+
+    runtime, clock = runway
+    counted = run_runway(runtime)
+    with runtime.sessions.begin() as session:
+        set_consent(
+            session,
+            get_partner(session, "partner-01"),
+            ConsentMode.OFF,
+            channel="email",
+            actor="sales@partner01.example",
+            via="portal",
+        )
+    at(clock, 21, 14)
+    counted += run_runway(runtime)
+    with runtime.sessions() as session:
+        status = campaign_status(session, 1)
+        steps = status["steps"]
+        assert steps["sent"] == counted["sent"] > 0
+        assert steps["skipped"] > 0, "partner-01 opted out: its due steps are skipped"
+        assert steps["waiting"] > 0, "later steps wait for their day or a milestone"
+        assert status["deliveries"]["email"]["sent"] == steps["sent"]
+        assert status["ledger"]["targeted"] == {"email": 2}
+        reasons = {r["reason"] for r in status["ledger"]["not_sent"]}
+        assert "opted_out" in reasons
+        rows, _ = not_sent(session, get_campaign(session, 1), reason="opted_out")
+        assert {r.partner_slug for r in rows} == {"partner-01"}
+        report = campaign_report(session, 1)
+        assert report["totals"]["targeted"] == 2
+        assert report["totals"]["delivered"] == steps["sent"]
+        row = next(r for r in participation(session) if r["id"] == 1)
+        assert row["always_on"] and row["targeted"] == 2 and row["participating"] >= 1

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, Event, Partner
+from campaign_engine.db import Campaign, DealRecord, Delivery, Event, EventTally, Partner
+from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.services.campaigns.ledger import participating_partners, targeted_partners
 from campaign_engine.services.insights.figures import (
     LIVE_WINDOW,
@@ -40,8 +41,52 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
         "top_20_percent_share_of_pipeline": _spread(session),
         "live_rate_by_month": live_rate_by_month(session, partners, now=now),
         "top_partners": top_partners(session),
+        "funnel": funnel(session),
         "summary": top.sentence,
     }
+
+
+FUNNEL_STAGES = ("targeted", "delivered", "clicked", "lead", "opportunity", "won")
+
+
+def funnel(session: Session) -> dict[str, int]:
+    """Partners at each stage, over every campaign: targeted (the ledger's definition),
+    something delivered, a click, a lead, an opportunity or registered deal, a deal won.
+    Each stage counts distinct partners, so the bars read as a funnel."""
+    targeted: set[int] = set()
+    for campaign in session.scalars(select(Campaign)):
+        targeted |= targeted_partners(session, campaign) if campaign.launched_at else set()
+    delivered = set(
+        session.scalars(select(Delivery.partner_id).where(Delivery.status == "sent").distinct())
+    ) | set(
+        session.scalars(
+            select(Enrollment.partner_id)
+            .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
+            .where(StepDelivery.status == "sent")
+            .distinct()
+        )
+    )
+    clicked = set(
+        session.scalars(
+            select(EventTally.partner_id)
+            .where(EventTally.type == "click", EventTally.count > 0)
+            .distinct()
+        )
+    )
+
+    def with_record(*types: str) -> set[int]:
+        query = select(DealRecord.partner_id).where(DealRecord.type.in_(types)).distinct()
+        return set(session.scalars(query))
+
+    stages = [
+        targeted,
+        delivered,
+        clicked,
+        with_record("lead.created"),
+        with_record("opportunity.created", "deal.registered"),
+        with_record("deal.closed_won"),
+    ]
+    return {name: len(ids) for name, ids in zip(FUNNEL_STAGES, stages, strict=True)}
 
 
 def _per_deal() -> Any:

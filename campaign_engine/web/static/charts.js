@@ -1,6 +1,8 @@
 // Charts from JSON embedded in the page (no extra request): Chart.js, vendored at build.
 document.addEventListener("DOMContentLoaded", () => {
-  const palette = ["#0b3d91", "#12a150", "#f2b705", "#b42318", "#6941c6"];
+  // Eight colours no two alike (Okabe-Ito, darkened where a bar on white needs it): the
+  // runway's seven stages each get their own.
+  const palette = ["#0b3d91", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#6941c6", "#8a5a00"];
   function data(id) {
     const node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -58,12 +60,12 @@ document.addEventListener("DOMContentLoaded", () => {
       },
       options: { animation: false, scales: { y: { beginAtZero: true, max: 100 } } },
     });
-    const funnel = programme.funnel || {};
+    const funnel = programme.funnel || [];
     draw("funnel", {
       type: "bar",
       data: {
-        labels: Object.keys(funnel),
-        datasets: [{ label: "Partners", data: Object.values(funnel), backgroundColor: palette[1] }],
+        labels: funnel.map((f) => f[0]),
+        datasets: [{ label: "Partners", data: funnel.map((f) => f[1]), backgroundColor: palette[2] }],
       },
       options: { indexAxis: "y", animation: false },
     });
