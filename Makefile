@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-	fonts-dejavu-core fonts-liberation2 chromium chromium-driver
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core fonts-noto-cjk chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 VENDOR := campaign_engine/web/static/vendor
 VENDORED := $(VENDOR)/.built
 
-.PHONY: install system-packages demo test lint clean
+.PHONY: install system-packages demo test lint clean screenshots
 
 install: system-packages $(STAMP) $(VENDORED)
 	@# Bytecode for the project's own modules, as a non-editable install would write: with
@@ -56,6 +56,11 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest -q
+
+# Every console page at 1,280 and 390 px, for a programme of hard partners, into docs/img/
+# (the same browser test that checks them with axe-core).
+screenshots: install
+	CONSOLE_SCREENSHOTS=docs/img $(BIN)/pytest -q tests/e2e/test_console_pages.py
 
 clean:
 	rm -rf $(VENV) var *.egg-info node_modules $(VENDOR)

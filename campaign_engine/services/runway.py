@@ -18,7 +18,7 @@ from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitContent, SequenceStep
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.domain.runway import Milestone, StepRule, step_due
+from campaign_engine.domain.runway import Milestone, StepRule, label, step_due
 from campaign_engine.errors import DeliveryError
 from campaign_engine.ports import BROCHURE, Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
@@ -136,7 +136,7 @@ class _Pass:
         send_time = self.runtime.settings.runway.send_time
         row.due_at = step_due(rule, enrollment.entered_at, partner.timezone, send_time, mine)
         if step.skip_if is not None and step.skip_if in mine:
-            return _final(row, "skipped", f"already reached {step.skip_if.value}")
+            return _final(row, "skipped", f"already reached {label(step.skip_if).lower()}")
         if row.due_at is None:
             return "waiting"
         if row.due_at > self.now:

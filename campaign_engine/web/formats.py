@@ -1,14 +1,24 @@
 """Numbers, money and dates as the reader writes them (Flask-Babel), in one place: the
 console in the programme's locale and currency (settings: programme.locale, .currency).
-Templates use the filters `money`, `number` and `percent`."""
+Templates use the filters `money`, `number`, `percent`, `date` and `when` (a date and a
+time, in UTC and saying so: the console's times are the server's, not the reader's)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from babel import Locale
 from flask import Flask, current_app
-from flask_babel import Babel, format_currency, format_decimal, format_percent, get_locale
+from flask_babel import (
+    Babel,
+    format_currency,
+    format_date,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+)
 
 
 def _locale() -> str:
@@ -28,8 +38,21 @@ def money(amount: Decimal | float | int | None, currency: str | None = None) -> 
     return format_currency(amount, code, format=pattern, currency_digits=False)
 
 
+def when(value: datetime | None) -> str:
+    """'Dec 2, 2026, 1:09 AM UTC' in English, '2 déc. 2026, 01:09 UTC' in French."""
+    if value is None:
+        return "\u2013"
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')} UTC"
+
+
+def day(value: datetime | None) -> str:
+    return "\u2013" if value is None else format_date(value, "medium")
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["date"] = day

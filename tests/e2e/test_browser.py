@@ -1,6 +1,7 @@
 """Real Chromium (Debian's, driven by Playwright) against `campaign-engine serve`: a
 marketer imports partners, uploads the kit, builds and launches a campaign and watches it
-reach 100%; a partner opens its notice link, switches email off, and the marketer sees it;
+reach 100%; a partner opens its notice link, switches email off, and the marketer sees it
+and finds it in the launched campaign's not-sent list with its reason;
 a partner in review mode approves a post. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
@@ -230,6 +231,21 @@ def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
         assert "off" in row.inner_text() and "portal" in row.inner_text()
         assert vendor.locator("#choices tr[data-partner='partner-02']").count() == 0
         vendor.screenshot(path=str(ARTIFACTS / "console-choices.png"), full_page=True)
+
+        # Launched, the campaign's ledger counts the opt-out, and its drill-down names it.
+        vendor.get_by_role("button", name="Launch").click()
+        vendor.wait_for_url(f"{base}/campaigns/{campaign_id}")
+        counts = vendor.locator(
+            "#not-sent-counts tr[data-reason='opted_out'][data-channel='email']"
+        )
+        expect(counts).to_contain_text("1")
+        counts.get_by_role("link", name="Opted out").click()
+        vendor.wait_for_url(re.compile(rf".*/campaigns/{campaign_id}/not-sent\?.*"))
+        row = vendor.locator("#not-sent tr[data-partner='partner-01']")
+        expect(row).to_contain_text("Opted out")
+        expect(row).to_contain_text("opted out of this campaign, email only")
+        assert vendor.locator("#not-sent tr[data-partner='partner-02']").count() == 0
+        vendor.screenshot(path=str(ARTIFACTS / "console-not-sent.png"), full_page=True)
     assert refused == [] and refused_vendor == [], "a page broke its own CSP"
 
 

@@ -20,4 +20,20 @@ document.addEventListener("DOMContentLoaded", () => {
       preview.hidden = false;
     });
   }
+  // A table wider than a phone scrolls inside itself (app.css); keyboard users must be
+  // able to reach it to scroll it, so a table that does scroll takes focus, and says so.
+  function reachable() {
+    document.querySelectorAll("table.data").forEach((table) => {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.tabIndex = 0;
+        if (!table.hasAttribute("aria-label") && !table.caption) {
+          table.setAttribute("aria-label", "Table: scroll sideways to see every column");
+        }
+      } else if (table.tabIndex === 0) {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  reachable();
+  window.addEventListener("resize", reachable);
 });

@@ -1,0 +1,136 @@
+"""Every console page in real Chromium, for a programme of hard partners (a 90-character
+name, Japanese and Greek names, a white logo, a 16 px logo, German and French locales):
+no serious or critical axe-core violation, and no sideways scroll at 1,280 or 390 px.
+
+Screenshots of each page at both widths land in tests/artifacts/pages/, or in the folder
+CONSOLE_SCREENSHOTS names (`make screenshots` writes docs/img/ with it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_KIT
+from tests.e2e.test_browser import browser, served, sign_in_vendor  # noqa: F401
+from tests.factories import logo_png, partner_row, write_contacts, write_partners
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1280, 390)
+LONG_NAME = (
+    "Northern Lights Managed Cloud Services and Digital Transformation Partners GmbH & Co. KG"
+)
+
+
+def hard_partners(folder: Path) -> Path:
+    rows = [
+        partner_row(1, name=LONG_NAME, locale="de-DE", timezone="Europe/Berlin"),
+        partner_row(2, name="株式会社サンプル・クラウド", locale="ja-JP", timezone="Asia/Tokyo"),
+        partner_row(3, name=GREEK_NAME, locale="el-GR", timezone="Europe/Athens"),
+        partner_row(4, name="Café Numérique", locale="fr-FR", timezone="Europe/Paris"),
+        partner_row(5, name="Tiny Logo Ltd", primary_color="#ffffff"),
+        partner_row(6, logo="", postal_address=""),
+    ]
+    (folder / "logos").mkdir(exist_ok=True)
+    (folder / "logos" / "partner-04.png").write_bytes(logo_png("#ffffff"))  # white on clear
+    (folder / "logos" / "partner-05.png").write_bytes(logo_png("#1565c0", (16, 16)))
+    return write_partners(folder, rows)
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory, browser):  # noqa: F811
+    """A launched one-off campaign (one partner opted out), a live always-on campaign with
+    its first steps sent, milestones for the runway, and the console served."""
+    from tests.conftest import Cli, write_config
+
+    folder = tmp_path_factory.mktemp("pages")
+    cli = Cli(write_config(folder, f"sqlite:///{folder}/pages.db"))
+    cli("db", "upgrade")
+    cli("users", "create", "--admin", "admin@vendor.example", "--password", "correct-horse-1")
+    cli("partners", "import", str(hard_partners(folder)))
+    slugs = [f"partner-{i:02d}" for i in range(1, 7)]
+    cli("contacts", "import", str(write_contacts(folder, slugs, 2)))
+    cli("kits", "load", str(SAMPLE_KIT))
+    cli("consent", "set", "--partner", "partner-03", "--opt-out", "--channel", "email")
+    for slug, days in (("partner-01", 30), ("partner-02", 212), ("partner-03", 80)):
+        cli("milestones", "set", slug, "signed", "--at", _days_ago(days))
+    one_off = cli("campaigns", "create", "--kit", "secure-cloud-q3", "--name", "Q3 cloud", "--json")
+    campaign_id = json.loads(one_off.output)["id"]
+    cli("campaigns", "launch", str(campaign_id), "--wait", ok=False)  # partner-06 lacks fields
+    always = cli(
+        "campaigns",
+        "create",
+        "--kit",
+        "secure-cloud-q3",
+        "--name",
+        "Onboarding runway",
+        "--always-on",
+        "--json",
+    )
+    cli("campaigns", "launch", str(json.loads(always.output)["id"]))
+    cli("runway", "run")
+    with served(cli, folder) as base:
+        yield base, campaign_id, json.loads(always.output)["id"]
+
+
+def _days_ago(days: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def _shots() -> Path:
+    target = Path(os.environ.get("CONSOLE_SCREENSHOTS") or ROOT / "tests" / "artifacts" / "pages")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _serious(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each. Evaluated
+    through the DevTools protocol, so the page's own CSP (script-src 'self') stays on."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # noqa: F811
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: make install runs npm ci, which installs axe-core")
+    base, campaign_id, always_on = programme
+    pages = {
+        "home": "/",
+        "partners": "/partners",
+        "partner": "/partners/partner-02",
+        "partner-long-name": "/partners/partner-01",
+        "kits": "/kits",
+        "new-campaign": "/campaigns/new",
+        "campaign": f"/campaigns/{campaign_id}",
+        "campaign-always-on": f"/campaigns/{always_on}",
+        "not-sent": f"/campaigns/{campaign_id}/not-sent",
+        "preview": f"/campaigns/{campaign_id}/preview?partner=partner-01",
+        "programme": "/programme",
+        "runway": "/runway",
+    }
+    found: dict[str, list[str]] = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        sign_in_vendor(page, base)
+        for name, path in pages.items():
+            page.goto(base + path)
+            page.wait_for_load_state("load")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(_shots() / f"{name}-{width}.png"), full_page=True)
+            assert wide <= width, f"{path} scrolls sideways at {width} px ({wide} px wide)"
+            problems = _serious(page)
+            if problems:
+                found[f"{path} at {width} px"] = problems
+        page.goto(f"{base}/login")
+        context.close()
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
