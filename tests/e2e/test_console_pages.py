@@ -22,7 +22,7 @@ WIDTHS = (1280, 390)
 LONG_NAME = (
     "Northern Lights Managed Cloud Services and Digital Transformation Partners GmbH & Co. KG"
 )
-GREEK_NAME = "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ae \u03a4\u03b5\u03c7\u03bd\u03bf\u03bb\u03bf\u03b3\u03af\u03b1 \u0391.\u0395."
+GREEK_NAME = "Ελληνική Τεχνολογία Α.Ε."  # noqa: RUF001 (Greek capitals, on purpose)
 
 
 def hard_partners(folder: Path) -> Path:
