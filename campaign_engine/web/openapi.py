@@ -25,7 +25,7 @@ HEADLINE = {
     "idle": {"type": "integer"},
     "live_rate": {"type": "number"},
 }
-REASON = {"enum": [r.value for r in Reason]}
+REASON = {"$ref": "#/components/schemas/Reason"}
 DECIMAL = {"type": ["string", "number"], "description": "a decimal amount"}
 
 
@@ -121,6 +121,11 @@ def _schemas() -> dict[str, Any]:
             problems={"type": "array", "items": {"type": "object"}},
             ledger=ref("Ledger"),
         ),
+        Reason={
+            "type": "string",
+            "enum": [r.value for r in Reason],
+            "description": "why an item was not sent (domain/ledger.py)",
+        },
         Ledger=obj(
             ["targeted", "not_sent", "outside_audience"],
             targeted={"type": "object", "additionalProperties": {"type": "integer"}},
