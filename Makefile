@@ -57,10 +57,10 @@ lint: install
 test: install lint
 	$(BIN)/pytest -q
 
-# Every console page at 1,280 and 390 px, for a programme of hard partners, into docs/img/
+# Every console page at 1,280 and 390 px, for a programme of hard partners, into docs/img/console/
 # (the same browser test that checks them with axe-core).
 screenshots: install
-	CONSOLE_SCREENSHOTS=docs/img $(BIN)/pytest -q tests/e2e/test_console_pages.py
+	CONSOLE_SCREENSHOTS=docs/img/console $(BIN)/pytest -q tests/e2e/test_console_pages.py
 
 clean:
 	rm -rf $(VENV) var *.egg-info node_modules $(VENDOR)

@@ -32,6 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _tune_sqlite(engine: Engine) -> None:
     """WAL lets the web process read while workers write; busy_timeout waits out locks."""
 
@@ -44,6 +48,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only, so a search for "αθηνα" missed "ΑΘΗΝΑ";
+        # Python's folds every script, as PostgreSQL's lower() does in a UTF-8 database.
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

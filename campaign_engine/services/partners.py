@@ -259,9 +259,10 @@ def find_partners(
         if getattr(query, field):
             wanted = wanted.where(getattr(Partner, field) == getattr(query, field))
     if query.q.strip():
-        pattern = f"%{query.q.strip().lower()}%"
+        text = query.q.strip().lower()  # % and _ are letters here, not wildcards
         wanted = wanted.where(
-            func.lower(Partner.name).like(pattern) | func.lower(Partner.slug).like(pattern)
+            func.lower(Partner.name).contains(text, autoescape=True)
+            | func.lower(Partner.slug).contains(text, autoescape=True)
         )
     total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
     column = Partner.signed_at if query.sort == "signed" else getattr(Partner, query.sort)

@@ -196,7 +196,7 @@ def status(campaign_id: int) -> dict[str, Any]:
 @vendor_required
 def not_sent_items(campaign_id: int) -> dict[str, Any]:
     """The ledger's drill-down: what was not sent, with partner and reason, 100 a page."""
-    page = requested_page(100)
+    page = requested_page(100, per_page=True)
     rows, total = not_sent(
         db(),
         get_campaign(db(), campaign_id),
@@ -209,6 +209,7 @@ def not_sent_items(campaign_id: int) -> dict[str, Any]:
     return {
         "total": total,
         "page": page.number,
+        "per_page": page.size,
         "items": [
             {
                 "partner": r.partner_slug,
@@ -263,10 +264,10 @@ def partner_json(p: Any) -> dict[str, Any]:
 @bp.get("/partners")
 @vendor_required
 def partners() -> dict[str, Any]:
-    query = partner_query(request.args)
-    per_page = bounded_int("per_page", 50, 1, 200)
-    offset = (bounded_int("page", 1, 1, 1_000_000) - 1) * per_page
-    rows, total = find_partners(db(), query, limit=per_page, offset=offset)
+    page = requested_page(50, per_page=True)
+    rows, total = find_partners(
+        db(), partner_query(request.args), limit=page.size, offset=page.offset
+    )
     return page_of([partner_json(p) for p in rows], total)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app
@@ -49,6 +50,15 @@ def day(value: datetime | None) -> str:
     return "\u2013" if value is None else format_date(value, "medium")
 
 
+def web_link(value: str | None) -> str | None:
+    """An http(s) address with a host, or None: a link in a page is checked where it is
+    rendered too, not only where it was saved (an old row, a future write path)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.filters["money"] = money
@@ -56,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["date"] = day
+    app.jinja_env.filters["web_link"] = web_link

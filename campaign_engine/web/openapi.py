@@ -141,23 +141,15 @@ def _schemas() -> dict[str, Any]:
             },
             outside_audience={"type": "integer"},
         ),
-        NotSentPage=obj(
-            ["total", "page", "items"],
-            total={"type": "integer", "minimum": 0},
-            page={"type": "integer", "minimum": 1},
-            items={
-                "type": "array",
-                "items": obj(
-                    ["partner", "partner_name", "channel", "recipient", "reason", "label"],
-                    partner={"type": "string"},
-                    partner_name={"type": "string"},
-                    channel={"type": "string"},
-                    recipient={"type": "string"},
-                    reason=REASON,
-                    label={"type": "string"},
-                    detail={"type": ["string", "null"]},
-                ),
-            },
+        NotSentItem=obj(
+            ["partner", "partner_name", "channel", "recipient", "reason", "label"],
+            partner={"type": "string"},
+            partner_name={"type": "string"},
+            channel={"type": "string"},
+            recipient={"type": "string"},
+            reason=REASON,
+            label={"type": "string"},
+            detail={"type": ["string", "null"]},
         ),
         Report=obj(
             ["campaign", "totals", "partners", "channels"],
@@ -357,7 +349,7 @@ def _paths() -> dict[str, Any]:
         "/campaigns/{campaign_id}/not-sent": {
             "get": _op(
                 "What the campaign did not send, with partner and reason (100 a page)",
-                _json(ref("NotSentPage")),
+                _json(page("NotSentItem")),
                 404,
                 422,
                 parameters=[
@@ -365,7 +357,7 @@ def _paths() -> dict[str, Any]:
                     _query("reason", REASON),
                     _query("channel", {"enum": [*CHANNELS, "*"]}),
                     _query("q", text, "part of a partner's name or slug, or a contact"),
-                    _query("page", {"type": "integer", "minimum": 1}),
+                    *PAGING,
                 ],
             )
         },

@@ -29,14 +29,21 @@ class Page:
 
     @property
     def first_shown(self) -> int:
-        return min(self.total, self.offset + 1)
+        return self.offset + 1 if self.offset < self.total else 0
 
     @property
     def last_shown(self) -> int:
         return min(self.total, self.offset + self.size)
 
     def counted(self, total: int) -> Page:
-        return Page(self.number, self.size, total)
+        """The page with its list's total; a page past the last one is a clear 4xx (it
+        would read as "nothing matches" when something does)."""
+        page = Page(self.number, self.size, total)
+        if total and self.number > page.pages:
+            raise InvalidInput(
+                f"page {self.number} is past the last one ({page.pages})", where="page"
+            )
+        return page
 
 
 def bounded_int(name: str, default: int, low: int, high: int) -> int:
@@ -49,8 +56,10 @@ def bounded_int(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def requested_page(size: int) -> Page:
-    return Page(bounded_int("page", 1, 1, 1_000_000), size)
+def requested_page(size: int, *, per_page: bool = False) -> Page:
+    """?page= (and, for API clients, ?per_page= up to 200, `size` when absent)."""
+    chosen = bounded_int("per_page", size, 1, 200) if per_page else size
+    return Page(bounded_int("page", 1, 1, 1_000_000), chosen)
 
 
 def partner_query(args: Mapping[str, str]) -> PartnerQuery:

@@ -77,3 +77,30 @@ def test_a_partner_page_shows_consent_deliveries_owner_and_warnings(console):  #
     assert "Day 212: 92 days overdue (the runway is 120)" in page
     assert "of 120" not in page
     assert "First campaign live" in page and "first_campaign_live</th>" not in page
+
+
+def test_search_takes_percent_and_underscore_as_letters_and_folds_greek(console):  # noqa: F811
+    client, _ = console
+    rows = [
+        partner_row(
+            1, name="\u0391\u0398\u0397\u039d\u0391 \u0394\u03af\u03ba\u03c4\u03c5\u03b1", logo=""
+        )
+    ]
+    rows += [partner_row(2, name="100% Cloud", logo=""), partner_row(3, logo="")]
+    upload_partners(client, rows)
+    assert rows_of(client.get("/partners?q=%25").get_data(as_text=True)) == ["partner-02"]
+    assert rows_of(client.get("/partners?q=_").get_data(as_text=True)) == []
+    greek = client.get("/partners?q=\u03b1\u03b8\u03b7\u03bd\u03b1").get_data(as_text=True)
+    assert rows_of(greek) == ["partner-01"], "lower case finds upper case in every script"
+    past = client.get("/partners?page=9")
+    assert past.status_code in (400, 422) and "past the last one" in past.get_data(as_text=True)
+    assert client.get("/api/v1/partners?per_page=201").status_code == 422
+
+
+def test_a_website_that_is_not_http_is_never_a_link(console):  # noqa: F811
+    client, runtime = console
+    upload_partners(client, [partner_row(1, logo="")])
+    with runtime.sessions.begin() as session:  # a row no import would write (an old one)
+        get_partner(session, "partner-01").website = "javascript:alert(1)"
+    page = client.get("/partners/partner-01").get_data(as_text=True)
+    assert 'href="javascript:' not in page and "javascript:alert(1)" in page

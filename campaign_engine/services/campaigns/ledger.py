@@ -154,12 +154,13 @@ def not_sent(
     if channel:
         query = query.where(rows.c.channel == channel)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        text = search.strip().lower()  # % and _ are letters here, not wildcards
         query = query.where(
             or_(
-                func.lower(Partner.name).like(pattern),
-                func.lower(Partner.slug).like(pattern),
-                func.lower(rows.c.recipient).like(pattern),
+                *(
+                    func.lower(column).contains(text, autoescape=True)
+                    for column in (Partner.name, Partner.slug, rows.c.recipient)
+                )
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
