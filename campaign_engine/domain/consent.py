@@ -60,9 +60,12 @@ def deciding(
 
 
 def decision_words(key: tuple[str, str] | None) -> str:
-    """How the ledger says which decision it was: "this campaign, email only"."""
+    """How the ledger says which decision it was, after "opted out of": "email for this
+    campaign", "every campaign (all channels)"."""
     if key is None:
-        return "the campaign's and the programme's default"
+        return "this campaign, by the campaign's and the programme's default"
     scope, channel = key
-    where = "the whole programme" if scope == PROGRAMME else "this campaign"
-    return where if channel == ALL_CHANNELS else f"{where}, {channel} only"
+    campaigns = "every campaign" if scope == PROGRAMME else "this campaign"
+    return (
+        f"{campaigns} (all channels)" if channel == ALL_CHANNELS else f"{channel} for {campaigns}"
+    )

@@ -154,6 +154,16 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
     )
 
 
+# A profile field as the marketer reads it in a reason (the column name follows it).
+FIELD_WORDS = {
+    "postal_address": "a postal address",
+    "phone": "a phone number",
+    "contact_email": "a contact email",
+    "website": "a website",
+    "logo": "a logo",
+}
+
+
 def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
     """A permanent failure, with the reason the marketer needs, when the partner's profile
     lacks a field the kit's assets for this channel declare they need."""
@@ -163,9 +173,10 @@ def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
         if not (partner.logo_sha256 if field == "logo" else getattr(partner, field))
     ]
     if missing:
+        words = ", ".join(FIELD_WORDS.get(field, field.replace("_", " ")) for field in missing)
         raise MissingField(
-            f"{partner.name}'s profile lacks {', '.join(missing)}, which the kit's "
-            f"{channel} assets need; complete the profile and retry"
+            f"The profile of {partner.name} lacks {words} ({', '.join(missing)}), which "
+            f"the kit's {channel} assets need; complete the profile and retry"
         )
 
 

@@ -162,7 +162,7 @@ def campaign_choices(session: Session, campaign_id: int) -> list[dict[str, Any]]
     """The partners' own decisions about this campaign (and programme-wide ones), newest
     first, for the marketer: who switched what, when and how."""
     rows = session.execute(
-        select(ConsentEvent, Partner.slug)
+        select(ConsentEvent, Partner.slug, Partner.name)
         .join(Partner, Partner.id == ConsentEvent.partner_id)
         .where(or_(ConsentEvent.campaign_id == campaign_id, ConsentEvent.campaign_id.is_(None)))
         .order_by(ConsentEvent.id.desc())
@@ -170,11 +170,12 @@ def campaign_choices(session: Session, campaign_id: int) -> list[dict[str, Any]]
     return [
         {
             "partner": slug,
+            "partner_name": name,
             "channel": event.channel if event.channel != ALL_CHANNELS else "all channels",
             "mode": event.mode,
-            "scope": "this campaign" if event.campaign_id else "programme",
+            "scope": "this campaign" if event.campaign_id else "every campaign",
             "via": event.via,
             "at": event.at,
         }
-        for event, slug in rows
+        for event, slug, name in rows
     ]

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from campaign_engine.db import User
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.runway import ORDER, Milestone, label, position
+from campaign_engine.domain.runway import ORDER, Milestone, label, next_milestone, position
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audience import completeness
 from campaign_engine.services.campaigns.ledger import partner_ledger
@@ -51,11 +51,13 @@ def partner_page(slug: str) -> str:
         else None
     )
     default = ConsentMode(rt.settings.programme.consent_default)
+    signed = {Milestone.SIGNED: partner.signed_at} if partner.signed_at else {}
     owner = db().get(User, partner.owner_id) if partner.owner_id else None
     return render_template(
         "console/partner.html",
         partner=partner,
         milestones=[(m, mine.get(m)) for m in ORDER],
+        next_one=next_milestone({**mine, **signed}),
         where=where,
         steps=runway_steps(db(), partner.id),
         owners=vendor_users(db()),

@@ -127,8 +127,9 @@ def _schemas() -> dict[str, Any]:
             "description": "why an item was not sent (domain/ledger.py)",
         },
         Ledger=obj(
-            ["targeted", "not_sent", "outside_audience"],
+            ["targeted", "not_planned", "not_sent", "outside_audience"],
             targeted={"type": "object", "additionalProperties": {"type": "integer"}},
+            not_planned={"type": "object", "additionalProperties": {"type": "integer"}},
             not_sent={
                 "type": "array",
                 "items": obj(

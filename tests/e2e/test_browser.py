@@ -243,7 +243,7 @@ def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
         vendor.wait_for_url(re.compile(rf".*/campaigns/{campaign_id}/not-sent\?.*"))
         row = vendor.locator("#not-sent tr[data-partner='partner-01']")
         expect(row).to_contain_text("Opted out")
-        expect(row).to_contain_text("opted out of this campaign, email only")
+        expect(row).to_contain_text("opted out of email for this campaign")
         assert vendor.locator("#not-sent tr[data-partner='partner-02']").count() == 0
         vendor.screenshot(path=str(ARTIFACTS / "console-not-sent.png"), full_page=True)
     assert refused == [] and refused_vendor == [], "a page broke its own CSP"

@@ -205,7 +205,10 @@ def test_a_partner_missing_a_required_field_fails_with_the_reason(cli, tmp_path)
     launched = cli("campaigns", "launch", str(campaign_id), "--wait", ok=False)
     assert launched.exit_code == 1
     status = cli("campaigns", "status", str(campaign_id)).output
-    assert "email failed: Partner 03 Systems's profile lacks postal_address" in status
+    assert (
+        "email failed: The profile of Partner 03 Systems lacks a postal address (postal_address)"
+        in status
+    )
     counts = json.loads(cli("campaigns", "status", str(campaign_id), "--json").output)
     assert counts["deliveries"]["email"]["sent"] == 1
     assert counts["deliveries"]["email"]["failed"] == 1

@@ -65,6 +65,7 @@ def test_every_targeted_partner_has_an_outcome_with_its_reason(world):
     }
     assert ledger["targeted"]["email"] == 6, "partners 00 to 05: the audience excludes 06"
     assert ledger["outside_audience"] == 1
+    assert ledger["not_planned"]["email"] == 1 + 1 + 1, "opted out, suppressed, no contacts"
     outside = [r for r in ledger["not_sent"] if r["reason"] == "outside_audience"]
     assert outside == [
         {"reason": "outside_audience", "label": "Outside the audience", "channel": "*", "count": 1}
@@ -111,14 +112,14 @@ def test_the_drill_down_lists_each_not_sent_row_and_a_replan_revisits_them(world
         assert total == 1
         assert rows[0].partner_slug == "partner-01"
         assert rows[0].label == "Opted out"
-        assert rows[0].detail == "opted out of the whole programme"
+        assert rows[0].detail == "opted out of every campaign (all channels)"
         suppressed, _ = not_sent(session, campaign, reason="suppressed")
         assert [(r.partner_slug, r.recipient) for r in suppressed] == [
             ("partner-02", "buyer0@partner-02-customer.example")
         ]
         missing, _ = not_sent(session, campaign, reason="missing_field")
         assert {r.partner_slug for r in missing} == {"partner-05"}
-        assert "lacks postal_address" in (missing[0].detail or "")
+        assert "lacks a postal address" in (missing[0].detail or "")
         found, total = not_sent(session, campaign, search="Partner 04")
         assert total == 2 and {r.reason for r in found} == {"review_pending"}
         page, total = not_sent(session, campaign, limit=2, offset=2)
@@ -155,7 +156,9 @@ def test_the_console_api_and_cli_drill_down_agree(world):
     listed = client.get(f"/campaigns/{campaign_id}/not-sent?reason=opted_out&channel=email")
     html = listed.get_data(as_text=True)
     assert listed.status_code == 200
-    assert 'data-partner="partner-01"' in html and "opted out of the whole programme" in html
+    assert (
+        'data-partner="partner-01"' in html and "opted out of every campaign (all channels)" in html
+    )
     assert 'data-partner="partner-00"' not in html
     bad = client.get(f"/campaigns/{campaign_id}/not-sent?reason=nope")
     assert bad.status_code in (400, 422) and "unknown reason" in bad.get_data(as_text=True)

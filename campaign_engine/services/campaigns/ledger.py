@@ -257,9 +257,21 @@ def ledger_summary(session: Session, campaign: Campaign) -> dict[str, Any]:
     """What `campaigns status`, the campaign page and the API show of the ledger."""
     return {
         "targeted": targeted(session, campaign),
+        "not_planned": not_planned(session, campaign),
         "not_sent": reason_counts(session, campaign),
         "outside_audience": outside_audience(session, campaign),
     }
+
+
+def not_planned(session: Session, campaign: Campaign) -> dict[str, int]:
+    """Per channel, the items the planner wrote no delivery for (beside the deliveries'
+    own pending, sent, failed and skipped, these make up everything targeted)."""
+    rows = session.execute(
+        select(NotPlanned.channel, func.count())
+        .where(NotPlanned.campaign_id == campaign.id, NotPlanned.channel != "*")
+        .group_by(NotPlanned.channel)
+    )
+    return {channel: n for channel, n in rows}
 
 
 def step_counts(session: Session, campaign_id: int, now: datetime) -> dict[str, int]:

@@ -124,7 +124,9 @@ def participation(session: Session) -> list[dict[str, Any]]:
 def _cohorts(partners: list[Partner], live: set[int]) -> dict[str, dict[str, int]]:
     cohorts: dict[str, dict[str, int]] = defaultdict(lambda: {"signed": 0, "live": 0})
     for partner in partners:
-        month = (partner.signed_at or partner.created_at).strftime("%Y-%m")
+        if partner.signed_at is None:  # "signed" in the headline counts the same partners
+            continue
+        month = partner.signed_at.strftime("%Y-%m")
         cohorts[month]["signed"] += 1
         cohorts[month]["live"] += partner.id in live
     return dict(sorted(cohorts.items()))
