@@ -7,9 +7,19 @@ document.addEventListener("DOMContentLoaded", () => {
     const node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
   }
+  // On a phone every chart gets a readable shape (a wide 16:1 strip would be 25 px tall)
+  // and a bar chart lying on its side names every bar, not every other one.
+  const phone = window.innerWidth < 600;
   function draw(canvasId, config) {
     const canvas = document.getElementById(canvasId);
-    if (canvas && window.Chart) new Chart(canvas, config);
+    if (!canvas || !window.Chart) return;
+    const options = config.options || {};
+    if (phone) options.aspectRatio = 1.2;
+    if (options.indexAxis === "y") {
+      options.scales = options.scales || {};
+      options.scales.y = { ...(options.scales.y || {}), ticks: { autoSkip: false } };
+    }
+    new Chart(canvas, { ...config, options });
   }
   const weekly = data("weekly-data");
   if (weekly) {
