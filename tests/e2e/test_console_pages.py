@@ -133,6 +133,10 @@ def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # 
             wide = page.evaluate("document.documentElement.scrollWidth")
             page.screenshot(path=str(_shots() / f"{name}-{width}.png"), full_page=True)
             assert wide <= width, f"{path} scrolls sideways at {width} px ({wide} px wide)"
+            if name == "partners":  # each filter a field of its own (issue 16: clipped box)
+                for field in ("q", "tier", "region", "vertical", "sort", "order"):
+                    box = page.locator(f"#partner-search [name={field}]").bounding_box()
+                    assert box and box["width"] >= min(120, width / 3), (field, width, box)
             problems = _serious(page)
             if problems:
                 found[f"{path} at {width} px"] = problems
