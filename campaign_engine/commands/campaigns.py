@@ -363,7 +363,8 @@ def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
                 f"{data['campaign']['name']} ({data['campaign']['status']})",
                 f"  partners targeted {totals['targeted']}, "
                 f"participating {totals['participating']} ({totals['participation_rate']:.0%})",
-                f"  delivered {totals['delivered']}, opens {totals['opens']} (approximate), "
+                f"  delivered {totals['delivered']}, not sent {totals['not_sent']}, "
+                f"opens {totals['opens']} (approximate), "
                 f"clicks {totals['clicks']}",
                 f"  leads {totals['leads']}, opportunities {totals['opportunities']}, "
                 f"deals registered {totals['deals_registered']}, won {totals['closed_won']}",

@@ -15,6 +15,8 @@ from campaign_engine.db import Campaign, DealRecord, Delivery, EventTally, Partn
 from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.campaigns.ledger import (
+    ledger_summary,
+    not_sent_by_partner,
     participating,
     participating_partners,
     targeted,
@@ -33,6 +35,7 @@ METRICS = (
     "targeted",
     "participating",
     "delivered",
+    "not_sent",
     "opens",
     "clicks",
     "leads",
@@ -77,6 +80,7 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
         "totals": totals,
         "partners": dict(sorted(partners.items())),
         "channels": dict(sorted(channels.items())),
+        "ledger": ledger_summary(session, campaign),
         "notes": [
             "Opens are approximate: image blocking hides some, privacy proxies "
             "open others automatically."
@@ -107,6 +111,9 @@ def _deliveries(
         partners[slugs[partner_id]]["participating"] = 1
     for channel, count in participating(session, campaign).items():
         channels[channel]["participating"] = count
+    for (partner_id, channel), count in not_sent_by_partner(session, campaign).items():
+        partners[slugs[partner_id]]["not_sent"] += count
+        channels[channel]["not_sent"] += count
 
 
 def _engagement(

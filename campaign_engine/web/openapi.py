@@ -153,7 +153,8 @@ def _schemas() -> dict[str, Any]:
             detail={"type": ["string", "null"]},
         ),
         Report=obj(
-            ["campaign", "totals", "partners", "channels"],
+            ["campaign", "totals", "partners", "channels", "ledger"],
+            ledger=ref("Ledger"),
             campaign={"type": "object"},
             totals={"type": "object"},
             partners={"type": "object", "additionalProperties": {"type": "object"}},

@@ -87,6 +87,18 @@ def test_every_targeted_partner_has_an_outcome_with_its_reason(world):
     report = json.loads(cli("campaigns", "report", str(campaign_id), "--json").output)
     assert report["channels"]["email"]["targeted"] == 6
     assert report["totals"]["targeted"] == 6
+    assert report["partners"]["partner-01"]["not_sent"] == 4, "opted out of all four channels"
+    assert report["channels"]["email"]["not_sent"] == sum(email.values())
+    assert report["ledger"]["not_sent"] == ledger["not_sent"]
+    csv_text = cli("campaigns", "report", str(campaign_id), "--csv").output
+    assert csv_text.splitlines()[0].split(",")[:6] == [
+        "scope",
+        "key",
+        "targeted",
+        "participating",
+        "delivered",
+        "not_sent",
+    ]
     programme = json.loads(cli("programme", "report", "--json").output)
     row = next(c for c in programme["campaigns"] if c["id"] == campaign_id)
     assert row["targeted"] == report["totals"]["targeted"] == 6

@@ -122,6 +122,18 @@ def reason_counts(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (rank.get(r["reason"], len(rank)), r["channel"]))
 
 
+def not_sent_by_partner(session: Session, campaign: Campaign) -> dict[tuple[int, str], int]:
+    """(partner_id, channel) -> items not sent, for the report's per-partner rows (a
+    partner outside the audience was not targeted, so it has none)."""
+    rows = _all_rows(campaign)
+    counted = session.execute(
+        select(rows.c.partner_id, rows.c.channel, func.count())
+        .where(rows.c.reason != Reason.OUTSIDE_AUDIENCE.value)
+        .group_by(rows.c.partner_id, rows.c.channel)
+    )
+    return {(partner_id, channel): n for partner_id, channel, n in counted}
+
+
 def check_filters(reason: str, channel: str) -> None:
     """The drill-down's filters, as a user typed them: unknown ones are named, not ignored."""
     if reason and reason not in {r.value for r in Reason}:
