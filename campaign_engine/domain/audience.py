@@ -1,9 +1,11 @@
 """Whether a campaign's audience filter takes in one partner (the planner asks the
-database the same question for all partners at once: pipeline/planner.audience_query)."""
+database the same question for all partners at once: services/audience.audience_query)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+AUDIENCE_KEYS = ("tier", "region", "vertical", "tag", "partner", "exclude")
 
 
 def includes(

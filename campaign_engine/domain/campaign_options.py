@@ -9,11 +9,10 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.sendtime import WEEKDAYS, parse_send_time, parse_weekday
 from campaign_engine.domain.times import storable
-
-AUDIENCE_KEYS = ("tier", "region", "vertical", "tag", "partner", "exclude")
 
 
 class CampaignOptions(BaseModel):

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
-from campaign_engine.domain.campaign_options import AUDIENCE_KEYS, CampaignOptions
+from campaign_engine.domain.audience import AUDIENCE_KEYS
+from campaign_engine.domain.campaign_options import CampaignOptions
 from campaign_engine.domain.channels import Channel
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
-from campaign_engine.domain.campaign_options import AUDIENCE_KEYS, CampaignOptions
+from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.audit import record
+
+if TYPE_CHECKING:  # pydantic builds its models at import: `campaigns status` needs none
+    from campaign_engine.domain.campaign_options import CampaignOptions
 
 OPEN = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
