@@ -5,3 +5,10 @@ from typing import Literal, get_args
 
 Channel = Literal["email", "social", "crm", "web"]  # for pydantic models
 CHANNELS: tuple[str, ...] = get_args(Channel)
+
+# What a person reads; "*" is the partner as a whole (all channels).
+LABELS = {"email": "Email", "social": "Social", "crm": "CRM", "web": "Website", "*": "All channels"}
+
+
+def channel_label(channel: str) -> str:
+    return LABELS.get(channel, channel)

@@ -21,6 +21,8 @@ from flask_babel import (
     get_locale,
 )
 
+from campaign_engine.domain.channels import channel_label
+
 
 def _locale() -> str:
     return current_app.extensions["campaign_engine"].settings.programme.locale
@@ -67,3 +69,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["date"] = day
     app.jinja_env.filters["web_link"] = web_link
+    app.jinja_env.filters["channel"] = channel_label

@@ -121,3 +121,15 @@ def test_the_runway_page_names_milestones_as_people_read_them(site):
     assert "Signed to onboarded" in page and "First deal won" in page
     visible = re.sub(r'<script[^>]*id="programme-data"[^>]*>.*?</script>', "", page, flags=re.S)
     assert not re.search(r">[^<]*\b(first_closed_won|joint_plan|first_campaign_live)\b", visible)
+
+
+def test_every_runway_stage_has_a_chart_colour_of_its_own():
+    """The cohort chart drew seven stages with five colours: two pairs looked the same."""
+    import re
+    from pathlib import Path
+
+    from campaign_engine.domain.runway import Milestone
+
+    source = (Path(__file__).parents[2] / "campaign_engine/web/static/charts.js").read_text()
+    palette = re.findall(r"#[0-9a-f]{6}", re.search(r"const palette = \[(.*?)\]", source)[1])
+    assert len(set(palette)) == len(palette) >= len(Milestone)
