@@ -182,6 +182,10 @@ def _campaign_options(form: Any) -> CampaignOptions:
     """The form checked by the schema the API and the command line use: the same options,
     defaults, limits and messages."""
     launch_at = form.get("launch_at", "")
+    # A field left empty takes the schema's default, as an option left out does elsewhere.
+    defaulted = {
+        key: form[key] for key in ("consent_default", "preview_days") if form.get(key, "") != ""
+    }
     try:
         return CampaignOptions.model_validate(
             {
@@ -193,8 +197,7 @@ def _campaign_options(form: Any) -> CampaignOptions:
                 "send_weekday": form.get("send_weekday") or None,
                 "recurrence": form.get("recurrence") or None,
                 "always_on": form.get("always_on") == "on",
-                "consent_default": form.get("consent_default") or "auto",
-                "preview_days": form.get("preview_days") or 0,
+                **defaulted,
             }
         )
     except ValidationError as exc:

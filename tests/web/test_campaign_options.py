@@ -94,6 +94,11 @@ def test_the_api_and_the_form_create_a_recurring_campaign_with_a_send_time(conso
     )
     assert bad.status_code == 422
     assert bad.get_json()["detail"].startswith("recurrence:"), bad.get_json()
+    empty = {"name": "Empty fields", "kit": "secure-cloud-q3", "preview_days": ""}
+    assert client.post("/campaigns", data={**empty, "consent_default": ""}).status_code == 302
+    with runtime.sessions() as session:
+        stored = session.scalar(select(Campaign).where(Campaign.name == "Empty fields"))
+        assert (stored.preview_days, stored.consent_default) == (7, "auto"), "the defaults"
 
 
 def test_the_cli_creates_the_same_campaign(make_cli, sqlite_url, tmp_path):
