@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLE_KIT
-from tests.e2e.test_browser import browser, served, sign_in_vendor  # noqa: F401
+from tests.e2e.test_browser import (  # noqa: F401
+    browser,
+    served,
+    sign_in_partner,
+    sign_in_vendor,
+)
 from tests.factories import logo_png, partner_row, write_contacts, write_partners
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -73,7 +78,7 @@ def programme(tmp_path_factory, browser):  # noqa: F811
     cli("campaigns", "launch", str(json.loads(always.output)["id"]))
     cli("runway", "run")
     with served(cli, folder) as base:
-        yield base, campaign_id, json.loads(always.output)["id"]
+        yield base, campaign_id, json.loads(always.output)["id"], folder
 
 
 def _days_ago(days: int) -> str:
@@ -103,7 +108,7 @@ def _serious(page) -> list[str]:
 def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # noqa: F811
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: make install runs npm ci, which installs axe-core")
-    base, campaign_id, always_on = programme
+    base, campaign_id, always_on, _ = programme
     pages = {
         "home": "/",
         "partners": "/partners",
@@ -141,5 +146,31 @@ def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # 
             if problems:
                 found[f"{path} at {width} px"] = problems
         page.goto(f"{base}/login")
+        context.close()
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_every_portal_page_passes_axe_and_fits_a_phone(browser, programme):  # noqa: F811
+    """The partner's side (issue 15 asks it of every portal page): the long-named German
+    partner signed in, its home, review queue and profile, and the sign-in page."""
+    base, _, _, folder = programme
+    pages = {"portal-home": "/portal/", "portal-review": "/portal/review"}
+    pages["portal-profile"] = "/portal/profile"
+    found: dict[str, list[str]] = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{base}/portal/")
+        if problems := _serious(page):
+            found[f"/portal/ signed out at {width} px"] = problems
+        sign_in_partner(page, base, folder, "sales@partner01.example")
+        for name, path in pages.items():
+            page.goto(base + path)
+            page.wait_for_load_state("load")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(_shots() / f"{name}-{width}.png"), full_page=True)
+            assert wide <= width, f"{path} scrolls sideways at {width} px ({wide} px wide)"
+            if problems := _serious(page):
+                found[f"{path} at {width} px"] = problems
         context.close()
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
