@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import ChannelEndpoint, Delivery, Event, Partner
+from campaign_engine.db import ChannelEndpoint, Consent, Contact, Delivery, Event, Partner
+from campaign_engine.domain.channels import CHANNELS, channel_label
+from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, ConsentMode
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.tokens import NAMES, token_expiry
 
@@ -29,6 +31,17 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
         return expiring
     if not partner.logo_sha256:
         return "Your logo is missing: your brochure and posts use your name instead. Upload it."
+    switched_off = _switched_off(session, partner)
+    if switched_off:
+        return (
+            f"{switched_off} switched off for every campaign: nothing goes out there in your "
+            "name. Switch it back on under Your campaigns when you are ready"
+        )
+    if not session.scalar(select(Contact.id).where(Contact.partner_id == partner.id).limit(1)):
+        return (
+            "No customer contacts yet: campaign emails have nobody to go to. Send your "
+            "contact list to the vendor's partner team"
+        )
     clicks = (
         session.scalar(
             select(func.count()).where(
@@ -51,6 +64,25 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
     if missing:
         return f"Add your {' and '.join(missing)}: some assets cannot go out without it"
     return "You are all set: your next campaign goes out automatically"
+
+
+def _switched_off(session: Session, partner: Partner) -> str:
+    """ "Email and Website are" / "Everything is": the partner's programme-wide opt-outs."""
+    channels = list(
+        session.scalars(
+            select(Consent.channel).where(
+                Consent.partner_id == partner.id,
+                Consent.scope == PROGRAMME,
+                Consent.mode == ConsentMode.OFF,
+            )
+        )
+    )
+    if not channels:
+        return ""
+    if ALL_CHANNELS in channels:
+        return "Everything is"
+    names = [channel_label(c) for c in CHANNELS if c in channels]
+    return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'}"
 
 
 def _expiring_connection(session: Session, partner: Partner, now: datetime) -> str | None:

@@ -223,7 +223,9 @@ def _message(
     return Message(
         channel="email",
         recipient=partner.contact_email,
-        subject=env.from_string(step.subject).render(context),
+        # A subject is plain text: "O'Brien & Sons", not "O&#39;Brien &amp; Sons" (a string
+        # template autoescapes by default in the kit's sandbox).
+        subject=env.overlay(autoescape=False).from_string(step.subject).render(context),
         body_text=env.get_template(step.body).render(context),
         attachments=attachments,
         sender_name=f"{kit.spec.vendor.name} partner team",

@@ -107,6 +107,9 @@ def test_every_targeted_partner_has_an_outcome_with_its_reason(world):
     assert programme["funnel"]["delivered"] == 5, "all but partner-01, who opted out of all"
     assert programme["funnel"]["clicked"] == programme["funnel"]["won"] == 0
     assert cli("partners", "next-action", "partner-00").output.startswith("You are all set")
+    # Issue 15: a partner that switched everything off, or has no contacts, is not all set.
+    assert cli("partners", "next-action", "partner-01").output.startswith("Everything is switched")
+    assert cli("partners", "next-action", "partner-03").output.startswith("No customer contacts")
 
 
 def test_the_drill_down_lists_each_not_sent_row_and_a_replan_revisits_them(world):

@@ -20,6 +20,7 @@ from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.consent import set_consent
+from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.digest import send_digest
 from campaign_engine.services.insights.runway_reports import runway_report
 from campaign_engine.services.kits import load_kit
@@ -28,7 +29,7 @@ from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.services.runway import run_runway
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
-from tests.factories import partner_row, write_partners
+from tests.factories import partner_row, write_contacts, write_partners
 from tests.worlds import outbox_messages
 
 DAY0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York (EST); DST starts March 8
@@ -56,6 +57,7 @@ def runway(tmp_path, database_url):
     ]
     with runtime.sessions.begin() as session:
         import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 1))
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Runway", {"tier": ["gold"]}, None)
         campaign.always_on = True
@@ -348,3 +350,13 @@ def test_an_always_on_campaign_is_counted_like_any_other(runway):
         assert report["totals"]["delivered"] == steps["sent"]
         row = next(r for r in participation(session) if r["id"] == 1)
         assert row["always_on"] and row["targeted"] == 2 and row["participating"] >= 1
+
+
+def test_a_step_subject_is_plain_text_not_html(runway):
+    """Issue 15: the subject came out as "O&#39;Brien &amp; Sons" (autoescaped)."""
+    runtime, _ = runway
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").name = "O'Brien & Sons <Cloud>"
+    run_runway(runtime)
+    subjects = sent_to(runtime, "sales@partner01.example")
+    assert subjects == ["Welcome, O'Brien & Sons <Cloud>: your co-branded starter kit"]
