@@ -3,8 +3,6 @@ a one-click opt-out, sent `preview_days` before launch to each partner in the au
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from campaign_engine.db import Campaign, utcnow
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import DeliveryError
@@ -12,6 +10,7 @@ from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
+from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.consent import mode_for
 
 
@@ -31,7 +30,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
                 and mode_for(session, partner.id, campaign, "social") is ConsentMode.OFF
             ):
                 continue
-            when = campaign.launch_at.astimezone(ZoneInfo(partner.timezone))
+            when = go_live(campaign, partner)
             token = links.make(partner.id, campaign.id)
             recipients.append((partner.contact_email, partner.name, when, token))
     connector = runtime.connector("email")

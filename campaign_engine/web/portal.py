@@ -31,6 +31,7 @@ from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.access.signin import redeem, request_link
 from campaign_engine.services.campaigns.lifecycle import get_campaign
+from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
@@ -87,6 +88,7 @@ def home() -> str:
         modes=MODES,
         results=results,
         waiting=len(review_queue(db(), partner)),
+        go_live=lambda campaign: go_live(campaign, partner),
         preview_token=lambda campaign_id: PartnerLinks(rt.settings.signing_keys).make(
             partner.id, campaign_id
         ),
@@ -380,6 +382,7 @@ def preview(token: str) -> str:
         "portal/preview.html",
         partner=partner,
         campaign=campaign,
+        go_live=go_live(campaign, partner),
         token=token,
         has_email=shown.email is not None,
         images=linkedin_images(shown),

@@ -425,6 +425,30 @@ def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engin
     assert "/portal/opt-out/" in body and "/portal/preview/" in body
 
 
+def test_the_notice_states_the_partners_own_go_live_time(engine, tmp_path):
+    """Issue 15: the notice said the launch instant, not when the partner's first item goes
+    out (the campaign's send time and weekday in the partner's timezone)."""
+    from datetime import UTC, datetime
+
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+    from campaign_engine.services.notices import send_preview_notices
+
+    runtime, campaign_id, received = engine
+    with runtime.sessions.begin() as session:
+        partner = get_partner(session, "partner-01")
+        partner.timezone = "Asia/Tokyo"
+        campaign = get_campaign(session, campaign_id)
+        campaign.launch_at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
+        campaign.send_time, campaign.send_weekday = "10:30", 2  # Wednesdays, 10:30 local
+        campaign.status = "scheduled"
+    send_preview_notices(runtime, campaign_id)
+    notices = {m["To"]: m for m in received.messages()}
+    body = notices["sales@partner01.example"].get_content()
+    assert "goes live on Wednesday 02 December 2026 at 10:30 (JST)" in body
+    london = notices["sales@partner02.example"].get_content()
+    assert "goes live on Wednesday 02 December 2026 at 10:30 (GMT)" in london
+
+
 def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tmp_path):
     from campaign_engine.db import Campaign
     from campaign_engine.services.campaigns.recurring import relaunch

@@ -160,6 +160,15 @@ def partner_start(campaign: Campaign, partner: Partner, now: datetime) -> dateti
     return local_due(now, partner.timezone, campaign.send_time, campaign.send_weekday)
 
 
+def go_live(campaign: Campaign, partner: Partner) -> datetime | None:
+    """When the partner's first item goes out, in the partner's own time: the launch with
+    the campaign's local send time and weekday applied (what notices and previews say)."""
+    if campaign.launch_at is None:
+        return None
+    start = partner_start(campaign, partner, campaign.launch_at)
+    return start.astimezone(ZoneInfo(partner.timezone))
+
+
 def days_later(start: datetime, timezone: str, days: int) -> datetime:
     """Same local wall-clock time `days` later, whatever DST does in between."""
     local = start.astimezone(ZoneInfo(timezone)) + timedelta(days=days)
