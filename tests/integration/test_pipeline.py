@@ -498,3 +498,28 @@ def test_a_launch_renders_no_brochure_and_a_preview_renders_it_once(tmp_path, sq
     assert len(PdfReader(io.BytesIO(brochure.content)).pages) == 2
     assert first.rendered >= 1  # the brochure (and the preview links' channels) rendered now
     assert again.rendered == 0  # all from the artifact cache the second time
+
+
+def test_a_held_item_waits_for_the_partners_send_time_after_its_review_window(engine):
+    """Issue 15: a held item was due when the 48-hour window ended, at whatever hour."""
+    from zoneinfo import ZoneInfo
+
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+
+    runtime, campaign_id, _ = engine
+    set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
+    with runtime.sessions.begin() as session:
+        get_campaign(session, campaign_id).send_time = "10:00"
+        get_partner(session, "partner-01").timezone = "America/New_York"
+    launch(runtime, campaign_id)
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        held = session.scalars(
+            select(Delivery).where(Delivery.partner_id == partner.id, Delivery.status == "held")
+        ).all()
+    assert len(held) == 2
+    deadline = runtime.clock() + timedelta(hours=48)
+    for row in held:
+        local = row.due_at.astimezone(ZoneInfo("America/New_York"))
+        assert (local.hour, local.minute) == (10, 0), local
+        assert deadline <= row.due_at < deadline + timedelta(days=1)

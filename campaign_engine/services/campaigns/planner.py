@@ -68,7 +68,7 @@ def plan_deliveries(
             if mode is ConsentMode.REVIEW:  # the partner gets a window to approve or skip
                 deadline = now + timedelta(hours=review_hours)
                 for row in planned:
-                    row["due_at"] = max(row["due_at"], deadline)
+                    row["due_at"] = _after_review(campaign, partner, row["due_at"], deadline)
             rows += planned
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
@@ -158,6 +158,19 @@ def partner_start(campaign: Campaign, partner: Partner, now: datetime) -> dateti
     if not campaign.send_time:
         return now
     return local_due(now, partner.timezone, campaign.send_time, campaign.send_weekday)
+
+
+def _after_review(
+    campaign: Campaign, partner: Partner, due: datetime, deadline: datetime
+) -> datetime:
+    """A held item goes out at its own time or after the review window, whichever is
+    later, and then at the partner's local send time (not at 03:12, when a 48-hour window
+    happens to end)."""
+    if due >= deadline:
+        return due
+    if not campaign.send_time:
+        return deadline
+    return local_due(deadline, partner.timezone, campaign.send_time, campaign.send_weekday)
 
 
 def go_live(campaign: Campaign, partner: Partner) -> datetime | None:
