@@ -69,6 +69,7 @@ def test_a_partner_signs_in_with_an_emailed_link_that_works_once(portal):
     home = client.get("/portal/").get_data(as_text=True)
     assert "Partner 01 Systems" in home and "Portal Q3" in home
     assert "waiting for your approval" in home, "the next action is on top"
+    assert 'id="no-results"' in home and 'id="weekly"' not in home, "an empty chart says so"
     again = app.test_client().post(path)
     assert again.status_code == 422 and "already used" in again.get_data(as_text=True)
 

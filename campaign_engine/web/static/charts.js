@@ -33,7 +33,8 @@ document.addEventListener("DOMContentLoaded", () => {
           { label: "Leads", data: weeks.map((w) => weekly[w].leads), backgroundColor: palette[1] },
         ],
       },
-      options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      // A y axis of at least 0 to 5: a single click must not fill the chart to the top.
+      options: { animation: false, scales: { y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } } } },
     });
   }
   const programme = data("programme-data");
