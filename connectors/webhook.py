@@ -3,6 +3,7 @@ so every retry of one delivery carries the same id and the receiver can deduplic
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -37,8 +38,20 @@ class WebhookConnector:
     def publish(self, message: Message, endpoint: Endpoint, idempotency_key: str) -> Receipt:
         self.validate(endpoint)
         assert endpoint.url is not None
+        data = dict(message.payload)
+        if message.attachments:
+            # The receiver posts what it gets: each image goes with its bytes, beside its text.
+            data["files"] = [
+                {
+                    "name": f.name,
+                    "media_type": f.media_type,
+                    "bytes": len(f.content),
+                    "content_base64": base64.b64encode(f.content).decode("ascii"),
+                }
+                for f in message.attachments
+            ]
         body = json.dumps(
-            {"type": f"{message.channel}.item", "data": dict(message.payload)},
+            {"type": f"{message.channel}.item", "data": data},
             separators=(",", ":"),
             default=str,
         )

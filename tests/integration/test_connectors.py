@@ -73,6 +73,24 @@ def test_a_signed_post_arrives_with_the_idempotency_key_as_webhook_id(server):
     assert seen["body"]["data"]["partner"] == "acme"
 
 
+def test_each_image_travels_with_its_bytes_beside_the_post_text(server):
+    """Issue 15: the partner's own social queue got the text and only the image's size."""
+    import base64
+    from dataclasses import replace
+
+    from campaign_engine.ports import RenderedFile
+
+    image = RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg-bytes\xff\xd9")
+    connector().publish(
+        replace(message(), attachments=(image,)), Endpoint("webhook", server), "key-img"
+    )
+    (seen,) = Recorder.seen
+    (sent,) = seen["body"]["data"]["files"]
+    assert sent["name"] == "launch-linkedin.jpg" and sent["media_type"] == "image/jpeg"
+    assert base64.b64decode(sent["content_base64"]) == image.content
+    assert seen["body"]["data"]["text"] == {"launch-linkedin.txt": "Hello"}
+
+
 @pytest.mark.parametrize(
     "status, error",
     [(400, PermanentError), (401, PermanentError), (500, RetryableError), (503, RetryableError)],
