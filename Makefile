@@ -16,6 +16,8 @@ install: system-packages $(STAMP) $(VENDORED)
 	@# Bytecode for the project's own modules, as a non-editable install would write: with
 	@# PYTHONDONTWRITEBYTECODE set, every command would otherwise compile them anew.
 	@$(BIN)/python -m compileall -q campaign_engine renderers connectors >/dev/null
+	@# The portal's translations: the .po files are the source, the .mo files are built.
+	@$(BIN)/pybabel compile -d campaign_engine/translations >/dev/null
 
 # Installs only what dpkg says is missing, so a second run touches nothing.
 system-packages:

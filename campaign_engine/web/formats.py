@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
-from babel import Locale
-from flask import Flask, current_app
+from babel import Locale, dates
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     Babel,
     format_currency,
@@ -20,11 +21,35 @@ from flask_babel import (
     format_time,
     get_locale,
 )
+from flask_login import current_user
 
 from campaign_engine.domain.channels import channel_label
 
+PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
+
+
+def _signed_in_partner() -> Any:
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    if current_user.role != "partner" or current_user.partner_id is None:
+        return None
+    from campaign_engine.db import Partner
+    from campaign_engine.web.session import db
+
+    return db().get(Partner, current_user.partner_id)
+
 
 def _locale() -> str:
+    """A signed-in partner reads the portal in its own language (its profile's locale,
+    where the portal has that language); everyone else in the programme's locale."""
+    partner = _signed_in_partner()
+    if partner is not None:
+        language = partner.locale.replace("_", "-").split("-")[0].lower()
+        return partner.locale.replace("-", "_") if language in PORTAL_LANGUAGES else "en"
+    if has_request_context() and request.blueprint == "portal":  # signed out: the browser's
+        best = request.accept_languages.best_match(PORTAL_LANGUAGES)
+        if best:
+            return best
     return current_app.extensions["campaign_engine"].settings.programme.locale
 
 
@@ -46,6 +71,21 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "\u2013"
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')} UTC"
+
+
+def when_local(value: datetime) -> str:
+    """A time in its own zone (a partner's go-live), in the reader's language:
+    'Wednesday, December 2, 2026, 10:30 AM'; 'Mittwoch, 2. Dezember 2026, 10:30'."""
+    locale = get_locale() or Locale.parse("en")
+    zone = value.tzinfo
+    return (
+        f"{dates.format_date(value, 'full', locale=locale)}, "
+        f"{dates.format_time(value, 'short', tzinfo=zone, locale=locale)}"
+    )
+
+
+def page_language() -> str:
+    return str((get_locale() or Locale.parse("en")).language)
 
 
 def day(value: datetime | None) -> str:
@@ -70,3 +110,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = day
     app.jinja_env.filters["web_link"] = web_link
     app.jinja_env.filters["channel"] = channel_label
+    app.jinja_env.filters["when_local"] = when_local
+    app.jinja_env.globals["page_language"] = page_language

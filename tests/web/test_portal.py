@@ -184,3 +184,27 @@ def test_sign_in_link_requests_are_rate_limited(portal):
         client.post("/portal/sign-in", data={"email": "x@y.example"}).status_code for _ in range(12)
     ]
     assert statuses[0] == 200 and 429 in statuses
+
+
+@pytest.mark.parametrize(
+    "locale, words",
+    [
+        ("de-DE", ["Ihre Kampagnen", "Abmelden", "Ihre Ergebnisse", 'lang="de"']),
+        ("fr-FR", ["Vos campagnes", "Se déconnecter", "Vos résultats", 'lang="fr"']),
+    ],
+)
+def test_a_partner_reads_the_portal_in_its_own_language(portal, locale, words):
+    """Issue 15: the portal was English whatever the partner's locale."""
+    app, runtime, _ = portal
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").locale = locale
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    home = client.get("/portal/").get_data(as_text=True)
+    for word in words:
+        assert word in home, word
+    assert "Your campaigns" not in home
+    other, _ = sign_in(app, runtime, "sales@partner02.example")
+    english = other.get("/portal/").get_data(as_text=True)
+    assert "Your campaigns" in english, "an English partner still reads English"
+    signed_out = app.test_client().get("/portal/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "Portail partenaire" in signed_out.get_data(as_text=True)
