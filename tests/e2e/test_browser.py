@@ -68,9 +68,11 @@ def sign_in_vendor(page, base: str) -> None:
 
 
 def outbox_links(folder: Path, pattern: str) -> dict[str, str]:
-    """recipient -> first link matching pattern, from the maildir outbox."""
+    """recipient -> the link matching pattern in the newest mail to them (a second sign-in
+    must use the second link: the first works once)."""
     found = {}
-    for path in sorted((folder / "outbox" / "new").iterdir()):
+    mails = (folder / "outbox" / "new").iterdir()
+    for path in sorted(mails, key=lambda p: (p.stat().st_mtime_ns, p.name)):
         mail = message_from_bytes(path.read_bytes(), policy=policy.default)
         match = re.search(pattern, mail.get_body(("plain",)).get_content())
         if match:
