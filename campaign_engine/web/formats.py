@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel import Locale, dates
+from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     Babel,
@@ -26,6 +26,20 @@ from flask_login import current_user
 from campaign_engine.domain.channels import channel_label
 
 PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
+
+
+def portal_locale(profile_locale: str | None) -> str:
+    """A partner's profile locale as Babel takes it, where the portal speaks its language:
+    "de-AT" -> "de_AT"; a region Babel does not know ("de-XX") -> "de"; others -> "en"."""
+    code = (profile_locale or "en").replace("-", "_")
+    language = code.split("_")[0].lower()
+    if language not in PORTAL_LANGUAGES:
+        return "en"
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return language
+    return code
 
 
 def _signed_in_partner() -> Any:
@@ -44,8 +58,7 @@ def _locale() -> str:
     where the portal has that language); everyone else in the programme's locale."""
     partner = _signed_in_partner()
     if partner is not None:
-        language = partner.locale.replace("_", "-").split("-")[0].lower()
-        return partner.locale.replace("-", "_") if language in PORTAL_LANGUAGES else "en"
+        return portal_locale(partner.locale)
     if has_request_context() and request.blueprint == "portal":  # signed out: the browser's
         best = request.accept_languages.best_match(PORTAL_LANGUAGES)
         if best:

@@ -208,3 +208,13 @@ def test_a_partner_reads_the_portal_in_its_own_language(portal, locale, words):
     assert "Your campaigns" in english, "an English partner still reads English"
     signed_out = app.test_client().get("/portal/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert "Portail partenaire" in signed_out.get_data(as_text=True)
+
+
+def test_a_locale_babel_does_not_know_falls_back_to_its_language(portal):
+    """'de-XX' passes the import's pattern; the portal must not answer it with a 500."""
+    app, runtime, _ = portal
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").locale = "de-XX"
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    home = client.get("/portal/")
+    assert home.status_code == 200 and "Ihre Kampagnen" in home.get_data(as_text=True)
