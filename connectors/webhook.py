@@ -40,8 +40,11 @@ class WebhookConnector:
         assert endpoint.url is not None
         data = dict(message.payload)
         if message.attachments:
-            # The receiver posts what it gets: each image goes with its bytes, beside its text.
-            data["files"] = [
+            # The receiver posts what it gets: each image goes with its bytes, beside its text;
+            # the payload's other files keep their entries.
+            inline = {f.name: f for f in message.attachments}
+            listed = [f for f in data.get("files", []) if f.get("name") not in inline]
+            data["files"] = listed + [
                 {
                     "name": f.name,
                     "media_type": f.media_type,

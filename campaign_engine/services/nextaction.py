@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import ChannelEndpoint, Consent, Contact, Delivery, Event, Partner
 from campaign_engine.domain.channels import CHANNELS, channel_label
-from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, ConsentMode
+from campaign_engine.domain.consent import PROGRAMME, ConsentMode, resolve
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.tokens import NAMES, token_expiry
 
@@ -67,21 +67,23 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
 
 
 def _switched_off(session: Session, partner: Partner) -> str:
-    """ "Email and Website are" / "Everything is": the partner's programme-wide opt-outs."""
-    channels = list(
-        session.scalars(
-            select(Consent.channel).where(
-                Consent.partner_id == partner.id,
-                Consent.scope == PROGRAMME,
-                Consent.mode == ConsentMode.OFF,
+    """ "Email and Website are" / "Everything is": the channels the partner's programme-wide
+    decisions switch off, resolved as the planner resolves them (a channel's own decision
+    wins over the all-channels one)."""
+    decisions = {
+        (scope, channel): mode
+        for scope, channel, mode in session.execute(
+            select(Consent.scope, Consent.channel, Consent.mode).where(
+                Consent.partner_id == partner.id, Consent.scope == PROGRAMME
             )
         )
-    )
-    if not channels:
+    }
+    off = [c for c in CHANNELS if decisions and resolve(decisions, 0, c) is ConsentMode.OFF]
+    if not off:
         return ""
-    if ALL_CHANNELS in channels:
+    if len(off) == len(CHANNELS):
         return "Everything is"
-    names = [channel_label(c) for c in CHANNELS if c in channels]
+    names = [channel_label(c) for c in off]
     return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'}"
 
 

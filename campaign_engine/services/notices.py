@@ -25,12 +25,14 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             return 0
         recipients = []
         for partner in audience_partners(session, campaign.audience):
-            if (
-                mode_for(session, partner.id, campaign, "email") is ConsentMode.OFF
-                and mode_for(session, partner.id, campaign, "social") is ConsentMode.OFF
+            email = mode_for(session, partner.id, campaign, "email")
+            if email is ConsentMode.OFF and (
+                mode_for(session, partner.id, campaign, "social") is ConsentMode.OFF
             ):
                 continue
-            when = go_live(campaign, partner)
+            reviews = email is ConsentMode.REVIEW
+            window = runtime.settings.programme.review_hours if reviews else None
+            when = go_live(campaign, partner, review_hours=window)
             token = links.make(partner.id, campaign.id)
             recipients.append((partner.contact_email, partner.name, when, token))
     connector = runtime.connector("email")

@@ -33,7 +33,7 @@ from campaign_engine.services.access.signin import redeem, request_link
 from campaign_engine.services.campaigns.lifecycle import get_campaign
 from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.campaigns.review import decide, review_queue
-from campaign_engine.services.consent import opt_out_of_campaign, set_consent
+from campaign_engine.services.consent import mode_for, opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
@@ -88,7 +88,13 @@ def home() -> str:
         modes=MODES,
         results=results,
         waiting=len(review_queue(db(), partner)),
-        go_live=lambda campaign: go_live(campaign, partner),
+        go_live=lambda row: go_live(
+            row.campaign,
+            partner,
+            review_hours=rt.settings.programme.review_hours
+            if row.modes.get("email") == "review"
+            else None,
+        ),
         preview_token=lambda campaign_id: PartnerLinks(rt.settings.signing_keys).make(
             partner.id, campaign_id
         ),
@@ -382,7 +388,14 @@ def preview(token: str) -> str:
         "portal/preview.html",
         partner=partner,
         campaign=campaign,
-        go_live=go_live(campaign, partner),
+        go_live=go_live(
+            campaign,
+            partner,
+            review_hours=runtime().settings.programme.review_hours
+            if mode_for(db(), partner.id, campaign, "email", _programme_default())
+            is ConsentMode.REVIEW
+            else None,
+        ),
         token=token,
         has_email=shown.email is not None,
         images=linkedin_images(shown),

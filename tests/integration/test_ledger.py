@@ -193,3 +193,12 @@ def test_the_console_api_and_cli_drill_down_agree(world):
     assert len(rows) == everything["total"]
     refused = cli("campaigns", "not-sent", str(campaign_id), "--reason", "nope", ok=False)
     assert refused.exit_code != 0 and "unknown reason 'nope'" in refused.output
+
+
+def test_the_next_action_names_only_the_channels_really_switched_off(world):
+    """Off for all channels but on for email: email still goes out, so only the others
+    are named (the channel's own decision wins, as in the planner)."""
+    cli, _ = world
+    cli("consent", "set", "--partner", "partner-01", "--opt-in", "--channel", "email")
+    said = cli("partners", "next-action", "partner-01").output
+    assert said.startswith("Social and CRM and Website are switched off"), said

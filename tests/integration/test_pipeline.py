@@ -449,6 +449,27 @@ def test_the_notice_states_the_partners_own_go_live_time(engine, tmp_path):
     assert "goes live on Wednesday 02 December 2026 at 10:30 (GMT)" in london
 
 
+def test_a_reviewing_partners_notice_counts_its_review_window(engine):
+    from datetime import UTC, datetime
+
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+    from campaign_engine.services.notices import send_preview_notices
+
+    runtime, campaign_id, received = engine
+    set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
+    with runtime.sessions.begin() as session:
+        campaign = get_campaign(session, campaign_id)
+        campaign.launch_at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
+        campaign.send_time = "10:30"
+        campaign.status = "scheduled"
+    send_preview_notices(runtime, campaign_id)
+    notices = {m["To"]: m for m in received.messages()}
+    reviewer = notices["sales@partner01.example"].get_content()
+    assert "goes live on Wednesday 02 December 2026 at 10:30 (GMT)" in reviewer, "48 h later"
+    other = notices["sales@partner02.example"].get_content()
+    assert "goes live on Monday 30 November 2026 at 10:30 (GMT)" in other
+
+
 def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tmp_path):
     from campaign_engine.db import Campaign
     from campaign_engine.services.campaigns.recurring import relaunch

@@ -173,12 +173,18 @@ def _after_review(
     return local_due(deadline, partner.timezone, campaign.send_time, campaign.send_weekday)
 
 
-def go_live(campaign: Campaign, partner: Partner) -> datetime | None:
+def go_live(
+    campaign: Campaign, partner: Partner, *, review_hours: float | None = None
+) -> datetime | None:
     """When the partner's first item goes out, in the partner's own time: the launch with
-    the campaign's local send time and weekday applied (what notices and previews say)."""
+    the campaign's local send time and weekday applied (what notices and previews say);
+    for a partner who reviews each item (`review_hours` given), after its review window."""
     if campaign.launch_at is None:
         return None
     start = partner_start(campaign, partner, campaign.launch_at)
+    if review_hours is not None:
+        deadline = campaign.launch_at + timedelta(hours=review_hours)
+        start = _after_review(campaign, partner, start, deadline)
     return start.astimezone(ZoneInfo(partner.timezone))
 
 
