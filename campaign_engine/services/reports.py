@@ -19,7 +19,6 @@ from campaign_engine.services.campaigns.ledger import (
     not_sent_by_partner,
     participating,
     participating_partners,
-    targeted,
     targeted_partners,
 )
 from campaign_engine.services.campaigns.lifecycle import get_campaign
@@ -58,7 +57,8 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
     for partner_id in targeted_partners(session, campaign):
         partners[slugs[partner_id]]["targeted"] = 1
-    for channel, count in targeted(session, campaign).items():
+    ledger = ledger_summary(session, campaign)
+    for channel, count in ledger["targeted"].items():
         channels[channel]["targeted"] = count
     _deliveries(session, campaign, slugs, partners, channels)
     _engagement(session, campaign_id, slugs, partners, channels)
@@ -80,7 +80,7 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
         "totals": totals,
         "partners": dict(sorted(partners.items())),
         "channels": dict(sorted(channels.items())),
-        "ledger": ledger_summary(session, campaign),
+        "ledger": ledger,
         "notes": [
             "Opens are approximate: image blocking hides some, privacy proxies "
             "open others automatically."

@@ -26,7 +26,7 @@ from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
 from campaign_engine.services.campaigns.launch import run_action
-from campaign_engine.services.campaigns.ledger import check_filters, not_sent
+from campaign_engine.services.campaigns.ledger import not_sent
 from campaign_engine.services.campaigns.lifecycle import (
     campaign_status,
     create_campaign_from,
@@ -241,7 +241,6 @@ def not_sent_list(campaign_id: int) -> str:
     reason = request.args.get("reason", "")
     channel = request.args.get("channel", "")
     search = request.args.get("q", "").strip()[:100]
-    check_filters(reason, channel)
     page = requested_page(100)
     rows, total = not_sent(
         db(),

@@ -63,8 +63,11 @@ def plan_deliveries(
                 skipped.add(partner.id, channel, Reason.OPTED_OUT, f"opted out of {words}")
                 continue
             status = DeliveryStatus.HELD if mode is ConsentMode.REVIEW else DeliveryStatus.PENDING
-            planned = _rows_for(session, campaign, partner, channel, spec, now, status.value)
-            skipped.recipients(session, partner.id, channel, planned)
+            sendable, suppressed = (
+                _email_contacts(session, partner.id) if channel == "email" else ([], [])
+            )
+            planned = _rows_for(campaign, partner, channel, spec, now, status.value, sendable)
+            skipped.recipients(partner.id, channel, planned, suppressed)
             if mode is ConsentMode.REVIEW:  # the partner gets a window to approve or skip
                 deadline = now + timedelta(hours=review_hours)
                 for row in planned:
@@ -100,20 +103,11 @@ class _Exclusions:
         )
 
     def recipients(
-        self, session: Session, partner_id: int, channel: str, planned: list[dict[str, Any]]
+        self, partner_id: int, channel: str, planned: list[dict[str, Any]], suppressed: list[str]
     ) -> None:
         """Email only: each suppressed contact, or the fact that there is no contact."""
         if channel != "email":
             return
-        suppressed = session.scalars(
-            select(Contact.email)
-            .join(
-                Suppression,
-                (Suppression.partner_id == Contact.partner_id)
-                & (Suppression.email == func.lower(Contact.email)),
-            )
-            .where(Contact.partner_id == partner_id)
-        ).all()
         for email in suppressed:
             self.add(partner_id, channel, Reason.SUPPRESSED, "unsubscribed or bounced", email)
         if not planned and not suppressed:
@@ -194,23 +188,32 @@ def days_later(start: datetime, timezone: str, days: int) -> datetime:
     return local.astimezone(UTC)
 
 
+def _email_contacts(session: Session, partner_id: int) -> tuple[list[str], list[str]]:
+    """The partner's contacts that may be sent to, and those on its suppression list: the
+    planner's rows and the ledger's "suppressed" rows, from one read of each table."""
+    suppressed = set(
+        session.scalars(select(Suppression.email).where(Suppression.partner_id == partner_id))
+    )
+    contacts = list(session.scalars(select(Contact.email).where(Contact.partner_id == partner_id)))
+    return (
+        [email for email in contacts if email.lower() not in suppressed],
+        [email for email in contacts if email.lower() in suppressed],
+    )
+
+
 def _rows_for(
-    session: Session,
     campaign: Campaign,
     partner: Partner,
     channel: str,
     spec: KitSpec,
     now: datetime,
     status: str,
+    sendable: list[str],
 ) -> list[dict[str, Any]]:
     start = partner_start(campaign, partner, now)
     items: list[tuple[str, str, datetime]] = []
     if channel == "email":
-        suppressed = set(
-            session.scalars(select(Suppression.email).where(Suppression.partner_id == partner.id))
-        )
-        contacts = session.scalars(select(Contact.email).where(Contact.partner_id == partner.id))
-        items = [("email", email, start) for email in contacts if email.lower() not in suppressed]
+        items = [("email", email, start) for email in sendable]
     elif channel == "social" and spec.assets.social:
         social = spec.assets.social
         for index, post in enumerate(social.posts):
