@@ -80,7 +80,10 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("campaign_id", "partner_id", "channel", "asset", "recipient"),
-        Index("ix_deliveries_claim", "status", "due_at"),
+        # The dispatcher's order, so a claim reads only the rows it takes.
+        Index("ix_deliveries_claim", "status", "due_at", "partner_id", "channel"),
+        # A partner's own rows: the daily caps per channel, its portal, its removal.
+        Index("ix_deliveries_partner", "partner_id", "channel", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
