@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,6 +46,7 @@ from campaign_engine.services.partnerview import partner_campaigns, partner_resu
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
+from campaign_engine.services.workspace.library import LibraryItem, campaign_library
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error
 from campaign_engine.web.errors import first_error, problem
@@ -53,6 +54,7 @@ from campaign_engine.web.openapi import openapi_document
 from campaign_engine.web.paging import bounded_int, partner_query, requested_page
 from campaign_engine.web.portal import (
     current_partner,
+    file_response,
     partner_required,
     send_contact_confirmation,
 )
@@ -508,6 +510,59 @@ def me_review_decide(delivery_id: int) -> dict[str, Any]:
         via="api",
     )
     return {"id": delivery_id, "action": body.action, "items": count}
+
+
+@bp.get("/me/campaigns/<int:campaign_id>/assets")
+@partner_required
+def me_campaign_assets(campaign_id: int) -> dict[str, Any]:
+    """The asset library (services/workspace/library.py) as data: each item with its kind,
+    network, text to copy and download URLs, for the partner's own campaigns only."""
+    shown = campaign_library(runtime(), db(), current_partner(), campaign_id)
+    return {
+        "campaign": {
+            "id": shown.campaign.id,
+            "name": shown.campaign.name,
+            "status": shown.campaign.status,
+        },
+        "items": [_asset_json(campaign_id, item) for item in shown.items],
+    }
+
+
+def _asset_json(campaign_id: int, item: LibraryItem) -> dict[str, Any]:
+    base = runtime().settings.public_base_url
+    files = [
+        {
+            "name": f.name,
+            "media_type": f.media_type,
+            "url": base
+            + url_for(
+                "api.me_campaign_file", campaign_id=campaign_id, asset=item.asset, name=f.name
+            ),
+        }
+        for f in item.files
+    ]
+    primary = next(
+        (f for f in files if not str(f["media_type"]).startswith("text/plain")), None
+    ) or (files[0] if files else None)
+    return {
+        "kind": item.kind,
+        "channel": item.channel,
+        "asset": item.asset,
+        "network": item.network,
+        "status": item.status,
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "text": item.text,
+        "download_url": primary["url"] if primary else None,
+        "files": files,
+        **({"embed": item.extra} if item.kind == "embed" else {}),
+    }
+
+
+@bp.get("/me/campaigns/<int:campaign_id>/assets/<asset>/<name>")
+@partner_required
+def me_campaign_file(campaign_id: int, asset: str, name: str) -> Response:
+    shown = campaign_library(runtime(), db(), current_partner(), campaign_id)
+    return file_response(shown.file(asset, name))
 
 
 @bp.get("/me/results")

@@ -21,6 +21,7 @@ from flask_babel import (
     format_time,
     get_locale,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign_engine.domain.channels import channel_label
@@ -114,6 +115,26 @@ def web_link(value: str | None) -> str | None:
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+NETWORKS = {"linkedin": "LinkedIn", "instagram": "Instagram", "x": "X", "facebook": "Facebook"}
+
+
+def network_label(network: str | None) -> str:
+    return NETWORKS.get(network or "", network or "")
+
+
+def delivery_status(status: str) -> str:
+    """A delivery's state as the partner reads it, in its language."""
+    words = {
+        "sent": _l("sent"),
+        "pending": _l("scheduled"),
+        "sending": _l("sending"),
+        "held": _l("waiting for your review"),
+        "skipped": _l("not sent"),
+        "failed": _l("failed"),
+    }
+    return str(words.get(status, status))
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.filters["money"] = money
@@ -124,4 +145,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["web_link"] = web_link
     app.jinja_env.filters["channel"] = channel_label
     app.jinja_env.filters["when_local"] = when_local
+    app.jinja_env.filters["network"] = network_label
+    app.jinja_env.filters["delivery_status"] = delivery_status
     app.jinja_env.globals["page_language"] = page_language

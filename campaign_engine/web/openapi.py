@@ -213,6 +213,35 @@ def _schemas() -> dict[str, Any]:
             asset={"type": "string"},
             due_at={"type": "string"},
         ),
+        LibraryFile=obj(
+            ["name", "media_type", "url"],
+            name={"type": "string"},
+            media_type={"type": "string"},
+            url={"type": "string", "format": "uri"},
+        ),
+        LibraryItem=obj(
+            ["kind", "channel", "asset", "network", "status", "text", "download_url", "files"],
+            kind={"enum": ["email", "brochure", "social", "talking_points", "embed", "signature"]},
+            channel={"type": "string"},
+            asset={"type": "string"},
+            network={"type": ["string", "null"], "description": "linkedin, instagram, x"},
+            status={"type": "string", "description": "sent, pending, held, skipped, failed"},
+            due_at={"type": ["string", "null"]},
+            text={"type": ["string", "null"], "description": "the text to copy, if any"},
+            download_url={"type": ["string", "null"], "format": "uri"},
+            files={"type": "array", "items": ref("LibraryFile")},
+            embed={"type": "object", "description": "embed only: script and iframe code"},
+        ),
+        Library=obj(
+            ["campaign", "items"],
+            campaign=obj(
+                ["id", "name", "status"],
+                id={"type": "integer"},
+                name={"type": "string"},
+                status={"type": "string"},
+            ),
+            items={"type": "array", "items": ref("LibraryItem")},
+        ),
         Results=obj(
             ["campaigns", "weeks"],
             campaigns={"type": "object", "additionalProperties": {"type": "object"}},
@@ -315,6 +344,10 @@ PAGING = [
 
 def _body(name: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def _name(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _paths() -> dict[str, Any]:
@@ -457,6 +490,22 @@ def _paths() -> dict[str, Any]:
                 422,
                 parameters=[_path("delivery_id")],
                 requestBody=_body("Decision"),
+            )
+        },
+        "/me/campaigns/{campaign_id}/assets": {
+            "get": _op(
+                "The campaign's asset library: every item with its text and downloads",
+                _json(ref("Library")),
+                404,
+                parameters=[cid],
+            )
+        },
+        "/me/campaigns/{campaign_id}/assets/{asset}/{name}": {
+            "get": _op(
+                "One file of the asset library (an image, the brochure, a text)",
+                {"description": "The file", "content": {"application/octet-stream": {}}},
+                404,
+                parameters=[cid, _name("asset"), _name("name")],
             )
         },
         "/me/results": {

@@ -9,19 +9,22 @@ nobody in."""
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitSpec, check_customisation
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.ports import CHANNELS
+from campaign_engine.ports import CHANNELS, RenderedFile
 from campaign_engine.services.access.confirmations import (
     confirm_contact_change,
     pending_change,
@@ -39,6 +42,7 @@ from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
+from campaign_engine.services.workspace.library import Library, campaign_library
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
@@ -88,6 +92,11 @@ def home() -> str:
         modes=MODES,
         results=results,
         waiting=len(review_queue(db(), partner)),
+        with_items=set(
+            db().scalars(
+                select(Delivery.campaign_id).where(Delivery.partner_id == partner.id).distinct()
+            )
+        ),
         go_live=lambda row: go_live(
             row.campaign,
             partner,
@@ -428,3 +437,66 @@ def opt_out(token: str) -> str:
     return render_template(
         "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done="off"
     )
+
+
+# The asset library: what the built-in portal connector delivers, for the signed-in
+# partner's own campaigns only (campaign_library answers 404 for any other).
+
+
+def partner_zone(partner: Partner) -> ZoneInfo:
+    """The partner's own zone; a profile's zone the system lacks reads as UTC, not a 500."""
+    try:
+        return ZoneInfo(partner.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def library(campaign_id: int) -> Library:
+    return campaign_library(runtime(), db(), current_partner(), campaign_id)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@partner_required
+def campaign_assets(campaign_id: int) -> str:
+    shown = library(campaign_id)
+    kinds: dict[str, list[Any]] = {}
+    for item in shown.items:
+        kinds.setdefault(item.kind, []).append(item)
+    partner = current_partner()
+    zone = partner_zone(partner)
+    return render_template(
+        "portal/campaign.html",
+        partner=partner,
+        library=shown,
+        kinds=kinds,
+        local=lambda at: at.astimezone(zone),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/email")
+@partner_required
+def campaign_email(campaign_id: int) -> Response:
+    return email_frame(library(campaign_id).email)
+
+
+@bp.get("/campaigns/<int:campaign_id>/files/<asset>/<name>")
+@partner_required
+def campaign_file(campaign_id: int, asset: str, name: str) -> Response:
+    return file_response(library(campaign_id).file(asset, name))
+
+
+# Shown in the page (an <img>, a PDF the browser opens); anything else is downloaded, so
+# a kit's HTML or Markdown never runs or renders in the portal's origin.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
+
+
+def file_response(item: RenderedFile) -> Response:
+    response = send_file(
+        io.BytesIO(item.content),
+        mimetype=item.media_type,
+        as_attachment=item.media_type not in INLINE_TYPES,
+        download_name=item.name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

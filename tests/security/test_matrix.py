@@ -144,6 +144,28 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/portal/review/{held}/preview",
         {},
     ),
+    # The asset library: the partner's own campaigns only (another's answers 404).
+    ("/portal/campaigns/<int:campaign_id>", "GET"): ("partner", "/portal/campaigns/{campaign}", {}),
+    ("/portal/campaigns/<int:campaign_id>/email", "GET"): (
+        "partner",
+        "/portal/campaigns/{campaign}/email",
+        {},
+    ),
+    ("/portal/campaigns/<int:campaign_id>/files/<asset>/<name>", "GET"): (
+        "partner",
+        "/portal/campaigns/{campaign}/files/talking-points/talking-points.md",
+        {},
+    ),
+    ("/api/v1/me/campaigns/<int:campaign_id>/assets", "GET"): (
+        "partner-api",
+        "/api/v1/me/campaigns/{campaign}/assets",
+        {},
+    ),
+    ("/api/v1/me/campaigns/<int:campaign_id>/assets/<asset>/<name>", "GET"): (
+        "partner-api",
+        "/api/v1/me/campaigns/{campaign}/assets/talking-points/talking-points.md",
+        {},
+    ),
     ("/api/v1/me", "GET"): ("partner-api", "/api/v1/me", {}),
     ("/api/v1/me/campaigns", "GET"): ("partner-api", "/api/v1/me/campaigns", {}),
     ("/api/v1/me/consent", "PUT"): (

@@ -37,3 +37,20 @@ document.addEventListener("DOMContentLoaded", () => {
   reachable();
   window.addEventListener("resize", reachable);
 });
+
+// Copy buttons in the asset library: the text of the field a button names, to the
+// clipboard, with a word for screen readers (the span beside it is aria-live).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  if (!field) return;
+  const said = button.nextElementSibling;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    if (said) said.textContent = button.dataset.copied || "Copied";
+  } catch (error) {
+    field.select();  // no clipboard permission: selected, ready for Ctrl+C
+    if (said) said.textContent = button.dataset.failed || "Selected: press Ctrl+C to copy";
+  }
+});

@@ -1,0 +1,248 @@
+"""A campaign's asset library for one partner: every item the campaign has for it, as it
+goes out (the real tracked links, the partner's brand), with what happened to it.
+
+Rendering goes through the artifact cache with the same inputs as the send, so opening
+the library of a delivered campaign reads files the send already wrote. A partner whose
+profile changed since sees the assets as they would go out now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery, Partner
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.errors import NotFound
+from campaign_engine.pipeline.messages import PreparedChannel, email_message
+from campaign_engine.ports import (
+    BROCHURE,
+    BrandContext,
+    Message,
+    Recipient,
+    RenderedAsset,
+    RenderedFile,
+)
+from campaign_engine.runtime import Runtime
+from campaign_engine.services.artifacts import cached_render
+from campaign_engine.services.branding import brand_context
+from campaign_engine.services.customisation import customisations_for
+from campaign_engine.services.kits import materialise
+from campaign_engine.services.links import link_urls
+from campaign_engine.services.partnerview import VISIBLE
+from campaign_engine.services.syndication import EmbedTokens
+
+NETWORKS = ("linkedin", "instagram", "x", "facebook")
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """One thing the partner can use: a file to download, a text to copy, or both."""
+
+    kind: str  # email | brochure | social | talking_points | embed | signature
+    channel: str
+    asset: str
+    status: str  # the delivery's status: sent, pending, held, skipped, failed
+    due_at: datetime | None
+    network: str | None = None
+    text: str | None = None
+    files: tuple[RenderedFile, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Library:
+    campaign: Campaign
+    items: list[LibraryItem]
+    email: Message | None  # the email as the partner's customers get it (a sample name)
+
+    def file(self, asset: str, name: str) -> RenderedFile:
+        """A file of this library by exact name: nothing outside it can be asked for."""
+        for item in self.items:
+            for candidate in item.files:
+                if item.asset == asset and candidate.name == name:
+                    return candidate
+        raise NotFound(f"no file {name!r} in this campaign's assets")
+
+
+def campaign_library(
+    runtime: Runtime, session: Session, partner: Partner, campaign_id: int
+) -> Library:
+    """The library of a campaign the partner takes part in; any other campaign (another
+    partner's, a draft, an unknown id) is not found, the same answer for each."""
+    campaign = session.get(Campaign, campaign_id)
+    rows = list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.campaign_id == campaign_id, Delivery.partner_id == partner.id)
+            .order_by(Delivery.due_at, Delivery.id)
+        )
+    )
+    if campaign is None or campaign.status not in VISIBLE or not rows:
+        raise NotFound(f"no campaign {campaign_id} among yours")
+    settings = runtime.settings
+    version = campaign.kit_version
+    kit = materialise(session, version, settings.storage_dir)
+    brand = brand_context(partner, customisations_for(session, partner.id, version, kit.spec))
+    by_channel: dict[str, list[Delivery]] = {}
+    for row in rows:
+        by_channel.setdefault(row.channel, []).append(row)
+    items: list[LibraryItem] = []
+    email = None
+    for channel, deliveries in by_channel.items():
+        links = link_urls(session, campaign.id, partner.id, channel, settings.public_base_url)
+        _, assets, _ = cached_render(
+            settings.storage_dir, kit, runtime.renderers(kit), brand, channel, links
+        )
+        first = _summary(deliveries)
+        if channel == "email":
+            email = _sample_email(kit, campaign, partner, brand, assets, settings.public_base_url)
+            items.append(_email_item(assets, first))
+            if kit.spec.assets.pdf is not None:
+                _, brochure, _ = cached_render(
+                    settings.storage_dir, kit, runtime.renderers(kit), brand, BROCHURE, links
+                )
+                items += [_file_item("brochure", channel, a, first) for a in brochure]
+        elif channel == "social":
+            items += _social_items(assets, {d.asset: d for d in deliveries})
+        elif channel == "crm":
+            items += [_talking_points(a, first) for a in assets]
+        elif channel == "web":
+            token = EmbedTokens(settings.signing_keys).make(partner.id)
+            items += [_embed_item(a, first, settings.public_base_url, token) for a in assets]
+        else:
+            items += [_file_item(channel, channel, a, first) for a in assets]
+    return Library(campaign=campaign, items=items, email=email)
+
+
+def _summary(deliveries: list[Delivery]) -> Delivery:
+    """The channel's row that says the most: a sent one if any (an email channel has one
+    row per customer), else the first."""
+    return next((d for d in deliveries if d.status == "sent"), deliveries[0])
+
+
+def _email_item(assets: list[RenderedAsset], row: Delivery) -> LibraryItem:
+    asset = assets[0]
+    return LibraryItem(
+        "email",
+        "email",
+        asset.asset,
+        row.status,
+        row.sent_at or row.due_at,
+        text=str(asset.meta.get("subject", "")),
+        files=tuple(f for f in asset.files if f.media_type in ("text/html", "text/plain")),
+    )
+
+
+def _file_item(kind: str, channel: str, asset: RenderedAsset, row: Delivery) -> LibraryItem:
+    return LibraryItem(
+        kind, channel, asset.asset, row.status, row.sent_at or row.due_at, files=asset.files
+    )
+
+
+def _social_items(assets: list[RenderedAsset], rows: dict[str, Delivery]) -> list[LibraryItem]:
+    """One item per post and network: its image and its text, for the posts the partner
+    takes (the kit's `posts` choice decides which have a delivery)."""
+    items = []
+    for asset in assets:
+        row = rows.get(asset.asset)
+        if row is None:
+            continue
+        for network in NETWORKS:
+            image = _named(asset, f"{asset.asset}-{network}.jpg")
+            text = _named(asset, f"{asset.asset}-{network}.txt")
+            if image is None and text is None:
+                continue
+            items.append(
+                LibraryItem(
+                    "social",
+                    "social",
+                    asset.asset,
+                    row.status,
+                    row.sent_at or row.due_at,
+                    network=network,
+                    text=text.content.decode() if text else None,
+                    files=tuple(f for f in (image, text) if f is not None),
+                    extra={"headline": str(asset.meta.get("headline", ""))},
+                )
+            )
+    return items
+
+
+def _named(asset: RenderedAsset, name: str) -> RenderedFile | None:
+    return next((f for f in asset.files if f.name == name), None)
+
+
+def _talking_points(asset: RenderedAsset, row: Delivery) -> LibraryItem:
+    markdown = next((f for f in asset.files if f.media_type == "text/markdown"), None)
+    return LibraryItem(
+        "talking_points",
+        "crm",
+        asset.asset,
+        row.status,
+        row.sent_at or row.due_at,
+        text=markdown.content.decode() if markdown else None,
+        files=asset.files,
+    )
+
+
+def embed_code(base_url: str, token: str) -> dict[str, str]:
+    """The two ways to put the partner's live campaign content on its website: either
+    pasted once, both follow whichever campaign is live."""
+    return {
+        "script": f'<script src="{base_url}/embed/{token}.js" async></script>',
+        "iframe": (
+            f'<iframe src="{base_url}/embed/{token}" title="Offers" loading="lazy" '
+            'style="width:100%;min-height:360px;border:0"></iframe>'
+        ),
+    }
+
+
+def _embed_item(asset: RenderedAsset, row: Delivery, base_url: str, token: str) -> LibraryItem:
+    return LibraryItem(
+        "embed",
+        "web",
+        asset.asset,
+        row.status,
+        row.sent_at or row.due_at,
+        text=embed_code(base_url, token)["script"],
+        files=asset.files,
+        extra=embed_code(base_url, token),
+    )
+
+
+def _sample_email(
+    kit: KitContent,
+    campaign: Campaign,
+    partner: Partner,
+    brand: BrandContext,
+    assets: list[RenderedAsset],
+    base_url: str,
+) -> Message:
+    """The email as a customer gets it, addressed to a sample name: the partner sees the
+    real links, and no customer's address."""
+    prepared = PreparedChannel(
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        partner_id=partner.id,
+        partner_slug=partner.slug,
+        channel="email",
+        brand=brand,
+        vendor_name=kit.spec.vendor.name,
+        vendor_logo=(kit.root / kit.spec.vendor.logo).read_bytes(),
+        assets={a.asset: a for a in assets},
+        links={},
+        endpoint_kind="email",
+        endpoint_url=None,
+    )
+    sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
+    return email_message(
+        prepared,
+        sample,
+        f"{base_url}/u/sample",
+        "mailto:unsubscribe@vendor.example",
+        f"{base_url}/o/sample.gif",
+    )
