@@ -58,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         portal,
         public,
         session,
+        signature,
     )
 
     session.init_app(app)
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     auth.csrf.exempt(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(signature.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")

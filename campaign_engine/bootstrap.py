@@ -28,6 +28,7 @@ from connectors.webhook import WebhookConnector
 from renderers.crm import CrmRenderer
 from renderers.email import EmailRenderer
 from renderers.pdf import PdfRenderer
+from renderers.signature import SignatureRenderer
 from renderers.social import SocialRenderer
 from renderers.web import WebRenderer
 
@@ -44,6 +45,7 @@ def make_renderers(kit: KitContent) -> KitRenderers:
         social=SocialRenderer(kit) if assets.social else None,
         crm=CrmRenderer(kit) if assets.crm else None,
         web=WebRenderer(kit) if assets.web else None,
+        signature=SignatureRenderer(kit) if assets.signature else None,
     )
 
 

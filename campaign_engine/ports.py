@@ -156,6 +156,7 @@ class KitRenderers:
     social: AssetRenderer | None = None
     crm: AssetRenderer | None = None
     web: AssetRenderer | None = None
+    signature: AssetRenderer | None = None
 
     def for_channel(self, channel: str) -> list[AssetRenderer]:
         """What one channel sends, or the brochure (BROCHURE). The brochure goes out with no
@@ -167,5 +168,6 @@ class KitRenderers:
             "social": [self.social],
             "crm": [self.crm],
             "web": [self.web],
+            "signature": [self.signature],
         }[channel]
         return [r for r in chosen if r is not None]

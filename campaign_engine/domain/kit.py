@@ -103,12 +103,23 @@ class WebAsset(_Strict):
     template: str
 
 
+class SignatureAsset(_Strict):
+    """The email-signature banner (about 600x100): the kit's headline beside the partner's
+    and the vendor's logos; a click goes to `link` with utm_medium=signature."""
+
+    requires: list[PartnerField] = []
+    headline: str  # a key of the kit's copy, like the social headlines
+    link: str
+    background: str | None = None
+
+
 class Assets(_Strict):
     email: EmailAsset | None = None
     pdf: PdfAsset | None = None
     social: SocialAsset | None = None
     crm: CrmAsset | None = None
     web: WebAsset | None = None
+    signature: SignatureAsset | None = None
 
 
 class SequenceStep(_Strict):
@@ -154,13 +165,14 @@ class KitSpec(_Strict):
             "social": [a.social],
             "crm": [a.crm],
             "web": [a.web],
+            "signature": [a.signature],
         }[channel]
         return sorted({f for part in parts if part is not None for f in part.requires})
 
     def channels(self) -> list[str]:
         """Channels with at least one asset; the `pdf` is no channel's (see requirements)."""
         present = self.assets.model_dump(exclude_none=True)
-        return [c for c in ("email", "social", "crm", "web") if c in present]
+        return [c for c in ("email", "social", "crm", "web", "signature") if c in present]
 
 
 @dataclass(frozen=True)

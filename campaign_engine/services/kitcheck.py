@@ -113,6 +113,8 @@ class KitChecker:
             refs += [(("assets", "crm", "variants", k), v) for k, v in a.crm.variants.items()]
         if a.web:
             refs.append((("assets", "web", "template"), a.web.template))
+        if a.signature and a.signature.background:
+            refs.append((("assets", "signature", "background"), a.signature.background))
         refs += [(("sequence", i, "body"), step.body) for i, step in enumerate(self.spec.sequence)]
         return refs
 
@@ -139,6 +141,8 @@ class KitChecker:
                     (("assets", "social", "posts", i, "headline"), post.headline),
                     (("assets", "social", "posts", i, "text"), post.text),
                 ]
+        if a.signature:
+            keys.append((("assets", "signature", "headline"), a.signature.headline))
         return keys
 
     def check_copy_keys(self) -> None:
@@ -162,6 +166,8 @@ class KitChecker:
                 (("assets", "social", "posts", i, "link"), p.link)
                 for i, p in enumerate(a.social.posts)
             ]
+        if a.signature:
+            used.append((("assets", "signature", "link"), a.signature.link))
         for loc, name in used:
             if name not in self.spec.links:
                 self.problems.append(f"{self.at(*loc)}: link '{name}' is not declared in links")

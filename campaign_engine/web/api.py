@@ -47,6 +47,7 @@ from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.services.workspace.library import LibraryItem, campaign_library
+from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error
 from campaign_engine.web.errors import first_error, problem
@@ -555,6 +556,7 @@ def _asset_json(campaign_id: int, item: LibraryItem) -> dict[str, Any]:
         "download_url": primary["url"] if primary else None,
         "files": files,
         **({"embed": item.extra} if item.kind == "embed" else {}),
+        **({"signature": item.extra} if item.kind == "signature" else {}),
     }
 
 
@@ -563,6 +565,19 @@ def _asset_json(campaign_id: int, item: LibraryItem) -> dict[str, Any]:
 def me_campaign_file(campaign_id: int, asset: str, name: str) -> Response:
     shown = campaign_library(runtime(), db(), current_partner(), campaign_id)
     return file_response(shown.file(asset, name))
+
+
+@bp.get("/me/signature")
+@partner_required
+def me_signature() -> dict[str, Any]:
+    """The partner's email-signature snippet: paste `html` once; its image and link follow
+    the current campaign (web/signature.py)."""
+    partner = current_partner()
+    settings = runtime().settings
+    code = snippet(
+        partner, settings.public_base_url, SignatureTokens(settings.signing_keys).make(partner.id)
+    )
+    return {"html": code.html, "image_url": code.image_url, "link_url": code.link_url}
 
 
 @bp.get("/me/results")

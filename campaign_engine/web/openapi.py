@@ -231,6 +231,7 @@ def _schemas() -> dict[str, Any]:
             download_url={"type": ["string", "null"], "format": "uri"},
             files={"type": "array", "items": ref("LibraryFile")},
             embed={"type": "object", "description": "embed only: script and iframe code"},
+            signature={"type": "object", "description": "signature only: its snippet"},
         ),
         Library=obj(
             ["campaign", "items"],
@@ -241,6 +242,12 @@ def _schemas() -> dict[str, Any]:
                 status={"type": "string"},
             ),
             items={"type": "array", "items": ref("LibraryItem")},
+        ),
+        Signature=obj(
+            ["html", "image_url", "link_url"],
+            html={"type": "string"},
+            image_url={"type": "string", "format": "uri"},
+            link_url={"type": "string", "format": "uri"},
         ),
         Results=obj(
             ["campaigns", "weeks"],
@@ -506,6 +513,12 @@ def _paths() -> dict[str, Any]:
                 {"description": "The file", "content": {"application/octet-stream": {}}},
                 404,
                 parameters=[cid, _name("asset"), _name("name")],
+            )
+        },
+        "/me/signature": {
+            "get": _op(
+                "The email-signature snippet: paste once, it follows the live campaign",
+                _json(ref("Signature")),
             )
         },
         "/me/results": {

@@ -43,6 +43,7 @@ from campaign_engine.services.partnerview import partner_campaigns, partner_resu
 from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.workspace.library import Library, campaign_library
+from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
@@ -483,6 +484,21 @@ def campaign_email(campaign_id: int) -> Response:
 @partner_required
 def campaign_file(campaign_id: int, asset: str, name: str) -> Response:
     return file_response(library(campaign_id).file(asset, name))
+
+
+@bp.get("/signature")
+@partner_required
+def signature() -> str:
+    """The snippet to paste once, the banner it shows now, and how to install it."""
+    partner = current_partner()
+    settings = runtime().settings
+    token = SignatureTokens(settings.signing_keys).make(partner.id)
+    return render_template(
+        "portal/signature.html",
+        partner=partner,
+        code=snippet(partner, settings.public_base_url, token),
+        token=token,
+    )
 
 
 # Shown in the page (an <img>, a PDF the browser opens); anything else is downloaded, so

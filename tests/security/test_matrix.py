@@ -25,6 +25,7 @@ from campaign_engine.db import Delivery, Partner, TrackedLink
 from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens
 from campaign_engine.services.syndication import EmbedTokens
+from campaign_engine.services.workspace.signature import SignatureTokens
 from tests.security.conftest import ADMIN, PARTNER_A, PARTNER_B, partner_client, vendor_client
 
 ROLES = [
@@ -166,6 +167,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/api/v1/me/campaigns/{campaign}/assets/talking-points/talking-points.md",
         {},
     ),
+    ("/portal/signature", "GET"): ("partner", "/portal/signature", {}),
+    ("/api/v1/me/signature", "GET"): ("partner-api", "/api/v1/me/signature", {}),
     ("/api/v1/me", "GET"): ("partner-api", "/api/v1/me", {}),
     ("/api/v1/me/campaigns", "GET"): ("partner-api", "/api/v1/me/campaigns", {}),
     ("/api/v1/me/consent", "PUT"): (
@@ -200,6 +203,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/r/<token>", "GET"): ("capability", "/r/{tracked}", {}),
     ("/embed/<token>", "GET"): ("capability", "/embed/{embed}", {}),
     ("/embed/<token>.js", "GET"): ("capability", "/embed/{embed}.js", {}),
+    ("/s/<token>.png", "GET"): ("capability", "/s/{signature}.png", {}),
+    ("/s/<token>", "GET"): ("capability", "/s/{signature}", {}),
     ("/login", "GET"): ("public", "/login", {}),
     ("/login", "POST"): ("public", "/login", {"data": {"email": "x@y.example"}}),
     ("/logout", "POST"): ("signout", "/logout", {}),
@@ -283,6 +288,7 @@ def _values(world) -> dict[str, object]:
             "open": OpenTokens(secret).make(email),
             "tracked": tracked,
             "embed": EmbedTokens(secret).make(a.id),
+            "signature": SignatureTokens(secret).make(a.id),
         }
 
 
@@ -352,6 +358,8 @@ FORGED = {
     "/u/{unsubscribe}": 404,
     "/embed/{embed}": 404,
     "/embed/{embed}.js": 404,
+    "/s/{signature}.png": 404,
+    "/s/{signature}": 404,
     "/r/{tracked}": 404,
 }
 

@@ -25,7 +25,7 @@ from campaign_engine.services.consent import decisions_for
 from campaign_engine.services.links import ensure_links, insert_ignoring_conflicts
 
 # Channels with no endpoint of the partner's own go to the built-in default (the portal).
-SINGLE_RECIPIENT = {"crm": "crm", "web": "website"}
+SINGLE_RECIPIENT = {"crm": "crm", "web": "website", "signature": "signature"}
 SOCIAL_RECIPIENT = "social-queue"
 
 

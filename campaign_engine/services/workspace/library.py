@@ -34,6 +34,7 @@ from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import link_urls
 from campaign_engine.services.partnerview import VISIBLE
 from campaign_engine.services.syndication import EmbedTokens
+from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 
 NETWORKS = ("linkedin", "instagram", "x", "facebook")
 
@@ -113,6 +114,23 @@ def campaign_library(
         elif channel == "web":
             token = EmbedTokens(settings.signing_keys).make(partner.id)
             items += [_embed_item(a, first, settings.public_base_url, token) for a in assets]
+        elif channel == "signature":
+            token = SignatureTokens(settings.signing_keys).make(partner.id)
+            code = snippet(partner, settings.public_base_url, token)
+            extra = {"html": code.html, "image_url": code.image_url, "link_url": code.link_url}
+            items += [
+                LibraryItem(
+                    "signature",
+                    channel,
+                    a.asset,
+                    first.status,
+                    first.sent_at or first.due_at,
+                    text=code.html,
+                    files=a.files,
+                    extra=extra,
+                )
+                for a in assets
+            ]
         else:
             items += [_file_item(channel, channel, a, first) for a in assets]
     return Library(campaign=campaign, items=items, email=email)

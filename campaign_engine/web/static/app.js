@@ -54,3 +54,27 @@ document.addEventListener("click", async (event) => {
     if (said) said.textContent = button.dataset.failed || "Selected: press Ctrl+C to copy";
   }
 });
+
+// The signature as rich content (what a mail client's signature editor pastes), with
+// its HTML as plain text beside it for editors that only take text.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy-html]");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copyHtml);
+  if (!source) return;
+  const said = button.nextElementSibling;
+  const html = source.innerHTML.trim();
+  try {
+    await navigator.clipboard.write([new ClipboardItem({
+      "text/html": new Blob([html], { type: "text/html" }),
+      "text/plain": new Blob([html], { type: "text/plain" }),
+    })]);
+    if (said) said.textContent = button.dataset.copied || "Copied";
+  } catch (error) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    if (said) said.textContent = button.dataset.failed || "Selected: press Ctrl+C to copy";
+  }
+});

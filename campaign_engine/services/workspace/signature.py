@@ -1,0 +1,130 @@
+"""Email-signature banners: one stable snippet per partner whose image and link follow
+the partner's current campaign.
+
+The image (`/s/<token>.png`) is the banner of the newest live campaign whose signature
+delivery was sent to the partner, unless the partner switched the channel off for it;
+otherwise an evergreen banner (the partner and the vendor, no offer), so a signature
+pasted once never shows a broken or stale image. The link (`/s/<token>`) goes to that
+campaign's tracked signature link (utm_medium=signature), or to the partner's website.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Artifact, Campaign, Delivery, KitVersion, Partner
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.services.artifacts import cached_assets
+from campaign_engine.services.branding import brand_context, brand_fingerprint
+from campaign_engine.services.consent import mode_for
+from campaign_engine.services.kits import materialise
+from campaign_engine.services.links import SignedIds
+
+
+def web_link(value: str | None) -> str | None:
+    """An http(s) address, or None: a profile's website is checked where it is used."""
+    return value if value and value.startswith(("https://", "http://")) else None
+
+
+SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
+
+
+class SignatureTokens(SignedIds):
+    """The partner's signature id: signed, permanent, pasted into every email it sends."""
+
+    salt = "email-signature"
+    invalid = "unknown signature"
+
+
+@dataclass(frozen=True)
+class Banner:
+    png: bytes
+    link: str | None  # the campaign's tracked link, else the partner's or the vendor's site
+    campaign_id: int | None
+
+
+def current_banner(session: Session, partner_id: int, storage_dir: Path) -> Banner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise LookupError(partner_id)
+    live = session.execute(
+        select(Campaign, Delivery.id)
+        .join(Delivery, Delivery.campaign_id == Campaign.id)
+        .where(
+            Delivery.partner_id == partner_id,
+            Delivery.channel == "signature",
+            Delivery.status == DeliveryStatus.SENT,
+            Campaign.status == CampaignStatus.LIVE,
+        )
+        .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+    ).all()
+    for campaign, _ in live:
+        if mode_for(session, partner_id, campaign, "signature") is ConsentMode.OFF:
+            continue
+        key = session.scalar(
+            select(Artifact.key)
+            .where(
+                Artifact.partner_id == partner_id,
+                Artifact.channel == "signature",
+                Artifact.kit_version_id == campaign.kit_version_id,
+            )
+            .order_by(Artifact.id.desc())
+        )
+        assets = cached_assets(storage_dir, key) if key else None
+        if assets:
+            banner = assets[0]
+            return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
+    png, vendor_site = evergreen(session, partner, storage_dir)
+    return Banner(png, web_link(partner.website) or vendor_site, None)
+
+
+def evergreen(session: Session, partner: Partner, storage_dir: Path) -> tuple[bytes, str | None]:
+    """The partner with the vendor of its newest kit; stored on disk by its inputs, since
+    mail clients fetch the image on every open."""
+    from renderers.signature import banner_png  # Pillow: only where a banner is drawn
+
+    version = session.scalar(select(KitVersion).order_by(KitVersion.id.desc()))
+    kit = materialise(session, version, storage_dir) if version is not None else None
+    brand = brand_context(partner)
+    vendor = kit.spec.vendor.name if kit else ""
+    logo = (kit.root / kit.spec.vendor.logo).read_bytes() if kit else None
+    font = str(kit.root / kit.spec.fonts.bold) if kit else str(SYSTEM_FONT)
+    key = hashlib.sha256(
+        f"{brand_fingerprint(brand)}|{vendor}|{kit.content_hash if kit else ''}|1".encode()
+    ).hexdigest()
+    path = storage_dir / "signatures" / f"{key}.png"
+    site = str(kit.spec.vendor.website) if kit and kit.spec.vendor.website else None
+    if path.is_file():
+        return path.read_bytes(), site
+    headline = f"{partner.name} · {vendor}" if vendor else partner.name
+    png = banner_png(brand, headline, font, logo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_suffix(".tmp")
+    staging.write_bytes(png)
+    staging.replace(path)
+    return png, site
+
+
+@dataclass(frozen=True)
+class Snippet:
+    html: str
+    image_url: str
+    link_url: str
+
+
+def snippet(partner: Partner, base_url: str, token: str) -> Snippet:
+    """What the partner pastes once into its mail client's signature settings. Built with
+    Markup's escaping (the partner's name is profile data: hostile until escaped)."""
+    image_url, link_url = f"{base_url}/s/{token}.png", f"{base_url}/s/{token}"
+    html = Markup(
+        '<a href="{link}"><img src="{image}" width="600" height="100" alt="{alt}" '
+        'style="display:block;border:0;width:100%;max-width:600px;height:auto"></a>'
+    ).format(link=link_url, image=image_url, alt=f"{partner.name}: our current offer")
+    return Snippet(str(html), image_url, link_url)

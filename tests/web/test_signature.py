@@ -1,0 +1,126 @@
+"""The email-signature banner: one snippet per partner whose image and link follow its
+live campaign, fall back to an evergreen banner, and count clicks as signature clicks."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from PIL import Image
+from sqlalchemy import select
+
+from campaign_engine import bootstrap
+from campaign_engine.app import create_app
+from campaign_engine.db import Partner, TrackedLink, User
+from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.access.accounts import issue_token
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
+from campaign_engine.services.consent import set_consent
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.workspace.signature import SignatureTokens
+from tests.conftest import SAMPLE_KIT
+from tests.worlds import launched_campaign
+
+
+@pytest.fixture
+def world(tmp_path, sqlite_url):
+    runtime, campaign_id = launched_campaign(
+        tmp_path, sqlite_url, partners=1, contacts=1, name="Signature Q3"
+    )
+    with runtime.sessions.begin() as session:
+        partner = session.scalar(select(Partner))
+        member = session.scalar(select(User).where(User.email == partner.contact_email))
+        bearer = issue_token(session, member, "signature-test")
+        partner_id = partner.id
+    app = create_app(runtime)
+    app.config.update(TESTING=True)
+    token = SignatureTokens(runtime.settings.signing_keys).make(partner_id)
+    yield app, runtime, campaign_id, partner_id, token, bearer
+    runtime.close()
+
+
+def second_campaign(tmp_path, runtime, headline: str) -> int:
+    """A new kit version whose banner says something else, launched and sent."""
+    kit = tmp_path / "kit-q4"
+    shutil.copytree(SAMPLE_KIT, kit)
+    copy = yaml.safe_load((kit / "copy" / "en.yaml").read_text())
+    copy["signature"]["headline"] = headline
+    (kit / "copy" / "en.yaml").write_text(yaml.safe_dump(copy, allow_unicode=True))
+    with runtime.sessions.begin() as session:
+        version = load_kit(session, kit, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Signature Q4", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    return campaign_id
+
+
+def test_the_banner_follows_the_live_campaign_and_its_clicks_are_signature_clicks(world, tmp_path):
+    app, runtime, campaign_id, partner_id, token, _ = world
+    client = app.test_client()
+    first = client.get(f"/s/{token}.png")
+    assert first.status_code == 200 and first.mimetype == "image/png"
+    assert "max-age=60" in first.headers["Cache-Control"]
+    assert Image.open(io.BytesIO(first.data)).size == (1200, 200)
+    again = client.get(f"/s/{token}.png", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    with runtime.sessions() as session:
+        tracked = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.campaign_id == campaign_id,
+                TrackedLink.partner_id == partner_id,
+                TrackedLink.channel == "signature",
+                TrackedLink.name == "assessment",
+            )
+        )
+    click = client.get(f"/s/{token}")
+    assert click.status_code == 302 and click.location.endswith(f"/r/{tracked}")
+    target = client.get(f"/r/{tracked}")
+    assert parse_qs(urlsplit(target.location).query)["utm_medium"] == ["signature"]
+    # A second campaign launches with another headline: the same snippet shows it.
+    q4 = second_campaign(tmp_path, runtime, "Q4: restore everything in minutes")
+    second = client.get(f"/s/{token}.png", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and second.data != first.data
+    assert client.get(f"/s/{token}").location != click.location
+    # Switched off for both: the evergreen banner, and the link goes to the partner's site.
+    with runtime.sessions.begin() as session:
+        partner = session.get(Partner, partner_id)
+        for cid in (campaign_id, q4):
+            set_consent(
+                session,
+                partner,
+                ConsentMode.OFF,
+                campaign_id=cid,
+                channel="signature",
+                actor="test",
+                via="cli",
+            )
+        assert get_campaign(session, q4).status == "live"
+        website = partner.website
+    evergreen = client.get(f"/s/{token}.png")
+    assert evergreen.status_code == 200 and evergreen.data not in (first.data, second.data)
+    assert client.get(f"/s/{token}").location == website
+
+
+def test_the_snippet_is_stable_escaped_and_forged_ids_are_not_found(world):
+    app, runtime, _, partner_id, token, bearer = world
+    with runtime.sessions.begin() as session:
+        session.get(Partner, partner_id).name = 'O\'Brien & <Sons> "Ελληνική"'
+    client = app.test_client()
+    answer = client.get("/api/v1/me/signature", headers={"Authorization": f"Bearer {bearer}"})
+    body = answer.get_json()
+    assert body["image_url"].endswith(f"/s/{token}.png")
+    assert body["link_url"].endswith(f"/s/{token}")
+    assert "&lt;Sons&gt; &#34;Ελληνική&#34;" in body["html"] and "<Sons>" not in body["html"]
+    assert (
+        client.get("/api/v1/me/signature", headers={"Authorization": f"Bearer {bearer}"}).get_json()
+        == body
+    ), "stable: the same snippet every time"
+    other = SignatureTokens(runtime.settings.signing_keys).make(partner_id + 1000)
+    assert client.get(f"/s/{other}.png").status_code == 404
+    assert client.get("/s/WzEsMV0.forged.png").status_code == 404
