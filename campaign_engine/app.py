@@ -55,6 +55,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         errors,
         formats,
         headers,
+        landing,
         portal,
         public,
         session,
@@ -75,6 +76,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
+    app.register_blueprint(landing.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")

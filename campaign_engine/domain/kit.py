@@ -42,6 +42,23 @@ class Link(_Strict):
     url: HttpUrl
     utm_content: str | None = Field(None, pattern=SLUG)
     utm: dict[str, str] = {}  # further default tags, e.g. {utm_term: backup}
+    # True: a click goes to the partner's co-branded landing page (the kit's `landing:`)
+    # instead of `url`, which stays the page's own "learn more" link.
+    landing: bool = False
+
+
+LandingField = Literal["name", "email", "company", "phone", "message"]
+
+
+class Landing(_Strict):
+    """The co-branded landing page every partner gets: copy keys, and the form's fields
+    (email always; the page adds consent text and a honeypot of its own)."""
+
+    headline: str
+    body: str
+    consent: str
+    cta: str
+    fields: list[LandingField] = ["name", "email", "company"]
 
 
 class Fonts(_Strict):
@@ -147,6 +164,13 @@ class KitSpec(_Strict):
     customisable: dict[str, Customisable] = {}
     assets: Assets
     sequence: list[SequenceStep] = []  # used by always-on campaigns
+    landing: Landing | None = None
+
+    @model_validator(mode="after")
+    def _landing_links(self) -> KitSpec:
+        if self.landing is None and any(link.landing for link in self.links.values()):
+            raise ValueError("a link has landing: true but the kit declares no landing page")
+        return self
 
     @model_validator(mode="after")
     def _unique_steps(self) -> KitSpec:

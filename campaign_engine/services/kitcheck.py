@@ -143,6 +143,12 @@ class KitChecker:
                 ]
         if a.signature:
             keys.append((("assets", "signature", "headline"), a.signature.headline))
+        if self.spec.landing:
+            page = self.spec.landing
+            keys += [
+                (("landing", name), getattr(page, name))
+                for name in ("headline", "body", "consent", "cta")
+            ]
         return keys
 
     def check_copy_keys(self) -> None:

@@ -102,6 +102,8 @@ def redirect_target(
     link, partner_slug = found
     campaign = links_of(session, link.campaign_id)
     declared = campaign.declared.get(link.name)
+    if declared is not None and declared.landing:  # the partner's page, on this host
+        return link, f"/l/{token}"
     content = declared.utm_content if declared and declared.utm_content else link.name
     return link, with_utm(
         link.target_url,

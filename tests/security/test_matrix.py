@@ -204,6 +204,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/embed/<token>", "GET"): ("capability", "/embed/{embed}", {}),
     ("/embed/<token>.js", "GET"): ("capability", "/embed/{embed}.js", {}),
     ("/s/<token>.png", "GET"): ("capability", "/s/{signature}.png", {}),
+    ("/l/<token>", "GET"): ("capability", "/l/{tracked}", {}),
+    ("/l/<token>", "POST"): ("capability", "/l/{tracked}", {"data": {"email": "bad"}}),
     ("/s/<token>", "GET"): ("capability", "/s/{signature}", {}),
     ("/login", "GET"): ("public", "/login", {}),
     ("/login", "POST"): ("public", "/login", {"data": {"email": "x@y.example"}}),
@@ -360,6 +362,7 @@ FORGED = {
     "/embed/{embed}.js": 404,
     "/s/{signature}.png": 404,
     "/s/{signature}": 404,
+    "/l/{tracked}": 404,
     "/r/{tracked}": 404,
 }
 

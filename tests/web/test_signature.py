@@ -80,8 +80,20 @@ def test_the_banner_follows_the_live_campaign_and_its_clicks_are_signature_click
         )
     click = client.get(f"/s/{token}")
     assert click.status_code == 302 and click.location.endswith(f"/r/{tracked}")
+    # The kit sends this link to the partner's landing page; its own link says signature.
     target = client.get(f"/r/{tracked}")
-    assert parse_qs(urlsplit(target.location).query)["utm_medium"] == ["signature"]
+    assert target.location.endswith(f"/l/{tracked}")
+    with runtime.sessions() as session:
+        product = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.campaign_id == campaign_id,
+                TrackedLink.partner_id == partner_id,
+                TrackedLink.channel == "signature",
+                TrackedLink.name == "product",
+            )
+        )
+    product_target = client.get(f"/r/{product}").location
+    assert parse_qs(urlsplit(product_target).query)["utm_medium"] == ["signature"]
     # A second campaign launches with another headline: the same snippet shows it.
     q4 = second_campaign(tmp_path, runtime, "Q4: restore everything in minutes")
     second = client.get(f"/s/{token}.png", headers={"If-None-Match": first.headers["ETag"]})

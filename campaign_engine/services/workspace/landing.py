@@ -1,0 +1,125 @@
+"""Co-branded landing pages: `<base_url>/l/<token>`, where the token is a tracked link's
+(so the page knows its campaign, partner and channel without a lookup of its own), and
+a form whose submission is a lead of that partner, with no CRM needed.
+
+A lead is an `lead.created` event like a CRM's, so the partner's results and the
+campaign report count it with no extra path; the partner gets it by email at once, and
+the partner's own CRM connector (when it has one) gets it as a payload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
+from campaign_engine.domain.kit import KitContent, Landing
+from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.services.attribution import InboundEvent, record_event
+from campaign_engine.services.kits import materialise
+
+log = logging.getLogger(__name__)
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+LIMITS = {"name": 120, "email": 254, "company": 160, "phone": 40, "message": 2000}
+CLOSED = "this page has ended with its campaign"
+
+
+@dataclass(frozen=True)
+class LandingPage:
+    link: TrackedLink
+    campaign: Campaign
+    partner: Partner
+    kit: KitContent
+    landing: Landing
+    copy: dict[str, str]  # headline, body, consent, cta in the partner's language
+
+
+def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
+    """The page behind a tracked link; unknown tokens, kits without a landing page and
+    campaigns that never went out are all the same 404."""
+    from renderers.context import localise, lookup  # the kit's copy, as renderers read it
+
+    link = session.scalar(select(TrackedLink).where(TrackedLink.token == token))
+    if link is None:
+        raise NotFound("this page does not exist; the link may have been mistyped")
+    campaign = session.get(Campaign, link.campaign_id)
+    partner = session.get(Partner, link.partner_id)
+    if campaign is None or partner is None or campaign.status in ("draft", "cancelled"):
+        raise NotFound(CLOSED)
+    kit = materialise(session, campaign.kit_version, storage_dir)
+    landing = kit.spec.landing
+    if landing is None:
+        raise NotFound("this campaign has no landing page")
+    language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
+    copy = localise(kit.copy_for(language), partner.name)
+    texts = {
+        k: str(lookup(copy, getattr(landing, k))) for k in ("headline", "body", "consent", "cta")
+    }
+    return LandingPage(link, campaign, partner, kit, landing, texts)
+
+
+def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
+    """The form's fields, checked: email required and well formed, each field within its
+    length, consent ticked. Errors name the field."""
+    lead = {}
+    for name in page.landing.fields:
+        value = (form.get(name) or "").strip()
+        if len(value) > LIMITS[name]:
+            raise InvalidInput(f"at most {LIMITS[name]} characters", where=name)
+        lead[name] = value
+    lead["email"] = (form.get("email") or "").strip()
+    if not EMAIL.match(lead["email"]) or len(lead["email"]) > LIMITS["email"]:
+        raise InvalidInput("an email address like name@company.example", where="email")
+    if form.get("consent") != "yes":
+        raise InvalidInput("tick the box to agree to be contacted", where="consent")
+    return lead
+
+
+def record_lead(session: Session, page: LandingPage, lead: dict[str, str], now: datetime) -> bool:
+    """True for a new lead; the same address on the same partner's page counts once.
+    Through the attribution service, as a CRM's lead would be, so the partner's results,
+    the campaign report and the programme report count it alike; what the visitor gave is
+    kept on the event, so a lost email loses no lead."""
+    key = hashlib.sha256(
+        f"landing:{page.campaign.id}:{page.partner.id}:{lead['email'].lower()}".encode()
+    ).hexdigest()
+    event = InboundEvent(
+        type="lead.created",
+        external_id=f"landing-{key[:24]}",
+        occurred_at=now,
+        tracking_token=page.link.token,
+    )
+    if not record_event(session, event, dedupe_key=key, source="landing page"):
+        return False
+    stored = session.scalar(select(Event).where(Event.dedupe_key == key))
+    if stored is not None:
+        stored.data = {**stored.data, "lead": lead, "consent": page.copy["consent"]}
+    return True
+
+
+def crm_endpoint(session: Session, partner_id: int) -> ChannelEndpoint | None:
+    return session.scalar(
+        select(ChannelEndpoint).where(
+            ChannelEndpoint.partner_id == partner_id, ChannelEndpoint.channel == "crm"
+        )
+    )
+
+
+def lead_email(page: LandingPage, lead: dict[str, str]) -> tuple[str, str]:
+    """(subject, text) of the email the partner gets: everything the visitor gave."""
+    lines = [f"{name.capitalize()}: {value}" for name, value in lead.items() if value]
+    subject = f"New lead from your {page.campaign.name} page: {lead['email']}"
+    body = (
+        f"Someone asked {page.partner.name} to get in touch, on your co-branded page for "
+        f"{page.campaign.name}.\n\n" + "\n".join(lines) + "\n\n"
+        f"They agreed to: {page.copy['consent']}\n\n"
+        "Reply to them soon: the lead is already in your results in the partner portal."
+    )
+    return subject[:200], body

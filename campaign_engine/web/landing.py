@@ -1,0 +1,102 @@
+"""Co-branded landing pages (services/workspace/landing.py).
+
+Who may use them: anyone with a tracked link's token (the partner's customers reach the
+page from a post, an email or a signature). What they grant: seeing the page, and
+submitting one lead to that partner (rate-limited per address and per page, a honeypot
+for bots). Nothing else: no sign-in, and nothing of any other partner.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.access.mail import send_link_email
+from campaign_engine.services.branding import brand_context
+from campaign_engine.services.ratelimit import Limit, try_acquire
+from campaign_engine.services.workspace.landing import (
+    LandingPage,
+    landing_page,
+    lead_email,
+    read_lead,
+    record_lead,
+)
+from campaign_engine.web.formats import portal_locale, web_link
+from campaign_engine.web.session import db, runtime
+
+bp = Blueprint("landing", __name__)
+
+
+def _page(token: str) -> LandingPage:
+    return landing_page(db(), token, runtime().settings.storage_dir)
+
+
+def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> tuple[str, int]:
+    """In the partner's language, whatever the visitor's browser says: it is the
+    partner's page."""
+    brand = brand_context(page.partner)
+    locale = portal_locale(page.partner.locale)
+    with force_locale(locale):
+        labels = {
+            "name": _("Your name"),
+            "email": _("Work email"),
+            "company": _("Company"),
+            "phone": _("Phone"),
+            "message": _("Message"),
+        }
+        html = render_template(
+            "landing/page.html",
+            page=page,
+            token=token,
+            brand=brand,
+            logo=base64.b64encode(brand.logo_png or b"").decode(),
+            website=web_link(page.partner.website),
+            language=locale.split("_")[0],
+            labels=labels,
+            thanks_title=_("Thank you"),
+            thanks_text=_("%(partner)s will be in touch soon.", partner=page.partner.name),
+            values=extra.pop("values", {}),
+            **{"done": False, "error": None, "error_field": None, **extra},
+        )
+    return html, status
+
+
+@bp.get("/l/<token>")
+def show(token: str) -> tuple[str, int]:
+    return _render(_page(token), token)
+
+
+@bp.post("/l/<token>")
+def submit(token: str) -> tuple[str, int]:
+    page = _page(token)
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if form.get("website_url"):  # the honeypot: a bot is thanked, and nothing is kept
+        return _render(page, token, done=True)
+    rt = runtime()
+    session = db()
+    try:
+        lead = read_lead(page, form)
+    except InvalidInput as exc:
+        return _render(page, token, 422, error=str(exc), error_field=exc.where, values=form)
+    address = request.remote_addr or "unknown"
+    wait = try_acquire(
+        session,
+        [Limit(f"landing:ip:{address}", 0.1), Limit(f"landing:page:{page.partner.id}", 1.0)],
+        rt.clock(),
+    )
+    if wait > 0:
+        session.commit()
+        with force_locale(portal_locale(page.partner.locale)):
+            message = _("Too many requests from here: try again in a minute.")
+        return _render(page, token, 429, error=message, values=form)
+    new = record_lead(session, page, lead, rt.clock())
+    session.commit()
+    if new and page.partner.contact_email:
+        subject, body = lead_email(page, lead)
+        send_link_email(rt, page.partner.contact_email, subject, body)
+    return _render(page, token, done=True)

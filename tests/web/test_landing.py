@@ -1,0 +1,103 @@
+"""Co-branded landing pages: a kit link with landing: true leads to the partner's page,
+whose form records a lead for that partner and campaign, emails it to the partner at
+once, and shows in the partner's results; bad input, bots and floods record nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from campaign_engine.app import create_app
+from campaign_engine.db import Event, Partner, TrackedLink
+from campaign_engine.services.partnerview import partner_results
+from campaign_engine.services.reports import campaign_report
+from tests.worlds import launched_campaign, outbox_messages
+
+
+@pytest.fixture
+def world(tmp_path, sqlite_url):
+    runtime, campaign_id = launched_campaign(
+        tmp_path, sqlite_url, partners=2, contacts=1, name="Landing Q3"
+    )
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app, runtime, campaign_id
+    runtime.close()
+
+
+def link_of(runtime, slug: str, channel: str = "social") -> tuple[str, int]:
+    with runtime.sessions() as session:
+        partner = session.scalar(select(Partner).where(Partner.slug == slug))
+        token = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.partner_id == partner.id,
+                TrackedLink.channel == channel,
+                TrackedLink.name == "assessment",
+            )
+        )
+        return token, partner.id
+
+
+def leads(runtime) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(select(func.count()).where(Event.type == "lead.created")) or 0
+
+
+def test_a_visitor_becomes_the_partners_lead_emailed_at_once_and_counted(world):
+    app, runtime, campaign_id = world
+    token, partner_id = link_of(runtime, "partner-01")
+    client = app.test_client()
+    click = client.get(f"/r/{token}")
+    assert click.status_code == 302 and click.location.endswith(f"/l/{token}")
+    page = client.get(f"/l/{token}").get_data(as_text=True)
+    assert "Partner 01 Systems" in page and "Book my backup check" in page
+    before = len(outbox_messages(runtime))
+    done = client.post(
+        f"/l/{token}",
+        data={
+            "name": "Ada Byron",
+            "email": "ada@customer.example",
+            "company": "Analytical",
+            "consent": "yes",
+            "website_url": "",
+        },
+    )
+    assert done.status_code == 200 and "will be in touch" in done.get_data(as_text=True)
+    mails = outbox_messages(runtime)
+    assert len(mails) == before + 1
+    mail = next(
+        m for m in mails if m["To"] == "sales@partner01.example" and "New lead" in m["Subject"]
+    )
+    assert "ada@customer.example" in mail.get_content() and "Analytical" in mail.get_content()
+    with runtime.sessions() as session:
+        event = session.scalar(select(Event).where(Event.type == "lead.created"))
+        assert (event.partner_id, event.campaign_id, event.channel) == (
+            partner_id,
+            campaign_id,
+            "social",
+        )
+        results = partner_results(session, partner_id, now=runtime.clock())
+        assert results["campaigns"]["Landing Q3"]["leads"] == 1
+        report = campaign_report(session, campaign_id)
+    assert re.search(r"'leads': 1\b", repr(report)), "the campaign report counts it"
+
+
+def test_bad_input_bots_and_floods_record_nothing(world):
+    app, runtime, _ = world
+    token, _ = link_of(runtime, "partner-00", "email")
+    client = app.test_client()
+    bad = client.post(f"/l/{token}", data={"email": "not-an-address", "consent": "yes"})
+    assert bad.status_code == 422 and "email" in bad.get_data(as_text=True)
+    unconsented = client.post(f"/l/{token}", data={"email": "a@b.example"})
+    assert unconsented.status_code == 422
+    bot = client.post(
+        f"/l/{token}", data={"email": "bot@spam.example", "consent": "yes", "website_url": "x"}
+    )
+    assert bot.status_code == 200 and leads(runtime) == 0
+    first = client.post(f"/l/{token}", data={"email": "one@c.example", "consent": "yes"})
+    flood = client.post(f"/l/{token}", data={"email": "two@c.example", "consent": "yes"})
+    assert first.status_code == 200 and flood.status_code == 429
+    assert leads(runtime) == 1
+    assert client.get("/l/not-a-token").status_code == 404
