@@ -21,11 +21,18 @@ from tests.factories import partner_row, write_contacts, write_partners
 
 
 def planned_campaign(
-    tmp_path: Path, database_url: str, *, partners: int, contacts: int, name: str
+    tmp_path: Path,
+    database_url: str,
+    *,
+    partners: int,
+    contacts: int,
+    name: str,
+    **config: object,
 ) -> tuple[Runtime, int]:
     """Partners with contacts, the sample kit, and a campaign for all of them, launched
-    (its deliveries planned, nothing sent yet)."""
-    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, database_url)))
+    (its deliveries planned, nothing sent yet); `config` overrides the test config."""
+    settings = load_settings(write_config(tmp_path, database_url, **config))
+    runtime = bootstrap.build_runtime(settings)
     migrate.upgrade(runtime.engine)
     rows = [partner_row(i) for i in range(partners)]
     with runtime.sessions.begin() as session:
@@ -39,11 +46,17 @@ def planned_campaign(
 
 
 def launched_campaign(
-    tmp_path: Path, database_url: str, *, partners: int, contacts: int, name: str
+    tmp_path: Path,
+    database_url: str,
+    *,
+    partners: int,
+    contacts: int,
+    name: str,
+    **config: object,
 ) -> tuple[Runtime, int]:
     """planned_campaign, sent through the maildir outbox."""
     runtime, campaign_id = planned_campaign(
-        tmp_path, database_url, partners=partners, contacts=contacts, name=name
+        tmp_path, database_url, partners=partners, contacts=contacts, name=name, **config
     )
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     return runtime, campaign_id

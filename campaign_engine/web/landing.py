@@ -23,6 +23,8 @@ from campaign_engine.services.workspace.landing import (
     LandingPage,
     landing_page,
     lead_email,
+    lead_key,
+    push_lead,
     read_lead,
     record_lead,
 )
@@ -95,8 +97,11 @@ def submit(token: str) -> tuple[str, int]:
             message = _("Too many requests from here: try again in a minute.")
         return _render(page, token, 429, error=message, values=form)
     new = record_lead(session, page, lead, rt.clock())
-    session.commit()
-    if new and page.partner.contact_email:
-        subject, body = lead_email(page, lead)
-        send_link_email(rt, page.partner.contact_email, subject, body)
+    session.commit()  # the lead is kept before anything is sent about it
+    if new:
+        if page.partner.contact_email:
+            subject, body = lead_email(page, lead)
+            send_link_email(rt, page.partner.contact_email, subject, body)
+        if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
+            session.commit()
     return _render(page, token, done=True)

@@ -93,6 +93,19 @@ def _shots() -> Path:
     return target
 
 
+def _landing_token(folder: Path, slug: str) -> str:
+    """The partner's landing page, as its customers reach it (the email's tracked link)."""
+    import sqlite3
+
+    with sqlite3.connect(folder / "pages.db") as db:
+        (token,) = db.execute(
+            "SELECT t.token FROM tracked_links t JOIN partners p ON p.id = t.partner_id "
+            "WHERE p.slug = ? AND t.channel = 'email' AND t.name = 'assessment'",
+            (slug,),
+        ).fetchone()
+    return str(token)
+
+
 def _serious(page) -> list[str]:
     """axe-core's serious and critical findings on the page, one line each. Evaluated
     through the DevTools protocol, so the page's own CSP (script-src 'self') stays on."""
@@ -152,10 +165,14 @@ def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # 
 
 def test_every_portal_page_passes_axe_and_fits_a_phone(browser, programme):  # noqa: F811
     """The partner's side (issue 15 asks it of every portal page): the long-named German
-    partner signed in, its home, review queue and profile, and the sign-in page."""
-    base, _, _, folder = programme
+    partner signed in, its home, review queue, profile, asset library and signature page,
+    its landing page, and the sign-in page."""
+    base, campaign_id, _, folder = programme
     pages = {"portal-home": "/portal/", "portal-review": "/portal/review"}
     pages["portal-profile"] = "/portal/profile"
+    pages["portal-library"] = f"/portal/campaigns/{campaign_id}"
+    pages["portal-signature"] = "/portal/signature"
+    pages["landing"] = f"/l/{_landing_token(folder, 'partner-01')}"
     found: dict[str, list[str]] = {}
     for width in WIDTHS:
         context = browser.new_context(viewport={"width": width, "height": 900})

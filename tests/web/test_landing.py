@@ -5,15 +5,21 @@ once, and shows in the partner's results; bad input, bots and floods record noth
 from __future__ import annotations
 
 import re
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
+from standardwebhooks.webhooks import Webhook
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Partner, TrackedLink
+from campaign_engine.services.endpoints import set_endpoint
 from campaign_engine.services.partnerview import partner_results
 from campaign_engine.services.reports import campaign_report
+from tests.processes import serving_http
 from tests.worlds import launched_campaign, outbox_messages
+
+SECRET = "whsec_" + "bGFuZGluZy1wYWdlLWxlYWQtcHVzaC10ZXN0"  # a test value, never served
 
 
 @pytest.fixture
@@ -101,3 +107,65 @@ def test_bad_input_bots_and_floods_record_nothing(world):
     assert first.status_code == 200 and flood.status_code == 429
     assert leads(runtime) == 1
     assert client.get("/l/not-a-token").status_code == 404
+
+
+class Crm(BaseHTTPRequestHandler):
+    """A partner's CRM webhook: keeps each signed request it is sent."""
+
+    seen: list[dict] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        type(self).seen.append(Webhook(SECRET).verify(body, headers))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+def test_a_lead_goes_to_the_partners_crm_webhook_when_it_has_one(tmp_path, sqlite_url):
+    runtime, _ = launched_campaign(
+        tmp_path,
+        sqlite_url,
+        partners=1,
+        contacts=1,
+        name="Landing CRM",
+        connectors={"allow_private_networks": True},
+        webhooks={"outbound_secret": SECRET},
+    )
+    Crm.seen = []
+    base, shutdown = serving_http(Crm)
+    try:
+        token, partner_id = link_of(runtime, "partner-00", "email")
+        with runtime.sessions.begin() as session:
+            set_endpoint(
+                session,
+                session.get(Partner, partner_id),
+                "crm",
+                "webhook",
+                f"{base}/hook",
+                {},
+                secret_key=runtime.settings.secret_key,
+                actor="test",
+            )
+        app = create_app(runtime)
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+        answer = app.test_client().post(
+            f"/l/{token}",
+            data={"email": "grace@customer.example", "name": "Grace", "consent": "yes"},
+        )
+        assert answer.status_code == 200
+        (envelope,) = Crm.seen
+        pushed = envelope["data"]  # the webhook's envelope: {"type": "crm.item", "data"}
+        assert pushed["type"] == "lead.created" and pushed["partner"] == "partner-00"
+        assert pushed["lead"]["email"] == "grace@customer.example"
+        with runtime.sessions() as session:
+            event = session.scalar(select(Event).where(Event.type == "lead.created"))
+            assert event.data["crm"].startswith("pushed to your CRM webhook")
+            assert event.data["lead"]["name"] == "Grace"
+    finally:
+        shutdown()
+        runtime.close()

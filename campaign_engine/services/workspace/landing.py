@@ -21,9 +21,12 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
 from campaign_engine.domain.kit import KitContent, Landing
-from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
+from campaign_engine.ports import Endpoint, Message
+from campaign_engine.runtime import Runtime
 from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.kits import materialise
+from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -82,14 +85,19 @@ def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
     return lead
 
 
+def lead_key(page: LandingPage, lead: dict[str, str]) -> str:
+    """One lead per address and partner page: a second submission counts once."""
+    return hashlib.sha256(
+        f"landing:{page.campaign.id}:{page.partner.id}:{lead['email'].lower()}".encode()
+    ).hexdigest()
+
+
 def record_lead(session: Session, page: LandingPage, lead: dict[str, str], now: datetime) -> bool:
     """True for a new lead; the same address on the same partner's page counts once.
     Through the attribution service, as a CRM's lead would be, so the partner's results,
     the campaign report and the programme report count it alike; what the visitor gave is
     kept on the event, so a lost email loses no lead."""
-    key = hashlib.sha256(
-        f"landing:{page.campaign.id}:{page.partner.id}:{lead['email'].lower()}".encode()
-    ).hexdigest()
+    key = lead_key(page, lead)
     event = InboundEvent(
         type="lead.created",
         external_id=f"landing-{key[:24]}",
@@ -123,3 +131,43 @@ def lead_email(page: LandingPage, lead: dict[str, str]) -> tuple[str, str]:
         "Reply to them soon: the lead is already in your results in the partner portal."
     )
     return subject[:200], body
+
+
+def push_lead(
+    runtime: Runtime, session: Session, page: LandingPage, lead: dict[str, str], key: str
+) -> str | None:
+    """The lead to the partner's own CRM endpoint, when that endpoint takes a payload as
+    it is (a signed webhook): what happened is noted on the lead's event, so a failed push
+    is visible and the lead itself is never lost with it. HubSpot and Salesforce
+    endpoints take talking points as notes; a lead there is a contact of its own, which
+    their connectors do not create yet."""
+    endpoint = crm_endpoint(session, page.partner.id)
+    if endpoint is None or endpoint.kind != "webhook":
+        return None
+    message = Message(
+        channel="crm",
+        recipient=endpoint.url or "crm",
+        subject=f"New lead: {lead['email']}",
+        body_text="",
+        payload={
+            "type": "lead.created",
+            "partner": page.partner.slug,
+            "campaign": {"id": page.campaign.id, "name": page.campaign.name},
+            "channel": page.link.channel,
+            "lead": lead,
+            "consent": page.copy["consent"],
+        },
+    )
+    config = unseal(endpoint.config or {}, runtime.settings.signing_keys)
+    try:
+        receipt = runtime.connector("webhook").publish(
+            message, Endpoint("webhook", endpoint.url, config), f"lead-{key[:32]}"
+        )
+        outcome = f"pushed to your CRM webhook ({receipt.reference})"
+    except DeliveryError as exc:
+        log.warning("lead push for %s failed: %s", page.partner.slug, exc)
+        outcome = f"not pushed to your CRM webhook: {exc}"
+    stored = session.scalar(select(Event).where(Event.dedupe_key == key))
+    if stored is not None:
+        stored.data = {**stored.data, "crm": outcome[:300]}
+    return outcome
