@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
-from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner
+from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner, TrackedLink
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
@@ -189,20 +189,53 @@ def test_sign_in_link_requests_are_rate_limited(portal):
 @pytest.mark.parametrize(
     "locale, words",
     [
-        ("de-DE", ["Ihre Kampagnen", "Abmelden", "Ihre Ergebnisse", 'lang="de"']),
-        ("fr-FR", ["Vos campagnes", "Se déconnecter", "Vos résultats", 'lang="fr"']),
+        (
+            "de-DE",
+            [
+                "Ihre Kampagnen",
+                "Abmelden",
+                "Ihre Ergebnisse",
+                'lang="de"',
+                "Text kopieren",
+                "Signatur kopieren",
+                "Backup-Check buchen",
+            ],
+        ),
+        (
+            "fr-FR",
+            [
+                "Vos campagnes",
+                "Se déconnecter",
+                "Vos résultats",
+                'lang="fr"',
+                "Copier le texte",
+                "Copier la signature",
+                "Réserver mon bilan",
+            ],
+        ),
     ],
 )
 def test_a_partner_reads_the_portal_in_its_own_language(portal, locale, words):
     """Issue 15: the portal was English whatever the partner's locale."""
-    app, runtime, _ = portal
+    app, runtime, campaign_id = portal
     with runtime.sessions.begin() as session:
         get_partner(session, "partner-01").locale = locale
     client, _ = sign_in(app, runtime, "sales@partner01.example")
     home = client.get("/portal/").get_data(as_text=True)
+    # The asset library, the signature page and the partner's landing page too.
+    library = client.get(f"/portal/campaigns/{campaign_id}").get_data(as_text=True)
+    signature = client.get("/portal/signature").get_data(as_text=True)
+    with runtime.sessions() as session:
+        token = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.partner_id == get_partner(session, "partner-01").id,
+                TrackedLink.name == "assessment",
+            )
+        )
+    landing = app.test_client().get(f"/l/{token}").get_data(as_text=True)
     for word in words:
-        assert word in home, word
-    assert "Your campaigns" not in home
+        assert word in home + library + signature + landing, word
+    assert "Your campaigns" not in home and "Copy the text" not in library
     other, _ = sign_in(app, runtime, "sales@partner02.example")
     english = other.get("/portal/").get_data(as_text=True)
     assert "Your campaigns" in english, "an English partner still reads English"
