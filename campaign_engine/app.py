@@ -60,12 +60,14 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         public,
         session,
         signature,
+        whitelabel,
     )
 
     session.init_app(app)
     errors.init_app(app)
     formats.init_app(app)
     headers.init_app(app)
+    whitelabel.init_app(app, runtime.settings)
     auth.init_app(app)
     # Token-authorised POSTs: mail clients' one-click unsubscribe (RFC 8058) and the
     # signed opt-out link: the token in the URL is the authorisation. The API checks CSRF

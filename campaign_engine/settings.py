@@ -116,6 +116,11 @@ class ProgrammeSettings(_Section):
     review_hours: float = Field(48.0, ge=0)  # how long review-mode partners have to decide
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")  # ISO 4217: pipeline and revenue
     locale: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")  # the console's formats
+    # White-label: what partners see instead of the product's name, in the portal's header
+    # and as the sender of their sign-in links, notices and digests.
+    name: str = Field("Partner programme", min_length=1, max_length=80)
+    logo: Path | None = None  # a PNG, JPEG or SVG file
+    brand_color: str = Field("#0b3d91", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
 class RateLimitSettings(_Section):
@@ -184,6 +189,7 @@ _PATH_KEYS: tuple[tuple[str, ...], ...] = (
     ("storage_dir",),
     ("data_dir",),
     ("email", "outbox_dir"),
+    ("programme", "logo"),
 )
 
 # Secrets that were once published with the project (config.yaml and earlier defaults).

@@ -55,7 +55,7 @@ def send_digest(runtime: Runtime, *, now: datetime) -> dict[str, int]:
                 + "\n".join(lines)
                 + f"\n\nThe runway page: {runtime.settings.public_base_url}/runway\n"
             ),
-            sender_name="Partner programme",
+            sender_name=runtime.settings.programme.name,
         )
         try:
             key = f"digest-{week}-{hashlib.sha256(owner.encode()).hexdigest()[:16]}"

@@ -49,7 +49,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             recipient=email,
             subject=(f'Your campaign "{campaign.name}" goes live on {when:%d %B}'),
             body_text=body,
-            sender_name="Partner programme",
+            sender_name=runtime.settings.programme.name,
         )
         try:
             connector.publish(message, Endpoint(kind="email"), f"notice-{campaign_id}-{token[:16]}")

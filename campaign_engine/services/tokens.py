@@ -53,7 +53,7 @@ def warn_expiring_tokens(runtime: Runtime, *, within_days: int) -> list[str]:
                 f"{expires:%A %d %B %Y}. After that, your scheduled posts cannot go out.\n\n"
                 f"Reconnect in the partner portal: {base}/portal/\n"
             ),
-            sender_name="Partner programme",
+            sender_name=runtime.settings.programme.name,
         )
         key = f"token-{endpoint_id}-{expires:%Y%m%d}"
         try:

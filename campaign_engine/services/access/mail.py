@@ -19,7 +19,7 @@ def send_link_email(runtime: Runtime, recipient: str, subject: str, body: str) -
         recipient=recipient,
         subject=subject,
         body_text=body,
-        sender_name="Partner programme",
+        sender_name=runtime.settings.programme.name,
     )
     try:
         runtime.connector("email").publish(message, Endpoint("email"), f"account-{uuid.uuid4()}")
