@@ -84,6 +84,9 @@ class Delivery(Base):
         Index("ix_deliveries_claim", "status", "due_at", "partner_id", "channel"),
         # A partner's own rows: the daily caps per channel, its portal, its removal.
         Index("ix_deliveries_partner", "partner_id", "channel", "status"),
+        # "Is anything of this campaign still open?", asked after every work item: one
+        # probe, where the campaign index alone walked every sent row before the open ones.
+        Index("ix_deliveries_campaign_status", "campaign_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
