@@ -84,7 +84,8 @@ def _switched_off(session: Session, partner: Partner) -> str:
     if len(off) == len(CHANNELS):
         return "Everything is"
     names = [channel_label(c) for c in off]
-    return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'}"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {'is' if len(names) == 1 else 'are'}"
 
 
 def _expiring_connection(session: Session, partner: Partner, now: datetime) -> str | None:

@@ -1,7 +1,17 @@
 """The partner preview notice: "your campaign goes live on <date>", with a preview link and
-a one-click opt-out, sent `preview_days` before launch to each partner in the audience."""
+a one-click opt-out, sent `preview_days` before launch to each partner in the audience,
+in the partner's language (its profile's locale, where the portal has that language).
+Sent outside a request (the scheduler, the CLI), so it reads the portal's catalogues with
+Babel itself, not through Flask-Babel."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError, dates
+from babel.support import NullTranslations, Translations
 
 from campaign_engine.db import Campaign, utcnow
 from campaign_engine.domain.consent import ConsentMode
@@ -12,6 +22,37 @@ from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.consent import mode_for
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+LANGUAGES = ("de", "fr")  # translated; anything else reads English (the msgids)
+
+
+@lru_cache(maxsize=16)
+def _catalogue(locale: str, language: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), [locale, language])
+
+
+def _language(profile_locale: str | None) -> tuple[NullTranslations, Locale | None]:
+    """The catalogue and the Babel locale for a partner's profile locale ("de-DE"); no
+    locale for English, whose dates keep their own wording."""
+    code = (profile_locale or "en").replace("-", "_")
+    language = code.split("_")[0].lower()
+    if language not in LANGUAGES:
+        return NullTranslations(), None
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse(language)
+    return _catalogue(str(locale), language), locale
+
+
+def _days(when: datetime, locale: Locale | None) -> tuple[str, str]:
+    """(the go-live day and time, the day alone for the subject), in the partner's language."""
+    if locale is None:
+        return f"{when:%A %d %B %Y at %H:%M}", f"{when:%d %B}"
+    day = dates.format_date(when, "full", locale=locale)
+    time = dates.format_time(when, "short", tzinfo=when.tzinfo, locale=locale)
+    return f"{day}, {time}", dates.format_skeleton("MMMMd", when, locale=locale)
 
 
 def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
@@ -34,20 +75,36 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             window = runtime.settings.programme.review_hours if reviews else None
             when = go_live(campaign, partner, review_hours=window)
             token = links.make(partner.id, campaign.id)
-            recipients.append((partner.contact_email, partner.name, when, token))
+            recipients.append((partner.contact_email, partner.name, partner.locale, when, token))
     connector = runtime.connector("email")
-    for email, name, when, token in recipients:
-        body = (
-            f'Hello {name},\n\nYour co-branded campaign "{campaign.name}" goes live on '
-            f"{when:%A %d %B %Y at %H:%M} ({when.tzname()}). There is nothing for you to do:\n"
-            f"your customers receive it from you, with your logo and contact details.\n\n"
-            f"See exactly what goes out: {base}/portal/preview/{token}\n"
-            f"Not this time? Opt out in one click: {base}/portal/opt-out/{token}\n"
-        )
+    for email, name, profile_locale, when, token in recipients:
+        words, locale = _language(profile_locale)
+        day, subject_day = _days(when, locale)
+        values = {"name": name, "campaign": campaign.name, "day": day, "zone": when.tzname()}
+        preview, opt_out = f"{base}/portal/preview/{token}", f"{base}/portal/opt-out/{token}"
+        lines = [
+            words.gettext("Hello %(name)s,") % values,
+            "",
+            words.gettext(
+                'Your co-branded campaign "%(campaign)s" goes live on %(day)s (%(zone)s). '
+                "There is nothing for you to do:\n"
+                "your customers receive it from you, with your logo and contact details."
+            )
+            % values,
+            "",
+            words.gettext("See exactly what goes out: %(link)s") % {"link": preview},
+            words.gettext("Not this time? Opt out in one click: %(link)s") % {"link": opt_out},
+            "",
+        ]
+        body = "\n".join(lines)
+        subject = words.gettext('Your campaign "%(campaign)s" goes live on %(day)s') % {
+            "campaign": campaign.name,
+            "day": subject_day,
+        }
         message = Message(
             channel="email",
             recipient=email,
-            subject=(f'Your campaign "{campaign.name}" goes live on {when:%d %B}'),
+            subject=subject,
             body_text=body,
             sender_name=runtime.settings.programme.name,
         )

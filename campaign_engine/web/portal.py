@@ -11,16 +11,18 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign_engine.db import Campaign, Delivery, Partner
+from campaign_engine.db import Campaign, Delivery, Membership, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitSpec, check_customisation
 from campaign_engine.errors import InvalidInput, NotFound
@@ -45,6 +47,7 @@ from campaign_engine.services.profile import brand_warnings, update_profile
 from campaign_engine.services.workspace.library import Library, campaign_library
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
+from campaign_engine.web.formats import portal_locale
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
@@ -119,13 +122,21 @@ def sign_in() -> str:
     if found is not None:
         user, token = found
         link = f"{rt.settings.public_base_url}/portal/sign-in/{token}"
-        send_link_email(
-            rt,
-            user.email,
-            "Your sign-in link for the partner portal",
-            f"Open this link within 15 minutes to sign in (it works once):\n\n{link}\n\n"
-            "If you did not ask for it, ignore this email.",
+        partner = db().scalar(
+            select(Partner)
+            .join(Membership, Membership.partner_id == Partner.id)
+            .where(Membership.user_id == user.id)
         )
+        with force_locale(portal_locale(partner.locale if partner else None)):
+            subject = gettext("Your sign-in link for the partner portal")
+            body = "\n\n".join(
+                [
+                    gettext("Open this link within 15 minutes to sign in (it works once):"),
+                    link,
+                    gettext("If you did not ask for it, ignore this email."),
+                ]
+            )
+        send_link_email(rt, user.email, subject, body)
     return render_template("portal/sign_in.html", sent=True)
 
 
@@ -332,7 +343,9 @@ def profile() -> str:
         else:
             if change is not None:
                 confirming = change.email
-                send_contact_confirmation(partner.name, change.email, change.token)
+                send_contact_confirmation(
+                    partner.name, change.email, change.token, locale=partner.locale
+                )
     logo = base64.b64encode(partner.logo_png).decode() if partner.logo_png else None
     return render_template(
         "portal/profile.html",
@@ -346,17 +359,29 @@ def profile() -> str:
     )
 
 
-def send_contact_confirmation(partner_name: str, email: str, token: str) -> None:
+def send_contact_confirmation(
+    partner_name: str, email: str, token: str, *, locale: str | None = None
+) -> None:
+    """In the partner's language (its profile's locale); without one, the request's."""
     rt = runtime()
     link = f"{rt.settings.public_base_url}/portal/confirm-email/{token}"
-    send_link_email(
-        rt,
-        email,
-        "Confirm the new contact address for the partner programme",
-        f"Someone asked to make {email} the contact address of {partner_name} in the "
-        f"partner programme. Open this link within 24 hours to confirm:\n\n{link}\n\n"
-        "Until then nothing changes. If you did not expect this, ignore this email.",
-    )
+    with force_locale(portal_locale(locale)) if locale else nullcontext():
+        subject = gettext("Confirm the new contact address for the partner programme")
+        body = "\n\n".join(
+            [
+                gettext(
+                    "Someone asked to make %(email)s the contact address of %(partner)s in "
+                    "the partner programme. Open this link within 24 hours to confirm:",
+                    email=email,
+                    partner=partner_name,
+                ),
+                link,
+                gettext(
+                    "Until then nothing changes. If you did not expect this, ignore this email."
+                ),
+            ]
+        )
+    send_link_email(rt, email, subject, body)
 
 
 @bp.get("/confirm-email/<token>")

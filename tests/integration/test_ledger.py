@@ -87,7 +87,7 @@ def test_every_targeted_partner_has_an_outcome_with_its_reason(world):
     report = json.loads(cli("campaigns", "report", str(campaign_id), "--json").output)
     assert report["channels"]["email"]["targeted"] == 6
     assert report["totals"]["targeted"] == 6
-    assert report["partners"]["partner-01"]["not_sent"] == 4, "opted out of all four channels"
+    assert report["partners"]["partner-01"]["not_sent"] == 5, "opted out of all five channels"
     assert report["channels"]["email"]["not_sent"] == sum(email.values())
     assert report["ledger"]["not_sent"] == ledger["not_sent"]
     csv_text = cli("campaigns", "report", str(campaign_id), "--csv").output
@@ -201,4 +201,4 @@ def test_the_next_action_names_only_the_channels_really_switched_off(world):
     cli, _ = world
     cli("consent", "set", "--partner", "partner-01", "--opt-in", "--channel", "email")
     said = cli("partners", "next-action", "partner-01").output
-    assert said.startswith("Social and CRM and Website are switched off"), said
+    assert said.startswith("Social, CRM, Website and Email signature are switched off"), said

@@ -254,7 +254,7 @@ def test_planning_twice_adds_nothing(engine):
         from campaign_engine.services.campaigns.planner import plan_deliveries
 
         again = plan_deliveries(session, get_campaign(session, campaign_id), runtime.clock())
-    assert first == again == 4 * 2 + 4 * (3 + 1 + 1)
+    assert first == again == 4 * 2 + 4 * (3 + 1 + 1 + 1)  # email, social, crm, web, signature
 
 
 def set_mode(runtime, slug, mode, **kwargs):
@@ -505,7 +505,7 @@ def test_a_launch_renders_no_brochure_and_a_preview_renders_it_once(tmp_path, sq
     storage = runtime.settings.storage_dir
     with runtime.sessions() as session:
         indexed = session.scalars(select(Artifact)).all()
-        assert {a.channel for a in indexed} == {"email", "social", "crm", "web"}
+        assert {a.channel for a in indexed} == {"email", "social", "crm", "web", "signature"}
         launched_files = [f["name"] for a in indexed for f in a.files]
         assert "email.html" in launched_files
         assert not [name for name in launched_files if name.endswith(".pdf")]

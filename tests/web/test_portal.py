@@ -236,9 +236,34 @@ def test_a_partner_reads_the_portal_in_its_own_language(portal, locale, words):
     for word in words:
         assert word in home + library + signature + landing, word
     assert "Your campaigns" not in home and "Copy the text" not in library
+    # The review queue, the profile and the sign-in email too.
+    review = client.get("/portal/review").get_data(as_text=True)
+    profile = client.get("/portal/profile").get_data(as_text=True)
+    in_review, in_profile, subject = {
+        "de-DE": (
+            ["Freigeben", "Überspringen", "Vor der Freigabe bearbeiten"],
+            ["Primärfarbe", "Postanschrift"],
+            "Ihr Anmeldelink für das Partnerportal",
+        ),
+        "fr-FR": (
+            ["Valider", "Ignorer", "Modifier avant de valider"],
+            ["Couleur principale", "Adresse postale"],
+            "Votre lien de connexion au portail partenaire",
+        ),
+    }[locale]
+    for word in in_review:
+        assert word in review, word
+    for word in in_profile:
+        assert word in profile, word
+    assert "Review queue" not in review and "Edit before approving" not in review
+    assert "Profile and brand" not in profile and "Primary colour" not in profile
+    mails = {m["To"]: m for m in outbox_messages(runtime)}
+    assert mails["sales@partner01.example"]["Subject"] == subject
     other, _ = sign_in(app, runtime, "sales@partner02.example")
     english = other.get("/portal/").get_data(as_text=True)
     assert "Your campaigns" in english, "an English partner still reads English"
+    mails = {m["To"]: m for m in outbox_messages(runtime)}
+    assert mails["sales@partner02.example"]["Subject"] == "Your sign-in link for the partner portal"
     signed_out = app.test_client().get("/portal/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert "Portail partenaire" in signed_out.get_data(as_text=True)
 

@@ -45,6 +45,6 @@ def test_a_logo_that_is_not_an_image_is_a_config_error_naming_the_key(tmp_path):
         tmp_path, f"sqlite:///{tmp_path}/w.db", programme={"logo": str(tmp_path / "logo.txt")}
     )
     runtime = bootstrap.build_runtime(load_settings(config))
-    with pytest.raises(ConfigError, match="programme.logo"):
+    with pytest.raises(ConfigError, match=r"programme\.logo"):
         create_app(runtime)
     runtime.close()
