@@ -104,8 +104,15 @@ def redirect_target(
     declared = campaign.declared.get(link.name)
     if declared is not None and declared.landing:  # the partner's page, on this host
         return link, f"/l/{token}"
+    return link, tagged_url(link, partner_slug, campaign)
+
+
+def tagged_url(link: TrackedLink, partner_slug: str, campaign: CampaignLinks) -> str:
+    """The link's own target with the UTM tags that say who sent it, through which channel
+    (a landing page's "learn more" link is its target too)."""
+    declared = campaign.declared.get(link.name)
     content = declared.utm_content if declared and declared.utm_content else link.name
-    return link, with_utm(
+    return with_utm(
         link.target_url,
         source=partner_slug,
         medium=link.channel,

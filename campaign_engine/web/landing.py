@@ -61,6 +61,7 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             language=locale.split("_")[0],
             labels=labels,
             thanks_title=_("Thank you"),
+            learn_more=_("Learn more about the offer"),
             thanks_text=_("%(partner)s will be in touch soon.", partner=page.partner.name),
             values=extra.pop("values", {}),
             **{"done": False, "error": None, "error_field": None, **extra},

@@ -22,8 +22,12 @@ PUBLISHED_KEY = "demo-secret-key-change-me-in-production"
 
 @pytest.fixture
 def shipped_config(tmp_path):
-    """The repository's own config.yaml, in a folder of its own."""
+    """The repository's own config.yaml, in a folder of its own, with the file it names
+    (the programme's logo, a path relative to the config)."""
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    logo = yaml.safe_load((ROOT / "config.yaml").read_text())["programme"]["logo"]
+    (tmp_path / logo).parent.mkdir(parents=True)
+    shutil.copy(ROOT / logo, tmp_path / logo)
     return tmp_path / "config.yaml"
 
 

@@ -4,6 +4,7 @@ once, and shows in the partner's results; bad input, bots and floods record noth
 
 from __future__ import annotations
 
+import html
 import re
 from http.server import BaseHTTPRequestHandler
 
@@ -59,6 +60,11 @@ def test_a_visitor_becomes_the_partners_lead_emailed_at_once_and_counted(world):
     assert click.status_code == 302 and click.location.endswith(f"/l/{token}")
     page = client.get(f"/l/{token}").get_data(as_text=True)
     assert "Partner 01 Systems" in page and "Book my backup check" in page
+    more = re.search(r'id="learn-more" href="([^"]+)"|href="([^"]+)"[^>]*id="learn-more"', page)
+    learn = html.unescape(more.group(1) or more.group(2))
+    assert learn.startswith("https://northwind.example/assessment?")
+    assert "source=partner" in learn, "tags already on the target are kept"
+    assert "utm_source=partner-01" in learn and "utm_medium=social" in learn
     before = len(outbox_messages(runtime))
     done = client.post(
         f"/l/{token}",

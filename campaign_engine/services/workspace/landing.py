@@ -26,6 +26,7 @@ from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.kits import materialise
+from campaign_engine.services.links import campaign_links, tagged_url
 from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class LandingPage:
     kit: KitContent
     landing: Landing
     copy: dict[str, str]  # headline, body, consent, cta in the partner's language
+    learn_more: str  # the link's own target, tagged as a redirect would tag it
 
 
 def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
@@ -65,7 +67,8 @@ def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
     texts = {
         k: str(lookup(copy, getattr(landing, k))) for k in ("headline", "body", "consent", "cta")
     }
-    return LandingPage(link, campaign, partner, kit, landing, texts)
+    more = tagged_url(link, partner.slug, campaign_links(session, campaign.id))
+    return LandingPage(link, campaign, partner, kit, landing, texts, more)
 
 
 def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
