@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import Campaign, Delivery, Membership, Partner
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.kit import KitSpec, check_customisation
+from campaign_engine.domain.kit import PLATFORM_SIZES, KitSpec, check_customisation
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS, RenderedFile
 from campaign_engine.services.access.confirmations import (
@@ -496,6 +496,7 @@ def campaign_assets(campaign_id: int) -> str:
         library=shown,
         kinds=kinds,
         local=lambda at: at.astimezone(zone),
+        sizes=PLATFORM_SIZES,  # each image's own size, so nothing moves as images load
     )
 
 

@@ -74,14 +74,18 @@ def test_the_workspace_library_signature_and_landing_page(
         expect(post.locator("img")).to_be_visible()
         text = post.locator("textarea").input_value()
         assert "/r/" in text, "the post carries its tracked link"
-        post.get_by_role("button", name="Copy the text").click()
+        button = post.get_by_role("button", name="Copy the text")
+        button.scroll_into_view_if_needed()  # as a reader does: the post in view, then the click
+        page.wait_for_load_state("networkidle")
+        button.click()
         expect(post.locator(".copied")).to_have_text("Copied")
         assert page.evaluate("navigator.clipboard.readText()") == text
         page.screenshot(path=str(ARTIFACTS / "portal-library.png"), full_page=True)
 
         # The signature: pasted into a page of the partner's own, then a second campaign.
         page.goto(f"{base}/portal/signature")
-        snippet = page.locator("#signature-html").input_value()
+        public = "https://partners.vendor.example"  # the config's base_url; served here at base
+        snippet = page.locator("#signature-html").input_value().replace(public, base)
         page.screenshot(path=str(ARTIFACTS / "portal-signature.png"), full_page=True)
         mail = context.new_page()
         mail.set_content(f"<p>Best regards,<br>Sam</p>{snippet}")
@@ -98,7 +102,9 @@ def test_the_workspace_library_signature_and_landing_page(
 
         # A customer clicks the banner, lands on the partner's page and asks for a call.
         visitor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-        visitor.goto(page.locator("#signature-html").input_value().split('href="')[1].split('"')[0])
+        banner_link = snippet.split('href="')[1].split('"')[0]
+        tracked = visitor.request.get(banner_link, max_redirects=0).headers["location"]
+        visitor.goto(tracked.replace(public, base))
         visitor.wait_for_url("**/l/*")
         expect(visitor.get_by_role("heading", level=1)).to_contain_text("Partner 01 Systems")
         visitor.get_by_label("Your name").fill("Ada Byron")

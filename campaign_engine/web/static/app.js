@@ -56,14 +56,15 @@ document.addEventListener("click", async (event) => {
 });
 
 // The signature as rich content (what a mail client's signature editor pastes), with
-// its HTML as plain text beside it for editors that only take text.
+// its HTML as plain text beside it for editors that only take text. The HTML is the
+// snippet's field (absolute links), not the preview above it.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy-html]");
   if (!button) return;
   const source = document.getElementById(button.dataset.copyHtml);
   if (!source) return;
   const said = button.nextElementSibling;
-  const html = source.innerHTML.trim();
+  const html = (source.value !== undefined ? source.value : source.innerHTML).trim();
   try {
     await navigator.clipboard.write([new ClipboardItem({
       "text/html": new Blob([html], { type: "text/html" }),
@@ -71,10 +72,7 @@ document.addEventListener("click", async (event) => {
     })]);
     if (said) said.textContent = button.dataset.copied || "Copied";
   } catch (error) {
-    const range = document.createRange();
-    range.selectNodeContents(source);
-    window.getSelection().removeAllRanges();
-    window.getSelection().addRange(range);
+    source.select();
     if (said) said.textContent = button.dataset.failed || "Selected: press Ctrl+C to copy";
   }
 });
