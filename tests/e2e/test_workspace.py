@@ -70,6 +70,9 @@ def test_the_workspace_library_signature_and_landing_page(
         sign_in_partner(page, base, tmp_path, PARTNER)
         page.get_by_role("link", name="Your assets: posts, brochure, embed code").click()
         page.wait_for_url(f"{base}/portal/campaigns/{first}")
+        frame = page.frame_locator("iframe[title='The email as sent']")
+        expect(frame.locator("body")).to_contain_text("Partner 01 Systems")  # the email as sent
+        page.screenshot(path=str(ARTIFACTS / "portal-library.png"), full_page=True)
         post = page.locator("article.post[data-network='linkedin'][data-asset='launch']")
         expect(post.locator("img")).to_be_visible()
         text = post.locator("textarea").input_value()
@@ -80,7 +83,6 @@ def test_the_workspace_library_signature_and_landing_page(
         button.click()
         expect(post.locator(".copied")).to_have_text("Copied")
         assert page.evaluate("navigator.clipboard.readText()") == text
-        page.screenshot(path=str(ARTIFACTS / "portal-library.png"), full_page=True)
 
         # The signature: pasted into a page of the partner's own, then a second campaign.
         page.goto(f"{base}/portal/signature")
