@@ -5,11 +5,13 @@ the same Message-ID."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,7 @@ from campaign_engine.domain.kit import KitContent, SequenceStep
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone, StepRule, label, step_due
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import BROCHURE, Endpoint, Message, RenderedFile
+from campaign_engine.ports import BROCHURE, BrandContext, Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
@@ -215,18 +217,23 @@ def _message(
         "step": step,
     }
     attachments: tuple[RenderedFile, ...] = ()
+    brand = brand_context(partner)
     if "brochure" in step.attach:
-        brand = brand_context(partner)
         links = preview_links(kit, partner, "runway")
         _, assets, _ = runtime.render(kit, brand, BROCHURE, links)
         attachments = tuple(f for a in assets for f in a.files if f.media_type == "application/pdf")
+    text = env.get_template(step.body).render(context)
+    vendor_logo = (kit.root / kit.spec.vendor.logo).read_bytes()
+    html, logos = step_html(text, brand, kit.spec.vendor.name, vendor_logo)
     return Message(
         channel="email",
         recipient=partner.contact_email,
         # A subject is plain text: "O'Brien & Sons", not "O&#39;Brien &amp; Sons" (a string
         # template autoescapes by default in the kit's sandbox).
         subject=env.overlay(autoescape=False).from_string(step.subject).render(context),
-        body_text=env.get_template(step.body).render(context),
+        body_text=text,
+        body_html=html,
+        inline_images=logos,
         attachments=attachments,
         sender_name=f"{kit.spec.vendor.name} partner team",
     )
@@ -251,3 +258,63 @@ def runway_steps(session: Session, partner_id: int) -> list[dict[str, object]]:
         }
         for r, cid in rows
     ]
+
+
+# The HTML part of a step: the kit's plain-text step with the partner's and the vendor's
+# logos above it, so an onboarding email looks like the programme it speaks for. Built
+# from the step's text, escaped (kit template output and partner fields are hostile until
+# escaped), with bare URLs made links. Hand-written rather than MJML: one logo row and
+# paragraphs need no responsive layout engine.
+
+PARTNER_LOGO = "runway-partner-logo"
+VENDOR_LOGO = "runway-vendor-logo"
+URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _paragraph(text: str) -> Markup:
+    escaped = str(escape(text))
+    linked = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+    return Markup(linked.replace("\n", "<br>"))  # noqa: S704 - escaped above
+
+
+def step_html(
+    text: str, brand: BrandContext, vendor_name: str, vendor_logo: bytes
+) -> tuple[str, tuple[RenderedFile, ...]]:
+    """(HTML, inline images): the logos as cid: images, sized so no client enlarges them."""
+    plate = "#1d2433" if brand.logo_on_plate == "dark" else "#ffffff"
+    paragraphs = Markup("").join(
+        Markup('<p style="margin:0 0 16px">{}</p>').format(_paragraph(block))
+        for block in text.strip().split("\n\n")
+    )
+    html = Markup(
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light"></head>'
+        '<body style="margin:0;padding:0;background:#f4f5f7">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+        'style="background:#f4f5f7"><tr><td align="center" style="padding:16px">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+        'style="max-width:600px;background:#ffffff;border-top:4px solid {color}">'
+        '<tr><td style="padding:16px 24px;background:{plate}" align="left">'
+        '<img src="cid:{partner}" alt="{name}" height="40" style="height:40px;width:auto;'
+        'max-width:240px;border:0"></td>'
+        '<td style="padding:16px 24px;background:{plate}" align="right">'
+        '<img src="cid:{vendor}" alt="{vendor_name}" height="28" style="height:28px;'
+        'width:auto;max-width:160px;border:0"></td></tr>'
+        '<tr><td colspan="2" style="padding:8px 24px 24px;font-family:Arial,Helvetica,'
+        'sans-serif;font-size:16px;line-height:1.5;color:#1f2430">{paragraphs}</td></tr>'
+        "</table></td></tr></table></body></html>"
+    ).format(
+        color=brand.primary_color,
+        plate=plate,
+        partner=PARTNER_LOGO,
+        vendor=VENDOR_LOGO,
+        name=brand.name,
+        vendor_name=vendor_name,
+        paragraphs=paragraphs,
+    )
+    images = (
+        RenderedFile(PARTNER_LOGO, "image/png", brand.logo_png or b""),
+        RenderedFile(VENDOR_LOGO, "image/png", vendor_logo),
+    )
+    return str(html), images

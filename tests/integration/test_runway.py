@@ -6,6 +6,7 @@ digest names exactly the quiet partners; the reports agree with hand-counted fix
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,7 +108,7 @@ def test_each_step_arrives_on_its_local_day_at_nine_across_a_dst_change(runway):
         for m in outbox_messages(runtime)
         if m["To"] == "sales@partner01.example" and "One thing" in m["Subject"]
     )
-    assert "You are all set: your next campaign goes out automatically" in nudge.get_content()
+    assert "You are all set: your next campaign goes out automatically" in nudge.get_body(("plain",)).get_content()
 
     at(clock, 46, 13, 0)
     run_runway(runtime)
@@ -247,7 +248,7 @@ def test_the_digest_names_exactly_the_partners_past_their_deadline(tmp_path, sql
         "partner-01 only: 02 is new, 03 moved, 04 is past 120 days, 05 is done"
     )
     (mail,) = outbox_messages(runtime)
-    body = mail.get_content()
+    body = mail.get_body(("plain",)).get_content()
     assert "partner-01" in body and "book their onboarding call" in body
     assert all(f"partner-0{i}" not in body for i in (2, 3, 4, 5))
     assert send_digest(runtime, now=now + timedelta(hours=1)) == {"ann@vendor.example": 1}
@@ -360,3 +361,19 @@ def test_a_step_subject_is_plain_text_not_html(runway):
     run_runway(runtime)
     subjects = sent_to(runtime, "sales@partner01.example")
     assert subjects == ["Welcome, O'Brien & Sons <Cloud>: your co-branded starter kit"]
+
+
+def test_a_step_carries_the_partners_and_the_vendors_logos_and_escapes_the_text(runway):
+    """Issue 15: runway steps were plain text with no logo of either side."""
+    runtime, _ = runway
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").name = "O'Brien & Sons <Cloud>"
+    run_runway(runtime)
+    (mail,) = [m for m in outbox_messages(runtime) if m["To"] == "sales@partner01.example"]
+    html = mail.get_body(("html",)).get_content()
+    assert 'src="cid:runway-partner-logo"' in html and 'src="cid:runway-vendor-logo"' in html
+    assert "O&#39;Brien &amp; Sons &lt;Cloud&gt;" in html and "<Cloud>" not in html
+    assert re.search(r'<a href="https://partners\.vendor\.example/portal/preview/[^"]+">', html)
+    images = {part["Content-ID"]: part for part in mail.walk() if part["Content-ID"]}
+    logo = images["<runway-partner-logo>"].get_content()
+    assert logo.startswith(b"\x89PNG"), "the partner's own logo, inline"
