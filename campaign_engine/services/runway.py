@@ -274,7 +274,8 @@ URL = re.compile(r"https?://[^\s<>\"']+")
 def _paragraph(text: str) -> Markup:
     escaped = str(escape(text))
     linked = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-    return Markup(linked.replace("\n", "<br>"))  # noqa: S704 - escaped above
+    # The kit's text is wrapped for plain-text mail; a paragraph here reflows.
+    return Markup(" ".join(linked.split()))  # noqa: S704 - escaped above
 
 
 def step_html(
@@ -295,14 +296,16 @@ def step_html(
         'style="background:#f4f5f7"><tr><td align="center" style="padding:16px">'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
         'style="max-width:600px;background:#ffffff;border-top:4px solid {color}">'
-        '<tr><td style="padding:16px 24px;background:{plate}" align="left">'
-        '<img src="cid:{partner}" alt="{name}" height="40" style="height:40px;width:auto;'
-        'max-width:240px;border:0"></td>'
-        '<td style="padding:16px 24px;background:{plate}" align="right">'
+        '<tr><td style="padding:12px 16px" align="left">'
+        '<span style="display:inline-block;padding:6px 8px;border-radius:6px;'
+        'background:{plate}"><img src="cid:{partner}" alt="{name}" height="40" '
+        'style="display:block;height:40px;width:auto;max-width:150px;border:0"></span></td>'
+        '<td style="padding:12px 16px" align="right">'
         '<img src="cid:{vendor}" alt="{vendor_name}" height="28" style="height:28px;'
-        'width:auto;max-width:160px;border:0"></td></tr>'
+        'width:auto;max-width:110px;border:0"></td></tr>'
         '<tr><td colspan="2" style="padding:8px 24px 24px;font-family:Arial,Helvetica,'
-        'sans-serif;font-size:16px;line-height:1.5;color:#1f2430">{paragraphs}</td></tr>'
+        "sans-serif;font-size:16px;line-height:1.5;color:#1f2430;overflow-wrap:anywhere;"
+        'word-break:break-word">{paragraphs}</td></tr>'
         "</table></td></tr></table></body></html>"
     ).format(
         color=brand.primary_color,
