@@ -44,10 +44,14 @@ from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
-from campaign_engine.services.workspace.library import Library, campaign_library
+from campaign_engine.services.workspace.library import (
+    Library,
+    campaign_library,
+    channel_assets,
+)
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
-from campaign_engine.web.formats import portal_locale
+from campaign_engine.web.formats import network_label, portal_locale
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
@@ -291,13 +295,19 @@ def _item_preview(
     accepted, problems = _accepted_edits(campaign, edits or {})
     kit, shown = preview_version(runtime(), db(), partner, campaign.kit_version, accepted)
     stored = customisations_for(db(), partner.id, campaign.kit_version)
-    texts = [
-        (f.name, f.content.decode())
-        for a in shown.assets
-        if a.asset == item.asset
-        for f in a.files
-        if f.media_type == "text/plain" and item.channel != "email"
-    ]
+    texts: list[tuple[str, str]] = []
+    images: list[str] = []
+    if item.channel != "email":  # with the channel's own tracked links, labelled per network
+        assets = channel_assets(runtime(), db(), partner, campaign, item.channel, accepted)
+        for asset in assets:
+            if asset.asset != item.asset:
+                continue
+            for f in asset.files:
+                if f.media_type == "text/plain":
+                    network = f.name.removesuffix(".txt").rsplit("-", 1)[-1]
+                    texts.append((network_label(network), f.content.decode()))
+                elif f.media_type == "image/jpeg" and "-linkedin" in f.name:
+                    images.append(base64.b64encode(f.content).decode())
     fields = {
         key: (field.label, field.max_length, {**stored, **accepted}.get(key, ""))
         for key, field in kit.spec.customisable.items()
@@ -315,7 +325,7 @@ def _item_preview(
     return {
         "email_src": email_src,
         "texts": texts,
-        "images": [data for _, data in linkedin_images(shown, item.asset)],
+        "images": images,
         "fields": fields,
         "problems": problems,
         "delivery_id": item.id,

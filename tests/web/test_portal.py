@@ -111,6 +111,18 @@ def test_review_approves_with_an_edit_inside_the_kits_limit_and_refuses_one_beyo
     ids = [int(i) for i in re.findall(r'id="item-(\d+)"', page)]
     assert ids, "held posts are in the queue"
     first = ids[0]
+    # What is reviewed is what goes out: each network's text with the real tracked link.
+    with runtime.sessions() as session:
+        item = session.get(Delivery, first)
+        token = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.partner_id == item.partner_id,
+                TrackedLink.channel == "social",
+                TrackedLink.name == "product",
+            )
+        )
+    assert f"https://partners.vendor.example/r/{token}" in page
+    assert 'data-network="LinkedIn"' in page and 'data-network="Instagram"' in page
     preview = client.post(
         f"/portal/review/{first}/preview", data={"edit_cta_text": "x" * 40}
     ).get_data(as_text=True)

@@ -136,6 +136,33 @@ def campaign_library(
     return Library(campaign=campaign, items=items, email=email)
 
 
+def channel_assets(
+    runtime: Runtime,
+    session: Session,
+    partner: Partner,
+    campaign: Campaign,
+    channel: str,
+    edits: dict[str, object] | None = None,
+) -> list[RenderedAsset]:
+    """One channel's assets as they go out: the partner's customisations with `edits`
+    on top (a review's proposed changes, saved nowhere) and the channel's own tracked
+    links, so what a partner reviews is what its customers get."""
+    settings = runtime.settings
+    version = campaign.kit_version
+    kit = materialise(session, version, settings.storage_dir)
+    values = {**customisations_for(session, partner.id, version, kit.spec), **(edits or {})}
+    links = link_urls(session, campaign.id, partner.id, channel, settings.public_base_url)
+    _, assets, _ = cached_render(
+        settings.storage_dir,
+        kit,
+        runtime.renderers(kit),
+        brand_context(partner, values),
+        channel,
+        links,
+    )
+    return assets
+
+
 def _summary(deliveries: list[Delivery]) -> Delivery:
     """The channel's row that says the most: a sent one if any (an email channel has one
     row per customer), else the first."""
