@@ -15,7 +15,13 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from campaign_engine.domain.brand import rgb
-from campaign_engine.domain.kit import PLATFORM_SIZES, PLATFORM_TEXT_LIMITS, KitContent, SocialPost
+from campaign_engine.domain.kit import (
+    PLATFORM_SIZES,
+    PLATFORM_TEXT_LIMITS,
+    KitContent,
+    SocialPost,
+    post_text_key,
+)
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
 
@@ -80,7 +86,8 @@ class SocialRenderer:
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=90)
             files.append(RenderedFile(f"{post.id}-{platform}.jpg", "image/jpeg", buffer.getvalue()))
-            text = post_text(body, post.hashtags, link(post.link), platform)
+            own = brand.customisations.get(post_text_key(post.id, platform))
+            text = post_text(str(own or body), post.hashtags, link(post.link), platform)
             files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))
         return RenderedAsset(
             channel="social",

@@ -6,6 +6,7 @@ file:line; these models only say what a well-formed kit looks like.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -216,9 +217,41 @@ class KitContent:
         return language if language in self.copy else self.spec.default_locale
 
 
+# A partner's own text for one social post on one network: "post:<post id>:<network>".
+# Every post's text is the partner's to change, within what the network's limit leaves
+# once the engine adds the tracked link and the hashtags.
+POST_TEXT_KEY = re.compile(r"^post:([a-z0-9][a-z0-9-]{0,62}):(linkedin|instagram|x)$")
+LINK_ALLOWANCE = 60  # a tracked link, https://<host>/r/<16 characters>, with room to spare
+X_LINK_LENGTH = 23  # X counts every link as 23 characters
+
+
+def post_text_key(post_id: str, platform: str) -> str:
+    return f"post:{post_id}:{platform}"
+
+
+def customisable_field(spec: KitSpec, key: str) -> Customisable | None:
+    """What the kit lets a partner change under `key`: a declared field, or the text of
+    one of its social posts on one of that post's networks."""
+    if key in spec.customisable:
+        return spec.customisable[key]
+    match = POST_TEXT_KEY.match(key)
+    social = spec.assets.social
+    if match is None or social is None:
+        return None
+    post = next((p for p in social.posts if p.id == match.group(1)), None)
+    platform = match.group(2)
+    if post is None or platform not in post.platforms:
+        return None
+    tags = len(" ".join("#" + tag for tag in post.hashtags))
+    link = X_LINK_LENGTH if platform == "x" else LINK_ALLOWANCE
+    room = PLATFORM_TEXT_LIMITS[platform] - link - tags - 4
+    label = {"linkedin": "LinkedIn", "instagram": "Instagram", "x": "X"}[platform]
+    return Customisable(label=f"{label} post text", max_length=max(1, room))
+
+
 def check_customisation(spec: KitSpec, key: str, value: str | list[str]) -> str | list[str]:
     """The value, normalised, if it is within the kit's limits; ValueError saying why not."""
-    field = spec.customisable.get(key)
+    field = customisable_field(spec, key)
     if field is None:
         allowed = ", ".join(sorted(spec.customisable)) or "nothing"
         raise ValueError(f"the kit does not let partners customise '{key}' (allowed: {allowed})")

@@ -24,7 +24,13 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import Campaign, Delivery, Membership, Partner
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.kit import PLATFORM_SIZES, KitSpec, check_customisation
+from campaign_engine.domain.kit import (
+    PLATFORM_SIZES,
+    KitSpec,
+    check_customisation,
+    customisable_field,
+    post_text_key,
+)
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS, RenderedFile
 from campaign_engine.services.access.confirmations import (
@@ -40,6 +46,7 @@ from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent import mode_for, opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
+from campaign_engine.services.kits import materialise
 from campaign_engine.services.nextaction import next_action
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
@@ -48,6 +55,7 @@ from campaign_engine.services.workspace.library import (
     Library,
     campaign_library,
     channel_assets,
+    post_texts,
 )
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
@@ -216,11 +224,11 @@ def review() -> str:
 @partner_required
 def review_decide(delivery_id: int) -> Response:
     partner = current_partner()
-    _, campaign = _own_item(partner, delivery_id)  # another partner's id: 404, before all else
+    item, campaign = _own_item(partner, delivery_id)  # another's id: 404, before all else
     action = request.form.get("action")
     if action not in ("approve", "skip"):
         raise InvalidInput("choose approve or skip", where="action")
-    edits = {k: v for k, v in _edits(request.form).items() if v.strip()}
+    edits = _changed(partner, campaign, item, _edits(request.form))
     if edits and action == "approve":
         set_customisations(db(), partner, campaign.kit_version, edits, actor=current_user.email)
     decide(
@@ -264,6 +272,26 @@ def _own_item(partner: Partner, delivery_id: int) -> tuple[Delivery, Campaign]:
     return item, campaign
 
 
+def _changed(
+    partner: Partner, campaign: Campaign, item: Delivery, edits: dict[str, str]
+) -> dict[str, str]:
+    """The edits that change something: a post's text left as the kit wrote it stays the
+    kit's (a later kit version's new wording then applies), not a copy pinned forever."""
+    stored = customisations_for(db(), partner.id, campaign.kit_version)
+    kit = materialise(db(), campaign.kit_version, runtime().settings.storage_dir)
+    now = {**stored}
+    if item.channel == "social":
+        now.update(
+            {
+                post_text_key(item.asset, k): v
+                for k, v in post_texts(kit, partner, item.asset, stored).items()
+            }
+        )
+    return {
+        k: v for k, v in edits.items() if v.strip() and v.strip() != str(now.get(k, "")).strip()
+    }
+
+
 def _edits(values: Any) -> dict[str, str]:
     """The proposed customisations in a form or query string (fields named edit_<key>)."""
     return {k[5:]: v for k, v in values.items() if k.startswith("edit_")}
@@ -275,7 +303,7 @@ def _accepted_edits(campaign: Campaign, edits: dict[str, str]) -> tuple[dict[str
     accepted: dict[str, str] = {}
     problems = []
     for key, value in edits.items():
-        field = spec.customisable.get(key)
+        field = customisable_field(spec, key)
         if field is None or not value.strip():
             continue
         try:  # the same check as saving: what the preview shows can be approved
@@ -308,11 +336,21 @@ def _item_preview(
                     texts.append((network_label(network), f.content.decode()))
                 elif f.media_type == "image/jpeg" and "-linkedin" in f.name:
                     images.append(base64.b64encode(f.content).decode())
-    fields = {
-        key: (field.label, field.max_length, {**stored, **accepted}.get(key, ""))
-        for key, field in kit.spec.customisable.items()
-        if field.max_length
-    }
+    values = {**stored, **accepted}
+    if item.channel == "social":  # the post's own text, per network, within its limit
+        texts_now = post_texts(kit, partner, item.asset, values)
+        fields = {}
+        for platform, text in texts_now.items():
+            key = post_text_key(item.asset, platform)
+            field = customisable_field(kit.spec, key)
+            assert field is not None and field.max_length is not None
+            fields[key] = (field.label, field.max_length, text)
+    else:
+        fields = {
+            key: (field.label, field.max_length, values.get(key, ""))
+            for key, field in kit.spec.customisable.items()
+            if field.max_length
+        }
     email_src = (
         url_for(
             "portal.review_email",

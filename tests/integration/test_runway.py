@@ -108,7 +108,10 @@ def test_each_step_arrives_on_its_local_day_at_nine_across_a_dst_change(runway):
         for m in outbox_messages(runtime)
         if m["To"] == "sales@partner01.example" and "One thing" in m["Subject"]
     )
-    assert "You are all set: your next campaign goes out automatically" in nudge.get_body(("plain",)).get_content()
+    assert (
+        "You are all set: your next campaign goes out automatically"
+        in nudge.get_body(("plain",)).get_content()
+    )
 
     at(clock, 46, 13, 0)
     run_runway(runtime)

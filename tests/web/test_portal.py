@@ -288,3 +288,39 @@ def test_a_locale_babel_does_not_know_falls_back_to_its_language(portal):
     client, _ = sign_in(app, runtime, "sales@partner01.example")
     home = client.get("/portal/")
     assert home.status_code == 200 and "Ihre Kampagnen" in home.get_data(as_text=True)
+
+
+def test_a_partner_rewrites_a_posts_text_per_network_within_its_limit(portal):
+    """Issue 15: review offered only the email's fields for a social post. Each network's
+    text is the partner's to change; the engine still adds the tracked link and hashtags."""
+    app, runtime, _ = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    page = client.get("/portal/review").get_data(as_text=True)
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        launch = session.scalar(
+            select(Delivery.id).where(Delivery.partner_id == partner.id, Delivery.asset == "launch")
+        )
+    assert 'name="edit_post:launch:linkedin"' in page and 'name="edit_post:launch:x"' in page
+    too_long = client.post(
+        f"/portal/review/{launch}/preview", data={"edit_post:launch:x": "y" * 300}
+    ).get_data(as_text=True)
+    assert "X post text" in too_long and "the limit is" in too_long
+    mine = "Our own words for LinkedIn: we set this up for you in a day."
+    preview = client.post(
+        f"/portal/review/{launch}/preview", data={"edit_post:launch:linkedin": mine}
+    ).get_data(as_text=True)
+    assert mine in preview and "/r/" in preview, "the engine still adds the tracked link"
+    client.post(
+        f"/portal/review/{launch}",
+        data={
+            "action": "approve",
+            "edit_post:launch:linkedin": mine,
+            "edit_post:launch:x": page.split('name="edit_post:launch:x"')[1]
+            .split(">", 1)[1]
+            .split("</textarea>")[0],
+        },
+    )
+    with runtime.sessions() as session:
+        stored = session.scalar(select(Customisation.values))
+    assert stored == {"post:launch:linkedin": mine}, "an unchanged text is not pinned"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, Partner
-from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.kit import KitContent, post_text_key
 from campaign_engine.errors import NotFound
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import (
@@ -161,6 +161,25 @@ def channel_assets(
         links,
     )
     return assets
+
+
+def post_texts(
+    kit: KitContent, partner: Partner, post_id: str, stored: dict[str, object]
+) -> dict[str, str]:
+    """Per network, the text a post goes out with before the engine adds its link and
+    hashtags: the partner's own, else the kit's copy in the partner's language."""
+    from renderers.context import localise, lookup  # the kit's copy, as renderers read it
+
+    social = kit.spec.assets.social
+    post = next((p for p in social.posts if p.id == post_id), None) if social else None
+    if post is None:
+        return {}
+    language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
+    body = str(lookup(localise(kit.copy_for(language), partner.name), post.text))
+    return {
+        platform: str(stored.get(post_text_key(post.id, platform)) or body)
+        for platform in post.platforms
+    }
 
 
 def _summary(deliveries: list[Delivery]) -> Delivery:
