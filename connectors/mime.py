@@ -29,6 +29,17 @@ def message_id(idempotency_key: str, from_address: str) -> str:
     return f"<{idempotency_key}@{domain}>"
 
 
+def plain_header(value: str) -> str:
+    """A header value as text and nothing more. The standard library decodes RFC 2047
+    encoded-words in a value it is given ("=?us-ascii?q?A=0D=0ABcc:...?=") and, before
+    Python 3.11.10 and 3.12.5 (CVE-2024-6923), writes the decoded line breaks out as new
+    headers. So line breaks become spaces and "=?" is split by a word joiner (U+2060,
+    invisible): a subject or a name from a kit, a partner or a landing page's visitor
+    stays one header whatever it holds."""
+    flat = " ".join(value.replace("\r", " ").replace("\n", " ").split())
+    return flat.replace("=?", "=\u2060?")
+
+
 def build_email(
     message: Message, from_address: str, idempotency_key: str, *, cte: str | None = None
 ) -> EmailMessage:
@@ -36,11 +47,11 @@ def build_email(
     same message without paying for it per recipient."""
     mail = EmailMessage()
     sender = message.from_address or from_address
-    mail["From"] = formataddr((message.sender_name or "", sender))
+    mail["From"] = formataddr((plain_header(message.sender_name or ""), sender))
     mail["To"] = message.recipient
     if message.reply_to:
         mail["Reply-To"] = message.reply_to
-    mail["Subject"] = message.subject
+    mail["Subject"] = plain_header(message.subject)
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = message_id(idempotency_key, sender)
     for name, value in message.headers.items():
@@ -187,10 +198,10 @@ def _skeleton(
         reply_to=reply_to,
     )
     mail = EmailMessage()
-    mail["From"] = formataddr((sender_name or "", sender))
+    mail["From"] = formataddr((plain_header(sender_name or ""), sender))
     if reply_to:
         mail["Reply-To"] = reply_to
-    mail["Subject"] = subject
+    mail["Subject"] = plain_header(subject)
     _add_bodies(mail, shape.body_text, shape.body_html, "quoted-printable")
     _add_files(mail, shape)
     data = wire_bytes(mail, smtp=smtp)

@@ -9,6 +9,7 @@ for bots). Nothing else: no sign-in, and nothing of any other partner.
 from __future__ import annotations
 
 import base64
+import ipaddress
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -24,6 +25,7 @@ from campaign_engine.services.workspace.landing import (
     landing_page,
     lead_email,
     lead_key,
+    leads_this_hour,
     push_lead,
     read_lead,
     record_lead,
@@ -32,6 +34,19 @@ from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("landing", __name__)
+HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
+
+
+def _network(address: str | None) -> str:
+    """Who a limit counts: an IPv4 address, or an IPv6 /64 (one host's usual share, so
+    rotating addresses inside it buys nothing)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _page(token: str) -> LandingPage:
@@ -86,13 +101,15 @@ def submit(token: str) -> tuple[str, int]:
         lead = read_lead(page, form)
     except InvalidInput as exc:
         return _render(page, token, 422, error=str(exc), error_field=exc.where, values=form)
-    address = request.remote_addr or "unknown"
     wait = try_acquire(
         session,
-        [Limit(f"landing:ip:{address}", 0.1), Limit(f"landing:page:{page.partner.id}", 1.0)],
+        [
+            Limit(f"landing:ip:{_network(request.remote_addr)}", 0.1),
+            Limit(f"landing:page:{page.link.token}", 1.0),
+        ],
         rt.clock(),
     )
-    if wait > 0:
+    if wait > 0 or leads_this_hour(session, page.partner.id, rt.clock()) >= HOURLY_LEADS:
         session.commit()
         with force_locale(portal_locale(page.partner.locale)):
             message = _("Too many requests from here: try again in a minute.")

@@ -23,7 +23,7 @@ bp = Blueprint("signature", __name__)
 def _banner(token: str):
     partner_id = SignatureTokens(runtime().settings.signing_keys).read(token)
     try:
-        return current_banner(db(), partner_id, runtime().settings.storage_dir)
+        return current_banner(runtime(), db(), partner_id)
     except LookupError:
         raise NotFound(SignatureTokens.invalid) from None
 

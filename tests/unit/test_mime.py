@@ -93,3 +93,25 @@ def test_a_header_value_with_a_line_break_is_refused_not_injected():
     item = message(headers={"X-Campaign-Partner": "acme\r\nBcc: victim@example.com"})
     with pytest.raises(ValueError):
         fast_wire_bytes(item, "campaigns@vendor.example", "d-5")
+
+
+def test_an_encoded_word_in_a_subject_or_name_stays_text_in_one_header():
+    """CVE-2024-6923: before Python 3.11.10 the email package decoded an RFC 2047
+    encoded-word given in a header value and wrote its line breaks out as new headers."""
+    from email import message_from_bytes, policy
+
+    from campaign_engine.ports import Message
+    from connectors.mime import build_email
+
+    attack = "=?us-ascii?q?Hi=0D=0ABcc:_evil=40attacker.example?="
+    message = Message(
+        channel="email",
+        recipient="someone@customer.example",
+        subject=f"Offer {attack}",
+        body_text="Hello",
+        sender_name=f"Partner {attack}",
+    )
+    wire = build_email(message, "campaigns@vendor.example", "key-1").as_bytes()
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed["Bcc"] is None and b"\nBcc:" not in wire
+    assert "Bcc:_evil" in str(parsed["Subject"]), "the text is kept, as text"

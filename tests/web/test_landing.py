@@ -175,3 +175,45 @@ def test_a_lead_goes_to_the_partners_crm_webhook_when_it_has_one(tmp_path, sqlit
     finally:
         shutdown()
         runtime.close()
+
+
+def test_a_visitor_can_put_nothing_into_the_lead_emails_headers(world):
+    """The attack: an RFC 2047 encoded-word in the address decoded into Reply-To and a
+    forged body on the Python this runs on. Refused, and nothing typed reaches a header."""
+    app, runtime, _ = world
+    token, _ = link_of(runtime, "partner-01")
+    client = app.test_client()
+    encoded = (
+        "=?us-ascii?q?Action=0D=0AReply-To:_it=40attacker.example=0D=0A=0D=0ARenew?=@x.example"
+    )
+    refused = client.post(f"/l/{token}", data={"email": encoded, "consent": "yes"})
+    assert refused.status_code == 422 and leads(runtime) == 0
+    before = len(outbox_messages(runtime))
+    name = "Bob\r\nBcc: evil@attacker.example\r\n\r\nEmail: forged@x.example"
+    done = client.post(
+        f"/l/{token}",
+        data={"email": "bob@customer.example", "name": name, "consent": "yes"},
+    )
+    assert done.status_code == 200
+    (mail,) = outbox_messages(runtime)[before:]
+    assert mail["Subject"] == "New lead from your Landing Q3 page"
+    assert mail["Reply-To"] is None or "attacker" not in str(mail["Reply-To"])
+    assert mail["Bcc"] is None
+    body = mail.get_body(("plain",)).get_content()
+    assert "Name: Bob Bcc: evil@attacker.example Email: forged@x.example" in body
+    assert "\nEmail: forged@x.example" not in body, "one line, not a forged field"
+
+
+def test_a_flood_from_one_ipv6_network_is_one_visitor(world):
+    app, runtime, _ = world
+    token, _ = link_of(runtime, "partner-00", "email")
+    client = app.test_client()
+    answers = [
+        client.post(
+            f"/l/{token}",
+            data={"email": f"v{i}@c.example", "consent": "yes"},
+            environ_base={"REMOTE_ADDR": f"2001:db8::{i}"},
+        ).status_code
+        for i in range(5)
+    ]
+    assert answers == [200, 429, 429, 429, 429] and leads(runtime) == 1

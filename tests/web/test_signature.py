@@ -136,3 +136,41 @@ def test_the_snippet_is_stable_escaped_and_forged_ids_are_not_found(world):
     other = SignatureTokens(runtime.settings.signing_keys).make(partner_id + 1000)
     assert client.get(f"/s/{other}.png").status_code == 404
     assert client.get("/s/WzEsMV0.forged.png").status_code == 404
+
+
+def test_two_campaigns_of_one_kit_each_show_their_own_link_and_an_opt_out_holds(world):
+    """The attack: with two campaigns sharing a kit version, the banner took the newest
+    artifact of that version, so an opt-out of one still linked to it."""
+    app, runtime, first, partner_id, token, _ = world
+    with runtime.sessions.begin() as session:
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        second = create_campaign(session, version, "Same kit", {}, None)
+        launch_campaign(session, second, now=runtime.clock(), actor="test")
+        second_id = second.id
+    run_until_sent(runtime, second_id, workers=2, timeout=60)
+
+    def link_of(campaign_id: int) -> str:
+        with runtime.sessions() as session:
+            tracked = session.scalar(
+                select(TrackedLink.token).where(
+                    TrackedLink.campaign_id == campaign_id,
+                    TrackedLink.partner_id == partner_id,
+                    TrackedLink.channel == "signature",
+                    TrackedLink.name == "assessment",
+                )
+            )
+        return f"/r/{tracked}"
+
+    client = app.test_client()
+    assert client.get(f"/s/{token}").location.endswith(link_of(second_id))
+    with runtime.sessions.begin() as session:
+        set_consent(
+            session,
+            session.get(Partner, partner_id),
+            ConsentMode.OFF,
+            campaign_id=second_id,
+            channel="signature",
+            actor="test",
+            via="cli",
+        )
+    assert client.get(f"/s/{token}").location.endswith(link_of(first))

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
@@ -30,7 +29,6 @@ from campaign_engine.services.links import campaign_links, tagged_url
 from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 LIMITS = {"name": 120, "email": 254, "company": 160, "phone": 40, "message": 2000}
 CLOSED = "this page has ended with its campaign"
 
@@ -73,19 +71,35 @@ def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
 
 def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
     """The form's fields, checked: email required and well formed, each field within its
-    length, consent ticked. Errors name the field."""
+    length, consent ticked. Errors name the field. One-line fields lose their line
+    breaks: a visitor's text reaches the partner's inbox as text, never as a header or a
+    forged "Email:" line."""
     lead = {}
     for name in page.landing.fields:
-        value = (form.get(name) or "").strip()
+        raw = form.get(name) or ""
+        value = raw.strip() if name == "message" else " ".join(raw.split())
         if len(value) > LIMITS[name]:
             raise InvalidInput(f"at most {LIMITS[name]} characters", where=name)
         lead[name] = value
-    lead["email"] = (form.get("email") or "").strip()
-    if not EMAIL.match(lead["email"]) or len(lead["email"]) > LIMITS["email"]:
-        raise InvalidInput("an email address like name@company.example", where="email")
+    lead["email"] = _address(form.get("email") or "")
     if form.get("consent") != "yes":
         raise InvalidInput("tick the box to agree to be contacted", where="consent")
     return lead
+
+
+def _address(raw: str) -> str:
+    """A deliverable-looking address (email-validator's syntax rules, no DNS lookup),
+    without RFC 2047 encoded-word markers, which mail headers would decode."""
+    from email_validator import EmailNotValidError, validate_email
+
+    wrong = InvalidInput("an email address like name@company.example", where="email")
+    text = raw.strip()
+    if "=?" in text or "?=" in text or len(text) > LIMITS["email"]:
+        raise wrong
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise wrong from None
 
 
 def lead_key(page: LandingPage, lead: dict[str, str]) -> str:
@@ -115,6 +129,21 @@ def record_lead(session: Session, page: LandingPage, lead: dict[str, str], now: 
     return True
 
 
+def leads_this_hour(session: Session, partner_id: int, now: datetime) -> int:
+    """The partner's landing-page leads in the last hour (a cap against floods)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Event.partner_id == partner_id,
+                Event.type == "lead.created",
+                Event.external_id.like("landing-%"),
+                Event.received_at >= now - timedelta(hours=1),
+            )
+        )
+        or 0
+    )
+
+
 def crm_endpoint(session: Session, partner_id: int) -> ChannelEndpoint | None:
     return session.scalar(
         select(ChannelEndpoint).where(
@@ -125,8 +154,15 @@ def crm_endpoint(session: Session, partner_id: int) -> ChannelEndpoint | None:
 
 def lead_email(page: LandingPage, lead: dict[str, str]) -> tuple[str, str]:
     """(subject, text) of the email the partner gets: everything the visitor gave."""
-    lines = [f"{name.capitalize()}: {value}" for name, value in lead.items() if value]
-    subject = f"New lead from your {page.campaign.name} page: {lead['email']}"
+    lines = [
+        f"{name.capitalize()}: {value}"
+        for name, value in lead.items()
+        if value and name != "message"
+    ]
+    if lead.get("message"):  # quoted, line by line: it cannot pass for the lines above
+        lines += ["Message:", *(f"> {line}" for line in lead["message"].splitlines())]
+    # Nothing the visitor typed goes into the subject, a header.
+    subject = f"New lead from your {page.campaign.name} page"
     body = (
         f"Someone asked {page.partner.name} to get in touch, on your co-branded page for "
         f"{page.campaign.name}.\n\n" + "\n".join(lines) + "\n\n"

@@ -95,9 +95,7 @@ def campaign_library(
     email = None
     for channel, deliveries in by_channel.items():
         links = link_urls(session, campaign.id, partner.id, channel, settings.public_base_url)
-        _, assets, _ = cached_render(
-            settings.storage_dir, kit, runtime.renderers(kit), brand, channel, links
-        )
+        assets = channel_assets(runtime, session, partner, campaign, channel)
         first = _summary(deliveries)
         if channel == "email":
             email = _sample_email(kit, campaign, partner, brand, assets, settings.public_base_url)

@@ -11,6 +11,7 @@ campaign's tracked signature link (utm_medium=signature), or to the partner's we
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,14 +19,15 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Artifact, Campaign, Delivery, KitVersion, Partner
+from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.services.artifacts import cached_assets
+from campaign_engine.runtime import Runtime
 from campaign_engine.services.branding import brand_context, brand_fingerprint
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import SignedIds
+from campaign_engine.services.partnerview import VISIBLE
 
 
 def web_link(value: str | None) -> str | None:
@@ -50,12 +52,12 @@ class Banner:
     campaign_id: int | None
 
 
-def current_banner(session: Session, partner_id: int, storage_dir: Path) -> Banner:
+def current_banner(runtime: Runtime, session: Session, partner_id: int) -> Banner:
     partner = session.get(Partner, partner_id)
     if partner is None:
         raise LookupError(partner_id)
-    live = session.execute(
-        select(Campaign, Delivery.id)
+    live = session.scalars(
+        select(Campaign)
         .join(Delivery, Delivery.campaign_id == Campaign.id)
         .where(
             Delivery.partner_id == partner_id,
@@ -64,49 +66,53 @@ def current_banner(session: Session, partner_id: int, storage_dir: Path) -> Bann
             Campaign.status == CampaignStatus.LIVE,
         )
         .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+        .distinct()
     ).all()
-    for campaign, _ in live:
+    from campaign_engine.services.workspace.library import channel_assets  # it imports us
+
+    for campaign in live:
         if mode_for(session, partner_id, campaign, "signature") is ConsentMode.OFF:
             continue
-        key = session.scalar(
-            select(Artifact.key)
-            .where(
-                Artifact.partner_id == partner_id,
-                Artifact.channel == "signature",
-                Artifact.kit_version_id == campaign.kit_version_id,
-            )
-            .order_by(Artifact.id.desc())
-        )
-        assets = cached_assets(storage_dir, key) if key else None
-        if assets:
-            banner = assets[0]
-            return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
-    png, vendor_site = evergreen(session, partner, storage_dir)
+        # This campaign's own banner (its links), whichever campaign shares its kit.
+        banner = channel_assets(runtime, session, partner, campaign, "signature")[0]
+        return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
+    png, vendor_site = evergreen(session, partner, runtime.settings.storage_dir)
     return Banner(png, web_link(partner.website) or vendor_site, None)
 
 
+def _partners_kit(session: Session, partner_id: int) -> KitVersion | None:
+    """The kit of the newest campaign that reached the partner: a kit loaded but never
+    launched (an unannounced one) shows nowhere."""
+    return session.scalar(
+        select(KitVersion)
+        .join(Campaign, Campaign.kit_version_id == KitVersion.id)
+        .join(Delivery, Delivery.campaign_id == Campaign.id)
+        .where(Delivery.partner_id == partner_id, Campaign.status.in_(VISIBLE))
+        .order_by(Campaign.id.desc())
+        .limit(1)
+    )
+
+
 def evergreen(session: Session, partner: Partner, storage_dir: Path) -> tuple[bytes, str | None]:
-    """The partner with the vendor of its newest kit; stored on disk by its inputs, since
-    mail clients fetch the image on every open."""
+    """The partner with the vendor of its newest campaign's kit, no offer; stored on disk
+    by its inputs, since mail clients fetch the image on every open."""
     from renderers.signature import banner_png  # Pillow: only where a banner is drawn
 
-    version = session.scalar(select(KitVersion).order_by(KitVersion.id.desc()))
+    version = _partners_kit(session, partner.id)
     kit = materialise(session, version, storage_dir) if version is not None else None
     brand = brand_context(partner)
-    vendor = kit.spec.vendor.name if kit else ""
     logo = (kit.root / kit.spec.vendor.logo).read_bytes() if kit else None
     font = str(kit.root / kit.spec.fonts.bold) if kit else str(SYSTEM_FONT)
     key = hashlib.sha256(
-        f"{brand_fingerprint(brand)}|{vendor}|{kit.content_hash if kit else ''}|1".encode()
+        f"{brand_fingerprint(brand)}|{kit.content_hash if kit else ''}|2".encode()
     ).hexdigest()
-    path = storage_dir / "signatures" / f"{key}.png"
     site = str(kit.spec.vendor.website) if kit and kit.spec.vendor.website else None
+    path = storage_dir / "signatures" / f"{key}.png"
     if path.is_file():
         return path.read_bytes(), site
-    headline = f"{partner.name} · {vendor}" if vendor else partner.name
-    png = banner_png(brand, headline, font, logo)
+    png = banner_png(brand, partner.name, font, logo)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(".tmp")
+    staging = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
     staging.write_bytes(png)
     staging.replace(path)
     return png, site
