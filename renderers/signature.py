@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageOps
 
-from campaign_engine.domain.brand import rgb
+from campaign_engine.domain.brand import accent_on_white, rgb
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
+from renderers.glyphs import font_for
 from renderers.social import _font, _open_logo, fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
@@ -40,7 +41,10 @@ def banner_png(
     )
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    draw.rectangle((0, height - BAND, width, height), fill=rgb(brand.primary_color))
+    # The partner's colour, darkened where it would vanish on white (a white or pale one).
+    draw.rectangle(
+        (0, height - BAND, width, height), fill=rgb(accent_on_white(brand.primary_color))
+    )
     left = _logo(image, _open_logo(brand.logo_png), (PAD, PAD, 360, height - BAND - PAD), brand)
     right = width - PAD
     vendor = _open_logo(vendor_logo)
@@ -49,6 +53,7 @@ def banner_png(
             image, vendor, (width - 260, PAD + 20, width - PAD, height - BAND - PAD - 20)
         )
     box = (left + PAD, PAD, right - PAD, height - BAND - PAD)
+    font_path = font_for(headline, font_path)
     size, lines = fit_text(font_path, headline, box[2] - box[0], box[3] - box[1])
     font = _font(font_path, size)
     dark = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
@@ -73,7 +78,7 @@ def _logo(
     if logo is None:
         return box[0]
     left, top, right, bottom = box
-    fitted = ImageOps.contain(logo, (right - left, bottom - top))
+    fitted = _fit(logo, (right - left, bottom - top))
     y = top + (bottom - top - fitted.height) // 2
     if brand.logo_on_plate == "dark":
         pad = 10
@@ -86,9 +91,16 @@ def _logo(
     return left + fitted.width
 
 
+def _fit(logo: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Within the box, and never more than twice its own size: a 16 px logo blown up
+    eightfold is a blur, not a brand."""
+    most = (min(box[0], logo.width * 2), min(box[1], logo.height * 2))
+    return ImageOps.contain(logo, most)
+
+
 def _logo_right(image: Image.Image, logo: Image.Image, box: tuple[int, int, int, int]) -> int:
     left, top, right, bottom = box
-    fitted = ImageOps.contain(logo, (right - left, bottom - top))
+    fitted = _fit(logo, (right - left, bottom - top))
     x = right - fitted.width
     image.paste(fitted, (x, top + (bottom - top - fitted.height) // 2), fitted)
     return x

@@ -95,9 +95,12 @@ def logo_plate(png: bytes) -> str | None:
 @lru_cache(maxsize=4096)
 def fallback_lockup(name: str, color: str) -> bytes:
     """The partner's name set in its brand colour: what renders when there is no logo."""
+    from renderers.glyphs import font_for  # fontTools: only where a lockup is drawn
+
     text_color = accent_on_white(color)
     size = 72 if len(name) <= 18 else 56 if len(name) <= 30 else 44
-    font = ImageFont.truetype(str(FONT), size)
+    # A name the bundled font lacks (Japanese) is set in a font that has it, not as boxes.
+    font = ImageFont.truetype(font_for(name, str(FONT)), size)
     words, lines = name.split(), [""]
     for word in words:
         trial = f"{lines[-1]} {word}".strip()

@@ -16,6 +16,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from campaign_engine.domain.brand import accent_on_white
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.branding import brand_context
@@ -77,11 +78,21 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             labels=labels,
             thanks_title=_("Thank you"),
             learn_more=_("Learn more about the offer"),
+            accent=accent_on_white(brand.primary_color),  # readable on white, as buttons are
             thanks_text=_("%(partner)s will be in touch soon.", partner=page.partner.name),
             values=extra.pop("values", {}),
             **{"done": False, "error": None, "error_field": None, **extra},
         )
     return html, status
+
+
+def _problem(field: str | None) -> str:
+    """What the visitor reads, in the partner's language, for the field that failed."""
+    if field == "email":
+        return _("Please enter your email address, like name@company.example.")
+    if field == "consent":
+        return _("Please tick the box to agree to be contacted.")
+    return _("Please shorten the marked field.")
 
 
 @bp.get("/l/<token>")
@@ -100,7 +111,9 @@ def submit(token: str) -> tuple[str, int]:
     try:
         lead = read_lead(page, form)
     except InvalidInput as exc:
-        return _render(page, token, 422, error=str(exc), error_field=exc.where, values=form)
+        with force_locale(portal_locale(page.partner.locale)):
+            message = _problem(exc.where)
+        return _render(page, token, 422, error=message, error_field=exc.where, values=form)
     wait = try_acquire(
         session,
         [

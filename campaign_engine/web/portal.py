@@ -545,7 +545,15 @@ def campaign_assets(campaign_id: int) -> str:
         kinds=kinds,
         local=lambda at: at.astimezone(zone),
         sizes=PLATFORM_SIZES,  # each image's own size, so nothing moves as images load
+        rows=_rows,
     )
+
+
+def _rows(text: str | None, width: int) -> int:
+    """A text field tall enough to show all of its text (the link and hashtags at the end
+    of a post included) at about `width` characters a line."""
+    lines = (text or "").splitlines() or [""]
+    return sum(1 + len(line) // width for line in lines) + 1
 
 
 @bp.get("/campaigns/<int:campaign_id>/email")

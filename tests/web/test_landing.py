@@ -217,3 +217,14 @@ def test_a_flood_from_one_ipv6_network_is_one_visitor(world):
         for i in range(5)
     ]
     assert answers == [200, 429, 429, 429, 429] and leads(runtime) == 1
+
+
+def test_a_german_partners_page_answers_a_mistake_in_german(world):
+    app, runtime, _ = world
+    token, partner_id = link_of(runtime, "partner-01")
+    with runtime.sessions.begin() as session:
+        session.get(Partner, partner_id).locale = "de-DE"
+    answer = app.test_client().post(f"/l/{token}", data={"email": "nope", "consent": "yes"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'lang="de"' in page
+    assert "Bitte geben Sie Ihre E-Mail-Adresse ein" in page and "an email address" not in page

@@ -132,5 +132,5 @@ def snippet(partner: Partner, base_url: str, token: str) -> Snippet:
     html = Markup(
         '<a href="{link}"><img src="{image}" width="600" height="100" alt="{alt}" '
         'style="display:block;border:0;width:100%;max-width:600px;height:auto"></a>'
-    ).format(link=link_url, image=image_url, alt=f"{partner.name}: our current offer")
+    ).format(link=link_url, image=image_url, alt=partner.name)  # any reader's language
     return Snippet(str(html), image_url, link_url)
