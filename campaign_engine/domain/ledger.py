@@ -21,6 +21,7 @@ class Reason(StrEnum):
     ALREADY_REACHED = "already_reached"
     CANCELLED = "cancelled"
     SEND_FAILED = "send_failed"
+    NOT_CHOSEN = "not_chosen"
 
 
 LABELS: dict[Reason, str] = {
@@ -37,6 +38,7 @@ LABELS: dict[Reason, str] = {
     Reason.ALREADY_REACHED: "Milestone already reached",
     Reason.CANCELLED: "Campaign cancelled",
     Reason.SEND_FAILED: "The send failed",
+    Reason.NOT_CHOSEN: "Left out by the partner's choice of posts",
 }
 
 # The order a marketer reads them in: what they can act on first.

@@ -357,7 +357,7 @@ def _usual_message(
     if mode is ConsentMode.OFF:
         return None
     if row.channel != "email":
-        if daily_limit(runtime, prepared) is not None:
+        if daily_limit(runtime, prepared) is not None or _left_out(prepared, row.asset):
             return None
         message = item_message(prepared, row.asset, runtime.settings.public_base_url)
         return message, row.idempotency_key
@@ -366,6 +366,12 @@ def _usual_message(
     if row.suppressed or not (row.recipient.isascii() and row.recipient == row.recipient.lower()):
         return None
     return _email_for(runtime, prepared, delivery_id, row.recipient), row.idempotency_key
+
+
+def _left_out(prepared: PreparedChannel, asset: str) -> bool:
+    """A social post the partner's `posts` choice leaves out renders no asset: it must be
+    skipped, never sent as whichever post did render."""
+    return prepared.channel == "social" and asset not in prepared.assets
 
 
 def _checked_message(
@@ -400,6 +406,8 @@ def _checked_message(
     if delivery.lease_expires_at is None or delivery.lease_expires_at - now < lease / 2:
         delivery.lease_expires_at = now + lease  # a long item keeps its rows
     if delivery.channel != "email":
+        if _left_out(prepared, delivery.asset):
+            return _skip(delivery, Reason.NOT_CHOSEN, "the partner left this post out")
         limit = daily_limit(runtime, prepared)
         if limit is not None and sent_today(session, delivery, now) >= limit:
             return _defer_to_tomorrow(delivery, now, limit, prepared.endpoint_kind)

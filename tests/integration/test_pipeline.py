@@ -544,3 +544,41 @@ def test_a_held_item_waits_for_the_partners_send_time_after_its_review_window(en
         local = row.due_at.astimezone(ZoneInfo("America/New_York"))
         assert (local.hour, local.minute) == (10, 0), local
         assert deadline <= row.due_at < deadline + timedelta(days=1)
+
+
+def test_a_post_the_partner_left_out_is_skipped_not_sent_as_another(tmp_path, sqlite_url):
+    """A partner's `posts` choice renders only its posts; the left-out posts' deliveries
+    went out as whichever post did render (the launch post three times)."""
+    from sqlalchemy import update
+
+    from campaign_engine.db import Customisation, KitVersion, Partner
+    from campaign_engine.pipeline.runner import run_until_sent
+    from tests.worlds import planned_campaign
+
+    runtime, campaign_id = planned_campaign(
+        tmp_path, sqlite_url, partners=1, contacts=1, name="Chosen posts"
+    )
+    with runtime.sessions.begin() as session:
+        partner = session.scalar(select(Partner))
+        kit_id = session.scalar(select(KitVersion.kit_id))
+        session.add(
+            Customisation(partner_id=partner.id, kit_id=kit_id, values={"posts": ["launch"]})
+        )
+        session.execute(  # every post due now, not on its cadence day
+            update(Delivery).where(Delivery.channel == "social").values(due_at=runtime.clock())
+        )
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    with runtime.sessions() as session:
+        posts = dict(
+            session.execute(
+                select(Delivery.asset, Delivery.reason).where(Delivery.channel == "social")
+            ).all()
+        )
+        statuses = dict(
+            session.execute(
+                select(Delivery.asset, Delivery.status).where(Delivery.channel == "social")
+            ).all()
+        )
+    assert statuses == {"launch": "sent", "webinar": "skipped", "proof": "skipped"}
+    assert posts["webinar"] == posts["proof"] == "not_chosen"
+    runtime.close()
