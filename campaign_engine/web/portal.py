@@ -217,7 +217,47 @@ def review() -> str:
         campaign = db().get(Campaign, item.campaign_id)
         assert campaign is not None
         items.append((item, campaign, _item_preview(partner, campaign, item)))
-    return render_template("portal/review.html", partner=partner, items=items)
+    return render_template(
+        "portal/review.html", partner=partner, items=items, choices=_post_choices(partner, items)
+    )
+
+
+def _post_choices(partner: Partner, items: list[Any]) -> list[dict[str, Any]]:
+    """For each campaign with posts in review whose kit lets partners choose its posts:
+    the choices, and which are chosen now."""
+    shown: dict[int, dict[str, Any]] = {}
+    for item, campaign, _ in items:
+        if item.channel != "social" or campaign.id in shown:
+            continue
+        spec = KitSpec.model_validate(campaign.kit_version.spec)
+        field = spec.customisable.get("posts")
+        if field is None or not field.choices or not field.multiple:
+            continue
+        stored = customisations_for(db(), partner.id, campaign.kit_version, spec)
+        chosen = stored.get("posts", field.default or field.choices)
+        shown[campaign.id] = {
+            "campaign": campaign,
+            "label": field.label,
+            "choices": field.choices,
+            "chosen": set(chosen if isinstance(chosen, list) else [chosen]),
+        }
+    return list(shown.values())
+
+
+@bp.post("/review/posts/<int:campaign_id>")
+@partner_required
+def review_posts(campaign_id: int) -> Response:
+    """The kit's choice of posts, for one of the partner's campaigns: the posts left out
+    are skipped when their day comes (and never sent as another)."""
+    partner = current_partner()
+    campaign = campaign_library(runtime(), db(), partner, campaign_id).campaign  # own only
+    chosen = request.form.getlist("posts")
+    if not chosen:
+        raise InvalidInput("choose at least one post", where="posts")
+    set_customisations(
+        db(), partner, campaign.kit_version, {"posts": ",".join(chosen)}, actor=current_user.email
+    )
+    return redirect(url_for("portal.review"))
 
 
 @bp.post("/review/<int:delivery_id>")

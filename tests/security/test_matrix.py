@@ -135,6 +135,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/portal/profile", "POST"): ("partner", "/portal/profile", {}),
     ("/portal/review", "GET"): ("partner", "/portal/review", {}),
     ("/portal/review/<int:delivery_id>", "POST"): ("partner", "/portal/review/{held}", {}),
+    # The kit's choice of posts, for the partner's own campaign (another's answers 404).
+    ("/portal/review/posts/<int:campaign_id>", "POST"): (
+        "partner",
+        "/portal/review/posts/{campaign}",
+        {"data": {"posts": "launch"}},
+    ),
     ("/portal/review/<int:delivery_id>/email", "GET"): (
         "partner",
         "/portal/review/{held}/email",

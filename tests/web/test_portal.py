@@ -324,3 +324,18 @@ def test_a_partner_rewrites_a_posts_text_per_network_within_its_limit(portal):
     with runtime.sessions() as session:
         stored = session.scalar(select(Customisation.values))
     assert stored == {"post:launch:linkedin": mine}, "an unchanged text is not pinned"
+
+
+def test_the_kits_choice_of_posts_is_offered_in_review_and_kept(portal):
+    app, runtime, campaign_id = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    page = client.get("/portal/review").get_data(as_text=True)
+    assert f'action="/portal/review/posts/{campaign_id}"' in page
+    assert page.count('name="posts"') == 3 and page.count("checked>") >= 3
+    assert client.post(f"/portal/review/posts/{campaign_id}", data={}).status_code == 422
+    saved = client.post(f"/portal/review/posts/{campaign_id}", data={"posts": ["launch", "proof"]})
+    assert saved.status_code == 302
+    with runtime.sessions() as session:
+        assert session.scalar(select(Customisation.values)) == {"posts": ["launch", "proof"]}
+    other, _ = sign_in(app, runtime, "sales@partner02.example")
+    assert other.post("/portal/review/posts/999999", data={"posts": ["launch"]}).status_code == 404
