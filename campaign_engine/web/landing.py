@@ -60,13 +60,7 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
     brand = brand_context(page.partner)
     locale = portal_locale(page.partner.locale)
     with force_locale(locale):
-        labels = {
-            "name": _("Your name"),
-            "email": _("Work email"),
-            "company": _("Company"),
-            "phone": _("Phone"),
-            "message": _("Message"),
-        }
+        labels = _labels()
         html = render_template(
             "landing/page.html",
             page=page,
@@ -84,6 +78,17 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             **{"done": False, "error": None, "error_field": None, **extra},
         )
     return html, status
+
+
+def _labels() -> dict[str, str]:
+    """The form's fields as people read them, in the current locale."""
+    return {
+        "name": _("Your name"),
+        "email": _("Work email"),
+        "company": _("Company"),
+        "phone": _("Phone"),
+        "message": _("Message"),
+    }
 
 
 def _problem(field: str | None) -> str:
@@ -131,7 +136,8 @@ def submit(token: str) -> tuple[str, int]:
     session.commit()  # the lead is kept before anything is sent about it
     if new:
         if page.partner.contact_email:
-            subject, body = lead_email(page, lead)
+            with force_locale(portal_locale(page.partner.locale)):
+                subject, body = lead_email(page, lead, _labels(), _)
             send_link_email(rt, page.partner.contact_email, subject, body)
         if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
             session.commit()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,22 +153,49 @@ def crm_endpoint(session: Session, partner_id: int) -> ChannelEndpoint | None:
     )
 
 
-def lead_email(page: LandingPage, lead: dict[str, str]) -> tuple[str, str]:
-    """(subject, text) of the email the partner gets: everything the visitor gave."""
+def _english(text: str, **values: str) -> str:
+    return text % values if values else text
+
+
+def N_(text: str) -> str:
+    return text
+
+
+SUBJECT = N_("New lead from your %(campaign)s page")
+OPENING = N_("Someone asked %(partner)s to get in touch, on your co-branded page for %(campaign)s.")
+AGREED = N_("They agreed to: %(consent)s")
+CLOSING = N_("Reply to them soon: the lead is already in your results in the partner portal.")
+
+
+def lead_email(
+    page: LandingPage,
+    lead: dict[str, str],
+    labels: dict[str, str] | None = None,
+    words: Callable[..., str] = _english,
+) -> tuple[str, str]:
+    """(subject, text) of the email the partner gets: everything the visitor gave, in
+    the partner's language when the caller passes its `words` (a gettext) and labels."""
+    names = labels or {}
     lines = [
-        f"{name.capitalize()}: {value}"
+        f"{names.get(name, name.capitalize())}: {value}"
         for name, value in lead.items()
         if value and name != "message"
     ]
     if lead.get("message"):  # quoted, line by line: it cannot pass for the lines above
-        lines += ["Message:", *(f"> {line}" for line in lead["message"].splitlines())]
+        lines += [
+            f"{names.get('message', 'Message')}:",
+            *(f"> {line}" for line in lead["message"].splitlines()),
+        ]
+    campaign, partner = page.campaign.name, page.partner.name
     # Nothing the visitor typed goes into the subject, a header.
-    subject = f"New lead from your {page.campaign.name} page"
-    body = (
-        f"Someone asked {page.partner.name} to get in touch, on your co-branded page for "
-        f"{page.campaign.name}.\n\n" + "\n".join(lines) + "\n\n"
-        f"They agreed to: {page.copy['consent']}\n\n"
-        "Reply to them soon: the lead is already in your results in the partner portal."
+    subject = words(SUBJECT, campaign=campaign)
+    body = "\n\n".join(
+        [
+            words(OPENING, partner=partner, campaign=campaign),
+            "\n".join(lines),
+            words(AGREED, consent=page.copy["consent"]),
+            words(CLOSING),
+        ]
     )
     return subject[:200], body
 
