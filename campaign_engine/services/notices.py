@@ -7,11 +7,8 @@ Babel itself, not through Flask-Babel."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
-from babel import Locale, UnknownLocaleError, dates
-from babel.support import NullTranslations, Translations
+from babel import Locale, dates
 
 from campaign_engine.db import Campaign, utcnow
 from campaign_engine.domain.consent import ConsentMode
@@ -22,28 +19,7 @@ from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.consent import mode_for
-
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-LANGUAGES = ("de", "fr")  # translated; anything else reads English (the msgids)
-
-
-@lru_cache(maxsize=16)
-def _catalogue(locale: str, language: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), [locale, language])
-
-
-def _language(profile_locale: str | None) -> tuple[NullTranslations, Locale | None]:
-    """The catalogue and the Babel locale for a partner's profile locale ("de-DE"); no
-    locale for English, whose dates keep their own wording."""
-    code = (profile_locale or "en").replace("-", "_")
-    language = code.split("_")[0].lower()
-    if language not in LANGUAGES:
-        return NullTranslations(), None
-    try:
-        locale = Locale.parse(code)
-    except (ValueError, UnknownLocaleError):
-        locale = Locale.parse(language)
-    return _catalogue(str(locale), language), locale
+from campaign_engine.translations import partner_language
 
 
 def _days(when: datetime, locale: Locale | None) -> tuple[str, str]:
@@ -78,7 +54,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             recipients.append((partner.contact_email, partner.name, partner.locale, when, token))
     connector = runtime.connector("email")
     for email, name, profile_locale, when, token in recipients:
-        words, locale = _language(profile_locale)
+        words, locale = partner_language(profile_locale)
         day, subject_day = _days(when, locale)
         values = {"name": name, "campaign": campaign.name, "day": day, "zone": when.tzname()}
         preview, opt_out = f"{base}/portal/preview/{token}", f"{base}/portal/opt-out/{token}"

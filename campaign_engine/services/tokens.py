@@ -11,6 +11,7 @@ from campaign_engine.db import ChannelEndpoint, Partner
 from campaign_engine.errors import DeliveryError
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.translations import partner_language
 
 NAMES = {"linkedin": "LinkedIn", "hubspot": "HubSpot", "salesforce": "Salesforce"}
 
@@ -21,6 +22,40 @@ def token_expiry(endpoint: ChannelEndpoint) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _warning(
+    service: str, expires: datetime, past: bool, name: str, base: str, profile_locale: str | None
+) -> tuple[str, str]:
+    """(subject, text) in the partner's language; English keeps its own date wording."""
+    from babel import dates
+
+    words, locale = partner_language(profile_locale)
+    if locale is None:
+        day, short = f"{expires:%A %d %B %Y}", f"{expires:%d %B}"
+    else:
+        day = dates.format_date(expires, "full", locale=locale)
+        short = dates.format_skeleton("MMMMd", expires, locale=locale)
+    values = {"service": service, "day": day, "short": short, "name": name}
+    if past:
+        subject = words.gettext(
+            "Your %(service)s connection expired on %(short)s: reconnect to keep posting"
+        )
+        lead = words.gettext("The %(service)s connection your campaigns use expired on %(day)s.")
+    else:
+        subject = words.gettext(
+            "Your %(service)s connection expires on %(short)s: reconnect to keep posting"
+        )
+        lead = words.gettext("The %(service)s connection your campaigns use expires on %(day)s.")
+    body = "\n\n".join(
+        [
+            words.gettext("Hello %(name)s,") % values,
+            lead % values + " " + words.gettext("After that, your scheduled posts cannot go out."),
+            words.gettext("Reconnect in the partner portal: %(link)s")
+            % {"link": f"{base}/portal/"},
+        ]
+    )
+    return subject % values, body + "\n"
 
 
 def warn_expiring_tokens(runtime: Runtime, *, within_days: int) -> list[str]:
@@ -35,24 +70,27 @@ def warn_expiring_tokens(runtime: Runtime, *, within_days: int) -> list[str]:
             .where(ChannelEndpoint.token_warned_at.is_(None))
         ).all()
         due = [
-            (endpoint.id, endpoint.kind, expires, partner.slug, partner.name, partner.contact_email)
+            (
+                endpoint.id,
+                endpoint.kind,
+                expires,
+                partner.slug,
+                partner.name,
+                partner.contact_email,
+                partner.locale,
+            )
             for endpoint, partner in rows
             if (expires := token_expiry(endpoint)) is not None and expires <= horizon
         ]
     warned = []
     base = runtime.settings.public_base_url
-    for endpoint_id, kind, expires, slug, name, email in due:
-        service = NAMES.get(kind, kind)
-        state = "expired on" if expires <= now else "expires on"
+    for endpoint_id, kind, expires, slug, name, email, locale in due:
+        subject, body = _warning(NAMES.get(kind, kind), expires, expires <= now, name, base, locale)
         message = Message(
             channel="email",
             recipient=email,
-            subject=f"Your {service} connection {state} {expires:%d %B}: reconnect to keep posting",
-            body_text=(
-                f"Hello {name},\n\nThe {service} connection your campaigns use {state} "
-                f"{expires:%A %d %B %Y}. After that, your scheduled posts cannot go out.\n\n"
-                f"Reconnect in the partner portal: {base}/portal/\n"
-            ),
+            subject=subject,
+            body_text=body,
             sender_name=runtime.settings.programme.name,
         )
         key = f"token-{endpoint_id}-{expires:%Y%m%d}"

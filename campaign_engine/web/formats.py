@@ -122,6 +122,34 @@ def network_label(network: str | None) -> str:
     return NETWORKS.get(network or "", network or "")
 
 
+CHANNEL_WORDS = {
+    "email": _l("Email"),
+    "social": _l("Social"),
+    "crm": _l("CRM"),
+    "web": _l("Website"),
+    "signature": _l("Email signature"),
+    "*": _l("All channels"),
+}
+CAMPAIGN_WORDS = {
+    "draft": _l("draft"),
+    "scheduled": _l("scheduled"),
+    "launching": _l("launching"),
+    "live": _l("live"),
+    "paused": _l("paused"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def channel_words(channel: str) -> str:
+    """A channel as the reader says it, in the reader's language."""
+    return str(CHANNEL_WORDS.get(channel, channel_label(channel)))
+
+
+def campaign_status(status: str) -> str:
+    return str(CAMPAIGN_WORDS.get(status, status))
+
+
 def delivery_status(status: str) -> str:
     """A delivery's state as the partner reads it, in its language."""
     words = {
@@ -143,7 +171,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["date"] = day
     app.jinja_env.filters["web_link"] = web_link
-    app.jinja_env.filters["channel"] = channel_label
+    app.jinja_env.filters["channel"] = channel_words
+    app.jinja_env.filters["campaign_status"] = campaign_status
     app.jinja_env.filters["when_local"] = when_local
     app.jinja_env.filters["network"] = network_label
     app.jinja_env.filters["delivery_status"] = delivery_status

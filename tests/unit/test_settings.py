@@ -91,3 +91,17 @@ def test_the_installed_command_prints_one_line_for_a_bad_config(tmp_path, env, f
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+def test_a_token_warning_reaches_a_german_partner_in_german():
+    """Partner-facing mail in the partner's language, outside any request (issue 15)."""
+    from datetime import UTC, datetime
+
+    from campaign_engine.services.tokens import _warning
+
+    when = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
+    subject, body = _warning("LinkedIn", when, False, "Café GmbH", "https://p.example", "de-DE")
+    assert subject.startswith("Ihre LinkedIn-Verbindung läuft am 24. Dezember ab")
+    assert "Guten Tag Café GmbH," in body and "https://p.example/portal/" in body
+    english, _ = _warning("LinkedIn", when, True, "Acme", "https://p.example", "en-GB")
+    assert english == "Your LinkedIn connection expired on 24 December: reconnect to keep posting"
