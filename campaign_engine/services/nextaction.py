@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -14,7 +16,66 @@ from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.tokens import NAMES, token_expiry
 
 
+def N_(text: str) -> str:
+    """Marks a text for pybabel (the gettext convention); translated where it is read."""
+    return text
+
+
+def Nn_(one: str, many: str) -> tuple[str, str]:
+    """Marks a singular and its plural for pybabel (`-k Nn_:1,2`)."""
+    return one, many
+
+
+@dataclass(frozen=True)
+class Action:
+    """A next action as its message and values, so each reader gets it in its language:
+    `str()` is English (the command line, the API), `in_words(gettext, ngettext)` the
+    portal's language."""
+
+    singular: str
+    values: dict[str, object] = field(default_factory=dict)
+    plural: str | None = None
+    count: int = 1
+
+    def in_words(
+        self,
+        gettext: Callable[..., str],
+        ngettext: Callable[..., str],
+        day: Callable[[datetime], str] = lambda at: f"{at:%d %B}",
+    ) -> str:
+        values = {k: _value(v, gettext, day) for k, v in self.values.items()}
+        if self.plural is None:
+            return gettext(self.singular) % values
+        return ngettext(self.singular, self.plural, self.count) % {**values, "num": self.count}
+
+    def __str__(self) -> str:
+        return self.in_words(lambda text: text, lambda one, many, n: one if n == 1 else many)
+
+
+class Listed(tuple[str, ...]):
+    """Channel names to translate and list as a reader writes a list ("A, B and C")."""
+
+
+def _value(value: object, gettext: Callable[..., str], day: Callable[[datetime], str]) -> object:
+    if isinstance(value, datetime):
+        return day(value)
+    if isinstance(value, Listed):
+        names = [gettext(name) for name in value]
+        if len(names) == 1:
+            return names[0]
+        return gettext("%(first)s and %(last)s") % {
+            "first": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
+    return value
+
+
 def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
+    """The most useful thing to do now, most urgent first, in English."""
+    return str(next_step(session, partner, now=now))
+
+
+def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
     """The most useful thing to do now, most urgent first."""
     waiting = (
         select(Delivery.campaign_id, Delivery.channel, Delivery.asset)
@@ -24,23 +85,41 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
     )
     held = session.scalar(select(func.count()).select_from(waiting)) or 0
     if held:
-        items = "item is" if held == 1 else "items are"
-        return f"{held} campaign {items} waiting for your approval"
+        one, many = Nn_(
+            "%(num)d campaign item is waiting for your approval",
+            "%(num)d campaign items are waiting for your approval",
+        )
+        return Action(one, plural=many, count=held)
     expiring = _expiring_connection(session, partner, now)
     if expiring:
         return expiring
     if not partner.logo_sha256:
-        return "Your logo is missing: your brochure and posts use your name instead. Upload it."
-    switched_off = _switched_off(session, partner)
-    if switched_off:
-        return (
-            f"{switched_off} switched off for every campaign: nothing goes out there in your "
-            "name. Switch it back on under Your campaigns when you are ready"
+        return Action(
+            N_("Your logo is missing: your brochure and posts use your name instead. Upload it.")
         )
+    switched_off = _switched_off(session, partner)
+    if switched_off == ("*",):
+        return Action(
+            N_(
+                "Everything is switched off for every campaign: nothing goes out in your "
+                "name. Switch it back on under Your campaigns when you are ready"
+            )
+        )
+    if switched_off:
+        one, many = Nn_(
+            "%(channels)s is switched off for every campaign: nothing goes out there in "
+            "your name. Switch it back on under Your campaigns when you are ready",
+            "%(channels)s are switched off for every campaign: nothing goes out there in "
+            "your name. Switch it back on under Your campaigns when you are ready",
+        )
+        channels = Listed(channel_label(c) for c in switched_off)
+        return Action(one, {"channels": channels}, plural=many, count=len(switched_off))
     if not session.scalar(select(Contact.id).where(Contact.partner_id == partner.id).limit(1)):
-        return (
-            "No customer contacts yet: campaign emails have nobody to go to. Send your "
-            "contact list to the vendor's partner team"
+        return Action(
+            N_(
+                "No customer contacts yet: campaign emails have nobody to go to. Send your "
+                "contact list to the vendor's partner team"
+            )
         )
     clicks = (
         session.scalar(
@@ -54,22 +133,26 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
         or 0
     )
     if clicks:
-        people = "customer" if clicks == 1 else "customers"
-        return f"{clicks} {people} clicked your campaign links this week: call them"
-    missing = [
-        label
-        for field, label in (("phone", "phone number"), ("postal_address", "postal address"))
-        if not getattr(partner, field)
-    ]
-    if missing:
-        return f"Add your {' and '.join(missing)}: some assets cannot go out without it"
-    return "You are all set: your next campaign goes out automatically"
+        one, many = Nn_(
+            "%(num)d customer clicked your campaign links this week: call them",
+            "%(num)d customers clicked your campaign links this week: call them",
+        )
+        return Action(one, plural=many, count=clicks)
+    if not partner.phone and not partner.postal_address:
+        return Action(
+            N_("Add your phone number and postal address: some assets cannot go out without it")
+        )
+    if not partner.phone:
+        return Action(N_("Add your phone number: some assets cannot go out without it"))
+    if not partner.postal_address:
+        return Action(N_("Add your postal address: some assets cannot go out without it"))
+    return Action(N_("You are all set: your next campaign goes out automatically"))
 
 
-def _switched_off(session: Session, partner: Partner) -> str:
-    """ "Email and Website are" / "Everything is": the channels the partner's programme-wide
-    decisions switch off, resolved as the planner resolves them (a channel's own decision
-    wins over the all-channels one)."""
+def _switched_off(session: Session, partner: Partner) -> tuple[str, ...]:
+    """The channels the partner's programme-wide decisions switch off ("*" for all),
+    resolved as the planner resolves them (a channel's own decision wins over the
+    all-channels one)."""
     decisions = {
         (scope, channel): mode
         for scope, channel, mode in session.execute(
@@ -78,23 +161,30 @@ def _switched_off(session: Session, partner: Partner) -> str:
             )
         )
     }
-    off = [c for c in CHANNELS if decisions and resolve(decisions, 0, c) is ConsentMode.OFF]
-    if not off:
-        return ""
-    if len(off) == len(CHANNELS):
-        return "Everything is"
-    names = [channel_label(c) for c in off]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"{listed} {'is' if len(names) == 1 else 'are'}"
+    off = tuple(c for c in CHANNELS if decisions and resolve(decisions, 0, c) is ConsentMode.OFF)
+    return ("*",) if off and len(off) == len(CHANNELS) else off
 
 
-def _expiring_connection(session: Session, partner: Partner, now: datetime) -> str | None:
+def _expiring_connection(session: Session, partner: Partner, now: datetime) -> Action | None:
     for endpoint in session.scalars(
         select(ChannelEndpoint).where(ChannelEndpoint.partner_id == partner.id)
     ):
         expires = token_expiry(endpoint)
         if expires is not None and expires <= now + timedelta(days=14):
             service = NAMES.get(endpoint.kind, endpoint.kind)
-            when = "has expired" if expires <= now else f"expires on {expires:%d %B}"
-            return f"Your {service} connection {when}: reconnect it so your posts keep going out"
+            if expires <= now:
+                return Action(
+                    N_(
+                        "Your %(service)s connection has expired: reconnect it so your posts "
+                        "keep going out"
+                    ),
+                    {"service": service},
+                )
+            return Action(
+                N_(
+                    "Your %(service)s connection expires on %(day)s: reconnect it so your posts "
+                    "keep going out"
+                ),
+                {"service": service, "day": expires},
+            )
     return None

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -47,7 +47,7 @@ from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent import mode_for, opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.kits import materialise
-from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.nextaction import next_step
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
 from campaign_engine.services.profile import brand_warnings, update_profile
@@ -102,7 +102,9 @@ def home() -> str:
     return render_template(
         "portal/home.html",
         partner=partner,
-        action=next_action(db(), partner, now=rt.clock()),
+        action=next_step(db(), partner, now=rt.clock()).in_words(
+            gettext, ngettext, lambda at: format_date(at, "d MMMM")
+        ),
         campaigns=partner_campaigns(db(), partner, _programme_default()),
         channels=CHANNELS,
         modes=MODES,
