@@ -7,6 +7,7 @@ file:line; these models only say what a well-formed kit looks like.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -147,10 +148,20 @@ class SequenceStep(_Strict):
     id: str = Field(pattern=SLUG)
     day: int = Field(ge=0, le=365)
     subject: str = Field(min_length=1, max_length=200)  # a template string
+    # Per language ("de": ...); the body's per language is <name>.<lang>.txt beside it.
+    subjects: dict[str, str] = {}
     body: str  # a text template file
     attach: list[Literal["brochure"]] = []
     wait_for: Milestone | None = None
     skip_if: Milestone | None = None
+
+
+def step_body(step: SequenceStep, language: str, exists: Callable[[str], bool]) -> str:
+    """The step's body for a language: "templates/runway/welcome.de.txt" when the kit has
+    it, else the step's own."""
+    stem, dot, suffix = step.body.rpartition(".")
+    localised = f"{stem}.{language}.{suffix}" if dot else f"{step.body}.{language}"
+    return localised if exists(localised) else step.body
 
 
 class KitSpec(_Strict):

@@ -15,7 +15,7 @@ from fontTools.ttLib import TTFont
 from jinja2 import TemplateSyntaxError, nodes
 from PIL import Image
 
-from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent
+from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent, step_body
 from campaign_engine.ports import BROCHURE, BrandContext, KitRenderers, RenderedAsset
 from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.logos import fallback_lockup
@@ -116,6 +116,11 @@ class KitChecker:
         if a.signature and a.signature.background:
             refs.append((("assets", "signature", "background"), a.signature.background))
         refs += [(("sequence", i, "body"), step.body) for i, step in enumerate(self.spec.sequence)]
+        for i, step in enumerate(self.spec.sequence):  # its bodies per language, if any
+            for locale in self.spec.locales:
+                body = step_body(step, locale, lambda path: (self.kit.root / path).is_file())
+                if body != step.body:
+                    refs.append((("sequence", i, "body", locale), body))
         return refs
 
     def check_files(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Partner
 from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.kit import KitContent, SequenceStep
+from campaign_engine.domain.kit import KitContent, SequenceStep, step_body
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone, StepRule, label, step_due
 from campaign_engine.errors import DeliveryError
@@ -30,8 +30,9 @@ from campaign_engine.services.branding import brand_context
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.milestones import reached, sync_engine_milestones
-from campaign_engine.services.nextaction import next_action
+from campaign_engine.services.nextaction import next_step
 from campaign_engine.services.preview import preview_links
+from campaign_engine.translations import partner_language
 from renderers.sandbox import make_environment
 
 LEASE = timedelta(minutes=5)
@@ -210,19 +211,25 @@ def _message(
 ) -> Message:
     base = runtime.settings.public_base_url
     token = PartnerLinks(runtime.settings.signing_keys).make(partner.id, campaign_id)
+    brand = brand_context(partner)
+    words, _ = partner_language(partner.locale)
     context = {
         "partner": partner,
         "portal_url": f"{base}/portal/preview/{token}",
-        "next_action": next_action(session, partner, now=runtime.clock()),
+        # In the partner's language, as the step's own text is when the kit has it.
+        "next_action": next_step(session, partner, now=runtime.clock()).in_words(
+            words.gettext, words.ngettext
+        ),
         "step": step,
     }
     attachments: tuple[RenderedFile, ...] = ()
-    brand = brand_context(partner)
     if "brochure" in step.attach:
         links = preview_links(kit, partner, "runway")
         _, assets, _ = runtime.render(kit, brand, BROCHURE, links)
         attachments = tuple(f for a in assets for f in a.files if f.media_type == "application/pdf")
-    text = env.get_template(step.body).render(context)
+    language = brand.language if brand.language in kit.spec.locales else kit.spec.default_locale
+    body = step_body(step, language, lambda path: (kit.root / path).is_file())
+    text = env.get_template(body).render(context)
     vendor_logo = (kit.root / kit.spec.vendor.logo).read_bytes()
     html, logos = step_html(text, brand, kit.spec.vendor.name, vendor_logo)
     return Message(
@@ -230,7 +237,9 @@ def _message(
         recipient=partner.contact_email,
         # A subject is plain text: "O'Brien & Sons", not "O&#39;Brien &amp; Sons" (a string
         # template autoescapes by default in the kit's sandbox).
-        subject=env.overlay(autoescape=False).from_string(step.subject).render(context),
+        subject=env.overlay(autoescape=False)
+        .from_string(step.subjects.get(language, step.subject))
+        .render(context),
         body_text=text,
         body_html=html,
         inline_images=logos,

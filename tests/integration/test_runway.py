@@ -380,3 +380,17 @@ def test_a_step_carries_the_partners_and_the_vendors_logos_and_escapes_the_text(
     images = {part["Content-ID"]: part for part in mail.walk() if part["Content-ID"]}
     logo = images["<runway-partner-logo>"].get_content()
     assert logo.startswith(b"\x89PNG"), "the partner's own logo, inline"
+
+
+def test_a_german_partners_steps_are_german_with_its_next_action_in_german(runway):
+    """Issue 15: the runway wrote to every partner in English. A kit may give each step a
+    subject and a body per language (welcome.de.txt beside welcome.txt)."""
+    runtime, _ = runway
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").locale = "de-DE"
+    run_runway(runtime)
+    (mail,) = [m for m in outbox_messages(runtime) if m["To"] == "sales@partner01.example"]
+    assert mail["Subject"] == "Willkommen, Partner 01 Systems: Ihr Starterpaket in Ihrem Branding"
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Guten Tag Partner 01 Systems,") and "Ihr Partnerportal:" in text
+    assert "Welcome" not in text and "partner team" not in text
