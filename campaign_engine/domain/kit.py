@@ -61,6 +61,9 @@ class Landing(_Strict):
     consent: str
     cta: str
     fields: list[LandingField] = ["name", "email", "company"]
+    # The kit's own part of the page (an .html template, like the web snippet): shown
+    # above the form in a sandboxed frame that runs no script.
+    template: str | None = None
 
 
 class Fonts(_Strict):

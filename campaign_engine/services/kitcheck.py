@@ -20,12 +20,14 @@ from campaign_engine.ports import BROCHURE, BrandContext, KitRenderers, Rendered
 from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
+from renderers.context import template_context
 from renderers.sandbox import make_environment
 
 RendererFactory = Callable[[KitContent], KitRenderers]
 WHY_NOT = {  # why active content is refused, per channel
     "email": "no mail client runs it",
     "web": "partners' websites show the snippet in a sandbox that runs no script",
+    "landing": "the landing page shows the kit's part in a sandbox that runs no script",
 }
 
 
@@ -113,6 +115,8 @@ class KitChecker:
             refs += [(("assets", "crm", "variants", k), v) for k, v in a.crm.variants.items()]
         if a.web:
             refs.append((("assets", "web", "template"), a.web.template))
+        if self.spec.landing and self.spec.landing.template:
+            refs.append((("landing", "template"), self.spec.landing.template))
         if a.signature and a.signature.background:
             refs.append((("assets", "signature", "background"), a.signature.background))
         refs += [(("sequence", i, "body"), step.body) for i, step in enumerate(self.spec.sequence)]
@@ -238,6 +242,8 @@ class KitChecker:
             refs.append((("assets", "email", "html"), a.email.html))
         if a.web:
             refs.append((("assets", "web", "template"), a.web.template))
+        if self.spec.landing and self.spec.landing.template:
+            refs.append((("landing", "template"), self.spec.landing.template))
         return refs
 
     def check_active_content(self) -> None:
@@ -257,7 +263,7 @@ class KitChecker:
                 source = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 continue  # reported by check_templates
-            why = WHY_NOT[loc[1]]
+            why = WHY_NOT[str(loc[1] if loc[0] == "assets" else loc[0])]
             for line, problem in active_content(source):
                 self.problems.append(f"{rel}:{line}: {problem} ({why})")
 
@@ -308,6 +314,29 @@ class KitChecker:
                         continue
                     for asset in rendered if isinstance(rendered, list) else [rendered]:
                         self.check_rendered_html(asset, locale)
+            self.dry_render_landing(brand, locale)
+
+    def dry_render_landing(self, brand: BrandContext, locale: str) -> None:
+        """The landing page's kit part, as the page renders it: undefined names and active
+        content in what it renders to are errors here, not on a partner's page."""
+        landing = self.spec.landing
+        if landing is None or not landing.template:
+            return
+        context = template_context(
+            self.kit, brand, self._checked_link, logo_src="", vendor_logo_src=""
+        )
+        try:
+            html = make_environment(self.kit.root).get_template(landing.template).render(context)
+        except Exception as exc:
+            self.problems.append(
+                f"{_template_location(exc, self.kit.root)}: {_first_line(exc)} "
+                f"(rendering the landing page, {locale})"
+            )
+            return
+        for line, problem in active_content(html):
+            self.problems.append(
+                f"rendered landing HTML line {line}: {problem} ({WHY_NOT['landing']}; {locale})"
+            )
 
     def check_rendered_html(self, asset: RenderedAsset, locale: str) -> None:
         """The rendered email and web HTML too: an include, a variable or a macro can put

@@ -51,7 +51,8 @@ def _network(address: str | None) -> str:
 
 
 def _page(token: str) -> LandingPage:
-    return landing_page(db(), token, runtime().settings.storage_dir)
+    settings = runtime().settings
+    return landing_page(db(), token, settings.storage_dir, settings.public_base_url)
 
 
 def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> tuple[str, int]:

@@ -236,3 +236,40 @@ def test_a_german_partners_page_answers_a_mistake_in_german(world):
     )
     assert mail["Subject"] == "Neuer Lead von Ihrer Seite für Landing Q3"
     assert "Geschäftliche E-Mail: kunde@firma.example" in mail.get_body(("plain",)).get_content()
+
+
+def test_the_kits_part_of_the_page_is_shown_sandboxed_with_the_partners_links(world):
+    """A kit's landing template is HTML a kit wrote: shown in a sandboxed frame (srcdoc,
+    no scripts, its own origin), with the partner's own tracked links."""
+    app, runtime, _ = world
+    token, partner_id = link_of(runtime, "partner-01")
+    page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
+    frame = re.search(
+        r'<iframe class="landing-kit"[^>]*sandbox="([^"]*)"[^>]*srcdoc="([^"]*)"', page
+    )
+    assert frame is not None and "allow-scripts" not in frame.group(1)
+    inner = html.unescape(frame.group(2))
+    assert "Immutable copies for 30 days" in inner and "Partner 01 Systems" in inner
+    with runtime.sessions() as session:
+        product = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.partner_id == partner_id,
+                TrackedLink.channel == "social",
+                TrackedLink.name == "product",
+            )
+        )
+    assert f"/r/{product}" in inner
+
+
+def test_a_landing_template_with_a_script_is_refused_at_validation(tmp_path):
+    import shutil
+
+    from campaign_engine import bootstrap
+    from campaign_engine.services.kits import validate_kit
+    from tests.conftest import SAMPLE_KIT
+
+    kit = tmp_path / "kit"
+    shutil.copytree(SAMPLE_KIT, kit)
+    (kit / "templates" / "landing.html").write_text("<p>Hi</p><script>alert(1)</script>")
+    with pytest.raises(Exception, match=r"landing\.html:1: .*script"):
+        validate_kit(kit, bootstrap.make_renderers)

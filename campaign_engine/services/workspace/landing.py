@@ -25,8 +25,9 @@ from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.attribution import InboundEvent, record_event
+from campaign_engine.services.branding import brand_context
 from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import campaign_links, tagged_url
+from campaign_engine.services.links import campaign_links, link_urls, tagged_url
 from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,10 @@ class LandingPage:
     landing: Landing
     copy: dict[str, str]  # headline, body, consent, cta in the partner's language
     learn_more: str  # the link's own target, tagged as a redirect would tag it
+    fragment: str  # the kit's own part of the page (its `landing.template`), or ""
 
 
-def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
+def landing_page(session: Session, token: str, storage_dir: Any, base_url: str = "") -> LandingPage:
     """The page behind a tracked link; unknown tokens, kits without a landing page and
     campaigns that never went out are all the same 404."""
     from renderers.context import localise, lookup  # the kit's copy, as renderers read it
@@ -67,7 +69,30 @@ def landing_page(session: Session, token: str, storage_dir: Any) -> LandingPage:
         k: str(lookup(copy, getattr(landing, k))) for k in ("headline", "body", "consent", "cta")
     }
     more = tagged_url(link, partner.slug, campaign_links(session, campaign.id))
-    return LandingPage(link, campaign, partner, kit, landing, texts, more)
+    fragment = _fragment(session, kit, landing, link, partner, base_url) if base_url else ""
+    return LandingPage(link, campaign, partner, kit, landing, texts, more, fragment)
+
+
+def _fragment(
+    session: Session,
+    kit: KitContent,
+    landing: Landing,
+    link: TrackedLink,
+    partner: Partner,
+    base_url: str,
+) -> str:
+    """The kit's landing template for this partner, with its tracked links: HTML a kit
+    wrote, so it is shown only in a sandboxed frame (web/templates/landing/page.html)."""
+    if not landing.template:
+        return ""
+    from renderers.context import template_context
+    from renderers.sandbox import make_environment
+
+    links = link_urls(session, link.campaign_id, partner.id, link.channel, base_url)
+    context = template_context(
+        kit, brand_context(partner), lambda name: links[name], logo_src="", vendor_logo_src=""
+    )
+    return make_environment(kit.root).get_template(landing.template).render(context)
 
 
 def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
