@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from campaign_engine.domain.channels import CHANNELS as CHANNELS  # adapters import it here
 
@@ -127,6 +127,14 @@ class StatusLookup(Protocol):
     """Connectors whose service can say whether an accepted item is still there."""
 
     def fetch_status(self, reference: str, endpoint: Endpoint) -> ProviderStatus: ...
+
+
+@runtime_checkable
+class LeadSink(Protocol):
+    """CRM connectors that can create a lead the partner's landing page captured (a
+    contact in HubSpot, a Lead in Salesforce); the key makes a retry create nothing new."""
+
+    def push_lead(self, lead: Mapping[str, str], endpoint: Endpoint, key: str) -> Receipt: ...
 
 
 class Connector(Protocol):

@@ -3,6 +3,7 @@ with the company the partner's endpoint names."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from campaign_engine.errors import PermanentError
@@ -68,3 +69,30 @@ class HubSpotConnector:
         if response.status_code != 200:
             return ProviderStatus("removed", "the note was deleted in HubSpot")
         return ProviderStatus("live", "note on the company record")
+
+    def push_lead(self, lead: Mapping[str, str], endpoint: Endpoint, key: str) -> Receipt:
+        """A contact (CRM v3), with where it came from in its properties."""
+        self.validate(endpoint)
+        base = (endpoint.url or "https://api.hubapi.com").rstrip("/")
+        first, _, last = (lead.get("name") or "").partition(" ")
+        properties = {
+            "email": lead["email"],
+            "firstname": first,
+            "lastname": last,
+            "company": lead.get("company", ""),
+            "phone": lead.get("phone", ""),
+            "hs_lead_status": "NEW",
+            "message": f"{lead.get('message', '')}\n\n(landing page, ref {key})".strip(),
+        }
+        response = self.api.call(
+            "POST",
+            f"{base}/crm/v3/objects/contacts",
+            token=endpoint.config["token"],
+            json={"properties": {k: v for k, v in properties.items() if v}},
+        )
+        return Receipt(
+            provider=self.name,
+            reference=str(response.json().get("id", "")),
+            accepted_at=datetime.now(UTC),
+            detail="contact created",
+        )

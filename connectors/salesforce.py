@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from campaign_engine.errors import PermanentError
@@ -59,3 +60,31 @@ class SalesforceConnector:
             return ProviderStatus("removed", "the task was deleted in Salesforce")
         task = response.json()
         return ProviderStatus("live", f"task {task.get('Status', 'open')}")
+
+    def push_lead(self, lead: Mapping[str, str], endpoint: Endpoint, key: str) -> Receipt:
+        """A Lead (REST sObjects API); Salesforce requires LastName and Company."""
+        self.validate(endpoint)
+        assert endpoint.url is not None
+        first, _, last = (lead.get("name") or "").rpartition(" ")
+        record = {
+            "FirstName": first[:40],
+            "LastName": (last or lead["email"].split("@")[0])[:80],
+            "Company": (lead.get("company") or "Not given")[:255],
+            "Email": lead["email"],
+            "Phone": lead.get("phone", "")[:40],
+            "LeadSource": "Partner landing page",
+            "Description": f"{lead.get('message', '')}\n\n(ref {key})".strip()[:32000],
+        }
+        url = f"{endpoint.url.rstrip('/')}/services/data/{API_VERSION}/sobjects/Lead"
+        response = self.api.call(
+            "POST", url, token=endpoint.config["token"], json={k: v for k, v in record.items() if v}
+        )
+        result = response.json()
+        if not result.get("success", False):
+            raise PermanentError(f"Salesforce refused the lead: {result}")
+        return Receipt(
+            provider=self.name,
+            reference=str(result["id"]),
+            accepted_at=datetime.now(UTC),
+            detail="lead created",
+        )

@@ -55,6 +55,12 @@ class FakeApis(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         routes = {
             ("POST", "/crm/v3/objects/notes"): (201, {"id": "note-77"}, {}),
+            ("POST", "/crm/v3/objects/contacts"): (201, {"id": "contact-5"}, {}),
+            ("POST", "/services/data/v61.0/sobjects/Lead"): (
+                201,
+                {"id": "00Q1", "success": True},
+                {},
+            ),
             ("POST", "/services/data/v61.0/sobjects/Task"): (
                 201,
                 {"id": "00T1", "success": True},
@@ -378,3 +384,25 @@ def test_partners_are_warned_once_before_their_linkedin_token_expires(
         action = next_action(session, get_partner(session, "partner-01"), now=runtime.clock())
     assert action.startswith("Your LinkedIn connection expires on")
     runtime.close()
+
+
+def test_a_landing_page_lead_becomes_a_hubspot_contact_and_a_salesforce_lead(apis):
+    """The partner's own CRM gets the lead its landing page captured (issue 15)."""
+    from connectors.hubspot import HubSpotConnector
+    from connectors.salesforce import SalesforceConnector
+
+    lead = {"email": "ada@customer.example", "name": "Ada Lovelace", "company": "Engines"}
+    hub = HubSpotConnector(API).push_lead(
+        lead, Endpoint("hubspot", apis, {"token": TOKEN}), "lead-1"
+    )
+    sf = SalesforceConnector(API).push_lead(
+        lead, Endpoint("salesforce", apis, {"token": TOKEN}), "lead-1"
+    )
+    assert (hub.reference, sf.reference) == ("contact-5", "00Q1")
+    contact, record = FakeApis.seen[-2]["body"], FakeApis.seen[-1]["body"]
+    assert contact["properties"]["email"] == "ada@customer.example"
+    assert contact["properties"]["firstname"] == "Ada"
+    assert contact["properties"]["lastname"] == "Lovelace"
+    assert record["LastName"] == "Lovelace" and record["Company"] == "Engines"
+    assert record["LeadSource"] == "Partner landing page"
+    assert FakeApis.seen[-1]["auth"] == f"Bearer {TOKEN}"

@@ -170,7 +170,7 @@ def test_a_lead_goes_to_the_partners_crm_webhook_when_it_has_one(tmp_path, sqlit
         assert pushed["lead"]["email"] == "grace@customer.example"
         with runtime.sessions() as session:
             event = session.scalar(select(Event).where(Event.type == "lead.created"))
-            assert event.data["crm"].startswith("pushed to your CRM webhook")
+            assert event.data["crm"].startswith("pushed to your CRM (webhook ")
             assert event.data["lead"]["name"] == "Grace"
     finally:
         shutdown()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
 from campaign_engine.domain.kit import KitContent, Landing
 from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Endpoint, LeadSink, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.branding import brand_context
@@ -228,17 +228,37 @@ def lead_email(
 def push_lead(
     runtime: Runtime, session: Session, page: LandingPage, lead: dict[str, str], key: str
 ) -> str | None:
-    """The lead to the partner's own CRM endpoint, when that endpoint takes a payload as
-    it is (a signed webhook): what happened is noted on the lead's event, so a failed push
-    is visible and the lead itself is never lost with it. HubSpot and Salesforce
-    endpoints take talking points as notes; a lead there is a contact of its own, which
-    their connectors do not create yet."""
+    """The lead to the partner's own CRM endpoint when it has one: a contact in HubSpot, a
+    Lead in Salesforce (connectors that are a LeadSink), a signed payload to a webhook.
+    What happened is noted on the lead's event, so a failed push is visible and the lead
+    itself is never lost with it."""
     endpoint = crm_endpoint(session, page.partner.id)
-    if endpoint is None or endpoint.kind != "webhook":
+    if endpoint is None:
         return None
-    message = Message(
+    config = unseal(endpoint.config or {}, runtime.settings.signing_keys)
+    target = Endpoint(endpoint.kind, endpoint.url, config)
+    connector = runtime.connector(endpoint.kind)
+    try:
+        if isinstance(connector, LeadSink):
+            receipt = connector.push_lead(lead, target, f"lead-{key[:32]}")
+        elif endpoint.kind == "webhook":
+            receipt = connector.publish(_lead_message(page, lead), target, f"lead-{key[:32]}")
+        else:
+            return None
+        outcome = f"pushed to your CRM ({receipt.provider} {receipt.reference})"
+    except DeliveryError as exc:
+        log.warning("lead push for %s failed: %s", page.partner.slug, exc)
+        outcome = f"not pushed to your CRM: {exc}"
+    stored = session.scalar(select(Event).where(Event.dedupe_key == key))
+    if stored is not None:
+        stored.data = {**stored.data, "crm": outcome[:300]}
+    return outcome
+
+
+def _lead_message(page: LandingPage, lead: dict[str, str]) -> Message:
+    return Message(
         channel="crm",
-        recipient=endpoint.url or "crm",
+        recipient="crm",
         subject=f"New lead: {lead['email']}",
         body_text="",
         payload={
@@ -250,16 +270,3 @@ def push_lead(
             "consent": page.copy["consent"],
         },
     )
-    config = unseal(endpoint.config or {}, runtime.settings.signing_keys)
-    try:
-        receipt = runtime.connector("webhook").publish(
-            message, Endpoint("webhook", endpoint.url, config), f"lead-{key[:32]}"
-        )
-        outcome = f"pushed to your CRM webhook ({receipt.reference})"
-    except DeliveryError as exc:
-        log.warning("lead push for %s failed: %s", page.partner.slug, exc)
-        outcome = f"not pushed to your CRM webhook: {exc}"
-    stored = session.scalar(select(Event).where(Event.dedupe_key == key))
-    if stored is not None:
-        stored.data = {**stored.data, "crm": outcome[:300]}
-    return outcome
