@@ -24,13 +24,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const weekly = data("weekly-data");
   if (weekly) {
     const weeks = Object.keys(weekly);
+    const words = (document.getElementById("weekly") || { dataset: {} }).dataset;  // translated
     draw("weekly", {
       type: "bar",
       data: {
         labels: weeks,
         datasets: [
-          { label: "Clicks", data: weeks.map((w) => weekly[w].clicks), backgroundColor: palette[0] },
-          { label: "Leads", data: weeks.map((w) => weekly[w].leads), backgroundColor: palette[1] },
+          { label: words.clicks || "Clicks", data: weeks.map((w) => weekly[w].clicks), backgroundColor: palette[0] },
+          { label: words.leads || "Leads", data: weeks.map((w) => weekly[w].leads), backgroundColor: palette[1] },
         ],
       },
       // A y axis of at least 0 to 5: a single click must not fill the chart to the top.
