@@ -12,7 +12,14 @@ from campaign_engine.db import KitVersion, Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import with_utm
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
-from campaign_engine.ports import BROCHURE, KitRenderers, Message, Recipient, RenderedAsset
+from campaign_engine.ports import (
+    BROCHURE,
+    BrandContext,
+    KitRenderers,
+    Message,
+    Recipient,
+    RenderedAsset,
+)
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.branding import brand_context
@@ -67,29 +74,44 @@ def preview_partner(
             rendered_count += fresh
             assets += brochure
         if channel == "email":
-            prepared = PreparedChannel(
-                campaign_id=0,
-                campaign_name="preview",
-                partner_id=partner.id,
-                partner_slug=partner.slug,
-                channel="email",
-                brand=brand,
-                vendor_name=kit.spec.vendor.name,
-                vendor_logo=(kit.root / kit.spec.vendor.logo).read_bytes(),
-                assets={a.asset: a for a in rendered},
-                links={},
-                endpoint_kind="email",
-                endpoint_url=None,
-            )
-            sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
-            message = email_message(
-                prepared,
-                sample,
-                f"{base_url}/u/preview",
-                "mailto:unsubscribe@vendor.example",
-                f"{base_url}/o/preview.gif",
-            )
+            message = sample_email(kit, partner, brand, rendered, base_url, 0, "preview", "preview")
     return Preview(assets=assets, email=message, rendered=rendered_count)
+
+
+def sample_email(
+    kit: KitContent,
+    partner: Partner,
+    brand: BrandContext,
+    assets: list[RenderedAsset],
+    base_url: str,
+    campaign_id: int,
+    campaign_name: str,
+    token: str,
+) -> Message:
+    """The email as a customer gets it, addressed to a sample name: the partner sees its
+    links, and no customer's address (a preview, the asset library)."""
+    prepared = PreparedChannel(
+        campaign_id=campaign_id,
+        campaign_name=campaign_name,
+        partner_id=partner.id,
+        partner_slug=partner.slug,
+        channel="email",
+        brand=brand,
+        vendor_name=kit.spec.vendor.name,
+        vendor_logo=(kit.root / kit.spec.vendor.logo).read_bytes(),
+        assets={a.asset: a for a in assets},
+        links={},
+        endpoint_kind="email",
+        endpoint_url=None,
+    )
+    sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
+    return email_message(
+        prepared,
+        sample,
+        f"{base_url}/u/{token}",
+        "mailto:unsubscribe@vendor.example",
+        f"{base_url}/o/{token}.gif",
+    )
 
 
 def browser_html(message: Message) -> str:

@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.kit import KitContent, post_text_key
 from campaign_engine.errors import NotFound
-from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import (
     BROCHURE,
-    BrandContext,
     Message,
-    Recipient,
     RenderedAsset,
     RenderedFile,
 )
@@ -33,6 +30,7 @@ from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import link_urls
 from campaign_engine.services.partnerview import VISIBLE
+from campaign_engine.services.preview import sample_email
 from campaign_engine.services.syndication import EmbedTokens
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 
@@ -98,7 +96,16 @@ def campaign_library(
         assets = channel_assets(runtime, session, partner, campaign, channel)
         first = _summary(deliveries)
         if channel == "email":
-            email = _sample_email(kit, campaign, partner, brand, assets, settings.public_base_url)
+            email = sample_email(
+                kit,
+                partner,
+                brand,
+                assets,
+                settings.public_base_url,
+                campaign.id,
+                campaign.name,
+                "sample",
+            )
             items.append(_email_item(assets, first))
             if kit.spec.assets.pdf is not None:
                 _, brochure, _ = cached_render(
@@ -273,38 +280,4 @@ def _embed_item(asset: RenderedAsset, row: Delivery, base_url: str, token: str) 
         text=embed_code(base_url, token)["script"],
         files=asset.files,
         extra=embed_code(base_url, token),
-    )
-
-
-def _sample_email(
-    kit: KitContent,
-    campaign: Campaign,
-    partner: Partner,
-    brand: BrandContext,
-    assets: list[RenderedAsset],
-    base_url: str,
-) -> Message:
-    """The email as a customer gets it, addressed to a sample name: the partner sees the
-    real links, and no customer's address."""
-    prepared = PreparedChannel(
-        campaign_id=campaign.id,
-        campaign_name=campaign.name,
-        partner_id=partner.id,
-        partner_slug=partner.slug,
-        channel="email",
-        brand=brand,
-        vendor_name=kit.spec.vendor.name,
-        vendor_logo=(kit.root / kit.spec.vendor.logo).read_bytes(),
-        assets={a.asset: a for a in assets},
-        links={},
-        endpoint_kind="email",
-        endpoint_url=None,
-    )
-    sample = Recipient(email="jordan.sample@customer.example", first_name="Jordan")
-    return email_message(
-        prepared,
-        sample,
-        f"{base_url}/u/sample",
-        "mailto:unsubscribe@vendor.example",
-        f"{base_url}/o/sample.gif",
     )
