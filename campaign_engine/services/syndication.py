@@ -6,6 +6,7 @@ live or ends, and is empty the moment the partner opts out.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
@@ -26,23 +27,31 @@ class EmbedTokens(SignedIds):
     invalid = "unknown embed"
 
 
-def current_fragment(session: Session, partner_id: int, storage_dir: Path) -> str:
-    """The newest live campaign's web snippet for this partner, or "" when there is none
-    or the partner has switched the web channel off."""
-    rows = session.execute(
-        select(Campaign, Delivery.id)
+def live_campaigns(session: Session, partner_id: int, channel: str) -> Iterator[Campaign]:
+    """The live campaigns, newest first, whose `channel` item reached the partner and that
+    the partner has not switched off there: what its website embed and its signature
+    banner may show."""
+    campaigns = session.scalars(
+        select(Campaign)
         .join(Delivery, Delivery.campaign_id == Campaign.id)
         .where(
             Delivery.partner_id == partner_id,
-            Delivery.channel == "web",
+            Delivery.channel == channel,
             Delivery.status == DeliveryStatus.SENT,
             Campaign.status == CampaignStatus.LIVE,
         )
         .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+        .distinct()
     ).all()
-    for campaign, _ in rows:
-        if mode_for(session, partner_id, campaign, "web") is ConsentMode.OFF:
-            continue
+    return [
+        c for c in campaigns if mode_for(session, partner_id, c, channel) is not ConsentMode.OFF
+    ]
+
+
+def current_fragment(session: Session, partner_id: int, storage_dir: Path) -> str:
+    """The newest live campaign's web snippet for this partner, or "" when there is none
+    or the partner has switched the web channel off."""
+    for campaign in live_campaigns(session, partner_id, "web"):
         key = session.scalar(
             select(Artifact.key)
             .where(

@@ -20,14 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
-from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.branding import brand_context, brand_fingerprint
-from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import SignedIds
 from campaign_engine.services.partnerview import VISIBLE
+from campaign_engine.services.syndication import live_campaigns
 
 
 def web_link(value: str | None) -> str | None:
@@ -56,23 +54,9 @@ def current_banner(runtime: Runtime, session: Session, partner_id: int) -> Banne
     partner = session.get(Partner, partner_id)
     if partner is None:
         raise LookupError(partner_id)
-    live = session.scalars(
-        select(Campaign)
-        .join(Delivery, Delivery.campaign_id == Campaign.id)
-        .where(
-            Delivery.partner_id == partner_id,
-            Delivery.channel == "signature",
-            Delivery.status == DeliveryStatus.SENT,
-            Campaign.status == CampaignStatus.LIVE,
-        )
-        .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
-        .distinct()
-    ).all()
     from campaign_engine.services.workspace.library import channel_assets  # it imports us
 
-    for campaign in live:
-        if mode_for(session, partner_id, campaign, "signature") is ConsentMode.OFF:
-            continue
+    for campaign in live_campaigns(session, partner_id, "signature"):
         # This campaign's own banner (its links), whichever campaign shares its kit.
         banner = channel_assets(runtime, session, partner, campaign, "signature")[0]
         return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
