@@ -21,6 +21,8 @@ class Executor(Protocol):
 
     def submit(self, item: WorkItem) -> None: ...
 
+    def submit_all(self, items: list[WorkItem]) -> None: ...
+
     def wait_idle(self, timeout: float | None = None) -> None: ...
 
     def shutdown(self) -> None: ...
@@ -62,6 +64,10 @@ class LocalExecutor:
         with self._lock:
             self._in_flight.add(future)
         future.add_done_callback(self._done)
+
+    def submit_all(self, items: list[WorkItem]) -> None:
+        for item in items:
+            self.submit(item)
 
     def _done(self, future: Future[None]) -> None:
         with self._lock:

@@ -46,8 +46,7 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
             owner=f"{owner}/{uuid.uuid4().hex[:8]}",
             campaign_id=campaign_id,
         )
-    for item in items:
-        executor.submit(item)
+    executor.submit_all(items)
     return sum(len(item.delivery_ids) for item in items)
 
 
