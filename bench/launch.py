@@ -38,7 +38,7 @@ from campaign_engine.db import Delivery  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
 from campaign_engine.pipeline.runner import run_until_sent  # noqa: E402
 from campaign_engine.services.artifacts import render_now  # noqa: E402
-from campaign_engine.services.branding import brand_context  # noqa: E402
+from campaign_engine.services.brand.context import brand_context  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
 from campaign_engine.services.contacts import import_contacts  # noqa: E402

@@ -34,10 +34,10 @@ from campaign_engine.bootstrap import make_renderers, renderers_for  # noqa: E40
 from campaign_engine.domain.brand import readable_text_on  # noqa: E402
 from campaign_engine.ports import BROCHURE  # noqa: E402
 from campaign_engine.services.artifacts import cached_render, render_now  # noqa: E402
+from campaign_engine.services.brand.logos import normalise_logo  # noqa: E402
 from campaign_engine.services.demo import PALETTE, sample_logo  # noqa: E402
 from campaign_engine.services.kitcheck import sample_brand  # noqa: E402
 from campaign_engine.services.kits import read_kit  # noqa: E402
-from campaign_engine.services.logos import normalise_logo  # noqa: E402
 
 KIT, _ = read_kit(ROOT / "kits" / "secure-cloud-q3")
 CHANNELS = KIT.spec.channels()  # what a launch renders

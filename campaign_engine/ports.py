@@ -39,6 +39,13 @@ class BrandContext:
     timezone: str
     vertical: str
     customisations: Mapping[str, object] = field(default_factory=dict)
+    short_name: str = ""  # for subjects and From names; the name when empty
+    logo_on_dark_png: bytes | None = None  # the partner's own logo for dark grounds
+
+    @property
+    def display_name(self) -> str:
+        """The name where space is short (subjects, From headers, social captions)."""
+        return self.short_name or self.name
 
     @property
     def language(self) -> str:

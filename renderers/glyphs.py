@@ -14,6 +14,8 @@ from fontTools.ttLib import TTCollection, TTFont
 FALLBACKS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
     "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansHebrew-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 )
 
@@ -34,3 +36,9 @@ def font_for(text: str, preferred: str) -> str:
         if needed <= _characters(path):
             return path
     return preferred
+
+
+def missing_glyphs(text: str, preferred: str | None = None) -> list[str]:
+    """The characters of `text` that neither the kit's font nor any fallback has."""
+    drawn = frozenset().union(*(_characters(p) for p in (preferred, *FALLBACKS) if p))
+    return sorted({c for c in text if not c.isspace() and ord(c) not in drawn})

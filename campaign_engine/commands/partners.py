@@ -37,10 +37,15 @@ def partners_import(file: Path, as_json: bool) -> None:
     with unit_of_work() as (_, session):
         result = import_partners(session, file)
     emit(
-        {"created": result.created, "updated": result.updated},
+        {"created": result.created, "updated": result.updated, "warnings": list(result.warnings)},
         as_json,
-        f"imported {result.created + result.updated} partners "
-        f"({result.created} new, {result.updated} updated)",
+        "\n".join(
+            [
+                f"imported {result.created + result.updated} partners "
+                f"({result.created} new, {result.updated} updated)",
+                *(f"warning: {w}" for w in result.warnings),
+            ]
+        ),
     )
 
 

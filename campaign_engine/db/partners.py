@@ -16,12 +16,17 @@ class Partner(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # What subjects and From names use when `name` is too long for them ("" = the name).
+    short_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
     contact_email: Mapped[str] = mapped_column(String(254))
     website: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
     postal_address: Mapped[str] = mapped_column(String(500), default="")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The partner's own version for dark grounds (a white logo), used on dark bands.
+    logo_on_dark_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_on_dark_sha256: Mapped[str | None] = mapped_column(String(64))
     primary_color: Mapped[str] = mapped_column(String(7))
     secondary_color: Mapped[str] = mapped_column(String(7))
     tier: Mapped[str] = mapped_column(String(40), default="", index=True)

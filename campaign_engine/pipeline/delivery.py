@@ -41,7 +41,7 @@ from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
-from campaign_engine.services.branding import brand_context
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.campaigns.lifecycle import refresh_completion
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.customisation import customisations_for

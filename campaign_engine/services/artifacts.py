@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Artifact
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, KitRenderers, RenderedAsset, RenderedFile
-from campaign_engine.services.branding import brand_fingerprint
+from campaign_engine.services.brand.context import brand_fingerprint
 from campaign_engine.services.links import insert_ignoring_conflicts
 from renderers import RENDERER_VERSION
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from campaign_engine.services.logos import FONT
+from campaign_engine.services.brand.logos import FONT
 
 TIERS = ["platinum", "gold", "silver", "registered"]
 REGIONS = [

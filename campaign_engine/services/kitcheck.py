@@ -18,7 +18,7 @@ from PIL import Image
 from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent, step_body
 from campaign_engine.ports import BROCHURE, BrandContext, KitRenderers, RenderedAsset
 from campaign_engine.services.activecontent import active_content
-from campaign_engine.services.logos import fallback_lockup
+from campaign_engine.services.brand.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
 from renderers.context import template_context
 from renderers.sandbox import make_environment

@@ -17,8 +17,9 @@ from campaign_engine.domain.brand import normalise_hex
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.access.memberships import grant_membership, membership_conflicts
 from campaign_engine.services.audit import record
+from campaign_engine.services.brand.logos import normalise_logo
+from campaign_engine.services.brand.warnings import logo_warnings, name_warnings
 from campaign_engine.services.csvrows import read_rows
-from campaign_engine.services.logos import normalise_logo
 
 REQUIRED_COLUMNS = {
     "slug",
@@ -57,6 +58,8 @@ class PartnerRow(BaseModel):
     timezone: str
     locale: str
     postal_address: str = ""
+    short_name: str = ""
+    logo_on_dark: str = ""
     tags: str = ""
     social_webhook_url: str = ""
     crm_webhook_url: str = ""
@@ -73,6 +76,13 @@ class PartnerRow(BaseModel):
     def _name(cls, v: str) -> str:
         if not v or len(v) > 200:
             raise ValueError("a name of 1 to 200 characters is required")
+        return v
+
+    @field_validator("short_name")
+    @classmethod
+    def _short_name(cls, v: str) -> str:
+        if len(v) > 40:
+            raise ValueError("a short name is at most 40 characters (it goes in subjects)")
         return v
 
     @field_validator("primary_color", "secondary_color")
@@ -108,6 +118,8 @@ class PartnerRow(BaseModel):
 class ImportResult:
     created: int
     updated: int
+    # What imported but will look wrong somewhere, each naming its row and column.
+    warnings: tuple[str, ...] = ()
 
 
 def import_partners(session: Session, path: Path, *, actor: str = "cli") -> ImportResult:
@@ -115,7 +127,8 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
     rows = read_rows(path, PartnerRow, REQUIRED_COLUMNS)
     seen: dict[str, int] = {}
     contacts: dict[str, int] = {}
-    logos: dict[str, bytes | None] = {}
+    logos: dict[str, tuple[bytes | None, bytes | None]] = {}
+    warnings: list[str] = []
     for number, row in rows:
         if row.slug in seen:
             raise InvalidInput(
@@ -130,7 +143,11 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
                 where=f"{path.name} row {number}, column contact_email",
             )
         seen[row.slug], contacts[email] = number, number
-        logos[row.slug] = _read_logo(path, row, number)
+        logos[row.slug] = (
+            _read_logo(path, row.logo, f"{path.name} row {number}, column logo"),
+            _read_logo(path, row.logo_on_dark, f"{path.name} row {number}, column logo_on_dark"),
+        )
+        warnings += _row_warnings(path, number, row, logos[row.slug][0])
     conflict = membership_conflicts(
         session,
         ((f"{path.name} row {n}, column contact_email", r.contact_email, r.slug) for n, r in rows),
@@ -160,14 +177,23 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
         path.name,
         {"created": created, "updated": len(rows) - created},
     )
-    return ImportResult(created=created, updated=len(rows) - created)
+    return ImportResult(created=created, updated=len(rows) - created, warnings=tuple(warnings))
 
 
-def _read_logo(csv_path: Path, row: PartnerRow, number: int) -> bytes | None:
-    if not row.logo:
+def _row_warnings(path: Path, number: int, row: PartnerRow, logo: bytes | None) -> list[str]:
+    found = [
+        f"{path.name} row {number}, column logo: {w.message}"
+        for w in (logo_warnings(logo) if logo else [])
+        if not (w.code == "logo_near_black" and row.logo_on_dark)
+    ]
+    found += [f"{path.name} row {number}, column name: {m}" for m in name_warnings(row.name)]
+    return found
+
+
+def _read_logo(csv_path: Path, value: str, where: str) -> bytes | None:
+    if not value:
         return None
-    where = f"{csv_path.name} row {number}, column logo"
-    logo_path = Path(row.logo)
+    logo_path = Path(value)
     if not logo_path.is_absolute():
         logo_path = csv_path.parent / logo_path
     if not logo_path.is_file():
@@ -175,9 +201,11 @@ def _read_logo(csv_path: Path, row: PartnerRow, number: int) -> bytes | None:
     return normalise_logo(logo_path.read_bytes(), where=where)
 
 
-def _apply(partner: Partner, row: PartnerRow, logo: bytes | None) -> None:
+def _apply(partner: Partner, row: PartnerRow, logos: tuple[bytes | None, bytes | None]) -> None:
+    logo, on_dark = logos
     for field in (
         "name",
+        "short_name",
         "contact_email",
         "website",
         "phone",
@@ -195,6 +223,9 @@ def _apply(partner: Partner, row: PartnerRow, logo: bytes | None) -> None:
     if logo is not None:
         partner.logo_png = logo
         partner.logo_sha256 = hashlib.sha256(logo).hexdigest()
+    if on_dark is not None:
+        partner.logo_on_dark_png = on_dark
+        partner.logo_on_dark_sha256 = hashlib.sha256(on_dark).hexdigest()
 
 
 def _set_endpoints(session: Session, partner: Partner, row: PartnerRow) -> None:

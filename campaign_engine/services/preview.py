@@ -22,7 +22,7 @@ from campaign_engine.ports import (
 )
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import cached_render
-from campaign_engine.services.branding import brand_context
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 

@@ -15,7 +15,8 @@ from campaign_engine.domain.brand import contrast_ratio
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.audit import record
-from campaign_engine.services.logos import normalise_logo
+from campaign_engine.services.brand.logos import normalise_logo
+from campaign_engine.services.brand.warnings import logo_warnings, name_warnings
 from campaign_engine.services.partners import PartnerRow
 
 
@@ -81,6 +82,11 @@ def brand_warnings(partner: Partner) -> list[str]:
         warnings.append(
             "Your primary colour is too light to read on white; headings use a darker shade."
         )
+    if partner.logo_png:
+        for warning in logo_warnings(partner.logo_png):
+            if warning.code != "logo_near_black" or not partner.logo_on_dark_sha256:
+                warnings.append(warning.message[0].upper() + warning.message[1:])
+    warnings += [f"Your name: {m}." for m in name_warnings(partner.name)]
     for field, label in (("phone", "phone number"), ("postal_address", "postal address")):
         if not getattr(partner, field):
             warnings.append(f"No {label}: assets that need it cannot go out for you.")

@@ -26,7 +26,7 @@ from campaign_engine.ports import BROCHURE, BrandContext, Endpoint, Message, Ren
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
-from campaign_engine.services.branding import brand_context
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.consent import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.milestones import reached, sync_engine_milestones

@@ -285,7 +285,11 @@ def partners_import() -> tuple[dict[str, Any], int]:
             "send the CSV file as the body with Content-Type: text/csv", where="body"
         )
     result = import_partner_csv(db(), request.get_data(), "partners.csv", actor=current_user.email)
-    return {"created": result.created, "updated": result.updated}, 201
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "warnings": list(result.warnings),
+    }, 201
 
 
 @bp.post("/kits")

@@ -96,6 +96,8 @@ def partners_import() -> Any:
         flash(f"Nothing imported. {exc}", "error")
         return redirect(url_for("console.partners"))
     flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated.", "ok")
+    for warning in result.warnings:
+        flash(warning, "warning")
     return redirect(url_for("console.partners"))
 
 

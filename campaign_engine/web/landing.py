@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from campaign_engine.domain.brand import accent_on_white
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.mail import send_link_email
-from campaign_engine.services.branding import brand_context
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.ratelimit import Limit, try_acquire
 from campaign_engine.services.workspace.landing import (
     LandingPage,

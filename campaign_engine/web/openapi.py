@@ -255,7 +255,11 @@ def _schemas() -> dict[str, Any]:
             weeks={"type": "object", "additionalProperties": {"type": "object"}},
         ),
         Imported=obj(
-            ["created", "updated"], created={"type": "integer"}, updated={"type": "integer"}
+            ["created", "updated"],
+            created={"type": "integer"},
+            updated={"type": "integer"},
+            # partners only: what imported but will look wrong (row and column named)
+            warnings={"type": "array", "items": {"type": "string"}},
         ),
         KitLoaded=obj(["kit", "version"], kit={"type": "string"}, version={"type": "string"}),
         Runway=obj(

@@ -13,7 +13,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
 )
 from campaign_engine.domain.tracking import with_utm
-from campaign_engine.services.branding import format_phone
+from campaign_engine.services.brand.context import format_phone
 
 
 def test_black_on_white_is_21_to_1():

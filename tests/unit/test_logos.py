@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.logos import logo_plate, normalise_logo
+from campaign_engine.services.brand.logos import logo_plate, normalise_logo
 from tests.factories import logo_png
 
 WHERE = "partners.csv row 2, column logo"

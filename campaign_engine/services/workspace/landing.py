@@ -25,7 +25,7 @@ from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
 from campaign_engine.ports import Endpoint, LeadSink, Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.attribution import InboundEvent, record_event
-from campaign_engine.services.branding import brand_context
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import campaign_links, link_urls, tagged_url
 from campaign_engine.services.secrets import unseal

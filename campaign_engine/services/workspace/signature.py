@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.branding import brand_context, brand_fingerprint
+from campaign_engine.services.brand.context import brand_context, brand_fingerprint
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import SignedIds
 from campaign_engine.services.partnerview import VISIBLE

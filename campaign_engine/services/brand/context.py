@@ -13,7 +13,7 @@ import phonenumbers
 from campaign_engine.db import Partner
 from campaign_engine.domain.brand import readable_text_on
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.logos import fallback_lockup, logo_plate
+from campaign_engine.services.brand.logos import fallback_lockup, logo_plate
 
 
 @lru_cache(maxsize=4096)
@@ -52,6 +52,9 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
         timezone=partner.timezone,
         vertical=partner.vertical,
         customisations=customisations or {},
+        short_name=partner.short_name,
+        # deferred column: read only for the partners that have one
+        logo_on_dark_png=partner.logo_on_dark_png if partner.logo_on_dark_sha256 else None,
     )
 
 
@@ -60,5 +63,6 @@ def brand_fingerprint(brand: BrandContext) -> str:
     # Shallow: asdict() deep-copies every field, the logo bytes included, on each lookup.
     data = {f.name: getattr(brand, f.name) for f in fields(brand)}
     data["logo_png"] = hashlib.sha256(brand.logo_png or b"").hexdigest()
+    data["logo_on_dark_png"] = hashlib.sha256(brand.logo_on_dark_png or b"").hexdigest()
     data["customisations"] = dict(brand.customisations)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -11,17 +11,20 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, Unidentified
 
 from campaign_engine.domain.brand import accent_on_white, plate_for_logo, relative_luminance
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.svg import looks_like_svg, rasterise_svg
+from campaign_engine.services.brand.svg import looks_like_svg, rasterise_svg
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 ACCEPTED = {"PNG", "JPEG", "WEBP"}
 BOX = (600, 200)
-FONT = Path(__file__).resolve().parent.parent / "assets" / "DejaVuSans-Bold.ttf"
+FONT = Path(__file__).resolve().parents[2] / "assets" / "DejaVuSans-Bold.ttf"
+EDGE_TOLERANCE = 24  # per channel: JPEG noise on a white margin stays "white"
+UNIFORM = 0.97  # share of a side's pixels that must match for it to count as margin
+NEAR_WHITE = 230  # every channel at least this: a background, not a badge
 
 
 def normalise_logo(data: bytes, *, where: str) -> bytes:
-    """Validate and normalise: a PNG no larger than 600x200 with transparent edges trimmed."""
+    """Validate and normalise: a PNG no larger than 600x200 with its margin trimmed."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"logo is {len(data) // 1024} KB; the limit is 5 MB", where=where)
     if looks_like_svg(data):
@@ -41,7 +44,8 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
                     )
                 probe.verify()
             with Image.open(io.BytesIO(data)) as source:
-                image = source.convert("RGBA")
+                source.load()
+                image = to_rgba(source)
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -61,18 +65,57 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
     return out.getvalue()
 
 
+def to_rgba(image: Image.Image) -> Image.Image:
+    """Any mode Pillow opens, as RGBA with its picture intact. Pillow's own convert clips
+    16- and 32-bit greyscale to 8 bits (a 16-bit PNG turns white), so those are scaled
+    down first; palette and greyscale transparency become alpha."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        wide = image.convert("F") if image.mode == "F" else image.convert("I")
+        top = wide.getextrema()[1] or 1
+        scale = 255 / 65535 if top > 255 else 1.0
+        if top > 65535:
+            scale = 255 / top
+        image = wide.point(lambda v: v * scale).convert("L")
+    elif image.mode == "CMYK":
+        image = image.convert("RGB")
+    elif image.mode == "P" and "transparency" in image.info:
+        image = image.convert("PA")
+    return image.convert("RGBA")
+
+
 def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
-    """Trim transparent edges, or for an opaque logo, edges the colour of its corner."""
-    bbox = image.getchannel("A").getbbox()
+    """Trim transparency; on an opaque logo, trim only a near-white margin that runs
+    uniform along a whole side. A coloured or dark ground edge to edge is the logo's own
+    badge and is kept, and a mark touching a corner stops the trim on its sides."""
+    bbox = image.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
     if bbox is None:
         raise InvalidInput("logo is fully transparent", where=where)
-    if bbox == (0, 0, image.width, image.height):
-        corner = Image.new("RGB", image.size, image.convert("RGB").getpixel((0, 0)))
-        difference = ImageChops.difference(image.convert("RGB"), corner).convert("L")
-        trimmed = difference.point(lambda v: 255 if v > 24 else 0).getbbox()
-        if trimmed is not None:
-            return trimmed
-    return bbox
+    if bbox != (0, 0, image.width, image.height):
+        return bbox
+    rgb = image.convert("RGB")
+    margin = _margin_colour(rgb)
+    if margin is None:
+        return bbox
+    difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin))
+    mask = difference.convert("L").point(lambda v: 255 if v > EDGE_TOLERANCE else 0)
+    return mask.getbbox() or bbox
+
+
+def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
+    """The near-white colour of the sides that are one colour all along, or None."""
+    w, h = rgb.size
+    sides = [
+        rgb.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))
+    ]
+    for side in sides:
+        colour = tuple(int(v) for v in ImageStat.Stat(side).median)
+        if min(colour) < NEAR_WHITE:
+            continue
+        off = ImageChops.difference(side, Image.new("RGB", side.size, colour)).convert("L")
+        matching = off.point(lambda v: 255 if v <= EDGE_TOLERANCE else 0)
+        if ImageStat.Stat(matching).mean[0] / 255 >= UNIFORM:
+            return colour  # type: ignore[return-value]
+    return None
 
 
 def logo_luminance(png: bytes) -> float:

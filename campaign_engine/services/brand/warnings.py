@@ -1,0 +1,65 @@
+"""What would make a partner's brand look wrong in an asset, said at import and in the
+portal before any asset is made: each with a code (for preflight and tests) and a message
+the partner can act on."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+
+from campaign_engine.services.brand.logos import logo_luminance
+
+# The largest box an asset shows the partner's logo in (CSS px for the email lockup); a
+# logo needs twice that for high-density screens.
+EMAIL_BOX = (220, 48)
+
+
+@dataclass(frozen=True)
+class BrandWarning:
+    code: str
+    message: str
+
+
+def logo_warnings(png: bytes) -> list[BrandWarning]:
+    """What would make a normalised logo look wrong somewhere, said before it is used."""
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+    found = []
+    if width < 2 * EMAIL_BOX[0] and height < 2 * EMAIL_BOX[1]:
+        found.append(
+            BrandWarning(
+                "logo_low_resolution",
+                f"logo is {width}x{height} pixels; it looks blurred on phones and in print. "
+                f"Upload one at least {2 * EMAIL_BOX[1]} pixels tall.",
+            )
+        )
+    luminance = logo_luminance(png)
+    if luminance > 0.8:
+        found.append(
+            BrandWarning(
+                "logo_near_white",
+                "logo is nearly white: it is shown on a dark plate. Upload a version for "
+                "light backgrounds as the logo, and this one as the logo for dark ones.",
+            )
+        )
+    elif luminance < 0.03:
+        found.append(
+            BrandWarning(
+                "logo_near_black",
+                "logo is nearly black: it vanishes on dark bands. Add a logo for dark "
+                "backgrounds (a white version).",
+            )
+        )
+    return found
+
+
+def name_warnings(name: str) -> list[str]:
+    """Characters of the name that no installed font draws (they would print as boxes)."""
+    from renderers.glyphs import missing_glyphs  # fontTools: only where it is asked
+
+    missing = missing_glyphs(name)
+    if not missing:
+        return []
+    return [f"no installed font draws {' '.join(missing)}; those characters print as boxes"]

@@ -1,0 +1,39 @@
+"""The hard partners import, each with what it needs said: a logo too small, a logo
+nearly white, a name too long for a subject. Nothing is refused that a partner could
+reasonably send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.db import Partner
+from campaign_engine.services.brand.context import brand_context
+from campaign_engine.services.partners import import_partners
+from campaign_engine.settings import load_settings
+from tests.conftest import write_config
+from tests.hard import write_hard_partners
+
+
+def test_every_hard_partner_imports_with_its_warnings(tmp_path: Path, sqlite_url: str):
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))
+    migrate.upgrade(runtime.engine)
+    with runtime.sessions.begin() as session:
+        result = import_partners(session, write_hard_partners(tmp_path))
+    assert result.created == 18
+    by_row = "\n".join(result.warnings)
+    assert "row 4, column logo: logo is 12x12 pixels" in by_row  # tiny-logo
+    assert "row 2, column logo: logo is nearly white" in by_row  # white-logo
+    assert "row 19, column logo: logo is nearly black" in by_row  # black-logo
+    assert "row 3," not in by_row  # its white logo is the one for dark grounds
+    with runtime.sessions() as session:
+        partners = {p.slug: p for p in session.scalars(select(Partner))}
+        snowline = brand_context(partners["logo-on-dark"])
+        assert snowline.logo_on_dark_png and snowline.logo_on_dark_png != snowline.logo_png
+        assert brand_context(partners["white-logo"]).logo_on_dark_png is None
+        german = brand_context(partners["german"])
+        assert german.display_name == "Müller Systemhaus"
+        assert brand_context(partners["greek"]).display_name == partners["greek"].name
+    runtime.close()
