@@ -5,8 +5,9 @@ from __future__ import annotations
 import binascii
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 from functools import lru_cache
 
 from campaign_engine.ports import Message, RenderedFile
@@ -40,6 +41,14 @@ def plain_header(value: str) -> str:
     return flat.replace("=?", "=\u2060?")
 
 
+def from_header(display_name: str | None, address: str) -> Address:
+    """The From mailbox as an object, never as text to re-parse. `formataddr` returns an
+    encoded word for a non-ASCII name, which the email package decodes again on assignment,
+    so "O'Brien & <Sons> Ελληνική" became the mailbox "Sons"; an Address is quoted and
+    encoded by the policy itself and reads back as the same name and address."""
+    return Address(display_name=plain_header(display_name or ""), addr_spec=address)
+
+
 def build_email(
     message: Message, from_address: str, idempotency_key: str, *, cte: str | None = None
 ) -> EmailMessage:
@@ -47,7 +56,7 @@ def build_email(
     same message without paying for it per recipient."""
     mail = EmailMessage()
     sender = message.from_address or from_address
-    mail["From"] = formataddr((plain_header(message.sender_name or ""), sender))
+    mail["From"] = from_header(message.sender_name, sender)
     mail["To"] = message.recipient
     if message.reply_to:
         mail["Reply-To"] = message.reply_to
@@ -198,7 +207,7 @@ def _skeleton(
         reply_to=reply_to,
     )
     mail = EmailMessage()
-    mail["From"] = formataddr((plain_header(sender_name or ""), sender))
+    mail["From"] = from_header(sender_name, sender)
     if reply_to:
         mail["Reply-To"] = reply_to
     mail["Subject"] = plain_header(subject)

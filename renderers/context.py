@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from campaign_engine.domain.brand import accent_on_white
+from campaign_engine.domain.brand import accent_on_white, fill_on_white, readable_text_on
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 
@@ -40,8 +40,10 @@ def template_context(
     vendor_logo_src: str,
 ) -> dict[str, Any]:
     vendor = kit.spec.vendor
+    fill = fill_on_white(brand.primary_color)
     partner = {
         "name": brand.name,
+        "short_name": brand.display_name,
         "slug": brand.slug,
         "website": brand.website,
         "phone": brand.phone_display,
@@ -53,6 +55,11 @@ def template_context(
         "text_on_secondary": brand.text_on_secondary,
         "accent_color": accent_on_white(brand.primary_color),
         "link_color": accent_on_white(brand.primary_color),
+        # a button's and a band's fill on a white page, and the text that reads on it
+        "button_color": fill,
+        "text_on_button": readable_text_on(fill),
+        "band_color": fill,
+        "text_on_band": readable_text_on(fill),
         "plate_color": PLATES.get(brand.logo_on_plate, "transparent"),
         "logo_src": logo_src,
         "vertical": brand.vertical,

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import css_inline
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, Recipient, RenderedAsset, RenderedFile
-from renderers.context import lookup, template_context
+from renderers.context import PLATES, localise, lookup, template_context
 from renderers.sandbox import make_environment
 
 GREETING = "[[ce:greeting]]"
@@ -24,9 +26,9 @@ UNSUBSCRIBE = "[[ce:unsubscribe_url]]"
 OPEN_PIXEL = "[[ce:open_pixel]]"
 PARTNER_LOGO_CID = "partner-logo"
 VENDOR_LOGO_CID = "vendor-logo"
-# Twice the largest size an email template shows a logo at, for high-density screens.
-PARTNER_LOGO_BOX = (480, 120)
-VENDOR_LOGO_BOX = (320, 64)
+# The largest box (CSS px) an email shows each logo in; the images carry twice that.
+PARTNER_LOGO_BOX = (220, 48)
+VENDOR_LOGO_BOX = (140, 28)
 
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -46,7 +48,9 @@ class EmailRenderer:
             logo_src=f"cid:{PARTNER_LOGO_CID}",
             vendor_logo_src=f"cid:{VENDOR_LOGO_CID}",
         )
-        subject = str(lookup(ctx["copy"], spec.subject))
+        # Subjects name the partner by its short name: inboxes cut them at 40-60 characters.
+        short_copy = localise(self.kit.copy_for(brand.language), brand.display_name)
+        subject = str(lookup(short_copy, spec.subject))
         preheader = str(lookup(ctx["copy"], spec.preheader))
         ctx.update(
             subject=subject,
@@ -54,17 +58,18 @@ class EmailRenderer:
             greeting=GREETING,
             unsubscribe_url=UNSUBSCRIBE,
         )
-        body_html = _INLINER.inline(self.env.get_template(spec.html).render(ctx))
+        vendor_logo = (self.kit.root / self.kit.spec.vendor.logo).read_bytes()
+        vendor = email_logo(vendor_logo, VENDOR_LOGO_BOX, None)
+        logos = [RenderedFile(VENDOR_LOGO_CID, "image/png", vendor.png)]
+        ctx["vendor"].update(logo_width=vendor.width, logo_height=vendor.height)
+        if brand.logo_png:
+            partner = email_logo(brand.logo_png, PARTNER_LOGO_BOX, brand.logo_on_plate)
+            logos.append(RenderedFile(PARTNER_LOGO_CID, "image/png", partner.png))
+            ctx["partner"].update(logo_width=partner.width, logo_height=partner.height)
+        body_html = self.html(spec.html, ctx)
         pixel = f'<img src="{OPEN_PIXEL}" width="1" height="1" alt="" style="display:block">'
         body_html = body_html.replace("</body>", pixel + "</body>", 1)
         body_text = self.env.get_template(spec.text).render(ctx)
-        vendor_logo = (self.kit.root / self.kit.spec.vendor.logo).read_bytes()
-        logos = [
-            RenderedFile(VENDOR_LOGO_CID, "image/png", email_logo(vendor_logo, VENDOR_LOGO_BOX))
-        ]
-        if brand.logo_png:
-            logo = email_logo(brand.logo_png, PARTNER_LOGO_BOX)
-            logos.append(RenderedFile(PARTNER_LOGO_CID, "image/png", logo))
         return RenderedAsset(
             channel="email",
             asset="email",
@@ -81,21 +86,67 @@ class EmailRenderer:
             },
         )
 
+    def html(self, template: str, ctx: dict[str, object]) -> str:
+        """An .mjml template becomes HTML through MRML (the Rust MJML): stacking columns,
+        table buttons and Outlook conditionals come from MJML, which keeps its media
+        queries in <style> and inlines the rest itself. A plain .html template has every
+        CSS rule inlined, as before."""
+        source = self.env.get_template(template).render(ctx)
+        if not template.endswith(".mjml"):
+            return _INLINER.inline(source)
+        import mjml  # a Rust extension: loaded where an email is rendered, not in the CLI
+
+        try:
+            return mjml.mjml2html(source, disable_comments=True)
+        except Exception as exc:  # MRML raises one bare exception type for every error
+            raise ValueError(f"{template}: not valid MJML ({_located(str(exc), source)})") from None
+
+
+def _located(problem: str, source: str) -> str:
+    """MRML names a byte offset; a kit author wants the line of the rendered MJML."""
+    found = re.search(r"position (\d+)", problem)
+    if found is None:
+        return problem
+    line = source.count("\n", 0, int(found.group(1))) + 1
+    return f"{problem.split(' at position')[0]} at rendered MJML line {line}"
+
+
+@dataclass(frozen=True)
+class EmailLogo:
+    png: bytes
+    width: int  # CSS pixels the template shows it at (the PNG has twice as many, or its own)
+    height: int
+
 
 @lru_cache(maxsize=128)
-def email_logo(png: bytes, box: tuple[int, int]) -> bytes:
-    """Logos are stored up to 600 px wide for print; an email shows them at a third of that.
-    Scaled to the box and reduced to a 256-colour palette they weigh about a fifth, which
-    every recipient downloads and every SMTP hop carries once per message."""
+def email_logo(png: bytes, box: tuple[int, int], plate: str | None) -> EmailLogo:
+    """The logo at twice the size it is shown at (never larger than it came), on its plate
+    when it needs one: the plate is drawn into the image, sized from the logo, so every
+    client (Outlook included) shows the logo on it, never beside it. Reduced to a 256-colour
+    palette it weighs about a fifth, which every recipient downloads once per message."""
     image = Image.open(io.BytesIO(png))
     image.load()
-    image.thumbnail(box, Image.Resampling.LANCZOS)
-    if image.mode != "RGBA":
-        image = image.convert("RGBA")
+    image = image.convert("RGBA")
+    scale = min(box[0] / image.width, box[1] / image.height, 1.0)  # never blown up
+    width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
+    image.thumbnail((width * 2, height * 2), Image.Resampling.LANCZOS)
+    if plate is not None:
+        pad = max(4, round(height * 0.2))  # in CSS px
+        ratio = image.width / width
+        plated = Image.new(
+            "RGBA",
+            (image.width + round(2 * pad * ratio), image.height + round(2 * pad * ratio)),
+            (0, 0, 0, 0),
+        )
+        ImageDraw.Draw(plated).rounded_rectangle(
+            (0, 0, plated.width - 1, plated.height - 1), round(4 * ratio), fill=PLATES[plate]
+        )
+        plated.alpha_composite(image, (round(pad * ratio), round(pad * ratio)))
+        image, width, height = plated, width + 2 * pad, height + 2 * pad
     small = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
-    return min(out.getvalue(), png, key=len)
+    return EmailLogo(out.getvalue(), width, height)
 
 
 def personalise(

@@ -208,7 +208,7 @@ def make_environment(root: Path) -> SandboxedEnvironment:
     return BoundedSandbox(
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html", "htm"), default=False),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "mjml"), default=False),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from campaign_engine.runtime import Runtime
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "hard_partners.csv"
 
 
@@ -116,3 +118,17 @@ def write_hard_partners(folder: Path) -> Path:
     for name, draw in LOGOS.items():
         (folder / "logos" / name).write_bytes(draw())
     return Path(shutil.copy(FIXTURE, folder / "hard_partners.csv"))
+
+
+def hard_partner_world(folder: Path, database_url: str) -> Runtime:
+    """A runtime on `database_url` with the hard partners imported."""
+    from campaign_engine import bootstrap, migrate
+    from campaign_engine.services.partners import import_partners
+    from campaign_engine.settings import load_settings
+    from tests.conftest import write_config
+
+    runtime = bootstrap.build_runtime(load_settings(write_config(folder, database_url)))
+    migrate.upgrade(runtime.engine)
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_hard_partners(folder))
+    return runtime

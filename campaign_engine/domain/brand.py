@@ -8,6 +8,7 @@ HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 DARK_TEXT = "#1d2433"
 LIGHT_TEXT = "#ffffff"
 AA_NORMAL = 4.5
+NON_TEXT = 3.0  # WCAG 1.4.11: a button, a band or a logo against what surrounds it
 
 
 def normalise_hex(value: str) -> str:
@@ -52,16 +53,23 @@ def readable_text_on(background: str) -> str:
     return best
 
 
-def accent_on_white(color: str) -> str:
+def accent_on_white(color: str, minimum: float = AA_NORMAL) -> str:
     """The brand colour for text on white if it is readable there, else a darkened shade."""
     candidate = normalise_hex(color)
     r, g, b = rgb(candidate)
     for _ in range(20):
-        if contrast_ratio(candidate, LIGHT_TEXT) >= AA_NORMAL:
+        if contrast_ratio(candidate, LIGHT_TEXT) >= minimum:
             return candidate
         r, g, b = int(r * 0.85), int(g * 0.85), int(b * 0.85)
         candidate = f"#{r:02x}{g:02x}{b:02x}"
     return DARK_TEXT
+
+
+def fill_on_white(color: str) -> str:
+    """The brand colour as a fill on a white page (a button, a headline band) when it stands
+    out there at 3:1, else darkened until it does: a white or pale primary colour made the
+    email's button and band vanish into the card."""
+    return accent_on_white(color, NON_TEXT)
 
 
 def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:

@@ -59,7 +59,7 @@ def email_message(
             logos.get(VENDOR_LOGO_CID)
             or RenderedFile(VENDOR_LOGO_CID, "image/png", prepared.vendor_logo),
         ),
-        sender_name=f"{brand.name} via {prepared.vendor_name}",
+        sender_name=f"{brand.display_name} via {prepared.vendor_name}",
         reply_to=brand.contact_email,
         from_address=prepared.from_address,
     )

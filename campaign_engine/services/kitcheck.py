@@ -205,7 +205,7 @@ class KitChecker:
                 )
 
     def template_files(self) -> list[str]:
-        suffixes = (".html", ".txt", ".css", ".yaml", ".md", ".j2")
+        suffixes = (".html", ".mjml", ".txt", ".css", ".yaml", ".md", ".j2")
         return sorted({rel for _, rel in self.referenced_files() if rel.endswith(suffixes)})
 
     def check_templates(self) -> bool:
@@ -250,10 +250,11 @@ class KitChecker:
         """Scripts, event handlers and javascript: URLs in HTML templates are errors, and
         those templates must be .html so partner fields are escaped in them."""
         for loc, rel in self.html_templates():
-            if not rel.endswith((".html", ".htm")):
+            mjml = loc == ("assets", "email", "html") and rel.endswith(".mjml")
+            if not (mjml or rel.endswith((".html", ".htm"))):
                 self.problems.append(
-                    f"{self.at(*loc)}: '{rel}' must end in .html (partner fields are "
-                    "escaped only in .html templates)"
+                    f"{self.at(*loc)}: '{rel}' must end in .html, or .mjml for the email "
+                    "(partner fields are escaped only in those templates)"
                 )
         for loc, rel in self.html_templates():
             path = self.kit.root / rel

@@ -70,7 +70,10 @@ def test_each_email_is_cobranded_multipart_with_one_click_unsubscribe(programme)
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "Hi Buyer1," in text and "Partner 05 Systems" in text
-    assert "<style" not in html.lower(), "CSS must be inlined"
+    # MJML: styles inline on every element; <style> keeps only the rules that make the
+    # columns stack on a phone, which cannot be inline
+    assert "@media only screen and (min-width:480px)" in html
+    assert re.search(r'<td [^>]*bgcolor="#[0-9a-f]{6}"[^>]*>\s*<a [^>]*style="', html, re.I)
     assert rows[5]["primary_color"] in html, "the partner's colour is in the email"
     links = re.findall(r'href="([^"]+)"', html)
     tracked = [link for link in links if link.startswith(f"{BASE}/r/")]

@@ -29,7 +29,7 @@ def test_the_sample_kit_is_valid(cli):
 
 
 def test_every_problem_is_reported_at_once_with_file_and_line(cli, kit_copy):
-    html = kit_copy / "templates" / "email.html"
+    html = kit_copy / "templates" / "email.mjml"
     lines = html.read_text().splitlines()
     lines[30] = lines[30] + "{% if %}"
     html.write_text("\n".join(lines))
@@ -39,7 +39,7 @@ def test_every_problem_is_reported_at_once_with_file_and_line(cli, kit_copy):
 
     result = cli("kits", "validate", str(kit_copy), ok=False)
     assert result.exit_code == 1
-    assert "templates/email.html:31: template syntax" in result.output
+    assert "templates/email.mjml:31: template syntax" in result.output
     assert "file 'assets/bg-proof.jpg' does not exist" in result.output
     assert "link 'nowhere' is not declared" in result.output
     assert "3 problem(s)" in result.output

@@ -80,22 +80,24 @@ def test_ordinary_arithmetic_and_loops_still_render(kit_dir):
 def test_kits_validate_reports_active_content_in_email_templates(
     kit_dir, sqlite_url, make_cli, markup, problem
 ):
-    html = kit_dir / "templates" / "email.html"
+    html = kit_dir / "templates" / "email.mjml"
     lines = html.read_text().splitlines()
     lines.insert(5, markup)
     html.write_text("\n".join(lines))
     result = make_cli(sqlite_url)("kits", "validate", str(kit_dir), ok=False)
     assert result.exit_code == 1
-    line = next(x for x in result.output.splitlines() if "templates/email.html:6: " in x)
+    line = next(x for x in result.output.splitlines() if "templates/email.mjml:6: " in x)
     assert problem in line and "no mail client runs it" in line, result.output
 
 
 def test_kits_validate_checks_the_rendered_html_and_the_web_template(kit_dir, sqlite_url, make_cli):
     """An include, or the web snippet, cannot carry what the email template may not."""
     (kit_dir / "templates" / "evil.txt").write_text('<a href="javascript:alert(2)">x</a>\n')
-    email = kit_dir / "templates" / "email.html"
+    email = kit_dir / "templates" / "email.mjml"
     email.write_text(
-        email.read_text().replace("</body>", '{% include "templates/evil.txt" %}</body>')
+        email.read_text().replace(
+            "{{ greeting }}", '{{ greeting }}{% include "templates/evil.txt" %}'
+        )
     )
     cli = make_cli(sqlite_url)
     result = cli("kits", "validate", str(kit_dir), ok=False)
@@ -107,10 +109,10 @@ def test_kits_validate_checks_the_rendered_html_and_the_web_template(kit_dir, sq
 
 
 def test_html_templates_must_be_html_so_partner_fields_are_escaped(kit_dir, sqlite_url, make_cli):
-    (kit_dir / "templates" / "email.html").rename(kit_dir / "templates" / "email.htm.txt")
+    (kit_dir / "templates" / "email.mjml").rename(kit_dir / "templates" / "email.htm.txt")
     manifest = kit_dir / "kit.yaml"
     manifest.write_text(
-        manifest.read_text().replace("templates/email.html", "templates/email.htm.txt")
+        manifest.read_text().replace("templates/email.mjml", "templates/email.htm.txt")
     )
     result = make_cli(sqlite_url)("kits", "validate", str(kit_dir), ok=False)
     assert "'templates/email.htm.txt' must end in .html" in result.output

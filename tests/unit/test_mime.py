@@ -115,3 +115,25 @@ def test_an_encoded_word_in_a_subject_or_name_stays_text_in_one_header():
     parsed = message_from_bytes(wire, policy=policy.default)
     assert parsed["Bcc"] is None and b"\nBcc:" not in wire
     assert "Bcc:_evil" in str(parsed["Subject"]), "the text is kept, as text"
+
+
+HOSTILE_NAMES = [
+    "O'Brien & <Sons> Ελληνική via Northwind",
+    'Smith, Jones & "Partners" <sales@evil.example>',
+    "株式会社東京クラウド via Northwind",
+    "a@b.example via Northwind",
+    "Müller (IT); Datensicherung: GmbH",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("smtp", [False, True])
+def test_a_hostile_display_name_reads_back_as_the_same_name_and_address(name, smtp):
+    """What a mail client shows: the whole name, and our sending address, nothing else."""
+    for data in (
+        fast_wire_bytes(message(sender_name=name), "campaigns@northwind.example", "k1", smtp=smtp),
+        wire_bytes(build_email(message(sender_name=name), "campaigns@northwind.example", "k1")),
+    ):
+        (mailbox,) = parsed(data)["From"].addresses
+        assert mailbox.display_name == name
+        assert mailbox.addr_spec == "campaigns@northwind.example"
