@@ -69,6 +69,11 @@ class MissingField(PermanentError):
     """The partner's profile lacks a field the kit's assets for the channel need."""
 
 
+class HeldByPreflight(PermanentError):
+    """Preflight found a problem in the partner's rendered assets that must not go out in
+    its name (boxes for its name, a logo lost on its plate, a brochure a page too long)."""
+
+
 class RecipientRejected(PermanentError):
     """A hard bounce: the receiving server refused this address (5xx at RCPT). The address
     goes on the partner's suppression list."""

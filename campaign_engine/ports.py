@@ -41,6 +41,7 @@ class BrandContext:
     customisations: Mapping[str, object] = field(default_factory=dict)
     short_name: str = ""  # for subjects and From names; the name when empty
     logo_on_dark_png: bytes | None = None  # the partner's own logo for dark grounds
+    logo_luminance: float = 0.0  # mean of its visible pixels: plates for other grounds
 
     @property
     def display_name(self) -> str:

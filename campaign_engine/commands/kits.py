@@ -1,4 +1,4 @@
-"""`kits validate | load | preview`."""
+"""`kits validate | load | preview | preflight`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ from campaign_engine.services.partners import get_partner
 from campaign_engine.services.preview import Preview, browser_html, preview_partner
 
 KIT_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+def _with_extension(name: str, media_type: str) -> str:
+    """Inline images are named by their Content-ID ("partner-logo"); a file on disk needs
+    its extension to open."""
+    if Path(name).suffix:
+        return name
+    return f"{name}.{media_type.partition('/')[2] or 'bin'}"
 
 
 def _personalised(preview: Preview, name: str) -> bytes | None:
@@ -94,7 +102,7 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
     written = []
     for asset in preview.assets:
         for item in asset.files:
-            target = out_dir / item.name
+            target = out_dir / _with_extension(item.name, item.media_type)
             target.write_bytes(_personalised(preview, item.name) or item.content)
             written.append(target.name)
             if item.media_type == "application/pdf":
@@ -109,3 +117,44 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
         written.append("email.eml")
     cached = "" if preview.rendered else " (all from the artifact cache)"
     click.echo(f"wrote {len(written)} files for {slug} to {out_dir}{cached}")
+
+
+@kits.command("preflight")
+@click.argument("path", type=KIT_DIR)
+@click.option("--partner", "slugs", multiple=True, help="Only these partners (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.option("--no-browser", is_flag=True, help="Skip the 390 px width check in Chromium.")
+def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser: bool) -> None:
+    """Render the kit for every partner (or those named) and check each asset; exit 1 when
+    any problem would hold a partner's deliveries."""
+    from campaign_engine.services.partners import list_partners
+    from campaign_engine.services.preflight.run import as_json as report_json
+    from campaign_engine.services.preflight.run import preflight
+
+    kit = validate_kit(path, bootstrap.make_renderers)
+    with runtime() as rt, rt.sessions() as session:
+        partners = [get_partner(session, s) for s in slugs] if slugs else list_partners(session)
+        reports = preflight(
+            kit,
+            bootstrap.renderers_for(kit),
+            partners,
+            base_url=rt.settings.public_base_url,
+            storage_dir=rt.settings.storage_dir,
+            browser=not no_browser,
+        )
+    blocked = [r for r in reports if r.blocked]
+    if as_json:
+        click.echo(json.dumps(report_json(reports), indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            for problem in report.problems:
+                click.echo(
+                    f"{report.slug}: {problem.severity} {problem.asset} {problem.code}: "
+                    f"{problem.message}"
+                )
+        click.echo(
+            f"{len(reports)} partner(s) checked: {len(blocked)} held by a blocking problem, "
+            f"{sum(len(r.problems) for r in reports)} problem(s) in all"
+        )
+    if blocked:
+        raise SystemExit(1)

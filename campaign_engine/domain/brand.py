@@ -79,6 +79,6 @@ def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str |
     """
     bg = relative_luminance(background)
     ratio = (max(bg, logo_luminance) + 0.05) / (min(bg, logo_luminance) + 0.05)
-    if ratio >= 1.6:
+    if ratio >= NON_TEXT:  # WCAG's 3:1 for graphics, which preflight holds every logo to
         return None
     return "dark" if logo_luminance > 0.5 else "white"

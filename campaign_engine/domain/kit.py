@@ -96,6 +96,8 @@ class PdfAsset(_Strict):
     template: str
     stylesheet: str
     qr_link: str
+    # The page count it is designed for: preflight holds a brochure that comes out longer.
+    pages: int | None = Field(None, ge=1, le=40)
 
 
 class SocialPost(_Strict):

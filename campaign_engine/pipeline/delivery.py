@@ -35,7 +35,13 @@ from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.domain.retry import backoff_seconds
-from campaign_engine.errors import MissingField, PermanentError, RecipientRejected, RetryableError
+from campaign_engine.errors import (
+    HeldByPreflight,
+    MissingField,
+    PermanentError,
+    RecipientRejected,
+    RetryableError,
+)
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
@@ -47,6 +53,8 @@ from campaign_engine.services.consent import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
+from campaign_engine.services.preflight.checks import check_assets, check_brand
+from campaign_engine.services.preflight.problems import blocking
 from campaign_engine.services.secrets import unseal
 from campaign_engine.services.senders import verified_sender
 from campaign_engine.services.tracking import suppress
@@ -125,6 +133,9 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
             }
         )
     key, assets, fresh = runtime.render(kit, brand, item.channel, links)
+    held = blocking(check_brand(kit, brand) + check_assets(kit, brand, assets))
+    if held:  # after indexing nothing: a held asset is not one to show as sent
+        raise HeldByPreflight("; ".join(f"{p.asset}: {p.message}" for p in held))
     if fresh:
         with runtime.sessions.begin() as session:
             index_artifact(
@@ -502,5 +513,9 @@ def _record_failure(
         else:
             delivery.status = DeliveryStatus.FAILED
             delivery.reason = (
-                Reason.MISSING_FIELD if isinstance(exc, MissingField) else Reason.SEND_FAILED
+                Reason.MISSING_FIELD
+                if isinstance(exc, MissingField)
+                else Reason.HELD_BY_PREFLIGHT
+                if isinstance(exc, HeldByPreflight)
+                else Reason.SEND_FAILED
             )

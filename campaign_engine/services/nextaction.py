@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import ChannelEndpoint, Consent, Contact, Delivery, Event, Partner
 from campaign_engine.domain.channels import CHANNELS, channel_label
 from campaign_engine.domain.consent import PROGRAMME, ConsentMode, resolve
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.tokens import NAMES, token_expiry
 
@@ -75,6 +76,27 @@ def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
     return str(next_step(session, partner, now=now))
 
 
+def _held_by_preflight(session: Session, partner: Partner) -> Action | None:
+    """Deliveries preflight held, with what to fix: the first problem's own words."""
+    rows = session.execute(
+        select(Delivery.last_error).where(
+            Delivery.partner_id == partner.id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.reason == Reason.HELD_BY_PREFLIGHT,
+        )
+    ).all()
+    if not rows:
+        return None
+    one, many = Nn_(
+        "%(num)d campaign item is held because it would not look right in your name "
+        "(%(problem)s). Fix it in your profile and it goes out",
+        "%(num)d campaign items are held because they would not look right in your name "
+        "(%(problem)s). Fix it in your profile and they go out",
+    )
+    problem = (rows[0][0] or "").split("; ")[0]
+    return Action(one, {"problem": problem}, plural=many, count=len(rows))
+
+
 def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
     """The most useful thing to do now, most urgent first."""
     waiting = (
@@ -90,6 +112,9 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
             "%(num)d campaign items are waiting for your approval",
         )
         return Action(one, plural=many, count=held)
+    blocked = _held_by_preflight(session, partner)
+    if blocked:
+        return blocked
     expiring = _expiring_connection(session, partner, now)
     if expiring:
         return expiring

@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Partner
+from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.brand import contrast_ratio
+from campaign_engine.domain.ledger import Reason
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.audit import record
@@ -69,8 +72,36 @@ def update_profile(
     if png is not None:
         partner.logo_png, partner.logo_sha256 = png, hashlib.sha256(png).hexdigest()
     changed = sorted(k for k in values if k in EDITABLE) + (["logo"] if png else [])
-    record(session, actor, "profile.update", "partner", partner.slug, {"fields": changed})
+    requeued = retry_held(session, partner, now=now)
+    record(
+        session,
+        actor,
+        "profile.update",
+        "partner",
+        partner.slug,
+        {"fields": changed, "requeued": requeued},
+    )
     return change
+
+
+def retry_held(session: Session, partner: Partner, *, now: datetime) -> int:
+    """A profile fixed: what preflight held or a missing field stopped goes back to the
+    queue, due now, in campaigns still running. Preflight checks it again before it goes."""
+    running = select(Campaign.id).where(
+        Campaign.status.in_((CampaignStatus.LAUNCHING, CampaignStatus.LIVE))
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.partner_id == partner.id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.reason.in_((Reason.HELD_BY_PREFLIGHT, Reason.MISSING_FIELD)),
+            Delivery.campaign_id.in_(running),
+        )
+        .values(status=DeliveryStatus.PENDING, reason=None, due_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def brand_warnings(partner: Partner) -> list[str]:

@@ -13,7 +13,7 @@ import phonenumbers
 from campaign_engine.db import Partner
 from campaign_engine.domain.brand import readable_text_on
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.brand.logos import fallback_lockup, logo_plate
+from campaign_engine.services.brand.logos import fallback_lockup, logo_plate, luminance_of
 
 
 @lru_cache(maxsize=4096)
@@ -43,6 +43,7 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
         text_on_secondary=readable_text_on(partner.secondary_color),
         logo_png=logo,
         logo_on_plate=logo_plate(logo) if partner.logo_png else None,
+        logo_luminance=luminance_of(logo),
         contact_email=partner.contact_email,
         phone=partner.phone,
         phone_display=format_phone(partner.phone, partner.locale),

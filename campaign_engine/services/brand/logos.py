@@ -130,9 +130,13 @@ def logo_luminance(png: bytes) -> float:
 
 
 @lru_cache(maxsize=4096)
-def logo_plate(png: bytes) -> str | None:
+def luminance_of(png: bytes) -> float:
     """Cached by logo: decoding the image for every work item was measurable."""
-    return plate_for_logo(logo_luminance(png))
+    return logo_luminance(png)
+
+
+def logo_plate(png: bytes) -> str | None:
+    return plate_for_logo(luminance_of(png))
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,229 @@
+"""The checks on one partner's rendered assets; cheap enough to run before every send
+(no browser: the email's width at 390 px is measured by preflight/browser.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from typing import Any
+
+from PIL import Image
+
+from campaign_engine.domain.brand import NON_TEXT, relative_luminance
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import BrandContext, RenderedAsset
+from campaign_engine.services.preflight.problems import Problem, Severity
+
+SUBJECT_LIMIT = 78  # RFC 5322's line; most inboxes show 40-70 characters
+GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
+PRINT_DPI = 150
+PLATE_COLOURS = {"white": "#ffffff", "dark": "#1d2433", None: "#ffffff"}
+
+
+def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
+    """What is wrong whatever the asset: characters no font draws (they print as boxes in
+    the brochure, the images and the name lockup) and a logo lost against its plate."""
+    from renderers.glyphs import missing_glyphs  # fontTools: loaded where it is used
+
+    problems = []
+    font = str(kit.root / kit.spec.fonts.bold) if kit.spec.fonts else None
+    for field, text in (
+        ("name", brand.name),
+        ("short name", brand.short_name),
+        ("postal address", brand.postal_address),
+    ):
+        missing = missing_glyphs(text, font)
+        if missing:
+            problems.append(
+                Problem(
+                    "brand",
+                    "glyph_missing",
+                    Severity.BLOCK,
+                    f"no font draws {' '.join(missing)} in your {field}; it would print "
+                    "as empty boxes. Write it without them, or ask the vendor to add a font",
+                )
+            )
+    ratio = logo_contrast(brand)
+    if ratio is not None and ratio < NON_TEXT:
+        problems.append(
+            Problem(
+                "brand",
+                "logo_contrast",
+                Severity.BLOCK,
+                f"your logo stands out from its background at only {ratio:.1f}:1 (at least "
+                "3:1 is needed to be seen); upload a darker or a lighter version",
+            )
+        )
+    return problems
+
+
+def logo_contrast(brand: BrandContext) -> float | None:
+    """Contrast of a logo with transparency against the plate it is shown on; None for an
+    opaque logo, which brings its own ground."""
+    if not brand.logo_png or _opaque(brand.logo_png):
+        return None
+    plate = relative_luminance(PLATE_COLOURS[brand.logo_on_plate])
+    logo = brand.logo_luminance
+    return (max(plate, logo) + 0.05) / (min(plate, logo) + 0.05)
+
+
+@lru_cache(maxsize=4096)
+def _opaque(png: bytes) -> bool:
+    """Cached by logo: this runs before every send of every partner's channel."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
+
+
+def check_assets(
+    kit: KitContent, brand: BrandContext, assets: list[RenderedAsset]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for asset in assets:
+        if asset.asset == "email":
+            problems += check_email(asset)
+        elif asset.asset == "brochure":
+            problems += check_brochure(kit, asset)
+    return problems
+
+
+def check_email(asset: RenderedAsset) -> list[Problem]:
+    problems = []
+    subject = str(asset.meta.get("subject", ""))
+    if len(subject) > SUBJECT_LIMIT:
+        problems.append(
+            Problem(
+                "email",
+                "subject_long",
+                Severity.WARN,
+                f"the subject is {len(subject)} characters; inboxes cut it after about 60. "
+                "Give the partner a short name",
+            )
+        )
+    html = asset.file("email.html").content
+    if len(html) > GMAIL_CLIP:
+        problems.append(
+            Problem(
+                "email",
+                "email_clipped",
+                Severity.WARN,
+                f"the email's HTML is {len(html) // 1024} KB; Gmail clips it after 102 KB",
+            )
+        )
+    shown = _shown_width(html.decode(), "cid:partner-logo")
+    logo = next((f for f in asset.files if f.name == "partner-logo"), None)
+    if shown and logo is not None:
+        with Image.open(io.BytesIO(logo.content)) as image:
+            density = image.width / shown
+        if density < 1.9:  # thumbnails round a pixel off
+            problems.append(
+                Problem(
+                    "email",
+                    "logo_resolution",
+                    Severity.WARN,
+                    f"the logo has {density:.1f} pixels per screen pixel in the email (2 are "
+                    "needed for a sharp logo on phones); upload a larger logo",
+                )
+            )
+    return problems
+
+
+def _shown_width(html: str, src: str) -> int | None:
+    tag = re.search(rf'<img [^>]*src="{re.escape(src)}"[^>]*>', html)
+    width = re.search(r'width="(\d+)"', tag.group(0)) if tag else None
+    return int(width.group(1)) if width else None
+
+
+def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
+    """Page count as designed, clickable links, nothing printed off the page, and the
+    logo's print resolution."""
+    import pypdfium2  # loaded where a PDF is checked
+
+    spec = kit.spec.assets.pdf
+    pdf = pypdfium2.PdfDocument(asset.file("brochure.pdf").content)
+    problems = []
+    try:
+        pages = len(pdf)
+        if spec is not None and spec.pages is not None and pages != spec.pages:
+            problems.append(
+                Problem(
+                    "brochure",
+                    "page_count",
+                    Severity.BLOCK,
+                    f"the brochure has {pages} pages on {asset.meta.get('page_size', 'A4')}; "
+                    f"it is designed for {spec.pages}. A long name or address pushed it over",
+                )
+            )
+        links = sum(_uri_links(pdf[i]) for i in range(pages))
+        if links == 0:
+            problems.append(
+                Problem(
+                    "brochure",
+                    "pdf_no_links",
+                    Severity.WARN,
+                    "the brochure has no clickable link; readers on a screen cannot tap it",
+                )
+            )
+        outside = [i + 1 for i in range(pages) if _text_off_page(pdf[i])]
+        if outside:
+            problems.append(
+                Problem(
+                    "brochure",
+                    "text_outside_page",
+                    Severity.BLOCK,
+                    f"text runs off page {', '.join(map(str, outside))} of the brochure",
+                )
+            )
+    finally:
+        pdf.close()
+    height = asset.meta.get("logo_mm")
+    if height is not None and float(height) < 6:
+        problems.append(
+            Problem(
+                "brochure",
+                "logo_print_small",
+                Severity.WARN,
+                f"the logo has so few pixels it prints only {float(height):.0f} mm tall; "
+                "upload one at least 80 pixels tall",
+            )
+        )
+    dpi = asset.meta.get("logo_dpi")
+    if dpi is not None and float(dpi) < PRINT_DPI:
+        problems.append(
+            Problem(
+                "brochure",
+                "logo_print_resolution",
+                Severity.WARN,
+                f"the logo prints at {float(dpi):.0f} dpi (150 is the least for print); "
+                "upload a larger logo",
+            )
+        )
+    return problems
+
+
+def _uri_links(page: Any) -> int:
+    """Link annotations on the page (WeasyPrint writes one per <a href>)."""
+    import pypdfium2.raw as raw
+
+    count = 0
+    for index in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+        annot = raw.FPDFPage_GetAnnot(page.raw, index)
+        try:
+            count += raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_LINK
+        finally:
+            raw.FPDFPage_CloseAnnot(annot)
+    return count
+
+
+def _text_off_page(page: Any) -> bool:
+    """Any run of text whose box reaches past the page's edge (half a point of slack)."""
+    width, height = page.get_size()
+    text = page.get_textpage()
+    try:
+        for index in range(text.count_rects()):
+            left, bottom, right, top = text.get_rect(index)
+            if left < -0.5 or bottom < -0.5 or right > width + 0.5 or top > height + 0.5:
+                return True
+        return False
+    finally:
+        text.close()

@@ -1,0 +1,58 @@
+"""Preflight for a kit and its partners: render each partner's assets as they would go
+out (through the artifact cache, as a preview does) and check them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from campaign_engine.db import Partner
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import KitRenderers, RenderedAsset
+from campaign_engine.services.brand.context import brand_context
+from campaign_engine.services.preflight.browser import email_widths, width_problem
+from campaign_engine.services.preflight.checks import check_assets, check_brand
+from campaign_engine.services.preflight.problems import Problem
+from campaign_engine.services.preview import browser_html, preview_partner
+
+
+@dataclass(frozen=True)
+class PartnerReport:
+    slug: str
+    name: str
+    problems: list[Problem]
+    assets: list[RenderedAsset]
+
+    @property
+    def blocked(self) -> bool:
+        return any(p.blocks for p in self.problems)
+
+
+def preflight(
+    kit: KitContent,
+    renderers: KitRenderers,
+    partners: list[Partner],
+    *,
+    base_url: str,
+    storage_dir: Path,
+    browser: bool = True,
+) -> list[PartnerReport]:
+    reports, pages = [], {}
+    for partner in partners:
+        brand = brand_context(partner)
+        shown = preview_partner(kit, renderers, partner, base_url, storage_dir=storage_dir)
+        problems = check_brand(kit, brand) + check_assets(kit, brand, shown.assets)
+        if shown.email is not None:
+            pages[partner.slug] = browser_html(shown.email)
+        reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))
+    if browser and pages:
+        widths = email_widths(pages)
+        for report in reports:
+            if report.slug in pages:
+                width = None if widths is None else widths[report.slug]
+                report.problems.extend(width_problem(width))
+    return reports
+
+
+def as_json(reports: list[PartnerReport]) -> dict[str, object]:
+    return {"partners": {r.slug: {"problems": [p.as_json() for p in r.problems]} for r in reports}}

@@ -1,0 +1,180 @@
+"""Preflight on the hard partners: `kits preflight` finds nothing that blocks any of them
+(their brochures are two pages on A4 and on Letter, tagged, with clickable tracked links
+and the right quotation marks), it blocks what must not go out, and a launch holds a
+partner's deliveries, says why, and sends them once the partner has fixed its profile."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import shutil
+from pathlib import Path
+
+import pypdfium2
+import pypdfium2.raw as raw
+import pytest
+from sqlalchemy import select
+
+from campaign_engine import bootstrap, migrate
+from campaign_engine.db import Delivery, Partner
+from campaign_engine.domain.ledger import Reason
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.pipeline.runner import run_until_sent
+from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.lifecycle import create_campaign
+from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.kits import load_kit
+from campaign_engine.services.nextaction import next_step
+from campaign_engine.services.partners import import_partners
+from campaign_engine.services.profile import update_profile
+from campaign_engine.settings import load_settings
+from tests.conftest import SAMPLE_KIT, Cli, write_config
+from tests.factories import partner_row, write_contacts, write_partners
+from tests.hard import write_hard_partners
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory):
+    """The hard partners imported and preflighted once for the module (Chromium included)."""
+    folder = tmp_path_factory.mktemp("preflight")
+    cli = Cli(write_config(folder, f"sqlite:///{folder}/engine.db"))
+    cli("db", "upgrade")
+    cli("partners", "import", str(write_hard_partners(folder)))
+    result = cli("kits", "preflight", str(SAMPLE_KIT), "--json")
+    return cli, json.loads(result.output), folder
+
+
+def test_no_hard_partner_has_a_blocking_problem(hard):
+    _, report, _ = hard
+    partners = report["partners"]
+    assert len(partners) == 18
+    blocking = {
+        slug: p
+        for slug, item in partners.items()
+        for p in item["problems"]
+        if p["severity"] == "block"
+    }
+    assert blocking == {}
+    codes = {slug: {p["code"] for p in item["problems"]} for slug, item in partners.items()}
+    assert "logo_resolution" in codes["tiny-logo"]  # said, not blocking
+    assert "logo_print_small" in codes["tiny-logo"]
+    assert "subject_long" in codes["french"]  # no short name given
+    assert "subject_long" not in codes["long-name"]  # its short name is used
+    assert codes["german"] == set()
+    for item in partners.values():
+        for problem in item["problems"]:
+            assert set(problem) == {"asset", "code", "severity", "message"}
+
+
+def brochure(cli, folder: Path, slug: str) -> bytes:
+    out = folder / slug
+    cli("kits", "preview", str(SAMPLE_KIT), "--partner", slug, "--out", str(out))
+    return (out / "brochure.pdf").read_bytes()
+
+
+def link_uris(page) -> list[str]:
+    uris = []
+    for index in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+        annot = raw.FPDFPage_GetAnnot(page.raw, index)
+        if raw.FPDFAnnot_GetSubtype(annot) == raw.FPDF_ANNOT_LINK:
+            link = raw.FPDFAnnot_GetLink(annot)
+            action = raw.FPDFLink_GetAction(link)
+            size = raw.FPDFAction_GetURIPath(page.pdf.raw, action, None, 0)
+            buffer = ctypes.create_string_buffer(size)
+            raw.FPDFAction_GetURIPath(page.pdf.raw, action, buffer, size)
+            uris.append(bytes(buffer).rstrip(b"\0").decode())
+        raw.FPDFPage_CloseAnnot(annot)
+    return uris
+
+
+@pytest.mark.parametrize(
+    "slug, size",
+    [("us-letter", (612, 792)), ("long-name", (595, 842)), ("japanese", (595, 842))],
+)
+def test_brochures_are_two_tagged_pages_with_tracked_links(hard, slug, size):
+    cli, _, folder = hard
+    data = brochure(cli, folder, slug)
+    pdf = pypdfium2.PdfDocument(data)
+    assert len(pdf) == 2
+    assert all(tuple(round(v) for v in page.get_size()) == size for page in pdf)
+    uris = link_uris(pdf[1])
+    assert any("utm_source=" + slug in u or "/r/" in u for u in uris), uris
+    assert any(u.startswith("mailto:") for u in uris)
+    meta = pdf.get_metadata_dict()
+    assert meta["Title"] and meta["Author"]
+    assert raw.FPDFCatalog_IsTagged(pdf.raw)  # tagged: PDF/UA-1
+    pdf.close()
+
+
+def test_the_japanese_name_prints_in_glyphs_and_the_german_quote_in_german_marks(hard):
+    cli, _, folder = hard
+    pdf = pypdfium2.PdfDocument(brochure(cli, folder, "japanese"))
+    assert "株式会社東京クラウドソリューションズ" in pdf[1].get_textpage().get_text_range()
+    german = pypdfium2.PdfDocument(brochure(cli, folder, "german"))
+    text = german[1].get_textpage().get_text_range()
+    assert "„" in text and "“" in text
+
+
+def test_a_brochure_longer_than_designed_blocks_and_exits_1(hard, tmp_path):
+    cli, _, _ = hard
+    kit = tmp_path / "kit"
+    shutil.copytree(SAMPLE_KIT, kit)
+    manifest = kit / "kit.yaml"
+    manifest.write_text(manifest.read_text().replace("    pages: 2", "    pages: 1"))
+    result = cli(
+        "kits", "preflight", str(kit), "--json", "--no-browser", "--partner", "german", ok=False
+    )
+    assert result.exit_code == 1
+    (problem,) = [
+        p
+        for p in json.loads(result.output)["partners"]["german"]["problems"]
+        if p["code"] == "page_count"
+    ]
+    assert problem["severity"] == "block" and "2 pages on A4" in problem["message"]
+
+
+def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
+    tmp_path, sqlite_url
+):
+    settings = load_settings(write_config(tmp_path, sqlite_url))
+    runtime = bootstrap.build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(1), partner_row(2, postal_address="2 High Street \uf8e4, London")]
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners(tmp_path, rows))
+        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Held", {}, None)
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        campaign_id = campaign.id
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    with runtime.sessions() as session:
+        mine = session.scalars(
+            select(Delivery).join(Partner).where(Partner.slug == "partner-02")
+        ).all()
+        held = [d for d in mine if d.due_at <= runtime.clock()]  # later posts wait their day
+        assert held and all(d.status == DeliveryStatus.FAILED for d in held)
+        assert {d.reason for d in held} == {Reason.HELD_BY_PREFLIGHT}
+        assert "no font draws \uf8e4 in your postal address" in held[0].last_error
+        fine = session.scalars(
+            select(Delivery).join(Partner).where(Partner.slug == "partner-01")
+        ).all()
+        assert {d.status for d in fine if d.due_at <= runtime.clock()} == {DeliveryStatus.SENT}
+        partner = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
+        action = str(next_step(session, partner, now=runtime.clock()))
+        assert f"{len(held)} campaign items are held" in action and "postal address" in action
+    with runtime.sessions.begin() as session:
+        partner = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
+        update_profile(
+            session,
+            partner,
+            {"postal_address": "2 High Street, London"},
+            None,
+            actor="partner",
+            now=runtime.clock(),
+        )
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    with runtime.sessions() as session:
+        again = session.scalars(select(Delivery).where(Delivery.id.in_([d.id for d in held]))).all()
+        assert {d.status for d in again} == {DeliveryStatus.SENT}
+    runtime.close()
