@@ -39,6 +39,12 @@ def font_for(text: str, preferred: str) -> str:
 
 
 def missing_glyphs(text: str, preferred: str | None = None) -> list[str]:
-    """The characters of `text` that neither the kit's font nor any fallback has."""
-    drawn = frozenset().union(*(_characters(p) for p in (preferred, *FALLBACKS) if p))
-    return sorted({c for c in text if not c.isspace() and ord(c) not in drawn})
+    """The characters of `text` that neither the kit's font nor any fallback has. Fonts
+    are read only while characters remain: the CJK collection takes a second to load."""
+    left = {c for c in text if not c.isspace()}
+    for path in (preferred, *FALLBACKS):
+        if not left:
+            break
+        if path:
+            left = {c for c in left if ord(c) not in _characters(path)}
+    return sorted(left)

@@ -68,6 +68,7 @@ def partner_css(ctx: dict) -> str:
         f"--on-secondary: {p['text_on_secondary']}; --accent: {p['accent_color']}; "
         f"--plate: {p['plate_color']}; --band-plate: {p['band_plate_color']}; "
         f"--rule: {p['rule_color']}; --page-height: {PAGE_HEIGHT[ctx['page_size']]}; "
+        f"--band: {p['band_color']}; --on-band: {p['text_on_band']}; "
         f"--logo-height: {p['logo_height_mm']:.1f}mm; }}"
     )
 
@@ -141,8 +142,10 @@ class PdfRenderer:
             vendor_logo_src="partner:vendor-logo.png",
         )
         logo_mm, dpi = logo_print(brand.logo_png) if brand.logo_png else (LOGO_MM, 300.0)
-        band_dark_logo = bool(brand.logo_on_dark_png) and brand.text_on_primary == LIGHT_TEXT
-        band = plate_for_logo(brand.logo_luminance, brand.primary_color)
+        band_dark_logo = (
+            bool(brand.logo_on_dark_png) and ctx["partner"]["text_on_band"] == LIGHT_TEXT
+        )
+        band = plate_for_logo(brand.logo_luminance, ctx["partner"]["band_color"])
         ctx["partner"].update(
             logo_height_mm=logo_mm,
             # on the contact band: the partner's dark-ground logo, or a plate chosen for

@@ -25,7 +25,6 @@ from campaign_engine.domain.kit import (
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
 
-X_URL_LENGTH = 23  # X counts every link as 23 characters, whatever its length
 MIN_FONT = 22
 LINE_HEIGHT = 1.2
 
@@ -41,7 +40,7 @@ class Layout:
 
     @classmethod
     def for_platform(cls, platform: str) -> Layout:
-        width, height = PLATFORM_SIZES[platform]
+        width, height = _size(platform)
         margin = width // 20
         band_height = max(24, height // 14)
         return cls(
@@ -52,16 +51,25 @@ class Layout:
         )
 
 
+# Instagram's portrait post (4:5) beside its square one: a taller image takes more of the
+# feed. Rendered from the same post as the square, named <post>-instagram-4x5.jpg.
+PORTRAIT = "instagram_portrait"
+PORTRAIT_SIZE = (1080, 1350)
+LOGO_UPSCALE = 2.0  # a small logo is shown at most twice its size, never blown up to a blur
+
+
 class SocialRenderer:
     def __init__(self, kit: KitContent) -> None:
         self.kit = kit
         self.font_path = str(kit.root / kit.spec.fonts.bold)
         self.backgrounds: dict[tuple[str, str], Image.Image] = {}
+        with Image.open(kit.root / kit.spec.vendor.logo) as source:
+            self.vendor_logo = source.convert("RGBA")
 
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> list[RenderedAsset]:
         spec = self.kit.spec.assets.social
         assert spec is not None
-        copy = localise(self.kit.copy_for(brand.language), brand.name)
+        copy = localise(self.kit.copy_for(brand.language), brand.display_name)
         chosen = brand.customisations.get("posts")
         logo = _open_logo(brand.logo_png)
         return [
@@ -80,14 +88,22 @@ class SocialRenderer:
     ) -> RenderedAsset:
         headline = str(lookup(copy, post.headline))
         body = str(lookup(copy, post.text))
+        with_word = str(_optional(copy, "email.with", "with"))
+        more_at = str(_optional(copy, "social.more_at", "{website}"))
         files = []
         for platform in post.platforms:
-            image = self.compose(post, platform, headline, brand, logo)
-            buffer = io.BytesIO()
-            image.save(buffer, format="JPEG", quality=90)
-            files.append(RenderedFile(f"{post.id}-{platform}.jpg", "image/jpeg", buffer.getvalue()))
+            shapes = [(platform, f"{post.id}-{platform}.jpg")]
+            if platform == "instagram":
+                shapes.append((PORTRAIT, f"{post.id}-instagram-4x5.jpg"))
+            for shape, name in shapes:
+                image = self.compose(post, shape, headline, brand, logo, with_word)
+                buffer = io.BytesIO()
+                image.save(buffer, format="JPEG", quality=90)
+                files.append(RenderedFile(name, "image/jpeg", buffer.getvalue()))
             own = brand.customisations.get(post_text_key(post.id, platform))
-            text = post_text(str(own or body), post.hashtags, link(post.link), platform)
+            url = _network_link(link, post.link, platform)
+            website = more_at.replace("{website}", _in_words(brand.website))
+            text = post_text(str(own or body), post.hashtags, url, platform, website)
             files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))
         return RenderedAsset(
             channel="social",
@@ -101,7 +117,7 @@ class SocialRenderer:
         readable on any photo; computed once per kit, path and platform."""
         key = (path, platform)
         if key not in self.backgrounds:
-            size = PLATFORM_SIZES[platform]
+            size = _size(platform)
             with Image.open(self.kit.root / path) as source:
                 fitted = ImageOps.fit(source.convert("RGB"), size)
             shade = Image.linear_gradient("L").resize(size).point(lambda v: int(v * 0.55))
@@ -116,7 +132,10 @@ class SocialRenderer:
         headline: str,
         brand: BrandContext,
         logo: Image.Image | None,
+        with_word: str = "with",
     ) -> Image.Image:
+        """The partner's logo top left (primary), "with" and the vendor's logo top right
+        (secondary, smaller), the headline above a band in the partner's colour."""
         layout = Layout.for_platform(platform)
         image = self.background(post.background, platform).copy()
         draw = ImageDraw.Draw(image)
@@ -124,8 +143,22 @@ class SocialRenderer:
         if logo is not None:
             plate = (29, 36, 51) if brand.logo_on_plate == "dark" else (255, 255, 255)
             _paste_logo(image, logo, layout.logo_box, plate)
+        self.draw_vendor(image, layout, with_word)
         self.draw_headline(image, headline, layout.text_box)
         return image
+
+    def draw_vendor(self, image: Image.Image, layout: Layout, with_word: str) -> None:
+        left, top, right, bottom = layout.logo_box
+        width = image.width
+        height = int((bottom - top) * 0.62)
+        box = (width - (right - left) * 2 // 3 - left, top, width - left, top + height)
+        placed = _paste_logo(image, self.vendor_logo, box, (255, 255, 255), align="right")
+        size = max(14, height // 3)
+        mask = _line_mask(self.font_path, size, with_word)
+        x = placed[0] - mask.width - size // 2
+        y = top + (placed[3] - top - mask.height) // 2
+        image.paste((0, 0, 0), (x + 1, y + 1), mask)
+        image.paste((255, 255, 255), (x, y), mask)
 
     def draw_headline(self, image: Image.Image, text: str, box: tuple[int, int, int, int]) -> None:
         left, top, right, bottom = box
@@ -188,15 +221,55 @@ def fit_text(font_path: str, text: str, width: int, height: int) -> tuple[int, t
     return MIN_FONT, tuple(wrap(_font(font_path, MIN_FONT), text, width))
 
 
-def post_text(body: str, hashtags: list[str], url: str, platform: str) -> str:
-    """Body, hashtags and link, with the body shortened (never the link) to fit the limit."""
+def post_text(body: str, hashtags: list[str], url: str, platform: str, website: str = "") -> str:
+    """Body, hashtags and link, the body shortened (never the link) to fit the network:
+    X by its weighted length (CJK counts twice, a link 23), Instagram without the link
+    (captions are not clickable) and with the partner's website in words instead."""
     tags = " ".join("#" + tag for tag in hashtags)
+    if platform == "instagram":
+        tail = "\n".join(part for part in (website, tags) if part)
+    else:
+        tail = "\n".join(part for part in (tags, url) if part)
     limit = PLATFORM_TEXT_LIMITS[platform]
-    url_cost = X_URL_LENGTH if platform == "x" else len(url)
-    room = limit - url_cost - len(tags) - 4
-    if len(body) > room:
-        body = body[: max(0, room - 1)].rsplit(" ", 1)[0] + "…"
-    return f"{body}\n\n{tags}\n{url}" if tags else f"{body}\n\n{url}"
+    while _length(f"{body}\n\n{tail}", platform) > limit and body:
+        body = body[: max(0, len(body) - 8)].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+        if len(body) <= 1:
+            body = ""
+    return f"{body}\n\n{tail}" if body else tail
+
+
+def _length(text: str, platform: str) -> int:
+    if platform != "x":
+        return len(text)
+    from twitter_text import parse_tweet  # X's own counting rules (twitter-text v3)
+
+    return int(parse_tweet(text).weightedLength)
+
+
+def _network_link(link: Callable[[str], str], name: str, platform: str) -> str:
+    """The post's link tracked for this network; the shared one where the caller has no
+    per-network links (kit validation's sample links)."""
+    try:
+        return link(f"{name}:{platform}")
+    except KeyError:
+        return link(name)
+
+
+def _in_words(website: str) -> str:
+    """https://www.example.com/ -> example.com: what a reader types, not a dead link."""
+    host = website.split("://", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _optional(copy: dict, key: str, default: str) -> object:
+    try:
+        return lookup(copy, key)
+    except KeyError:
+        return default
+
+
+def _size(platform: str) -> tuple[int, int]:
+    return PORTRAIT_SIZE if platform == PORTRAIT else PLATFORM_SIZES[platform]
 
 
 def _open_logo(data: bytes | None) -> Image.Image | None:
@@ -211,11 +284,18 @@ def _paste_logo(
     logo: Image.Image,
     box: tuple[int, int, int, int],
     plate_colour: tuple[int, int, int],
-) -> None:
-    """Logo on a rounded plate (white, or dark for a light logo) in the top-left safe area."""
+    align: str = "left",
+) -> tuple[int, int, int, int]:
+    """Logo on a rounded plate (white, or dark for a light logo) in a corner of the safe
+    area, at most LOGO_UPSCALE times its own size; returns the plate's box."""
     left, top, right, bottom = box
     pad = max(8, (bottom - top) // 8)
-    fitted = ImageOps.contain(logo, (right - left - 2 * pad, bottom - top - 2 * pad))
-    plate = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
+    room = (right - left - 2 * pad, bottom - top - 2 * pad)
+    scale = min(room[0] / logo.width, room[1] / logo.height, LOGO_UPSCALE)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    fitted = logo.resize(size, Image.Resampling.LANCZOS)
+    x = left if align == "left" else right - fitted.width - 2 * pad
+    plate = (x, top, x + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
     ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=plate_colour)
-    image.paste(fitted, (left + pad, top + pad), fitted)
+    image.paste(fitted, (x + pad, top + pad), fitted)
+    return plate

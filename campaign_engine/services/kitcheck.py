@@ -209,30 +209,9 @@ class KitChecker:
         return sorted({rel for _, rel in self.referenced_files() if rel.endswith(suffixes)})
 
     def check_templates(self) -> bool:
-        env = make_environment(self.kit.root)
-        ok = True
-        for rel in self.template_files():
-            path = self.kit.root / rel
-            if not path.is_file():
-                continue
-            try:
-                tree = env.parse(path.read_text(encoding="utf-8"), name=rel, filename=str(path))
-            except TemplateSyntaxError as exc:
-                self.problems.append(f"{rel}:{exc.lineno}: template syntax: {exc.message}")
-                ok = False
-                continue
-            except UnicodeDecodeError:
-                self.problems.append(f"{rel}:1: not UTF-8 text")
-                ok = False
-                continue
-            for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-                name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
-                if isinstance(name, str) and name.startswith("_"):
-                    self.problems.append(
-                        f"{rel}:{node.lineno}: '{name}' reaches for Python internals; refused"
-                    )
-                    ok = False
-        return ok
+        found = template_problems(self.kit.root, self.template_files())
+        self.problems += found
+        return not found
 
     def html_templates(self) -> list[tuple[tuple[str | int, ...], str]]:
         """The templates that become HTML someone opens: the email and the web snippet."""
@@ -447,3 +426,43 @@ def _template_location(exc: BaseException, root: Path) -> str:
             where = f"{Path(filename).relative_to(root_str).as_posix()}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
+
+
+def template_problems(root: Path, files: list[str]) -> list[str]:
+    """Jinja syntax and sandbox escapes in each file: what validation reports for the
+    kit's templates, and, when kit.yaml itself does not validate, for every template in
+    the folder (a bad slug must not hide a broken template)."""
+    env = make_environment(root)
+    problems: list[str] = []
+    for rel in files:
+        path = root / rel
+        if not path.is_file():
+            continue
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name=rel, filename=str(path))
+        except TemplateSyntaxError as exc:
+            problems.append(f"{rel}:{exc.lineno}: template syntax: {exc.message}")
+            continue
+        except UnicodeDecodeError:
+            problems.append(f"{rel}:1: not UTF-8 text")
+            continue
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+            if isinstance(name, str) and name.startswith("_"):
+                problems.append(
+                    f"{rel}:{node.lineno}: '{name}' reaches for Python internals; refused"
+                )
+    return problems
+
+
+def folder_templates(root: Path) -> list[str]:
+    """Every template-like file of a kit folder, for when kit.yaml cannot say which."""
+    suffixes = (".html", ".mjml", ".txt", ".css", ".yaml", ".md", ".j2")
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file()
+        and path.suffix in suffixes
+        and path.name != "kit.yaml"
+        and path.relative_to(root).parts[0] != "copy"
+    )

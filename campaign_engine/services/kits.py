@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.kit import KitContent, KitSpec
 from campaign_engine.errors import KitError, NotFound
-from campaign_engine.services.kitcheck import KitChecker, RendererFactory
+from campaign_engine.services.kitcheck import (
+    KitChecker,
+    RendererFactory,
+    folder_templates,
+    template_problems,
+)
 from campaign_engine.services.yamlfile import LocatedYaml
 
 MAX_KIT_BYTES = 50 * 1024 * 1024
@@ -58,6 +63,9 @@ def validate_kit(path: Path, renderers: RendererFactory) -> KitContent:
     content, problems = read_kit(path)
     if content is not None:
         problems += KitChecker(content, LocatedYaml(path.resolve() / "kit.yaml"), renderers).run()
+    elif (path / "kit.yaml").is_file():  # the manifest failed: still check every template
+        root = path.resolve()
+        problems += template_problems(root, folder_templates(root))
     if problems or content is None:
         raise KitError(problems, kit=str(path))
     return content

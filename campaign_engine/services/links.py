@@ -47,10 +47,32 @@ def ensure_links(
         }
         for partner_id in partner_ids
         for channel in channels
-        for name, link in spec.links.items()
+        for name, link in [*spec.links.items(), *network_links(spec, channel)]
     ]
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, TrackedLink, rows[start : start + 500])
+
+
+NETWORK = ":"  # "product:linkedin": the product link as posted on LinkedIn
+
+
+def network_links(spec: KitSpec, channel: str) -> list[tuple[str, Link]]:
+    """One tracked link per social network a post goes to, so a click on LinkedIn and one
+    on X are told apart (and tagged utm_medium=linkedin / x)."""
+    if channel != "social" or spec.assets.social is None:
+        return []
+    found = {
+        f"{post.link}{NETWORK}{platform}": spec.links[post.link]
+        for post in spec.assets.social.posts
+        for platform in post.platforms
+        if post.link in spec.links
+    }
+    return sorted(found.items())
+
+
+def declared_link(declared: dict[str, Link], name: str) -> Link | None:
+    """The kit's link behind a tracked link's name, a per-network one included."""
+    return declared.get(name) or declared.get(name.split(NETWORK)[0])
 
 
 def link_urls(
@@ -101,7 +123,7 @@ def redirect_target(
         raise NotFound(UNKNOWN_LINK)
     link, partner_slug = found
     campaign = links_of(session, link.campaign_id)
-    declared = campaign.declared.get(link.name)
+    declared = declared_link(campaign.declared, link.name)
     if declared is not None and declared.landing:  # the partner's page, on this host
         return link, f"/l/{token}"
     return link, tagged_url(link, partner_slug, campaign)
@@ -110,12 +132,13 @@ def redirect_target(
 def tagged_url(link: TrackedLink, partner_slug: str, campaign: CampaignLinks) -> str:
     """The link's own target with the UTM tags that say who sent it, through which channel
     (a landing page's "learn more" link is its target too)."""
-    declared = campaign.declared.get(link.name)
-    content = declared.utm_content if declared and declared.utm_content else link.name
+    declared = declared_link(campaign.declared, link.name)
+    base, _, network = link.name.partition(NETWORK)
+    content = declared.utm_content if declared and declared.utm_content else base
     return with_utm(
         link.target_url,
         source=partner_slug,
-        medium=link.channel,
+        medium=network or link.channel,
         campaign=campaign.slug,
         content=content,
         extra=dict(declared.utm) if declared else None,

@@ -25,6 +25,7 @@ from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
+from campaign_engine.services.links import NETWORK, network_links
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,12 @@ def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, 
         name: with_utm(
             str(link.url),
             source=partner.slug,
-            medium=channel,
+            medium=name.partition(NETWORK)[2] or channel,
             campaign="preview",
-            content=link.utm_content or name,
+            content=link.utm_content or name.partition(NETWORK)[0],
             extra=dict(link.utm),
         )
-        for name, link in kit.spec.links.items()
+        for name, link in [*kit.spec.links.items(), *network_links(kit.spec, channel)]
     }
 
 

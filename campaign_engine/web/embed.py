@@ -12,7 +12,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from campaign_engine.services.syndication import EmbedTokens, current_fragment
-from campaign_engine.web.headers import EMBED_FRAME_POLICY, FRAME_SANDBOX
+from campaign_engine.web.headers import EMBED_FRAME_POLICY, EMBED_RESIZE_SCRIPT, EMBED_SANDBOX
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("embed", __name__)
@@ -41,7 +41,9 @@ def frame(token: str) -> Response:
     """Any website may frame this (it is what the partner pastes), so it gets its own
     CSP: frame-ancestors *, yet sandboxed into a unique origin. The fragment is the
     kit's web template, rendered by the autoescaping sandbox (renderers/web.py)."""
-    page = render_template("embed/frame.html", fragment=_fragment(token))
+    page = render_template(
+        "embed/frame.html", fragment=_fragment(token), resize_script=EMBED_RESIZE_SCRIPT
+    )
     response = _cached(page, "text/html")
     response.headers["Content-Security-Policy"] = EMBED_FRAME_POLICY
     return response
@@ -55,12 +57,17 @@ def script(token: str) -> Response:
     if not _fragment(token):
         return _cached("", "application/javascript")
     src = f"{runtime().settings.public_base_url}/embed/{token}"
+    # The frame reports its height by postMessage; only messages from this frame's own
+    # window count, and the height is a number kept between 40 and 4000 px.
     js = (
         "(function(){var s=document.currentScript;if(!s)return;"
         "var f=document.createElement('iframe');"
         f"f.src={json.dumps(src)};f.title='Offers';f.loading='lazy';"
-        f"f.setAttribute('sandbox',{json.dumps(FRAME_SANDBOX)});"
-        "f.style.cssText='width:100%;min-height:360px;border:0';"
+        f"f.setAttribute('sandbox',{json.dumps(EMBED_SANDBOX)});"
+        "f.style.cssText='display:block;width:100%;max-width:100%;height:360px;border:0';"
+        "window.addEventListener('message',function(e){var h=e.data&&e.data.ceEmbedHeight;"
+        "if(e.source===f.contentWindow&&typeof h==='number'&&isFinite(h)){"
+        "f.style.height=Math.min(4000,Math.max(40,Math.ceil(h)))+'px'}});"
         "s.parentNode.insertBefore(f,s);})();"
     )
     return _cached(js, "application/javascript")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -104,3 +105,27 @@ def test_preview_writes_every_asset_for_a_german_partner(cli, tmp_path):
     assert "Was Sie bekommen" in pdf_text, "German partner, German copy"
     assert "Hallo Jordan" in (out / "email.txt").read_text()
     assert len(PdfReader(out / "brochure.pdf").pages) == 2
+
+
+def test_a_bad_manifest_does_not_hide_template_errors(cli, kit_copy):
+    """A bad slug made validation stop at kit.yaml; the broken template was found only
+    after the slug was fixed."""
+    manifest = kit_copy / "kit.yaml"
+    manifest.write_text(manifest.read_text().replace("slug: secure-cloud-q3", "slug: Bad Slug!"))
+    html = kit_copy / "templates" / "email.mjml"
+    lines = html.read_text().splitlines()
+    lines[30] = lines[30] + "{% if %}"
+    html.write_text("\n".join(lines))
+    result = cli("kits", "validate", str(kit_copy), ok=False)
+    assert result.exit_code == 1
+    assert "slug" in result.output
+    assert "templates/email.mjml:31: template syntax" in result.output
+
+
+def test_preview_names_every_file_with_its_extension(cli, tmp_path):
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(3)])))
+    out = tmp_path / "preview-ext"
+    cli("kits", "preview", str(SAMPLE_KIT), "--partner", "partner-03", "--out", str(out))
+    names = {p.name for p in out.iterdir()}
+    assert {"partner-logo.png", "vendor-logo.png"} <= names
+    assert all(Path(name).suffix for name in names), names
