@@ -27,14 +27,16 @@ def planned_campaign(
     partners: int,
     contacts: int,
     name: str,
+    rows: list[dict[str, str]] | None = None,
     **config: object,
 ) -> tuple[Runtime, int]:
     """Partners with contacts, the sample kit, and a campaign for all of them, launched
-    (its deliveries planned, nothing sent yet); `config` overrides the test config."""
+    (its deliveries planned, nothing sent yet); `rows` replaces the `partners` generated
+    partner rows; `config` overrides the test config."""
     settings = load_settings(write_config(tmp_path, database_url, **config))
     runtime = bootstrap.build_runtime(settings)
     migrate.upgrade(runtime.engine)
-    rows = [partner_row(i) for i in range(partners)]
+    rows = rows or [partner_row(i) for i in range(partners)]
     with runtime.sessions.begin() as session:
         import_partners(session, write_partners(tmp_path, rows))
         import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], contacts))

@@ -15,7 +15,12 @@ from campaign_engine.domain.kit import kit_schema
 from tests.conftest import ROOT, SAMPLE_KIT
 from tests.factories import logo_png, partner_row, write_partners
 
-SIZES = {"linkedin": (1200, 627), "instagram": (1080, 1080), "x": (1600, 900)}
+SIZES = {
+    "linkedin": (1200, 627),
+    "instagram": (1080, 1080),
+    "instagram-4x5": (1080, 1350),
+    "x": (1600, 900),
+}
 
 
 @pytest.fixture
@@ -62,11 +67,11 @@ def test_the_pdf_names_the_partner_and_embeds_its_logo(cli, tmp_path):
 def test_social_images_have_platform_sizes_brand_band_and_logo(cli, tmp_path):
     out, _ = preview(cli, tmp_path, "partner-01")
     images = sorted(out.glob("*.jpg"))
-    assert len(images) == 7
+    assert len(images) == 9  # 7 posts per network, and Instagram's two also at 4:5
     for path in images:
-        platform = path.stem.split("-")[-1]
+        shape = "instagram-4x5" if path.stem.endswith("-4x5") else path.stem.split("-")[-1]
         with Image.open(path) as image:
-            assert image.size == SIZES[platform]
+            assert image.size == SIZES[shape]
             rgb = image.convert("RGB")
             band = rgb.getpixel((image.width // 2, image.height - 5))
             assert close(band, (0xC2, 0x18, 0x5B)), f"brand colour band in {path.name}"
@@ -77,11 +82,23 @@ def test_social_images_have_platform_sizes_brand_band_and_logo(cli, tmp_path):
             assert any(close(p, (0xC2, 0x18, 0x5B)) for p in logo_box.get_flattened_data()), (
                 "logo pixels"
             )
+            vendor_box = rgb.crop((image.width * 2 // 3, margin, image.width - margin, margin * 3))
+            assert any(close(p, (0x0B, 0x3D, 0x91), 40) for p in vendor_box.get_flattened_data()), (
+                f"the vendor's logo, top right, in {path.name}"
+            )
+        if shape == "instagram-4x5":
+            continue
+        platform = shape
         text = (out / f"{path.stem}.txt").read_text()
+        limit = {"x": 280, "instagram": 2200, "linkedin": 3000}[platform]
+        if platform == "instagram":  # no dead link in a caption; the website in words
+            assert "http" not in text and "partner01.example" in text
+            assert len(text) <= limit
+            continue
         url = text.rsplit("\n", 1)[-1]
         counted = len(text) - len(url) + 23 if platform == "x" else len(text)  # X's t.co rule
-        limit = {"x": 280, "instagram": 2200, "linkedin": 3000}[platform]
         assert counted <= limit and "utm_source=partner-01" in url
+        assert f"utm_medium={platform}" in url  # one tracked link per network
 
 
 def test_a_french_partner_gets_french_copy_everywhere(cli, tmp_path):

@@ -15,22 +15,16 @@ import pypdfium2.raw as raw
 import pytest
 from sqlalchemy import select
 
-from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Delivery, Partner
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.runner import run_until_sent
-from campaign_engine.services.campaigns.launch import launch_campaign
-from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
 from campaign_engine.services.nextaction import next_step
-from campaign_engine.services.partners import import_partners
 from campaign_engine.services.profile import update_profile
-from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, Cli, write_config
-from tests.factories import partner_row, write_contacts, write_partners
+from tests.factories import partner_row
 from tests.hard import write_hard_partners
+from tests.worlds import planned_campaign
 
 
 @pytest.fixture(scope="module")
@@ -136,17 +130,10 @@ def test_a_brochure_longer_than_designed_blocks_and_exits_1(hard, tmp_path):
 def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
     tmp_path, sqlite_url
 ):
-    settings = load_settings(write_config(tmp_path, sqlite_url))
-    runtime = bootstrap.build_runtime(settings)
-    migrate.upgrade(runtime.engine)
     rows = [partner_row(1), partner_row(2, postal_address="2 High Street \uf8e4, London")]
-    with runtime.sessions.begin() as session:
-        import_partners(session, write_partners(tmp_path, rows))
-        import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 2))
-        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
-        campaign = create_campaign(session, version, "Held", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
-        campaign_id = campaign.id
+    runtime, campaign_id = planned_campaign(
+        tmp_path, sqlite_url, partners=2, contacts=2, name="Held", rows=rows
+    )
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     with runtime.sessions() as session:
         mine = session.scalars(

@@ -56,7 +56,7 @@ def test_the_library_holds_every_asset_with_the_partners_own_tracked_links(libra
     # The launch post, per network, with the social channel's own tracked product link.
     assert 'data-network="linkedin" data-asset="launch"' in page
     assert 'data-network="instagram" data-asset="launch"' in page
-    assert tracked(runtime, "partner-00", "social", "product") in page
+    assert tracked(runtime, "partner-00", "social", "product:linkedin") in page
     assert "Copy the text" in page
     # The email as sent, the brochure, the talking points and the embed code.
     assert f"/portal/campaigns/{campaign_id}/email" in page
@@ -85,8 +85,8 @@ def test_another_partners_or_a_draft_campaign_or_a_made_up_file_is_not_found(lib
     app, runtime, campaign_id, draft, _ = library
     client, _ = sign_in(app, runtime, "sales@partner01.example")
     own = client.get(f"/portal/campaigns/{campaign_id}").get_data(as_text=True)
-    assert tracked(runtime, "partner-01", "social", "product") in own
-    assert tracked(runtime, "partner-00", "social", "product") not in own
+    assert tracked(runtime, "partner-01", "social", "product:linkedin") in own
+    assert tracked(runtime, "partner-00", "social", "product:linkedin") not in own
     for path in (
         f"/portal/campaigns/{draft}",
         "/portal/campaigns/999999",
@@ -108,8 +108,12 @@ def test_the_api_lists_each_asset_with_kind_network_text_and_a_working_download(
     assert {"email", "brochure", "social", "talking_points", "embed"} <= kinds
     linkedin = next(i for i in items if i["network"] == "linkedin" and i["asset"] == "launch")
     assert linkedin["status"] == "sent"
-    assert tracked(runtime, "partner-00", "social", "product") in linkedin["text"]
+    assert tracked(runtime, "partner-00", "social", "product:linkedin") in linkedin["text"]
     assert linkedin["download_url"].endswith("/launch-linkedin.jpg")
+    x = next(i for i in items if i["network"] == "x" and i["asset"] == "launch")
+    assert tracked(runtime, "partner-00", "social", "product:x") in x["text"]
+    instagram = next(i for i in items if i["network"] == "instagram" and i["asset"] == "launch")
+    assert "/r/" not in instagram["text"] and "partner00.example" in instagram["text"]
     path = linkedin["download_url"].removeprefix(runtime.settings.public_base_url)
     assert client.get(path, headers=auth).data[:3] == b"\xff\xd8\xff"
     embed = next(i for i in items if i["kind"] == "embed")

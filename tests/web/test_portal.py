@@ -118,7 +118,7 @@ def test_review_approves_with_an_edit_inside_the_kits_limit_and_refuses_one_beyo
             select(TrackedLink.token).where(
                 TrackedLink.partner_id == item.partner_id,
                 TrackedLink.channel == "social",
-                TrackedLink.name == "product",
+                TrackedLink.name == "product:linkedin",  # each network its own link
             )
         )
     assert f"https://partners.vendor.example/r/{token}" in page
