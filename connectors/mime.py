@@ -38,6 +38,7 @@ def plain_header(value: str) -> str:
     invisible): a subject or a name from a kit, a partner or a landing page's visitor
     stays one header whatever it holds."""
     flat = " ".join(value.replace("\r", " ").replace("\n", " ").split())
+    flat = "".join(ch for ch in flat if ch.isprintable())  # NUL, ESC and other controls
     return flat.replace("=?", "=\u2060?")
 
 

@@ -6,7 +6,7 @@ tests/hard.py).
 
 A row is the partner (name, locale, paper, preflight codes: red blocks, amber warns), its
 email at 390 px and at 1,200 px in Chromium, both brochure pages, the LinkedIn and the
-Instagram image of the launch post, and the signature banner.
+Instagram (4:5) image of the launch post, and the signature banner.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def screenshots(pages: dict[str, str], width: int) -> dict[str, Image.Image]:
         page = browser.new_page(viewport={"width": width, "height": 900})
         for slug, html in pages.items():
             page.set_content(html, wait_until="load")
-            shots[slug] = Image.open(io.BytesIO(page.screenshot(full_page=False)))
+            shot = Image.open(io.BytesIO(page.screenshot(full_page=True)))
+            shots[slug] = shot.crop((0, 0, shot.width, min(shot.height, 1600)))
         browser.close()
     return shots
 
@@ -123,7 +124,7 @@ def main() -> None:
         ]
         tiles += [fit(brochure[i].render(scale=0.6).to_pil()) for i in range(len(brochure))]
         brochure.close()
-        for name in ("launch-linkedin.jpg", "launch-instagram.jpg", "banner.png"):
+        for name in ("launch-linkedin.jpg", "launch-instagram-4x5.jpg", "banner.png"):
             if name in files:
                 tiles.append(fit(Image.open(io.BytesIO(files[name].content))))
         rows.append(tiles)

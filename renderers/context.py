@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from campaign_engine.domain.brand import accent_on_white, fill_on_white, readable_text_on
+from campaign_engine.domain.brand import accent_on_white, brand_fill, readable_text_on
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 
@@ -20,6 +21,20 @@ def localise(value: Any, partner_name: str) -> Any:
         return {k: localise(v, partner_name) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [localise(v, partner_name) for v in value]
+    return value
+
+
+def french_spacing(value: Any) -> Any:
+    """French typography: a narrow no-break space inside « » and before : ; ! ? so a line
+    never breaks between the mark and its word (also in a partner's own name)."""
+    if isinstance(value, str):
+        value = re.sub(r"«[ \u00a0]?", "«\u202f", value)
+        value = re.sub(r"[ \u00a0]?»", "\u202f»", value)
+        return re.sub(r"[ \u00a0]([:;!?])", "\u202f\\1", value)
+    if isinstance(value, Mapping):
+        return {k: french_spacing(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [french_spacing(v) for v in value]
     return value
 
 
@@ -40,7 +55,7 @@ def template_context(
     vendor_logo_src: str,
 ) -> dict[str, Any]:
     vendor = kit.spec.vendor
-    fill = fill_on_white(brand.primary_color)
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
     partner = {
         "name": brand.name,
         "short_name": brand.display_name,
@@ -64,9 +79,13 @@ def template_context(
         "logo_src": logo_src,
         "vertical": brand.vertical,
     }
+    lang = kit.language_for(brand.language)
+    copy = localise(kit.copy_for(brand.language), brand.name)
+    if lang == "fr":
+        copy = french_spacing(copy)
     return {
-        "lang": kit.language_for(brand.language),
-        "copy": localise(kit.copy_for(brand.language), brand.name),
+        "lang": lang,
+        "copy": copy,
         "partner": partner,
         "vendor": {
             "name": vendor.name,

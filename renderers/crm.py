@@ -64,7 +64,7 @@ LABELS = {
     "objections": "Objections",
     "next_step": "Next step",
 }
-URL = re.compile(r"(https?://\S+)")
+URL = re.compile(r"(https?://[^\s<>\[\]()\"'`]+)")
 # CommonMark's ASCII punctuation that can start markup anywhere in a line.
 SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~])")
 
@@ -73,7 +73,7 @@ def escaped(text: object) -> str:
     """Text as Markdown that shows exactly that text: a partner called "*Best* [IT](x)"
     is not bold and not a link. URLs are left whole (escaping would break them) and
     become autolinks."""
-    parts = URL.split(str(text))
+    parts = URL.split(" ".join(str(text).split()))  # no line breaks: no lists, no headings
     return "".join(
         f"<{part}>" if i % 2 else SPECIAL.sub(r"\\\1", part) for i, part in enumerate(parts)
     )

@@ -127,6 +127,9 @@ def email_logo(png: bytes, box: tuple[int, int], plate: str | None) -> EmailLogo
     image = Image.open(io.BytesIO(png))
     image.load()
     image = image.convert("RGBA")
+    visible = image.getchannel("A").getbbox()  # a kit's vendor logo is not normalised
+    if visible is not None:
+        image = image.crop(visible)
     scale = min(box[0] / image.width, box[1] / image.height, 1.0)  # never blown up
     width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
     image.thumbnail((width * 2, height * 2), Image.Resampling.LANCZOS)

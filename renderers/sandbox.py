@@ -205,7 +205,7 @@ def make_environment(root: Path) -> SandboxedEnvironment:
     StrictUndefined turns a misspelt variable into an error instead of an empty string,
     FileSystemLoader refuses `..` so `{% include %}` cannot leave the kit, and
     BoundedSandbox caps what one render may cost."""
-    return BoundedSandbox(
+    env = BoundedSandbox(
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "mjml"), default=False),
@@ -213,3 +213,8 @@ def make_environment(root: Path) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # `tojson` writes characters as they are: its default \ud83d\ude00 surrogate escapes for
+    # an emoji are JSON that YAML refuses, and a YAML template (talking points) failed on a
+    # partner named "Acme 😀 Ltd". <, >, & and ' are still escaped by Jinja's htmlsafe dumps.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env

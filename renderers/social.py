@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from campaign_engine.domain.brand import rgb
+from campaign_engine.domain.brand import brand_fill, rgb
 from campaign_engine.domain.kit import (
     PLATFORM_SIZES,
     PLATFORM_TEXT_LIMITS,
@@ -64,14 +64,17 @@ class SocialRenderer:
         self.font_path = str(kit.root / kit.spec.fonts.bold)
         self.backgrounds: dict[tuple[str, str], Image.Image] = {}
         with Image.open(kit.root / kit.spec.vendor.logo) as source:
-            self.vendor_logo = source.convert("RGBA")
+            vendor = source.convert("RGBA")
+        self.vendor_logo = vendor.crop(vendor.getchannel("A").getbbox() or (0, 0, *vendor.size))
 
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> list[RenderedAsset]:
         spec = self.kit.spec.assets.social
         assert spec is not None
         copy = localise(self.kit.copy_for(brand.language), brand.display_name)
         chosen = brand.customisations.get("posts")
-        logo = _open_logo(brand.logo_png)
+        # the images are dark photos: the partner's own logo for dark grounds, when it has
+        # one, goes straight on them; otherwise its logo on a plate
+        logo = _open_logo(brand.logo_on_dark_png or brand.logo_png)
         return [
             self._render_post(post, brand, copy, link, logo)
             for post in spec.posts
@@ -139,10 +142,12 @@ class SocialRenderer:
         layout = Layout.for_platform(platform)
         image = self.background(post.background, platform).copy()
         draw = ImageDraw.Draw(image)
-        draw.rectangle(layout.band, fill=rgb(brand.primary_color))
+        draw.rectangle(
+            layout.band, fill=rgb(brand_fill(brand.primary_color, brand.secondary_color))
+        )
         if logo is not None:
             plate = (29, 36, 51) if brand.logo_on_plate == "dark" else (255, 255, 255)
-            _paste_logo(image, logo, layout.logo_box, plate)
+            _paste_logo(image, logo, layout.logo_box, None if brand.logo_on_dark_png else plate)
         self.draw_vendor(image, layout, with_word)
         self.draw_headline(image, headline, layout.text_box)
         return image
@@ -283,7 +288,7 @@ def _paste_logo(
     image: Image.Image,
     logo: Image.Image,
     box: tuple[int, int, int, int],
-    plate_colour: tuple[int, int, int],
+    plate_colour: tuple[int, int, int] | None,
     align: str = "left",
 ) -> tuple[int, int, int, int]:
     """Logo on a rounded plate (white, or dark for a light logo) in a corner of the safe
@@ -296,6 +301,7 @@ def _paste_logo(
     fitted = logo.resize(size, Image.Resampling.LANCZOS)
     x = left if align == "left" else right - fitted.width - 2 * pad
     plate = (x, top, x + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
-    ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=plate_colour)
+    if plate_colour is not None:
+        ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=plate_colour)
     image.paste(fitted, (x + pad, top + pad), fitted)
     return plate

@@ -72,6 +72,16 @@ def fill_on_white(color: str) -> str:
     return accent_on_white(color, NON_TEXT)
 
 
+def brand_fill(primary: str, secondary: str) -> str:
+    """The fill for buttons and bands: the primary colour when it shows on white, else the
+    secondary when that does, else the primary darkened until it does (a white brand's
+    button turns grey rather than vanishing)."""
+    for color in (primary, secondary):
+        if contrast_ratio(color, LIGHT_TEXT) >= NON_TEXT:
+            return normalise_hex(color)
+    return fill_on_white(primary)
+
+
 def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:
     """A plate colour when the logo would vanish on the background, else None.
 

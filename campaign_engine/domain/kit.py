@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from campaign_engine.domain.runway import Milestone
 
@@ -182,6 +182,16 @@ class KitSpec(_Strict):
     assets: Assets
     sequence: list[SequenceStep] = []  # used by always-on campaigns
     landing: Landing | None = None
+
+    @field_validator("links")
+    @classmethod
+    def _link_names(cls, links: dict[str, Link]) -> dict[str, Link]:
+        """Link names are slugs: "product:linkedin" is the engine's own name for the product
+        link as posted on LinkedIn, and a kit must not declare one of those itself."""
+        bad = [name for name in links if not re.match(SLUG, name)]
+        if bad:
+            raise ValueError(f"link names are lowercase letters, digits and dashes: {bad}")
+        return links
 
     @model_validator(mode="after")
     def _landing_links(self) -> KitSpec:

@@ -21,6 +21,12 @@ class _Finder(HTMLParser):
         if tag in ACTIVE_TAGS:
             self.found.append((line, f"<{tag}> is not allowed in an email"))
         for name, value in attrs:
+            if tag == "meta" and name == "http-equiv" and (value or "").lower() == "refresh":
+                # a refresh navigates the embed's frame, which may run scripts (its own
+                # resize script), to a page of anyone's choosing
+                self.found.append((line, "<meta http-equiv=refresh> is not allowed"))
+            if name == "target" and (value or "").lower() not in ("_blank", ""):
+                self.found.append((line, f"target={value!r}: links must open a new tab"))
             if name.startswith("on"):
                 self.found.append((line, f"event-handler attribute '{name}' is not allowed"))
             elif name in URL_ATTRIBUTES and value is not None:

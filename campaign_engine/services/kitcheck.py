@@ -26,7 +26,7 @@ from renderers.sandbox import make_environment
 RendererFactory = Callable[[KitContent], KitRenderers]
 WHY_NOT = {  # why active content is refused, per channel
     "email": "no mail client runs it",
-    "web": "partners' websites show the snippet in a sandbox that runs no script",
+    "web": "partners' websites show the snippet in a sandbox that runs only its own resize script",
     "landing": "the landing page shows the kit's part in a sandbox that runs no script",
 }
 

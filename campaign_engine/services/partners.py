@@ -17,7 +17,7 @@ from campaign_engine.domain.brand import normalise_hex
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.access.memberships import grant_membership, membership_conflicts
 from campaign_engine.services.audit import record
-from campaign_engine.services.brand.logos import normalise_logo
+from campaign_engine.services.brand.logos import MAX_BYTES, normalise_logo
 from campaign_engine.services.brand.warnings import logo_warnings, name_warnings
 from campaign_engine.services.csvrows import read_rows
 
@@ -122,8 +122,12 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
 
 
-def import_partners(session: Session, path: Path, *, actor: str = "cli") -> ImportResult:
-    """Validate every row (logos included) before writing anything."""
+def import_partners(
+    session: Session, path: Path, *, actor: str = "cli", confined: bool = False
+) -> ImportResult:
+    """Validate every row (logos included) before writing anything. `confined` (an
+    uploaded CSV): logo paths must stay inside the CSV's own folder, so an upload cannot
+    make the server read, or probe for, any file of its own."""
     rows = read_rows(path, PartnerRow, REQUIRED_COLUMNS)
     seen: dict[str, int] = {}
     contacts: dict[str, int] = {}
@@ -144,8 +148,10 @@ def import_partners(session: Session, path: Path, *, actor: str = "cli") -> Impo
             )
         seen[row.slug], contacts[email] = number, number
         logos[row.slug] = (
-            _read_logo(path, row.logo, f"{path.name} row {number}, column logo"),
-            _read_logo(path, row.logo_on_dark, f"{path.name} row {number}, column logo_on_dark"),
+            _read_logo(path, row.logo, f"{path.name} row {number}, column logo", confined),
+            _read_logo(
+                path, row.logo_on_dark, f"{path.name} row {number}, column logo_on_dark", confined
+            ),
         )
         warnings += _row_warnings(path, number, row, logos[row.slug][0])
     conflict = membership_conflicts(
@@ -190,14 +196,22 @@ def _row_warnings(path: Path, number: int, row: PartnerRow, logo: bytes | None) 
     return found
 
 
-def _read_logo(csv_path: Path, value: str, where: str) -> bytes | None:
+def _read_logo(csv_path: Path, value: str, where: str, confined: bool) -> bytes | None:
     if not value:
         return None
     logo_path = Path(value)
     if not logo_path.is_absolute():
         logo_path = csv_path.parent / logo_path
+    if confined and not logo_path.resolve().is_relative_to(csv_path.parent.resolve()):
+        raise InvalidInput(
+            "an uploaded CSV cannot name a logo file; leave the column empty and upload "
+            "logos in the portal or with the command line import",
+            where=where,
+        )
     if not logo_path.is_file():
-        raise InvalidInput(f"file {logo_path} not found", where=where)
+        raise InvalidInput(f"file {value} not found", where=where)
+    if logo_path.stat().st_size > MAX_BYTES:
+        raise InvalidInput(f"{value} is over 5 MB", where=where)
     return normalise_logo(logo_path.read_bytes(), where=where)
 
 

@@ -60,7 +60,7 @@ def import_partner_csv(session: Session, data: bytes, filename: str, *, actor: s
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / (Path(filename).name or "partners.csv")
         path.write_bytes(data)
-        return import_partners(session, path, actor=actor)
+        return import_partners(session, path, actor=actor, confined=True)
 
 
 def load_kit_zip(session: Session, data: bytes, filename: str) -> KitVersion:

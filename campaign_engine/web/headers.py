@@ -53,7 +53,7 @@ EMBED_SANDBOX = f"{FRAME_SANDBOX} allow-scripts"
 _RESIZE_HASH = base64.b64encode(hashlib.sha256(EMBED_RESIZE_SCRIPT.encode()).digest()).decode()
 EMBED_FRAME_POLICY = (
     f"sandbox {EMBED_SANDBOX}; default-src 'none'; script-src 'sha256-{_RESIZE_HASH}'; "
-    "img-src data: https: http:; style-src 'unsafe-inline'; frame-ancestors *"
+    "img-src data:; style-src 'unsafe-inline'; frame-ancestors *"
 )
 
 

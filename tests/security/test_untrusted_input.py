@@ -169,3 +169,62 @@ def test_dns_rebinding_cannot_reach_a_loopback_service(monkeypatch):
         for server in servers:
             server.shutdown()
     assert _Hook.hits["127.0.0.1"] == 0, "the request reached the loopback service"
+
+
+@pytest.mark.parametrize(
+    "markup, problem",
+    [
+        ('<meta http-equiv="refresh" content="0;url=https://evil.example/">', "http-equiv=refresh"),
+        ('<a href="https://evil.example/" target="_self">x</a>', "links must open a new tab"),
+    ],
+)
+def test_the_embed_template_cannot_navigate_its_frame(
+    kit_dir, sqlite_url, make_cli, markup, problem
+):
+    """The embed's frame may run its resize script; a kit that navigated it elsewhere would
+    run that page's scripts inside every partner's website."""
+    web = kit_dir / "templates" / "web.html"
+    web.write_text(markup + "\n" + web.read_text())
+    result = make_cli(sqlite_url)("kits", "validate", str(kit_dir), ok=False)
+    assert "templates/web.html:1: " in result.output and problem in result.output
+
+
+def test_an_uploaded_partner_csv_cannot_read_server_files(tmp_path, sqlite_url):
+    from campaign_engine import bootstrap, migrate
+    from campaign_engine.errors import InvalidInput
+    from campaign_engine.services.uploads import import_partner_csv
+    from campaign_engine.settings import load_settings
+    from tests.conftest import write_config
+    from tests.factories import logo_png, partner_row, write_partners
+
+    secret = tmp_path / "elsewhere" / "server-logo.png"
+    secret.parent.mkdir()
+    secret.write_bytes(logo_png("#123456"))
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))
+    migrate.upgrade(runtime.engine)
+    for column, value in (("logo", str(secret)), ("logo_on_dark", "../../../../../" + str(secret))):
+        row = partner_row(1, **{"logo": "", column: value})
+        csv = write_partners(tmp_path, [row], name="up.csv")
+        with runtime.sessions.begin() as session, pytest.raises(InvalidInput) as info:
+            import_partner_csv(session, csv.read_bytes(), "up.csv", actor="m@vendor.example")
+        assert "cannot name a logo file" in str(info.value) and str(secret) not in str(info.value)
+    runtime.close()
+
+
+def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
+    from dataclasses import replace
+
+    from campaign_engine.bootstrap import renderers_for
+    from campaign_engine.services.kitcheck import sample_brand
+    from campaign_engine.services.kits import read_kit
+    from tests.conftest import SAMPLE_KIT
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    brand = replace(sample_brand(), name="Acme 😀 *Best* [IT](https://phish.example) Ltd")
+    (asset,) = (
+        renderers_for(kit)
+        .for_channel("crm")[0]
+        .render(brand, lambda n: f"https://t.example/r/{n}"),
+    )
+    markdown = asset.file("talking-points.md").content.decode()
+    assert "Acme 😀 \\*Best\\* \\[IT\\]\\(<https://phish.example>\\) Ltd" in markdown

@@ -23,7 +23,16 @@ def email_widths(pages: dict[str, str]) -> dict[str, int] | None:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
         try:
-            page = browser.new_page(viewport={"width": PHONE, "height": 800})
+            # kit HTML, measured with no script and nothing fetched: only its data: images
+            page = browser.new_page(
+                viewport={"width": PHONE, "height": 800}, java_script_enabled=False
+            )
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith("data:") else route.abort()
+                ),
+            )
             for key, html in pages.items():
                 page.set_content(html, wait_until="load")
                 widths[key] = int(page.evaluate("document.documentElement.scrollWidth"))

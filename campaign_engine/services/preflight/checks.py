@@ -18,6 +18,7 @@ from campaign_engine.services.preflight.problems import Problem, Severity
 SUBJECT_LIMIT = 78  # RFC 5322's line; most inboxes show 40-70 characters
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
 PRINT_DPI = 150
+MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 PLATE_COLOURS = {"white": "#ffffff", "dark": "#1d2433", None: "#ffffff"}
 
 
@@ -42,6 +43,17 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
                     Severity.BLOCK,
                     f"no font draws {' '.join(missing)} in your {field}; it would print "
                     "as empty boxes. Write it without them, or ask the vendor to add a font",
+                )
+            )
+    for field, text in (("name", brand.name), ("postal address", brand.postal_address)):
+        if markup := MARKUP.search(text):
+            problems.append(
+                Problem(
+                    "brand",
+                    "markup_in_field",
+                    Severity.WARN,
+                    f"your {field} contains markup ({markup.group(0)}); it is "
+                    "printed as written, tags and all",
                 )
             )
     ratio = logo_contrast(brand)

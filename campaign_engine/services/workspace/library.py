@@ -263,9 +263,12 @@ def embed_code(base_url: str, token: str) -> dict[str, str]:
     pasted once, both follow whichever campaign is live."""
     return {
         "script": f'<script src="{base_url}/embed/{token}.js" async></script>',
+        # Without our script beside it the frame cannot size itself, so it gets a fixed
+        # height; its sandbox runs no script at all, whatever the frame is navigated to.
         "iframe": (
             f'<iframe src="{base_url}/embed/{token}" title="Offers" loading="lazy" '
-            'style="width:100%;min-height:360px;border:0"></iframe>'
+            'sandbox="allow-popups allow-popups-to-escape-sandbox" '
+            'style="width:100%;height:620px;border:0"></iframe>'
         ),
     }
 
