@@ -83,12 +83,23 @@ def brand_fill(primary: str, secondary: str) -> str:
 
 
 def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:
-    """A plate colour when the logo would vanish on the background, else None.
+    """A plate colour when the logo would vanish on the background, else None: the first
+    of no plate, a white and a dark plate that sets the logo off at 3:1 (WCAG's figure for
+    graphics, which preflight holds every logo to), else whichever comes closest. A
+    mid-tone logo on white used to get a white plate, which is no help at all.
 
     `logo_luminance` is the mean luminance of the logo's visible pixels (0 dark .. 1 light).
     """
-    bg = relative_luminance(background)
-    ratio = (max(bg, logo_luminance) + 0.05) / (min(bg, logo_luminance) + 0.05)
-    if ratio >= NON_TEXT:  # WCAG's 3:1 for graphics, which preflight holds every logo to
-        return None
-    return "dark" if logo_luminance > 0.5 else "white"
+
+    def ratio(ground: float) -> float:
+        return (max(ground, logo_luminance) + 0.05) / (min(ground, logo_luminance) + 0.05)
+
+    candidates = (
+        (None, relative_luminance(background)),
+        ("white", relative_luminance(LIGHT_TEXT)),
+        ("dark", relative_luminance(DARK_TEXT)),
+    )
+    for plate, ground in candidates:
+        if ratio(ground) >= NON_TEXT:
+            return plate
+    return max(candidates, key=lambda c: ratio(c[1]))[0]

@@ -80,3 +80,20 @@ def test_the_brochure_s_fields_do_not_hold_back_the_email():
     assert kit is not None, problems
     assert kit.spec.requirements("email") == ["contact_email", "postal_address"]
     assert kit.spec.requirements("brochure") == ["phone", "website"]
+
+
+@pytest.mark.parametrize(
+    "colour, plate",
+    [
+        ("#1d3557", None),
+        ("#888888", None),
+        ("#999999", "dark"),
+        ("#f2b705", "dark"),
+        ("#ffffff", "dark"),
+    ],
+)
+def test_a_logo_gets_the_plate_that_sets_it_off_at_3_to_1(colour, plate):
+    """A mid-grey logo on white used to get a white plate: no help, and held by preflight."""
+    from campaign_engine.domain.brand import plate_for_logo, relative_luminance
+
+    assert plate_for_logo(relative_luminance(colour)) == plate
