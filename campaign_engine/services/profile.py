@@ -30,6 +30,7 @@ class ContactChange:
 
 
 EDITABLE = (
+    "short_name",
     "contact_email",
     "phone",
     "website",

@@ -253,6 +253,7 @@ def partner_json(p: Any) -> dict[str, Any]:
     return {
         "slug": p.slug,
         "name": p.name,
+        "short_name": p.short_name,
         "contact_email": p.contact_email,
         "tier": p.tier,
         "region": p.region,
@@ -408,6 +409,7 @@ def me() -> dict[str, Any]:
 class ProfileChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    short_name: str | None = Field(None, max_length=40)  # "" clears it
     contact_email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=64)
     website: str | None = Field(None, max_length=500)

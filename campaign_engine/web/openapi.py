@@ -165,6 +165,7 @@ def _schemas() -> dict[str, Any]:
             ["slug", "name", "tier", "region", "vertical", "has_logo", "profile_complete"],
             slug={"type": "string"},
             name={"type": "string"},
+            short_name={"type": "string", "maxLength": 40},
             contact_email={"type": "string"},
             tier={"type": "string"},
             region={"type": "string"},

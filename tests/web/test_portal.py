@@ -12,6 +12,7 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner, TrackedLink
 from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.consent import mode_for, set_consent
@@ -180,6 +181,25 @@ def test_profile_saves_a_new_logo_and_refuses_a_bad_colour_without_changing_anyt
         partner = get_partner(session, "partner-01")
         assert (partner.phone, partner.primary_color) == ("+44 20 7946 0999", "#123456")
         assert partner.logo_png and partner.logo_png.startswith(b"\x89PNG")
+
+
+def test_a_partner_sets_the_short_name_its_subjects_use(portal):
+    app, runtime, _ = portal
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    page = client.get("/portal/profile").get_data(as_text=True)
+    assert 'id="short_name"' in page
+    client.post("/portal/profile", data={"short_name": "P01"})
+    too_long = client.post("/portal/profile", data={"short_name": "x" * 41})
+    assert "Not saved" in too_long.get_data(as_text=True)
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        assert partner.short_name == "P01"
+        assert brand_context(partner).display_name == "P01"
+    client.post("/portal/profile", data={"short_name": ""})
+    with runtime.sessions() as session:
+        assert (
+            brand_context(get_partner(session, "partner-01")).display_name == "Partner 01 Systems"
+        )
 
 
 def test_vendor_users_do_not_get_partner_pages(portal):
