@@ -6,11 +6,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from campaign_engine.domain.brand import accent_on_white, brand_fill, readable_text_on
+from campaign_engine.domain.brand import (
+    PLATE_COLOURS,
+    accent_on_white,
+    brand_fill,
+    readable_text_on,
+)
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 
-PLATES = {"white": "#ffffff", "dark": "#1d2433", None: "transparent"}
+PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
 
 
 def localise(value: Any, partner_name: str) -> Any:

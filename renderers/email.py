@@ -59,13 +59,10 @@ class EmailRenderer:
             unsubscribe_url=UNSUBSCRIBE,
         )
         vendor_logo = (self.kit.root / self.kit.spec.vendor.logo).read_bytes()
-        vendor = email_logo(vendor_logo, VENDOR_LOGO_BOX, None)
+        partner, vendor = lockup_logos(ctx, brand, vendor_logo)
         logos = [RenderedFile(VENDOR_LOGO_CID, "image/png", vendor.png)]
-        ctx["vendor"].update(logo_width=vendor.width, logo_height=vendor.height)
-        if brand.logo_png:
-            partner = email_logo(brand.logo_png, PARTNER_LOGO_BOX, brand.logo_on_plate)
+        if partner is not None:
             logos.append(RenderedFile(PARTNER_LOGO_CID, "image/png", partner.png))
-            ctx["partner"].update(logo_width=partner.width, logo_height=partner.height)
         body_html = self.html(spec.html, ctx)
         pixel = f'<img src="{OPEN_PIXEL}" width="1" height="1" alt="" style="display:block">'
         body_html = body_html.replace("</body>", pixel + "</body>", 1)
@@ -116,6 +113,23 @@ class EmailLogo:
     png: bytes
     width: int  # CSS pixels the template shows it at (the PNG has twice as many, or its own)
     height: int
+
+
+def lockup_logos(
+    ctx: dict, brand: BrandContext, vendor_png: bytes
+) -> tuple[EmailLogo | None, EmailLogo]:
+    """Both logos of the lockup at screen size, their CSS sizes written into the template
+    context (`partner.logo_width`, `vendor.logo_height`, ...): the email and the web embed."""
+    partner = (
+        email_logo(brand.logo_png, PARTNER_LOGO_BOX, brand.logo_on_plate)
+        if brand.logo_png
+        else None
+    )
+    vendor = email_logo(vendor_png, VENDOR_LOGO_BOX, None)
+    if partner is not None:
+        ctx["partner"].update(logo_width=partner.width, logo_height=partner.height)
+    ctx["vendor"].update(logo_width=vendor.width, logo_height=vendor.height)
+    return partner, vendor
 
 
 @lru_cache(maxsize=128)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from campaign_engine.domain.brand import brand_fill, rgb
+from campaign_engine.domain.brand import LIGHT_TEXT, PLATE_COLOURS, brand_fill, rgb
 from campaign_engine.domain.kit import (
     PLATFORM_SIZES,
     PLATFORM_TEXT_LIMITS,
@@ -146,7 +146,7 @@ class SocialRenderer:
             layout.band, fill=rgb(brand_fill(brand.primary_color, brand.secondary_color))
         )
         if logo is not None:
-            plate = (29, 36, 51) if brand.logo_on_plate == "dark" else (255, 255, 255)
+            plate = rgb(PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT))
             _paste_logo(image, logo, layout.logo_box, None if brand.logo_on_dark_png else plate)
         self.draw_vendor(image, layout, with_word)
         self.draw_headline(image, headline, layout.text_box)

@@ -15,7 +15,7 @@ from PIL import Image
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import template_context
-from renderers.email import PARTNER_LOGO_BOX, VENDOR_LOGO_BOX, email_logo
+from renderers.email import lockup_logos
 from renderers.sandbox import make_environment
 
 IMAGE_WIDTH = 640  # the widest the embed shows a kit image; twice that would be kinder
@@ -31,22 +31,10 @@ class WebRenderer:
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset:
         spec = self.kit.spec.assets.web
         assert spec is not None
-        partner = (
-            email_logo(brand.logo_png, PARTNER_LOGO_BOX, brand.logo_on_plate)
-            if brand.logo_png
-            else None
-        )
-        vendor = email_logo(self.vendor_logo, VENDOR_LOGO_BOX, None)
-        ctx = template_context(
-            self.kit,
-            brand,
-            link,
-            logo_src=_data_uri(partner.png, "image/png") if partner else "",
-            vendor_logo_src=_data_uri(vendor.png, "image/png"),
-        )
-        if partner is not None:
-            ctx["partner"].update(logo_width=partner.width, logo_height=partner.height)
-        ctx["vendor"].update(logo_width=vendor.width, logo_height=vendor.height)
+        ctx = template_context(self.kit, brand, link, logo_src="", vendor_logo_src="")
+        partner, vendor = lockup_logos(ctx, brand, self.vendor_logo)
+        ctx["partner"]["logo_src"] = _data_uri(partner.png, "image/png") if partner else ""
+        ctx["vendor"]["logo_src"] = _data_uri(vendor.png, "image/png")
         ctx["kit_image"] = lambda path: kit_image(str(self.kit.root), str(path))
         fragment = self.env.get_template(spec.template).render(ctx)
         return RenderedAsset(

@@ -9,6 +9,7 @@ DARK_TEXT = "#1d2433"
 LIGHT_TEXT = "#ffffff"
 AA_NORMAL = 4.5
 NON_TEXT = 3.0  # WCAG 1.4.11: a button, a band or a logo against what surrounds it
+PLATE_COLOURS = {"white": LIGHT_TEXT, "dark": DARK_TEXT}  # what a logo's plate is filled with
 
 
 def normalise_hex(value: str) -> str:
@@ -36,9 +37,13 @@ def relative_luminance(value: str) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+def luminance_contrast(a: float, b: float) -> float:
+    """WCAG contrast of two relative luminances (a logo's mean against its ground)."""
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
 def contrast_ratio(a: str, b: str) -> float:
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
+    return luminance_contrast(relative_luminance(a), relative_luminance(b))
 
 
 def readable_text_on(background: str) -> str:
@@ -90,16 +95,13 @@ def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str |
 
     `logo_luminance` is the mean luminance of the logo's visible pixels (0 dark .. 1 light).
     """
+    candidates = (None, "white", "dark")
+    grounds = {None: background, **PLATE_COLOURS}
 
-    def ratio(ground: float) -> float:
-        return (max(ground, logo_luminance) + 0.05) / (min(ground, logo_luminance) + 0.05)
+    def ratio(plate: str | None) -> float:
+        return luminance_contrast(relative_luminance(grounds[plate]), logo_luminance)
 
-    candidates = (
-        (None, relative_luminance(background)),
-        ("white", relative_luminance(LIGHT_TEXT)),
-        ("dark", relative_luminance(DARK_TEXT)),
-    )
-    for plate, ground in candidates:
-        if ratio(ground) >= NON_TEXT:
+    for plate in candidates:
+        if ratio(plate) >= NON_TEXT:
             return plate
-    return max(candidates, key=lambda c: ratio(c[1]))[0]
+    return max(candidates, key=ratio)

@@ -189,8 +189,7 @@ def import_partners(
 def _row_warnings(path: Path, number: int, row: PartnerRow, logo: bytes | None) -> list[str]:
     found = [
         f"{path.name} row {number}, column logo: {w.message}"
-        for w in (logo_warnings(logo) if logo else [])
-        if not (w.code == "logo_near_black" and row.logo_on_dark)
+        for w in (logo_warnings(logo, bool(row.logo_on_dark)) if logo else [])
     ]
     found += [f"{path.name} row {number}, column name: {m}" for m in name_warnings(row.name)]
     return found

@@ -33,6 +33,7 @@ class Preview:
     assets: list[RenderedAsset]
     email: Message | None
     rendered: int  # channels rendered now rather than taken from the cache
+    brand: BrandContext  # what they were rendered for
 
 
 def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
@@ -76,7 +77,7 @@ def preview_partner(
             assets += brochure
         if channel == "email":
             message = sample_email(kit, partner, brand, rendered, base_url, 0, "preview", "preview")
-    return Preview(assets=assets, email=message, rendered=rendered_count)
+    return Preview(assets=assets, email=message, rendered=rendered_count, brand=brand)
 
 
 def sample_email(

@@ -115,9 +115,8 @@ def brand_warnings(partner: Partner) -> list[str]:
             "Your primary colour is too light to read on white; headings use a darker shade."
         )
     if partner.logo_png:
-        for warning in logo_warnings(partner.logo_png):
-            if warning.code != "logo_near_black" or not partner.logo_on_dark_sha256:
-                warnings.append(warning.message[0].upper() + warning.message[1:])
+        for warning in logo_warnings(partner.logo_png, bool(partner.logo_on_dark_sha256)):
+            warnings.append(warning.message[0].upper() + warning.message[1:])
     warnings += [f"Your name: {m}." for m in name_warnings(partner.name)]
     for field, label in (("phone", "phone number"), ("postal_address", "postal address")):
         if not getattr(partner, field):

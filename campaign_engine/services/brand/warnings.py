@@ -22,7 +22,7 @@ class BrandWarning:
     message: str
 
 
-def logo_warnings(png: bytes) -> list[BrandWarning]:
+def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarning]:
     """What would make a normalised logo look wrong somewhere, said before it is used."""
     with Image.open(io.BytesIO(png)) as image:
         width, height = image.size
@@ -44,7 +44,7 @@ def logo_warnings(png: bytes) -> list[BrandWarning]:
                 "light backgrounds as the logo, and this one as the logo for dark ones.",
             )
         )
-    elif luminance < 0.03:
+    elif luminance < 0.03 and not has_dark_variant:  # its white sibling covers dark bands
         found.append(
             BrandWarning(
                 "logo_near_black",

@@ -10,7 +10,13 @@ from typing import Any
 
 from PIL import Image
 
-from campaign_engine.domain.brand import NON_TEXT, relative_luminance
+from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    NON_TEXT,
+    PLATE_COLOURS,
+    luminance_contrast,
+    relative_luminance,
+)
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset
 from campaign_engine.services.preflight.problems import Problem, Severity
@@ -19,7 +25,6 @@ SUBJECT_LIMIT = 78  # RFC 5322's line; most inboxes show 40-70 characters
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
 PRINT_DPI = 150
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
-PLATE_COLOURS = {"white": "#ffffff", "dark": "#1d2433", None: "#ffffff"}
 
 
 def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
@@ -75,9 +80,8 @@ def logo_contrast(brand: BrandContext) -> float | None:
     opaque logo, which brings its own ground."""
     if not brand.logo_png or _opaque(brand.logo_png):
         return None
-    plate = relative_luminance(PLATE_COLOURS[brand.logo_on_plate])
-    logo = brand.logo_luminance
-    return (max(plate, logo) + 0.05) / (min(plate, logo) + 0.05)
+    ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
+    return luminance_contrast(relative_luminance(ground), brand.logo_luminance)
 
 
 @lru_cache(maxsize=4096)

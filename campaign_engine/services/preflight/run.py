@@ -9,7 +9,6 @@ from pathlib import Path
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import KitRenderers, RenderedAsset
-from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.preflight.browser import email_widths, width_problem
 from campaign_engine.services.preflight.checks import check_assets, check_brand
 from campaign_engine.services.preflight.problems import Problem
@@ -39,9 +38,8 @@ def preflight(
 ) -> list[PartnerReport]:
     reports, pages = [], {}
     for partner in partners:
-        brand = brand_context(partner)
         shown = preview_partner(kit, renderers, partner, base_url, storage_dir=storage_dir)
-        problems = check_brand(kit, brand) + check_assets(kit, brand, shown.assets)
+        problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
         if shown.email is not None:
             pages[partner.slug] = browser_html(shown.email)
         reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))
