@@ -56,8 +56,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Two processes, one per core, each taking whole test files (--dist loadfile), so a file's
+# module fixtures (one Chromium, one seeded world) are set up once: about 6 minutes instead of 11.
 test: install lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Every console page at 1,280 and 390 px, for a programme of hard partners, into docs/img/console/
 # (the same browser test that checks them with axe-core).
