@@ -13,6 +13,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
 )
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.tracking import WEBSITE_LINK, web_link
 from campaign_engine.ports import BrandContext
 
 PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
@@ -51,6 +52,15 @@ def customisations(kit: KitContent, brand: BrandContext) -> dict[str, Any]:
     }
 
 
+def website_url(brand: BrandContext, link: Callable[[str], str]) -> str:
+    """The tracked link to the partner's website where the send has one, else the website
+    itself if it is an http(s) address (a preview, a check), else nothing to click."""
+    try:
+        return link(WEBSITE_LINK)
+    except KeyError:
+        return web_link(brand.website) or ""
+
+
 def template_context(
     kit: KitContent,
     brand: BrandContext,
@@ -66,6 +76,7 @@ def template_context(
         "short_name": brand.display_name,
         "slug": brand.slug,
         "website": brand.website,
+        "website_url": website_url(brand, link),
         "phone": brand.phone_display,
         "contact_email": brand.contact_email,
         "postal_address": brand.postal_address,

@@ -54,11 +54,18 @@ def launched_campaign(
     partners: int,
     contacts: int,
     name: str,
+    rows: list[dict[str, str]] | None = None,
     **config: object,
 ) -> tuple[Runtime, int]:
     """planned_campaign, sent through the maildir outbox."""
     runtime, campaign_id = planned_campaign(
-        tmp_path, database_url, partners=partners, contacts=contacts, name=name, **config
+        tmp_path,
+        database_url,
+        partners=partners,
+        contacts=contacts,
+        name=name,
+        rows=rows,
+        **config,
     )
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     return runtime, campaign_id

@@ -5,6 +5,20 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+# The tracked link to the partner's own website, as its assets link to it (the email's
+# footer, the brochure's contact band): a name no kit can declare, kit link names being slugs.
+WEBSITE_LINK = "@website"
+
+
+def web_link(value: str | None) -> str | None:
+    """An http(s) address with a host, or None. A partner's website is free text in its
+    profile and becomes a link only here, wherever it is used (never javascript: or data:,
+    and an old row or a future write path is checked too)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
 
 def new_token() -> str:
     """16 URL-safe characters: unguessable, short enough for a text post."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Partner, TrackedLink
 from campaign_engine.domain.kit import KitSpec, Link
-from campaign_engine.domain.tracking import new_token, with_utm
+from campaign_engine.domain.tracking import WEBSITE_LINK, new_token, web_link, with_utm
 from campaign_engine.errors import NotFound
 
 
@@ -36,7 +36,7 @@ def dialect_insert(session: Session) -> Any:
 def ensure_links(
     session: Session, campaign: Campaign, spec: KitSpec, partner_ids: list[int], channels: list[str]
 ) -> None:
-    rows = [
+    rows = website_rows(session, campaign, partner_ids, channels) + [
         {
             "token": new_token(),
             "campaign_id": campaign.id,
@@ -54,6 +54,31 @@ def ensure_links(
 
 
 NETWORK = ":"  # "product:linkedin": the product link as posted on LinkedIn
+WEBSITE_CONTENT = "partner-website"  # its utm_content
+
+
+def website_rows(
+    session: Session, campaign: Campaign, partner_ids: list[int], channels: list[str]
+) -> list[dict[str, Any]]:
+    """A tracked link to each partner's website, per channel, so a click on it counts for
+    the partner like any other. It leads to the website the asset shows, the one at
+    launch (tokens never change, and the redirect caches them)."""
+    websites = session.execute(
+        select(Partner.id, Partner.website).where(Partner.id.in_(partner_ids))
+    ).all()
+    return [
+        {
+            "token": new_token(),
+            "campaign_id": campaign.id,
+            "partner_id": partner_id,
+            "channel": channel,
+            "name": WEBSITE_LINK,
+            "target_url": url,
+        }
+        for partner_id, website in websites
+        if (url := web_link(website))
+        for channel in channels
+    ]
 
 
 def network_links(spec: KitSpec, channel: str) -> list[tuple[str, Link]]:
@@ -135,6 +160,8 @@ def tagged_url(link: TrackedLink, partner_slug: str, campaign: CampaignLinks) ->
     declared = declared_link(campaign.declared, link.name)
     base, _, network = link.name.partition(NETWORK)
     content = declared.utm_content if declared and declared.utm_content else base
+    if link.name == WEBSITE_LINK:
+        content = WEBSITE_CONTENT
     return with_utm(
         link.target_url,
         source=partner_slug,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import KitVersion, Partner
 from campaign_engine.domain.kit import KitContent
-from campaign_engine.domain.tracking import with_utm
+from campaign_engine.domain.tracking import WEBSITE_LINK, web_link, with_utm
 from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import (
     BROCHURE,
@@ -25,7 +25,7 @@ from campaign_engine.services.artifacts import cached_render
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import NETWORK, network_links
+from campaign_engine.services.links import NETWORK, WEBSITE_CONTENT, network_links
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,12 @@ class Preview:
 
 def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
     """Direct links with the UTM tags a real send would add (no tracked token yet)."""
-    return {
+    website = web_link(partner.website)
+    own = {}
+    if website is not None:
+        tags = {"source": partner.slug, "medium": channel, "campaign": "preview"}
+        own[WEBSITE_LINK] = with_utm(website, content=WEBSITE_CONTENT, **tags)
+    return own | {
         name: with_utm(
             str(link.url),
             source=partner.slug,

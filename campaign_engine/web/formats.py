@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, has_request_context, request
@@ -25,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign_engine.domain.channels import channel_label
+from campaign_engine.domain.tracking import web_link
 
 PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
 
@@ -104,15 +104,6 @@ def page_language() -> str:
 
 def day(value: datetime | None) -> str:
     return "\u2013" if value is None else format_date(value, "medium")
-
-
-def web_link(value: str | None) -> str | None:
-    """An http(s) address with a host, or None: a link in a page is checked where it is
-    rendered too, not only where it was saved (an old row, a future write path)."""
-    if not value:
-        return None
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 NETWORKS = {"linkedin": "LinkedIn", "instagram": "Instagram", "x": "X", "facebook": "Facebook"}

@@ -59,6 +59,50 @@ def test_a_real_email_link_and_pixel_count_for_the_right_partner(world):
     assert data["partners"]["partner-01"]["clicks"] == 0
 
 
+def test_the_footer_link_to_the_partners_website_is_tracked(world):
+    """The footer's website link counts as the partner's click, tagged as the partner's own
+    site, and leads to the website the email shows even when the profile changes later."""
+    app, runtime, campaign_id = world
+    mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-02"))
+    html = mail.get_body(("html",)).get_content()
+    with runtime.sessions() as session:
+        website = get_partner(session, "partner-02").website
+    footer = re.search(rf'<a href="{BASE}(/r/[^"]+)"[^>]*>{re.escape(website)}</a>', html)
+    assert footer, "the footer's website is a tracked link"
+    client = app.test_client()
+    answer = client.get(footer.group(1), headers=BROWSER)
+    assert answer.status_code == 302
+    assert answer.location.startswith(f"{website}?utm_source=partner-02&utm_medium=email")
+    assert "utm_content=partner-website" in answer.location
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-02").website = "javascript:alert(1)"
+    answer = client.get(footer.group(1), headers=BROWSER)
+    assert answer.location.startswith(website), "where the email said, never a script"
+    data = report(app, runtime, campaign_id)
+    assert data["partners"]["partner-02"]["clicks"] == 2
+    assert data["channels"]["email"]["clicks"] == 2
+
+
+@pytest.mark.parametrize("website", ["javascript:alert(1)", "data:text/html,x", "www.x.example"])
+def test_a_website_that_is_not_a_web_address_is_no_link_in_the_email(website):
+    """Import refuses such a website; an older row still holding one is shown as text,
+    never made a link."""
+    from dataclasses import replace
+
+    from campaign_engine.services.kitcheck import sample_brand
+    from campaign_engine.services.kits import read_kit
+    from renderers.email import EmailRenderer
+    from tests.conftest import SAMPLE_KIT
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    brand = replace(sample_brand(), website=website)
+    links = {name: f"{BASE}/r/{name}" for name in kit.spec.links}  # no tracked website
+    email = EmailRenderer(kit).render(brand, links.__getitem__)
+    html = next(f for f in email.files if f.name == "email.html").content.decode()
+    assert f'href="{website}' not in html
+    assert website.replace("&", "&amp;") in html, "shown as the text the partner wrote"
+
+
 def test_signed_callbacks_attribute_a_lead_and_a_won_deal(world):
     app, runtime, campaign_id = world
     with runtime.sessions() as session:

@@ -20,18 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
+from campaign_engine.domain.tracking import web_link
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.brand.context import brand_context, brand_fingerprint
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import SignedIds
 from campaign_engine.services.partnerview import VISIBLE
 from campaign_engine.services.syndication import live_campaigns
-
-
-def web_link(value: str | None) -> str | None:
-    """An http(s) address, or None: a profile's website is checked where it is used."""
-    return value if value and value.startswith(("https://", "http://")) else None
-
 
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
 
