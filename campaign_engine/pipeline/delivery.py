@@ -135,7 +135,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
     key, assets, fresh = runtime.render(kit, brand, item.channel, links)
     held = blocking(check_brand(kit, brand) + check_assets(kit, brand, assets))
     if held:  # after indexing nothing: a held asset is not one to show as sent
-        raise HeldByPreflight("; ".join(f"{p.asset}: {p.message}" for p in held))
+        raise HeldByPreflight("; ".join(p.held_as() for p in held))
     if fresh:
         with runtime.sessions.begin() as session:
             index_artifact(

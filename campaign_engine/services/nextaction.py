@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -14,61 +12,11 @@ from campaign_engine.domain.channels import CHANNELS, channel_label
 from campaign_engine.domain.consent import PROGRAMME, ConsentMode, resolve
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.domain.words import N_, Listed, Nn_, Words
+from campaign_engine.services.preflight.problems import fix_for
 from campaign_engine.services.tokens import NAMES, token_expiry
 
-
-def N_(text: str) -> str:
-    """Marks a text for pybabel (the gettext convention); translated where it is read."""
-    return text
-
-
-def Nn_(one: str, many: str) -> tuple[str, str]:
-    """Marks a singular and its plural for pybabel (`-k Nn_:1,2`)."""
-    return one, many
-
-
-@dataclass(frozen=True)
-class Action:
-    """A next action as its message and values, so each reader gets it in its language:
-    `str()` is English (the command line, the API), `in_words(gettext, ngettext)` the
-    portal's language."""
-
-    singular: str
-    values: dict[str, object] = field(default_factory=dict)
-    plural: str | None = None
-    count: int = 1
-
-    def in_words(
-        self,
-        gettext: Callable[..., str],
-        ngettext: Callable[..., str],
-        day: Callable[[datetime], str] = lambda at: f"{at:%d %B}",
-    ) -> str:
-        values = {k: _value(v, gettext, day) for k, v in self.values.items()}
-        if self.plural is None:
-            return gettext(self.singular) % values
-        return ngettext(self.singular, self.plural, self.count) % {**values, "num": self.count}
-
-    def __str__(self) -> str:
-        return self.in_words(lambda text: text, lambda one, many, n: one if n == 1 else many)
-
-
-class Listed(tuple[str, ...]):
-    """Channel names to translate and list as a reader writes a list ("A, B and C")."""
-
-
-def _value(value: object, gettext: Callable[..., str], day: Callable[[datetime], str]) -> object:
-    if isinstance(value, datetime):
-        return day(value)
-    if isinstance(value, Listed):
-        names = [gettext(name) for name in value]
-        if len(names) == 1:
-            return names[0]
-        return gettext("%(first)s and %(last)s") % {
-            "first": ", ".join(names[:-1]),
-            "last": names[-1],
-        }
-    return value
+Action = Words  # a next action is words to translate where they are read
 
 
 def next_action(session: Session, partner: Partner, *, now: datetime) -> str:
@@ -93,8 +41,7 @@ def _held_by_preflight(session: Session, partner: Partner) -> Action | None:
         "%(num)d campaign items are held because they would not look right in your name "
         "(%(problem)s). Fix it in your profile and they go out",
     )
-    problem = (rows[0][0] or "").split("; ")[0]
-    return Action(one, {"problem": problem}, plural=many, count=len(rows))
+    return Action(one, {"problem": fix_for(rows[0][0] or "")}, plural=many, count=len(rows))
 
 
 def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:

@@ -191,7 +191,7 @@ def _row_warnings(path: Path, number: int, row: PartnerRow, logo: bytes | None) 
         f"{path.name} row {number}, column logo: {w.message}"
         for w in (logo_warnings(logo, bool(row.logo_on_dark)) if logo else [])
     ]
-    found += [f"{path.name} row {number}, column name: {m}" for m in name_warnings(row.name)]
+    found += [f"{path.name} row {number}, column name: {w}" for w in name_warnings(row.name)]
     return found
 
 

@@ -15,6 +15,7 @@ from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.brand import contrast_ratio
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.domain.words import N_, Words
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.audit import record
@@ -48,6 +49,7 @@ def update_profile(
     *,
     actor: str,
     now: datetime,
+    logo_on_dark: bytes | None = None,
 ) -> ContactChange | None:
     """All or nothing: the same rules as the CSV import, one clear message per field.
 
@@ -62,6 +64,7 @@ def update_profile(
         first = exc.errors()[0]
         raise InvalidInput(first["msg"], where=str(first["loc"][0])) from None
     png = normalise_logo(logo, where="logo") if logo else None
+    dark = normalise_logo(logo_on_dark, where="logo_on_dark") if logo_on_dark else None
     change = None
     if row.contact_email.lower() != partner.contact_email.lower():
         email = row.contact_email.lower()
@@ -72,7 +75,11 @@ def update_profile(
             setattr(partner, field, getattr(row, field))
     if png is not None:
         partner.logo_png, partner.logo_sha256 = png, hashlib.sha256(png).hexdigest()
-    changed = sorted(k for k in values if k in EDITABLE) + (["logo"] if png else [])
+    if dark is not None:
+        partner.logo_on_dark_png = dark
+        partner.logo_on_dark_sha256 = hashlib.sha256(dark).hexdigest()
+    changed = sorted(k for k in values if k in EDITABLE)
+    changed += (["logo"] if png else []) + (["logo_on_dark"] if dark else [])
     requeued = retry_held(session, partner, now=now)
     record(
         session,
@@ -105,20 +112,31 @@ def retry_held(session: Session, partner: Partner, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def brand_warnings(partner: Partner) -> list[str]:
-    """What would make the co-branded assets fall back or read badly."""
+def brand_warnings(partner: Partner) -> list[Words]:
+    """What would make the co-branded assets fall back or read badly, in words the portal
+    translates (the console and the API read them in English)."""
     warnings = []
     if not partner.logo_sha256:
-        warnings.append("No logo: your assets show your name in your colour instead.")
+        warnings.append(Words(N_("No logo: your assets show your name in your colour instead.")))
     if contrast_ratio(partner.primary_color, "#ffffff") < 3:
         warnings.append(
-            "Your primary colour is too light to read on white; headings use a darker shade."
+            Words(
+                N_(
+                    "Your primary colour is too light to read on white; headings use a "
+                    "darker shade."
+                )
+            )
         )
     if partner.logo_png:
         for warning in logo_warnings(partner.logo_png, bool(partner.logo_on_dark_sha256)):
-            warnings.append(warning.message[0].upper() + warning.message[1:])
-    warnings += [f"Your name: {m}." for m in name_warnings(partner.name)]
-    for field, label in (("phone", "phone number"), ("postal_address", "postal address")):
-        if not getattr(partner, field):
-            warnings.append(f"No {label}: assets that need it cannot go out for you.")
+            warnings.append(warning.message)
+    for field, label in (("name", N_("your name")), ("postal_address", N_("your postal address"))):
+        for found in name_warnings(getattr(partner, field) or ""):
+            warnings.append(
+                Words(N_("In %(field)s: %(problem)s"), {"field": Words(label), "problem": found})
+            )
+    if not partner.phone:
+        warnings.append(Words(N_("No phone number: assets that need it cannot go out for you.")))
+    if not partner.postal_address:
+        warnings.append(Words(N_("No postal address: assets that need it cannot go out for you.")))
     return warnings

@@ -433,7 +433,7 @@ def me_profile() -> dict[str, Any]:
     return {
         **partner_json(partner),
         "pending_contact_email": pending or pending_contact(db(), partner.id, now=rt.clock()),
-        "warnings": brand_warnings(partner),
+        "warnings": [str(w) for w in brand_warnings(partner)],
     }
 
 

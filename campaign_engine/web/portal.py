@@ -412,6 +412,11 @@ def _item_preview(
     }
 
 
+def _upload(name: str) -> bytes | None:
+    upload = request.files.get(name)
+    return upload.read() if upload and upload.filename else None
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @partner_required
 def profile() -> str:
@@ -419,11 +424,16 @@ def profile() -> str:
     rt = runtime()
     error, saved, confirming = None, False, None
     if request.method == "POST":
-        upload = request.files.get("logo")
-        logo = upload.read() if upload and upload.filename else None
+        logo, logo_on_dark = (_upload(name) for name in ("logo", "logo_on_dark"))
         try:
             change = update_profile(
-                db(), partner, dict(request.form), logo, actor=current_user.email, now=rt.clock()
+                db(),
+                partner,
+                dict(request.form),
+                logo,
+                actor=current_user.email,
+                now=rt.clock(),
+                logo_on_dark=logo_on_dark,
             )
             saved = True
         except InvalidInput as exc:
@@ -437,11 +447,13 @@ def profile() -> str:
                     partner.name, change.email, change.token, locale=partner.locale
                 )
     logo = base64.b64encode(partner.logo_png).decode() if partner.logo_png else None
+    dark = partner.logo_on_dark_png
     return render_template(
         "portal/profile.html",
         partner=partner,
         logo=logo,
-        warnings=brand_warnings(partner),
+        logo_on_dark=base64.b64encode(dark).decode() if dark else None,
+        warnings=[w.in_words(gettext, ngettext) for w in brand_warnings(partner)],
         error=error,
         saved=saved,
         pending=pending_contact(db(), partner.id, now=rt.clock()),

@@ -24,9 +24,9 @@ def test_every_hard_partner_imports_with_its_warnings(tmp_path: Path, sqlite_url
         result = import_partners(session, write_hard_partners(tmp_path))
     assert result.created == 18
     by_row = "\n".join(result.warnings)
-    assert "row 4, column logo: logo is 12x12 pixels" in by_row  # tiny-logo
-    assert "row 2, column logo: logo is nearly white" in by_row  # white-logo
-    assert "row 19, column logo: logo is nearly black" in by_row  # black-logo
+    assert "row 4, column logo: The logo is 12x12 pixels" in by_row  # tiny-logo
+    assert "row 2, column logo: The logo is nearly white" in by_row  # white-logo
+    assert "row 19, column logo: The logo is nearly black" in by_row  # black-logo
     assert "row 3," not in by_row  # its white logo is the one for dark grounds
     with runtime.sessions() as session:
         partners = {p.slug: p for p in session.scalars(select(Partner))}

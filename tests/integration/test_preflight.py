@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdfium2
 import pypdfium2.raw as raw
 import pytest
+from babel.support import Translations
 from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
@@ -24,7 +25,7 @@ from campaign_engine.services.nextaction import next_step
 from campaign_engine.services.partners import import_partners
 from campaign_engine.services.profile import update_profile
 from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, Cli, write_config
+from tests.conftest import ROOT, SAMPLE_KIT, Cli, write_config
 from tests.factories import partner_row
 from tests.hard import write_hard_partners
 from tests.worlds import planned_campaign
@@ -151,8 +152,14 @@ def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
         ).all()
         assert {d.status for d in fine if d.due_at <= runtime.clock()} == {DeliveryStatus.SENT}
         partner = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
-        action = str(next_step(session, partner, now=runtime.clock()))
-        assert f"{len(held)} campaign items are held" in action and "postal address" in action
+        action = next_step(session, partner, now=runtime.clock())
+        assert f"{len(held)} campaign items are held" in str(action)
+        assert "your name or address has characters no font can print" in str(action)
+        assert "[glyph_missing]" in held[0].last_error, "the code the next action reads"
+        german = Translations.load(str(ROOT / "campaign_engine" / "translations"), ["de"])
+        in_german = action.in_words(german.gettext, german.ngettext)
+        assert in_german.startswith(f"{len(held)} Kampagnen-Elemente")
+        assert "Zeichen, die keine Schrift drucken kann" in in_german, in_german
     with runtime.sessions.begin() as session:
         partner = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
         update_profile(

@@ -70,5 +70,6 @@ def test_an_ordinary_logo_has_nothing_to_say():
 
 def test_a_name_no_font_draws_is_named():
     assert name_warnings("株式会社東京 Ελληνικά Müller Ёлка شركة חברה") == []
-    (warning,) = name_warnings("Klingon \uf8e4 Partners")
+    (words,) = name_warnings("Klingon \uf8e4 Partners")
+    warning = str(words)
     assert "\uf8e4" in warning

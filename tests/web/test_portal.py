@@ -183,6 +183,44 @@ def test_profile_saves_a_new_logo_and_refuses_a_bad_colour_without_changing_anyt
         assert partner.logo_png and partner.logo_png.startswith(b"\x89PNG")
 
 
+def test_a_german_partner_uploads_a_logo_for_dark_grounds_and_reads_its_warnings_in_german(
+    portal,
+):
+    """The portal's brand warnings are in the partner's language, and a nearly black logo
+    stops being one to warn about once its white sibling for dark grounds is uploaded."""
+    import io
+
+    app, runtime, _ = portal
+    with runtime.sessions.begin() as session:
+        get_partner(session, "partner-01").locale = "de-DE"
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    black = (io.BytesIO(logo_png("#050505", (400, 120))), "black.png")
+    page = client.post(
+        "/portal/profile", data={"logo": black}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "Das Logo ist fast schwarz" in page, "warned in German"
+    assert "nearly black" not in page
+    white = (io.BytesIO(logo_png("#ffffff", (400, 120))), "white.png")
+    page = client.post(
+        "/portal/profile", data={"logo_on_dark": white}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert 'id="current-logo-on-dark"' in page
+    assert "Das Logo ist fast schwarz" not in page
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        assert partner.logo_on_dark_png and partner.logo_on_dark_png.startswith(b"\x89PNG")
+        assert brand_context(partner).logo_on_dark_png == partner.logo_on_dark_png
+    bad = (io.BytesIO(b"not an image"), "x.png")
+    page = client.post(
+        "/portal/profile", data={"logo_on_dark": bad}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "logo_on_dark" in page and role_alert(page), "refused, naming the field"
+
+
+def role_alert(page: str) -> bool:
+    return 'role="alert"' in page
+
+
 def test_a_partner_sets_the_short_name_its_subjects_use(portal):
     app, runtime, _ = portal
     client, _ = sign_in(app, runtime, "sales@partner01.example")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from campaign_engine.domain.words import N_, Words
 from campaign_engine.services.brand.logos import logo_luminance
 
 # The largest box an asset shows the partner's logo in (CSS px for the email lockup); a
@@ -19,7 +20,7 @@ EMAIL_BOX = (220, 48)
 @dataclass(frozen=True)
 class BrandWarning:
     code: str
-    message: str
+    message: Words  # translated where it is read: the portal, or English at import
 
 
 def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarning]:
@@ -31,8 +32,13 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
         found.append(
             BrandWarning(
                 "logo_low_resolution",
-                f"logo is {width}x{height} pixels; it looks blurred on phones and in print. "
-                f"Upload one at least {2 * EMAIL_BOX[1]} pixels tall.",
+                Words(
+                    N_(
+                        "The logo is %(width)dx%(height)d pixels; it looks blurred on phones "
+                        "and in print. Upload one at least %(least)d pixels tall."
+                    ),
+                    {"width": width, "height": height, "least": 2 * EMAIL_BOX[1]},
+                ),
             )
         )
     luminance = logo_luminance(png)
@@ -40,26 +46,36 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
         found.append(
             BrandWarning(
                 "logo_near_white",
-                "logo is nearly white: it is shown on a dark plate. Upload a version for "
-                "light backgrounds as the logo, and this one as the logo for dark ones.",
+                Words(
+                    N_(
+                        "The logo is nearly white: it is shown on a dark plate. Upload a "
+                        "version for light backgrounds as the logo, and this one as the logo "
+                        "for dark ones."
+                    )
+                ),
             )
         )
     elif luminance < 0.03 and not has_dark_variant:  # its white sibling covers dark bands
         found.append(
             BrandWarning(
                 "logo_near_black",
-                "logo is nearly black: it vanishes on dark bands. Add a logo for dark "
-                "backgrounds (a white version).",
+                Words(
+                    N_(
+                        "The logo is nearly black: it vanishes on dark bands. Add a logo for "
+                        "dark backgrounds (a white version)."
+                    )
+                ),
             )
         )
     return found
 
 
-def name_warnings(name: str) -> list[str]:
+def name_warnings(name: str) -> list[Words]:
     """Characters of the name that no installed font draws (they would print as boxes)."""
     from renderers.glyphs import missing_glyphs  # fontTools: only where it is asked
 
     missing = missing_glyphs(name)
     if not missing:
         return []
-    return [f"no installed font draws {' '.join(missing)}; those characters print as boxes"]
+    message = N_("No installed font draws %(characters)s; those characters print as boxes.")
+    return [Words(message, {"characters": " ".join(missing)})]
