@@ -37,6 +37,7 @@ from campaign_engine.services.consent import campaign_choices
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
+from campaign_engine.services.preflight.sheet import held_by_partner, held_partners, sheet_rows
 from campaign_engine.services.preview import preview_version
 from campaign_engine.services.reports import campaign_report, report_rows
 from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
@@ -321,6 +322,29 @@ def _tiles(assets: list[Any]) -> list[dict[str, str]]:
 
 def _data_url(media_type: str, content: bytes) -> str:
     return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+@bp.get("/campaigns/<int:campaign_id>/contact-sheet")
+def contact_sheet(campaign_id: int) -> str:
+    """Ten partners a page, each with thumbnails of what the campaign sends in its name and
+    preflight's flags; ?held=1 shows only the partners preflight held at send time."""
+    item = get_campaign(db(), campaign_id)
+    page = requested_page(10)
+    held_only = request.args.get("held") == "1"
+    if held_only:
+        found, total = held_partners(db(), campaign_id, limit=page.size, offset=page.offset)
+    else:
+        query = partner_query(request.args)
+        found, total = find_partners(db(), query, limit=page.size, offset=page.offset)
+    return render_template(
+        "console/contact_sheet.html",
+        campaign=item,
+        page=page.counted(total),
+        rows=sheet_rows(runtime(), db(), item, found),
+        held_only=held_only,
+        held_total=len(held_by_partner(db(), campaign_id)),
+        data_url=_data_url,
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/report.csv")

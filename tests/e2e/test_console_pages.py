@@ -133,6 +133,7 @@ def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # 
         "campaign-always-on": f"/campaigns/{always_on}",
         "not-sent": f"/campaigns/{campaign_id}/not-sent",
         "preview": f"/campaigns/{campaign_id}/preview?partner=partner-01",
+        "contact-sheet": f"/campaigns/{campaign_id}/contact-sheet",
         "programme": "/programme",
         "runway": "/runway",
     }
@@ -191,3 +192,35 @@ def test_every_portal_page_passes_axe_and_fits_a_phone(browser, programme):  # n
                 found[f"{path} at {width} px"] = problems
         context.close()
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_the_contact_sheet_shows_every_partner_with_its_assets_and_flags(browser, programme):  # noqa: F811
+    """A marketer looks down one page: each partner's email as a phone shows it, both
+    brochure pages and the social images, with preflight's flags beside them."""
+    base, campaign_id, _, _ = programme
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in_vendor(page, base)
+    page.goto(f"{base}/campaigns/{campaign_id}")
+    page.click("#contact-sheet")
+    page.wait_for_load_state("load")
+    rows = page.locator("section.sheet-row")
+    assert rows.count() == 6
+    tiny = page.locator("#partner-partner-05")
+    assert "logo_print_small" in tiny.locator(".flags").inner_text()
+    long_name = page.locator("#partner-partner-01")
+    captions = long_name.locator("figcaption").all_inner_texts()
+    assert "brochure.pdf, page 1" in captions and "brochure.pdf, page 2" in captions
+    assert any("linkedin" in c for c in captions) and any("4x5" in c for c in captions)
+    for img in long_name.locator("img").all():  # lazy: each loads as it scrolls into view
+        img.scroll_into_view_if_needed()
+        drawn = "i => i.complete && i.naturalWidth > 0"
+        page.wait_for_function(drawn, arg=img.element_handle(), timeout=5_000)
+    frame = long_name.frame_locator("iframe")
+    frame.locator("body").wait_for()
+    assert frame.locator("body").evaluate("b => b.ownerDocument.documentElement.scrollWidth") <= 390
+    assert LONG_NAME in frame.locator("body").inner_text()
+    page.click("#held-only")
+    page.wait_for_load_state("load")
+    assert "Preflight has held nobody" in page.inner_text("main")
+    context.close()

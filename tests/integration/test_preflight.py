@@ -131,6 +131,25 @@ def test_a_brochure_longer_than_designed_blocks_and_exits_1(hard, tmp_path):
     assert problem["severity"] == "block" and "2 pages on A4" in problem["message"]
 
 
+def _contact_sheet(runtime, path: str) -> str:
+    """The console page as a signed-in marketer gets it."""
+    from campaign_engine.app import create_app
+    from campaign_engine.services.access.accounts import create_user
+
+    with runtime.sessions.begin() as session:
+        create_user(session, "m@vendor.example", "marketer", password="correct-horse-1")
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"email": "m@vendor.example", "password": "correct-horse-1"})
+    answer = client.get(path)
+    assert answer.status_code == 200
+    page_past_the_end = client.get(path + "&page=9")
+    assert page_past_the_end.status_code == 422, "a clear error naming the page, not a 500"
+    assert "page 9 is past the last one" in page_past_the_end.get_data(as_text=True)
+    return answer.get_data(as_text=True)
+
+
 def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
     tmp_path, sqlite_url
 ):
@@ -160,6 +179,10 @@ def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
         in_german = action.in_words(german.gettext, german.ngettext)
         assert in_german.startswith(f"{len(held)} Kampagnen-Elemente")
         assert "Zeichen, die keine Schrift drucken kann" in in_german, in_german
+    sheet = _contact_sheet(runtime, f"/campaigns/{campaign_id}/contact-sheet?held=1")
+    assert sheet.count('class="card sheet-row blocked"') == 1, "only the held partner"
+    assert 'id="partner-partner-02"' in sheet and f"{len(held)} held at send time" in sheet
+    assert "<code>glyph_missing</code>" in sheet
     with runtime.sessions.begin() as session:
         partner = session.scalar(select(Partner).where(Partner.slug == "partner-02"))
         update_profile(

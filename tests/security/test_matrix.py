@@ -73,6 +73,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/campaigns/{campaign}/preview/email?partner=partner-01",
         {},
     ),
+    ("/campaigns/<int:campaign_id>/contact-sheet", "GET"): (
+        "vendor",
+        "/campaigns/{campaign}/contact-sheet?held=1",
+        {},
+    ),
     ("/campaigns/<int:campaign_id>/report.csv", "GET"): (
         "vendor",
         "/campaigns/{campaign}/report.csv",
