@@ -26,9 +26,35 @@ from renderers.sandbox import make_environment
 RendererFactory = Callable[[KitContent], KitRenderers]
 WHY_NOT = {  # why active content is refused, per channel
     "email": "no mail client runs it",
-    "web": "partners' websites show the snippet in a sandbox that runs only its own resize script",
+    "web": "partners' websites show the snippet in their own page, where no kit script may run",
     "landing": "the landing page shows the kit's part in a sandbox that runs no script",
 }
+
+
+SHADOW_LOSSES = {
+    "<style": "a <style> block",
+    "url(": "a CSS url()",
+    "position:": "CSS position",
+}
+
+
+def shadow_losses(html: str) -> list[tuple[int, str]]:
+    """What the script embed's allowlist would drop from the web template's output, so the
+    partner's site would show it unstyled: said here rather than found on the site."""
+    found = []
+    squeezed = html.lower().replace(" ", "")
+    for mark, words in SHADOW_LOSSES.items():
+        at = squeezed.find(mark)
+        if at >= 0:
+            line = squeezed[:at].count("\n") + 1
+            found.append(
+                (
+                    line,
+                    f"{words}, which the script embed drops; use inline styles of layout "
+                    "and colour (docs/kits.md, website embed)",
+                )
+            )
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -326,7 +352,11 @@ class KitChecker:
         for file in asset.files:
             if file.media_type != "text/html":
                 continue
-            for line, problem in active_content(file.content.decode("utf-8", "replace")):
+            html = file.content.decode("utf-8", "replace")
+            found_here = active_content(html)
+            if asset.channel == "web":
+                found_here += shadow_losses(html)
+            for line, problem in found_here:
                 why = WHY_NOT[asset.channel]
                 found = f"rendered {asset.channel} HTML line {line}: {problem} ({why}; {locale})"
                 if found not in self.problems:

@@ -1,7 +1,10 @@
 """The website embed: a script tag or an iframe URL the partner pastes once.
 
 <script src="https://partners.vendor.example/embed/<id>.js" async></script>
+    the content in a Shadow DOM of the partner's page (allowlisted HTML only)
 <iframe src="https://partners.vendor.example/embed/<id>" title="Offers"></iframe>
+    the content in a sandboxed frame (a unique origin; it cannot size itself without
+    the script, which falls back to it where a shadow root is refused)
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from campaign_engine.services.syndication import EmbedTokens, current_fragment
+from campaign_engine.services.workspace.embed import SHADOW_CSS, shadow_html
 from campaign_engine.web.headers import EMBED_FRAME_POLICY, EMBED_RESIZE_SCRIPT, EMBED_SANDBOX
 from campaign_engine.web.session import db, runtime
 
@@ -51,23 +55,42 @@ def frame(token: str) -> Response:
 
 @bp.get("/embed/<token>.js")
 def script(token: str) -> Response:
-    """Inserts a sandboxed frame of /embed/<token> where the script tag stands (nothing
-    when there is no live content). Never the kit's HTML itself: a kit template must not
-    run in the partner's own page, where it could read the visitor's cookies there."""
-    if not _fragment(token):
+    """Puts the partner's live web content where the script tag stands, in a Shadow DOM
+    (open: the page is the partner's own): the host page's CSS cannot reach it, and it
+    takes the page's width and its own height. Only the allowlisted HTML of
+    services/workspace/embed.py arrives there, never the kit's template output as it is;
+    where a browser or the page's policy refuses a shadow root, the script inserts the
+    self-sizing sandboxed frame instead."""
+    fragment = _fragment(token)
+    if not fragment:
         return _cached("", "application/javascript")
     src = f"{runtime().settings.public_base_url}/embed/{token}"
-    # The frame reports its height by postMessage; only messages from this frame's own
-    # window count, and the height is a number kept between 40 and 4000 px.
-    js = (
-        "(function(){var s=document.currentScript;if(!s)return;"
-        "var f=document.createElement('iframe');"
-        f"f.src={json.dumps(src)};f.title='Offers';f.loading='lazy';"
-        f"f.setAttribute('sandbox',{json.dumps(EMBED_SANDBOX)});"
-        "f.style.cssText='display:block;width:100%;max-width:100%;height:360px;border:0';"
-        "window.addEventListener('message',function(e){var h=e.data&&e.data.ceEmbedHeight;"
-        "if(e.source===f.contentWindow&&typeof h==='number'&&isFinite(h)){"
-        "f.style.height=Math.min(4000,Math.max(40,Math.ceil(h)))+'px'}});"
-        "s.parentNode.insertBefore(f,s);})();"
-    )
+    js = EMBED_SCRIPT % {
+        "html": json.dumps(shadow_html(fragment)),
+        "css": json.dumps(SHADOW_CSS),
+        "src": json.dumps(src),
+        "sandbox": json.dumps(EMBED_SANDBOX),
+    }
     return _cached(js, "application/javascript")
+
+
+# The fallback frame reports its height by postMessage; only messages from that frame's
+# own window count, and the height is a number kept between 40 and 4000 px.
+EMBED_SCRIPT = (
+    "(function(){var s=document.currentScript;if(!s)return;"
+    "function frame(){var f=document.createElement('iframe');"
+    "f.src=%(src)s;f.title='Offers';f.loading='lazy';"
+    "f.setAttribute('sandbox',%(sandbox)s);"
+    "f.style.cssText='display:block;width:100%%;max-width:100%%;height:360px;border:0';"
+    "window.addEventListener('message',function(e){var h=e.data&&e.data.ceEmbedHeight;"
+    "if(e.source===f.contentWindow&&typeof h==='number'&&isFinite(h)){"
+    "f.style.height=Math.min(4000,Math.max(40,Math.ceil(h)))+'px'}});"
+    "s.parentNode.insertBefore(f,s)}"
+    "var h=document.createElement('div');h.setAttribute('data-offers','');"
+    "try{var r=h.attachShadow({mode:'open'}),css=%(css)s;"
+    "if(r.adoptedStyleSheets!==undefined&&window.CSSStyleSheet&&CSSStyleSheet.prototype.replaceSync)"
+    "{var c=new CSSStyleSheet();c.replaceSync(css);r.adoptedStyleSheets=[c];r.innerHTML=%(html)s}"
+    "else{r.innerHTML='<style>'+css+'</style>'+%(html)s}}"
+    "catch(e){frame();return}"
+    "s.parentNode.insertBefore(h,s);})();"
+)

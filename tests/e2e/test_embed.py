@@ -16,7 +16,8 @@ from tests.worlds import launched_campaign
 BASE = "https://partners.vendor.example"
 HOST = "https://www.partner-site.example/"
 HOSTILE_CSS = (
-    "<style>* { color: #eeeeee !important; font-size: 9px !important; }"
+    "<style>* { color: #eeeeee !important; font-size: 9px !important;"
+    " font-style: italic !important; letter-spacing: 3px !important; }"
     " iframe { height: 50px; } a { pointer-events: none; }</style>"
 )
 
@@ -32,13 +33,14 @@ def served(tmp_path, sqlite_url):
     runtime.close()
 
 
-def route_to(client, token):
+def route_to(client, token, host_headers=None):
     def handle(route):
         url = route.request.url
         if url == HOST:
-            script = f'<script src="{BASE}/embed/{token}.js"></script>'
+            script = f'<script src="{BASE}/embed/{token}.js" async></script>'
             body = f"<html><head>{HOSTILE_CSS}</head><body><h1>Our site</h1>{script}</body></html>"
-            return route.fulfill(status=200, content_type="text/html", body=body)
+            headers = {"Content-Type": "text/html", **(host_headers or {})}
+            return route.fulfill(status=200, headers=headers, body=body)
         if url.startswith(BASE):
             answer = client.get(url[len(BASE) :])
             headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
@@ -48,10 +50,46 @@ def route_to(client, token):
     return handle
 
 
-def test_the_embed_sizes_itself_and_keeps_its_own_look(browser, served):  # noqa: F811
+def test_the_script_embed_is_a_shadow_dom_the_host_css_cannot_reach(browser, served):  # noqa: F811
+    """Pasted into a page whose CSS greys and shrinks every element: the content keeps its
+    own colours and sizes, is as tall as its content and no wider than the phone, shows
+    both logos and the kit's picture, and its links open a new tab."""
     client, token = served
     page = browser.new_page(viewport={"width": 390, "height": 900})
     page.route("**/*", route_to(client, token))
+    page.goto(HOST)
+    host = page.locator("div[data-offers]")
+    host.wait_for()
+    assert page.locator("iframe").count() == 0, "a shadow root, not the fallback frame"
+    heading = host.locator("h2")
+    style = heading.evaluate(
+        "h => { const s = getComputedStyle(h);"
+        " return [s.color, s.fontSize, s.fontStyle, s.letterSpacing] }"
+    )
+    assert style[0] != "rgb(238, 238, 238)" and style[1] == "22px", style
+    assert style[2:] == ["normal", "normal"], f"the host's inherited styles reached in: {style}"
+    box = host.bounding_box()
+    assert box and box["height"] > 300 and box["width"] <= 390, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    images = host.locator("img[src^='data:']")
+    assert images.count() >= 3  # the partner's logo, the vendor's, the kit's picture
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+        assert images.nth(i).evaluate("i => i.decode().then(() => i.naturalWidth > 0)")
+    cta = host.locator("a").first
+    assert cta.get_attribute("target") == "_blank"
+    assert "noopener" in (cta.get_attribute("rel") or "")
+    assert "/r/" in (cta.get_attribute("href") or "")
+    page.close()
+
+
+def test_where_a_shadow_root_is_refused_the_frame_sizes_itself(browser, served):  # noqa: F811
+    """A host page that enforces Trusted Types refuses innerHTML: the script falls back to
+    the sandboxed frame, which reports its height."""
+    client, token = served
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    trusted_types = {"Content-Security-Policy": "require-trusted-types-for 'script'"}
+    page.route("**/*", route_to(client, token, trusted_types))
     page.goto(HOST)
     frame_element = page.locator("iframe")
     frame_element.wait_for()

@@ -61,6 +61,21 @@ def test_a_template_reaching_for_python_internals_is_refused(cli, kit_copy):
     assert "templates/web.html:1: '__class__' reaches for Python internals" in result.output
 
 
+def test_web_html_the_script_embed_would_drop_is_named_at_validation(cli, kit_copy):
+    """A <style> block or a background image would vanish from the partner's site (the
+    script embed's allowlist drops them): said at validation, with the line."""
+    web = kit_copy / "templates" / "web.html"
+    web.write_text(
+        "<style>.x { color: red }</style>\n"
+        + web.read_text().replace("background:#ffffff;", "background:url(x.png);", 1)
+    )
+    result = cli("kits", "validate", str(kit_copy), ok=False)
+    assert "rendered web HTML line 1: a <style> block, which the script embed drops" in (
+        result.output
+    )
+    assert "a CSS url(), which the script embed drops" in result.output
+
+
 def test_a_bad_manifest_value_names_its_line(cli, kit_copy):
     manifest = (kit_copy / "kit.yaml").read_text()
     (kit_copy / "kit.yaml").write_text(

@@ -228,3 +228,44 @@ def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
     )
     markdown = asset.file("talking-points.md").content.decode()
     assert "Acme 😀 \\*Best\\* \\[IT\\]\\(<https://phish.example>\\) Ltd" in markdown
+
+
+@pytest.mark.parametrize(
+    "fragment, never",
+    [
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ("<!--><img src=x onerror=alert(1)>-->", "onerror"),
+        ('<a href="javascript:alert(1)">go</a>', "javascript:"),
+        ('<a href="data:text/html,&lt;script&gt;">go</a>', "data:text"),
+        ("<svg><script>alert(1)</script></svg>", "<script"),
+        ('<math><mi xlink:href="javascript:x">m</mi></math>', "javascript:"),
+        ('<form action="https://evil.example"><input name="card"></form>', "<form"),
+        ("<style>a{color:red}</style>", "<style"),
+        ('<img src="https://tracker.example/p.gif">', "tracker.example"),
+        ('<div style="background-image:url(https://tracker.example/p)">x</div>', "tracker"),
+        ('<div style="back\\67round:u\\72l(https://tracker.example/p)">x</div>', "tracker"),
+        ('<div style="position:fixed;inset:0;z-index:9999">cover</div>', "position"),
+        ("<iframe src=https://evil.example></iframe>", "<iframe"),
+        ('<a href="https://ok.example" target="_self">ok</a>', "_self"),
+    ],
+)
+def test_the_script_embed_lets_only_allowlisted_html_into_the_partners_page(fragment, never):
+    """What the script embed puts in the partner's own page (a Shadow DOM shares its
+    origin) is cleaned by nh3 whatever the kit's template rendered."""
+    from campaign_engine.services.workspace.embed import shadow_html
+
+    cleaned = shadow_html(fragment)
+    assert never not in cleaned, cleaned
+
+
+def test_the_script_embed_keeps_what_the_kit_means():
+    from campaign_engine.services.workspace.embed import shadow_html
+
+    kept = shadow_html(
+        '<div style="color:#1d2433;padding:12px" lang="de"><img src="data:image/png;base64,'
+        'iVBORw0KGgo=" alt="Logo" width="10" height="10"><a href="https://x.example/r/t">'
+        "Los</a></div>"
+    )
+    assert 'style="color:#1d2433;padding:12px"' in kept and 'lang="de"' in kept
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in kept and 'alt="Logo"' in kept
+    assert 'href="https://x.example/r/t"' in kept and 'target="_blank"' in kept
