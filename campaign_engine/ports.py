@@ -69,6 +69,19 @@ class RenderedFile:
     media_type: str
     content: bytes
 
+    def data_uri(self) -> str:
+        """The file inline, for a browser that cannot resolve cid: (a preview, a check)."""
+        import base64
+
+        return f"data:{self.media_type};base64,{base64.b64encode(self.content).decode()}"
+
+
+def with_inline_images(html: str, images: tuple[RenderedFile, ...]) -> str:
+    """An email's HTML with each cid:<name> reference replaced by the image itself."""
+    for image in images:
+        html = html.replace(f"cid:{image.name}", image.data_uri())
+    return html
+
 
 @dataclass(frozen=True)
 class RenderedAsset:

@@ -15,8 +15,14 @@ from fontTools.ttLib import TTFont
 from jinja2 import TemplateSyntaxError, nodes
 from PIL import Image
 
-from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent, step_body
-from campaign_engine.ports import BROCHURE, BrandContext, KitRenderers, RenderedAsset
+from campaign_engine.domain.kit import PLATFORM_SIZES, KitContent, KitSpec, step_body
+from campaign_engine.ports import (
+    BROCHURE,
+    BrandContext,
+    KitRenderers,
+    RenderedAsset,
+    with_inline_images,
+)
 from campaign_engine.services.activecontent import active_content
 from campaign_engine.services.brand.logos import fallback_lockup
 from campaign_engine.services.yamlfile import LocatedYaml
@@ -81,6 +87,27 @@ def sample_brand() -> BrandContext:
     )
 
 
+def worst_case_brand(spec: KitSpec, locale: str) -> BrandContext:
+    """The sample partner with every text it can change as one unbroken word: a name of
+    90 characters, an address, a website and each customisable text at its longest."""
+    word = "Ŵ" * 30 + "W" * 60
+    custom = {
+        key: ("W" * field.max_length)
+        for key, field in spec.customisable.items()
+        if field.max_length and not field.choices
+    }
+    return replace(
+        sample_brand(),
+        name=word,
+        short_name=word[:40],
+        postal_address=word + " " + word,
+        website="https://" + "w" * 60 + ".example/" + "p" * 40,
+        contact_email="sales@" + "w" * 60 + ".example",
+        locale=locale,
+        customisations=custom,
+    )
+
+
 class KitChecker:
     def __init__(self, kit: KitContent, located: LocatedYaml, renderers: RendererFactory) -> None:
         self.kit = kit
@@ -109,6 +136,8 @@ class KitChecker:
             self.check_headline_fit()
         if templates_ok and not self.problems:
             self.dry_render()
+        if templates_ok and not self.problems:
+            self.check_email_width()
         return self.problems
 
     def at(self, *loc: str | int) -> str:
@@ -321,6 +350,33 @@ class KitChecker:
                     for asset in rendered if isinstance(rendered, list) else [rendered]:
                         self.check_rendered_html(asset, locale)
             self.dry_render_landing(brand, locale)
+
+    def check_email_width(self) -> None:
+        """The email at 390 px in Chromium for a partner whose name, address and every
+        text field are long unbroken words. What a partner brings to an email is text
+        (its logo is sized by the renderer), so a kit whose layout wraps this wraps every
+        partner's: the check before each send needs no browser. Skipped without Chromium
+        (`kits preflight` then says the width was not measured)."""
+        from campaign_engine.services.preflight.browser import PHONE, email_widths
+
+        renderer = self.built().email
+        spec = self.spec.assets.email
+        if renderer is None or spec is None:
+            return
+        pages = {}
+        for locale in self.spec.locales:
+            asset = renderer.render(worst_case_brand(self.spec, locale), self._checked_link)
+            html = asset.file("email.html").content.decode()
+            pages[locale] = with_inline_images(html, asset.files)
+        widths = email_widths(pages)
+        for locale, width in (widths or {}).items():
+            if width > PHONE:
+                self.problems.append(
+                    f"{spec.html}: the email is {width} px wide on a {PHONE} px phone for a "
+                    f"partner whose name, address and texts are long unbroken words ({locale}); "
+                    "let text wrap (overflow-wrap: anywhere) and give nothing a fixed width "
+                    "over 330 px"
+                )
 
     def dry_render_landing(self, brand: BrandContext, locale: str) -> None:
         """The landing page's kit part, as the page renders it: undefined names and active

@@ -19,6 +19,7 @@ from campaign_engine.ports import (
     Message,
     Recipient,
     RenderedAsset,
+    with_inline_images,
 )
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import cached_render
@@ -124,11 +125,7 @@ def sample_email(
 def browser_html(message: Message) -> str:
     """The email's HTML with its inline images as data: URIs, since a browser (a preview
     page, a screenshot) cannot resolve the cid: references a mail client does."""
-    html = message.body_html or ""
-    for image in message.inline_images:
-        data = base64.b64encode(image.content).decode()
-        html = html.replace(f"cid:{image.name}", f"data:{image.media_type};base64,{data}")
-    return html
+    return with_inline_images(message.body_html or "", message.inline_images)
 
 
 def preview_version(

@@ -76,6 +76,22 @@ def test_web_html_the_script_embed_would_drop_is_named_at_validation(cli, kit_co
     assert "a CSS url(), which the script embed drops" in result.output
 
 
+def test_an_email_that_cannot_wrap_a_long_name_is_refused_with_its_width(cli, kit_copy):
+    """Measured in Chromium at 390 px for a partner whose texts are long unbroken words:
+    the kit decides whether any partner's email fits a phone, so the kit is checked."""
+    email = kit_copy / "templates" / "email.mjml"
+    email.write_text(
+        email.read_text().replace(
+            "<strong>{{ partner.name }}</strong>",
+            '<strong style="white-space:nowrap">{{ partner.name }}</strong>',
+        )
+    )
+    result = cli("kits", "validate", str(kit_copy), ok=False)
+    assert "templates/email.mjml: the email is " in result.output
+    assert "px wide on a 390 px phone for a partner whose name" in result.output
+    assert "(de)" in result.output
+
+
 def test_a_bad_manifest_value_names_its_line(cli, kit_copy):
     manifest = (kit_copy / "kit.yaml").read_text()
     (kit_copy / "kit.yaml").write_text(

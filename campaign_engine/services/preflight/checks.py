@@ -1,5 +1,6 @@
 """The checks on one partner's rendered assets; cheap enough to run before every send
-(no browser: the email's width at 390 px is measured by preflight/browser.py)."""
+(no browser: the email's width at 390 px is measured in Chromium when the kit is
+validated, for a worst-case partner, and by `kits preflight` for real ones)."""
 
 from __future__ import annotations
 
