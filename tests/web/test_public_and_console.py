@@ -218,8 +218,9 @@ def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(
     assert again.status_code == 304
     script = client.get(f"/embed/{token}.js")
     assert script.mimetype == "application/javascript" and b"insertBefore" in script.data
-    assert f"/embed/{token}".encode() in script.data and b"sandbox" in script.data
-    assert b"Secure Cloud Backup" not in script.data, "a frame, never the kit's HTML inline"
+    assert f"/embed/{token}".encode() in script.data and b"sandbox" in script.data  # fallback
+    assert b"attachShadow" in script.data and b"Secure Cloud Backup" in script.data
+    assert b"<script" not in script.data.replace(b"<script src", b""), "allowlisted HTML only"
     with runtime.sessions.begin() as session:
         set_consent(
             session,

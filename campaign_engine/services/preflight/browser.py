@@ -12,9 +12,18 @@ PHONE = 390
 
 
 def email_widths(pages: dict[str, str]) -> dict[str, int] | None:
-    """scrollWidth at 390 px per key; None when Chromium is not installed."""
+    """scrollWidth at 390 px per key; None when Chromium is not installed. Playwright's
+    sync API runs in a thread of its own: the caller's thread may already run an event
+    loop (a server, a test driving its own browser), where the sync API refuses to start."""
     if not Path(CHROMIUM).exists():
         return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="email-width") as pool:
+        return pool.submit(_measure, pages).result()
+
+
+def _measure(pages: dict[str, str]) -> dict[str, int]:
     from playwright.sync_api import sync_playwright  # only where a browser is wanted
 
     widths = {}
