@@ -42,6 +42,7 @@ class BrandContext:
     short_name: str = ""  # for subjects and From names; the name when empty
     logo_on_dark_png: bytes | None = None  # the partner's own logo for dark grounds
     logo_luminance: float = 0.0  # mean of its visible pixels: plates for other grounds
+    logo_with_name: bool = False  # the partner's logo is a tiny mark, set beside its name
 
     @property
     def display_name(self) -> str:

@@ -243,6 +243,22 @@ class KitContent:
         return language if language in self.copy else self.spec.default_locale
 
 
+APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+
+
+def with_apostrophes(value: Any) -> Any:
+    """Kit copy as typeset: the typewriter ' between two letters ("can't", "d'atteinte")
+    becomes the apostrophe U+2019, in every value of the copy tree (its keys are left alone).
+    Quotation marks are the renderers' to localise; a partner's own name is never changed."""
+    if isinstance(value, str):
+        return APOSTROPHE.sub("\u2019", value)
+    if isinstance(value, dict):
+        return {k: with_apostrophes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_apostrophes(v) for v in value]
+    return value
+
+
 # A partner's own text for one social post on one network: "post:<post id>:<network>".
 # Every post's text is the partner's to change, within what the network's limit leaves
 # once the engine adds the tracked link and the hashtags.

@@ -207,7 +207,7 @@ def test_the_contact_sheet_shows_every_partner_with_its_assets_and_flags(browser
     rows = page.locator("section.sheet-row")
     assert rows.count() == 6
     tiny = page.locator("#partner-partner-05")
-    assert "logo_print_small" in tiny.locator(".flags").inner_text()
+    assert "logo_with_name" in tiny.locator(".flags").inner_text()
     long_name = page.locator("#partner-partner-01")
     captions = long_name.locator("figcaption").all_inner_texts()
     assert "brochure.pdf, page 1" in captions and "brochure.pdf, page 2" in captions

@@ -54,8 +54,7 @@ def test_no_hard_partner_has_a_blocking_problem(hard):
     }
     assert blocking == {}
     codes = {slug: {p["code"] for p in item["problems"]} for slug, item in partners.items()}
-    assert "logo_resolution" in codes["tiny-logo"]  # said, not blocking
-    assert "logo_print_small" in codes["tiny-logo"]
+    assert "logo_with_name" in codes["tiny-logo"]  # said, not blocking
     assert "subject_long" in codes["french"]  # no short name given
     assert "subject_long" not in codes["long-name"]  # its short name is used
     assert codes["german"] == set()

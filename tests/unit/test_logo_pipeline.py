@@ -73,3 +73,34 @@ def test_a_name_no_font_draws_is_named():
     (words,) = name_warnings("Klingon \uf8e4 Partners")
     warning = str(words)
     assert "\uf8e4" in warning
+
+
+def test_a_favicon_sized_logo_is_set_beside_the_partners_name():
+    """Alone, a 12 px logo read as a stray dot in every asset: the assets show it at most
+    3x, beside the name, as one logo; a real logo is shown as it is."""
+    import io
+
+    from PIL import Image
+
+    from campaign_engine.db import Partner
+    from campaign_engine.services.brand.context import brand_context
+
+    def partner(png: bytes) -> Partner:
+        return Partner(
+            slug="p", name="Tiny Pixel IT", primary_color="#6a1b9a", secondary_color="#ffffff",
+            logo_png=png, logo_sha256="x", contact_email="a@b.example", phone="", website="",
+            postal_address="", locale="en-GB", timezone="UTC", vertical="", short_name="",
+        )  # fmt: skip
+
+    tiny = hard.tiny_logo()
+    brand = brand_context(partner(tiny))
+    assert brand.logo_with_name and brand.logo_png != tiny
+    with Image.open(io.BytesIO(brand.logo_png)) as shown:
+        assert shown.width > 4 * shown.height, "the name runs beside the mark"
+        colours = {c for _, c in shown.convert("RGB").getcolors(1 << 20)}
+    with Image.open(io.BytesIO(tiny)) as mark:
+        mark_colour = max(mark.convert("RGBA").getcolors(1 << 12))[1][:3]
+    assert mark_colour in colours, "the mark itself is in the lockup"
+    big = hard.coloured("#1d3557")()
+    own = brand_context(partner(big))
+    assert not own.logo_with_name and own.logo_png == big

@@ -13,7 +13,13 @@ import phonenumbers
 from campaign_engine.db import Partner
 from campaign_engine.domain.brand import readable_text_on
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.brand.logos import fallback_lockup, logo_plate, luminance_of
+from campaign_engine.services.brand.logos import (
+    fallback_lockup,
+    is_mark,
+    logo_plate,
+    luminance_of,
+    mark_lockup,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -32,8 +38,18 @@ def format_phone(raw: str, locale: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def partner_logo(partner: Partner) -> bytes:
+    """The logo the assets show: the partner's own; its name beside it when the logo is a
+    favicon-sized mark; its name alone when it has none."""
+    if not partner.logo_png:
+        return fallback_lockup(partner.name, partner.primary_color)
+    if is_mark(partner.logo_png):
+        return mark_lockup(partner.logo_png, partner.name, partner.primary_color)
+    return partner.logo_png
+
+
 def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
-    logo = partner.logo_png or fallback_lockup(partner.name, partner.primary_color)
+    logo = partner_logo(partner)
     return BrandContext(
         slug=partner.slug,
         name=partner.name,
@@ -44,6 +60,7 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
         logo_png=logo,
         logo_on_plate=logo_plate(logo) if partner.logo_png else None,
         logo_luminance=luminance_of(logo),
+        logo_with_name=bool(partner.logo_png) and is_mark(partner.logo_png),
         contact_email=partner.contact_email,
         phone=partner.phone,
         phone_display=format_phone(partner.phone, partner.locale),

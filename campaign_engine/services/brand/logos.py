@@ -139,30 +139,65 @@ def logo_plate(png: bytes) -> str | None:
     return plate_for_logo(luminance_of(png))
 
 
+# A logo smaller than this on both sides is a favicon, not a logo: shown alone it reads as
+# a stray pixel, so the assets set the partner's name beside it (mark_lockup).
+MARK_SIZE = (64, 32)
+
+
+@lru_cache(maxsize=4096)
+def is_mark(png: bytes) -> bool:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.width < MARK_SIZE[0] and image.height < MARK_SIZE[1]
+
+
 @lru_cache(maxsize=4096)
 def fallback_lockup(name: str, color: str) -> bytes:
     """The partner's name set in its brand colour: what renders when there is no logo."""
+    return _lockup(name, color, None)
+
+
+@lru_cache(maxsize=256)
+def mark_lockup(mark_png: bytes, name: str, color: str) -> bytes:
+    """A tiny logo with the partner's name set beside it, as one logo: the mark at most 3x
+    its pixels (more would be a blur), centred on the name's first line. Cached: every
+    work item of the partner builds its brand."""
+    return _lockup(name, color, mark_png)
+
+
+def _lockup(name: str, color: str, mark_png: bytes | None) -> bytes:
     from renderers.glyphs import font_for  # fontTools: only where a lockup is drawn
 
     text_color = accent_on_white(color)
     size = 72 if len(name) <= 18 else 56 if len(name) <= 30 else 44
     # A name the bundled font lacks (Japanese) is set in a font that has it, not as boxes.
     font = ImageFont.truetype(font_for(name, str(FONT)), size)
+    mark = _mark(mark_png, size) if mark_png else None
+    indent = 12 + (mark.width + round(size * 0.3) if mark else 0)
     words, lines = name.split(), [""]
     for word in words:
         trial = f"{lines[-1]} {word}".strip()
-        if font.getlength(trial) > 1100 and lines[-1]:
+        if font.getlength(trial) > 1100 - indent and lines[-1]:
             lines.append(word)
         else:
             lines[-1] = trial
     lines = lines[:2]
-    width = int(max(font.getlength(line) for line in lines)) + 24
-    height = int(len(lines) * size * 1.2) + 16
+    width = int(max(font.getlength(line) for line in lines)) + indent + 12
+    height = max(int(len(lines) * size * 1.2) + 16, (mark.height + 16) if mark else 0)
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     for i, line in enumerate(lines):
-        draw.text((12, 8 + int(i * size * 1.2)), line, font=font, fill=text_color)
+        draw.text((indent, 8 + int(i * size * 1.2)), line, font=font, fill=text_color)
+    if mark is not None:
+        image.alpha_composite(mark, (12, max(0, 8 + round(size * 0.6) - mark.height // 2)))
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _mark(png: bytes, size: int) -> Image.Image:
+    with Image.open(io.BytesIO(png)) as source:
+        mark = to_rgba(source)
+    scale = min(3.0, size * 1.1 / max(mark.width, mark.height))
+    target = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
+    return mark.resize(target, Image.Resampling.LANCZOS)

@@ -62,6 +62,16 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
                     "printed as written, tags and all",
                 )
             )
+    if brand.logo_with_name:
+        problems.append(
+            Problem(
+                "brand",
+                "logo_with_name",
+                Severity.WARN,
+                "your logo is too small to be read alone, so your name is set beside it; "
+                "upload a logo at least 96 pixels tall to show it on its own",
+            )
+        )
     ratio = logo_contrast(brand)
     if ratio is not None and ratio < NON_TEXT:
         problems.append(
