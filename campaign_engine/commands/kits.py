@@ -125,8 +125,10 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.option("--no-browser", is_flag=True, help="Skip the 390 px width check in Chromium.")
 def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser: bool) -> None:
-    """Render the kit for every partner (or those named) and check each asset; exit 1 when
-    any problem would hold a partner's deliveries."""
+    """Render the kit for every partner (or those named), with what each stored for a kit
+    of this slug, and check each asset; exit 1 when any problem would hold a partner's
+    deliveries."""
+    from campaign_engine.services.customisation import stored_customisations
     from campaign_engine.services.partners import list_partners
     from campaign_engine.services.preflight.run import as_json as report_json
     from campaign_engine.services.preflight.run import preflight
@@ -141,6 +143,7 @@ def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser
             base_url=rt.settings.public_base_url,
             storage_dir=rt.settings.storage_dir,
             browser=not no_browser,
+            customisations=lambda p: stored_customisations(session, kit.spec, p.id),
         )
     blocked = [r for r in reports if r.blocked]
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Customisation, KitVersion, Partner
+from campaign_engine.db import Customisation, Kit, KitVersion, Partner
 from campaign_engine.domain.kit import KitSpec, check_customisation, valid_customisations
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audit import record
@@ -54,3 +54,14 @@ def customisations_for(
         )
     )
     return valid_customisations(spec or KitSpec.model_validate(version.spec), values or {})
+
+
+def stored_customisations(session: Session, spec: KitSpec, partner_id: int) -> dict[str, object]:
+    """What the partner stored for the kit of this slug, as this kit's spec allows it: a
+    kit folder being checked before it is loaded is checked as partners would send it."""
+    values = session.scalar(
+        select(Customisation.values)
+        .join(Kit, Kit.id == Customisation.kit_id)
+        .where(Kit.slug == spec.slug, Customisation.partner_id == partner_id)
+    )
+    return valid_customisations(spec, values or {})

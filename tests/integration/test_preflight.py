@@ -26,7 +26,7 @@ from campaign_engine.services.partners import import_partners
 from campaign_engine.services.profile import update_profile
 from campaign_engine.settings import load_settings
 from tests.conftest import ROOT, SAMPLE_KIT, Cli, write_config
-from tests.factories import partner_row
+from tests.factories import partner_row, write_partners
 from tests.hard import write_hard_partners
 from tests.worlds import planned_campaign
 
@@ -221,3 +221,38 @@ def test_no_demo_partner_is_held_for_its_logo(tmp_path, sqlite_url):
         }
     assert held == {}
     runtime.close()
+
+
+def test_preflight_renders_what_each_partner_stored_for_the_kit(tmp_path, sqlite_url):
+    """A partner's own intro is what goes out, so it is what preflight checks (the CLI
+    used to check the kit's defaults only)."""
+    from campaign_engine import bootstrap
+    from campaign_engine.services.customisation import stored_customisations
+    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.preflight.run import preflight
+
+    cli = Cli(write_config(tmp_path, sqlite_url))
+    cli("db", "upgrade")
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1), partner_row(2)])))
+    cli("kits", "load", str(SAMPLE_KIT))
+    cli("partners", "customise", "partner-01", "--kit", "secure-cloud-q3", "intro=Our own words")
+    runtime = bootstrap.build_runtime(load_settings(cli.config))
+    kit, _ = read_kit(SAMPLE_KIT)
+    with runtime.sessions() as session:
+        partners = [get_partner(session, "partner-01"), get_partner(session, "partner-02")]
+        reports = preflight(
+            kit,
+            runtime.renderers(kit),
+            partners,
+            base_url="https://t.example",
+            storage_dir=runtime.settings.storage_dir,
+            browser=False,
+            customisations=lambda p: stored_customisations(session, kit.spec, p.id),
+        )
+    runtime.close()
+    html = {
+        r.slug: next(a for a in r.assets if a.asset == "email").file("email.html") for r in reports
+    }
+    assert b"Our own words" in html["partner-01"].content
+    assert b"Our own words" not in html["partner-02"].content

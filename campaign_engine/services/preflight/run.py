@@ -3,6 +3,7 @@ out (through the artifact cache, as a preview does) and check them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,16 @@ def preflight(
     base_url: str,
     storage_dir: Path,
     browser: bool = True,
+    customisations: Callable[[Partner], dict[str, object]] | None = None,
 ) -> list[PartnerReport]:
+    """Each partner's assets as it would send them (`customisations` gives its stored
+    values; the kit's defaults without it), checked."""
     reports, pages = [], {}
     for partner in partners:
-        shown = preview_partner(kit, renderers, partner, base_url, storage_dir=storage_dir)
+        values = customisations(partner) if customisations else None
+        shown = preview_partner(
+            kit, renderers, partner, base_url, storage_dir=storage_dir, customisations=values
+        )
         problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
         if shown.email is not None:
             pages[partner.slug] = browser_html(shown.email)
