@@ -78,3 +78,17 @@ def outbox_messages(runtime: Runtime) -> list[EmailMessage]:
         message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
         for p in folder.iterdir()
     ]
+
+
+def marketer_client(runtime: Runtime):
+    """The runtime's app with a marketer signed in, as a console test needs it."""
+    from campaign_engine.app import create_app
+    from campaign_engine.services.access.accounts import create_user
+
+    with runtime.sessions.begin() as session:
+        create_user(session, "m@vendor.example", "marketer", password="correct-horse-1")
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"email": "m@vendor.example", "password": "correct-horse-1"})
+    return client

@@ -152,18 +152,12 @@ def test_the_drill_down_lists_each_not_sent_row_and_a_replan_revisits_them(world
 
 def test_the_console_api_and_cli_drill_down_agree(world):
     from campaign_engine import bootstrap
-    from campaign_engine.app import create_app
-    from campaign_engine.services.access.accounts import create_user
     from campaign_engine.settings import load_settings
+    from tests.worlds import marketer_client
 
     cli, campaign_id = world
     runtime = bootstrap.build_runtime(load_settings(cli.config))
-    with runtime.sessions.begin() as session:
-        create_user(session, "m@vendor.example", "marketer", password="correct-horse-1")
-    app = create_app(runtime)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    client = app.test_client()
-    client.post("/login", data={"email": "m@vendor.example", "password": "correct-horse-1"})
+    client = marketer_client(runtime)
 
     page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert 'id="not-sent-counts"' in page and "Opted out" in page

@@ -28,7 +28,7 @@ from campaign_engine.settings import load_settings
 from tests.conftest import ROOT, SAMPLE_KIT, Cli, write_config
 from tests.factories import partner_row, write_partners
 from tests.hard import write_hard_partners
-from tests.worlds import planned_campaign
+from tests.worlds import marketer_client, planned_campaign
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +132,7 @@ def test_a_brochure_longer_than_designed_blocks_and_exits_1(hard, tmp_path):
 
 def _contact_sheet(runtime, path: str) -> str:
     """The console page as a signed-in marketer gets it."""
-    from campaign_engine.app import create_app
-    from campaign_engine.services.access.accounts import create_user
-
-    with runtime.sessions.begin() as session:
-        create_user(session, "m@vendor.example", "marketer", password="correct-horse-1")
-    app = create_app(runtime)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    client = app.test_client()
-    client.post("/login", data={"email": "m@vendor.example", "password": "correct-horse-1"})
+    client = marketer_client(runtime)
     answer = client.get(path)
     assert answer.status_code == 200
     page_past_the_end = client.get(path + "&page=9")
