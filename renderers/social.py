@@ -222,7 +222,7 @@ def fit_text(font_path: str, text: str, width: int, height: int) -> tuple[int, t
         widest = max(font.getlength(line) for line in lines)
         if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
             return size, tuple(lines)
-        size -= 4
+        size -= 2  # fine steps: a long headline shrinks only as far as it must
     return MIN_FONT, tuple(wrap(_font(font_path, MIN_FONT), text, width))
 
 
