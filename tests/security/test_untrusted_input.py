@@ -245,6 +245,7 @@ def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
         ('<div style="background-image:url(https://tracker.example/p)">x</div>', "tracker"),
         ('<div style="back\\67round:u\\72l(https://tracker.example/p)">x</div>', "tracker"),
         ('<div style="position:fixed;inset:0;z-index:9999">cover</div>', "position"),
+        ('<div style="background:red;background:url(https://t.example/p)">x</div>', "t.example"),
         ("<iframe src=https://evil.example></iframe>", "<iframe"),
         ('<a href="https://ok.example" target="_self">ok</a>', "_self"),
     ],
@@ -269,3 +270,6 @@ def test_the_script_embed_keeps_what_the_kit_means():
     assert 'style="color:#1d2433;padding:12px"' in kept and 'lang="de"' in kept
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in kept and 'alt="Logo"' in kept
     assert 'href="https://x.example/r/t"' in kept and 'target="_blank"' in kept
+    band = shadow_html('<div style="background:#0a6e4f;color:#fff">b</div>')
+    assert 'style="background-color:#0a6e4f;color:#fff"' in band, "a plain fill is kept"
+    assert "url" not in shadow_html('<div style="background:#fff url(x.png)">b</div>')

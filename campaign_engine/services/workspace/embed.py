@@ -43,6 +43,10 @@ DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+\
 # A style that could load or run something even with allowlisted properties: url() in a
 # value, an old IE expression, a CSS escape that could spell either.
 UNSAFE_STYLE = re.compile(r"url\s*\(|expression|@import|\\", re.IGNORECASE)
+# `background: <colour>` is how most templates fill a band or a button; the allowlist has
+# only background-color (background can carry an image), so a plain colour is renamed.
+COLOUR = r"(#[0-9a-f]{3,8}|rgba?\([\d\s.,%]+\)|hsla?\([\d\s.,%deg]+\)|[a-z]+)"
+BACKGROUND = re.compile(rf"(^|;)\s*background\s*:\s*{COLOUR}\s*(?=;|$)", re.IGNORECASE)
 
 # The shadow root's own sheet: the host element drops every property it would inherit
 # from the partner's page (`all: initial`, important so the page's `* {...!important}`
@@ -57,7 +61,9 @@ SHADOW_CSS = (
 def _attribute(tag: str, name: str, value: str) -> str | None:
     """data: only as an image's inline picture; every other URL is http(s) or mailto."""
     if name == "style":
-        return None if UNSAFE_STYLE.search(value) else value
+        if UNSAFE_STYLE.search(value):
+            return None
+        return BACKGROUND.sub(r"\1background-color:\2", value)
     if value.lower().startswith("data:"):
         return value if (tag, name) == ("img", "src") and DATA_IMAGE.match(value) else None
     if (tag, name) == ("img", "src"):
