@@ -42,7 +42,14 @@ class BrandContext:
     short_name: str = ""  # for subjects and From names; the name when empty
     logo_on_dark_png: bytes | None = None  # the partner's own logo for dark grounds
     logo_luminance: float = 0.0  # mean of its visible pixels: plates for other grounds
-    logo_with_name: bool = False  # the partner's logo is a tiny mark, set beside its name
+    # "own": the partner's logo; "mark": its favicon-sized logo set beside its name;
+    # "name": no logo, its name set in its colour. The last two spell the name.
+    logo_kind: str = "own"
+
+    @property
+    def logo_with_name(self) -> bool:
+        """A tiny logo the assets set beside the name (preflight says so)."""
+        return self.logo_kind == "mark"
 
     @property
     def display_name(self) -> str:

@@ -22,6 +22,8 @@ PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
 def localise(value: Any, partner_name: str) -> Any:
     """Fill `{partner}` in every copy string; other placeholders are left for later."""
     if isinstance(value, str):
+        if partner_name.endswith("."):  # "... from Acme Inc.." would end twice
+            value = value.replace("{partner}.", "{partner}")
         return value.replace("{partner}", partner_name)
     if isinstance(value, Mapping):
         return {k: localise(v, partner_name) for k, v in value.items()}
@@ -93,6 +95,9 @@ def template_context(
         "text_on_band": readable_text_on(fill),
         "plate_color": PLATES.get(brand.logo_on_plate, "transparent"),
         "logo_src": logo_src,
+        # the logo is a lockup that spells the name (none uploaded, or a tiny mark):
+        # a template need not set the name beside it again
+        "logo_shows_name": brand.logo_kind != "own",
         "vertical": brand.vertical,
     }
     lang = kit.language_for(brand.language)

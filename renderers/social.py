@@ -158,7 +158,7 @@ class SocialRenderer:
         height = int((bottom - top) * 0.62)
         box = (width - (right - left) * 2 // 3 - left, top, width - left, top + height)
         placed = _paste_logo(image, self.vendor_logo, box, (255, 255, 255), align="right")
-        size = max(14, height // 3)
+        size = max(22, height // 2)  # read at feed size: a third of the logo was 12-14 px
         mask = _line_mask(self.font_path, size, with_word)
         x = placed[0] - mask.width - size // 2
         y = top + (placed[3] - top - mask.height) // 2
@@ -203,7 +203,7 @@ def _line_mask(path: str, size: int, line: str) -> Image.Image:
 
 def wrap(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
     lines: list[str] = []
-    for word in text.split():
+    for word in text.split(" "):  # on spaces only: a no-break space keeps "30 minutes"
         if lines and font.getlength(lines[-1] + " " + word) <= width:
             lines[-1] += " " + word
         else:

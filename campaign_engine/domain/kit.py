@@ -244,18 +244,21 @@ class KitContent:
 
 
 APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+NUMBER_AND_WORD = re.compile(r"(?<![\w.,])(\d[\d.,]*) (?=[^\W\d_])")
 
 
-def with_apostrophes(value: Any) -> Any:
+def typeset(value: Any) -> Any:
     """Kit copy as typeset: the typewriter ' between two letters ("can't", "d'atteinte")
-    becomes the apostrophe U+2019, in every value of the copy tree (its keys are left alone).
-    Quotation marks are the renderers' to localise; a partner's own name is never changed."""
+    becomes the apostrophe U+2019, and a number is bound to the word after it by a no-break
+    space ("30 minutes" never breaks after "30"), in every value of the copy tree (its keys
+    are left alone). Quotation marks are the renderers' to localise; a partner's own name
+    is never changed."""
     if isinstance(value, str):
-        return APOSTROPHE.sub("\u2019", value)
+        return NUMBER_AND_WORD.sub("\\1\u00a0", APOSTROPHE.sub("\u2019", value))
     if isinstance(value, dict):
-        return {k: with_apostrophes(v) for k, v in value.items()}
+        return {k: typeset(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [with_apostrophes(v) for v in value]
+        return [typeset(v) for v in value]
     return value
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Kit, KitVersion
-from campaign_engine.domain.kit import KitContent, KitSpec, with_apostrophes
+from campaign_engine.domain.kit import KitContent, KitSpec, typeset
 from campaign_engine.errors import KitError, NotFound
 from campaign_engine.services.kitcheck import (
     KitChecker,
@@ -191,7 +191,7 @@ def _read_copy(root: Path, locale: str, problems: list[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         problems.append(f"copy/{locale}.yaml:1: expected a mapping of copy keys")
         return {}
-    return with_apostrophes(data)
+    return typeset(data)
 
 
 def _describe(error: Any, located: LocatedYaml) -> str:

@@ -69,9 +69,7 @@ def test_the_script_embed_is_a_shadow_dom_the_host_css_cannot_reach(browser, ser
     assert style[0] != "rgb(238, 238, 238)" and style[1] == "22px", style
     assert style[2:] == ["normal", "normal"], f"the host's inherited styles reached in: {style}"
     fills = "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.color] }"
-    shadow_fills = [
-        host.locator(sel).first.evaluate(fills) for sel in ("div >> nth=0", "h2", "a")
-    ]
+    shadow_fills = [host.locator(sel).first.evaluate(fills) for sel in ("div >> nth=0", "h2", "a")]
     frame_page = browser.new_page(viewport={"width": 390, "height": 900})
     frame_page.route("**/*", route_to(client, token))
     frame_page.goto(f"{BASE}/embed/{token}")

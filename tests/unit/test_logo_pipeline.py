@@ -104,3 +104,62 @@ def test_a_favicon_sized_logo_is_set_beside_the_partners_name():
     big = hard.coloured("#1d3557")()
     own = brand_context(partner(big))
     assert not own.logo_with_name and own.logo_png == big
+
+
+def _brochure_for(logo_png: bytes | None, name: str = "Tiny Pixel IT"):
+    import pypdfium2
+
+    from campaign_engine.db import Partner
+    from campaign_engine.services.brand.context import brand_context
+    from campaign_engine.services.kits import read_kit
+    from renderers.pdf import PdfRenderer
+    from tests.conftest import SAMPLE_KIT
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    partner = Partner(
+        slug="p", name=name, primary_color="#1d3557", secondary_color="#f2b705",
+        logo_png=logo_png, logo_sha256="x" if logo_png else None, contact_email="a@b.example",
+        phone="+44 20 7946 0000", website="https://p.example", postal_address="1 Road, Leeds",
+        locale="en-GB", timezone="UTC", vertical="", short_name="",
+    )  # fmt: skip
+    links = {n: f"https://t.example/r/{n}" for n in kit.spec.links}
+    asset = PdfRenderer(kit).render(brand_context(partner), links.__getitem__)
+    return pypdfium2.PdfDocument(asset.file("brochure.pdf").content)
+
+
+def test_a_logo_without_a_plate_starts_on_the_texts_edge():
+    """The plate's padding stayed when there was no plate: the logo sat 4 mm inside the
+    margin every text starts on."""
+    import pypdfium2.raw as raw
+
+    pdf = _brochure_for(hard.coloured("#1d3557")())
+    page = pdf[0]
+    images = [o for o in page.get_objects() if o.type == raw.FPDF_PAGEOBJ_IMAGE]
+    logo_left = min(o.get_bounds()[0] for o in images)
+    text = page.get_textpage()
+    text_left = min(text.get_rect(i)[0] for i in range(text.count_rects()))
+    assert abs(logo_left - text_left) < 2, (logo_left, text_left)  # points
+
+
+def test_a_lockup_that_spells_the_name_is_not_followed_by_the_name_again():
+    mark = _brochure_for(hard.tiny_logo())[1].get_textpage().get_text_range()
+    own = _brochure_for(hard.coloured("#1d3557")())[1].get_textpage().get_text_range()
+    assert own.count("Tiny Pixel IT") == mark.count("Tiny Pixel IT") + 1
+
+
+def test_copy_is_typeset_and_a_name_ending_in_a_full_stop_ends_the_sentence_once():
+    from campaign_engine.domain.kit import typeset
+    from renderers.context import localise
+    from renderers.social import wrap
+
+    copy = typeset(
+        {"a": "Restored in 14 minutes, not 4 days. It can't wait.", "b": "By {partner}."}
+    )
+    assert copy["a"] == "Restored in 14\u00a0minutes, not 4\u00a0days. It can\u2019t wait."
+    assert localise(copy, "Hellas Α.Ε.")["b"] == "By Hellas Α.Ε."  # noqa: RUF001
+    assert localise(copy, "Hellas Ltd")["b"] == "By Hellas Ltd."
+    from PIL import ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 40)
+    lines = wrap(font, copy["a"], 330)
+    assert not any(line.endswith(("14", " 4")) for line in lines), lines

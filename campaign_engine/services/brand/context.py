@@ -48,6 +48,12 @@ def partner_logo(partner: Partner) -> bytes:
     return partner.logo_png
 
 
+def logo_kind(partner: Partner) -> str:
+    if not partner.logo_png:
+        return "name"
+    return "mark" if is_mark(partner.logo_png) else "own"
+
+
 def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
     logo = partner_logo(partner)
     return BrandContext(
@@ -60,7 +66,7 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
         logo_png=logo,
         logo_on_plate=logo_plate(logo) if partner.logo_png else None,
         logo_luminance=luminance_of(logo),
-        logo_with_name=bool(partner.logo_png) and is_mark(partner.logo_png),
+        logo_kind=logo_kind(partner),
         contact_email=partner.contact_email,
         phone=partner.phone,
         phone_display=format_phone(partner.phone, partner.locale),

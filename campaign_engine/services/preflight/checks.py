@@ -22,7 +22,7 @@ from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset
 from campaign_engine.services.preflight.problems import Problem, Severity
 
-SUBJECT_LIMIT = 78  # RFC 5322's line; most inboxes show 40-70 characters
+SUBJECT_LIMIT = 70  # most inboxes show the first 60-70 characters (phones fewer)
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
 PRINT_DPI = 150
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
@@ -123,8 +123,8 @@ def check_email(asset: RenderedAsset) -> list[Problem]:
                 "email",
                 "subject_long",
                 Severity.WARN,
-                f"the subject is {len(subject)} characters; inboxes cut it after about 60. "
-                "Give the partner a short name",
+                f"the subject is {len(subject)} characters; inboxes show about the first "
+                "60 to 70. Give the partner a short name",
             )
         )
     html = asset.file("email.html").content
