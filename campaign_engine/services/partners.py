@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -47,17 +47,19 @@ class PartnerRow(BaseModel):
     slug: str
     name: str
     contact_email: EmailStr
-    website: str
-    phone: str
+    # Lengths are the columns' (db/partners.py): a longer value is this field's clear
+    # error here, not a database error (PostgreSQL) or a page that cannot render it.
+    website: str = Field(max_length=500)
+    phone: str = Field(max_length=64)
     logo: str
     primary_color: str
     secondary_color: str
-    tier: str
-    region: str
-    vertical: str
-    timezone: str
+    tier: str = Field(max_length=40)
+    region: str = Field(max_length=40)
+    vertical: str = Field(max_length=60)
+    timezone: str = Field(max_length=64)
     locale: str
-    postal_address: str = ""
+    postal_address: str = Field("", max_length=500)
     short_name: str = ""
     logo_on_dark: str = ""
     tags: str = ""

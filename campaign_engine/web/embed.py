@@ -15,7 +15,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from campaign_engine.services.syndication import EmbedTokens, current_fragment
-from campaign_engine.services.workspace.embed import SHADOW_CSS, shadow_html
+from campaign_engine.services.workspace.embed import SHADOW_CSS, embed_html
 from campaign_engine.web.headers import EMBED_FRAME_POLICY, EMBED_RESIZE_SCRIPT, EMBED_SANDBOX
 from campaign_engine.web.session import db, runtime
 
@@ -45,8 +45,13 @@ def frame(token: str) -> Response:
     """Any website may frame this (it is what the partner pastes), so it gets its own
     CSP: frame-ancestors *, yet sandboxed into a unique origin. The fragment is the
     kit's web template, rendered by the autoescaping sandbox (renderers/web.py)."""
+    # The same allowlist as the script embed's: the frame runs our resize script, so a
+    # tag a kit check's parser reads differently from a browser (`<!--> <meta refresh>`)
+    # must not reach it either; and the two embeds then look the same.
     page = render_template(
-        "embed/frame.html", fragment=_fragment(token), resize_script=EMBED_RESIZE_SCRIPT
+        "embed/frame.html",
+        fragment=embed_html(_fragment(token)),
+        resize_script=EMBED_RESIZE_SCRIPT,
     )
     response = _cached(page, "text/html")
     response.headers["Content-Security-Policy"] = EMBED_FRAME_POLICY
@@ -66,7 +71,7 @@ def script(token: str) -> Response:
         return _cached("", "application/javascript")
     src = f"{runtime().settings.public_base_url}/embed/{token}"
     js = EMBED_SCRIPT % {
-        "html": json.dumps(shadow_html(fragment)),
+        "html": json.dumps(embed_html(fragment)),
         "css": json.dumps(SHADOW_CSS),
         "src": json.dumps(src),
         "sandbox": json.dumps(EMBED_SANDBOX),

@@ -65,11 +65,16 @@ def requested_page(size: int, *, per_page: bool = False) -> Page:
 def partner_query(args: Mapping[str, str]) -> PartnerQuery:
     """The partner list's query arguments (console and API): q, tier, region, vertical,
     sort (name, slug, tier, region, vertical, signed) and order=desc."""
+
+    def text(name: str, most: int = 100) -> str:
+        # NUL is no character of any name, and PostgreSQL refuses it in a query (a 500)
+        return args.get(name, "")[:most].replace("\x00", "")
+
     return PartnerQuery(
-        q=args.get("q", "")[:100],
-        tier=args.get("tier", ""),
-        region=args.get("region", ""),
-        vertical=args.get("vertical", ""),
+        q=text("q"),
+        tier=text("tier"),
+        region=text("region"),
+        vertical=text("vertical"),
         sort=args.get("sort", "") or "name",
         descending=args.get("order") == "desc",
     )

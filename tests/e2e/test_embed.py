@@ -135,3 +135,23 @@ def test_the_frame_runs_only_its_own_resize_script(served):
     )
     assert "allow-same-origin" not in policy  # a unique origin, whatever runs inside
     assert frame.data.count(b"<script>") == 1
+
+
+def test_markup_the_kit_check_reads_as_a_comment_never_reaches_the_frame(served, monkeypatch):
+    """`<!-->` ends a comment for a browser but starts one for Python's HTMLParser: a meta
+    refresh behind it passed `kits validate` and navigated the frame, which runs scripts.
+    Both embeds serve only the allowlist's HTML."""
+    from campaign_engine.services.workspace.embed import embed_html
+
+    hostile = (
+        '<p>Offer</p><!--> <meta http-equiv="refresh" content="0;url=https://evil.example/"> -->'
+    )
+    cleaned = embed_html(hostile)
+    assert "<meta" not in cleaned and "evil.example" not in cleaned and "Offer" in cleaned
+    from campaign_engine.web import embed
+
+    monkeypatch.setattr(embed, "_fragment", lambda token: hostile)  # as if the kit had it
+    client, token = served
+    for path in (f"/embed/{token}", f"/embed/{token}.js"):
+        served_text = client.get(path).get_data(as_text=True)
+        assert "evil.example" not in served_text and "Offer" in served_text, path

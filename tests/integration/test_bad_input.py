@@ -35,6 +35,16 @@ def test_bad_colour_names_row_and_column_and_imports_nothing(cli, tmp_path):
     assert partner_slugs(cli) == []
 
 
+@pytest.mark.parametrize("field, most", [("postal_address", 500), ("phone", 64), ("tier", 40)])
+def test_a_value_longer_than_its_column_names_row_and_column(cli, tmp_path, field, most):
+    """A 280,000-character address was stored on SQLite (PostgreSQL refused it with a
+    database error) and then broke every page that renders the partner."""
+    rows = [partner_row(1), partner_row(2, **{field: "x" * (most + 1)})]
+    result = cli("partners", "import", str(write_partners(tmp_path, rows)), ok=False)
+    assert_one_line_error(result, "partners.csv row 3", f"column {field}", f"at most {most}")
+    assert partner_slugs(cli) == []
+
+
 def test_bad_row_in_an_update_leaves_existing_partners_untouched(cli, tmp_path):
     cli("partners", "import", str(write_partners(tmp_path, [partner_row(1)])))
     rows = [partner_row(1, name="Renamed Ltd"), partner_row(2, timezone="Mars/Olympus")]

@@ -248,3 +248,27 @@ def test_preflight_renders_what_each_partner_stored_for_the_kit(tmp_path, sqlite
     }
     assert b"Our own words" in html["partner-01"].content
     assert b"Our own words" not in html["partner-02"].content
+
+
+def test_a_partner_whose_assets_do_not_render_is_a_flag_on_the_sheet_not_a_500(
+    tmp_path, sqlite_url, monkeypatch
+):
+    from campaign_engine.services.preflight import sheet
+
+    runtime, campaign_id = planned_campaign(
+        tmp_path, sqlite_url, partners=2, contacts=1, name="Sheet"
+    )
+    real = sheet.preview_version
+
+    def failing(rt, session, partner, version):
+        if partner.slug == "partner-01":
+            raise ValueError("a value over 100,000 long given to a filter")
+        return real(rt, session, partner, version)
+
+    monkeypatch.setattr(sheet, "preview_version", failing)
+    page = marketer_client(runtime).get(f"/campaigns/{campaign_id}/contact-sheet")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<code>render_failed</code>" in text and "a value over 100,000" in text
+    assert 'id="partner-partner-00"' in text, "the other partners are still shown"
+    runtime.close()

@@ -253,16 +253,16 @@ def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
 def test_the_script_embed_lets_only_allowlisted_html_into_the_partners_page(fragment, never):
     """What the script embed puts in the partner's own page (a Shadow DOM shares its
     origin) is cleaned by nh3 whatever the kit's template rendered."""
-    from campaign_engine.services.workspace.embed import shadow_html
+    from campaign_engine.services.workspace.embed import embed_html
 
-    cleaned = shadow_html(fragment)
+    cleaned = embed_html(fragment)
     assert never not in cleaned, cleaned
 
 
 def test_the_script_embed_keeps_what_the_kit_means():
-    from campaign_engine.services.workspace.embed import shadow_html
+    from campaign_engine.services.workspace.embed import embed_html
 
-    kept = shadow_html(
+    kept = embed_html(
         '<div style="color:#1d2433;padding:12px" lang="de"><img src="data:image/png;base64,'
         'iVBORw0KGgo=" alt="Logo" width="10" height="10"><a href="https://x.example/r/t">'
         "Los</a></div>"
@@ -270,6 +270,6 @@ def test_the_script_embed_keeps_what_the_kit_means():
     assert 'style="color:#1d2433;padding:12px"' in kept and 'lang="de"' in kept
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in kept and 'alt="Logo"' in kept
     assert 'href="https://x.example/r/t"' in kept and 'target="_blank"' in kept
-    band = shadow_html('<div style="background:#0a6e4f;color:#fff">b</div>')
+    band = embed_html('<div style="background:#0a6e4f;color:#fff">b</div>')
     assert 'style="background-color:#0a6e4f;color:#fff"' in band, "a plain fill is kept"
-    assert "url" not in shadow_html('<div style="background:#fff url(x.png)">b</div>')
+    assert "url" not in embed_html('<div style="background:#fff url(x.png)">b</div>')

@@ -121,3 +121,26 @@ def test_corrupt_zlib_stream_is_refused():
     idat = good.index(b"IDAT")
     broken = good[: idat + 4] + zlib.compress(b"garbage")[:8] + good[idat + 12 :]
     refused(broken, "logo")
+
+
+def test_an_svg_that_takes_too_long_to_draw_is_refused_in_seconds(monkeypatch):
+    """A long path reused through nested <use> kept a worker busy for minutes: the drawing
+    runs in a child process under a CPU limit (1 s here, 10 s in service)."""
+    import time
+
+    from campaign_engine.services.brand import svg as svg_module
+
+    path = "M0 0 " + " ".join(f"L{i % 97} {i % 89}" for i in range(20_000))
+    uses = "".join(f'<use href="#p" x="{i}"/>' for i in range(10))
+    levels = [f'<g id="l0"><path id="p" d="{path}" stroke="#000"/>{uses}</g>']
+    for n in range(1, 4):
+        levels.append(f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>")
+    bomb = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><defs>'
+        + "".join(levels)
+        + '</defs><use href="#l3"/></svg>'
+    ).encode()
+    monkeypatch.setattr(svg_module, "DRAW", svg_module.DRAW.replace("(10, 10)", "(1, 1)"))
+    started = time.monotonic()
+    refused(bomb, "too much time or memory")
+    assert time.monotonic() - started < 8

@@ -249,7 +249,7 @@ def test_the_kits_part_of_the_page_is_shown_sandboxed_with_the_partners_links(wo
     )
     assert frame is not None and "allow-scripts" not in frame.group(1)
     inner = html.unescape(frame.group(2))
-    assert "Immutable copies for 30 days" in inner and "Partner 01 Systems" in inner
+    assert "Immutable copies for 30\u00a0days" in inner and "Partner 01 Systems" in inner
     with runtime.sessions() as session:
         product = session.scalar(
             select(TrackedLink.token).where(

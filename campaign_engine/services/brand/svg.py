@@ -8,8 +8,9 @@ active or external, then rasterise with CairoSVG so the rest of the engine sees 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
-import cairosvg
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -51,15 +52,41 @@ def check_svg(data: bytes, *, where: str) -> None:
                 raise InvalidInput("SVG style loads external resources; refused", where=where)
 
 
+# A drawing can be small and slow: a long path reused through nested <use> took minutes
+# of CPU in one request. It is drawn in a child process with a CPU and a memory limit.
+DRAW_SECONDS = 10
+DRAW_MEMORY = 1024 * 1024 * 1024
+# The child sets its own limits (preexec_fn is unsafe in a threaded web process).
+DRAW = (
+    "import resource, sys\n"
+    f"resource.setrlimit(resource.RLIMIT_CPU, ({DRAW_SECONDS}, {DRAW_SECONDS}))\n"
+    f"resource.setrlimit(resource.RLIMIT_AS, ({DRAW_MEMORY}, {DRAW_MEMORY}))\n"
+    "import cairosvg\n"
+    "sys.stdout.buffer.write(cairosvg.svg2png("
+    f"bytestring=sys.stdin.buffer.read(), output_width={RASTER_WIDTH}, unsafe=False))"
+)
+
+
 def rasterise_svg(data: bytes, *, where: str) -> bytes:
     check_svg(data, where=where)
     try:
-        png = cairosvg.svg2png(bytestring=data, output_width=RASTER_WIDTH, unsafe=False)
-    except Exception as exc:  # cairosvg raises a variety of errors on broken drawings
-        raise InvalidInput(f"SVG could not be drawn ({exc})", where=where) from None
-    if not png:
+        drawn = subprocess.run(  # noqa: S603 (our own interpreter and code, the SVG on stdin)
+            [sys.executable, "-c", DRAW],
+            input=data,
+            capture_output=True,
+            timeout=DRAW_SECONDS + 5,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise InvalidInput("SVG takes too long to draw; export it simpler", where=where) from None
+    if drawn.returncode != 0:
+        last = (drawn.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+        if drawn.returncode < 0:  # killed by its CPU or memory limit
+            last = "it takes too much time or memory to draw; export it simpler"
+        raise InvalidInput(f"SVG could not be drawn ({last[:200]})", where=where)
+    if not drawn.stdout:
         raise InvalidInput("SVG drew nothing", where=where)
-    return png
+    return drawn.stdout
 
 
 def _local(tag: str) -> str:

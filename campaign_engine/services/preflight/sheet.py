@@ -10,6 +10,7 @@ needs a browser, which the console's own sandboxed frame is: it shows the email 
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
 from PIL import Image
@@ -21,9 +22,10 @@ from campaign_engine.domain.ledger import Reason
 from campaign_engine.ports import RenderedAsset
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.preflight.checks import check_assets, check_brand
-from campaign_engine.services.preflight.problems import Problem
+from campaign_engine.services.preflight.problems import Problem, Severity
 from campaign_engine.services.preview import preview_version
 
+log = logging.getLogger(__name__)
 THUMB_WIDTH = 220  # CSS px a thumbnail is shown at; the image carries twice that
 
 
@@ -72,7 +74,15 @@ def sheet_rows(
     held = held_by_partner(session, campaign.id)
     rows = []
     for partner in partners:
-        kit, shown = preview_version(runtime, session, partner, campaign.kit_version)
+        try:
+            kit, shown = preview_version(runtime, session, partner, campaign.kit_version)
+        except Exception as exc:  # one partner's profile must not cost the page its others
+            log.warning("contact sheet: %s did not render", partner.slug, exc_info=True)
+            problem = Problem(
+                "all", "render_failed", Severity.BLOCK, f"its assets do not render: {exc}"[:300]
+            )
+            rows.append(SheetRow(partner, [problem], [], False, held.get(partner.id, 0)))
+            continue
         problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
         rows.append(
             SheetRow(

@@ -1,7 +1,8 @@
-"""The script embed's content: the kit's web fragment, cleaned to what may run in the
-partner's own page. The script embed puts it in a Shadow DOM there (web/embed.py),
-where the host page's CSS cannot reach it, but where it shares the page's origin: unlike
-the sandboxed frame, nothing but this allowlist may arrive.
+"""The embeds' content: the kit's web fragment, cleaned to what may run in the partner's
+own page. The script embed puts it in a Shadow DOM there (web/embed.py), where the host
+page's CSS cannot reach it, but where it shares the page's origin, so nothing but this
+allowlist may arrive; the sandboxed frame shows the same (it runs our resize script, so
+a tag that slipped past the kit check could navigate it).
 
 nh3 (the Rust ammonia sanitiser) does the HTML work: an allowlist of tags, attributes,
 URL schemes and inline CSS properties, parsed by html5ever as a browser parses, so a
@@ -64,14 +65,16 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
         if UNSAFE_STYLE.search(value):
             return None
         return BACKGROUND.sub(r"\1background-color:\2", value)
-    if value.lower().startswith("data:"):
+    # As a browser reads a URL: leading controls and spaces dropped, tabs and newlines gone
+    bare = re.sub(r"[\t\n\r]", "", value).lstrip("".join(map(chr, range(33)))).lower()
+    if bare.startswith("data:"):
         return value if (tag, name) == ("img", "src") and DATA_IMAGE.match(value) else None
     if (tag, name) == ("img", "src"):
         return None  # the fragment carries its images; the partner's page fetches nothing
     return value
 
 
-def shadow_html(fragment: str) -> str:
+def embed_html(fragment: str) -> str:
     """The fragment as the script embed inserts it: allowlisted, links to a new tab."""
     import nh3  # loaded where an embed is served
 
