@@ -93,7 +93,7 @@ class SocialRenderer:
         body = str(lookup(copy, post.text))
         with_word = str(_optional(copy, "email.with", "with"))
         more_at = str(_optional(copy, "social.more_at", "{website}"))
-        files = []
+        files, shortened = [], []
         for platform in post.platforms:
             shapes = [(platform, f"{post.id}-{platform}.jpg")]
             if platform == "instagram":
@@ -107,12 +107,15 @@ class SocialRenderer:
             url = _network_link(link, post.link, platform)
             website = more_at.replace("{website}", _in_words(brand.website))
             text = post_text(str(own or body), post.hashtags, url, platform, website)
+            if not text.startswith(str(own or body)):
+                shortened.append(platform)
             files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))
         return RenderedAsset(
             channel="social",
             asset=post.id,
             files=tuple(files),
-            meta={"headline": headline, "link": post.link},
+            # the networks whose post text had to be cut to fit (preflight says so)
+            meta={"headline": headline, "link": post.link, "shortened": ",".join(shortened)},
         )
 
     def background(self, path: str, platform: str) -> Image.Image:
@@ -241,6 +244,11 @@ def post_text(body: str, hashtags: list[str], url: str, platform: str, website: 
         if len(body) <= 1:
             body = ""
     return f"{body}\n\n{tail}" if body else tail
+
+
+def post_length(text: str, platform: str) -> int:
+    """A post's length as its network counts it (X: weighted, a link 23)."""
+    return _length(text, platform)
 
 
 def _length(text: str, platform: str) -> int:

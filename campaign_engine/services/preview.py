@@ -57,6 +57,9 @@ def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, 
     }
 
 
+AS_SENT_TOKEN = "p" * 16  # as long as a real token (domain/tracking.new_token)
+
+
 def preview_partner(
     kit: KitContent,
     renderers: KitRenderers,
@@ -65,14 +68,20 @@ def preview_partner(
     *,
     storage_dir: Path,
     customisations: dict[str, object] | None = None,
+    as_sent: bool = False,
 ) -> Preview:
-    """Every asset as the partner's customers would get it; cached like a launch's."""
+    """Every asset as the partner's customers would get it; cached like a launch's. With
+    `as_sent`, links are shaped like a send's tracked ones (`<base>/r/<16 characters>`)
+    instead of leading straight to their targets: the length X counts, and so where a
+    post is cut, is then the send's (preflight, the contact sheet)."""
     brand = brand_context(partner, customisations)
     assets: list[RenderedAsset] = []
     message = None
     rendered_count = 0
     for channel in kit.spec.channels():
         links = preview_links(kit, partner, channel)
+        if as_sent:
+            links = {name: f"{base_url}/r/{AS_SENT_TOKEN}" for name in links}
         _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
         rendered_count += fresh
         assets += rendered
@@ -134,6 +143,8 @@ def preview_version(
     partner: Partner,
     version: KitVersion,
     edits: dict[str, object] | None = None,
+    *,
+    as_sent: bool = False,
 ) -> tuple[KitContent, Preview]:
     """A loaded kit version as this partner would send it: its stored customisations,
     with `edits` (a review's proposed changes, saved nowhere) on top."""
@@ -146,6 +157,7 @@ def preview_version(
         runtime.settings.public_base_url,
         storage_dir=runtime.settings.storage_dir,
         customisations=values,
+        as_sent=as_sent,
     )
     return kit, shown
 

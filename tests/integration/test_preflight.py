@@ -260,10 +260,10 @@ def test_a_partner_whose_assets_do_not_render_is_a_flag_on_the_sheet_not_a_500(
     )
     real = sheet.preview_version
 
-    def failing(rt, session, partner, version):
+    def failing(rt, session, partner, version, **options):
         if partner.slug == "partner-01":
             raise ValueError("a value over 100,000 long given to a filter")
-        return real(rt, session, partner, version)
+        return real(rt, session, partner, version, **options)
 
     monkeypatch.setattr(sheet, "preview_version", failing)
     page = marketer_client(runtime).get(f"/campaigns/{campaign_id}/contact-sheet")

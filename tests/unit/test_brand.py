@@ -97,3 +97,39 @@ def test_a_logo_gets_the_plate_that_sets_it_off_at_3_to_1(colour, plate):
     from campaign_engine.domain.brand import plate_for_logo, relative_luminance
 
     assert plate_for_logo(relative_luminance(colour)) == plate
+
+
+def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut():
+    from campaign_engine.ports import RenderedAsset, RenderedFile
+    from campaign_engine.services.preflight.checks import check_post
+
+    def post(x_text: str, shortened: str = "") -> RenderedAsset:
+        files = (
+            RenderedFile("launch-x.txt", "text/plain", x_text.encode()),
+            RenderedFile("launch-linkedin.txt", "text/plain", b"fine"),
+        )
+        return RenderedAsset("social", "launch", files, {"shortened": shortened})
+
+    assert check_post(post("a" * 280)) == []
+    (too_long,) = check_post(post("a" * 281))
+    assert (too_long.code, too_long.blocks) == ("post_too_long", True)
+    assert "281 characters; x takes 280" in too_long.message
+    (cut,) = check_post(post("short…", shortened="x"))
+    assert (cut.code, cut.blocks) == ("post_shortened", False)
+
+
+def test_the_social_renderer_says_which_networks_text_it_cut():
+    from dataclasses import replace
+
+    from campaign_engine.services.kitcheck import sample_brand
+    from campaign_engine.services.kits import read_kit
+    from renderers.social import SocialRenderer
+    from tests.conftest import SAMPLE_KIT
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    long_text = {"post:launch:x": "word " * 60}  # the partner's own text, over X's room
+    brand = replace(sample_brand(), customisations=long_text)
+    links = {name: "https://t.example/r/abcdefghijklmnop" for name in kit.spec.links}
+    links |= {f"{n}:{p}": links[n] for n in kit.spec.links for p in ("linkedin", "instagram", "x")}
+    (launch, *_) = SocialRenderer(kit).render(brand, links.__getitem__)
+    assert launch.meta["shortened"] == "x"

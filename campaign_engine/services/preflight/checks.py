@@ -111,6 +111,43 @@ def check_assets(
             problems += check_email(asset)
         elif asset.asset == "brochure":
             problems += check_brochure(kit, asset)
+        elif asset.channel == "social":
+            problems += check_post(asset)
+    return problems
+
+
+def check_post(asset: RenderedAsset) -> list[Problem]:
+    """Each network's text within its limit (a post over it is refused by the network),
+    and a word when the text had to be cut to get there."""
+    from campaign_engine.domain.kit import PLATFORM_TEXT_LIMITS
+    from renderers.social import post_length
+
+    problems = []
+    for file in asset.files:
+        if file.media_type != "text/plain":
+            continue
+        platform = file.name.removesuffix(".txt").rsplit("-", 1)[-1]
+        limit = PLATFORM_TEXT_LIMITS.get(platform)
+        length = post_length(file.content.decode(), platform) if limit else 0
+        if limit and length > limit:
+            problems.append(
+                Problem(
+                    asset.asset,
+                    "post_too_long",
+                    Severity.BLOCK,
+                    f"the {platform} post is {length} characters; {platform} takes {limit}",
+                )
+            )
+    for platform in filter(None, str(asset.meta.get("shortened", "")).split(",")):
+        problems.append(
+            Problem(
+                asset.asset,
+                "post_shortened",
+                Severity.WARN,
+                f"the {platform} post's text was cut to fit with its link and hashtags; "
+                "a shorter text (or short name) keeps it whole",
+            )
+        )
     return problems
 
 

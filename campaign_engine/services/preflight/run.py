@@ -44,7 +44,13 @@ def preflight(
     for partner in partners:
         values = customisations(partner) if customisations else None
         shown = preview_partner(
-            kit, renderers, partner, base_url, storage_dir=storage_dir, customisations=values
+            kit,
+            renderers,
+            partner,
+            base_url,
+            storage_dir=storage_dir,
+            customisations=values,
+            as_sent=True,
         )
         problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
         if shown.email is not None:

@@ -75,7 +75,9 @@ def sheet_rows(
     rows = []
     for partner in partners:
         try:
-            kit, shown = preview_version(runtime, session, partner, campaign.kit_version)
+            kit, shown = preview_version(
+                runtime, session, partner, campaign.kit_version, as_sent=True
+            )
         except Exception as exc:  # one partner's profile must not cost the page its others
             log.warning("contact sheet: %s did not render", partner.slug, exc_info=True)
             problem = Problem(
