@@ -228,6 +228,17 @@ def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
                     "the brochure has no clickable link; readers on a screen cannot tap it",
                 )
             )
+        crossed = [i + 1 for i in range(pages) if _text_overlaps(pdf[i])]
+        if crossed:
+            problems.append(
+                Problem(
+                    "brochure",
+                    "text_overlaps",
+                    Severity.BLOCK,
+                    f"text runs out of its box over other text on page "
+                    f"{', '.join(map(str, crossed))} of the brochure",
+                )
+            )
         outside = [i + 1 for i in range(pages) if _text_off_page(pdf[i])]
         if outside:
             problems.append(
@@ -277,6 +288,27 @@ def _uri_links(page: Any) -> int:
         finally:
             raw.FPDFPage_CloseAnnot(annot)
     return count
+
+
+def _text_overlaps(page: Any) -> bool:
+    """Two runs of text drawn over each other: what a band's text that outgrew its fixed
+    box looks like where it meets the next box's text (a third of the smaller run
+    covered; the touching edges of neighbouring runs on one line do not count)."""
+    text = page.get_textpage()
+    try:
+        rects = [text.get_rect(i) for i in range(text.count_rects())]
+    finally:
+        text.close()
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            width = min(a[2], b[2]) - max(a[0], b[0])
+            height = min(a[3], b[3]) - max(a[1], b[1])
+            if width <= 0.5 or height <= 0.5:
+                continue
+            smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+            if smaller and width * height / smaller > 0.3:
+                return True
+    return False
 
 
 def _text_off_page(page: Any) -> bool:
