@@ -228,27 +228,14 @@ def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
                     "the brochure has no clickable link; readers on a screen cannot tap it",
                 )
             )
-        crossed = [i + 1 for i in range(pages) if _text_overlaps(pdf[i])]
-        if crossed:
-            problems.append(
-                Problem(
-                    "brochure",
-                    "text_overlaps",
-                    Severity.BLOCK,
-                    f"text runs out of its box over other text on page "
-                    f"{', '.join(map(str, crossed))} of the brochure",
-                )
-            )
-        outside = [i + 1 for i in range(pages) if _text_off_page(pdf[i])]
-        if outside:
-            problems.append(
-                Problem(
-                    "brochure",
-                    "text_outside_page",
-                    Severity.BLOCK,
-                    f"text runs off page {', '.join(map(str, outside))} of the brochure",
-                )
-            )
+        for found_on, code, words in (
+            (_text_overlaps, "text_overlaps", "text runs out of its box over other text on"),
+            (_text_off_page, "text_outside_page", "text runs off"),
+        ):
+            hit = [str(i + 1) for i in range(pages) if found_on(pdf[i])]
+            if hit:
+                where = f"{words} page {', '.join(hit)} of the brochure"
+                problems.append(Problem("brochure", code, Severity.BLOCK, where))
     finally:
         pdf.close()
     height = asset.meta.get("logo_mm")
