@@ -112,18 +112,31 @@ def test_the_japanese_name_prints_in_glyphs_and_the_german_quote_in_german_marks
     assert "„" in text and "“" in text
 
 
-def test_a_band_whose_text_outgrows_its_box_blocks(hard, tmp_path):
-    """The contact band at a fifth of its height: its text runs down over the footer."""
+@pytest.mark.parametrize(
+    "rule, broken, code",
+    [
+        # the contact band at a fifth of its height: its text runs down over the footer
+        ("height: 62mm; }", "height: 12mm; }", "text_overlaps"),
+        # a title that may not wrap, set large: it runs off the page's right edge
+        (
+            ".hero h1 { font-size: 27pt;",
+            ".hero h1 { white-space: nowrap; font-size: 40pt;",
+            "text_outside_page",
+        ),
+    ],
+)
+def test_brochure_text_out_of_its_place_blocks(hard, tmp_path, rule, broken, code):
     cli, _, _ = hard
     kit = tmp_path / "kit"
     shutil.copytree(SAMPLE_KIT, kit)
     css = kit / "templates" / "brochure.css"
-    css.write_text(css.read_text().replace("height: 62mm; }", "height: 12mm; }"))
+    assert rule in css.read_text()
+    css.write_text(css.read_text().replace(rule, broken))
     result = cli(
         "kits", "preflight", str(kit), "--json", "--no-browser", "--partner", "german", ok=False
     )
     codes = {p["code"] for p in json.loads(result.output)["partners"]["german"]["problems"]}
-    assert "text_overlaps" in codes and result.exit_code == 1
+    assert code in codes and result.exit_code == 1
 
 
 def test_a_brochure_longer_than_designed_blocks_and_exits_1(hard, tmp_path):
