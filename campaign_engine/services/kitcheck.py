@@ -5,6 +5,7 @@ Every check appends to one list so `kits validate` can report all problems at on
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +31,7 @@ from renderers.context import template_context
 from renderers.sandbox import make_environment
 
 RendererFactory = Callable[[KitContent], KitRenderers]
+log = logging.getLogger(__name__)
 WHY_NOT = {  # why active content is refused, per channel
     "email": "no mail client runs it",
     "web": "partners' websites show the snippet in their own page, where no kit script may run",
@@ -368,7 +370,11 @@ class KitChecker:
             asset = renderer.render(worst_case_brand(self.spec, locale), self._checked_link)
             html = asset.file("email.html").content.decode()
             pages[locale] = with_inline_images(html, asset.files)
-        widths = email_widths(pages)
+        try:
+            widths = email_widths(pages)
+        except Exception:  # a browser that will not start is no reason to refuse a kit
+            log.warning("the email's width was not measured: Chromium failed", exc_info=True)
+            widths = None
         for locale, width in (widths or {}).items():
             if width > PHONE:
                 self.problems.append(

@@ -92,6 +92,17 @@ def test_an_email_that_cannot_wrap_a_long_name_is_refused_with_its_width(cli, ki
     assert "(de)" in result.output
 
 
+def test_a_browser_that_will_not_start_does_not_refuse_a_kit(cli, kit_copy, monkeypatch):
+    from campaign_engine.services.preflight import browser
+
+    def broken(pages):
+        raise RuntimeError("Chromium crashed on launch")
+
+    monkeypatch.setattr(browser, "email_widths", broken)
+    result = cli("kits", "validate", str(kit_copy))
+    assert "is valid" in result.output
+
+
 def test_a_bad_manifest_value_names_its_line(cli, kit_copy):
     manifest = (kit_copy / "kit.yaml").read_text()
     (kit_copy / "kit.yaml").write_text(
