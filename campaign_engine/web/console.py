@@ -4,7 +4,6 @@ and render; the rules live in the services."""
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from campaign_engine.domain.sendtime import WEEKDAYS
 from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
+from campaign_engine.ports import RenderedFile
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
@@ -313,15 +313,11 @@ def _tiles(assets: list[Any]) -> list[dict[str, str]]:
     for asset in assets:
         for f in asset.files:
             if f.media_type == "application/pdf":
-                png = bootstrap.pdf_thumbnail(f.content, width=900)
-                tiles.append({"name": f.name, "src": _data_url("image/png", png)})
+                png = RenderedFile(f.name, "image/png", bootstrap.pdf_thumbnail(f.content, 900))
+                tiles.append({"name": f.name, "src": png.data_uri()})
             elif f.media_type.startswith("image/") and asset.channel != "email":
-                tiles.append({"name": f.name, "src": _data_url(f.media_type, f.content)})
+                tiles.append({"name": f.name, "src": f.data_uri()})
     return tiles
-
-
-def _data_url(media_type: str, content: bytes) -> str:
-    return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
 
 
 @bp.get("/campaigns/<int:campaign_id>/contact-sheet")
@@ -331,8 +327,9 @@ def contact_sheet(campaign_id: int) -> str:
     item = get_campaign(db(), campaign_id)
     page = requested_page(10)
     held_only = request.args.get("held") == "1"
+    held = held_by_partner(db(), campaign_id)
     if held_only:
-        found, total = held_partners(db(), campaign_id, limit=page.size, offset=page.offset)
+        found, total = held_partners(db(), held, limit=page.size, offset=page.offset)
     else:
         query = partner_query(request.args)
         found, total = find_partners(db(), query, limit=page.size, offset=page.offset)
@@ -340,10 +337,9 @@ def contact_sheet(campaign_id: int) -> str:
         "console/contact_sheet.html",
         campaign=item,
         page=page.counted(total),
-        rows=sheet_rows(runtime(), db(), item, found),
+        rows=sheet_rows(runtime(), db(), item, found, held),
         held_only=held_only,
-        held_total=len(held_by_partner(db(), campaign_id)),
-        data_url=_data_url,
+        held_total=len(held),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.ledger import Reason
-from campaign_engine.ports import RenderedAsset
+from campaign_engine.ports import RenderedAsset, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.preflight.checks import check_assets, check_brand
 from campaign_engine.services.preflight.problems import Problem, Severity
@@ -30,17 +30,10 @@ THUMB_WIDTH = 220  # CSS px a thumbnail is shown at; the image carries twice tha
 
 
 @dataclass(frozen=True)
-class Thumbnail:
-    name: str
-    media_type: str
-    content: bytes
-
-
-@dataclass(frozen=True)
 class SheetRow:
     partner: Partner
     problems: list[Problem]
-    thumbnails: list[Thumbnail]
+    thumbnails: list[RenderedFile]  # small PNG and JPEG pictures of the visual files
     has_email: bool
     held: int  # this campaign's deliveries preflight held for the partner
 
@@ -60,18 +53,22 @@ def held_by_partner(session: Session, campaign_id: int) -> dict[int, int]:
 
 
 def held_partners(
-    session: Session, campaign_id: int, *, limit: int, offset: int
+    session: Session, held: dict[int, int], *, limit: int, offset: int
 ) -> tuple[list[Partner], int]:
-    """One page of the partners with held deliveries in the campaign, and how many."""
-    ids = list(held_by_partner(session, campaign_id))
+    """One page of the partners with held deliveries (`held_by_partner`), and how many."""
+    ids = list(held)
     wanted = select(Partner).where(Partner.id.in_(ids)).order_by(Partner.name, Partner.id)
     return list(session.scalars(wanted.limit(limit).offset(offset))), len(ids)
 
 
 def sheet_rows(
-    runtime: Runtime, session: Session, campaign: Campaign, partners: list[Partner]
+    runtime: Runtime,
+    session: Session,
+    campaign: Campaign,
+    partners: list[Partner],
+    held: dict[int, int],
 ) -> list[SheetRow]:
-    held = held_by_partner(session, campaign.id)
+    """Each partner's row; `held` is the campaign's `held_by_partner`."""
     rows = []
     for partner in partners:
         try:
@@ -98,7 +95,7 @@ def sheet_rows(
     return rows
 
 
-def thumbnails(asset: RenderedAsset) -> list[Thumbnail]:
+def thumbnails(asset: RenderedAsset) -> list[RenderedFile]:
     """Every page of a PDF and every image, small; the email's own images are left out
     (the sheet shows the whole email in a frame)."""
     if asset.asset == "email":
@@ -107,11 +104,11 @@ def thumbnails(asset: RenderedAsset) -> list[Thumbnail]:
     for f in asset.files:
         if f.media_type == "application/pdf":
             found += [
-                Thumbnail(f"{f.name}, page {n}", "image/png", png)
+                RenderedFile(f"{f.name}, page {n}", "image/png", png)
                 for n, png in enumerate(pdf_pages(f.content), 1)
             ]
         elif f.media_type.startswith("image/"):
-            found.append(Thumbnail(f.name, "image/jpeg", small_image(f.content)))
+            found.append(RenderedFile(f.name, "image/jpeg", small_image(f.content)))
     return found
 
 
