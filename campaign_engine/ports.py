@@ -52,6 +52,11 @@ class BrandContext:
         return self.logo_kind == "mark"
 
     @property
+    def logo_shows_name(self) -> bool:
+        """The logo spells the name: nothing need set the name beside it again."""
+        return self.logo_kind != "own"
+
+    @property
     def display_name(self) -> str:
         """The name where space is short (subjects, From headers, social captions)."""
         return self.short_name or self.name

@@ -97,7 +97,7 @@ def template_context(
         "logo_src": logo_src,
         # the logo is a lockup that spells the name (none uploaded, or a tiny mark):
         # a template need not set the name beside it again
-        "logo_shows_name": brand.logo_kind != "own",
+        "logo_shows_name": brand.logo_shows_name,
         "vertical": brand.vertical,
     }
     lang = kit.language_for(brand.language)

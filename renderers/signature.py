@@ -52,7 +52,7 @@ def banner_png(
         right = _logo_right(
             image, vendor, (width - 260, PAD + 20, width - PAD, height - BAND - PAD - 20)
         )
-    if brand.logo_kind != "own":  # a lockup that spells the name: keep it apart from the
+    if brand.logo_shows_name:  # a lockup that spells the name: keep it apart from the
         # headline, or its words read as the headline's first ones
         rule = left + PAD
         draw.line((rule, PAD + 16, rule, height - BAND - PAD - 16), fill=(205, 210, 219), width=2)

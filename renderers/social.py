@@ -8,6 +8,7 @@ at compression level 1 (measured here), which was most of the kit's render time.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -206,7 +207,9 @@ def _line_mask(path: str, size: int, line: str) -> Image.Image:
 
 def wrap(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
     lines: list[str] = []
-    for word in text.split(" "):  # on spaces only: a no-break space keeps "30 minutes"
+    # on ASCII white space only (as str.split() did, runs of it as one): a no-break space
+    # keeps "30 minutes" together
+    for word in re.split(r"[ \t\r\n]+", text.strip()):
         if lines and font.getlength(lines[-1] + " " + word) <= width:
             lines[-1] += " " + word
         else:
@@ -239,7 +242,7 @@ def post_text(body: str, hashtags: list[str], url: str, platform: str, website: 
     else:
         tail = "\n".join(part for part in (tags, url) if part)
     limit = PLATFORM_TEXT_LIMITS[platform]
-    while _length(f"{body}\n\n{tail}", platform) > limit and body:
+    while post_length(f"{body}\n\n{tail}", platform) > limit and body:
         body = body[: max(0, len(body) - 8)].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
         if len(body) <= 1:
             body = ""
@@ -248,10 +251,6 @@ def post_text(body: str, hashtags: list[str], url: str, platform: str, website: 
 
 def post_length(text: str, platform: str) -> int:
     """A post's length as its network counts it (X: weighted, a link 23)."""
-    return _length(text, platform)
-
-
-def _length(text: str, platform: str) -> int:
     if platform != "x":
         return len(text)
     from twitter_text import parse_tweet  # X's own counting rules (twitter-text v3)

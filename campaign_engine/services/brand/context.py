@@ -38,24 +38,19 @@ def format_phone(raw: str, locale: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def partner_logo(partner: Partner) -> bytes:
-    """The logo the assets show: the partner's own; its name beside it when the logo is a
-    favicon-sized mark; its name alone when it has none."""
+def partner_logo(partner: Partner) -> tuple[bytes, str]:
+    """The logo the assets show and its kind (BrandContext.logo_kind): the partner's own;
+    its name beside it when the logo is a favicon-sized mark; its name alone when it has
+    none."""
     if not partner.logo_png:
-        return fallback_lockup(partner.name, partner.primary_color)
+        return fallback_lockup(partner.name, partner.primary_color), "name"
     if is_mark(partner.logo_png):
-        return mark_lockup(partner.logo_png, partner.name, partner.primary_color)
-    return partner.logo_png
-
-
-def logo_kind(partner: Partner) -> str:
-    if not partner.logo_png:
-        return "name"
-    return "mark" if is_mark(partner.logo_png) else "own"
+        return mark_lockup(partner.logo_png, partner.name, partner.primary_color), "mark"
+    return partner.logo_png, "own"
 
 
 def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
-    logo = partner_logo(partner)
+    logo, kind = partner_logo(partner)
     return BrandContext(
         slug=partner.slug,
         name=partner.name,
@@ -66,7 +61,7 @@ def brand_context(partner: Partner, customisations: dict[str, Any] | None = None
         logo_png=logo,
         logo_on_plate=logo_plate(logo) if partner.logo_png else None,
         logo_luminance=luminance_of(logo),
-        logo_kind=logo_kind(partner),
+        logo_kind=kind,
         contact_email=partner.contact_email,
         phone=partner.phone,
         phone_display=format_phone(partner.phone, partner.locale),
