@@ -71,7 +71,8 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
 
 
 def name_warnings(name: str) -> list[Words]:
-    """Characters of the name that no installed font draws (they would print as boxes)."""
+    """Characters of a name or an address that no installed font draws (they would print
+    as boxes)."""
     from renderers.glyphs import missing_glyphs  # fontTools: only where it is asked
 
     missing = missing_glyphs(name)
