@@ -232,18 +232,19 @@ def campaigns_list(as_json: bool) -> None:
 @click.argument("campaign_id", type=int)
 @click.option("--channel", type=click.Choice(CHANNELS))
 def campaigns_retry(campaign_id: int, channel: str | None) -> None:
-    """Queue failed deliveries again (after fixing what their reason says)."""
+    """Queue failed deliveries again (after fixing what their reason says); says which it
+    will not resend, and why."""
     from campaign_engine.services.campaigns.lifecycle import get_campaign, retry_failed
 
     with unit_of_work() as (rt, session):
-        count = retry_failed(
+        outcome = retry_failed(
             session,
             get_campaign(session, campaign_id),
             channel=channel,
             now=rt.clock(),
             actor="cli",
         )
-    click.echo(f"{count} failed deliveries queued again")
+    click.echo(outcome.sentence())
 
 
 @campaigns.command("check")

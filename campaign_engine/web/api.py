@@ -29,6 +29,7 @@ from campaign_engine.services.audience import audience_count, completeness
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
 from campaign_engine.services.campaigns.lifecycle import (
+    RetryOutcome,
     campaign_status,
     create_campaign_from,
     get_campaign,
@@ -187,6 +188,13 @@ def campaign_action(campaign_id: int, action: str) -> dict[str, Any]:
     count = run_action(
         db(), item, action, now=rt.clock(), actor=current_user.email, **launch_options(rt)
     )
+    if isinstance(count, RetryOutcome):
+        return {
+            **campaign_json(item),
+            "deliveries": count.queued,
+            "not_resent": count.not_resent,
+            "message": count.sentence(),
+        }
     return {**campaign_json(item), "deliveries": count}
 
 

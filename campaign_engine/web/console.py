@@ -28,6 +28,7 @@ from campaign_engine.services.audience import audience_choices, audience_count, 
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
 from campaign_engine.services.campaigns.lifecycle import (
+    RetryOutcome,
     campaign_status,
     create_campaign_from,
     get_campaign,
@@ -274,8 +275,8 @@ def campaign_action(campaign_id: int, action: str) -> Response:
     )
     if action == "launch":
         flash(f"Launched: {count} deliveries planned. Progress updates below.", "ok")
-    elif action == "retry":
-        flash(f"{count} failed deliveries queued again.", "ok")
+    elif isinstance(count, RetryOutcome):
+        flash(f"{count.sentence()}.", "ok")
     else:
         flash(f"Campaign {action}d." if action != "cancel" else "Campaign cancelled.", "ok")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))

@@ -106,6 +106,23 @@ def _schemas() -> dict[str, Any]:
             always_on={"type": "boolean"},
             deliveries={"type": ["integer", "null"]},
         ),
+        Retried={
+            "allOf": [
+                ref("Campaign"),
+                obj(
+                    ["deliveries", "not_resent", "message"],
+                    deliveries={"type": "integer", "description": "failed deliveries queued"},
+                    not_resent={
+                        "type": "object",
+                        "propertyNames": REASON,
+                        "additionalProperties": {"type": "integer"},
+                        "description": "failed deliveries left failed, by why they cannot "
+                        "be sent (suppressed: the recipient unsubscribed or bounced)",
+                    },
+                    message={"type": "string"},
+                ),
+            ]
+        },
         Status=obj(
             ["id", "status", "deliveries", "scheduled_later", "problems", "ledger"],
             id={"type": "integer"},
@@ -616,7 +633,7 @@ def _paths() -> dict[str, Any]:
         paths[f"/campaigns/{{campaign_id}}/{action}"] = {
             "post": _op(
                 f"{action.capitalize()} the campaign",
-                _json(ref("Campaign")),
+                _json(ref("Retried" if action == "retry" else "Campaign")),
                 404,
                 409,
                 422,

@@ -339,34 +339,74 @@ def test_the_shared_rate_limit_holds_across_worker_threads(engine):
     assert (sent[-1] - sent[0]).total_seconds() >= 0.75
 
 
-def test_failed_deliveries_can_be_retried_by_hand(engine, tmp_path):
-    from campaign_engine.services.campaigns.lifecycle import get_campaign, retry_failed
-
-    runtime, campaign_id, _received = engine
+def bounced_and_failed(runtime, campaign_id, tmp_path) -> None:
+    """A campaign sent with two kinds of failure: partner-02 lacks the postal address the
+    email needs (fixed afterwards, so a retry can send) and reject@bad.example bounced
+    with a 550 (so it is suppressed, and a retry cannot send it)."""
     contacts = tmp_path / "bad.csv"
     contacts.write_text(
         "partner,email,first_name,last_name,company\npartner-01,reject@bad.example,R,J,X\n"
     )
+    rows = [partner_row(i) for i in range(4)]
     with runtime.sessions.begin() as session:
         import_contacts(session, contacts)
+        import_partners(session, write_partners(tmp_path, [{**rows[2], "postal_address": ""}]))
     launch(runtime, campaign_id)
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
-    assert email_counts(runtime, campaign_id)["failed"] == 1
+    assert email_counts(runtime, campaign_id)["failed"] == 3
     with runtime.sessions.begin() as session:
-        assert (
-            retry_failed(
-                session,
-                get_campaign(session, campaign_id),
-                channel="email",
-                now=runtime.clock(),
-                actor="test",
-            )
-            == 1
+        import_partners(session, write_partners(tmp_path, rows, "fixed.csv"))
+
+
+def test_a_retry_queues_what_can_be_sent_and_counts_the_suppressed_it_leaves(engine, tmp_path):
+    """`campaigns retry` said "63 failed deliveries queued again" and then skipped all 63:
+    a 550 had suppressed every one of them."""
+    from campaign_engine.services.campaigns.lifecycle import get_campaign, retry_failed
+
+    runtime, campaign_id, _received = engine
+    bounced_and_failed(runtime, campaign_id, tmp_path)
+    with runtime.sessions.begin() as session:
+        outcome = retry_failed(
+            session,
+            get_campaign(session, campaign_id),
+            channel="email",
+            now=runtime.clock(),
+            actor="test",
         )
-    assert email_counts(runtime, campaign_id)["pending"] == 1
+    assert (outcome.queued, outcome.not_resent) == (2, {"suppressed": 1})
+    assert outcome.sentence() == (
+        "2 failed deliveries queued again; 1 not resent: 1 recipient is suppressed "
+        "(unsubscribed or bounced): lift one with "
+        "`campaign-engine contacts unsuppress EMAIL`"
+    )
+    assert email_counts(runtime, campaign_id)["pending"] == 2
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     counts = email_counts(runtime, campaign_id)
-    assert counts["failed"] == 0 and counts["skipped"] == 1, "the bounced address is suppressed"
+    assert (counts["failed"], counts["skipped"]) == (1, 0), "the bounced one was not queued"
+
+
+def test_every_surface_says_what_a_retry_will_not_resend(engine, tmp_path):
+    """The command line, the API and the console's button all report the breakdown."""
+    from tests.conftest import Cli
+    from tests.worlds import marketer_client
+
+    runtime, campaign_id, _received = engine
+    bounced_and_failed(runtime, campaign_id, tmp_path)
+    cli = Cli(tmp_path / "config.yaml")
+    said = cli("campaigns", "retry", str(campaign_id), "--channel", "email").output.strip()
+    assert said == (
+        "2 failed deliveries queued again; 1 not resent: 1 recipient is suppressed "
+        "(unsubscribed or bounced): lift one with "
+        "`campaign-engine contacts unsuppress EMAIL`"
+    )
+    client = marketer_client(runtime)
+    answer = client.post(f"/api/v1/campaigns/{campaign_id}/retry", json={})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert (body["deliveries"], body["not_resent"]) == (0, {"suppressed": 1})
+    assert body["message"].startswith("0 failed deliveries queued again; 1 not resent: ")
+    page = client.post(f"/campaigns/{campaign_id}/retry", follow_redirects=True)
+    assert "1 recipient is suppressed (unsubscribed or bounced)" in page.get_data(as_text=True)
 
 
 def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path):

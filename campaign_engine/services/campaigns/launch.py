@@ -10,6 +10,7 @@ from campaign_engine.db import Campaign
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.services.campaigns.lifecycle import (
+    RetryOutcome,
     change_status,
     refresh_completion,
     retry_failed,
@@ -73,9 +74,10 @@ def run_action(
     actor: str,
     programme_default: ConsentMode = ConsentMode.AUTO,
     review_hours: float = 48.0,
-) -> int | None:
+) -> int | RetryOutcome | None:
     """What the console's buttons and the API's action routes do; the number of
-    deliveries planned (launch) or queued again (retry), None for a status change."""
+    deliveries planned (launch), what a retry queued and left (retry), None for a status
+    change."""
     if action == "launch":
         return launch_campaign(
             session,

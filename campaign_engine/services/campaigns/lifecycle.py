@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, Delivery, KitVersion, utcnow
+from campaign_engine.db import Campaign, Delivery, KitVersion, Suppression, utcnow
 from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
@@ -241,17 +242,57 @@ def refresh_completion(
     return True
 
 
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What a retry queued, and what it left failed because sending it again could only be
+    skipped: "63 queued again" followed by 63 skips tells the marketer nothing to act on."""
+
+    queued: int
+    suppressed: int = 0
+
+    @property
+    def not_resent(self) -> dict[str, int]:
+        """Failed deliveries left as they are, by reason code (domain/ledger.Reason)."""
+        return {Reason.SUPPRESSED.value: self.suppressed} if self.suppressed else {}
+
+    def sentence(self) -> str:
+        """One line for the command line, the console's notice and the API's message."""
+        said = f"{self.queued} failed deliver{'y' if self.queued == 1 else 'ies'} queued again"
+        if not self.suppressed:
+            return said
+        n = self.suppressed
+        return (
+            f"{said}; {n} not resent: {n} recipient{' is' if n == 1 else 's are'} suppressed "
+            "(unsubscribed or bounced): lift one with `campaign-engine contacts unsuppress EMAIL`"
+        )
+
+
+def _to_suppressed_address() -> ColumnElement[bool]:
+    """An email delivery whose recipient is on its partner's suppression list: the send
+    would skip it, so a retry must not queue it."""
+    return and_(
+        Delivery.channel == "email",
+        exists().where(
+            Suppression.partner_id == Delivery.partner_id,
+            Suppression.email == func.lower(Delivery.recipient),
+        ),
+    )
+
+
 def retry_failed(
     session: Session, campaign: Campaign, *, channel: str | None, now: datetime, actor: str
-) -> int:
-    """Failed deliveries back to pending, due now, with a fresh attempt budget."""
-    query = update(Delivery).where(
-        Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.FAILED
-    )
+) -> RetryOutcome:
+    """Failed deliveries back to pending, due now, with a fresh attempt budget; those to a
+    suppressed address stay failed (lifting the suppression lets a later retry send them)."""
+    failed = [Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.FAILED]
     if channel:
-        query = query.where(Delivery.channel == channel)
+        failed.append(Delivery.channel == channel)
+    blocked = _to_suppressed_address()
+    suppressed = session.scalar(select(func.count()).where(*failed, blocked)) or 0
     result = session.execute(
-        query.values(
+        update(Delivery)
+        .where(*failed, ~blocked)
+        .values(
             status=DeliveryStatus.PENDING,
             due_at=now,
             attempts=0,
@@ -260,7 +301,8 @@ def retry_failed(
             updated_at=now,
         )
     )
-    if campaign.status == CampaignStatus.COMPLETED and result.rowcount:
+    outcome = RetryOutcome(queued=result.rowcount or 0, suppressed=suppressed)
+    if campaign.status == CampaignStatus.COMPLETED and outcome.queued:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     record(
         session,
@@ -268,6 +310,6 @@ def retry_failed(
         "deliveries.retry",
         "campaign",
         campaign.id,
-        {"channel": channel, "count": result.rowcount},
+        {"channel": channel, "count": outcome.queued, "not_resent": outcome.not_resent},
     )
-    return result.rowcount or 0
+    return outcome
