@@ -8,7 +8,7 @@ import click
 
 from campaign_engine.cli import cli, emit, runtime, unit_of_work
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.contacts import import_contacts
+from campaign_engine.services.contacts import import_contacts, lift_suppression
 from campaign_engine.services.customisation import set_customisations
 from campaign_engine.services.endpoints import set_endpoint
 from campaign_engine.services.kits import latest_version
@@ -203,6 +203,21 @@ def contacts_import(file: Path, as_json: bool) -> None:
         f"imported {result.created + result.updated} contacts "
         f"({result.created} new, {result.updated} updated)",
     )
+
+
+@contacts.command("unsuppress")
+@click.argument("email")
+@click.option("--partner", "partner_slug", help="Only for this partner (default: every one).")
+def contacts_unsuppress(email: str, partner_slug: str | None) -> None:
+    """Let EMAIL be mailed again after a bounce or an unsubscribe (then `campaigns retry`)."""
+    with unit_of_work() as (_, session):
+        lifted = lift_suppression(session, email, partner_slug=partner_slug, actor="cli")
+    address = lifted[0].email
+    which = [f"{lift.partner} (it was suppressed: {lift.reason})" for lift in lifted]
+    if len(which) == 1:
+        click.echo(f"{address} may be mailed again for {which[0]}")
+    else:
+        click.echo(f"{address} may be mailed again for {len(which)} partners: {', '.join(which)}")
 
 
 @partners.command("next-action")

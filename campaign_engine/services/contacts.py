@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Contact, Partner
-from campaign_engine.errors import InvalidInput
+from campaign_engine.db import Contact, Partner, Suppression
+from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.audit import record
 from campaign_engine.services.csvrows import read_rows
+from campaign_engine.services.partners import get_partner
 
 REQUIRED_COLUMNS = {"partner", "email", "first_name", "last_name", "company"}
 
@@ -80,3 +81,53 @@ def import_contacts(session: Session, path: Path, *, actor: str = "cli") -> Cont
         {"created": created, "updated": len(rows) - created},
     )
     return ContactImportResult(created=created, updated=len(rows) - created)
+
+
+@dataclass(frozen=True)
+class LiftedSuppression:
+    email: str  # as stored: lowercased
+    partner: str  # slug
+    reason: str  # why it was suppressed: bounce, unsubscribe
+
+
+def lift_suppression(
+    session: Session, email: str, *, partner_slug: str | None, actor: str
+) -> list[LiftedSuppression]:
+    """Take the address off one partner's suppression list, or every list it is on: the
+    way back after a bounce that was the receiving server's mistake, or a recipient who
+    asked to be mailed again. Each lift is audited with what it was suppressed for."""
+    address = email.strip().lower()
+    found = _suppressions_of(session, address)
+    if partner_slug is not None:
+        partner = get_partner(session, partner_slug)
+        wanted = [(s, slug) for s, slug in found if s.partner_id == partner.id]
+        if not wanted:
+            raise NotFound(_not_suppressed(address, partner.slug, [slug for _, slug in found]))
+        found = wanted
+    if not found:
+        raise NotFound(_not_suppressed(address, None, []))
+    for suppression, slug in found:
+        detail = {"email": address, "reason": suppression.reason, "detail": suppression.detail}
+        record(session, actor, "suppression.lift", "partner", slug, detail)
+        session.delete(suppression)
+    session.flush()
+    return [LiftedSuppression(address, slug, suppression.reason) for suppression, slug in found]
+
+
+def _suppressions_of(session: Session, address: str) -> list[tuple[Suppression, str]]:
+    """Every suppression of the (lowercased) address, with its partner's slug."""
+    query = (
+        select(Suppression, Partner.slug)
+        .join(Partner, Partner.id == Suppression.partner_id)
+        .where(Suppression.email == address)
+        .order_by(Partner.slug)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def _not_suppressed(address: str, partner: str | None, elsewhere: list[str]) -> str:
+    """Names the address, and the partners it is suppressed for when not the one asked."""
+    if partner is None:
+        return f"{address} is not suppressed for any partner"
+    also = f" (it is for {', '.join(elsewhere)})" if elsewhere else ""
+    return f"{address} is not suppressed for {partner}{also}"

@@ -409,6 +409,21 @@ def test_every_surface_says_what_a_retry_will_not_resend(engine, tmp_path):
     assert "1 recipient is suppressed (unsubscribed or bounced)" in page.get_data(as_text=True)
 
 
+def test_lifting_the_suppression_lets_the_next_retry_queue_it(engine, tmp_path):
+    """What the retry's sentence says to do works: the bounced address is queued again."""
+    from tests.conftest import Cli
+
+    runtime, campaign_id, _received = engine
+    bounced_and_failed(runtime, campaign_id, tmp_path)
+    cli = Cli(tmp_path / "config.yaml")
+    lifted = cli("contacts", "unsuppress", "reject@bad.example").output.strip()
+    assert lifted == (
+        "reject@bad.example may be mailed again for partner-01 (it was suppressed: bounce)"
+    )
+    said = cli("campaigns", "retry", str(campaign_id), "--channel", "email").output.strip()
+    assert said == "3 failed deliveries queued again"
+
+
 def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path):
     from campaign_engine.services.campaigns.lifecycle import get_campaign
 
