@@ -38,7 +38,10 @@ def _default(name: str) -> object:
     metavar="KEY=VALUE",
     help="tier, region, vertical, tag, partner or exclude; repeat to widen.",
 )
-@click.option("--launch-at", help="ISO 8601 with offset; omitted = a draft you launch by hand.")
+@click.option(
+    "--launch-at",
+    help="ISO 8601 with offset, or now; omitted = a draft you launch by hand.",
+)
 @click.option("--send-time", help="Send at this local time in each partner's timezone (10:00).")
 @click.option("--send-weekday", help="...on this weekday (tuesday).")
 @click.option(
@@ -90,7 +93,10 @@ def campaigns_create(
             if path.is_dir()
             else latest_version(session, kit)
         )
-        campaign = create_campaign_from(session, version, options, actor="cli")
+        try:
+            campaign = create_campaign_from(session, version, options, actor="cli")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, where=option_name(exc.where or "options")) from None
         data = {"id": campaign.id, "status": campaign.status}
     emit(data, as_json, f"created campaign {data['id']} ({data['status']})")
 
@@ -107,6 +113,15 @@ def campaign_options(**values: object) -> Any:
         first = exc.errors()[0]
         field = "--" + "-".join(str(part) for part in first["loc"][:1]).replace("_", "-")
         raise InvalidInput(first["msg"], where=field if first["loc"] else "options") from None
+
+
+def option_name(where: str) -> str:
+    """The schema's field, as the service layer names it, as this command's option:
+    `audience.partner` is `--audience partner`, `launch_at` is `--launch-at`."""
+    if where.startswith("--") or where == "options":
+        return where
+    field, *within = where.split(".")
+    return " ".join(["--" + field.replace("_", "-"), *within])
 
 
 @campaigns.command("launch")

@@ -4,15 +4,36 @@ limits and messages, and the OpenAPI document is generated from it."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.sendtime import WEEKDAYS, parse_send_time, parse_weekday
 from campaign_engine.domain.times import storable
+
+# A launch time this little in the past is "now" typed by hand: the console's field has
+# minutes only, and a clock a few seconds behind must not turn a launch into an error.
+PAST_GRACE = timedelta(minutes=1)
+# What the API's document says launch_at takes: a time, the word now, or nothing.
+LAUNCH_AT_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"const": "now"},
+        {"type": "null"},
+    ]
+}
 
 
 class CampaignOptions(BaseModel):
@@ -25,8 +46,10 @@ class CampaignOptions(BaseModel):
         description=f"keys {', '.join(AUDIENCE_KEYS)}; values widen within a key, keys "
         "narrow; empty: every partner",
     )
-    launch_at: AwareDatetime | None = Field(
-        None, description="ISO 8601 with a UTC offset; empty: a draft launched by hand"
+    launch_at: Annotated[AwareDatetime | None, WithJsonSchema(LAUNCH_AT_SCHEMA)] = Field(
+        None,
+        description="ISO 8601 with a UTC offset, not in the past, or 'now'; empty: a draft "
+        "launched by hand",
     )
     send_time: str | None = Field(
         None,
@@ -62,7 +85,10 @@ class CampaignOptions(BaseModel):
     @field_validator("launch_at", mode="before")
     @classmethod
     def _iso_time(cls, value: Any) -> Any:
-        """A message that says what to type, rather than pydantic's 'input is too short'."""
+        """A message that says what to type, rather than pydantic's 'input is too short';
+        'now' is the moment of asking (the scheduler launches it at its next look)."""
+        if isinstance(value, str) and value.strip().lower() == "now":
+            return datetime.now(UTC)
         if isinstance(value, str) and value:
             try:
                 value = datetime.fromisoformat(value)
@@ -77,7 +103,19 @@ class CampaignOptions(BaseModel):
     @field_validator("launch_at")
     @classmethod
     def _storable(cls, value: Any) -> Any:
-        return None if value is None else storable(value)
+        """In UTC, and not already over: a past time was taken as "scheduled" and launched
+        at the scheduler's next look, which a mistyped year never meant; `now` says so on
+        purpose."""
+        if value is None:
+            return None
+        when = storable(value)
+        if when < datetime.now(UTC) - PAST_GRACE:
+            raise PydanticCustomError(
+                "launch_in_the_past",
+                "{when} is in the past; give a later time, or now to launch at once",
+                {"when": when.isoformat()},
+            )
+        return when
 
     @field_validator("send_time")
     @classmethod

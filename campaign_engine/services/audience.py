@@ -6,7 +6,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Consent, Partner
+from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, ConsentMode
+from campaign_engine.errors import InvalidInput
+
+SHOWN_VALUES = 10  # a refusal lists the values partners do have, up to this many
 
 
 def audience_query(audience: dict[str, list[str]]) -> Select[tuple[Partner]]:
@@ -56,6 +60,40 @@ def audience_choices(session: Session) -> dict[str, list[str]]:
         "tag": sorted({t for p in partners for t in (p.tags or [])}),
         "partner": [p.slug for p in partners],
     }
+
+
+def check_audience_values(session: Session, audience: dict[str, list[str]]) -> None:
+    """Refuse values no partner has at all (a slug never imported, a tier misspelt): such
+    an audience silently targets nobody. Values that each exist but match nobody
+    together are left alone; the builder's live count shows those."""
+    present = audience_choices(session)
+    problems = [
+        _unmatched(key, missing, present[_field(key)])
+        for key in AUDIENCE_KEYS
+        if (missing := [v for v in audience.get(key, []) if v not in present[_field(key)]])
+    ]
+    if len(problems) == 1:
+        key, message = problems[0]
+        raise InvalidInput(message, where=f"audience.{key}")
+    if problems:
+        raise InvalidInput(
+            "; ".join(f"{key}: {message}" for key, message in problems), where="audience"
+        )
+
+
+def _field(key: str) -> str:
+    """The partner field an audience key matches: `exclude` names slugs, as `partner` does."""
+    return "partner" if key == "exclude" else key
+
+
+def _unmatched(key: str, missing: list[str], present: list[str]) -> tuple[str, str]:
+    """(key, message) naming each missing value, and the values partners do have."""
+    quoted = " or ".join(f"'{value}'" for value in missing)
+    if _field(key) == "partner":
+        return key, f"no partner with slug {quoted}"
+    shown = ", ".join(present[:SHOWN_VALUES]) + (", ..." if len(present) > SHOWN_VALUES else "")
+    have = f"partners have: {shown}" if present else f"no partner has a {key} yet"
+    return key, f"no partner has {key} {quoted} ({have})"
 
 
 def completeness(partner: Partner) -> int:

@@ -210,8 +210,8 @@ def _campaign_options(form: Any) -> CampaignOptions:
 
 
 def _zoned(value: str) -> str:
-    """A datetime-local field has no zone: it is UTC."""
-    return value + ("" if "+" in value else "+00:00")
+    """A datetime-local field has no zone: it is UTC. 'now' is the schema's to read."""
+    return value + ("" if "+" in value or value.strip().lower() == "now" else "+00:00")
 
 
 def form_time(value: str) -> datetime | None:

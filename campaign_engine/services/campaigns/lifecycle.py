@@ -17,6 +17,7 @@ from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.services.audience import check_audience_values
 from campaign_engine.services.audit import record
 
 if TYPE_CHECKING:  # pydantic builds its models at import: `campaigns status` needs none
@@ -84,9 +85,10 @@ def create_campaign_from(
     session: Session, version: KitVersion, options: CampaignOptions, *, actor: str
 ) -> Campaign:
     """A campaign with every option of the schema applied: what the command line, the API
-    and the console's form all call."""
+    and the console's form all call, so each refuses the same audience."""
     if options.always_on and not version.spec.get("sequence"):
         raise InvalidInput("the kit has no sequence for an always-on campaign", where="kit")
+    check_audience_values(session, options.audience)
     campaign = create_campaign(
         session, version, options.name, options.audience, options.launch_at, actor=actor
     )
