@@ -49,8 +49,14 @@ $(VENDORED): package.json package-lock.json
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
 	touch $(VENDORED)
 
+# `make demo PORT=8310 HOST=0.0.0.0`: where the demo listens, and so where its links point.
+# Set here (not ?=), so only the command line changes them, never a PORT or HOST that
+# happens to be in the environment.
+HOST := 127.0.0.1
+PORT := 8000
+
 demo: install
-	$(BIN)/campaign-engine demo
+	$(BIN)/campaign-engine demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -133,11 +133,12 @@ cli = EngineGroup(
 
 
 @contextmanager
-def runtime() -> Iterator[Runtime]:
+def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
+    """The adapters for `settings` (default: the configuration), closed afterwards."""
     from campaign_engine import bootstrap
     from campaign_engine.settings import load_settings
 
-    rt = bootstrap.build_runtime(load_settings())
+    rt = bootstrap.build_runtime(settings or load_settings())
     try:
         yield rt
     finally:

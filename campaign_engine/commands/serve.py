@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ from campaign_engine.services.demo import write_sample_programme
 from campaign_engine.services.demo_runway import populate_runway
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import import_partners
-from campaign_engine.settings import load_settings, refuse_published_secrets
+from campaign_engine.settings import ENV_PREFIX, Settings, load_settings, refuse_published_secrets
 
 SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 
@@ -102,13 +104,13 @@ def worker_command(concurrency: int | None) -> None:
 
 
 @cli.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen, and link, here.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Listen, and link, here.")
 @click.option("--partners", "count", default=150, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the data and exit.")
 def demo(host: str, port: int, count: int, no_serve: bool) -> None:
     """A fresh SQLite database, the sample kit, sample partners and a launched campaign."""
-    with runtime() as rt:
+    with runtime(demo_settings(host, port)) as rt:
         refuse_published_secrets(rt.settings, host)
         _fresh_database(rt)
         folder = rt.settings.storage_dir.parent / "demo"
@@ -140,9 +142,33 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
         )
         click.echo(f"emails land in {rt.settings.email.outbox_dir}/new")
         click.echo(f"sign in as admin@vendor.example with password {password}")
-        click.echo(f"open http://{host}:{port}/campaigns/{campaign_id} to watch the launch")
+        click.echo(
+            f"open {rt.settings.public_base_url}/campaigns/{campaign_id} to watch the launch"
+        )
         if not no_serve:
             _serve(rt, host, port)
+
+
+def demo_settings(host: str, port: int) -> Settings:
+    """The configuration, with links to where this demo listens: every email and notice
+    said :8000 whatever --port was. An explicit CAMPAIGN_ENGINE_BASE_URL (a tunnel, a
+    proxy) still wins."""
+    settings = load_settings()
+    if f"{ENV_PREFIX}BASE_URL" in os.environ:
+        return settings
+    return settings.model_copy(update={"base_url": served_url(host, port)})
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches `serve --host HOST --port PORT` at:
+    a wildcard address listens on loopback too; an IPv6 address goes in brackets."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"http://{host}:{port}"  # a name, such as localhost
+    if address.is_unspecified:
+        return f"http://127.0.0.1:{port}"
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
 
 
 def _fresh_database(rt: Runtime) -> None:
@@ -157,4 +183,15 @@ def _fresh_database(rt: Runtime) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _fresh_outbox(rt.settings.email.outbox_dir)
     migrate.upgrade(rt.engine)
+
+
+def _fresh_outbox(outbox: Path) -> None:
+    """A fresh database means a fresh outbox: files are named by idempotency key, so the
+    last demo's emails (the same keys) stood in for this one's, and none were written
+    while the campaign page counted them sent."""
+    for folder in ("new", "cur", "tmp"):
+        for item in (outbox / folder).glob("*"):
+            if item.is_file():
+                item.unlink()

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import requests
 
 from tests.conftest import ROOT, free_port
 
 
-def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
-    port = free_port()
+@contextmanager
+def running_demo(tmp_path: Path, port: int, partners: int) -> Iterator[str]:
+    """`campaign-engine demo --port PORT` in its own process, as `make demo` starts it;
+    yields the admin's one-time password, and stops it with Ctrl+C."""
     env = {
         **os.environ,
         "CAMPAIGN_ENGINE_CONFIG": str(ROOT / "config.yaml"),
@@ -24,8 +31,10 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
         "CAMPAIGN_ENGINE_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
         "CAMPAIGN_ENGINE_DISPATCH__TICK_SECONDS": "0.3",
     }
+    env.pop("CAMPAIGN_ENGINE_BASE_URL", None)
+    command = ["demo", "--partners", str(partners), "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "campaign_engine", "demo", "--partners", "6", "--port", str(port)],
+        [sys.executable, "-m", "campaign_engine", *command],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -33,7 +42,18 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
         text=True,
     )
     try:
-        password = _password(process)
+        yield _password(process)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
+    port = free_port()
+    with running_demo(tmp_path, port, partners=6) as password:
         base = f"http://127.0.0.1:{port}"
         assert "Sign in" in _get(f"{base}/", deadline=90), "the console asks who you are"
         session = requests.Session()
@@ -48,14 +68,35 @@ def test_demo_serves_the_console_and_sends_the_campaign(tmp_path):
         assert "live in the last 90 days" in runway and 'data-partner="' in runway, (
             "demo runway data"
         )
-        sent = _wait_for_files(tmp_path / "outbox" / "new", deadline=90)
+        sent = _wait_for_files(tmp_path / "outbox" / "new", deadline=90, at_least=6 * 5)
         assert sent >= 6 * 5
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        assert link_hosts(tmp_path / "outbox" / "new") == {f"127.0.0.1:{port}"}, (
+            "every link goes to the port the demo serves"
+        )
+
+
+def test_a_second_demo_on_another_port_sends_a_fresh_outbox(tmp_path):
+    """The second demo wrote nothing: the first one's files, named by idempotency key,
+    stood in the way while its campaign page said every email was sent. And every link
+    said port 8000 whatever --port was."""
+    outbox = tmp_path / "outbox" / "new"
+    first, second = free_port(), free_port()
+    with running_demo(tmp_path, first, partners=2):
+        sent = _wait_for_files(outbox, deadline=90)
+    assert sent > 0 and link_hosts(outbox) == {f"127.0.0.1:{first}"}
+    with running_demo(tmp_path, second, partners=2):
+        _wait_for_files(outbox, deadline=90, at_least=sent)
+    assert link_hosts(outbox) == {f"127.0.0.1:{second}"}, "new emails, none of the first's"
+
+
+def link_hosts(folder: Path) -> set[str]:
+    """host:port of every tracked link in the emails' text parts."""
+    hosts: set[str] = set()
+    for path in folder.glob("*.eml"):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        hosts |= set(re.findall(r"https?://([^/\s]+)/r/", text))
+    return hosts
 
 
 def _password(process: subprocess.Popen[str]) -> str:
@@ -79,12 +120,13 @@ def _get(url: str, deadline: float) -> str:
             time.sleep(0.3)
 
 
-def _wait_for_files(folder, deadline: float) -> int:
+def _wait_for_files(folder, deadline: float, at_least: int = 1) -> int:
+    """The number of emails in the outbox once it stops growing (and has `at_least`)."""
     end = time.monotonic() + deadline
     last, stable = -1, 0
     while time.monotonic() < end:
         count = len(list(folder.glob("*.eml"))) if folder.is_dir() else 0
-        stable = stable + 1 if count == last and count > 0 else 0
+        stable = stable + 1 if count == last and count >= at_least else 0
         if stable >= 5:
             return count
         last = count
