@@ -40,6 +40,7 @@ from standardwebhooks.webhooks import Webhook  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Event, TrackedLink  # noqa: E402
+from campaign_engine.domain.consent import ConsentMode, ConsentRules  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign  # noqa: E402
 from campaign_engine.services.demo import write_sample_programme  # noqa: E402
@@ -49,6 +50,8 @@ from campaign_engine.services.reports import campaign_report  # noqa: E402
 from campaign_engine.services.tallies import rebuild_tallies  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
 from tests.processes import serve_web  # noqa: E402
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()  # this run's own
@@ -73,7 +76,7 @@ def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:
         import_partners(session, partners_csv)
         version = load_kit(session, ROOT / "kits" / "secure-cloud-q3", bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Ingest", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="bench")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="bench", rules=RULES)
         campaign_id = campaign.id
     with runtime.sessions() as session:
         tokens = list(session.scalars(select(TrackedLink.token)))

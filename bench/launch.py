@@ -36,7 +36,7 @@ from sqlalchemy import func, select  # noqa: E402
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Delivery  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
-from campaign_engine.pipeline.runner import run_until_sent  # noqa: E402
+from campaign_engine.pipeline.runner import launch_options, run_until_sent  # noqa: E402
 from campaign_engine.services.artifacts import render_now  # noqa: E402
 from campaign_engine.services.brand.context import brand_context  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
@@ -108,7 +108,11 @@ def prepare(work: Path, config: Path, partners: int, contacts: int) -> tuple[obj
     start = time.perf_counter()
     with runtime.sessions.begin() as session:
         launch_campaign(
-            session, get_campaign(session, campaign_id), now=runtime.clock(), actor="bench"
+            session,
+            get_campaign(session, campaign_id),
+            now=runtime.clock(),
+            actor="bench",
+            **launch_options(runtime),
         )
     stages["plan (launch)"] = time.perf_counter() - start
     return runtime, campaign_id, stages

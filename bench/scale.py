@@ -33,6 +33,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Delivery  # noqa: E402
+from campaign_engine.domain.consent import ConsentMode, ConsentRules  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
 from campaign_engine.services.contacts import import_contacts  # noqa: E402
@@ -40,6 +41,8 @@ from campaign_engine.services.demo import write_sample_programme  # noqa: E402
 from campaign_engine.services.kits import load_kit  # noqa: E402
 from campaign_engine.services.partners import import_partners, list_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -134,7 +137,7 @@ def main() -> None:
         start = time.perf_counter()
         with runtime.sessions.begin() as session:
             campaign = get_campaign(session, campaign_id)
-            launch_campaign(session, campaign, now=runtime.clock(), actor="bench")
+            launch_campaign(session, campaign, now=runtime.clock(), actor="bench", rules=RULES)
         planned = time.perf_counter() - start
         with runtime.sessions() as session:
             total = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id))

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.errors import ConfigError
 
 ENV_PREFIX = "CAMPAIGN_ENGINE_"
@@ -121,6 +122,10 @@ class ProgrammeSettings(_Section):
     name: str = Field("Partner programme", min_length=1, max_length=80)
     logo: Path | None = None  # a PNG, JPEG or SVG file
     brand_color: str = Field("#0b3d91", pattern=r"^#[0-9a-fA-F]{6}$")
+
+    def rules(self) -> ConsentRules:
+        """What every planner, decision and send applies (domain.consent)."""
+        return ConsentRules(ConsentMode(self.consent_default), self.review_hours)
 
 
 class RateLimitSettings(_Section):

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from campaign_engine import bootstrap, migrate
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.launch import launch_campaign
@@ -18,6 +19,8 @@ from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 
 def planned_campaign(
@@ -42,7 +45,7 @@ def planned_campaign(
         import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], contacts))
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, name, {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         campaign_id = campaign.id
     return runtime, campaign_id
 

@@ -13,6 +13,7 @@ import click
 
 from campaign_engine.cli import cli, database, emit, runtime, unit_of_work
 from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.consent import MODE_WORDS
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidInput
 
@@ -47,9 +48,7 @@ def _default(name: str) -> object:
 @click.option(
     "--consent-default",
     type=click.Choice(["auto", "review", "off"]),
-    default=lambda: str(_default("consent_default")),
-    show_default="auto",
-    help="review: partners approve each item before it goes out; off: only those who opt in.",
+    help="; ".join([*MODE_WORDS.values(), "omitted: the programme's default applies"]) + ".",
 )
 @click.option(
     "--preview-days",
@@ -175,7 +174,18 @@ def campaigns_status(campaign_id: int, as_json: bool) -> None:
     with database() as (_, session):
         status = campaign_status(session, campaign_id)
     if as_json:
-        keys = ("id", "status", "deliveries", "steps", "ledger")
+        keys = (
+            "id",
+            "status",
+            "deliveries",
+            "steps",
+            "ledger",
+            "scheduled_later",
+            "launch_at",
+            "next_send_at",
+            "next_send_by_channel",
+            "next_occurrence_at",
+        )
         emit({k: status[k] for k in keys if k in status}, True, "")
     else:
         _print_summary(status)
@@ -279,6 +289,48 @@ def campaigns_check(campaign_id: int, as_json: bool) -> None:
     emit(dict(counts), as_json, "\n".join(lines) or nothing)
 
 
+@campaigns.command("edit")
+@click.argument("campaign_id", type=int)
+@click.option("--title", "partner_title", help="What partners read as its title ('' = kit's).")
+@click.option("--description", "partner_description", help="What partners read about it.")
+@click.option("--banner-priority", type=int, help="Highest live priority shows on banners.")
+@click.option(
+    "--consent-default",
+    type=click.Choice(["auto", "review", "off", "programme"]),
+    help="; ".join([*MODE_WORDS.values(), "programme: the programme's default applies"]) + ".",
+)
+def campaigns_edit(campaign_id: int, **given: object) -> None:
+    """Change what partners read, the banner ranking or the consent default; a new default
+    moves every future item at once."""
+    from pydantic import ValidationError
+
+    from campaign_engine.domain.campaign_options import CampaignEdit
+    from campaign_engine.services.campaigns.edit import edit_campaign
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+
+    values = {k: v for k, v in given.items() if v is not None}
+    if values.get("consent_default") == "programme":
+        values["consent_default"] = None
+    if not values:
+        raise InvalidInput("say what to change", where="campaigns edit")
+    try:
+        edit = CampaignEdit.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(first["msg"], where=f"--{first['loc'][0]}".replace("_", "-")) from None
+    with unit_of_work() as (rt, session):
+        done = edit_campaign(
+            session,
+            get_campaign(session, campaign_id),
+            edit,
+            rules=rt.settings.programme.rules(),
+            now=rt.clock(),
+            actor="cli",
+        )
+    changed = ", ".join(f"{k} = {v!r}" for k, v in done.changed.items())
+    click.echo(f"campaign {campaign_id}: {changed}; {done.moved} future item(s) moved")
+
+
 @campaigns.command("replan")
 @click.argument("campaign_id", type=int)
 def campaigns_replan(campaign_id: int) -> None:
@@ -337,10 +389,22 @@ def _print_summary(status: dict) -> None:
     if steps:
         click.echo("  steps   " + "  ".join(f"{k} {v}" for k, v in steps.items()))
     _print_ledger(status["ledger"])
+    _print_dates(status)
     for problem in status.get("problems", [])[:10]:
         click.echo(
             f"  {problem['count']:>5} {problem['channel']} {problem['status']}: {problem['reason']}"
         )
+
+
+def _print_dates(status: dict) -> None:
+    """When things happen next (UTC), so "scheduled for later" says when."""
+    if status.get("launch_at") and status["status"] == "scheduled":
+        click.echo(f"  launches: {status['launch_at']}")
+    for channel, when in status.get("next_send_by_channel", {}).items():
+        if when:
+            click.echo(f"  next {channel} send: {when}")
+    if status.get("next_occurrence_at"):
+        click.echo(f"  next occurrence: {status['next_occurrence_at']}")
 
 
 def _print_ledger(ledger: dict) -> None:

@@ -8,7 +8,7 @@ from campaign_engine.cli import cli, unit_of_work
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.partners import get_partner
 
 
@@ -28,9 +28,9 @@ def consent_set(slug: str, mode: str | None, campaign_id: int | None, channel: s
     """Record a consent decision (kept in the history with who, when and how)."""
     if mode is None:
         raise InvalidInput("say --opt-out, --opt-in or --review", where="consent set")
-    with unit_of_work() as (_, session):
+    with unit_of_work() as (rt, session):
         partner = get_partner(session, slug)
-        set_consent(
+        moved = set_consent(
             session,
             partner,
             ConsentMode(mode),
@@ -38,6 +38,10 @@ def consent_set(slug: str, mode: str | None, campaign_id: int | None, channel: s
             channel=channel,
             actor="cli",
             via="cli",
+            rules=rt.settings.programme.rules(),
+            now=rt.clock(),
         )
     scope = f"campaign {campaign_id}" if campaign_id else "the whole programme"
     click.echo(f"{slug}: {mode} for {channel or 'every channel'} in {scope}")
+    if moved:
+        click.echo(f"{moved} scheduled item(s) moved to match")

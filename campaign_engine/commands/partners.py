@@ -34,8 +34,12 @@ def partners() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 def partners_import(file: Path, as_json: bool) -> None:
     """Create or update partners from FILE.csv (all rows or none)."""
-    with unit_of_work() as (_, session):
+    from campaign_engine.services.consent.follow import follow_running
+
+    with unit_of_work() as (rt, session):
         result = import_partners(session, file)
+        # A partner whose tier, region or tags changed leaves or enters running audiences.
+        follow_running(session, rt.settings.programme.rules(), now=rt.clock())
     emit(
         {"created": result.created, "updated": result.updated, "warnings": list(result.warnings)},
         as_json,

@@ -127,7 +127,9 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
             )
             campaign_id = campaign.id
             _, password = create_user(session, "admin@vendor.example", "admin", actor="demo")
-            runway = populate_runway(session, version, campaign_id, now=rt.clock())
+            runway = populate_runway(
+                session, version, campaign_id, now=rt.clock(), **launch_options(rt)
+            )
             runway_id = runway.id
         click.echo(
             json.dumps(

@@ -25,7 +25,14 @@ class Campaign(Base):
     # "Tuesday 10:00 in each partner's timezone": local send time and optional weekday
     send_time: Mapped[str | None] = mapped_column(String(5))
     send_weekday: Mapped[int | None]
-    consent_default: Mapped[str] = mapped_column(String(8), default="auto")
+    # auto | review | off, or None: the programme's default applies (domain.consent).
+    consent_default: Mapped[str | None] = mapped_column(String(8))
+    # What partners read (portal, notices, lead emails, results, landing page); the name
+    # is the vendor's own. None: the kit's title and description.
+    partner_title: Mapped[str | None] = mapped_column(String(200))
+    partner_description: Mapped[str | None] = mapped_column(Text)
+    # Which live campaign the signature banner shows: the highest priority, then the newest.
+    banner_priority: Mapped[int] = mapped_column(default=0, server_default="0")
     preview_days: Mapped[int] = mapped_column(default=7)
     # Always-on: no one-off send; each partner entering the audience gets the kit's sequence.
     always_on: Mapped[bool] = mapped_column(default=False)
@@ -38,6 +45,20 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     kit_version: Mapped[KitVersion] = relationship()  # loaded when used: its spec is large
+
+    @property
+    def title(self) -> str:
+        """What partners read (portal, notices, lead emails, results, landing page): the
+        partner-facing title, else the kit's name. `name` is the vendor's own ("API Q4
+        gold emea", "Review test") and stays in the console."""
+        return self.partner_title or str(self.kit_version.spec.get("name") or "")
+
+    @property
+    def description(self) -> str:
+        """The partner-facing description, else the kit's."""
+        if self.partner_description is not None:
+            return self.partner_description
+        return str(self.kit_version.spec.get("description") or "")
 
 
 class Consent(Base):
@@ -107,6 +128,10 @@ class Delivery(Base):
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_ref: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]
+    # Review: a held item waits for the partner's approval until review_by (it is then not
+    # sent); approved_at says the partner approved it, so a later check never holds it again.
+    review_by: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
     # What the service said when asked later (connectors with fetch_status): live, removed.
     provider_status: Mapped[str | None] = mapped_column(String(16))
     provider_detail: Mapped[str | None] = mapped_column(String(200))

@@ -41,6 +41,10 @@ class Partner(Base):
     sender_verified_at: Mapped[datetime | None]
     # The vendor user who owns this partner's runway (gets its at-risk digest).
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The campaign the partner pinned for its signature banner (None: the vendor's ranking).
+    banner_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

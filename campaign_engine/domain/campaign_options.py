@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from campaign_engine.domain.audience import AUDIENCE_KEYS
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import MODE_WORDS, PROGRAMME_DEFAULT_WORDS, ConsentMode
 from campaign_engine.domain.sendtime import WEEKDAYS, parse_send_time, parse_weekday
 from campaign_engine.domain.times import storable
 
@@ -67,8 +67,8 @@ class CampaignOptions(BaseModel):
     always_on: bool = Field(
         False, description="send the kit's sequence to each partner as it enters the audience"
     )
-    consent_default: ConsentMode = Field(
-        ConsentMode.AUTO, description="review: partners approve each item before it goes out"
+    consent_default: ConsentMode | None = Field(
+        None, description="; ".join([*MODE_WORDS.values(), PROGRAMME_DEFAULT_WORDS])
     )
     preview_days: int = Field(
         7, ge=0, le=60, description="days before launch that partners get the preview notice"
@@ -152,3 +152,31 @@ class CampaignOptions(BaseModel):
     @property
     def weekday_number(self) -> int | None:
         return WEEKDAYS.index(self.send_weekday) if self.send_weekday else None
+
+
+class CampaignEdit(BaseModel):
+    """What a marketer may change on an existing campaign, by the command line, the API
+    and the campaign page alike. Only the fields given change; `consent_default: null`
+    hands the decision back to the programme's default."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    partner_title: str | None = Field(
+        None,
+        max_length=200,
+        description="what partners read as the campaign's title (empty: the kit's name)",
+    )
+    partner_description: str | None = Field(
+        None,
+        max_length=1000,
+        description="what partners read about the campaign (empty: the kit's description)",
+    )
+    banner_priority: int | None = Field(
+        None,
+        ge=-1000,
+        le=1000,
+        description="the signature banner shows the live campaign with the highest priority",
+    )
+    consent_default: ConsentMode | None = Field(
+        None, description="; ".join([*MODE_WORDS.values(), PROGRAMME_DEFAULT_WORDS])
+    )

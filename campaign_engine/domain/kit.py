@@ -172,6 +172,8 @@ def step_body(step: SequenceStep, language: str, exists: Callable[[str], bool]) 
 class KitSpec(_Strict):
     slug: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=200)
+    # What partners read about the campaign (the portal, notices): a campaign may say more.
+    description: str = Field("", max_length=1000)
     version: str = "1"
     vendor: Vendor
     locales: list[str] = Field(min_length=1)

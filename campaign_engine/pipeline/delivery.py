@@ -28,6 +28,8 @@ from campaign_engine.domain.consent import (
     ALL_CHANNELS,
     PROGRAMME,
     ConsentMode,
+    ConsentRules,
+    campaign_mode,
     campaign_scope,
     resolve,
 )
@@ -49,7 +51,8 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.campaigns.lifecycle import refresh_completion
-from campaign_engine.services.consent import mode_for
+from campaign_engine.services.campaigns.planner import review_deadline
+from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
@@ -122,7 +125,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         )
         endpoint_url = endpoint.url if endpoint else None
         endpoint_config = unseal(endpoint.config or {}, settings.signing_keys) if endpoint else {}
-        campaign_name, partner_slug, version_id = campaign.name, partner.slug, version.id
+        campaign_name, partner_slug, version_id = campaign.title, partner.slug, version.id
         from_address = verified_sender(partner)
         recipients = (
             {}
@@ -361,11 +364,11 @@ def _usual_message(
         if mode is not None
     }
     programme_default = ConsentMode(runtime.settings.programme.consent_default)
-    campaign_default = ConsentMode(row.consent_default)
+    campaign_default = campaign_mode(row.consent_default)
     mode = resolve(
         decisions, prepared.campaign_id, row.channel, campaign_default, programme_default
     )
-    if mode is ConsentMode.OFF:
+    if mode is not ConsentMode.AUTO:  # off, or review: was it approved? (the ORM path)
         return None
     if row.channel != "email":
         if daily_limit(runtime, prepared) is not None or _left_out(prepared, row.asset):
@@ -407,12 +410,14 @@ def _checked_message(
     if campaign.status not in (CampaignStatus.LIVE, CampaignStatus.LAUNCHING):
         delivery.status, delivery.lease_owner, delivery.lease_expires_at = "pending", None, None
         return None  # paused: back to the queue untouched, resume sends it
-    programme_default = ConsentMode(runtime.settings.programme.consent_default)
-    if (
-        mode_for(session, delivery.partner_id, campaign, delivery.channel, programme_default)
-        is ConsentMode.OFF
-    ):
+    rules = runtime.settings.programme.rules()
+    mode = mode_for(
+        session, delivery.partner_id, campaign, delivery.channel, rules.programme_default
+    )
+    if mode is ConsentMode.OFF:
         return _skip(delivery, Reason.OPTED_OUT, "partner opted out")
+    if mode is ConsentMode.REVIEW and delivery.approved_at is None:
+        return _hold(session, campaign, delivery, rules, now)
     lease = timedelta(seconds=runtime.settings.dispatch.lease_seconds)
     if delivery.lease_expires_at is None or delivery.lease_expires_at - now < lease / 2:
         delivery.lease_expires_at = now + lease  # a long item keeps its rows
@@ -479,6 +484,19 @@ def _defer_to_tomorrow(delivery: Delivery, now: datetime, limit: int, kind: str)
     delivery.attempts = max(0, delivery.attempts - 1)
     delivery.lease_owner = delivery.lease_expires_at = None
     delivery.last_error = f"{kind} allows {limit} posts a day; waiting for 00:00 UTC"
+    return None
+
+
+def _hold(
+    session: Session, campaign: Campaign, delivery: Delivery, rules: ConsentRules, now: datetime
+) -> None:
+    """The partner switched to review while this item was on its way: it waits for the
+    partner's approval like every other future item (consent.follow moved those)."""
+    partner = session.get(Partner, delivery.partner_id)
+    assert partner is not None
+    delivery.status = DeliveryStatus.HELD
+    delivery.review_by = review_deadline(campaign, partner, now, now, rules.review_hours)
+    delivery.lease_owner = delivery.lease_expires_at = None
     return None
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery
@@ -89,22 +89,19 @@ def _due(session: Session, limit: int, running: Select[tuple[int]]) -> Select[tu
     return query
 
 
-def release_held(session: Session, *, now: datetime, programme_default: str) -> int:
-    """Review items the partner did not act on by their due time get the programme's
-    default: sent if it is auto, skipped otherwise."""
-    target = (
-        {"status": DeliveryStatus.PENDING}
-        if programme_default == "auto"
-        else {
-            "status": DeliveryStatus.SKIPPED,
-            "reason": Reason.NOT_APPROVED,
-            "last_error": "not approved before the deadline",
-        }
-    )
+def release_held(session: Session, *, now: datetime) -> int:
+    """Review means the partner approves each item before it goes out: an item still held
+    at its review deadline is not sent ("not approved before the deadline")."""
+    deadline = func.coalesce(Delivery.review_by, Delivery.due_at)
     result = session.execute(
         update(Delivery)
-        .where(Delivery.status == DeliveryStatus.HELD, Delivery.due_at <= now)
-        .values(**target, updated_at=now)
+        .where(Delivery.status == DeliveryStatus.HELD, deadline <= now)
+        .values(
+            status=DeliveryStatus.SKIPPED,
+            reason=Reason.NOT_APPROVED,
+            last_error="not approved before the deadline",
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

@@ -64,7 +64,7 @@ def recurring_job(campaign_id: int) -> None:
             session,
             campaign_id,
             now=runtime.clock(),
-            programme_default=runtime.settings.programme.consent_default,
+            rules=runtime.settings.programme.rules(),
         )
 
 

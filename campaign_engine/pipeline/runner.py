@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
-from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
@@ -33,11 +32,7 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
         return 0
     dispatch = runtime.settings.dispatch
     with runtime.sessions.begin() as session:
-        release_held(
-            session,
-            now=runtime.clock(),
-            programme_default=runtime.settings.programme.consent_default,
-        )
+        release_held(session, now=runtime.clock())
         items = claim_due(
             session,
             now=runtime.clock(),
@@ -53,7 +48,8 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
 def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
     """(deliveries final, deliveries due now, in flight or retrying) for a campaign.
 
-    Items scheduled for later (a social cadence, a review window) are neither.
+    Items scheduled for later (a social cadence) or waiting for the partner's approval
+    until a review deadline still ahead are neither.
     """
     now = runtime.clock()
     retrying = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts > 0)
@@ -63,7 +59,8 @@ def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
                 select(Delivery.status, func.count())
                 .where(
                     Delivery.campaign_id == campaign_id,
-                    (Delivery.due_at <= now)
+                    (Delivery.due_at <= now) & (Delivery.status != DeliveryStatus.HELD)
+                    | (func.coalesce(Delivery.review_by, Delivery.due_at) <= now)
                     | Delivery.status.in_([*FINAL, DeliveryStatus.SENDING])
                     | retrying,
                 )
@@ -157,8 +154,4 @@ class Dispatcher(threading.Thread):
 
 def launch_options(runtime: Runtime) -> dict[str, Any]:
     """The programme rules a launch applies: the consent default and the review window."""
-    programme = runtime.settings.programme
-    return {
-        "programme_default": ConsentMode(programme.consent_default),
-        "review_hours": programme.review_hours,
-    }
+    return {"rules": runtime.settings.programme.rules()}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Event, KitVersion, Partner
+from campaign_engine.domain.consent import ConsentRules
 from campaign_engine.domain.runway import ORDER, Milestone
 from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns.launch import launch_campaign
@@ -31,7 +32,13 @@ STEPS = {
 
 
 def populate_runway(
-    session: Session, version: KitVersion, campaign_id: int, *, now: datetime, seed: int = 11
+    session: Session,
+    version: KitVersion,
+    campaign_id: int,
+    *,
+    now: datetime,
+    rules: ConsentRules,
+    seed: int = 11,
 ) -> Campaign:
     rng = random.Random(seed)  # noqa: S311 (repeatable sample data, not a secret)
     owners = [
@@ -50,7 +57,7 @@ def populate_runway(
         session, version, "New partner runway", {"tag": ["new"]}, None, actor="demo"
     )
     runway.always_on = True
-    launch_campaign(session, runway, now=now, actor="demo")
+    launch_campaign(session, runway, now=now, actor="demo", rules=rules)
     return runway
 
 

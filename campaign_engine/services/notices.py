@@ -18,7 +18,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.campaigns.planner import go_live
-from campaign_engine.services.consent import mode_for
+from campaign_engine.services.consent.read import mode_for
 from campaign_engine.translations import partner_language
 
 
@@ -41,10 +41,12 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
         if campaign is None or campaign.launch_at is None or campaign.notice_sent_at:
             return 0
         recipients = []
+        title = campaign.title  # what partners read, never the vendor's internal name
+        default = runtime.settings.programme.rules().programme_default
         for partner in audience_partners(session, campaign.audience):
-            email = mode_for(session, partner.id, campaign, "email")
+            email = mode_for(session, partner.id, campaign, "email", default)
             if email is ConsentMode.OFF and (
-                mode_for(session, partner.id, campaign, "social") is ConsentMode.OFF
+                mode_for(session, partner.id, campaign, "social", default) is ConsentMode.OFF
             ):
                 continue
             reviews = email is ConsentMode.REVIEW
@@ -56,7 +58,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
     for email, name, profile_locale, when, token in recipients:
         words, locale = partner_language(profile_locale)
         day, subject_day = _days(when, locale)
-        values = {"name": name, "campaign": campaign.name, "day": day, "zone": when.tzname()}
+        values = {"name": name, "campaign": title, "day": day, "zone": when.tzname()}
         preview, opt_out = f"{base}/portal/preview/{token}", f"{base}/portal/opt-out/{token}"
         lines = [
             words.gettext("Hello %(name)s,") % values,
@@ -74,7 +76,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
         ]
         body = "\n".join(lines)
         subject = words.gettext('Your campaign "%(campaign)s" goes live on %(day)s') % {
-            "campaign": campaign.name,
+            "campaign": title,
             "day": subject_day,
         }
         message = Message(

@@ -13,13 +13,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, Event, Partner
-from campaign_engine.domain.consent import ConsentMode, resolve
+from campaign_engine.domain.consent import ConsentRules, campaign_mode, resolve
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audience import audience_partners
-from campaign_engine.services.consent import decisions_for
+from campaign_engine.services.campaigns.upcoming import Upcoming, upcoming
+from campaign_engine.services.consent.read import decisions_for
 
+# A partner sees a campaign from the moment the vendor creates it for it: a draft or a
+# scheduled one is where it chooses review or off before anything goes out.
 VISIBLE = (
+    CampaignStatus.DRAFT,
     CampaignStatus.SCHEDULED,
     CampaignStatus.LAUNCHING,
     CampaignStatus.LIVE,
@@ -34,11 +38,12 @@ class PartnerCampaign:
     modes: dict[str, str]  # channel -> auto | review | off, as it applies now
     delivered: int = 0
     waiting: int = 0  # items held for this partner's review
+    upcoming: list[Upcoming] = field(default_factory=list)  # what is still to come, when
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def partner_campaigns(
-    session: Session, partner: Partner, programme_default: ConsentMode
+    session: Session, partner: Partner, rules: ConsentRules
 ) -> list[PartnerCampaign]:
     """Campaigns whose audience includes the partner, newest first."""
     campaigns = session.scalars(
@@ -56,13 +61,14 @@ def partner_campaigns(
                 decisions,
                 campaign.id,
                 channel,
-                ConsentMode(campaign.consent_default),
-                programme_default,
+                campaign_mode(campaign.consent_default),
+                rules.programme_default,
             ).value
             for channel in CHANNELS
         }
         sent, held = counts.get(campaign.id, (0, 0))
-        shown.append(PartnerCampaign(campaign, modes, sent, held))
+        coming = upcoming(session, partner, campaign, rules)
+        shown.append(PartnerCampaign(campaign, modes, sent, held, coming))
     return shown
 
 
@@ -79,7 +85,7 @@ def _delivery_counts(session: Session, partner_id: int) -> dict[int, tuple[int, 
 
 def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict[str, Any]:
     """Clicks, leads, pipeline and revenue per campaign and per week (last 12 weeks)."""
-    names = dict(session.execute(select(Campaign.id, Campaign.name)).all())
+    names = {c.id: c.title for c in session.scalars(select(Campaign))}  # never internal names
     per_campaign: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"clicks": 0, "leads": 0, "pipeline": Decimal(0), "revenue": Decimal(0)}
     )

@@ -27,7 +27,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.audience import audience_partners
 from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.consent import mode_for
+from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.milestones import reached, sync_engine_milestones
 from campaign_engine.services.nextaction import next_step

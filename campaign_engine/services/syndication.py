@@ -6,7 +6,6 @@ live or ends, and is empty the moment the partner opts out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from campaign_engine.db import Artifact, Campaign, Delivery
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.services.artifacts import cached_assets
-from campaign_engine.services.consent import mode_for
+from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.links import SignedIds
 
 
@@ -27,10 +26,12 @@ class EmbedTokens(SignedIds):
     invalid = "unknown embed"
 
 
-def live_campaigns(session: Session, partner_id: int, channel: str) -> Iterator[Campaign]:
-    """The live campaigns, newest first, whose `channel` item reached the partner and that
-    the partner has not switched off there: what its website embed and its signature
-    banner may show."""
+def live_campaigns(
+    session: Session, partner_id: int, channel: str, programme_default: ConsentMode
+) -> list[Campaign]:
+    """The live campaigns whose `channel` item reached the partner and that the partner
+    has not switched off there, in the vendor's order (banner priority, then the newest):
+    what its website embed and its signature banner may show."""
     campaigns = session.scalars(
         select(Campaign)
         .join(Delivery, Delivery.campaign_id == Campaign.id)
@@ -40,18 +41,22 @@ def live_campaigns(session: Session, partner_id: int, channel: str) -> Iterator[
             Delivery.status == DeliveryStatus.SENT,
             Campaign.status == CampaignStatus.LIVE,
         )
-        .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+        .order_by(Campaign.banner_priority.desc(), Campaign.launched_at.desc(), Campaign.id.desc())
         .distinct()
     ).all()
     return [
-        c for c in campaigns if mode_for(session, partner_id, c, channel) is not ConsentMode.OFF
+        c
+        for c in campaigns
+        if mode_for(session, partner_id, c, channel, programme_default) is not ConsentMode.OFF
     ]
 
 
-def current_fragment(session: Session, partner_id: int, storage_dir: Path) -> str:
+def current_fragment(
+    session: Session, partner_id: int, storage_dir: Path, programme_default: ConsentMode
+) -> str:
     """The newest live campaign's web snippet for this partner, or "" when there is none
     or the partner has switched the web channel off."""
-    for campaign in live_campaigns(session, partner_id, "web"):
+    for campaign in live_campaigns(session, partner_id, "web", programme_default):
         key = session.scalar(
             select(Artifact.key)
             .where(

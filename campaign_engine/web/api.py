@@ -15,7 +15,7 @@ from wtforms import ValidationError as FormValidationError
 
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.audience import AUDIENCE_KEYS
-from campaign_engine.domain.campaign_options import CampaignOptions
+from campaign_engine.domain.campaign_options import CampaignEdit, CampaignOptions
 from campaign_engine.domain.channels import Channel
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import CampaignStatus
@@ -26,6 +26,7 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.audience import audience_count, completeness
+from campaign_engine.services.campaigns.edit import edit_campaign
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
 from campaign_engine.services.campaigns.lifecycle import (
@@ -36,7 +37,8 @@ from campaign_engine.services.campaigns.lifecycle import (
     list_campaigns,
 )
 from campaign_engine.services.campaigns.review import decide, review_queue
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.follow import follow_running
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
 from campaign_engine.services.milestones import set_milestone
@@ -135,6 +137,10 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "send_weekday": None if campaign.send_weekday is None else WEEKDAYS[campaign.send_weekday],
         "recurrence": campaign.recurrence,
         "always_on": bool(campaign.always_on),
+        "partner_title": campaign.partner_title,
+        "partner_description": campaign.partner_description,
+        "title": campaign.title,
+        "banner_priority": campaign.banner_priority,
     }
 
 
@@ -178,6 +184,24 @@ def campaign_create() -> tuple[dict[str, Any], int]:
 @vendor_required
 def campaign_get(campaign_id: int) -> dict[str, Any]:
     return campaign_json(get_campaign(db(), campaign_id))
+
+
+@bp.patch("/campaigns/<int:campaign_id>")
+@vendor_required
+def campaign_edit(campaign_id: int) -> dict[str, Any]:
+    """What partners read, the banner ranking, the consent default (marketers and admins);
+    a new default moves every future item at once (`moved`)."""
+    item = get_campaign(db(), campaign_id)
+    rt = runtime()
+    done = edit_campaign(
+        db(),
+        item,
+        _parse(CampaignEdit),
+        rules=rt.settings.programme.rules(),
+        now=rt.clock(),
+        actor=current_user.email,
+    )
+    return {**campaign_json(item), "moved": done.moved}
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>")
@@ -294,6 +318,8 @@ def partners_import() -> tuple[dict[str, Any], int]:
             "send the CSV file as the body with Content-Type: text/csv", where="body"
         )
     result = import_partner_csv(db(), request.get_data(), "partners.csv", actor=current_user.email)
+    rt = runtime()
+    follow_running(db(), rt.settings.programme.rules(), now=rt.clock())  # who left an audience
     return {
         "created": result.created,
         "updated": result.updated,
@@ -448,16 +474,20 @@ def me_profile() -> dict[str, Any]:
 @bp.get("/me/campaigns")
 @partner_required
 def me_campaigns() -> dict[str, Any]:
-    default = ConsentMode(runtime().settings.programme.consent_default)
-    rows = partner_campaigns(db(), current_partner(), default)
+    rows = partner_campaigns(db(), current_partner(), runtime().settings.programme.rules())
     items = [
         {
             "id": r.campaign.id,
-            "name": r.campaign.name,
+            # What partners read: the partner-facing title, never the vendor's own name.
+            "name": r.campaign.title,
+            "title": r.campaign.title,
+            "description": r.campaign.description,
             "status": r.campaign.status,
+            "launch_at": r.campaign.launch_at and r.campaign.launch_at.isoformat(),
             "modes": r.modes,
             "delivered": r.delivered,
             "waiting_for_review": r.waiting,
+            "upcoming": [item.as_json() for item in r.upcoming],
         }
         for r in rows
     ]
@@ -484,6 +514,8 @@ def me_consent() -> dict[str, Any]:
         channel=body.channel,
         actor=current_user.email,
         via="api",
+        rules=runtime().settings.programme.rules(),
+        now=runtime().clock(),
     )
     return {"mode": body.mode.value, "campaign_id": body.campaign_id, "channel": body.channel}
 
@@ -523,6 +555,7 @@ def me_review_decide(delivery_id: int) -> dict[str, Any]:
         approve=body.action == "approve",
         actor=current_user.email,
         via="api",
+        now=runtime().clock(),
     )
     return {"id": delivery_id, "action": body.action, "items": count}
 

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 from campaign_engine import bootstrap
 from campaign_engine.db import Kit, KitVersion
-from campaign_engine.domain.campaign_options import CampaignOptions
+from campaign_engine.domain.campaign_options import CampaignEdit, CampaignOptions
 from campaign_engine.domain.channels import CHANNELS
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import MODE_WORDS
 from campaign_engine.domain.ledger import LABELS
 from campaign_engine.domain.sendtime import WEEKDAYS
 from campaign_engine.domain.times import storable
@@ -25,6 +25,7 @@ from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import RenderedFile
 from campaign_engine.services.audience import audience_choices, audience_count, completeness
+from campaign_engine.services.campaigns.edit import edit_campaign
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
 from campaign_engine.services.campaigns.lifecycle import (
@@ -34,7 +35,8 @@ from campaign_engine.services.campaigns.lifecycle import (
     get_campaign,
     list_campaigns,
 )
-from campaign_engine.services.consent import campaign_choices
+from campaign_engine.services.consent.follow import follow_running
+from campaign_engine.services.consent.record import campaign_choices
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
@@ -93,6 +95,8 @@ def partners_import() -> Any:
         raise InvalidInput("choose a CSV file to import", where="file")
     try:
         result = import_partner_csv(db(), upload.read(), upload.filename, actor=current_user.email)
+        rt = runtime()
+        follow_running(db(), rt.settings.programme.rules(), now=rt.clock())
     except InvalidInput as exc:
         db().rollback()
         flash(f"Nothing imported. {exc}", "error")
@@ -147,7 +151,8 @@ def new_campaign() -> str:
         kits=kits_list,
         choices=audience_choices(db()),
         count=audience_count(db(), {}),
-        modes=[m.value for m in ConsentMode],
+        modes=MODE_WORDS,
+        programme_default=runtime().settings.programme.rules().programme_default,
         defaults=CampaignOptions.model_construct(),  # the schema's defaults
         weekdays=WEEKDAYS,
     )
@@ -234,6 +239,7 @@ def campaign(campaign_id: int) -> str:
         status=campaign_status(db(), campaign_id),
         choices=campaign_choices(db(), campaign_id),
         weekdays=WEEKDAYS,
+        mode_words=MODE_WORDS,
     )
 
 
@@ -279,6 +285,38 @@ def campaign_action(campaign_id: int, action: str) -> Response:
         flash(f"{count.sentence()}.", "ok")
     else:
         flash(f"Campaign {action}d." if action != "cancel" else "Campaign cancelled.", "ok")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/edit")
+def campaign_edit(campaign_id: int) -> Response:
+    """The campaign page's "What partners read" form: title, description, banner priority
+    and consent default (which moves every future item at once)."""
+    item = get_campaign(db(), campaign_id)
+    form = request.form
+    fields = ("partner_title", "partner_description", "banner_priority", "consent_default")
+    values: dict[str, Any] = {key: form[key] for key in fields if key in form}
+    if values.get("banner_priority", "") == "":
+        values.pop("banner_priority", None)
+    if values.get("consent_default") == "":
+        values["consent_default"] = None  # the programme's default
+    try:
+        change = CampaignEdit.model_validate(values)
+    except ValidationError as exc:
+        field, message = first_error(exc)
+        flash(f"Nothing changed. {field}: {message}", "error")
+        return redirect(url_for("console.campaign", campaign_id=campaign_id))
+    rt = runtime()
+    done = edit_campaign(
+        db(),
+        item,
+        change,
+        rules=rt.settings.programme.rules(),
+        now=rt.clock(),
+        actor=current_user.email,
+    )
+    moved = f" {done.moved} future items moved to match." if done.moved else ""
+    flash(f"Saved.{moved}", "ok")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 

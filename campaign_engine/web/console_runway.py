@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import User
 from campaign_engine.domain.channels import CHANNELS
-from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.runway import ORDER, Milestone, label, next_milestone, position
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.audience import completeness
@@ -50,7 +49,6 @@ def partner_page(slug: str) -> str:
         if partner.signed_at
         else None
     )
-    default = ConsentMode(rt.settings.programme.consent_default)
     signed = {Milestone.SIGNED: partner.signed_at} if partner.signed_at else {}
     owner = db().get(User, partner.owner_id) if partner.owner_id else None
     return render_template(
@@ -63,7 +61,7 @@ def partner_page(slug: str) -> str:
         owners=vendor_users(db()),
         owner=owner,
         completeness=completeness(partner),
-        campaigns=partner_campaigns(db(), partner, default),
+        campaigns=partner_campaigns(db(), partner, rt.settings.programme.rules()),
         channels=CHANNELS,
         ledger=partner_ledger(db(), partner.id),
         results=partner_results(db(), partner.id, now=now),

@@ -24,7 +24,9 @@ bp = Blueprint("embed", __name__)
 
 def _fragment(token: str) -> str:
     partner_id = EmbedTokens(runtime().settings.signing_keys).read(token)
-    return current_fragment(db(), partner_id, runtime().settings.storage_dir)
+    rt = runtime()
+    default = rt.settings.programme.rules().programme_default
+    return current_fragment(db(), partner_id, rt.settings.storage_dir, default)
 
 
 def _cached(body: str, mimetype: str) -> Response:

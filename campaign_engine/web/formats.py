@@ -80,10 +80,13 @@ def money(amount: Decimal | float | int | None, currency: str | None = None) -> 
     return format_currency(amount, code, format=pattern, currency_digits=False)
 
 
-def when(value: datetime | None) -> str:
-    """'Dec 2, 2026, 1:09 AM UTC' in English, '2 déc. 2026, 01:09 UTC' in French."""
+def when(value: datetime | str | None) -> str:
+    """'Dec 2, 2026, 1:09 AM UTC' in English, '2 déc. 2026, 01:09 UTC' in French; an ISO
+    8601 string (as the status figures carry dates) reads the same."""
     if value is None:
         return "\u2013"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')} UTC"
 
 
@@ -131,6 +134,10 @@ CAMPAIGN_WORDS = {
     "cancelled": _l("cancelled"),
 }
 
+# A consent switch's three values as its labels and its confirmation say them; the form
+# posts the value (ConsentMode), never the words.
+CONSENT_WORDS = {"auto": _l("auto"), "review": _l("review"), "off": _l("off")}
+
 
 def channel_words(channel: str) -> str:
     """A channel as the reader says it, in the reader's language."""
@@ -139,6 +146,11 @@ def channel_words(channel: str) -> str:
 
 def campaign_status(status: str) -> str:
     return str(CAMPAIGN_WORDS.get(status, status))
+
+
+def consent_mode(mode: str) -> str:
+    """A consent mode (auto, review, off) as the reader says it, in the reader's language."""
+    return str(CONSENT_WORDS.get(mode, mode))
 
 
 def delivery_status(status: str) -> str:
@@ -167,4 +179,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when_local"] = when_local
     app.jinja_env.filters["network"] = network_label
     app.jinja_env.filters["delivery_status"] = delivery_status
+    app.jinja_env.filters["consent_mode"] = consent_mode
     app.jinja_env.globals["page_language"] = page_language

@@ -51,6 +51,7 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
+    from campaign_engine.domain.campaign_options import CampaignEdit
     from campaign_engine.services.attribution import InboundEvent
     from campaign_engine.services.insights.programme import FUNNEL_STAGES
     from campaign_engine.web.api import (
@@ -73,6 +74,7 @@ def _schemas() -> dict[str, Any]:
         MilestoneCallback,
         OwnerChange,
         InboundEvent,
+        CampaignEdit,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -98,13 +100,18 @@ def _schemas() -> dict[str, Any]:
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
             launch_at=nullable_str,
-            consent_default={"enum": MODES},
+            consent_default={"enum": [*MODES, None]},
             preview_days={"type": "integer"},
             send_time=nullable_str,
             send_weekday=nullable_str,
             recurrence=nullable_str,
             always_on={"type": "boolean"},
             deliveries={"type": ["integer", "null"]},
+            partner_title=nullable_str,
+            partner_description=nullable_str,
+            title={"type": "string", "description": "what partners read"},
+            banner_priority={"type": "integer"},
+            moved={"type": "integer"},
         ),
         Retried={
             "allOf": [
@@ -137,6 +144,21 @@ def _schemas() -> dict[str, Any]:
             scheduled_later={"type": "integer"},
             problems={"type": "array", "items": {"type": "object"}},
             ledger=ref("Ledger"),
+            launch_at={**nullable_str, "format": "date-time"},
+            next_send_at={
+                **nullable_str,
+                "format": "date-time",
+                "description": "the next item due to go out (or the launch), ISO 8601 UTC",
+            },
+            next_send_by_channel={
+                "type": "object",
+                "additionalProperties": {**nullable_str, "format": "date-time"},
+            },
+            next_occurrence_at={
+                **nullable_str,
+                "format": "date-time",
+                "description": "a recurring campaign's next run",
+            },
         ),
         Reason={
             "type": "string",
@@ -222,6 +244,23 @@ def _schemas() -> dict[str, Any]:
             modes={"type": "object", "additionalProperties": {"enum": MODES}},
             delivered={"type": "integer"},
             waiting_for_review={"type": "integer"},
+            title={"type": "string", "description": "the campaign's title as partners read it"},
+            description={"type": "string"},
+            launch_at={**nullable_str, "format": "date-time"},
+            upcoming={
+                "type": "array",
+                "description": "the items still to come, soonest first, times in the "
+                "partner's timezone; from a draft's creation on",
+                "items": obj(
+                    ["channel", "asset", "due_at", "waits_for_review", "review_by"],
+                    channel={"enum": list(CHANNELS)},
+                    asset={"type": "string"},
+                    due_at={**nullable_str, "format": "date-time"},
+                    waits_for_review={"type": "boolean"},
+                    review_by={**nullable_str, "format": "date-time"},
+                    recipients={"type": "integer"},
+                ),
+            },
         ),
         ReviewItem=obj(
             ["id", "campaign_id", "channel", "asset", "due_at"],
@@ -400,7 +439,17 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/campaigns/{campaign_id}": {
-            "get": _op("One campaign", _json(ref("Campaign")), 404, parameters=[cid])
+            "get": _op("One campaign", _json(ref("Campaign")), 404, parameters=[cid]),
+            "patch": {
+                "summary": "What partners read, the banner ranking, the consent default "
+                "(a new default moves every future item at once: `moved`)",
+                "parameters": [cid],
+                "requestBody": _body("CampaignEdit"),
+                "responses": {
+                    "200": _json(ref("Campaign")),
+                    **_problems(401, 403, 404, 409, 415, 422),
+                },
+            },
         },
         "/campaigns/{campaign_id}/status": {
             "get": _op(

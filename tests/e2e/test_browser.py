@@ -223,8 +223,8 @@ def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
         assert partner.get_by_role("button", name="Email me a sign-in link").count() == 1
         sign_in_partner(partner, base, tmp_path, "sales@partner01.example")
         box = partner.locator(f"article[data-campaign='{campaign_id}']")
-        box.get_by_role("group", name="email for Notice Q4").get_by_label("off").check()
-        box.get_by_text("Email for Notice Q4: off").wait_for()
+        box.get_by_role("group", name="email for Secure Cloud Backup: Q3 launch").get_by_label("off").check()
+        box.get_by_text("Email for Secure Cloud Backup: Q3 launch: off").wait_for()
         partner.screenshot(path=str(ARTIFACTS / "portal-switches.png"), full_page=True)
 
         sign_in_vendor(vendor, base)
@@ -275,6 +275,63 @@ def test_a_partner_in_review_mode_approves_a_post(browser, tmp_path, sqlite_url,
     assert refused == [], "the portal broke its own CSP"
 
 
+def campaign_mail(folder: Path) -> list[str]:
+    """The recipients of every campaign email in the outbox (not sign-in links)."""
+    found = []
+    for path in (folder / "outbox" / "new").iterdir():
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "List-Unsubscribe" in mail:
+            found.append(str(mail["To"]))
+    return sorted(found)
+
+
+def test_a_review_campaign_sends_nothing_until_the_partner_approves_one_email(
+    browser, tmp_path, sqlite_url, make_cli
+):
+    """Issue 27: a campaign created with consent default review sent at once (auto won
+    over the campaign's review). Here nothing reaches an inbox; the partner approves one
+    email, and exactly that one is sent."""
+    import time
+
+    cli = make_cli(sqlite_url, dispatch={"tick_seconds": 0.5, "workers": 2})
+    cli("users", "create", "--admin", "admin@vendor.example", "--password", "correct-horse-1")
+    cli("partners", "import", str(write_partners(tmp_path, [partner_row(1), partner_row(2)])))
+    cli("contacts", "import", str(write_contacts(tmp_path, ["partner-01", "partner-02"], 1)))
+    cli("kits", "load", str(SAMPLE_KIT))
+    ARTIFACTS.mkdir(exist_ok=True)
+    vendor = browser.new_context().new_page()
+    partner = browser.new_context().new_page()
+    with served(cli, tmp_path) as base:
+        sign_in_vendor(vendor, base)
+        vendor.goto(f"{base}/campaigns/new")
+        vendor.get_by_label("Name").fill("Review test")
+        vendor.get_by_label("Preview notice").fill("0")
+        vendor.get_by_label("Consent default for this campaign").select_option("review")
+        vendor.get_by_role("button", name="Create campaign").click()
+        expect(vendor.locator("#schedule")).to_contain_text("consent default review")
+        vendor.get_by_role("button", name="Launch").click()
+        vendor.wait_for_url(re.compile(rf"{base}/campaigns/\d+$"))
+        time.sleep(3)  # six dispatcher ticks: anything sendable would have gone by now
+        assert campaign_mail(tmp_path) == [], "review: nothing goes out unapproved"
+        email_row = vendor.locator("tr[data-channel=email]")
+        expect(email_row.locator("td[data-key=pending]")).to_have_text("2")
+
+        sign_in_partner(partner, base, tmp_path, "sales@partner01.example")
+        assert "Review test" not in partner.content(), "partners never read internal names"
+        partner.goto(f"{base}/portal/review")
+        email_item = partner.locator("article.review-item[data-asset='email']")
+        expect(email_item).to_have_count(1)
+        partner.screenshot(path=str(ARTIFACTS / "review-campaign-queue.png"), full_page=True)
+        email_item.get_by_role("button", name="Approve").click()
+        partner.wait_for_load_state()
+        wait_until(lambda: campaign_mail(tmp_path) != [], 30, "the approved email")
+        time.sleep(2)  # and nothing else follows it
+        assert campaign_mail(tmp_path) == ["buyer0@partner-01-customer.example"]
+        vendor.reload()
+        expect(vendor.locator("tr[data-channel=email] td[data-key=sent]")).to_have_text("1")
+        vendor.screenshot(path=str(ARTIFACTS / "review-campaign-console.png"), full_page=True)
+
+
 def csp_refusals(page) -> list[str]:
     """What the browser refused under the pages' Content-Security-Policy (filled as the
     test goes): inline scripts, handlers or eval in our own pages would land here."""
@@ -296,7 +353,7 @@ def sign_in_partner(page, base: str, folder, email: str) -> None:
     page.get_by_text("sign-in link is on its way").wait_for()
     link = outbox_links(folder, r"\S+/portal/sign-in/\S+")[email]
     page.goto(link.replace("https://partners.vendor.example", base))
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#sign-in").click()  # in the partner's language, whatever the browser's
     page.wait_for_url(f"{base}/portal/")
 
 

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.ports import Endpoint, Message, RenderedFile
 from campaign_engine.services.secrets import seal, unseal
@@ -16,6 +17,8 @@ from connectors.hubspot import HubSpotConnector
 from connectors.linkedin import LinkedInConnector
 from connectors.salesforce import SalesforceConnector
 from tests.processes import serving_http
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 TOKEN = "tok-123"
 
@@ -314,7 +317,9 @@ def test_posts_beyond_the_partners_daily_limit_wait_for_the_next_day_without_fai
     with runtime.sessions.begin() as session:
         from campaign_engine.db import Campaign
 
-        launch_campaign(session, session.get(Campaign, campaign_id), now=runtime.clock(), actor="t")
+        launch_campaign(
+            session, session.get(Campaign, campaign_id), now=runtime.clock(), actor="t", rules=RULES
+        )
         # Every post due today (the kit's cadence would spread them over ten days).
         session.execute(
             update(Delivery).where(Delivery.channel == "social").values(due_at=runtime.clock())

@@ -8,9 +8,12 @@ import json
 import pytest
 
 from campaign_engine.db import Partner
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.services.tracking import suppress
 from tests.conftest import SAMPLE_KIT
 from tests.factories import partner_row, write_contacts, write_partners
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 
 @pytest.fixture
@@ -141,7 +144,13 @@ def test_the_drill_down_lists_each_not_sent_row_and_a_replan_revisits_them(world
         assert len(page) == 2 and total > 4
     cli("consent", "set", "--partner", "partner-01", "--opt-in")
     with runtime.sessions.begin() as session:
-        replan(session, get_campaign(session, campaign_id), now=runtime.clock(), actor="test")
+        replan(
+            session,
+            get_campaign(session, campaign_id),
+            now=runtime.clock(),
+            actor="test",
+            rules=RULES,
+        )
     with runtime.sessions() as session:
         campaign = get_campaign(session, campaign_id)
         reasons = {r["reason"] for r in reason_counts(session, campaign)}

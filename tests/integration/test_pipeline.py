@@ -22,7 +22,7 @@ from campaign_engine.services.campaigns.lifecycle import (
     change_status,
     create_campaign,
 )
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import get_partner, import_partners
@@ -112,7 +112,11 @@ def launch(runtime, campaign_id):
         from campaign_engine.services.campaigns.lifecycle import get_campaign
 
         return launch_campaign(
-            session, get_campaign(session, campaign_id), now=runtime.clock(), actor="test"
+            session,
+            get_campaign(session, campaign_id),
+            now=runtime.clock(),
+            actor="test",
+            rules=runtime.settings.programme.rules(),
         )
 
 
@@ -132,6 +136,8 @@ def test_an_opt_out_after_planning_stops_the_unsent_emails(engine):
             campaign_id=campaign_id,
             actor="partner",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     assert not [r for r in received.recipients() if "partner-02" in r]
@@ -253,14 +259,26 @@ def test_planning_twice_adds_nothing(engine):
         from campaign_engine.services.campaigns.lifecycle import get_campaign
         from campaign_engine.services.campaigns.planner import plan_deliveries
 
-        again = plan_deliveries(session, get_campaign(session, campaign_id), runtime.clock())
+        again = plan_deliveries(
+            session,
+            get_campaign(session, campaign_id),
+            runtime.clock(),
+            runtime.settings.programme.rules(),
+        )
     assert first == again == 4 * 2 + 4 * (3 + 1 + 1 + 1)  # email, social, crm, web, signature
 
 
 def set_mode(runtime, slug, mode, **kwargs):
     with runtime.sessions.begin() as session:
         set_consent(
-            session, get_partner(session, slug), mode, actor="partner", via="portal", **kwargs
+            session,
+            get_partner(session, slug),
+            mode,
+            actor="partner",
+            via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
+            **kwargs,
         )
 
 
@@ -290,28 +308,22 @@ def test_review_mode_holds_items_until_the_partner_approves(engine):
         partner = get_partner(session, "partner-01")
         queue = review_queue(session, partner)
         assert [(d.channel, d.asset) for d in queue] == [("email", "email")]
-        assert decide(session, partner, queue[0].id, approve=True, actor="p1", via="portal") == 2
+        now = runtime.clock()
+        assert (
+            decide(session, partner, queue[0].id, approve=True, actor="p1", via="p", now=now) == 2
+        )
         other = get_partner(session, "partner-02")
         with pytest.raises(Exception, match="no item"):
-            decide(session, other, queue[0].id, approve=False, actor="p2", via="portal")
+            decide(session, other, queue[0].id, approve=False, actor="p2", via="p", now=now)
+    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    assert statuses(runtime, "partner-01") == {"sent": 2}, "approved: out at once, its time passed"
+    assert statuses(runtime, "partner-02") == {"held": 2}
     runtime.clock.now += timedelta(hours=49)  # past the review window
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
-    assert statuses(runtime, "partner-01") == {"sent": 2}
-    assert statuses(runtime, "partner-02") == {"sent": 2}, "no decision: the default (auto)"
-
-
-def test_unapproved_items_are_skipped_when_the_programme_default_is_off(engine):
-    runtime, campaign_id, _received = engine
-    runtime.settings = runtime.settings.model_copy(
-        update={
-            "programme": runtime.settings.programme.model_copy(update={"consent_default": "off"})
-        }
-    )
-    set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
-    launch(runtime, campaign_id)
-    runtime.clock.now += timedelta(hours=49)
-    run_until_sent(runtime, campaign_id, workers=2, timeout=60)
-    assert statuses(runtime, "partner-01") == {"skipped": 2}
+    assert statuses(runtime, "partner-02") == {"skipped": 2}, "review: never sent unapproved"
+    with runtime.sessions() as session:
+        reasons = session.scalars(select(Delivery.reason).where(Delivery.status == "skipped"))
+        assert set(reasons) == {"not_approved"}
 
 
 def test_the_shared_rate_limit_holds_across_worker_threads(engine):
@@ -466,6 +478,8 @@ def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engin
             campaign_id=campaign_id,
             actor="p3",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     assert send_preview_notices(runtime, campaign_id) == 3
     assert send_preview_notices(runtime, campaign_id) == 0, "sent once"
@@ -532,8 +546,9 @@ def test_a_recurring_campaign_relaunches_to_the_current_audience_once(engine, tm
     runtime, campaign_id, _ = engine
     with runtime.sessions.begin() as session:
         import_partners(session, write_partners(tmp_path, [partner_row(20)], "new.csv"))
-        assert relaunch(session, campaign_id, now=runtime.clock(), programme_default="auto") > 0
-        assert relaunch(session, campaign_id, now=runtime.clock(), programme_default="auto") == 0
+        rules = runtime.settings.programme.rules()
+        assert relaunch(session, campaign_id, now=runtime.clock(), rules=rules) > 0
+        assert relaunch(session, campaign_id, now=runtime.clock(), rules=rules) == 0
     with runtime.sessions() as session:
         child = session.scalar(select(Campaign).where(Campaign.parent_id == campaign_id))
         partners = set(
@@ -596,9 +611,10 @@ def test_a_held_item_waits_for_the_partners_send_time_after_its_review_window(en
     assert len(held) == 2
     deadline = runtime.clock() + timedelta(hours=48)
     for row in held:
-        local = row.due_at.astimezone(ZoneInfo("America/New_York"))
+        local = row.review_by.astimezone(ZoneInfo("America/New_York"))
         assert (local.hour, local.minute) == (10, 0), local
-        assert deadline <= row.due_at < deadline + timedelta(days=1)
+        assert deadline <= row.review_by < deadline + timedelta(days=1)
+        assert row.due_at < deadline, "approved, it goes at its own time, not the deadline's"
 
 
 def test_a_post_the_partner_left_out_is_skipped_not_sent_as_another(tmp_path, sqlite_url):

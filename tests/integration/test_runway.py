@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Event, StepDelivery
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.domain.runway import Milestone
 from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.digest import send_digest
 from campaign_engine.services.insights.runway_reports import runway_report
@@ -32,6 +32,8 @@ from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 from tests.worlds import outbox_messages
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 DAY0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York (EST); DST starts March 8
 
@@ -62,7 +64,7 @@ def runway(tmp_path, database_url):
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Runway", {"tier": ["gold"]}, None)
         campaign.always_on = True
-        launch_campaign(session, campaign, now=clock(), actor="test")
+        launch_campaign(session, campaign, now=clock(), actor="test", rules=RULES)
     yield runtime, clock
     runtime.close()
 
@@ -144,6 +146,8 @@ def test_an_opted_out_partner_gets_no_further_step(runway):
             channel="email",
             actor="sales@partner01.example",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     for day in (7, 21, 60):
         at(clock, day, 14)
@@ -334,6 +338,8 @@ def test_an_always_on_campaign_is_counted_like_any_other(runway):
             channel="email",
             actor="sales@partner01.example",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     at(clock, 21, 14)
     counted += run_runway(runtime)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import Delivery, User
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.accounts import create_user, issue_token, revoke_tokens
@@ -26,6 +27,8 @@ from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 from tests.worlds import outbox_messages
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 PASSWORD = "correct-horse-battery-1"
 ADMIN, MARKETER = "admin@vendor.example", "marketer@vendor.example"
@@ -55,7 +58,7 @@ def world(tmp_path, sqlite_url) -> World:
         import_contacts(session, write_contacts(tmp_path, [r["slug"] for r in rows], 1))
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Both partners", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         b_only = create_campaign(session, version, "B only", {"partner": ["partner-02"]}, None)
         admin, _ = create_user(session, ADMIN, "admin", password=PASSWORD)
         marketer, _ = create_user(session, MARKETER, "marketer", password=PASSWORD)

@@ -51,6 +51,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/kits", "GET"): ("vendor", "/kits", {}),
     ("/kits", "POST"): ("vendor", "/kits", {}),
     ("/campaigns", "POST"): ("vendor", "/campaigns", {}),
+    ("/campaigns/<int:campaign_id>/edit", "POST"): ("vendor", "/campaigns/{campaign}/edit", {}),
     ("/campaigns/new", "GET"): ("vendor", "/campaigns/new", {}),
     ("/campaigns/audience-count", "GET"): ("vendor", "/campaigns/audience-count", {}),
     ("/campaigns/<int:campaign_id>", "GET"): ("vendor", "/campaigns/{campaign}", {}),
@@ -95,6 +96,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/api/v1/campaigns/{campaign}",
         {},
     ),
+    ("/api/v1/campaigns/<int:campaign_id>", "PATCH"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}",
+        JSON,
+    ),
     (
         "/api/v1/campaigns/<int:campaign_id>/<any(launch, pause, resume, cancel, retry):action>",
         "POST",
@@ -138,6 +144,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/portal/consent", "POST"): ("partner", "/portal/consent", {"data": {"mode": "auto"}}),
     ("/portal/profile", "GET"): ("partner", "/portal/profile", {}),
     ("/portal/profile", "POST"): ("partner", "/portal/profile", {}),
+    ("/portal/signature/pin", "POST"): ("partner", "/portal/signature/pin", {}),
     ("/portal/review", "GET"): ("partner", "/portal/review", {}),
     ("/portal/review/<int:delivery_id>", "POST"): ("partner", "/portal/review/{held}", {}),
     # The kit's choice of posts, for the partner's own campaign (another's answers 404).

@@ -452,7 +452,8 @@ def test_a_kit_zip_of_too_many_files_is_refused_before_unpacking(world):
 def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(world):
     from campaign_engine.db import Campaign as CampaignRow
     from campaign_engine.domain.consent import ConsentMode
-    from campaign_engine.services.consent import mode_for, set_consent
+    from campaign_engine.services.consent.read import mode_for
+    from campaign_engine.services.consent.record import set_consent
     from campaign_engine.services.partners import get_partner
 
     with world.runtime.sessions.begin() as session:
@@ -465,6 +466,8 @@ def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(w
             channel="email",
             actor="p",
             via="portal",
+            rules=world.runtime.settings.programme.rules(),
+            now=world.runtime.clock(),
         )
     client = world.app.test_client()
     page = client.post(f"/portal/opt-out/{world.notice['A']}").get_data(as_text=True)
@@ -472,7 +475,10 @@ def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(w
     with world.runtime.sessions() as session:
         partner = get_partner(session, "partner-01")
         campaign = session.get(CampaignRow, world.campaign)
-        modes = {ch: mode_for(session, partner.id, campaign, ch) for ch in ("email", "social")}
+        modes = {
+            ch: mode_for(session, partner.id, campaign, ch, ConsentMode.AUTO)
+            for ch in ("email", "social")
+        }
     assert set(modes.values()) == {ConsentMode.OFF}, modes
     assert 'name="mode"' not in page and "Sign in to the partner portal" in page
     # A forwarded link can only send less in the partner's name, never switch it back on.
@@ -480,7 +486,7 @@ def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(w
     with world.runtime.sessions() as session:
         partner = get_partner(session, "partner-01")
         campaign = session.get(CampaignRow, world.campaign)
-        assert mode_for(session, partner.id, campaign, "email") == ConsentMode.OFF
+        assert mode_for(session, partner.id, campaign, "email", ConsentMode.AUTO) == ConsentMode.OFF
         events = session.scalars(select(ConsentEvent.actor).where(ConsentEvent.via == "link"))
         assert set(events) == {"notice link"}, "no address pretends to have clicked"
 

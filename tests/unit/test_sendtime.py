@@ -50,7 +50,9 @@ def test_a_time_already_passed_today_moves_to_the_next_matching_day():
 def test_the_partners_explicit_choice_beats_any_default():
     decisions = {("programme", "email"): "review"}
     assert resolve(decisions, 1, "email", ConsentMode.AUTO, ConsentMode.AUTO) is ConsentMode.REVIEW
-    assert resolve({}, 1, "email", ConsentMode.REVIEW, ConsentMode.AUTO) is ConsentMode.AUTO
+    # Issue 27: a campaign set to review was sent at once, because "auto wins" between the
+    # defaults; the campaign's default is the more specific statement.
+    assert resolve({}, 1, "email", ConsentMode.REVIEW, ConsentMode.AUTO) is ConsentMode.REVIEW
     assert resolve({}, 1, "email", ConsentMode.REVIEW, ConsentMode.REVIEW) is ConsentMode.REVIEW
     campaign_opt_in = {("programme", "email"): "off", ("campaign:1", "*"): "auto"}
     assert resolve(campaign_opt_in, 1, "email") is ConsentMode.AUTO

@@ -8,6 +8,7 @@ import pytest
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.services.access.accounts import create_user, issue_token, revoke_tokens
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.campaigns.launch import launch_campaign
@@ -18,6 +19,8 @@ from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_partners
 from tests.worlds import outbox_messages
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 PASSWORD = "correct-horse-1"
 
@@ -30,7 +33,7 @@ def site(tmp_path, sqlite_url):
         import_partners(session, write_partners(tmp_path, [partner_row(1), partner_row(2)]))
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Matrix", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         for role in ("admin", "marketer"):
             create_user(session, f"{role}@vendor.example", role, password=PASSWORD)
         a, b = get_partner(session, "partner-01"), get_partner(session, "partner-02")

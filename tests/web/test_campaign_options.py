@@ -98,7 +98,8 @@ def test_the_api_and_the_form_create_a_recurring_campaign_with_a_send_time(conso
     assert client.post("/campaigns", data={**empty, "consent_default": ""}).status_code == 302
     with runtime.sessions() as session:
         stored = session.scalar(select(Campaign).where(Campaign.name == "Empty fields"))
-        assert (stored.preview_days, stored.consent_default) == (7, "auto"), "the defaults"
+        assert (stored.preview_days, stored.consent_default) == (7, None), "the defaults"
+        # None: the campaign says nothing, the programme's default applies (domain.consent)
 
 
 def test_the_cli_creates_the_same_campaign(make_cli, sqlite_url, tmp_path):

@@ -91,7 +91,7 @@ def test_a_visitor_becomes_the_partners_lead_emailed_at_once_and_counted(world):
             "social",
         )
         results = partner_results(session, partner_id, now=runtime.clock())
-        assert results["campaigns"]["Landing Q3"]["leads"] == 1
+        assert results["campaigns"]["Secure Cloud Backup: Q3 launch"]["leads"] == 1
         report = campaign_report(session, campaign_id)
     assert re.search(r"'leads': 1\b", repr(report)), "the campaign report counts it"
 
@@ -195,7 +195,7 @@ def test_a_visitor_can_put_nothing_into_the_lead_emails_headers(world):
     )
     assert done.status_code == 200
     (mail,) = [m for m in outbox_messages(runtime) if "bob@customer.example" in str(m)]
-    assert mail["Subject"] == "New lead from your Landing Q3 page"
+    assert mail["Subject"] == "New lead from your Secure Cloud Backup: Q3 launch page"
     assert mail["Reply-To"] is None or "attacker" not in str(mail["Reply-To"])
     assert mail["Bcc"] is None
     body = mail.get_body(("plain",)).get_content()
@@ -234,7 +234,7 @@ def test_a_german_partners_page_answers_a_mistake_in_german(world):
         for m in outbox_messages(runtime)
         if "kunde@firma.example" in m.get_body(("plain",)).get_content()
     )
-    assert mail["Subject"] == "Neuer Lead von Ihrer Seite für Landing Q3"
+    assert mail["Subject"] == "Neuer Lead von Ihrer Seite für Secure Cloud Backup: Q3 launch"
     assert "Geschäftliche E-Mail: kunde@firma.example" in mail.get_body(("plain",)).get_content()
 
 

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.partners import get_partner
 from tests.conftest import SAMPLE_KIT
 from tests.factories import partner_row
@@ -62,6 +62,8 @@ def test_a_partner_page_shows_consent_deliveries_owner_and_warnings(console):  #
             channel="email",
             actor="partner",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
         partner.signed_at = runtime.clock() - timedelta(days=212)
     client.post(f"/campaigns/{campaign_id}/launch")

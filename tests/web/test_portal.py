@@ -11,11 +11,12 @@ from sqlalchemy import select
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner, TrackedLink
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.consent import mode_for, set_consent
+from campaign_engine.services.consent.read import mode_for
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import get_partner, import_partners
@@ -23,6 +24,8 @@ from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import logo_png, partner_row, write_contacts, write_partners
 from tests.worlds import outbox_messages
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 
 @pytest.fixture
@@ -42,10 +45,12 @@ def portal(tmp_path, sqlite_url):
                 channel="social",
                 actor="test",
                 via="cli",
+                rules=runtime.settings.programme.rules(),
+                now=runtime.clock(),
             )
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Portal Q3", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         campaign_id = campaign.id
     app = create_app(runtime)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
@@ -68,7 +73,8 @@ def test_a_partner_signs_in_with_an_emailed_link_that_works_once(portal):
     app, runtime, _ = portal
     client, path = sign_in(app, runtime, "sales@partner01.example")
     home = client.get("/portal/").get_data(as_text=True)
-    assert "Partner 01 Systems" in home and "Portal Q3" in home
+    assert "Partner 01 Systems" in home and "Secure Cloud Backup: Q3 launch" in home
+    assert "Portal Q3" not in home, "partners read the title, never the vendor's own name"
     assert "waiting for your approval" in home, "the next action is on top"
     assert 'id="no-results"' in home and 'id="weekly"' not in home, "an empty chart says so"
     again = app.test_client().post(path)
@@ -92,15 +98,15 @@ def test_a_switch_takes_effect_at_once_and_records_who_and_how(portal):
         data={"campaign_id": campaign_id, "channel": "email", "mode": "off"},
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
-    assert "Email for Portal Q3: off" in answer
+    assert "Email for Secure Cloud Backup: Q3 launch: off" in answer
     with runtime.sessions() as session:
         partner = get_partner(session, "partner-01")
         from campaign_engine.db import Campaign
 
         campaign = session.get(Campaign, campaign_id)
-        assert mode_for(session, partner.id, campaign, "email") is ConsentMode.OFF
+        assert mode_for(session, partner.id, campaign, "email", ConsentMode.AUTO) is ConsentMode.OFF
         other = get_partner(session, "partner-02")
-        assert mode_for(session, other.id, campaign, "email") is ConsentMode.AUTO
+        assert mode_for(session, other.id, campaign, "email", ConsentMode.AUTO) is ConsentMode.AUTO
         event = session.scalars(select(ConsentEvent).order_by(ConsentEvent.id.desc())).first()
         assert (event.actor, event.via) == ("sales@partner01.example", "portal")
 

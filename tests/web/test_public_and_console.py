@@ -202,7 +202,7 @@ def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
 
 def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(launched):
     from campaign_engine.domain.consent import ConsentMode
-    from campaign_engine.services.consent import set_consent
+    from campaign_engine.services.consent.record import set_consent
     from campaign_engine.services.partners import get_partner
     from campaign_engine.services.syndication import EmbedTokens
 
@@ -229,6 +229,8 @@ def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(
             channel="web",
             actor="p1",
             via="portal",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     emptied = client.get(f"/embed/{token}", headers={"If-None-Match": frame.headers["ETag"]})
     assert emptied.status_code == 200 and b"Secure Cloud Backup" not in emptied.data

@@ -15,16 +15,18 @@ from sqlalchemy import select
 from campaign_engine import bootstrap
 from campaign_engine.app import create_app
 from campaign_engine.db import Partner, TrackedLink, User
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.services.access.accounts import issue_token
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
-from campaign_engine.services.consent import set_consent
+from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.workspace.signature import SignatureTokens
 from tests.conftest import SAMPLE_KIT
 from tests.worlds import launched_campaign
+
+RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def second_campaign(tmp_path, runtime, headline: str) -> int:
     with runtime.sessions.begin() as session:
         version = load_kit(session, kit, bootstrap.make_renderers)
         campaign = create_campaign(session, version, "Signature Q4", {}, None)
-        launch_campaign(session, campaign, now=runtime.clock(), actor="test")
+        launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         campaign_id = campaign.id
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
     return campaign_id
@@ -111,6 +113,8 @@ def test_the_banner_follows_the_live_campaign_and_its_clicks_are_signature_click
                 channel="signature",
                 actor="test",
                 via="cli",
+                rules=runtime.settings.programme.rules(),
+                now=runtime.clock(),
             )
         assert get_campaign(session, q4).status == "live"
         website = partner.website
@@ -145,7 +149,7 @@ def test_two_campaigns_of_one_kit_each_show_their_own_link_and_an_opt_out_holds(
     with runtime.sessions.begin() as session:
         version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
         second = create_campaign(session, version, "Same kit", {}, None)
-        launch_campaign(session, second, now=runtime.clock(), actor="test")
+        launch_campaign(session, second, now=runtime.clock(), actor="test", rules=RULES)
         second_id = second.id
     run_until_sent(runtime, second_id, workers=2, timeout=60)
 
@@ -172,5 +176,7 @@ def test_two_campaigns_of_one_kit_each_show_their_own_link_and_an_opt_out_holds(
             channel="signature",
             actor="test",
             via="cli",
+            rules=runtime.settings.programme.rules(),
+            now=runtime.clock(),
         )
     assert client.get(f"/s/{token}").location.endswith(link_of(first))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import ConsentRules
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.services.campaigns.lifecycle import (
     RetryOutcome,
@@ -24,8 +24,7 @@ def launch_campaign(
     *,
     now: datetime,
     actor: str,
-    programme_default: ConsentMode = ConsentMode.AUTO,
-    review_hours: float = 48.0,
+    rules: ConsentRules,
 ) -> int:
     """Plan now; returns the number of delivery rows. A campaign with nothing to send
     (everyone opted out) completes at once rather than sitting "live" forever."""
@@ -35,7 +34,7 @@ def launch_campaign(
         # and sends each its sequence; the campaign stays live until paused or cancelled.
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
         return 0
-    count = plan_deliveries(session, campaign, now, programme_default, review_hours)
+    count = plan_deliveries(session, campaign, now, rules)
     change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     refresh_completion(session, campaign, now=now)
     return count
@@ -47,13 +46,12 @@ def replan(
     *,
     now: datetime,
     actor: str,
-    programme_default: ConsentMode = ConsentMode.AUTO,
-    review_hours: float = 48.0,
+    rules: ConsentRules,
 ) -> int:
     """Add partners who joined the audience since launch; existing rows are untouched."""
     if campaign.status == CampaignStatus.COMPLETED:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
-    count = plan_deliveries(session, campaign, now, programme_default, review_hours)
+    count = plan_deliveries(session, campaign, now, rules)
     refresh_completion(session, campaign, now=now)
     return count
 
@@ -72,8 +70,7 @@ def run_action(
     *,
     now: datetime,
     actor: str,
-    programme_default: ConsentMode = ConsentMode.AUTO,
-    review_hours: float = 48.0,
+    rules: ConsentRules,
 ) -> int | RetryOutcome | None:
     """What the console's buttons and the API's action routes do; the number of
     deliveries planned (launch), what a retry queued and left (retry), None for a status
@@ -84,8 +81,7 @@ def run_action(
             campaign,
             now=now,
             actor=actor,
-            programme_default=programme_default,
-            review_hours=review_hours,
+            rules=rules,
         )
     if action == "retry":
         return retry_failed(session, campaign, channel=None, now=now, actor=actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, update
@@ -94,7 +94,7 @@ def create_campaign_from(
     )
     campaign.send_time, campaign.send_weekday = options.send_time, options.weekday_number
     campaign.recurrence, campaign.always_on = options.recurrence, options.always_on
-    campaign.consent_default = options.consent_default.value
+    campaign.consent_default = options.consent_default and options.consent_default.value
     campaign.preview_days = options.preview_days
     session.flush()
     return campaign
@@ -200,6 +200,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "scheduled_later": scheduled_later(session, campaign.id),
         "problems": failure_reasons(session, campaign.id),
         "ledger": ledger_summary(session, campaign),
+        **next_dates(session, campaign, utcnow()),
     }
     if campaign.always_on:
         steps = step_counts(session, campaign.id, utcnow())
@@ -212,6 +213,46 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         }
         status["scheduled_later"] = steps["waiting"]
     return status
+
+
+def next_dates(session: Session, campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """When something happens next, ISO 8601 in UTC: the launch of a scheduled campaign,
+    the next send per channel (items waiting for their time, not those held for review,
+    whose time is the partner's to choose), and a recurring campaign's next occurrence."""
+    rows = session.execute(
+        select(Delivery.channel, func.min(Delivery.due_at))
+        .where(Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.PENDING)
+        .group_by(Delivery.channel)
+    )
+    by_channel: dict[str, datetime] = {channel: max(due, now) for channel, due in rows}
+    if campaign.status == CampaignStatus.SCHEDULED and campaign.launch_at is not None:
+        by_channel = {}  # nothing planned yet: the launch is the next thing
+    upcoming = [*by_channel.values(), *_launch(campaign)]
+    return {
+        "launch_at": _iso(campaign.launch_at),
+        "next_send_at": _iso(min(upcoming)) if upcoming else None,
+        "next_send_by_channel": {c: _iso(by_channel.get(c)) for c in CHANNELS},
+        "next_occurrence_at": _iso(next_occurrence(campaign, now)),
+    }
+
+
+def _launch(campaign: Campaign) -> list[datetime]:
+    scheduled = campaign.status == CampaignStatus.SCHEDULED
+    return [campaign.launch_at] if scheduled and campaign.launch_at else []
+
+
+def next_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
+    """A recurring campaign's next run (its cron is in UTC), None once it is cancelled."""
+    if not campaign.recurrence or campaign.status == CampaignStatus.CANCELLED:
+        return None
+    from apscheduler.triggers.cron import CronTrigger  # only for recurring campaigns
+
+    trigger = CronTrigger.from_crontab(campaign.recurrence, timezone="UTC")
+    return trigger.get_next_fire_time(None, now)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
 
 
 def scheduled_later(session: Session, campaign_id: int) -> int:

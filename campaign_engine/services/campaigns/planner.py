@@ -7,6 +7,7 @@ re-plan after new partners joined the audience) adds only what is missing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,13 +16,20 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Contact, Delivery, NotPlanned, Partner, Suppression
-from campaign_engine.domain.consent import ConsentMode, deciding, decision_words, resolve
+from campaign_engine.domain.consent import (
+    ConsentMode,
+    ConsentRules,
+    campaign_mode,
+    deciding,
+    decision_words,
+    resolve,
+)
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.domain.sendtime import local_due
 from campaign_engine.services.audience import audience_partners
-from campaign_engine.services.consent import decisions_for
+from campaign_engine.services.consent.read import decisions_for
 from campaign_engine.services.links import ensure_links, insert_ignoring_conflicts
 
 # Channels with no endpoint of the partner's own go to the built-in default (the portal).
@@ -40,13 +48,18 @@ def plan_deliveries(
     session: Session,
     campaign: Campaign,
     now: datetime,
-    programme_default: ConsentMode = ConsentMode.AUTO,
-    review_hours: float = 48.0,
+    rules: ConsentRules,
+    partner_ids: Collection[int] | None = None,
 ) -> int:
     """Write the missing delivery rows, and what was not planned with its reason (the
-    ledger's not-sent rows); returns how many delivery rows the campaign now has."""
+    ledger's not-sent rows); returns how many delivery rows the campaign now has.
+
+    With `partner_ids`, only those partners are planned (a partner who opted back in to a
+    running campaign), and only their ledger rows are rewritten."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     partners = audience_partners(session, campaign.audience)
+    if partner_ids is not None:
+        partners = [p for p in partners if p.id in set(partner_ids)]
     decisions = decisions_for(session, campaign.id, [p.id for p in partners])
     channels = spec.channels()
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)
@@ -56,7 +69,11 @@ def plan_deliveries(
         for channel in channels:
             mine = decisions.get(partner.id, {})
             mode = resolve(
-                mine, campaign.id, channel, ConsentMode(campaign.consent_default), programme_default
+                mine,
+                campaign.id,
+                channel,
+                campaign_mode(campaign.consent_default),
+                rules.programme_default,
             )
             if mode is ConsentMode.OFF:
                 words = decision_words(deciding(mine, campaign.id, channel))
@@ -69,14 +86,16 @@ def plan_deliveries(
             planned = _rows_for(campaign, partner, channel, spec, now, status.value, sendable)
             skipped.recipients(partner.id, channel, planned, suppressed)
             if mode is ConsentMode.REVIEW:  # the partner gets a window to approve or skip
-                deadline = now + timedelta(hours=review_hours)
                 for row in planned:
-                    row["due_at"] = _after_review(campaign, partner, row["due_at"], deadline)
+                    row["review_by"] = review_deadline(
+                        campaign, partner, row["due_at"], now, rules.review_hours
+                    )
             rows += planned
     for start in range(0, len(rows), 500):
         insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
-    skipped.outside(session, {p.id for p in partners})
-    skipped.write(session)
+    if partner_ids is None:
+        skipped.outside(session, {p.id for p in partners})
+    skipped.write(session, partner_ids)
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0
 
 
@@ -119,11 +138,15 @@ class _Exclusions:
             if partner_id not in inside:
                 self.add(partner_id, "*", Reason.OUTSIDE_AUDIENCE, "not matched by the filter")
 
-    def write(self, session: Session) -> None:
-        """Replace the campaign's rows, leaving out whatever has a delivery: a partner who
-        opted out after an earlier plan, or a contact suppressed since, is in the ledger
-        through its delivery rows (skipped, with their reason)."""
-        session.execute(delete(NotPlanned).where(NotPlanned.campaign_id == self.campaign_id))
+    def write(self, session: Session, partner_ids: Collection[int] | None) -> None:
+        """Replace the campaign's rows (or those of the partners planned), leaving out
+        whatever has a delivery: a partner who opted out after an earlier plan, or a
+        contact suppressed since, is in the ledger through its delivery rows (skipped,
+        with their reason)."""
+        stale = delete(NotPlanned).where(NotPlanned.campaign_id == self.campaign_id)
+        if partner_ids is not None:
+            stale = stale.where(NotPlanned.partner_id.in_(list(partner_ids)))
+        session.execute(stale)
         recipients = {
             (partner_id, channel, recipient.lower())
             for partner_id, channel, recipient in session.execute(
@@ -154,12 +177,20 @@ def partner_start(campaign: Campaign, partner: Partner, now: datetime) -> dateti
     return local_due(now, partner.timezone, campaign.send_time, campaign.send_weekday)
 
 
+def review_deadline(
+    campaign: Campaign, partner: Partner, due: datetime, now: datetime, review_hours: float
+) -> datetime:
+    """Until when a held item waits for the partner's approval: its own time or the end of
+    the review window from `now`, whichever is later. Approved, it goes at its own time
+    (at once if that has passed); not approved by then, it is not sent."""
+    return _after_review(campaign, partner, due, now + timedelta(hours=review_hours))
+
+
 def _after_review(
     campaign: Campaign, partner: Partner, due: datetime, deadline: datetime
 ) -> datetime:
-    """A held item goes out at its own time or after the review window, whichever is
-    later, and then at the partner's local send time (not at 03:12, when a 48-hour window
-    happens to end)."""
+    """The later of an item's own time and the review window's end, then at the
+    partner's local send time (not at 03:12, when a 48-hour window happens to end)."""
     if due >= deadline:
         return due
     if not campaign.send_time:
@@ -201,6 +232,35 @@ def _email_contacts(session: Session, partner_id: int) -> tuple[list[str], list[
     )
 
 
+def item_times(
+    campaign: Campaign, partner: Partner, channel: str, spec: KitSpec, now: datetime
+) -> list[tuple[str, datetime]]:
+    """(asset, due) of each item a channel sends this partner when planned at `now`: the
+    email once (to every contact), each social post on its cadence day, one item else.
+    What the planner writes, and what the portal shows of a campaign not yet launched."""
+    start = partner_start(campaign, partner, now)
+    if channel == "social":
+        social = spec.assets.social
+        if social is None:
+            return []
+        return [
+            (
+                post.id,
+                days_later(
+                    start,
+                    partner.timezone,
+                    social.cadence_days[min(index, len(social.cadence_days) - 1)],
+                ),
+            )
+            for index, post in enumerate(social.posts)
+        ]
+    return [(channel, start)]
+
+
+def _recipient(channel: str) -> str:
+    return SOCIAL_RECIPIENT if channel == "social" else SINGLE_RECIPIENT[channel]
+
+
 def _rows_for(
     campaign: Campaign,
     partner: Partner,
@@ -210,17 +270,11 @@ def _rows_for(
     status: str,
     sendable: list[str],
 ) -> list[dict[str, Any]]:
-    start = partner_start(campaign, partner, now)
-    items: list[tuple[str, str, datetime]] = []
-    if channel == "email":
-        items = [("email", email, start) for email in sendable]
-    elif channel == "social" and spec.assets.social:
-        social = spec.assets.social
-        for index, post in enumerate(social.posts):
-            day = social.cadence_days[min(index, len(social.cadence_days) - 1)]
-            items.append((post.id, SOCIAL_RECIPIENT, days_later(start, partner.timezone, day)))
-    else:
-        items = [(channel, SINGLE_RECIPIENT[channel], start)]
+    items = [
+        (asset, recipient, due)
+        for asset, due in item_times(campaign, partner, channel, spec, now)
+        for recipient in (sendable if channel == "email" else [_recipient(channel)])
+    ]
     return [
         {
             "campaign_id": campaign.id,
@@ -229,6 +283,7 @@ def _rows_for(
             "asset": asset,
             "recipient": recipient,
             "due_at": due,
+            "review_by": None,
             "status": status,
             "attempts": 0,
             "created_at": now,

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, KitVersion
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.consent import ConsentRules
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
 
 
-def relaunch(session: Session, parent_id: int, *, now: datetime, programme_default: str) -> int:
+def relaunch(session: Session, parent_id: int, *, now: datetime, rules: ConsentRules) -> int:
     parent = session.get(Campaign, parent_id)
     if parent is None or parent.status == "cancelled":
         return 0
@@ -33,6 +33,7 @@ def relaunch(session: Session, parent_id: int, *, now: datetime, programme_defau
     child.parent_id = parent.id
     child.send_time, child.send_weekday = parent.send_time, parent.send_weekday
     child.consent_default = parent.consent_default
-    return launch_campaign(
-        session, child, now=now, actor="scheduler", programme_default=ConsentMode(programme_default)
-    )
+    child.partner_title = parent.partner_title
+    child.partner_description = parent.partner_description
+    child.banner_priority, child.preview_days = parent.banner_priority, parent.preview_days
+    return launch_campaign(session, child, now=now, actor="scheduler", rules=rules)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,10 +29,18 @@ def review_queue(session: Session, partner: Partner) -> list[Delivery]:
 
 
 def decide(
-    session: Session, partner: Partner, delivery_id: int, *, approve: bool, actor: str, via: str
+    session: Session,
+    partner: Partner,
+    delivery_id: int,
+    *,
+    approve: bool,
+    actor: str,
+    via: str,
+    now: datetime,
 ) -> int:
-    """Approve (it goes out at its due time) or skip the item and its sibling rows (every
-    recipient of the same email). Only the partner's own items can be decided."""
+    """Approve (it goes out at its own time, at once if that has passed) or skip the item
+    and its sibling rows (every recipient of the same email). Only the partner's own
+    items can be decided."""
     item = session.get(Delivery, delivery_id)
     if item is None or item.partner_id != partner.id:
         raise NotFound(f"no item {delivery_id} in {partner.name}'s review queue")
@@ -48,7 +58,9 @@ def decide(
     count = 0
     for row in siblings:
         row.status = DeliveryStatus.PENDING if approve else DeliveryStatus.SKIPPED
-        if not approve:
+        if approve:
+            row.approved_at = now
+        else:
             row.reason = Reason.DECLINED_IN_REVIEW
             row.last_error = "skipped by the partner in review"
         count += 1

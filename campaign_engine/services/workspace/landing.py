@@ -211,7 +211,7 @@ def lead_email(
             f"{names.get('message', 'Message')}:",
             *(f"> {line}" for line in lead["message"].splitlines()),
         ]
-    campaign, partner = page.campaign.name, page.partner.name
+    campaign, partner = page.campaign.title, page.partner.name
     # Nothing the visitor typed goes into the subject, a header.
     subject = words(SUBJECT, campaign=campaign)
     body = "\n\n".join(
@@ -264,7 +264,7 @@ def _lead_message(page: LandingPage, lead: dict[str, str]) -> Message:
         payload={
             "type": "lead.created",
             "partner": page.partner.slug,
-            "campaign": {"id": page.campaign.id, "name": page.campaign.name},
+            "campaign": {"id": page.campaign.id, "name": page.campaign.title},
             "channel": page.link.channel,
             "lead": lead,
             "consent": page.copy["consent"],

@@ -103,7 +103,7 @@ def campaign_library(
                 assets,
                 settings.public_base_url,
                 campaign.id,
-                campaign.name,
+                campaign.title,
                 "sample",
             )
             items.append(_email_item(assets, first))

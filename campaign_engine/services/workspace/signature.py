@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.domain.tracking import web_link
+from campaign_engine.errors import NotFound
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.audit import record
 from campaign_engine.services.brand.context import brand_context, brand_fingerprint
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import SignedIds
@@ -51,12 +53,34 @@ def current_banner(runtime: Runtime, session: Session, partner_id: int) -> Banne
         raise LookupError(partner_id)
     from campaign_engine.services.workspace.library import channel_assets  # it imports us
 
-    for campaign in live_campaigns(session, partner_id, "signature"):
+    for campaign in banner_campaigns(runtime, session, partner):
         # This campaign's own banner (its links), whichever campaign shares its kit.
         banner = channel_assets(runtime, session, partner, campaign, "signature")[0]
         return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
     png, vendor_site = evergreen(session, partner, runtime.settings.storage_dir)
     return Banner(png, web_link(partner.website) or vendor_site, None)
+
+
+def banner_campaigns(runtime: Runtime, session: Session, partner: Partner) -> list[Campaign]:
+    """The campaigns the banner may show, the one it shows first: the partner's pin while
+    that campaign is live for it, else the vendor's ranking (banner priority, newest)."""
+    default = runtime.settings.programme.rules().programme_default
+    campaigns = live_campaigns(session, partner.id, "signature", default)
+    pinned = [c for c in campaigns if c.id == partner.banner_campaign_id]
+    return pinned + [c for c in campaigns if c.id != partner.banner_campaign_id]
+
+
+def pin_banner(
+    runtime: Runtime, session: Session, partner: Partner, campaign_id: int | None, *, actor: str
+) -> None:
+    """The partner's own choice of campaign for its banner (None: the vendor's ranking).
+    Only a campaign the banner may show it now can be pinned: one of its own, live."""
+    if campaign_id is not None and campaign_id not in {
+        c.id for c in banner_campaigns(runtime, session, partner)
+    }:
+        raise NotFound(f"campaign {campaign_id} is not live on {partner.name}'s banner")
+    partner.banner_campaign_id = campaign_id
+    record(session, actor, "signature.pin", "partner", partner.slug, {"campaign_id": campaign_id})
 
 
 def _partners_kit(session: Session, partner_id: int) -> KitVersion | None:

@@ -3,6 +3,9 @@
   const box = document.getElementById("progress");
   if (!box) return;
   const url = box.dataset.url;
+  // "2026-12-08T10:00:00+00:00" -> "2026-12-08 10:00 UTC" (the page's own dates are
+  // formatted by the server in the reader's locale; these live updates stay unambiguous).
+  const utc = (iso) => new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC";
   async function refresh() {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
@@ -25,7 +28,13 @@
     box.querySelector(".progress").setAttribute("aria-valuenow", pct);
     box.querySelector("small").textContent =
       `${done} of ${due} due now are done (${pct}%)` +
-      (later ? `; ${later} scheduled for later` : "") + (failed ? `, ${failed} failed` : "");
+      (later ? `; ${later} scheduled for later` : "") +
+      (later && data.next_send_at ? `, the next on ${utc(data.next_send_at)}` : "") +
+      (failed ? `, ${failed} failed` : "");
+    for (const [channel, next] of Object.entries(data.next_send_by_channel || {})) {
+      const cell = document.querySelector(`tr[data-channel="${channel}"] td[data-key="next_send"]`);
+      if (cell) cell.textContent = next ? utc(next) : "\u2013";
+    }
     const pill = document.getElementById("status");
     pill.textContent = data.status;
     pill.className = `pill ${data.status}`;

@@ -1,8 +1,9 @@
-"""Recording consent decisions (with history) and answering "may this go out?"."""
+"""Recording consent decisions, with their history, and following them at once: every
+affected future delivery moves the moment the decision is made (consent.follow)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -14,13 +15,14 @@ from campaign_engine.domain.consent import (
     ALL_CHANNELS,
     PROGRAMME,
     ConsentMode,
+    ConsentRules,
     campaign_scope,
-    resolve,
 )
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
 from campaign_engine.services.campaigns.lifecycle import get_campaign
+from campaign_engine.services.consent.follow import follow_partner
 
 Decisions = dict[tuple[str, str], str]
 
@@ -32,6 +34,24 @@ def set_consent(
     *,
     campaign_id: int | None = None,
     channel: str | None = None,
+    actor: str,
+    via: str,
+    rules: ConsentRules,
+    now: datetime,
+) -> int:
+    """Record one decision and move what it affects at once; returns the rows moved."""
+    _store(session, partner, mode, campaign_id=campaign_id, channel=channel, actor=actor, via=via)
+    session.flush()
+    return follow_partner(session, partner.id, rules, now=now, campaign_id=campaign_id)
+
+
+def _store(
+    session: Session,
+    partner: Partner,
+    mode: ConsentMode,
+    *,
+    campaign_id: int | None,
+    channel: str | None,
     actor: str,
     via: str,
 ) -> None:
@@ -79,15 +99,30 @@ def set_consent(
 
 
 def opt_out_of_campaign(
-    session: Session, partner: Partner, campaign_id: int, *, actor: str, via: str
-) -> None:
+    session: Session,
+    partner: Partner,
+    campaign_id: int,
+    *,
+    actor: str,
+    via: str,
+    rules: ConsentRules,
+    now: datetime,
+) -> int:
     """The one-click opt-out: nothing of this campaign goes out, whatever the partner
     chose for single channels of it before (a channel choice would otherwise win over
     the campaign-wide off, and the page would promise what is not so)."""
-    set_consent(session, partner, ConsentMode.OFF, campaign_id=campaign_id, actor=actor, via=via)
+    _store(
+        session,
+        partner,
+        ConsentMode.OFF,
+        campaign_id=campaign_id,
+        channel=None,
+        actor=actor,
+        via=via,
+    )
     for row in _campaign_rows(session, partner.id, campaign_id):
         if row.channel != ALL_CHANNELS and row.mode != ConsentMode.OFF:
-            set_consent(
+            _store(
                 session,
                 partner,
                 ConsentMode.OFF,
@@ -96,6 +131,8 @@ def opt_out_of_campaign(
                 actor=actor,
                 via=via,
             )
+    session.flush()
+    return follow_partner(session, partner.id, rules, now=now, campaign_id=campaign_id)
 
 
 def _campaign_rows(session: Session, partner_id: int, campaign_id: int) -> list[Consent]:
@@ -127,35 +164,6 @@ def _check_targets(session: Session, campaign: Campaign, partner: Partner) -> No
     )
     if planned is None:
         raise NotFound(f"campaign {campaign.id} is not one of {partner.slug}'s campaigns")
-
-
-def decisions_for(
-    session: Session, campaign_id: int, partner_ids: list[int]
-) -> dict[int, Decisions]:
-    """Every decision relevant to a campaign, grouped by partner, in one query."""
-    rows = session.execute(
-        select(Consent.partner_id, Consent.scope, Consent.channel, Consent.mode).where(
-            Consent.partner_id.in_(partner_ids),
-            or_(Consent.scope == PROGRAMME, Consent.scope == campaign_scope(campaign_id)),
-        )
-    )
-    grouped: dict[int, Decisions] = defaultdict(dict)
-    for partner_id, scope, channel, mode in rows:
-        grouped[partner_id][(scope, channel)] = mode
-    return grouped
-
-
-def mode_for(
-    session: Session,
-    partner_id: int,
-    campaign: Campaign,
-    channel: str,
-    programme_default: ConsentMode = ConsentMode.AUTO,
-) -> ConsentMode:
-    decisions = decisions_for(session, campaign.id, [partner_id]).get(partner_id, {})
-    return resolve(
-        decisions, campaign.id, channel, ConsentMode(campaign.consent_default), programme_default
-    )
 
 
 def campaign_choices(session: Session, campaign_id: int) -> list[dict[str, Any]]:

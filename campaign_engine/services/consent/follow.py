@@ -1,0 +1,263 @@
+"""The ledger follows decisions the moment they are made.
+
+A partner's opt-out, a switch to review, a campaign's default changed, a partner leaving
+the audience: each moves every affected future delivery at once (not sent with its
+reason, or held for review with its deadline), and switching back moves them back. So the
+campaign page, `campaigns status`, the not-sent list and the portal agree in the same
+request, not when each send comes due. The worker's check before each send stays, for a
+decision made while a send is already under way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, Delivery, NotPlanned, Partner
+from campaign_engine.domain.consent import (
+    ConsentMode,
+    ConsentRules,
+    campaign_mode,
+    deciding,
+    decision_words,
+    resolve,
+)
+from campaign_engine.domain.kit import KitSpec
+from campaign_engine.domain.ledger import Reason
+from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
+from campaign_engine.services.audience import audience_partners
+from campaign_engine.services.campaigns.lifecycle import change_status, refresh_completion
+from campaign_engine.services.campaigns.planner import plan_deliveries, review_deadline
+from campaign_engine.services.consent.read import decisions_for
+
+# Campaigns whose future can still change; drafts and scheduled ones have no rows yet
+# (their planner applies the decisions at launch). A completed campaign whose every item
+# was skipped by a decision comes back when the decision is undone before their time.
+RUNNING = (CampaignStatus.LAUNCHING, CampaignStatus.LIVE, CampaignStatus.PAUSED)
+FOLLOWED = (*RUNNING, CampaignStatus.COMPLETED)
+# Rows a decision may bring back: skipped by a decision and never claimed by a worker.
+RESTORABLE = (Reason.OPTED_OUT, Reason.LEFT_AUDIENCE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a row belongs now: a status, and for a skipped row its reason and words."""
+
+    status: DeliveryStatus
+    reason: Reason | None = None
+    detail: str | None = None
+
+
+def follow_partner(
+    session: Session,
+    partner_id: int,
+    rules: ConsentRules,
+    *,
+    now: datetime,
+    campaign_id: int | None = None,
+) -> int:
+    """After a decision of one partner's: every running campaign (or the one it was
+    about) moves that partner's future items. Returns how many rows moved."""
+    query = select(Campaign).where(Campaign.status.in_(FOLLOWED), Campaign.always_on.is_(False))
+    if campaign_id is not None:
+        query = query.where(Campaign.id == campaign_id)
+    return sum(
+        follow_campaign(session, campaign, rules, now=now, partner_ids=[partner_id])
+        for campaign in session.scalars(query.order_by(Campaign.id))
+    )
+
+
+def follow_running(session: Session, rules: ConsentRules, *, now: datetime) -> int:
+    """After partners changed (an import: a tier, a region, a tag): every running campaign
+    moves the rows of partners who left its audience and plans those who entered it."""
+    query = select(Campaign).where(Campaign.status.in_(FOLLOWED), Campaign.always_on.is_(False))
+    return sum(
+        follow_campaign(session, campaign, rules, now=now)
+        for campaign in session.scalars(query.order_by(Campaign.id))
+    )
+
+
+def follow_campaign(
+    session: Session,
+    campaign: Campaign,
+    rules: ConsentRules,
+    *,
+    now: datetime,
+    partner_ids: Collection[int] | None = None,
+) -> int:
+    """Move the campaign's future rows (of these partners, or all) to what the decisions,
+    the defaults and the audience say now, and plan partners who came back in."""
+    if campaign.status not in FOLLOWED or campaign.always_on:
+        return 0
+    if campaign.status == CampaignStatus.COMPLETED:
+        return _reopen(session, campaign, rules, now=now, partner_ids=partner_ids)
+    audience = {p.id for p in audience_partners(session, campaign.audience)}
+    rows = _movable(session, campaign.id, partner_ids)
+    wanted = (
+        set(partner_ids) if partner_ids is not None else audience | {r.partner_id for r in rows}
+    )
+    decisions = decisions_for(session, campaign.id, list(wanted))
+    moved = 0
+    for row in rows:
+        target = _target(campaign, row, audience, decisions.get(row.partner_id, {}), rules)
+        moved += _move(session, campaign, row, target, rules, now)
+    comeback = _unplanned(session, campaign, audience & wanted, decisions, rules)
+    if comeback:
+        before = _count(session, campaign.id)
+        plan_deliveries(session, campaign, now, rules, partner_ids=comeback)
+        moved += _count(session, campaign.id) - before
+    session.flush()
+    refresh_completion(session, campaign, now=now)
+    return moved
+
+
+def _reopen(
+    session: Session,
+    campaign: Campaign,
+    rules: ConsentRules,
+    *,
+    now: datetime,
+    partner_ids: Collection[int] | None,
+) -> int:
+    """A completed campaign goes live again only for items a decision skipped whose time
+    is still ahead: undoing an opt-out never sends last quarter's email today."""
+    ahead = [
+        row
+        for row in _movable(session, campaign.id, partner_ids)
+        if (row.review_by or row.due_at) > now
+    ]
+    audience = {p.id for p in audience_partners(session, campaign.audience)}
+    decisions = decisions_for(session, campaign.id, list({r.partner_id for r in ahead}))
+    targets = [
+        (row, _target(campaign, row, audience, decisions.get(row.partner_id, {}), rules))
+        for row in ahead
+    ]
+    targets = [(row, t) for row, t in targets if (row.status, row.reason) != _key(t)]
+    if not targets:
+        return 0
+    change_status(session, campaign, CampaignStatus.LIVE, actor="engine", now=now)
+    moved = sum(_move(session, campaign, row, t, rules, now) for row, t in targets)
+    session.flush()
+    refresh_completion(session, campaign, now=now)
+    return moved
+
+
+def _movable(
+    session: Session, campaign_id: int, partner_ids: Collection[int] | None
+) -> list[Delivery]:
+    """Rows not yet sent or being sent: waiting, held, or skipped by an earlier decision
+    before any worker took them (attempts 0)."""
+    query = select(Delivery).where(
+        Delivery.campaign_id == campaign_id,
+        or_(
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+            and_(
+                Delivery.status == DeliveryStatus.SKIPPED,
+                Delivery.reason.in_([r.value for r in RESTORABLE]),
+                Delivery.attempts == 0,
+            ),
+        ),
+    )
+    if partner_ids is not None:
+        query = query.where(Delivery.partner_id.in_(list(partner_ids)))
+    return list(session.scalars(query))
+
+
+def _target(
+    campaign: Campaign,
+    row: Delivery,
+    audience: set[int],
+    decisions: dict[tuple[str, str], str],
+    rules: ConsentRules,
+) -> Target:
+    if row.partner_id not in audience:
+        return Target(DeliveryStatus.SKIPPED, Reason.LEFT_AUDIENCE, "left the audience")
+    mode = resolve(
+        decisions,
+        campaign.id,
+        row.channel,
+        campaign_mode(campaign.consent_default),
+        rules.programme_default,
+    )
+    if mode is ConsentMode.OFF:
+        words = decision_words(deciding(decisions, campaign.id, row.channel))
+        return Target(DeliveryStatus.SKIPPED, Reason.OPTED_OUT, f"opted out of {words}")
+    if mode is ConsentMode.REVIEW and row.approved_at is None:
+        return Target(DeliveryStatus.HELD)
+    return Target(DeliveryStatus.PENDING)
+
+
+def _key(target: Target) -> tuple[str, str | None]:
+    return target.status.value, target.reason and target.reason.value
+
+
+def _move(
+    session: Session,
+    campaign: Campaign,
+    row: Delivery,
+    target: Target,
+    rules: ConsentRules,
+    now: datetime,
+) -> int:
+    if (row.status, row.reason) == _key(target):
+        return 0
+    row.status, row.reason = target.status.value, target.reason and target.reason.value
+    row.last_error = target.detail
+    row.updated_at = now
+    if target.status is DeliveryStatus.HELD:
+        partner = session.get(Partner, row.partner_id)
+        assert partner is not None
+        row.review_by = review_deadline(campaign, partner, row.due_at, now, rules.review_hours)
+    return 1
+
+
+def _unplanned(
+    session: Session,
+    campaign: Campaign,
+    partner_ids: set[int],
+    decisions: dict[int, dict[tuple[str, str], str]],
+    rules: ConsentRules,
+) -> list[int]:
+    """Partners in the audience with a channel that is on for them now and has no row:
+    they opted out before the launch (or left the audience) and came back."""
+    if not partner_ids:
+        return []
+    planned = set(
+        session.execute(
+            select(Delivery.partner_id, Delivery.channel)
+            .where(Delivery.campaign_id == campaign.id, Delivery.partner_id.in_(partner_ids))
+            .distinct()
+        ).all()
+    )
+    # Planned already, with nothing to send for a reason no decision changes (no contacts).
+    planned |= set(
+        session.execute(
+            select(NotPlanned.partner_id, NotPlanned.channel).where(
+                NotPlanned.campaign_id == campaign.id,
+                NotPlanned.partner_id.in_(partner_ids),
+                NotPlanned.reason.not_in([Reason.OPTED_OUT.value, Reason.OUTSIDE_AUDIENCE.value]),
+            )
+        ).all()
+    )
+    channels = KitSpec.model_validate(campaign.kit_version.spec).channels()
+    default = campaign_mode(campaign.consent_default)
+    return sorted(
+        {
+            pid
+            for pid in partner_ids
+            for channel in channels
+            if (pid, channel) not in planned
+            and resolve(
+                decisions.get(pid, {}), campaign.id, channel, default, rules.programme_default
+            )
+            is not ConsentMode.OFF
+        }
+    )
+
+
+def _count(session: Session, campaign_id: int) -> int:
+    return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id)) or 0
