@@ -16,7 +16,16 @@ from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale, format_date, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,11 +35,14 @@ from campaign_engine.db import Campaign, Delivery, Membership, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import (
     PLATFORM_SIZES,
+    POST_TEXT_KEY,
+    Customisable,
     KitSpec,
     check_customisation,
     customisable_field,
     post_text_key,
 )
+from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS, RenderedFile
 from campaign_engine.services.access.confirmations import (
@@ -40,11 +52,12 @@ from campaign_engine.services.access.confirmations import (
 )
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
-from campaign_engine.services.access.signin import redeem, request_link
+from campaign_engine.services.access.signin import link_partner, redeem, request_link
 from campaign_engine.services.campaigns.lifecycle import get_campaign
 from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.campaigns.review import decide, review_queue
-from campaign_engine.services.consent import mode_for, opt_out_of_campaign, set_consent
+from campaign_engine.services.consent.read import mode_for
+from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.nextaction import next_step
@@ -57,7 +70,12 @@ from campaign_engine.services.workspace.library import (
     channel_assets,
     post_texts,
 )
-from campaign_engine.services.workspace.signature import SignatureTokens, snippet
+from campaign_engine.services.workspace.signature import (
+    SignatureTokens,
+    banner_campaigns,
+    pin_banner,
+    snippet,
+)
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.formats import network_label, portal_locale
 from campaign_engine.web.frames import email_frame
@@ -105,7 +123,7 @@ def home() -> str:
         action=next_step(db(), partner, now=rt.clock()).in_words(
             gettext, ngettext, lambda at: format_date(at, "d MMMM")
         ),
-        campaigns=partner_campaigns(db(), partner, _programme_default()),
+        campaigns=partner_campaigns(db(), partner, rt.settings.programme.rules()),
         channels=CHANNELS,
         modes=MODES,
         results=results,
@@ -158,7 +176,19 @@ def sign_in() -> str:
 def sign_in_confirm(token: str) -> str:
     """A button, not an automatic sign-in: mail scanners follow links, and would use the
     single-use token up before the partner clicks."""
-    return render_template("portal/sign_in_confirm.html", token=token)
+    partner = link_partner(db(), token, now=runtime().clock())
+    return in_language_of(partner, "portal/sign_in_confirm.html", token=token)
+
+
+def in_language_of(whose: Partner | None, template: str, /, **context: Any) -> str:
+    """A page that a link in the partner's email opens (sign-in, notice, confirmation)
+    speaks the partner's language, as the email did, whatever the browser asks for: the
+    link names the partner, the browser may be anyone's. Without a partner (a link that no
+    longer works), the browser's language."""
+    if whose is None:
+        return render_template(template, **context)
+    with force_locale(portal_locale(whose.locale)):
+        return render_template(template, **context)
 
 
 @bp.post("/sign-in/<token>")
@@ -183,6 +213,8 @@ def consent() -> Any:
         channel=channel,
         actor=current_user.email,
         via="portal",
+        rules=runtime().settings.programme.rules(),
+        now=runtime().clock(),
     )
     if request.headers.get("HX-Request"):
         return render_template(
@@ -199,7 +231,7 @@ def _optional_id(raw: str | None) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
-        raise InvalidInput("a campaign id", where="campaign_id")
+        raise InvalidInput(N_("not a campaign id"), where="campaign_id")
     return int(raw)
 
 
@@ -207,7 +239,7 @@ def _mode(value: str) -> ConsentMode:
     try:
         return ConsentMode(value)
     except ValueError:
-        raise InvalidInput(f"choose one of {', '.join(MODES)}", where="mode") from None
+        raise InvalidInput(N_("choose one of auto, review, off"), where="mode") from None
 
 
 @bp.get("/review")
@@ -255,7 +287,7 @@ def review_posts(campaign_id: int) -> Response:
     campaign = campaign_library(runtime(), db(), partner, campaign_id).campaign  # own only
     chosen = request.form.getlist("posts")
     if not chosen:
-        raise InvalidInput("choose at least one post", where="posts")
+        raise InvalidInput(N_("choose at least one post"), where="posts")
     set_customisations(
         db(), partner, campaign.kit_version, {"posts": ",".join(chosen)}, actor=current_user.email
     )
@@ -269,7 +301,7 @@ def review_decide(delivery_id: int) -> Response:
     item, campaign = _own_item(partner, delivery_id)  # another's id: 404, before all else
     action = request.form.get("action")
     if action not in ("approve", "skip"):
-        raise InvalidInput("choose approve or skip", where="action")
+        raise InvalidInput(N_("choose approve or skip"), where="action")
     edits = _changed(partner, campaign, item, _edits(request.form))
     if edits and action == "approve":
         set_customisations(db(), partner, campaign.kit_version, edits, actor=current_user.email)
@@ -280,6 +312,7 @@ def review_decide(delivery_id: int) -> Response:
         approve=action == "approve",
         actor=current_user.email,
         via="portal",
+        now=runtime().clock(),
     )
     return redirect(url_for("portal.review"))
 
@@ -308,7 +341,7 @@ def review_email(delivery_id: int) -> Response:
 def _own_item(partner: Partner, delivery_id: int) -> tuple[Delivery, Campaign]:
     item = db().get(Delivery, delivery_id)
     if item is None or item.partner_id != partner.id:
-        raise NotFound(f"no item {delivery_id} in your review queue")
+        raise NotFound(N_("this item is not in your review queue"))
     campaign = db().get(Campaign, item.campaign_id)
     assert campaign is not None
     return item, campaign
@@ -340,7 +373,8 @@ def _edits(values: Any) -> dict[str, str]:
 
 
 def _accepted_edits(campaign: Campaign, edits: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Edits within the kit's limits, and a message for each one past them."""
+    """Edits within the kit's limits, and a message for each one past them, in the
+    partner's language."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     accepted: dict[str, str] = {}
     problems = []
@@ -350,11 +384,32 @@ def _accepted_edits(campaign: Campaign, edits: dict[str, str]) -> tuple[dict[str
             continue
         try:  # the same check as saving: what the preview shows can be approved
             check_customisation(spec, key, value)
-        except ValueError as exc:
-            problems.append(f"{field.label}: {exc}")
+        except ValueError:
+            problems.append(f"{field_label(key, field)}: {_past_limits(field, value)}")
         else:
             accepted[key] = value
     return accepted, problems
+
+
+def field_label(key: str, field: Customisable) -> str:
+    """A post's text by its network, in the reader's language (the engine names those
+    fields); a kit's own field by the kit's label, in the kit's words as its copy is."""
+    match = POST_TEXT_KEY.match(key)
+    if match is None:
+        return field.label
+    return gettext("%(network)s post text", network=network_label(match.group(2)))
+
+
+def _past_limits(field: Customisable, value: str) -> str:
+    """Why an edit is refused, in the reader's language: check_customisation says it in
+    English for the command line and the API, and decides; this only words it."""
+    if field.choices is not None:
+        return gettext("choose among %(choices)s", choices=", ".join(field.choices))
+    return gettext(
+        "%(num)d characters; the limit is %(limit)d",
+        num=len(value.strip()),
+        limit=field.max_length or 0,
+    )
 
 
 def _item_preview(
@@ -386,7 +441,7 @@ def _item_preview(
             key = post_text_key(item.asset, platform)
             field = customisable_field(kit.spec, key)
             assert field is not None and field.max_length is not None
-            fields[key] = (field.label, field.max_length, text)
+            fields[key] = (field_label(key, field), field.max_length, text)
     else:
         fields = {
             key: (field.label, field.max_length, values.get(key, ""))
@@ -439,7 +494,7 @@ def profile() -> str:
         except InvalidInput as exc:
             db().rollback()
             partner = current_partner()
-            error = str(exc)
+            error = gettext(PROFILE_PROBLEMS.get(exc.where or "", UNSAID_PROBLEM))
         else:
             if change is not None:
                 confirming = change.email
@@ -459,6 +514,24 @@ def profile() -> str:
         pending=pending_contact(db(), partner.id, now=rt.clock()),
         confirming=confirming,
     )
+
+
+# What to do about a refused profile field, in the partner's language (the services' own
+# messages are English, for the command line and the API).
+PROFILE_PROBLEMS = {
+    "short_name": N_("Short name: at most 40 characters."),
+    "contact_email": N_("Contact email: an address such as name@company.example."),
+    "phone": N_("Phone: at most 64 characters."),
+    "website": N_("Website: an address that starts with https://, at most 500 characters."),
+    "postal_address": N_("Postal address: at most 500 characters."),
+    "primary_color": N_("Primary colour: a colour such as #1565c0."),
+    "secondary_color": N_("Secondary colour: a colour such as #f2b705."),
+    "logo": N_("Logo: a PNG, JPEG or WebP image of up to 5 MB that is not blank."),
+    "logo_on_dark": N_(
+        "Logo for dark backgrounds: a PNG, JPEG or WebP image of up to 5 MB that is not blank."
+    ),
+}
+UNSAID_PROBLEM = N_("Check the fields and try again.")
 
 
 def send_contact_confirmation(
@@ -490,8 +563,8 @@ def send_contact_confirmation(
 def confirm_email_page(token: str) -> str:
     """A button, not a change on GET: mail scanners follow links."""
     email, partner = pending_change(db(), token, now=runtime().clock())
-    return render_template(
-        "portal/confirm_email.html", token=token, email=email, partner=partner, done=False
+    return in_language_of(
+        partner, "portal/confirm_email.html", token=token, email=email, partner=partner, done=False
     )
 
 
@@ -499,7 +572,8 @@ def confirm_email_page(token: str) -> str:
 def confirm_email(token: str) -> str:
     """The emailed token is the authorisation (it proves the address); it signs nobody in."""
     partner = confirm_contact_change(db(), token, now=runtime().clock())
-    return render_template(
+    return in_language_of(
+        partner,
         "portal/confirm_email.html",
         token=token,
         email=partner.contact_email,
@@ -512,7 +586,7 @@ def _resolve(token: str) -> tuple[Partner, Campaign]:
     partner_id, campaign_id = PartnerLinks(runtime().settings.signing_keys).read(token)
     partner = db().get(Partner, partner_id)
     if partner is None:
-        raise NotFound("this link is not valid")
+        raise NotFound(N_("this link is not valid"))
     return partner, get_campaign(db(), campaign_id)
 
 
@@ -521,7 +595,8 @@ def preview(token: str) -> str:
     """What goes out in the partner's name for this campaign. The link signs nobody in."""
     partner, campaign = _resolve(token)
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
-    return render_template(
+    return in_language_of(
+        partner,
         "portal/preview.html",
         partner=partner,
         campaign=campaign,
@@ -549,8 +624,8 @@ def preview_email(token: str) -> Response:
 @bp.get("/opt-out/<token>")
 def opt_out_page(token: str) -> str:
     partner, campaign = _resolve(token)
-    return render_template(
-        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=None
+    return in_language_of(
+        partner, "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=None
     )
 
 
@@ -561,9 +636,17 @@ def opt_out(token: str) -> str:
     token: the token is unguessable and single-purpose). Anyone it was forwarded to can
     do no more; switching back on needs a member's sign-in."""
     partner, campaign = _resolve(token)
-    opt_out_of_campaign(db(), partner, campaign.id, actor="notice link", via="link")
-    return render_template(
-        "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done="off"
+    opt_out_of_campaign(
+        db(),
+        partner,
+        campaign.id,
+        actor="notice link",
+        via="link",
+        rules=runtime().settings.programme.rules(),
+        now=runtime().clock(),
+    )
+    return in_language_of(
+        partner, "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done="off"
     )
 
 
@@ -634,7 +717,20 @@ def signature() -> str:
         partner=partner,
         code=snippet(partner, settings.public_base_url, token),
         token=token,
+        live=banner_campaigns(runtime(), db(), partner),
     )
+
+
+@bp.post("/signature/pin")
+@partner_required
+def signature_pin() -> Response:
+    """Pin one of the partner's own live campaigns to its banner, or hand the choice back
+    to the vendor's ranking (an empty campaign_id)."""
+    partner = current_partner()
+    campaign_id = _optional_id(request.form.get("campaign_id"))
+    pin_banner(runtime(), db(), partner, campaign_id, actor=current_user.email)
+    flash(gettext("Saved: your banner shows this from now on."), "ok")
+    return redirect(url_for("portal.signature"))
 
 
 # Shown in the page (an <img>, a PDF the browser opens); anything else is downloaded, so

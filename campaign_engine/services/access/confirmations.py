@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import EmailConfirmation, Membership, Partner, User
+from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.tokens import live_link, new_token
 from campaign_engine.services.audit import record
@@ -73,8 +74,10 @@ def _usable(session: Session, token: str, now: datetime) -> EmailConfirmation:
         EmailConfirmation,
         token,
         now=now,
-        why="this confirmation link has expired, was already used, or a newer one was sent; "
-        "change the address again in the portal to get a new one",
+        why=N_(
+            "this confirmation link has expired, was already used, or a newer one was sent; "
+            "change the address again in the portal to get a new one"
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from campaign_engine.domain.words import N_
 from campaign_engine.errors import NotFound
 
 MAX_AGE = 60 * 24 * 3600  # a notice link works for 60 days
@@ -21,8 +22,8 @@ class PartnerLinks:
             partner_id, campaign_id = self.serializer.loads(token, max_age=MAX_AGE)
         except SignatureExpired:
             raise NotFound(
-                "this link has expired; ask your channel manager for a new one"
+                N_("this link has expired; ask your channel manager for a new one")
             ) from None
         except (BadSignature, ValueError, TypeError):
-            raise NotFound("this link is not valid") from None
+            raise NotFound(N_("this link is not valid")) from None
         return int(partner_id), int(campaign_id)

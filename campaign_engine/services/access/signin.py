@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import MagicLink, Membership, User
+from campaign_engine.db import MagicLink, Membership, Partner, User
+from campaign_engine.domain.words import N_
+from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.tokens import live_link, new_token
 from campaign_engine.services.audit import record
 
@@ -33,14 +35,27 @@ def request_link(session: Session, email: str, *, now: datetime) -> tuple[User, 
     return user, token
 
 
-def redeem(session: Session, token: str, *, now: datetime) -> User:
-    link = live_link(
-        session,
-        MagicLink,
-        token,
-        now=now,
-        why="this sign-in link has expired or was already used; ask for a new one",
+SPENT = N_("this sign-in link has expired or was already used; ask for a new one")
+
+
+def link_partner(session: Session, token: str, *, now: datetime) -> Partner | None:
+    """The partner of the member a sign-in link that still works was sent to, without
+    using the link up: the page it opens speaks the partner's language, as its email did.
+    None for a link that no longer works."""
+    try:
+        link = live_link(session, MagicLink, token, now=now, why=SPENT)
+    except InvalidInput:
+        return None
+    return session.scalar(
+        select(Partner)
+        .join(Membership, Membership.partner_id == Partner.id)
+        .where(Membership.user_id == link.user_id)
+        .limit(1)
     )
+
+
+def redeem(session: Session, token: str, *, now: datetime) -> User:
+    link = live_link(session, MagicLink, token, now=now, why=SPENT)
     link.used_at = now
     user = session.get(User, link.user_id)
     assert user is not None
