@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaign_engine.db import Campaign, Delivery, Event, Partner
 from campaign_engine.domain.consent import ConsentRules, campaign_mode, resolve
@@ -83,9 +83,32 @@ def _delivery_counts(session: Session, partner_id: int) -> dict[int, tuple[int, 
     return {cid: (int(s or 0), int(h or 0)) for cid, s, h in rows}
 
 
+def _result_names(session: Session, campaign_ids: set[int]) -> dict[int, str]:
+    """Each campaign as the partner reads it: its title (never the vendor's own name),
+    with the launch day where two share a title, so their results are not added up."""
+    campaigns = list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.id.in_(campaign_ids))
+            .options(selectinload(Campaign.kit_version))
+            .order_by(Campaign.id)
+        )
+    )
+    seen: dict[str, int] = defaultdict(int)
+    for campaign in campaigns:
+        seen[campaign.title] += 1
+    names: dict[int, str] = {}
+    for campaign in campaigns:
+        name = campaign.title
+        if seen[name] > 1:
+            when = campaign.launched_at or campaign.created_at
+            name = f"{name} ({when:%d %b %Y}, #{campaign.id})"
+        names[campaign.id] = name
+    return names
+
+
 def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict[str, Any]:
     """Clicks, leads, pipeline and revenue per campaign and per week (last 12 weeks)."""
-    names = {c.id: c.title for c in session.scalars(select(Campaign))}  # never internal names
     per_campaign: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"clicks": 0, "leads": 0, "pipeline": Decimal(0), "revenue": Decimal(0)}
     )
@@ -97,7 +120,8 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
         select(Event.campaign_id, Event.type, Event.amount, Event.occurred_at).where(
             Event.partner_id == partner_id, Event.is_bot.is_(False)
         )
-    )
+    ).all()
+    names = _result_names(session, {r.campaign_id for r in rows if r.campaign_id})
     for campaign_id, kind, amount, at in rows:
         name = names.get(campaign_id, "Not attributed to a campaign")
         row = per_campaign[name]

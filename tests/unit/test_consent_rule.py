@@ -27,6 +27,7 @@ PARTNER_KEYS = (
     (PROGRAMME, ALL_CHANNELS),
 )
 MODES = tuple(ConsentMode)
+NOTHING = "\N{EN DASH}"  # how the documented table writes "no statement at this level"
 
 
 def judge(statements: tuple[ConsentMode | None, ...]) -> ConsentMode:
@@ -36,7 +37,7 @@ def judge(statements: tuple[ConsentMode | None, ...]) -> ConsentMode:
 
 def engine(statements: tuple[ConsentMode | None, ...]) -> ConsentMode:
     partner, (campaign_default, programme_default) = statements[:4], statements[4:]
-    decisions = {key: mode.value for key, mode in zip(PARTNER_KEYS, partner) if mode}
+    decisions = {key: mode.value for key, mode in zip(PARTNER_KEYS, partner, strict=True) if mode}
     assert programme_default is not None
     return resolve(decisions, CAMPAIGN, CHANNEL, campaign_default, programme_default)
 
@@ -71,9 +72,9 @@ def test_the_documented_table_is_what_the_code_does() -> None:
     rows = [
         [cell.strip() for cell in line.strip("|").split("|")]
         for line in text.splitlines()
-        if re.match(r"^\| (–|auto|review|off) \|", line)
+        if re.match(rf"^\| ({NOTHING}|auto|review|off) \|", line)
     ]
     assert len(rows) >= 10
     for *cells, expected in rows:
-        statements = tuple(None if c == "–" else ConsentMode(c) for c in cells)
+        statements = tuple(None if c == NOTHING else ConsentMode(c) for c in cells)
         assert engine(statements).value == expected, cells
