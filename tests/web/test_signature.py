@@ -180,3 +180,35 @@ def test_two_campaigns_of_one_kit_each_show_their_own_link_and_an_opt_out_holds(
             now=runtime.clock(),
         )
     assert client.get(f"/s/{token}").location.endswith(link_of(first))
+
+
+def test_the_vendors_priority_and_the_partners_pin_decide_the_banner(world, tmp_path):
+    """Issue 27: the banner followed whichever campaign launched last, so a test campaign
+    launched after the real one captured a prospect's lead. The vendor ranks live
+    campaigns (banner_priority); a partner may pin one of its own live campaigns."""
+    from campaign_engine.db import Campaign
+
+    app, runtime, first, _, token, _ = world
+    q4 = second_campaign(tmp_path, runtime, "Q4: restore it all in minutes")
+    client = app.test_client()
+    newest = client.get(f"/s/{token}.png").data
+    with runtime.sessions.begin() as session:
+        session.get(Campaign, first).banner_priority = 10  # the real one, launched earlier
+    ranked = client.get(f"/s/{token}.png").data
+    assert ranked != newest, "the vendor's priority beats the newer launch"
+
+    # The partner pins the newer one in its portal.
+    with runtime.sessions.begin() as session:
+        member = session.scalar(select(User).where(User.email.like("sales@%")))
+        email = member.email
+    from tests.web.test_portal import sign_in
+
+    app.config.update(WTF_CSRF_ENABLED=False)  # the form's CSRF is the matrix's to prove
+    portal, _ = sign_in(app, runtime, email)
+    page = portal.get("/portal/signature").get_data(as_text=True)
+    assert 'id="banner-choice"' in page
+    assert portal.post("/portal/signature/pin", data={"campaign_id": q4}).status_code == 302
+    assert client.get(f"/s/{token}.png").data == newest, "the pin wins over the ranking"
+    assert portal.post("/portal/signature/pin", data={"campaign_id": q4 + 99}).status_code == 404
+    assert portal.post("/portal/signature/pin", data={"campaign_id": ""}).status_code == 302
+    assert client.get(f"/s/{token}.png").data == ranked, "unpinned: the vendor's ranking"
