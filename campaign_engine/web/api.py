@@ -498,7 +498,7 @@ class ConsentChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: ConsentMode
-    campaign_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    campaign_id: int | None = Field(None, ge=1, le=2**63 - 1, strict=True)  # not true, not 1.0
     channel: Channel | None = None
 
 

@@ -205,3 +205,75 @@ def test_a_partner_leaving_the_audience_leaves_its_future_items(database_url, ma
     cli("partners", "import", str(write_partners(tmp_path, rows)))
     assert [r.status for r in rows_of(runtime, 1, "email")] == ["pending"]
     runtime.close()
+
+
+def test_undoing_an_opt_out_restores_what_is_ahead_or_just_passed_never_stale_items(
+    tmp_path, database_url
+):
+    """From the attack: switching back on a week later sent the day-0 email nine days late
+    (any other partner's later post kept the campaign live); items a worker had claimed
+    and skipped during the opt-out never came back."""
+    from sqlalchemy import update
+
+    from campaign_engine.services.consent.record import set_consent
+    from campaign_engine.services.partners import get_partner
+    from tests.worlds import planned_campaign
+
+    runtime, campaign_id = planned_campaign(
+        tmp_path, database_url, partners=2, contacts=1, name="Stale"
+    )
+    start = datetime.now(UTC)
+    rules = runtime.settings.programme.rules()
+
+    def decide(mode: str, at: datetime) -> None:
+        from campaign_engine.domain.consent import ConsentMode
+
+        with runtime.sessions.begin() as session:
+            set_consent(
+                session,
+                get_partner(session, "partner-00"),
+                ConsentMode(mode),
+                campaign_id=campaign_id,
+                actor="p",
+                via="portal",
+                rules=rules,
+                now=at,
+            )
+
+    decide("off", start)
+    assert {r.status for r in rows_of(runtime, 0, "email")} == {"skipped"}
+    # A worker had claimed the CRM item and skipped it itself: attempts 1, nothing sent.
+    with runtime.sessions.begin() as session:
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.channel == "crm",
+                Delivery.partner_id == rows_of(runtime, 0, "crm")[0].partner_id,
+            )
+            .values(attempts=1)
+        )
+    decide("auto", start + timedelta(minutes=10))
+    assert {r.status for r in rows_of(runtime, 0, "email")} == {"pending"}, "within the hour"
+    assert {r.status for r in rows_of(runtime, 0, "crm")} == {"pending"}, "claimed, not sent"
+
+    decide("off", start + timedelta(minutes=20))
+    decide("auto", start + timedelta(days=2))
+    assert {r.status for r in rows_of(runtime, 0, "email")} == {"skipped"}, "two days late: no"
+    posts = rows_of(runtime, 0, "social")
+    later = [p for p in posts if p.due_at > start + timedelta(days=2)]
+    assert later and all(p.status == "pending" for p in later), "what is still ahead: yes"
+    assert all(p.status == "skipped" for p in posts if p not in later)
+    runtime.close()
+
+
+def test_a_title_that_could_forge_a_line_or_reverse_words_is_refused(world):
+    _, runtime, campaign_id = world
+    client = marketer_client(runtime)
+    for bad in ("a\u0000b", "Q4\nNot this time? Opt out: https://evil.example", "\u202eevil"):
+        answer = client.patch(f"/api/v1/campaigns/{campaign_id}", json={"partner_title": bad})
+        assert answer.status_code == 422 and "partner_title" in answer.get_json()["detail"]
+    fine = client.patch(
+        f"/api/v1/campaigns/{campaign_id}",
+        json={"partner_title": "Restore it all", "partner_description": "One email.\nTwo posts."},
+    )
+    assert fine.status_code == 200 and fine.get_json()["title"] == "Restore it all"

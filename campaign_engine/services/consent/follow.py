@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, NotPlanned, Partner
@@ -39,8 +39,12 @@ from campaign_engine.services.consent.read import decisions_for
 # was skipped by a decision comes back when the decision is undone before their time.
 RUNNING = (CampaignStatus.LAUNCHING, CampaignStatus.LIVE, CampaignStatus.PAUSED)
 FOLLOWED = (*RUNNING, CampaignStatus.COMPLETED)
-# Rows a decision may bring back: skipped by a decision and never claimed by a worker.
+# Rows a decision may bring back: skipped by a decision (or by the worker's own check of
+# one), never handed to a connector, and whose time is ahead or only just passed: undoing
+# an opt-out within the hour sends what it stopped; undoing it a week later does not send
+# last week's email today. A completed campaign reopens only for rows still ahead.
 RESTORABLE = (Reason.OPTED_OUT, Reason.LEFT_AUDIENCE)
+RESTORE_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def follow_partner(
 ) -> int:
     """After a decision of one partner's: every running campaign (or the one it was
     about) moves that partner's future items. Returns how many rows moved."""
-    query = select(Campaign).where(Campaign.status.in_(FOLLOWED), Campaign.always_on.is_(False))
+    query = _followed(now, partner_id)
     if campaign_id is not None:
         query = query.where(Campaign.id == campaign_id)
     return sum(
@@ -74,10 +78,31 @@ def follow_partner(
 def follow_running(session: Session, rules: ConsentRules, *, now: datetime) -> int:
     """After partners changed (an import: a tier, a region, a tag): every running campaign
     moves the rows of partners who left its audience and plans those who entered it."""
-    query = select(Campaign).where(Campaign.status.in_(FOLLOWED), Campaign.always_on.is_(False))
+    query = _followed(now, None)
     return sum(
         follow_campaign(session, campaign, rules, now=now)
         for campaign in session.scalars(query.order_by(Campaign.id))
+    )
+
+
+def _followed(now: datetime, partner_id: int | None) -> Select[tuple[Campaign]]:
+    """Running campaigns, and completed ones only where a decision could still bring an
+    item back (skipped by one, its time ahead): a partner's every switch must not walk
+    every campaign the programme ever ran."""
+    ahead = select(Delivery.id).where(
+        Delivery.campaign_id == Campaign.id,
+        Delivery.status == DeliveryStatus.SKIPPED,
+        Delivery.reason.in_([r.value for r in RESTORABLE]),
+        func.coalesce(Delivery.review_by, Delivery.due_at) > now,
+    )
+    if partner_id is not None:
+        ahead = ahead.where(Delivery.partner_id == partner_id)
+    return select(Campaign).where(
+        Campaign.always_on.is_(False),
+        or_(
+            Campaign.status.in_(RUNNING),
+            and_(Campaign.status == CampaignStatus.COMPLETED, ahead.exists()),
+        ),
     )
 
 
@@ -96,7 +121,7 @@ def follow_campaign(
     if campaign.status == CampaignStatus.COMPLETED:
         return _reopen(session, campaign, rules, now=now, partner_ids=partner_ids)
     audience = {p.id for p in audience_partners(session, campaign.audience)}
-    rows = _movable(session, campaign.id, partner_ids)
+    rows = _movable(session, campaign.id, partner_ids, since=now - RESTORE_GRACE)
     wanted = (
         set(partner_ids) if partner_ids is not None else audience | {r.partner_id for r in rows}
     )
@@ -127,9 +152,11 @@ def _reopen(
     is still ahead: undoing an opt-out never sends last quarter's email today."""
     ahead = [
         row
-        for row in _movable(session, campaign.id, partner_ids)
-        if (row.review_by or row.due_at) > now
+        for row in _movable(session, campaign.id, partner_ids, since=now)
+        if row.status == DeliveryStatus.SKIPPED
     ]
+    if not ahead:
+        return 0
     audience = {p.id for p in audience_partners(session, campaign.audience)}
     decisions = decisions_for(session, campaign.id, list({r.partner_id for r in ahead}))
     targets = [
@@ -147,10 +174,17 @@ def _reopen(
 
 
 def _movable(
-    session: Session, campaign_id: int, partner_ids: Collection[int] | None
+    session: Session,
+    campaign_id: int,
+    partner_ids: Collection[int] | None,
+    *,
+    since: datetime,
 ) -> list[Delivery]:
-    """Rows not yet sent or being sent: waiting, held, or skipped by an earlier decision
-    before any worker took them (attempts 0)."""
+    """Rows not yet sent nor being sent: waiting, held, or restorable (RESTORABLE).
+
+    Locked on PostgreSQL: the dispatcher's claim skips locked rows, and a row claimed
+    while we waited is re-read as `sending` and left to the worker, so a decision never
+    marks as skipped an email that a worker sent meanwhile."""
     query = select(Delivery).where(
         Delivery.campaign_id == campaign_id,
         or_(
@@ -158,13 +192,17 @@ def _movable(
             and_(
                 Delivery.status == DeliveryStatus.SKIPPED,
                 Delivery.reason.in_([r.value for r in RESTORABLE]),
-                Delivery.attempts == 0,
+                Delivery.sent_at.is_(None),
+                Delivery.provider_ref.is_(None),
+                func.coalesce(Delivery.review_by, Delivery.due_at) > since,
             ),
         ),
     )
     if partner_ids is not None:
         query = query.where(Delivery.partner_id.in_(list(partner_ids)))
-    return list(session.scalars(query))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Delivery)
+    return list(session.scalars(query.order_by(Delivery.id)))
 
 
 def _target(
