@@ -181,6 +181,8 @@ def campaigns_status(campaign_id: int, as_json: bool) -> None:
             "steps",
             "ledger",
             "scheduled_later",
+            "waiting_for_review",
+            "first_review_deadline_at",
             "launch_at",
             "next_send_at",
             "next_send_by_channel",

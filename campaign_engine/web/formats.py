@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, has_request_context, request
@@ -101,6 +102,12 @@ def when_local(value: datetime) -> str:
     )
 
 
+def local_to(value: datetime, partner: Any) -> str:
+    """A UTC time as the partner reads it: in its own timezone, with the zone's name."""
+    local = value.astimezone(ZoneInfo(partner.timezone))
+    return f"{when_local(local)} ({local.tzname()})"
+
+
 def page_language() -> str:
     return str((get_locale() or Locale.parse("en")).language)
 
@@ -177,6 +184,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["channel"] = channel_words
     app.jinja_env.filters["campaign_status"] = campaign_status
     app.jinja_env.filters["when_local"] = when_local
+    app.jinja_env.filters["local_to"] = local_to
     app.jinja_env.filters["network"] = network_label
     app.jinja_env.filters["delivery_status"] = delivery_status
     app.jinja_env.filters["consent_mode"] = consent_mode

@@ -145,6 +145,11 @@ def _schemas() -> dict[str, Any]:
             problems={"type": "array", "items": {"type": "object"}},
             ledger=ref("Ledger"),
             launch_at={**nullable_str, "format": "date-time"},
+            waiting_for_review={
+                "type": "integer",
+                "description": "items held for partners' approval (not in scheduled_later)",
+            },
+            first_review_deadline_at={**nullable_str, "format": "date-time"},
             next_send_at={
                 **nullable_str,
                 "format": "date-time",

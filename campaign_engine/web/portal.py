@@ -217,11 +217,15 @@ def consent() -> Any:
         now=runtime().clock(),
     )
     if request.headers.get("HX-Request"):
+        rows = partner_campaigns(db(), partner, runtime().settings.programme.rules())
         return render_template(
             "portal/_consent_saved.html",
             channel=channel,
             campaign=get_campaign(db(), campaign_id) if campaign_id else None,
             mode=mode.value,
+            partner=partner,
+            # The lists of items still to come, swapped in place: a switch moves them.
+            rows=[r for r in rows if campaign_id in (None, r.campaign.id)],
         )
     return redirect(url_for("portal.home"))
 

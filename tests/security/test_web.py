@@ -81,12 +81,12 @@ def test_email_previews_are_sandboxed_frames_served_with_a_sandbox_policy(world)
         assert '<base target="_blank">' in inner.get_data(as_text=True), "links open a new tab"
 
 
-def test_the_consent_reply_escapes_a_campaign_name_with_markup(world):
+def test_the_consent_reply_escapes_a_campaign_title_with_markup(world):
     with world.runtime.sessions.begin() as session:
         session.execute(
             update(Campaign)
             .where(Campaign.id == world.campaign)
-            .values(name='<img src=x onerror="alert(document.cookie)">')
+            .values(partner_title='<img src=x onerror="alert(document.cookie)">')
         )
     client = partner_client(world, PARTNER_A)
     answer = client.post(

@@ -138,3 +138,25 @@ def test_the_partner_facing_title_replaces_the_internal_name_and_the_kit_is_the_
     cli("campaigns", "edit", str(campaign_id), "--title", "")
     mine = client.get("/api/v1/me/campaigns", headers=auth).get_json()["items"][0]
     assert mine["title"] == KIT_TITLE, "empty: the kit's name again"
+
+
+def test_a_switch_redraws_the_items_to_come_and_the_review_queue_speaks_local_time(world):
+    """From the review by eye: after a switch, the list of items to come lagged until a
+    reload; the review queue gave its times in UTC while the home page gave local ones."""
+    from tests.web.test_portal import sign_in
+
+    cli, runtime, campaign_id, _ = world
+    cli("campaigns", "launch", str(campaign_id))
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    portal, _ = sign_in(app, runtime, "sales@partner01.example")
+    saved = portal.post(
+        "/portal/consent",
+        data={"campaign_id": campaign_id, "channel": "social", "mode": "review"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert f'id="upcoming-{campaign_id}"' in saved and 'hx-swap-oob="true"' in saved
+    assert saved.count("waits for your approval until") == 3, "the three posts, redrawn"
+    queue = portal.get("/portal/review").get_data(as_text=True)
+    assert "(EST)" in queue or "(EDT)" in queue, "New York time, named"
+    assert " UTC" not in queue

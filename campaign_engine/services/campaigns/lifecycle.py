@@ -198,6 +198,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "always_on": campaign.always_on,
         "deliveries": delivery_counts(session, campaign.id),
         "scheduled_later": scheduled_later(session, campaign.id),
+        **waiting_for_review(session, campaign.id),
         "problems": failure_reasons(session, campaign.id),
         "ledger": ledger_summary(session, campaign),
         **next_dates(session, campaign, utcnow()),
@@ -256,17 +257,28 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def scheduled_later(session: Session, campaign_id: int) -> int:
-    """Pending items due in the future (a social cadence, a review window): not stuck."""
+    """Pending items due in the future (a social cadence, a send time): not stuck. Items
+    held for review are counted apart: their time is the partner's to decide."""
     return (
         session.scalar(
             select(func.count()).where(
                 Delivery.campaign_id == campaign_id,
-                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+                Delivery.status == DeliveryStatus.PENDING,
                 Delivery.due_at > utcnow(),
             )
         )
         or 0
     )
+
+
+def waiting_for_review(session: Session, campaign_id: int) -> dict[str, Any]:
+    """Items held for partners' approval, and the first deadline among them (ISO 8601)."""
+    count, first = session.execute(
+        select(func.count(), func.min(Delivery.review_by)).where(
+            Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.HELD
+        )
+    ).one()
+    return {"waiting_for_review": count or 0, "first_review_deadline_at": _iso(first)}
 
 
 def refresh_completion(

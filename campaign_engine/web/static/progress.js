@@ -22,7 +22,8 @@
       }
     }
     const later = data.scheduled_later || 0;
-    const due = all - later;
+    const reviewing = data.waiting_for_review || 0;
+    const due = all - later - reviewing;
     const pct = due ? Math.round((100 * done) / due) : 0;
     box.querySelector(".progress span").style.width = pct + "%";
     box.querySelector(".progress").setAttribute("aria-valuenow", pct);
@@ -30,6 +31,9 @@
       `${done} of ${due} due now are done (${pct}%)` +
       (later ? `; ${later} scheduled for later` : "") +
       (later && data.next_send_at ? `, the next on ${utc(data.next_send_at)}` : "") +
+      (reviewing ? `; ${reviewing} waiting for partners' approval` : "") +
+      (reviewing && data.first_review_deadline_at
+        ? `, the first deadline ${utc(data.first_review_deadline_at)}` : "") +
       (failed ? `, ${failed} failed` : "");
     for (const [channel, next] of Object.entries(data.next_send_by_channel || {})) {
       const cell = document.querySelector(`tr[data-channel="${channel}"] td[data-key="next_send"]`);
