@@ -51,7 +51,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.campaigns.lifecycle import refresh_completion
-from campaign_engine.services.campaigns.planner import review_deadline
+from campaign_engine.services.consent.follow import hold_for_review
 from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.customisation import customisations_for
 from campaign_engine.services.kits import materialise
@@ -492,10 +492,7 @@ def _hold(
 ) -> None:
     """The partner switched to review while this item was on its way: it waits for the
     partner's approval like every other future item (consent.follow moved those)."""
-    partner = session.get(Partner, delivery.partner_id)
-    assert partner is not None
-    delivery.status = DeliveryStatus.HELD
-    delivery.review_by = review_deadline(campaign, partner, now, now, rules.review_hours)
+    hold_for_review(session, campaign, delivery, rules, now)
     delivery.lease_owner = delivery.lease_expires_at = None
     return None
 

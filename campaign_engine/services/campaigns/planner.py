@@ -59,7 +59,8 @@ def plan_deliveries(
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     partners = audience_partners(session, campaign.audience)
     if partner_ids is not None:
-        partners = [p for p in partners if p.id in set(partner_ids)]
+        only = set(partner_ids)
+        partners = [p for p in partners if p.id in only]
     decisions = decisions_for(session, campaign.id, [p.id for p in partners])
     channels = spec.channels()
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)

@@ -9,7 +9,7 @@ whatever the preview window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -57,13 +57,10 @@ def upcoming(
         items = _from_ledger(session, partner.id, campaign.id)
     return sorted(
         (
-            Upcoming(
-                i.channel,
-                i.asset,
-                i.due_at and i.due_at.astimezone(zone),
-                i.waits_for_review,
-                i.review_by and i.review_by.astimezone(zone),
-                i.count,
+            replace(
+                i,
+                due_at=i.due_at and i.due_at.astimezone(zone),
+                review_by=i.review_by and i.review_by.astimezone(zone),
             )
             for i in items
         ),

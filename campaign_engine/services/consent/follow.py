@@ -115,59 +115,42 @@ def follow_campaign(
     partner_ids: Collection[int] | None = None,
 ) -> int:
     """Move the campaign's future rows (of these partners, or all) to what the decisions,
-    the defaults and the audience say now, and plan partners who came back in."""
+    the defaults and the audience say now, and plan partners who came back in.
+
+    A completed campaign has only final rows: it goes live again only for items a
+    decision skipped whose time is still ahead (undoing an opt-out never sends last
+    quarter's email today), and plans nobody."""
     if campaign.status not in FOLLOWED or campaign.always_on:
         return 0
-    if campaign.status == CampaignStatus.COMPLETED:
-        return _reopen(session, campaign, rules, now=now, partner_ids=partner_ids)
+    reopening = campaign.status == CampaignStatus.COMPLETED
+    rows = _movable(
+        session, campaign.id, partner_ids, since=now if reopening else now - RESTORE_GRACE
+    )
+    if reopening and not rows:
+        return 0
     audience = {p.id for p in audience_partners(session, campaign.audience)}
-    rows = _movable(session, campaign.id, partner_ids, since=now - RESTORE_GRACE)
     wanted = (
         set(partner_ids) if partner_ids is not None else audience | {r.partner_id for r in rows}
     )
     decisions = decisions_for(session, campaign.id, list(wanted))
-    moved = 0
-    for row in rows:
-        target = _target(campaign, row, audience, decisions.get(row.partner_id, {}), rules)
-        moved += _move(session, campaign, row, target, rules, now)
-    comeback = _unplanned(session, campaign, audience & wanted, decisions, rules)
-    if comeback:
-        before = _count(session, campaign.id)
-        plan_deliveries(session, campaign, now, rules, partner_ids=comeback)
-        moved += _count(session, campaign.id) - before
-    session.flush()
-    refresh_completion(session, campaign, now=now)
-    return moved
-
-
-def _reopen(
-    session: Session,
-    campaign: Campaign,
-    rules: ConsentRules,
-    *,
-    now: datetime,
-    partner_ids: Collection[int] | None,
-) -> int:
-    """A completed campaign goes live again only for items a decision skipped whose time
-    is still ahead: undoing an opt-out never sends last quarter's email today."""
-    ahead = [
-        row
-        for row in _movable(session, campaign.id, partner_ids, since=now)
-        if row.status == DeliveryStatus.SKIPPED
-    ]
-    if not ahead:
-        return 0
-    audience = {p.id for p in audience_partners(session, campaign.audience)}
-    decisions = decisions_for(session, campaign.id, list({r.partner_id for r in ahead}))
     targets = [
         (row, _target(campaign, row, audience, decisions.get(row.partner_id, {}), rules))
-        for row in ahead
+        for row in rows
     ]
-    targets = [(row, t) for row, t in targets if (row.status, row.reason) != _key(t)]
-    if not targets:
-        return 0
-    change_status(session, campaign, CampaignStatus.LIVE, actor="engine", now=now)
-    moved = sum(_move(session, campaign, row, t, rules, now) for row, t in targets)
+    changes = [(row, t) for row, t in targets if (row.status, row.reason) != _key(t)]
+    if reopening and changes:
+        change_status(session, campaign, CampaignStatus.LIVE, actor="engine", now=now)
+    for row, target in changes:
+        _move(session, campaign, row, target, rules, now)
+    moved = len(changes)
+    comeback = (
+        [] if reopening else _unplanned(session, campaign, audience & wanted, decisions, rules)
+    )
+    if comeback:
+        before = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id))
+        moved += plan_deliveries(session, campaign, now, rules, partner_ids=comeback) - (
+            before or 0
+        )
     session.flush()
     refresh_completion(session, campaign, now=now)
     return moved
@@ -240,17 +223,24 @@ def _move(
     target: Target,
     rules: ConsentRules,
     now: datetime,
-) -> int:
-    if (row.status, row.reason) == _key(target):
-        return 0
+) -> None:
     row.status, row.reason = target.status.value, target.reason and target.reason.value
     row.last_error = target.detail
     row.updated_at = now
     if target.status is DeliveryStatus.HELD:
-        partner = session.get(Partner, row.partner_id)
-        assert partner is not None
-        row.review_by = review_deadline(campaign, partner, row.due_at, now, rules.review_hours)
-    return 1
+        hold_for_review(session, campaign, row, rules, now)
+
+
+def hold_for_review(
+    session: Session, campaign: Campaign, row: Delivery, rules: ConsentRules, now: datetime
+) -> None:
+    """A row waits for the partner's approval until its deadline: its own time or the end
+    of the review window from now, whichever is later (planner.review_deadline). Used here
+    and by the worker that finds a review item unapproved when it comes to send it."""
+    partner = session.get(Partner, row.partner_id)
+    assert partner is not None
+    row.status = DeliveryStatus.HELD.value
+    row.review_by = review_deadline(campaign, partner, row.due_at, now, rules.review_hours)
 
 
 def _unplanned(
@@ -295,7 +285,3 @@ def _unplanned(
             is not ConsentMode.OFF
         }
     )
-
-
-def _count(session: Session, campaign_id: int) -> int:
-    return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id)) or 0

@@ -24,8 +24,6 @@ from campaign_engine.services.audit import record
 from campaign_engine.services.campaigns.lifecycle import get_campaign
 from campaign_engine.services.consent.follow import follow_partner
 
-Decisions = dict[tuple[str, str], str]
-
 
 def set_consent(
     session: Session,
