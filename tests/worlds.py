@@ -6,6 +6,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
@@ -95,3 +96,11 @@ def marketer_client(runtime: Runtime):
     client = app.test_client()
     client.post("/login", data={"email": "m@vendor.example", "password": "correct-horse-1"})
     return client
+
+
+def programme_via_cli(cli: Any, folder: Path, rows: list[dict[str, str]], contacts: int) -> None:
+    """Partners, `contacts` contacts each and the sample kit, through the command line as
+    a newcomer would load them (`cli` is tests.conftest.Cli)."""
+    cli("partners", "import", str(write_partners(folder, rows)))
+    cli("contacts", "import", str(write_contacts(folder, [r["slug"] for r in rows], contacts)))
+    cli("kits", "load", str(SAMPLE_KIT))

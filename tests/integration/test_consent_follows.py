@@ -22,8 +22,8 @@ from campaign_engine.db import Delivery, Partner
 from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.kits import latest_version
 from campaign_engine.settings import load_settings
-from tests.factories import partner_row, write_contacts, write_partners
-from tests.worlds import marketer_client
+from tests.factories import partner_row, write_partners
+from tests.worlds import marketer_client, programme_via_cli
 
 
 @pytest.fixture
@@ -32,9 +32,7 @@ def world(database_url, make_cli, tmp_path):
     time three hours from now, launched: every email is scheduled, none is due."""
     cli = make_cli(database_url)
     rows = [partner_row(i) for i in range(3)]
-    cli("partners", "import", str(write_partners(tmp_path, rows)))
-    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], 2)))
-    cli("kits", "load", "kits/secure-cloud-q3")
+    programme_via_cli(cli, tmp_path, rows, contacts=2)
     send_at = datetime.now(ZoneInfo("Europe/London")) + timedelta(hours=3)
     created = cli(
         "campaigns",
@@ -147,9 +145,7 @@ def test_a_partner_opted_out_before_the_launch_is_planned_the_moment_it_opts_in(
 ):
     cli = make_cli(database_url)
     rows = [partner_row(i) for i in range(2)]
-    cli("partners", "import", str(write_partners(tmp_path, rows)))
-    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], 1)))
-    cli("kits", "load", "kits/secure-cloud-q3")
+    programme_via_cli(cli, tmp_path, rows, contacts=1)
     cli("consent", "set", "--partner", "partner-00", "--opt-out", "--channel", "email")
     created = cli("campaigns", "create", "--kit", "secure-cloud-q3", "--name", "Q", "--json")
     campaign_id = json.loads(created.output)["id"]
@@ -185,9 +181,7 @@ def test_a_new_campaign_default_moves_the_future_and_a_partners_own_choice_stays
 def test_a_partner_leaving_the_audience_leaves_its_future_items(database_url, make_cli, tmp_path):
     cli = make_cli(database_url)
     rows = [partner_row(i) for i in range(2)]  # partner-00 silver, partner-01 gold
-    cli("partners", "import", str(write_partners(tmp_path, rows)))
-    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], 1)))
-    cli("kits", "load", "kits/secure-cloud-q3")
+    programme_via_cli(cli, tmp_path, rows, contacts=1)
     runtime = bootstrap.build_runtime(load_settings(cli.config))
     send_at = datetime.now(ZoneInfo("Europe/London")) + timedelta(hours=3)
     with runtime.sessions.begin() as session:

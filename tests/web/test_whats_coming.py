@@ -19,8 +19,8 @@ import pytest
 from campaign_engine import bootstrap
 from campaign_engine.app import create_app
 from campaign_engine.settings import load_settings
-from tests.factories import partner_row, write_contacts, write_partners
-from tests.worlds import marketer_client
+from tests.factories import partner_row
+from tests.worlds import marketer_client, programme_via_cli
 
 KIT_TITLE = "Secure Cloud Backup: Q3 launch"
 
@@ -31,9 +31,7 @@ def world(sqlite_url, make_cli, tmp_path):
     in each partner's time, with no preview notice, and the vendor's own name for it."""
     cli = make_cli(sqlite_url)
     rows = [partner_row(0), partner_row(1, timezone="America/New_York")]
-    cli("partners", "import", str(write_partners(tmp_path, rows)))
-    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], 2)))
-    cli("kits", "load", "kits/secure-cloud-q3")
+    programme_via_cli(cli, tmp_path, rows, contacts=2)
     launch_at = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
     created = cli(
         "campaigns",
