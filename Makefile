@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-	fonts-dejavu-core fonts-liberation2 fonts-noto-core fonts-noto-cjk chromium chromium-driver
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core fonts-noto-cjk \
+	fonts-noto-color-emoji chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 VENDOR := campaign_engine/web/static/vendor

@@ -72,8 +72,8 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
 
 def name_warnings(name: str) -> list[Words]:
     """Characters of a name or an address that no installed font draws (they would print
-    as boxes)."""
-    from renderers.glyphs import missing_glyphs  # fontTools: only where it is asked
+    as boxes): fontconfig's answer, the fallback chain WeasyPrint and Chromium use."""
+    from campaign_engine.services.preflight.fonts import missing_glyphs
 
     missing = missing_glyphs(name)
     if not missing:

@@ -20,6 +20,7 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset
+from campaign_engine.services.preflight.fonts import missing_glyphs
 from campaign_engine.services.preflight.problems import Problem, Severity
 
 SUBJECT_LIMIT = 70  # most inboxes show the first 60-70 characters (phones fewer)
@@ -31,8 +32,6 @@ MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
     """What is wrong whatever the asset: characters no font draws (they print as boxes in
     the brochure, the images and the name lockup) and a logo lost against its plate."""
-    from renderers.glyphs import missing_glyphs  # fontTools: loaded where it is used
-
     problems = []
     font = str(kit.root / kit.spec.fonts.bold) if kit.spec.fonts else None
     for field, text in (

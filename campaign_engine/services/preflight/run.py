@@ -10,7 +10,7 @@ from pathlib import Path
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import KitRenderers, RenderedAsset
-from campaign_engine.services.preflight.browser import email_widths, width_problem
+from campaign_engine.services.preflight.browser import email_layouts, layout_problems
 from campaign_engine.services.preflight.checks import check_assets, check_brand
 from campaign_engine.services.preflight.problems import Problem
 from campaign_engine.services.preview import browser_html, preview_partner
@@ -57,11 +57,11 @@ def preflight(
             pages[partner.slug] = browser_html(shown.email)
         reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))
     if browser and pages:
-        widths = email_widths(pages)
+        layouts = email_layouts(pages)
         for report in reports:
             if report.slug in pages:
-                width = None if widths is None else widths[report.slug]
-                report.problems.extend(width_problem(width))
+                layout = None if layouts is None else layouts[report.slug]
+                report.problems.extend(layout_problems(layout))
     return reports
 
 
