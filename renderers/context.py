@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
+
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
+from PIL import Image
 
 from campaign_engine.domain.brand import (
     PLATE_COLOURS,
-    accent_on_white,
+    accent_for,
     brand_fill,
+    fill_edge,
     readable_text_on,
 )
 from campaign_engine.domain.kit import KitContent
@@ -17,6 +26,28 @@ from campaign_engine.domain.tracking import WEBSITE_LINK, web_link
 from campaign_engine.ports import BrandContext
 
 PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku", "sd", "ug"}
+# The first word of a character's Unicode name -> its script, and the languages written in
+# it: a partner's string in a script its own language is not written in gets the script's
+# usual language (a Thai name of a partner whose locale is en-GB is Thai, not English).
+SCRIPTS: dict[str, tuple[str, frozenset[str]]] = {
+    "THAI": ("th", frozenset({"th"})),
+    "HANGUL": ("ko", frozenset({"ko"})),
+    "HIRAGANA": ("ja", frozenset({"ja"})),
+    "KATAKANA": ("ja", frozenset({"ja"})),
+    "CJK": ("zh", frozenset({"zh", "ja", "ko"})),
+    "ARABIC": ("ar", frozenset({"ar", "fa", "ur", "ps", "ku", "sd", "ug"})),
+    "HEBREW": ("he", frozenset({"he", "yi"})),
+    "DEVANAGARI": ("hi", frozenset({"hi", "mr", "ne", "sa", "kok", "mai"})),
+    "BENGALI": ("bn", frozenset({"bn", "as"})),
+    "TAMIL": ("ta", frozenset({"ta"})),
+    "GREEK": ("el", frozenset({"el"})),
+    "CYRILLIC": ("ru", frozenset({"ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn"})),
+    "ARMENIAN": ("hy", frozenset({"hy"})),
+    "GEORGIAN": ("ka", frozenset({"ka"})),
+}
+NON_LATIN = frozenset().union(*(langs for _, langs in SCRIPTS.values())) - {"sr", "ku"}
+WORD_JOINER = "\u2060"
 
 
 def localise(value: Any, partner_name: str) -> Any:
@@ -46,6 +77,133 @@ def french_spacing(value: Any) -> Any:
     return value
 
 
+def address_lines(address: str) -> list[str]:
+    """A postal address as the partner wrote it, one entry per line, blank lines dropped:
+    print and HTML set each on its own line, one-line places join them with ", "."""
+    return [line.strip() for line in address.splitlines() if line.strip()]
+
+
+def script_of(text: str) -> str | None:
+    """The script most of the letters of `text` are written in (a SCRIPTS key or 'LATIN'),
+    None for a text without letters."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "?").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def text_lang(text: str, partner_lang: str, kit_lang: str) -> str:
+    """The language to tag a partner's string with (hyphenation, line breaking and font
+    choice follow it): the partner's own language when the string is written in its
+    script, else the script's usual language; Latin text of a partner whose language is
+    not written in Latin is taken to be in the kit's language."""
+    script = script_of(text)
+    if script in SCRIPTS:
+        usual, written_in = SCRIPTS[script]
+        return partner_lang if partner_lang in written_in else usual
+    if script is None:
+        return partner_lang
+    return kit_lang if partner_lang in NON_LATIN else partner_lang
+
+
+def direction(lang: str) -> str:
+    """'rtl' for a language written right to left, else 'ltr' (a document's dir)."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
+def keep_korean_words(text: str) -> str:
+    """Word joiners between the Hangul syllables of each word: Korean breaks lines between
+    words, but UAX 14 (Pango, so WeasyPrint, which has no `word-break: keep-all`) breaks
+    between any two syllables. `overflow-wrap: anywhere` still breaks a word too long for
+    its line, and the joiners draw nothing."""
+    return re.sub(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])", WORD_JOINER, text)
+
+
+class PartnerText:
+    """How templates set a partner's strings: tagged with their language and isolated for
+    bidi (<bdi>), so an Arabic name in an English sentence keeps the sentence's full stop
+    where it belongs and a German compound hyphenates as German. In a template that is not
+    autoescaped (the text email, talking points) the strings come back as they are."""
+
+    def __init__(
+        self, names: list[str], partner_lang: str, kit_lang: str, *, print_korean: bool
+    ) -> None:
+        self.names = sorted({n for n in names if n}, key=len, reverse=True)
+        self.partner_lang = partner_lang
+        self.kit_lang = kit_lang
+        self.print_korean = print_korean
+
+    def lang(self, text: str) -> str:
+        return text_lang(text, self.partner_lang, self.kit_lang)
+
+    def tag(self, text: str) -> Markup:
+        """One partner string as an isolated, language-tagged <bdi>."""
+        lang = self.lang(text)
+        if lang == "ko" and self.print_korean:
+            text = keep_korean_words(text)
+        if lang == "ko":  # as an attribute too: some mail clients drop <style>
+            return Markup('<bdi lang="ko" dir="auto" style="word-break:keep-all">{}</bdi>').format(
+                text
+            )
+        return Markup('<bdi lang="{}" dir="auto">{}</bdi>').format(lang, text)
+
+    @pass_eval_context
+    def bdi(self, eval_ctx: EvalContext, value: object) -> object:
+        """`bdi(partner.name)`: the whole value is the partner's."""
+        text = "" if value is None else str(value)
+        if not eval_ctx.autoescape or not text:
+            return text
+        return self.tag(text)
+
+    @pass_eval_context
+    def named(self, eval_ctx: EvalContext, value: object) -> object:
+        """`named(copy.pdf.subtitle)`: kit copy with the partner's name in it; only the
+        name is isolated and tagged, the copy keeps the page's language."""
+        text = "" if value is None else str(value)
+        if not eval_ctx.autoescape or not self.names or not text:
+            return text
+        pattern = "(" + "|".join(re.escape(n) for n in self.names) + ")"
+        parts = re.split(pattern, text)
+        return Markup("").join(
+            self.tag(part) if i % 2 else escape(part) for i, part in enumerate(parts)
+        )
+
+
+@pass_eval_context
+def joined(eval_ctx: EvalContext, separator: str, *parts: object) -> str:
+    """The parts that are there, with the separator between them only: a partner without
+    a phone gets "owner@acme.example", not "· owner@acme.example". A part is dropped when
+    it is empty or only white space (markup counts as empty when it has no text, such as
+    a link around an empty address)."""
+    kept = [p for p in parts if p is not None and _text_of(p).strip()]
+    if not eval_ctx.autoescape:
+        return str(separator).join(str(p).strip() for p in kept)
+    return escape(separator).join(escape(p) for p in kept)
+
+
+def _text_of(part: object) -> str:
+    if isinstance(part, Markup):
+        return part.striptags()
+    return str(part)
+
+
+@lru_cache(maxsize=512)
+def opaque(png: bytes) -> bool:
+    """A logo with no transparent pixel brings its own ground: no plate goes behind it (a
+    white-ground logo on a dark plate looked framed in black)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
+
+
+def logo_plate(brand: BrandContext) -> str | None:
+    """The plate the brand asks for, or none when the logo is opaque."""
+    if not brand.logo_png or brand.logo_on_plate is None or opaque(brand.logo_png):
+        return None
+    return brand.logo_on_plate
+
+
 def customisations(kit: KitContent, brand: BrandContext) -> dict[str, Any]:
     """Every declared customisable field, the partner's value or the kit's default."""
     return {
@@ -70,44 +228,67 @@ def template_context(
     *,
     logo_src: str,
     vendor_logo_src: str,
+    print_korean: bool = False,
 ) -> dict[str, Any]:
+    """What every template sees. `print_korean`: for WeasyPrint, which cannot keep Korean
+    words whole by CSS (keep_korean_words)."""
     vendor = kit.spec.vendor
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    fill = brand_fill(brand.primary_color)
+    accent = accent_for(brand.primary_color, brand.secondary_color)
+    lines = address_lines(brand.postal_address)
+    lang = kit.language_for(brand.language)
+    text = PartnerText(
+        [brand.name, brand.display_name], brand.language, lang, print_korean=print_korean
+    )
     partner = {
         "name": brand.name,
         "short_name": brand.display_name,
+        "name_lang": text.lang(brand.name),
         "slug": brand.slug,
-        "website": brand.website,
+        "website": brand.website.strip(),
         "website_url": website_url(brand, link),
-        "phone": brand.phone_display,
-        "contact_email": brand.contact_email,
+        "phone": brand.phone_display.strip(),
+        "contact_email": brand.contact_email.strip(),
         "postal_address": brand.postal_address,
+        # the address's own lines, for print and HTML (<br> between them), and joined
+        # with ", " where one line is all there is
+        "address_lines": lines,
+        "address_one_line": ", ".join(lines),
+        "address_longest_line": max(lines, key=len, default=""),
+        "address_lang": text.lang(" ".join(lines)),
         "primary_color": brand.primary_color,
         "secondary_color": brand.secondary_color,
         "text_on_primary": brand.text_on_primary,
         "text_on_secondary": brand.text_on_secondary,
-        "accent_color": accent_on_white(brand.primary_color),
-        "link_color": accent_on_white(brand.primary_color),
-        # a button's and a band's fill on a white page, and the text that reads on it
+        # links, headings and figures on white
+        "accent_color": accent,
+        "link_color": accent,
+        # a button's and a band's fill (the brand colour, however light), the text that
+        # reads on it, and its 1px edge (the fill itself unless it is near white)
         "button_color": fill,
         "text_on_button": readable_text_on(fill),
+        "button_edge": fill_edge(fill),
         "band_color": fill,
         "text_on_band": readable_text_on(fill),
-        "plate_color": PLATES.get(brand.logo_on_plate, "transparent"),
+        "band_edge": fill_edge(fill),
+        "plate_color": PLATES.get(logo_plate(brand), "transparent"),
         "logo_src": logo_src,
         # the logo is a lockup that spells the name (none uploaded, or a tiny mark):
         # a template need not set the name beside it again
         "logo_shows_name": brand.logo_shows_name,
         "vertical": brand.vertical,
     }
-    lang = kit.language_for(brand.language)
     copy = localise(kit.copy_for(brand.language), brand.name)
     if lang == "fr":
         copy = french_spacing(copy)
     return {
         "lang": lang,
+        "dir": direction(lang),
         "copy": copy,
         "partner": partner,
+        "joined": joined,
+        "bdi": text.bdi,
+        "named": text.named,
         "vendor": {
             "name": vendor.name,
             "website": str(vendor.website),

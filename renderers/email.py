@@ -17,8 +17,10 @@ import css_inline
 from PIL import Image, ImageDraw
 
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext, Recipient, RenderedAsset, RenderedFile
-from renderers.context import PLATES, localise, lookup, template_context
+from renderers.context import PLATES, localise, logo_plate, lookup, template_context
+from renderers.logo_size import logo_size, pixel_size, visible
 from renderers.sandbox import make_environment
 
 GREETING = "[[ce:greeting]]"
@@ -26,8 +28,12 @@ UNSUBSCRIBE = "[[ce:unsubscribe_url]]"
 OPEN_PIXEL = "[[ce:open_pixel]]"
 PARTNER_LOGO_CID = "partner-logo"
 VENDOR_LOGO_CID = "vendor-logo"
-# The largest box (CSS px) an email shows each logo in; the images carry twice that.
-PARTNER_LOGO_BOX = (220, 48)
+# What the email's header offers the partner's logo (CSS px; the image carries twice
+# that): the area of a 3:1 logo 46 px tall whatever its shape, at least 24 px on its short
+# side (a 10:1 wordmark 25 x 252, a 1:5 mark 24 x 120: the header grows for it), at most
+# 300 px wide, which fits the header's column on a 390 px phone. The vendor's logo is the
+# kit's own, of a known shape, and sits in a fixed box.
+PARTNER_LOGO_ROOM = LogoRoom(max_width=300, max_height=120, weight=220 * 48 * 0.6, min_short=24)
 VENDOR_LOGO_BOX = (140, 28)
 
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
@@ -116,39 +122,60 @@ class EmailLogo:
 
 
 def lockup_logos(
-    ctx: dict, brand: BrandContext, vendor_png: bytes
+    ctx: dict, brand: BrandContext, vendor_png: bytes, room: LogoRoom = PARTNER_LOGO_ROOM
 ) -> tuple[EmailLogo | None, EmailLogo]:
     """Both logos of the lockup at screen size, their CSS sizes written into the template
-    context (`partner.logo_width`, `vendor.logo_height`, ...): the email and the web embed."""
-    partner = (
-        email_logo(brand.logo_png, PARTNER_LOGO_BOX, brand.logo_on_plate)
-        if brand.logo_png
-        else None
-    )
-    vendor = email_logo(vendor_png, VENDOR_LOGO_BOX, None)
+    context (`partner.logo_width`, `vendor.logo_height`, ...): the email and the web embed.
+    A partner logo no size in `room` shows readably (a 20:1 strip) is not shown: the
+    template sets the partner's name instead (`partner.logo_src` empty, `logo_shows_name`
+    true, as for any lockup that spells the name)."""
+    partner = None
+    if brand.logo_png:
+        logo = visible(brand.logo_png)
+        size = shown_size(logo, room)
+        if size is not None:
+            partner = email_logo(logo, size, logo_plate(brand))
+    vendor_png = visible(vendor_png)
+    vendor = email_logo(vendor_png, boxed(vendor_png, VENDOR_LOGO_BOX), None)
     if partner is not None:
         ctx["partner"].update(logo_width=partner.width, logo_height=partner.height)
+    else:
+        ctx["partner"].update(logo_src="", logo_shows_name=True, logo_width=0, logo_height=0)
     ctx["vendor"].update(logo_width=vendor.width, logo_height=vendor.height)
     return partner, vendor
 
 
+def boxed(png: bytes, box: tuple[int, int]) -> tuple[int, int]:
+    """The CSS size of a logo fitted into a fixed box, never larger than its pixels."""
+    width, height = pixel_size(png)
+    scale = min(box[0] / width, box[1] / height, 1.0)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def shown_size(png: bytes, room: LogoRoom) -> tuple[int, int] | None:
+    """The CSS size of the partner's logo (logo_size: at least one image pixel per CSS
+    pixel where its short side allows), or None when no readable size fits."""
+    size = logo_size(png, room, 1.0)
+    if size is None:
+        return None
+    return max(1, round(size[0])), max(1, round(size[1]))
+
+
 @lru_cache(maxsize=128)
-def email_logo(png: bytes, box: tuple[int, int], plate: str | None) -> EmailLogo:
-    """The logo at twice the size it is shown at (never larger than it came), on its plate
-    when it needs one: the plate is drawn into the image, sized from the logo, so every
-    client (Outlook included) shows the logo on it, never beside it. Reduced to a 256-colour
-    palette it weighs about a fifth, which every recipient downloads once per message."""
+def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLogo:
+    """The logo at twice the CSS `size` it is shown at (or its own pixels, when it has
+    fewer), on its plate when it needs one: the plate is drawn into the image, sized from
+    the logo, so every client (Outlook included) shows the logo on it, never beside it.
+    Reduced to a 256-colour palette it weighs about a fifth, which every recipient
+    downloads once per message."""
     image = Image.open(io.BytesIO(png))
     image.load()
     image = image.convert("RGBA")
-    visible = image.getchannel("A").getbbox()  # a kit's vendor logo is not normalised
-    if visible is not None:
-        image = image.crop(visible)
-    scale = min(box[0] / image.width, box[1] / image.height, 1.0)  # never blown up
-    width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
-    image.thumbnail((width * 2, height * 2), Image.Resampling.LANCZOS)
+    width, height = size
+    if image.width > width * 2 or image.height > height * 2:
+        image = image.resize((width * 2, height * 2), Image.Resampling.LANCZOS)
     if plate is not None:
-        pad = max(4, round(height * 0.2))  # in CSS px
+        pad = max(4, round(min(width, height) * 0.2))  # in CSS px
         ratio = image.width / width
         plated = Image.new(
             "RGBA",

@@ -9,17 +9,18 @@ import threading
 from collections.abc import Callable
 
 import qrcode
-from PIL import Image
 from qrcode.image.pil import PilImage
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from campaign_engine.domain.brand import LIGHT_TEXT, fill_on_white, plate_for_logo
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import PLATES, template_context
+from renderers.context import PLATES, opaque, template_context
 from renderers.fetcher import KitUrlFetcher
+from renderers.logo_size import logo_size, pixel_size, visible
 from renderers.sandbox import make_environment
 
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
@@ -55,7 +56,13 @@ def require_harfbuzz_subset() -> None:
 
 # A hair under the sheet: a .page exactly as tall as the paper can round onto a new sheet.
 PAGE_HEIGHT = {"A4": "296.5mm", "letter": "279mm"}
-LOGO_MM = 13.0  # the tallest the kit shows the partner's logo (at 150 dpi: 77 px needed)
+# What the brochure offers the partner's logo, in mm: on the cover the area of a 3:1 logo
+# 13 mm tall, whatever its shape (a 10:1 wordmark 7 x 71, a 1:4 mark 6 x 24: the cover's
+# header grows for it); on the contact band a little less. Never under 6 mm on the short
+# side: what fits neither shows the partner's name instead.
+COVER_LOGO = LogoRoom(max_width=110, max_height=30, weight=500, min_short=6)
+BAND_LOGO = LogoRoom(max_width=90, max_height=24, weight=320, min_short=6)
+PRINT_DPI = 150  # a logo is shown no larger than this sharpness allows, down to min_short
 QUOTES = {"de": ("„", "“"), "fr": ("«\u202f", "\u202f»"), "ja": ("「", "」"), "el": ("«", "»")}
 
 
@@ -69,17 +76,23 @@ def partner_css(ctx: dict) -> str:
         f"--plate: {p['plate_color']}; --band-plate: {p['band_plate_color']}; "
         f"--rule: {p['rule_color']}; --page-height: {PAGE_HEIGHT[ctx['page_size']]}; "
         f"--band: {p['band_color']}; --on-band: {p['text_on_band']}; "
-        f"--logo-height: {p['logo_height_mm']:.1f}mm; }}"
+        f"--band-edge: {p['band_edge']}; "
+        f"--logo-width: {p['logo_mm'][0]:.2f}mm; --logo-height: {p['logo_mm'][1]:.2f}mm; "
+        f"--band-logo-width: {p['band_logo_mm'][0]:.2f}mm; "
+        f"--band-logo-height: {p['band_logo_mm'][1]:.2f}mm; }}"
     )
 
 
-def logo_print(png: bytes) -> tuple[float, float]:
-    """(height in mm, dpi): the logo at LOGO_MM, or smaller when it has too few pixels to
-    print there at 150 dpi; a 16 px logo is not blown up to 13 mm of blur."""
-    with Image.open(io.BytesIO(png)) as image:
-        pixels = image.height
-    height = min(LOGO_MM, pixels / 150 * 25.4)
-    return height, pixels / (height / 25.4)
+def logo_print(png: bytes, room: LogoRoom) -> tuple[float, float, float] | None:
+    """(width mm, height mm, dpi) of the logo in `room`: its visual weight, no larger than
+    150 dpi allows unless that would take its short side under the room's least (a
+    16 px logo is not blown up to 13 mm of blur, a 10:1 strip is not printed 4 mm tall);
+    None when no readable size fits, and the brochure sets the name instead."""
+    size = logo_size(png, room, PRINT_DPI / 25.4)
+    if size is None:
+        return None
+    width_px, _ = pixel_size(png)
+    return size[0], size[1], width_px / (size[0] / 25.4)
 
 
 def fit_pt(text: str, chars: int, largest: float, smallest: float) -> str:
@@ -125,37 +138,47 @@ class PdfRenderer:
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset:
         spec = self.kit.spec.assets.pdf
         assert spec is not None
-        fetcher = KitUrlFetcher(
-            self.kit.root,
-            {
-                "logo.png": brand.logo_png or b"",
-                "logo-on-dark.png": brand.logo_on_dark_png or b"",
-                "vendor-logo.png": self.vendor_logo,
-                "qr.png": qr_png(link(spec.qr_link)),
-            },
-        )
+        files = {"vendor-logo.png": self.vendor_logo, "qr.png": qr_png(link(spec.qr_link))}
+        fetcher = KitUrlFetcher(self.kit.root, files)
         ctx = template_context(
             self.kit,
             brand,
             link,
             logo_src="partner:logo.png",
             vendor_logo_src="partner:vendor-logo.png",
+            print_korean=True,
         )
-        logo_mm, dpi = logo_print(brand.logo_png) if brand.logo_png else (LOGO_MM, 300.0)
+        logo = visible(brand.logo_png) if brand.logo_png else b""
         band_dark_logo = (
             bool(brand.logo_on_dark_png) and ctx["partner"]["text_on_band"] == LIGHT_TEXT
         )
-        band = plate_for_logo(brand.logo_luminance, ctx["partner"]["band_color"])
+        band_logo = visible(brand.logo_on_dark_png) if band_dark_logo else logo
+        cover = logo_print(logo, COVER_LOGO) if logo else None
+        band = logo_print(band_logo, BAND_LOGO) if band_logo else None
+        # On the band: the partner's dark-ground logo, or a plate chosen for the band's
+        # colour (a white logo on a white plate vanished); none behind an opaque logo.
+        band_plate = (
+            None
+            if band_dark_logo or not logo or opaque(logo)
+            else plate_for_logo(brand.logo_luminance, ctx["partner"]["band_color"])
+        )
+        files["logo.png"] = logo
+        files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
         ctx["partner"].update(
-            logo_height_mm=logo_mm,
-            # on the contact band: the partner's dark-ground logo, or a plate chosen for
-            # the band's colour (a white logo on a white plate vanished)
-            band_logo_src="partner:logo-on-dark.png"
-            if band_dark_logo
-            else ctx["partner"]["logo_src"],
-            band_plate_color=PLATES.get(None if band_dark_logo else band, "transparent"),
+            logo_src=ctx["partner"]["logo_src"] if cover else "",
+            logo_mm=cover[:2] if cover else (0.0, 0.0),
+            band_logo_src=(
+                ("partner:logo-on-dark.png" if band_dark_logo else "partner:logo.png")
+                if band
+                else ""
+            ),
+            band_logo_mm=band[:2] if band else (0.0, 0.0),
+            band_plate_color=PLATES.get(band_plate, "transparent"),
             rule_color=fill_on_white(brand.secondary_color),
         )
+        if not cover:  # the name, set in type, is the lockup
+            ctx["partner"]["logo_shows_name"] = True
+        shown = [size for size in (cover, band) if size]
         ctx.update(
             qr_src="partner:qr.png",
             page_size=page_size(brand.locale),
@@ -181,7 +204,16 @@ class PdfRenderer:
             meta={
                 "page_size": page_size(brand.locale),
                 "refused": " ".join(fetcher.refused),
-                "logo_dpi": f"{dpi:.0f}",
-                "logo_mm": f"{logo_mm:.1f}",
+                # the least of the cover's and the contact band's logo: its short side in
+                # mm and its print resolution; "logo": "name" when the name stands in
+                **(
+                    {
+                        "logo_dpi": f"{min(s[2] for s in shown):.0f}",
+                        "logo_mm": f"{min(min(s[0], s[1]) for s in shown):.1f}",
+                        "logo": "image",
+                    }
+                    if shown
+                    else {"logo": "name"}
+                ),
             },
         )

@@ -71,20 +71,69 @@ def accent_on_white(color: str, minimum: float = AA_NORMAL) -> str:
 
 
 def fill_on_white(color: str) -> str:
-    """The brand colour as a fill on a white page (a button, a headline band) when it stands
-    out there at 3:1, else darkened until it does: a white or pale primary colour made the
-    email's button and band vanish into the card."""
+    """The colour darkened until it stands out on a white page at 3:1 (a rule, a border):
+    a white or pale colour drawn as a line vanished into the card."""
     return accent_on_white(color, NON_TEXT)
 
 
-def brand_fill(primary: str, secondary: str) -> str:
-    """The fill for buttons and bands: the primary colour when it shows on white, else the
-    secondary when that does, else the primary darkened until it does (a white brand's
-    button turns grey rather than vanishing)."""
+def brand_fill(primary: str, secondary: str | None = None) -> str:
+    """The fill for buttons and bands: the partner's primary colour as it is, whatever its
+    lightness. The text on it is chosen by contrast (readable_text_on), and a fill too
+    close to white for its edge to show gets one (fill_edge). Darkening a light brand
+    colour until it stood out on white turned #ffe600 into olive in every band and button.
+    `secondary` is accepted for the callers that pass it and plays no part."""
+    del secondary
+    return normalise_hex(primary)
+
+
+# Below this CIE76 distance from white a fill's edge is not seen on a white page (#f5f5f5
+# is 3.6 away, #e6e6e6 about 8.5, a pale yellow #fff9c4 about 28, #ffe600 about 90).
+EDGE_DELTA_E = 12.0
+
+
+def lab(color: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour: distances in it follow what the eye sees,
+    where WCAG contrast measures lightness only (yellow on white is 1.3:1 yet plain to see)."""
+
+    def linear(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb(color))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference: about 2.3 is just noticeable, 10 plainly different."""
+    return sum((p - q) ** 2 for p, q in zip(lab(a), lab(b), strict=True)) ** 0.5
+
+
+def fill_edge(fill: str) -> str:
+    """The colour of a 1px edge around a fill on a white page: the fill itself (no edge
+    to see) unless the fill is too close to white to show where it ends, then a darker
+    shade of it that stands out at 3:1 (a white band or button on a white card)."""
+    fill = normalise_hex(fill)
+    if delta_e(fill, LIGHT_TEXT) >= EDGE_DELTA_E:
+        return fill
+    return fill_on_white(fill)
+
+
+def accent_for(primary: str, secondary: str) -> str:
+    """Links, headings and figures on white in the partner's colours: the primary when it
+    reads at 4.5:1, else the secondary when that does, else the primary darkened until it
+    does (a yellow brand with a navy secondary gets navy links, not olive ones)."""
     for color in (primary, secondary):
-        if contrast_ratio(color, LIGHT_TEXT) >= NON_TEXT:
+        if contrast_ratio(color, LIGHT_TEXT) >= AA_NORMAL:
             return normalise_hex(color)
-    return fill_on_white(primary)
+    return accent_on_white(primary)
 
 
 def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:

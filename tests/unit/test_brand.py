@@ -133,3 +133,42 @@ def test_the_social_renderer_says_which_networks_text_it_cut():
     links |= {f"{n}:{p}": links[n] for n in kit.spec.links for p in ("linkedin", "instagram", "x")}
     (launch, *_) = SocialRenderer(kit).render(brand, links.__getitem__)
     assert launch.meta["shortened"] == "x"
+
+
+@pytest.mark.parametrize("colour", ["#ffe600", "#fff176", "#ffffff", "#0b3d91", "#c2185b"])
+def test_a_brand_fill_keeps_the_partners_colour_with_text_that_reads_on_it(colour):
+    """A light brand colour was darkened for bands and buttons (#ffe600 printed olive):
+    the fill is the colour itself, and the text on it is chosen by contrast."""
+    from campaign_engine.domain.brand import brand_fill, delta_e
+
+    fill = brand_fill(colour, "#1d3557")
+    assert fill == colour and delta_e(fill, colour) == 0
+    assert contrast_ratio(fill, readable_text_on(fill)) >= 4.5
+    assert readable_text_on("#ffe600") == "#1d2433"
+
+
+def test_only_a_fill_near_white_gets_a_darker_edge():
+    from campaign_engine.domain.brand import NON_TEXT, fill_edge
+
+    assert fill_edge("#ffe600") == "#ffe600"  # yellow shows on white: no edge to draw
+    assert fill_edge("#0b3d91") == "#0b3d91"
+    for pale in ("#ffffff", "#f5f5f5", "#eeeeee"):
+        edge = fill_edge(pale)
+        assert edge != pale and contrast_ratio(edge, "#ffffff") >= NON_TEXT
+
+
+def test_links_on_white_take_the_first_readable_brand_colour():
+    from campaign_engine.domain.brand import accent_for
+
+    assert accent_for("#0b3d91", "#ffe600") == "#0b3d91"
+    assert accent_for("#ffe600", "#0b3d91") == "#0b3d91"  # the navy secondary, not olive
+    only_yellow = accent_for("#ffe600", "#fff176")
+    assert contrast_ratio(only_yellow, "#ffffff") >= 4.5
+
+
+def test_colour_difference_is_measured_as_the_eye_sees_it():
+    from campaign_engine.domain.brand import delta_e, lab
+
+    assert lab("#ff0000") == pytest.approx((53.24, 80.09, 67.20), abs=0.05)
+    assert delta_e("#ffffff", "#ffffff") == 0
+    assert 2 < delta_e("#f5f5f5", "#ffffff") < 5 and delta_e("#ffe600", "#ffffff") > 80
