@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ class CrmRenderer:
         ctx = template_context(self.kit, brand, link, logo_src="", vendor_logo_src="")
         text = self.env.get_template(template).render(ctx)
         points = yaml.load(text, Loader=FAST_LOADER)  # noqa: S506 (a safe loader, see above)
+        points = isolate_names(points, (brand.name, brand.display_name), ctx["lang"])
         missing = [key for key in REQUIRED if not isinstance(points, dict) or key not in points]
         if missing:
             raise InvalidInput(f"talking points lack {', '.join(missing)}", where=template)
@@ -55,6 +57,40 @@ class CrmRenderer:
             ),
             meta={"variant": variant},
         )
+
+
+FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
+
+
+def needs_isolation(name: str, lang: str) -> bool:
+    """A name written (even in part) right to left, or any name in a right-to-left text:
+    without isolation "شركة النور now offers ..." reads with the sentence's first words
+    pulled into the name's direction, and its full stop at the wrong end."""
+    rtl_letters = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in name)
+    return rtl_letters or lang in RTL_LANGUAGES
+
+
+def isolate_names(value: Any, names: tuple[str, ...], lang: str) -> Any:
+    """Every occurrence of the partner's names in the talking points wrapped in FSI ...
+    PDI (Unicode bidi isolates; the text is plain, so no <bdi>): the name keeps its own
+    direction and the sentence around it keeps the language's. Names are matched longest
+    first, so the short name inside the full one is not isolated twice."""
+    wanted = sorted({n for n in names if n and needs_isolation(n, lang)}, key=len, reverse=True)
+    if not wanted:
+        return value
+    pattern = re.compile("(?<!\u2068)(?:" + "|".join(re.escape(n) for n in wanted) + ")")
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return pattern.sub(lambda m: FSI + m.group(0) + PDI, node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
 
 
 LABELS = {

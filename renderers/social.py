@@ -8,14 +8,20 @@ at compression level 1 (measured here), which was most of the kit's render time.
 from __future__ import annotations
 
 import io
-import re
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from campaign_engine.domain.brand import LIGHT_TEXT, PLATE_COLOURS, brand_fill, rgb
+from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    PLATE_COLOURS,
+    accent_on_white,
+    brand_fill,
+    rgb,
+)
 from campaign_engine.domain.kit import (
     PLATFORM_SIZES,
     PLATFORM_TEXT_LIMITS,
@@ -23,11 +29,32 @@ from campaign_engine.domain.kit import (
     SocialPost,
     post_text_key,
 )
+from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
+from renderers.glyphs import ascent, draw_text, paste_text, text_width
+from renderers.textbreak import bidi_levels
+from renderers.textbreak import wrap as break_lines
 
 MIN_FONT = 22
 LINE_HEIGHT = 1.2
+SHADOW = (0, 0, 0)
+WHITE = (255, 255, 255)
+# The partner's logo covers this share of the image, in its own shape (logo_fit), and its
+# short side is at least MIN_SHOWN px where the network shows the image (SHOWN_WIDTH):
+# 53 px of LinkedIn's 1200, 76 of X's 1600, 56 of Instagram's 1080. A 10:1 wordmark was
+# a strip 38 px tall here, a 1:4 mark a stick 18 px wide.
+LOGO_WEIGHT = 0.028
+MIN_SHOWN = 24
+SHOWN_WIDTH = {"linkedin": 552, "x": 506, "instagram": 470, "instagram_portrait": 470}
+NAME_LINES = 3
+LOGO_MAX_WIDTH = 0.64  # of the image: the vendor's block keeps the rest of the top row
+LOGO_MAX_HEIGHT = 0.3  # of the image's width, and at most
+LOGO_MAX_SHARE_OF_HEIGHT = 0.4  # of its height: the headline keeps the rest
+# The vendor's logo is the guest: at most this share of the partner's block, never taller
+# than the partner's logo; it showed larger than a small partner logo beside it.
+VENDOR_SHARE = 0.45
+VENDOR_MIN_SHORT = 0.028
 
 
 @dataclass(frozen=True)
@@ -38,6 +65,7 @@ class Layout:
     logo_box: tuple[int, int, int, int]
     text_box: tuple[int, int, int, int]
     band: tuple[int, int, int, int]
+    shown_width: int  # how wide the network shows the image in its feed
 
     @classmethod
     def for_platform(cls, platform: str) -> Layout:
@@ -49,6 +77,22 @@ class Layout:
             logo_box=(margin, margin, margin + width // 3, margin + height // 7),
             text_box=(margin, height // 3, width - margin, height - band_height - margin),
             band=(0, height - band_height, width, height),
+            shown_width=SHOWN_WIDTH.get(platform, 550),
+        )
+
+    @property
+    def margin(self) -> int:
+        return self.logo_box[0]
+
+    def partner_room(self) -> LogoRoom:
+        """What the partner's logo may take: its weight, the top row left of the vendor
+        and above the headline."""
+        width, height = self.size
+        return LogoRoom(
+            max_width=width * LOGO_MAX_WIDTH,
+            max_height=min(height * LOGO_MAX_SHARE_OF_HEIGHT, width * LOGO_MAX_HEIGHT),
+            weight=width * height * LOGO_WEIGHT,
+            min_short=math.ceil(MIN_SHOWN * width / self.shown_width),
         )
 
 
@@ -94,19 +138,22 @@ class SocialRenderer:
         body = str(lookup(copy, post.text))
         with_word = str(_optional(copy, "email.with", "with"))
         more_at = str(_optional(copy, "social.more_at", "{website}"))
+        lang = self.kit.language_for(brand.language)
         files, shortened = [], []
         for platform in post.platforms:
             shapes = [(platform, f"{post.id}-{platform}.jpg")]
             if platform == "instagram":
                 shapes.append((PORTRAIT, f"{post.id}-instagram-4x5.jpg"))
             for shape, name in shapes:
-                image = self.compose(post, shape, headline, brand, logo, with_word)
+                image = self.compose(post, shape, headline, brand, logo, with_word, lang)
                 buffer = io.BytesIO()
                 image.save(buffer, format="JPEG", quality=90)
                 files.append(RenderedFile(name, "image/jpeg", buffer.getvalue()))
             own = brand.customisations.get(post_text_key(post.id, platform))
             url = _network_link(link, post.link, platform)
-            website = more_at.replace("{website}", _in_words(brand.website))
+            # no website, no "More at ": the phrase went out with nothing after it
+            host = _in_words(brand.website)
+            website = more_at.replace("{website}", host) if host else ""
             text = post_text(str(own or body), post.hashtags, url, platform, website)
             if not text.startswith(str(own or body)):
                 shortened.append(platform)
@@ -140,52 +187,161 @@ class SocialRenderer:
         brand: BrandContext,
         logo: Image.Image | None,
         with_word: str = "with",
+        lang: str = "en",
     ) -> Image.Image:
-        """The partner's logo top left (primary), "with" and the vendor's logo top right
-        (secondary, smaller), the headline above a band in the partner's colour."""
+        """The partner's logo top left (primary, sized by its visual weight), "with" and
+        the vendor's logo top right (secondary, never the heavier), the headline below
+        them above a band in the partner's colour."""
         layout = Layout.for_platform(platform)
         image = self.background(post.background, platform).copy()
         draw = ImageDraw.Draw(image)
         draw.rectangle(
             layout.band, fill=rgb(brand_fill(brand.primary_color, brand.secondary_color))
         )
-        if logo is not None:
-            plate = rgb(PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT))
-            _paste_logo(image, logo, layout.logo_box, None if brand.logo_on_dark_png else plate)
-        self.draw_vendor(image, layout, with_word)
-        self.draw_headline(image, headline, layout.text_box)
+        partner = self.draw_partner(image, layout, brand, logo, lang)
+        self.draw_vendor(image, layout, with_word, partner)
+        left, top, right, bottom = layout.text_box
+        top = max(top, partner[3] + layout.margin // 2)  # a tall logo pushes the text down
+        self.draw_headline(image, headline, (left, top, right, bottom), lang)
         return image
 
-    def draw_vendor(self, image: Image.Image, layout: Layout, with_word: str) -> None:
-        left, top, right, bottom = layout.logo_box
-        width = image.width
-        height = int((bottom - top) * 0.62)
-        box = (width - (right - left) * 2 // 3 - left, top, width - left, top + height)
-        placed = _paste_logo(image, self.vendor_logo, box, (255, 255, 255), align="right")
-        size = max(22, height // 2)  # read at feed size: a third of the logo was 12-14 px
-        mask = _line_mask(self.font_path, size, with_word)
-        x = placed[0] - mask.width - size // 2
-        y = top + (placed[3] - top - mask.height) // 2
-        image.paste((0, 0, 0), (x + 1, y + 1), mask)
-        image.paste((255, 255, 255), (x, y), mask)
+    def draw_partner(
+        self,
+        image: Image.Image,
+        layout: Layout,
+        brand: BrandContext,
+        logo: Image.Image | None,
+        lang: str = "en",
+    ) -> tuple[int, int, int, int]:
+        """The partner's logo at the size its shape deserves (on a plate when it has
+        transparency and no version for dark grounds), or its name when no size fits;
+        returns the block's box."""
+        left = top = layout.margin
+        room = layout.partner_room()
+        shown = logo_size(logo, room) if logo is not None and brand.logo_kind != "name" else None
+        if logo is None or shown is None or brand.logo_kind == "name":
+            mark = logo if logo is not None and too_small(logo, room) else None
+            return self.draw_name(image, brand, layout, lang, mark)
+        fitted = logo.resize(shown, Image.Resampling.LANCZOS)
+        if brand.logo_on_dark_png or _opaque(logo):  # its own ground is part of it
+            image.paste(fitted, (left, top), fitted)
+            return (left, top, left + fitted.width, top + fitted.height)
+        pad = max(8, round(min(shown) * 0.16))
+        plate = rgb(PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT))
+        box = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
+        ImageDraw.Draw(image).rounded_rectangle(box, radius=pad, fill=plate)
+        image.paste(fitted, (left + pad, top + pad), fitted)
+        return box
 
-    def draw_headline(self, image: Image.Image, text: str, box: tuple[int, int, int, int]) -> None:
+    def draw_name(
+        self,
+        image: Image.Image,
+        brand: BrandContext,
+        layout: Layout,
+        lang: str = "en",
+        mark: Image.Image | None = None,
+    ) -> tuple[int, int, int, int]:
+        """The partner's name as its lockup: on a white plate in its colour (darkened
+        until it reads there), after its mark (at most doubled) when its logo is too small
+        to show alone; set as live text large enough to read, in as many lines as the name
+        needs. What shows when there is no logo or it has no size that reads (a 20:1
+        strip, a favicon). The stored lockup image, fitted like a logo, set a 90-letter
+        name in three lines of 18 px."""
+        room = layout.partner_room()
+        pad = round(room.min_short * 0.25)
+        left = top = layout.margin
+        colour = (*rgb(accent_on_white(brand.primary_color)), 255)
+        name = brand.display_name
+        size = round(room.min_short * 0.8)
+        inner = int(room.max_width) - 2 * pad
+        if mark is not None:
+            mark = _at_most_doubled(mark, size)
+            inner -= mark.width + pad
+        while True:
+            lines = break_lines(
+                name, inner, lambda s, n=size: text_width(s, n, self.font_path, lang), lang
+            )
+            if len(lines) <= NAME_LINES or size <= MIN_FONT:
+                break  # never a name cut short: a longer one takes more lines
+            size -= 2
+        rtl = bidi_levels(name)[1]
+        step = int(size * LINE_HEIGHT)
+        drawn = [draw_text(line, size, self.font_path, colour, lang, rtl) for line in lines]
+        widest = max(round(d.width) for d in drawn)
+        text_left = left + pad + (mark.width + pad if mark is not None else 0)
+        bottom = top + 2 * pad + max(len(lines) * step, mark.height if mark else 0)
+        box = (left, top, text_left + widest + pad, bottom)
+        ImageDraw.Draw(image).rounded_rectangle(box, radius=pad, fill=WHITE)
+        if mark is not None:
+            image.paste(mark, (left + pad, top + pad + (step - mark.height) // 2), mark)
+        baseline = top + pad + ascent(self.font_path, size) + (step - size) // 2
+        for line in drawn:
+            x = text_left + (widest - round(line.width) if rtl else 0)  # RTL: flush right
+            paste_text(image, line, (x, baseline))
+            baseline += step
+        return box
+
+    def draw_vendor(
+        self,
+        image: Image.Image,
+        layout: Layout,
+        with_word: str,
+        partner: tuple[int, int, int, int] | None = None,
+    ) -> tuple[int, int, int, int]:
+        """ "with" and the vendor's logo on a white plate in the top right corner, the
+        block lighter than the partner's and no taller than it; returns the plate."""
+        width = image.width
+        margin = layout.margin
+        partner = partner or layout.logo_box
+        partner_w, partner_h = partner[2] - partner[0], partner[3] - partner[1]
+        size = max(MIN_FONT, round(partner_h * 0.3))
+        size = min(size, 34)
+        word = text_width(with_word, size, self.font_path)
+        free = width - margin - partner[2] - margin - word - size
+        pad = max(6, round(size * 0.3))
+        room = LogoRoom(
+            max_width=max(free - 2 * pad, width * 0.12),
+            max_height=max(partner_h - 2 * pad, width * VENDOR_MIN_SHORT),
+            weight=partner_w * partner_h * VENDOR_SHARE,
+            min_short=round(width * VENDOR_MIN_SHORT),
+        )
+        logo = self.vendor_logo
+        shown = fit_logo(logo.width, logo.height, room) or fit_logo(
+            logo.width, logo.height, LogoRoom(room.max_width, room.max_height, room.weight, 1)
+        )
+        assert shown is not None  # a room of any size fits a logo with no least side
+        fitted = logo.resize((round(shown[0]), round(shown[1])), Image.Resampling.LANCZOS)
+        right, top = width - margin, margin
+        plate = (right - fitted.width - 2 * pad, top, right, top + fitted.height + 2 * pad)
+        ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=WHITE)
+        image.paste(fitted, (plate[0] + pad, top + pad), fitted)
+        drawn = draw_text(with_word, size, self.font_path, WHITE)
+        baseline = top + (plate[3] - top) // 2 + round(size * 0.35)
+        paste_text(image, drawn, (plate[0] - round(word) - size // 2, baseline), SHADOW, 1)
+        return plate
+
+    def draw_headline(
+        self, image: Image.Image, text: str, box: tuple[int, int, int, int], lang: str = "en"
+    ) -> None:
         left, top, right, bottom = box
-        size, lines = fit_text(self.font_path, text, right - left, bottom - top)
-        y = bottom - int(len(lines) * size * LINE_HEIGHT)  # anchored above the band
+        size, lines = fit_text(self.font_path, text, right - left, bottom - top, lang)
+        rtl = bidi_levels(text)[1]
+        step = int(size * LINE_HEIGHT)
+        # anchored above the band; the first baseline one ascent below the block's top
+        baseline = bottom - len(lines) * step + ascent(self.font_path, size)
         for line in lines:
-            mask = _line_mask(self.font_path, size, line)
-            image.paste((0, 0, 0), (left + 2, y + 2), mask)  # the shadow
-            image.paste((255, 255, 255), (left, y), mask)
-            y += int(size * LINE_HEIGHT)
+            drawn = draw_text(line, size, self.font_path, WHITE, lang, rtl)
+            x = right - round(drawn.width) if rtl else left  # right to left: flush right
+            paste_text(image, drawn, (x, baseline), SHADOW)
+            baseline += step
 
     def headline_overflows(self, text: str, platform: str) -> bool:
         """True when the headline does not fit its box even at the smallest size."""
         left, top, right, bottom = Layout.for_platform(platform).text_box
         size, lines = fit_text(self.font_path, text, right - left, bottom - top)
-        font = _font(self.font_path, size)
         too_tall = len(lines) * size * LINE_HEIGHT > bottom - top
-        return too_tall or max(font.getlength(line) for line in lines) > right - left
+        widest = max(text_width(line, size, self.font_path) for line in lines)
+        return too_tall or widest > right - left
 
 
 @lru_cache(maxsize=256)
@@ -193,43 +349,31 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-@lru_cache(maxsize=128)
-def _line_mask(path: str, size: int, line: str) -> Image.Image:
-    """One headline line as an alpha mask, drawn once and pasted twice (shadow and text):
-    glyph rasterising was a third of a post's render. Partners with the same locale share
-    a headline, so the cache serves most of a launch."""
-    font = _font(path, size)
-    _, _, right, bottom = font.getbbox(line)
-    mask = Image.new("L", (max(1, int(right)), max(1, int(bottom))))
-    ImageDraw.Draw(mask).text((0, 0), line, font=font, fill=255)
-    return mask
-
-
-def wrap(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    # on ASCII white space only (as str.split() did, runs of it as one): a no-break space
-    # keeps "30 minutes" together
-    for word in re.split(r"[ \t\r\n]+", text.strip()):
-        if lines and font.getlength(lines[-1] + " " + word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [""]
+def wrap(font: ImageFont.FreeTypeFont, text: str, width: int, lang: str = "en") -> list[str]:
+    """Lines of `text` no wider than `width` in `font`: broken where Unicode allows (a
+    no-break space holds), long words hyphenated (renderers.textbreak)."""
+    return break_lines(text, width, font.getlength, lang)
 
 
 @lru_cache(maxsize=256)
-def fit_text(font_path: str, text: str, width: int, height: int) -> tuple[int, tuple[str, ...]]:
-    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box.
-    Cached: every partner of one locale fits the same headline into the same box."""
-    size = max(MIN_FONT, min(height // 2, 96))
+def fit_text(
+    font_path: str, text: str, width: int, height: int, lang: str = "en", most: int = 96
+) -> tuple[int, tuple[str, ...]]:
+    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box,
+    each run measured in the font that draws it. Cached: every partner of one locale fits
+    the same headline into the same box."""
+
+    def lines_at(size: int) -> list[str]:
+        return break_lines(text, width, lambda s: text_width(s, size, font_path, lang), lang)
+
+    size = max(MIN_FONT, min(height // 2, most))
     while size > MIN_FONT:
-        font = _font(font_path, size)
-        lines = wrap(font, text, width)
-        widest = max(font.getlength(line) for line in lines)
+        lines = lines_at(size)
+        widest = max(text_width(line, size, font_path, lang) for line in lines)
         if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
             return size, tuple(lines)
         size -= 2  # fine steps: a long headline shrinks only as far as it must
-    return MIN_FONT, tuple(wrap(_font(font_path, MIN_FONT), text, width))
+    return MIN_FONT, tuple(lines_at(MIN_FONT))
 
 
 def post_text(body: str, hashtags: list[str], url: str, platform: str, website: str = "") -> str:
@@ -284,6 +428,34 @@ def _size(platform: str) -> tuple[int, int]:
     return PORTRAIT_SIZE if platform == PORTRAIT else PLATFORM_SIZES[platform]
 
 
+def logo_size(logo: Image.Image, room: LogoRoom) -> tuple[int, int] | None:
+    """The logo's size in `room` by its visual weight (domain.logo_fit), at most
+    LOGO_UPSCALE times its own pixels; None when that is below the room's least short
+    side too (a favicon blown up is a blur, not a brand): the name shows instead."""
+    shown = fit_logo(logo.width, logo.height, room)
+    if shown is None:
+        return None
+    most = LOGO_UPSCALE * logo.width / shown[0]
+    if most < 1:
+        if min(shown) * most < room.min_short:
+            return None
+        shown = (shown[0] * most, shown[1] * most)
+    return max(1, round(shown[0])), max(1, round(shown[1]))
+
+
+def too_small(logo: Image.Image, room: LogoRoom) -> bool:
+    """A logo whose short side stays under the room's least even at LOGO_UPSCALE: a mark
+    to show beside the name, not instead of a logo of awkward shape."""
+    return min(logo.size) * LOGO_UPSCALE < room.min_short
+
+
+def _at_most_doubled(mark: Image.Image, height: int) -> Image.Image:
+    """A small mark beside the name: at most LOGO_UPSCALE times its pixels and `height`."""
+    scale = min(LOGO_UPSCALE, height / mark.height)
+    size = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
+    return mark.resize(size, Image.Resampling.LANCZOS)
+
+
 def _open_logo(data: bytes | None) -> Image.Image | None:
     if not data:
         return None
@@ -291,24 +463,7 @@ def _open_logo(data: bytes | None) -> Image.Image | None:
         return source.convert("RGBA")
 
 
-def _paste_logo(
-    image: Image.Image,
-    logo: Image.Image,
-    box: tuple[int, int, int, int],
-    plate_colour: tuple[int, int, int] | None,
-    align: str = "left",
-) -> tuple[int, int, int, int]:
-    """Logo on a rounded plate (white, or dark for a light logo) in a corner of the safe
-    area, at most LOGO_UPSCALE times its own size; returns the plate's box."""
-    left, top, right, bottom = box
-    pad = max(8, (bottom - top) // 8)
-    room = (right - left - 2 * pad, bottom - top - 2 * pad)
-    scale = min(room[0] / logo.width, room[1] / logo.height, LOGO_UPSCALE)
-    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
-    fitted = logo.resize(size, Image.Resampling.LANCZOS)
-    x = left if align == "left" else right - fitted.width - 2 * pad
-    plate = (x, top, x + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
-    if plate_colour is not None:
-        ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=plate_colour)
-    image.paste(fitted, (x + pad, top + pad), fitted)
-    return plate
+def _opaque(logo: Image.Image) -> bool:
+    """A logo with no transparency brings its own ground (a white or coloured box): a
+    plate behind it only framed it in black or white (preflight uses the same rule)."""
+    return logo.getchannel("A").getextrema()[0] >= 250

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 
-from campaign_engine.domain.brand import accent_on_white, plate_for_logo, relative_luminance
+from campaign_engine.domain.brand import (
+    accent_on_white,
+    plate_for_logo,
+    relative_luminance,
+    rgb,
+)
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.brand.svg import looks_like_svg, rasterise_svg
+
+if TYPE_CHECKING:
+    from renderers.glyphs import Drawn
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -21,6 +31,7 @@ FONT = Path(__file__).resolve().parents[2] / "assets" / "DejaVuSans-Bold.ttf"
 EDGE_TOLERANCE = 24  # per channel: JPEG noise on a white margin stays "white"
 UNIFORM = 0.97  # share of a side's pixels that must match for it to count as margin
 NEAR_WHITE = 230  # every channel at least this: a background, not a badge
+OPAQUE = 250  # the least alpha of a logo that shows nothing through
 
 
 def normalise_logo(data: bytes, *, where: str) -> bytes:
@@ -136,7 +147,17 @@ def luminance_of(png: bytes) -> float:
 
 
 def logo_plate(png: bytes) -> str | None:
-    return plate_for_logo(luminance_of(png))
+    """The plate a logo needs on white, or None. An opaque logo never gets one: its
+    ground (a white or coloured box) is part of it, and a dark plate only framed it in
+    black."""
+    return None if is_opaque(png) else plate_for_logo(luminance_of(png))
+
+
+@lru_cache(maxsize=4096)
+def is_opaque(png: bytes) -> bool:
+    """No pixel of the logo lets its background through (preflight's rule too)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").getchannel("A").getextrema()[0] >= OPAQUE
 
 
 # A logo smaller than this on both sides is a favicon, not a logo: shown alone it reads as
@@ -164,35 +185,60 @@ def mark_lockup(mark_png: bytes, name: str, color: str) -> bytes:
     return _lockup(name, color, mark_png)
 
 
-def _lockup(name: str, color: str, mark_png: bytes | None) -> bytes:
-    from renderers.glyphs import font_for  # fontTools: only where a lockup is drawn
+LOCKUP_SIZE = 72  # px; the lockup is scaled into BOX afterwards
+LOCKUP_ASPECT = 8.0  # a wider block of name is set in more lines
+LOCKUP_LINES = 3
 
-    text_color = accent_on_white(color)
-    size = 72 if len(name) <= 18 else 56 if len(name) <= 30 else 44
-    # A name the bundled font lacks (Japanese) is set in a font that has it, not as boxes.
-    font = ImageFont.truetype(font_for(name, str(FONT)), size)
+
+def _lockup(name: str, color: str, mark_png: bytes | None) -> bytes:
+    """The name in the brand colour (darkened until it reads on white), in as few lines
+    as keep the block within LOCKUP_ASPECT (a 90-letter name set in one line was a
+    strip 5 px tall), every character in a font that has it, nothing cut off."""
+    from renderers.glyphs import draw_text, text_width  # fontTools: only where drawn
+    from renderers.textbreak import bidi_levels, wrap
+
+    size, font = LOCKUP_SIZE, str(FONT)
+    fill = (*rgb(accent_on_white(color)), 255)
+    rtl = bidi_levels(name)[1]
     mark = _mark(mark_png, size) if mark_png else None
     indent = 12 + (mark.width + round(size * 0.3) if mark else 0)
-    words, lines = name.split(), [""]
-    for word in words:
-        trial = f"{lines[-1]} {word}".strip()
-        if font.getlength(trial) > 1100 - indent and lines[-1]:
-            lines.append(word)
-        else:
-            lines[-1] = trial
-    lines = lines[:2]
-    width = int(max(font.getlength(line) for line in lines)) + indent + 12
-    height = max(int(len(lines) * size * 1.2) + 16, (mark.height + 16) if mark else 0)
+    lines = _lockup_lines(name, size, lambda s: text_width(s, size, font, rtl=rtl), wrap)
+    drawn = [draw_text(line, size, font, fill, rtl=rtl) for line in lines]
+    step = round(size * 1.25)
+    widest = max(round(d.width) for d in drawn)
+    width = widest + indent + 12
+    height = max(step * (len(lines) - 1) + size + 24, (mark.height + 16) if mark else 0)
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        draw.text((indent, 8 + int(i * size * 1.2)), line, font=font, fill=text_color)
+    for i, line in enumerate(drawn):
+        x = indent + (widest - round(line.width) if rtl else 0)  # right to left: flush right
+        _paste_onto(image, line, (x, 8 + round(size * 0.93) + i * step))
     if mark is not None:
         image.alpha_composite(mark, (12, max(0, 8 + round(size * 0.6) - mark.height // 2)))
+    image = image.crop(image.getbbox() or (0, 0, width, height))
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _lockup_lines(
+    name: str, size: int, measure: Callable[[str], float], wrap: Callable[..., list[str]]
+) -> list[str]:
+    """The fewest lines (up to LOCKUP_LINES) that keep the name's block within
+    LOCKUP_ASPECT, broken where the name's script allows and hyphenated inside a word."""
+    whole = measure(name.strip())
+    lines = [name.strip()]
+    for count in range(1, LOCKUP_LINES + 1):
+        lines = wrap(name, max(whole / count * 1.1, size * 4), measure)
+        widest = max(measure(line) for line in lines)
+        if widest / (len(lines) * size * 1.25) <= LOCKUP_ASPECT:
+            break
+    return lines
+
+
+def _paste_onto(image: Image.Image, drawn: Drawn, pen: tuple[int, int]) -> None:
+    x, y = pen[0] - drawn.origin[0], pen[1] - drawn.origin[1]
+    image.alpha_composite(drawn.image, (max(0, x), max(0, y)))
 
 
 def _mark(png: bytes, size: int) -> Image.Image:
