@@ -123,7 +123,7 @@ def keep_korean_words(text: str) -> str:
 
 class PartnerText:
     """How templates set a partner's strings: tagged with their language and isolated for
-    bidi (<bdi>), so an Arabic name in an English sentence keeps the sentence's full stop
+    bidi (dir="auto"), so an Arabic name in an English sentence keeps the sentence's full stop
     where it belongs and a German compound hyphenates as German. In a template that is not
     autoescaped (the text email, talking points) the strings come back as they are."""
 
@@ -139,15 +139,17 @@ class PartnerText:
         return text_lang(text, self.partner_lang, self.kit_lang)
 
     def tag(self, text: str) -> Markup:
-        """One partner string as an isolated, language-tagged <bdi>."""
+        """One partner string as an isolated, language-tagged span: `dir` on an element
+        isolates it as <bdi> does, and survives the website embed's HTML allowlist, which
+        has no <bdi>."""
         lang = self.lang(text)
         if lang == "ko" and self.print_korean:
             text = keep_korean_words(text)
         if lang == "ko":  # as an attribute too: some mail clients drop <style>
-            return Markup('<bdi lang="ko" dir="auto" style="word-break:keep-all">{}</bdi>').format(
-                text
-            )
-        return Markup('<bdi lang="{}" dir="auto">{}</bdi>').format(lang, text)
+            return Markup(
+                '<span lang="ko" dir="auto" style="word-break:keep-all">{}</span>'
+            ).format(text)
+        return Markup('<span lang="{}" dir="auto">{}</span>').format(lang, text)
 
     @pass_eval_context
     def bdi(self, eval_ctx: EvalContext, value: object) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import Blueprint, Response, render_template, request
 
@@ -20,6 +21,25 @@ from campaign_engine.web.headers import EMBED_FRAME_POLICY, EMBED_RESIZE_SCRIPT,
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("embed", __name__)
+
+# What the shadow root's own sheet (SHADOW_CSS) adds for text. `all: initial` resets
+# every property but `direction` and `unicode-bidi`, so a host page's `direction: rtl`
+# reached the content ("Northwind with", full stops at the wrong end): the host element
+# sets the fragment's own direction and isolates it. Words hyphenate in their own
+# language and Korean breaks between words, not syllables (the allowlist keeps inline
+# `lang` but not `hyphens`, so the rules live here).
+TEXT_CSS = (
+    ":host{direction:%(dir)s!important;unicode-bidi:isolate!important}"
+    "[lang]{-webkit-hyphens:auto;hyphens:auto}"
+    ":lang(ko){word-break:keep-all}"
+)
+RTL_ROOT = re.compile(r"\s*<[a-z0-9]+\b[^>]*\sdir=\"rtl\"", re.IGNORECASE)
+
+
+def text_css(fragment: str) -> str:
+    """TEXT_CSS for this fragment: right to left when its root says so (a kit in Arabic
+    or Hebrew), else left to right, whatever the host page's direction."""
+    return TEXT_CSS % {"dir": "rtl" if RTL_ROOT.match(fragment) else "ltr"}
 
 
 def _fragment(token: str) -> str:
@@ -50,9 +70,11 @@ def frame(token: str) -> Response:
     # The same allowlist as the script embed's: the frame runs our resize script, so a
     # tag a kit check's parser reads differently from a browser (`<!--> <meta refresh>`)
     # must not reach it either; and the two embeds then look the same.
+    fragment = embed_html(_fragment(token))
     page = render_template(
         "embed/frame.html",
-        fragment=embed_html(_fragment(token)),
+        fragment=fragment,
+        text_css=text_css(fragment),
         resize_script=EMBED_RESIZE_SCRIPT,
     )
     response = _cached(page, "text/html")
@@ -72,9 +94,10 @@ def script(token: str) -> Response:
     if not fragment:
         return _cached("", "application/javascript")
     src = f"{runtime().settings.public_base_url}/embed/{token}"
+    html = embed_html(fragment)
     js = EMBED_SCRIPT % {
-        "html": json.dumps(embed_html(fragment)),
-        "css": json.dumps(SHADOW_CSS),
+        "html": json.dumps(html),
+        "css": json.dumps(SHADOW_CSS + text_css(html)),
         "src": json.dumps(src),
         "sandbox": json.dumps(EMBED_SANDBOX),
     }

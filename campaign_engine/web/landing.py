@@ -16,8 +16,15 @@ from flask import Blueprint, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from campaign_engine.domain.brand import accent_on_white
+from campaign_engine.domain.brand import (
+    accent_for,
+    brand_fill,
+    fill_edge,
+    plate_for_logo,
+    readable_text_on,
+)
 from campaign_engine.errors import InvalidInput
+from campaign_engine.ports import BrandContext
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.ratelimit import Limit, try_acquire
@@ -33,6 +40,9 @@ from campaign_engine.services.workspace.landing import (
 )
 from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
+from renderers.context import PartnerText, address_lines, direction, opaque
+from renderers.email import PARTNER_LOGO_ROOM, shown_size
+from renderers.logo_size import visible
 
 bp = Blueprint("landing", __name__)
 HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
@@ -60,6 +70,10 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
     partner's page."""
     brand = brand_context(page.partner)
     locale = portal_locale(page.partner.locale)
+    copy_lang = page.kit.language_for(brand.language)
+    text = PartnerText(
+        [brand.name, brand.display_name], brand.language, copy_lang, print_korean=False
+    )
     with force_locale(locale):
         labels = _labels()
         html = render_template(
@@ -67,18 +81,56 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             page=page,
             token=token,
             brand=brand,
-            logo=base64.b64encode(brand.logo_png or b"").decode(),
+            colours=_colours(brand),
+            logo=_logo(brand),
+            address=address_lines(brand.postal_address),
+            named=text.named,
+            bdi=text.bdi,
             website=web_link(page.partner.website),
             language=locale.split("_")[0],
+            copy_lang=copy_lang,
+            copy_dir=direction(copy_lang),
             labels=labels,
             thanks_title=_("Thank you"),
             learn_more=_("Learn more about the offer"),
-            accent=accent_on_white(brand.primary_color),  # readable on white, as buttons are
             thanks_text=_("%(partner)s will be in touch soon.", partner=page.partner.name),
             values=extra.pop("values", {}),
             **{"done": False, "error": None, "error_field": None, **extra},
         )
     return html, status
+
+
+def _colours(brand: BrandContext) -> dict[str, str]:
+    """The header and the button share one fill, the brand colour however light, with the
+    text that reads on it and a 1px edge when it is near white (the header was true
+    yellow and the button olive); links on white take a readable brand colour."""
+    fill = brand_fill(brand.primary_color)
+    return {
+        "fill": fill,
+        "on_fill": readable_text_on(fill),
+        "edge": fill_edge(fill),
+        "link": accent_for(brand.primary_color, brand.secondary_color),
+    }
+
+
+def _logo(brand: BrandContext) -> dict[str, Any] | None:
+    """The logo as the email shows it (its visual weight, at least 24 px on its short
+    side), on a plate only when it would not show on the header's fill and has no ground
+    of its own; None when no size reads, and the page sets the name instead."""
+    if not brand.logo_png:
+        return None
+    png = visible(brand.logo_png)
+    size = shown_size(png, PARTNER_LOGO_ROOM)
+    if size is None:
+        return None
+    fill = brand_fill(brand.primary_color)
+    plate = None if opaque(png) else plate_for_logo(brand.logo_luminance, fill)
+    return {
+        "data": base64.b64encode(png).decode(),
+        "width": size[0],
+        "height": size[1],
+        "plate": plate,
+    }
 
 
 def _labels() -> dict[str, str]:
