@@ -9,6 +9,7 @@ which is the only way a recipient can get a second copy.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,7 +47,7 @@ from campaign_engine.errors import (
 )
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
-from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
+from campaign_engine.ports import BrandContext, Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.artifacts import index_artifact
 from campaign_engine.services.brand.context import brand_context
@@ -181,17 +182,39 @@ FIELD_WORDS = {
 def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
     """A permanent failure, with the reason the marketer needs, when the partner's profile
     lacks a field the kit's assets for this channel declare they need."""
-    missing = [
-        field
-        for field in spec.requirements(channel)
-        if not (partner.logo_sha256 if field == "logo" else getattr(partner, field))
-    ]
+    missing = missing_fields(spec, channel, partner_has(partner))
     if missing:
-        words = ", ".join(FIELD_WORDS.get(field, field.replace("_", " ")) for field in missing)
-        raise MissingField(
-            f"The profile of {partner.name} lacks {words} ({', '.join(missing)}), which "
-            f"the kit's {channel} assets need; complete the profile and retry"
-        )
+        raise MissingField(requirement_reason(partner.name, channel, missing))
+
+
+def missing_fields(spec: KitSpec, channel: str, has: Callable[[str], bool]) -> list[str]:
+    """The fields the kit's assets for `channel` ("brochure" for the PDF) require that
+    `has` says the partner lacks: one rule for a launch, a preview, the brochure attached
+    to a runway email, the portal's library and preflight."""
+    return [field for field in spec.requirements(channel) if not has(field)]
+
+
+def partner_has(partner: Partner) -> Callable[[str], bool]:
+    """A profile field is there: a stored logo, or non-blank text."""
+    return lambda field: bool(
+        partner.logo_sha256 if field == "logo" else (getattr(partner, field) or "").strip()
+    )
+
+
+def brand_has(brand: BrandContext) -> Callable[[str], bool]:
+    """The same for a BrandContext (the name lockup stands in for a missing logo)."""
+    return lambda field: bool(
+        brand.logo_kind != "name" if field == "logo" else (getattr(brand, field) or "").strip()
+    )
+
+
+def requirement_reason(name: str, channel: str, missing: list[str]) -> str:
+    words = ", ".join(FIELD_WORDS.get(field, field.replace("_", " ")) for field in missing)
+    what = "brochure needs" if channel == "brochure" else f"{channel} assets need"
+    return (
+        f"The profile of {name} lacks {words} ({', '.join(missing)}), which the kit's "
+        f"{what}; complete the profile and retry"
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,11 @@ class Preview:
     email: Message | None
     rendered: int  # channels rendered now rather than taken from the cache
     brand: BrandContext  # what they were rendered for
+    # the links each channel (and "brochure") was rendered with: preflight lays the
+    # brochure out again with the same ones
+    links: dict[str, dict[str, str]] = field(default_factory=dict)
+    # assets not made, with the reason: a field the kit requires is missing ("brochure")
+    held: dict[str, str] = field(default_factory=dict)
 
 
 def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
@@ -57,7 +63,25 @@ def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, 
     }
 
 
-AS_SENT_TOKEN = "p" * 16  # as long as a real token (domain/tracking.new_token)
+def sent_shaped_links(
+    kit: KitContent, partner: Partner, channel: str, base_url: str
+) -> dict[str, str]:
+    """Each link the channel sends, shaped as a send's tracked one: `<base>/r/` and 16
+    characters, one per link and network as a launch makes them. X counts a link as 23
+    characters only when it recognises it as a URL (a `.example` target is not one), so a
+    preview with direct links was cut where the send was not: the preview now carries
+    links of the send's own length and form, and shows exactly what goes out."""
+    return {
+        name: f"{base_url}/r/{preview_token(partner.slug, channel, name)}"
+        for name in preview_links(kit, partner, channel)
+    }
+
+
+def preview_token(slug: str, channel: str, name: str) -> str:
+    """16 URL-safe characters, as long as a real token (domain/tracking.new_token), stable
+    for a partner, channel and link (so previews are cached) and never a real one's."""
+    digest = hashlib.blake2b(f"{slug}\0{channel}\0{name}".encode(), digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 def preview_partner(
@@ -68,31 +92,47 @@ def preview_partner(
     *,
     storage_dir: Path,
     customisations: dict[str, object] | None = None,
-    as_sent: bool = False,
 ) -> Preview:
-    """Every asset as the partner's customers would get it; cached like a launch's. With
-    `as_sent`, links are shaped like a send's tracked ones (`<base>/r/<16 characters>`)
-    instead of leading straight to their targets: the length X counts, and so where a
-    post is cut, is then the send's (preflight, the contact sheet)."""
+    """Every asset as the partner's customers would get it, cached like a launch's, with
+    links of the send's shape (`sent_shaped_links`): what a post keeps and cuts is the
+    send's. An asset the kit requires a field for that the partner lacks is not made (a
+    brochure without a phone number is no brochure); `Preview.held` says why."""
+    from campaign_engine.pipeline.delivery import missing_fields, partner_has, requirement_reason
+
     brand = brand_context(partner, customisations)
     assets: list[RenderedAsset] = []
     message = None
     rendered_count = 0
+    used: dict[str, dict[str, str]] = {}
+    held: dict[str, str] = {}
     for channel in kit.spec.channels():
-        links = preview_links(kit, partner, channel)
-        if as_sent:
-            links = {name: f"{base_url}/r/{AS_SENT_TOKEN}" for name in links}
+        links = sent_shaped_links(kit, partner, channel, base_url)
+        used[channel] = links
         _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
         rendered_count += fresh
         assets += rendered
         if channel == "email" and kit.spec.assets.pdf is not None:
             # The brochure is rendered for previews and attachments, never by a launch.
-            _, brochure, fresh = cached_render(storage_dir, kit, renderers, brand, BROCHURE, links)
-            rendered_count += fresh
-            assets += brochure
+            missing = missing_fields(kit.spec, BROCHURE, partner_has(partner))
+            if missing:
+                held[BROCHURE] = requirement_reason(partner.name, BROCHURE, missing)
+            else:
+                used[BROCHURE] = links
+                _, brochure, fresh = cached_render(
+                    storage_dir, kit, renderers, brand, BROCHURE, links
+                )
+                rendered_count += fresh
+                assets += brochure
         if channel == "email":
             message = sample_email(kit, partner, brand, rendered, base_url, 0, "preview", "preview")
-    return Preview(assets=assets, email=message, rendered=rendered_count, brand=brand)
+    return Preview(
+        assets=assets,
+        email=message,
+        rendered=rendered_count,
+        brand=brand,
+        links=used,
+        held=held,
+    )
 
 
 def sample_email(
@@ -143,8 +183,6 @@ def preview_version(
     partner: Partner,
     version: KitVersion,
     edits: dict[str, object] | None = None,
-    *,
-    as_sent: bool = False,
 ) -> tuple[KitContent, Preview]:
     """A loaded kit version as this partner would send it: its stored customisations,
     with `edits` (a review's proposed changes, saved nowhere) on top."""
@@ -157,7 +195,6 @@ def preview_version(
         runtime.settings.public_base_url,
         storage_dir=runtime.settings.storage_dir,
         customisations=values,
-        as_sent=as_sent,
     )
     return kit, shown
 

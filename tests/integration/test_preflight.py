@@ -113,25 +113,22 @@ def test_the_japanese_name_prints_in_glyphs_and_the_german_quote_in_german_marks
 
 
 @pytest.mark.parametrize(
-    "rule, broken, code",
+    "broken, code",
     [
-        # the contact band at a fifth of its height: its text runs down over the footer
-        ("height: 62mm; }", "height: 12mm; }", "text_overlaps"),
+        # the contact band at a fifth of its height: its text runs down out of it
+        (".contact { height: 12mm !important; min-height: 0 !important; }", "text_overlaps"),
         # a title that may not wrap, set large: it runs off the page's right edge
-        (
-            ".hero h1 { font-size: 27pt;",
-            ".hero h1 { white-space: nowrap; font-size: 40pt;",
-            "text_outside_page",
-        ),
+        (".hero h1 { white-space: nowrap; font-size: 40pt !important; }", "text_outside_page"),
     ],
 )
-def test_brochure_text_out_of_its_place_blocks(hard, tmp_path, rule, broken, code):
+def test_brochure_text_out_of_its_place_blocks(hard, tmp_path, broken, code):
+    """The kit's stylesheet with one rule added at its end (the kit's own rules change;
+    what the added rule breaks does not)."""
     cli, _, _ = hard
     kit = tmp_path / "kit"
     shutil.copytree(SAMPLE_KIT, kit)
     css = kit / "templates" / "brochure.css"
-    assert rule in css.read_text()
-    css.write_text(css.read_text().replace(rule, broken))
+    css.write_text(css.read_text() + "\n" + broken + "\n")
     result = cli(
         "kits", "preflight", str(kit), "--json", "--no-browser", "--partner", "german", ok=False
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,9 @@ from campaign_engine.services.preflight.problems import Problem, Severity
 SUBJECT_LIMIT = 70  # most inboxes show the first 60-70 characters (phones fewer)
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
 PRINT_DPI = 150
+PRINT_MIN_MM = 6.0  # a logo's short side under this does not read in print
+PT_PER_PX = 0.75
+WIDE, TALL = 4.0, 3.0  # aspect ratios past which a logo's shape, not its pixels, limits it
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
 
@@ -101,15 +105,42 @@ def _opaque(png: bytes) -> bool:
         return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
 
 
+def check_requirements(kit: KitContent, brand: BrandContext) -> list[Problem]:
+    """Each asset whose kit-declared required fields the partner lacks: it is held (a
+    launch fails it, a preview and the library leave the brochure out), with the reason."""
+    from campaign_engine.pipeline.delivery import brand_has, missing_fields, requirement_reason
+
+    targets = [*kit.spec.channels(), *(["brochure"] if kit.spec.assets.pdf else [])]
+    problems = []
+    for channel in targets:
+        missing = missing_fields(kit.spec, channel, brand_has(brand))
+        if missing:
+            problems.append(
+                Problem(
+                    channel,
+                    "required_field_missing",
+                    Severity.BLOCK,
+                    requirement_reason(brand.name, channel, missing),
+                )
+            )
+    return problems
+
+
 def check_assets(
-    kit: KitContent, brand: BrandContext, assets: list[RenderedAsset]
+    kit: KitContent,
+    brand: BrandContext,
+    assets: list[RenderedAsset],
+    *,
+    brochure_layout: Any = None,
 ) -> list[Problem]:
+    """Each asset's checks; `brochure_layout` (WeasyPrint's laid-out document of the
+    brochure, see preflight.layout) lets the brochure be measured rather than guessed."""
     problems: list[Problem] = []
     for asset in assets:
         if asset.asset == "email":
             problems += check_email(asset)
         elif asset.asset == "brochure":
-            problems += check_brochure(kit, asset)
+            problems += check_brochure(kit, asset, brochure_layout, brand)
         elif asset.channel == "social":
             problems += check_post(asset)
     return problems
@@ -197,9 +228,14 @@ def _shown_width(html: str, src: str) -> int | None:
     return int(width.group(1)) if width else None
 
 
-def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
-    """Page count as designed, clickable links, nothing printed off the page, and the
-    logo's print resolution."""
+def check_brochure(
+    kit: KitContent, asset: RenderedAsset, layout: Any = None, brand: BrandContext | None = None
+) -> list[Problem]:
+    """Page count as designed, clickable links, text inside its boxes and the page, and
+    the logo's printed size and resolution. `layout` is WeasyPrint's laid-out document of
+    the same brochure: with it, text is measured against its own box and the logo at the
+    size it prints; without it, against the PDF's text rectangles and the renderer's
+    planned logo height."""
     import pypdfium2  # loaded where a PDF is checked
 
     spec = kit.spec.assets.pdf
@@ -227,28 +263,80 @@ def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
                     "the brochure has no clickable link; readers on a screen cannot tap it",
                 )
             )
-        for found_on, code, words in (
-            (_text_overlaps, "text_overlaps", "text runs out of its box over other text on"),
-            (_text_off_page, "text_outside_page", "text runs off"),
-        ):
-            hit = [str(i + 1) for i in range(pages) if found_on(pdf[i])]
-            if hit:
-                where = f"{words} page {', '.join(hit)} of the brochure"
-                problems.append(Problem("brochure", code, Severity.BLOCK, where))
+        if layout is None:
+            problems += _text_problems_from_pdf(pdf)
     finally:
         pdf.close()
-    height = asset.meta.get("logo_mm")
-    if height is not None and float(height) < 6:
+    if layout is not None:
+        problems += _text_problems(layout)
+    problems += _print_logo_problems(asset, layout, brand)
+    return problems
+
+
+def _text_problems(layout: Any) -> list[Problem]:
+    """From the layout tree: the lines that leave their box, and those that leave the page."""
+    from campaign_engine.services.preflight.layout import text_overflows
+
+    found = text_overflows(layout)
+    problems = []
+    for off_page, code, words in (
+        (False, "text_overlaps", "text runs out of its box"),
+        (True, "text_outside_page", "text runs off the page"),
+    ):
+        hits = [f for f in found if f.off_page is off_page]
+        if hits:
+            shown = "; ".join(
+                f"page {f.page}: “{f.text}” by {f.px * PT_PER_PX:.0f} pt" for f in hits[:3]
+            )
+            more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
+            problems.append(
+                Problem(
+                    "brochure", code, Severity.BLOCK, f"{words} in the brochure ({shown}{more})"
+                )
+            )
+    return problems
+
+
+def _text_problems_from_pdf(pdf: Any) -> list[Problem]:
+    problems = []
+    for found_on, code, words in (
+        (_text_overlaps, "text_overlaps", "text runs out of its box over other text on"),
+        (_text_off_page, "text_outside_page", "text runs off"),
+    ):
+        hit = [str(i + 1) for i in range(len(pdf)) if found_on(pdf[i])]
+        if hit:
+            where = f"{words} page {', '.join(hit)} of the brochure"
+            problems.append(Problem("brochure", code, Severity.BLOCK, where))
+    return problems
+
+
+def _print_logo_problems(
+    asset: RenderedAsset, layout: Any, brand: BrandContext | None
+) -> list[Problem]:
+    """The logo as printed: its short side (6 mm is the least that reads) and its pixels
+    per inch, each with advice that is true for this logo."""
+    from campaign_engine.services.preflight.layout import images
+
+    placed = images(layout) if layout is not None else []
+    if placed:
+        smallest = min(placed, key=lambda image: image.short_mm)
+        short_mm = smallest.short_mm
+    else:
+        height = asset.meta.get("logo_mm")
+        short_mm = float(height) if height is not None else None
+    pixels = _logo_size(brand.logo_png) if brand and brand.logo_png else None
+    problems = []
+    if short_mm is not None and short_mm < PRINT_MIN_MM:
         problems.append(
             Problem(
                 "brochure",
                 "logo_print_small",
-                Severity.WARN,
-                f"the logo has so few pixels it prints only {float(height):.0f} mm tall; "
-                "upload one at least 80 pixels tall",
+                Severity.BLOCK if placed else Severity.WARN,
+                f"the logo prints only {short_mm:.1f} mm on its short side (at least "
+                f"{PRINT_MIN_MM:.0f} mm reads); {_logo_advice(pixels)}",
             )
         )
-    dpi = asset.meta.get("logo_dpi")
+    dpi = _printed_dpi(placed, pixels) if placed and pixels else asset.meta.get("logo_dpi")
     if dpi is not None and float(dpi) < PRINT_DPI:
         problems.append(
             Problem(
@@ -256,10 +344,45 @@ def check_brochure(kit: KitContent, asset: RenderedAsset) -> list[Problem]:
                 "logo_print_resolution",
                 Severity.WARN,
                 f"the logo prints at {float(dpi):.0f} dpi (150 is the least for print); "
-                "upload a larger logo",
+                f"{_logo_advice(pixels, sharper=True)}",
             )
         )
     return problems
+
+
+def _printed_dpi(placed: list[Any], pixels: tuple[int, int]) -> float:
+    """Pixels per inch of the largest print of the logo (the one that needs the most)."""
+    largest = max(placed, key=lambda image: image.width_mm)
+    return pixels[0] / (largest.width_mm / 25.4)
+
+
+@lru_cache(maxsize=4096)
+def _logo_size(png: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size
+
+
+def _logo_advice(pixels: tuple[int, int] | None, *, sharper: bool = False) -> str:
+    """What the partner can do about it, true for this logo: the engine keeps at most
+    600x200 px of any upload, so a larger upload of a very wide or tall logo changes
+    nothing, while a more compact version of it does."""
+    from campaign_engine.services.brand.logos import BOX  # the normaliser's limit
+
+    better = "sharper" if sharper else "larger"
+    if pixels is None:
+        return "upload your logo"
+    width, height = pixels
+    aspect = width / height
+    if aspect >= WIDE or aspect <= 1 / TALL:
+        shape = f"{aspect:.0f}:1 wide" if aspect >= 1 else f"1:{1 / aspect:.0f} tall"
+        return (
+            f"your logo is {shape}, so it can only be shown this small; a more compact "
+            f"version (stacked, or the mark alone) prints {better}"
+        )
+    if width >= BOX[0] or height >= BOX[1]:
+        return f"the engine keeps logos at up to {BOX[0]}x{BOX[1]} px, which this one fills"
+    need = round(PRINT_MIN_MM / 25.4 * PRINT_DPI * 2.2)  # the lockup's height, sharp
+    return f"it is {width}x{height} px: upload one at least {need} px on its short side"
 
 
 def _uri_links(page: Any) -> int:
@@ -279,10 +402,16 @@ def _uri_links(page: Any) -> int:
 def _text_overlaps(page: Any) -> bool:
     """Two runs of text drawn over each other: what a band's text that outgrew its fixed
     box looks like where it meets the next box's text (a third of the smaller run
-    covered; the touching edges of neighbouring runs on one line do not count)."""
+    covered; the touching edges of neighbouring runs on one line do not count, nor the
+    marks Thai, Devanagari and Arabic set above and below their letters, which pdfium
+    reports as runs of their own)."""
     text = page.get_textpage()
     try:
-        rects = [text.get_rect(i) for i in range(text.count_rects())]
+        rects = [
+            rect
+            for rect in (text.get_rect(i) for i in range(text.count_rects()))
+            if not _only_marks(text.get_text_bounded(*rect))
+        ]
     finally:
         text.close()
     for i, a in enumerate(rects):
@@ -295,6 +424,11 @@ def _text_overlaps(page: Any) -> bool:
             if smaller and width * height / smaller > 0.3:
                 return True
     return False
+
+
+def _only_marks(text: str) -> bool:
+    """A run of nothing but combining marks (and space)."""
+    return all(unicodedata.category(c).startswith("M") or c.isspace() for c in text)
 
 
 def _text_off_page(page: Any) -> bool:

@@ -9,9 +9,14 @@ from pathlib import Path
 
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import KitContent
-from campaign_engine.ports import KitRenderers, RenderedAsset
+from campaign_engine.ports import BROCHURE, KitRenderers, RenderedAsset
 from campaign_engine.services.preflight.browser import email_layouts, layout_problems
-from campaign_engine.services.preflight.checks import check_assets, check_brand
+from campaign_engine.services.preflight.checks import (
+    check_assets,
+    check_brand,
+    check_requirements,
+)
+from campaign_engine.services.preflight.layout import brochure_layout
 from campaign_engine.services.preflight.problems import Problem
 from campaign_engine.services.preview import browser_html, preview_partner
 
@@ -50,9 +55,13 @@ def preflight(
             base_url,
             storage_dir=storage_dir,
             customisations=values,
-            as_sent=True,
         )
-        problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
+        layout = brochure_layout(renderers.pdf, shown.brand, shown.links.get(BROCHURE))
+        problems = (
+            check_requirements(kit, shown.brand)
+            + check_brand(kit, shown.brand)
+            + check_assets(kit, shown.brand, shown.assets, brochure_layout=layout)
+        )
         if shown.email is not None:
             pages[partner.slug] = browser_html(shown.email)
         reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))

@@ -19,9 +19,14 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.ledger import Reason
-from campaign_engine.ports import RenderedAsset, RenderedFile
+from campaign_engine.ports import BROCHURE, RenderedAsset, RenderedFile
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.preflight.checks import check_assets, check_brand
+from campaign_engine.services.preflight.checks import (
+    check_assets,
+    check_brand,
+    check_requirements,
+)
+from campaign_engine.services.preflight.layout import brochure_layout
 from campaign_engine.services.preflight.problems import Problem, Severity
 from campaign_engine.services.preview import preview_version
 
@@ -72,9 +77,7 @@ def sheet_rows(
     rows = []
     for partner in partners:
         try:
-            kit, shown = preview_version(
-                runtime, session, partner, campaign.kit_version, as_sent=True
-            )
+            kit, shown = preview_version(runtime, session, partner, campaign.kit_version)
         except Exception as exc:  # one partner's profile must not cost the page its others
             log.warning("contact sheet: %s did not render", partner.slug, exc_info=True)
             problem = Problem(
@@ -82,7 +85,12 @@ def sheet_rows(
             )
             rows.append(SheetRow(partner, [problem], [], False, held.get(partner.id, 0)))
             continue
-        problems = check_brand(kit, shown.brand) + check_assets(kit, shown.brand, shown.assets)
+        layout = brochure_layout(runtime.renderers(kit).pdf, shown.brand, shown.links.get(BROCHURE))
+        problems = (
+            check_requirements(kit, shown.brand)
+            + check_brand(kit, shown.brand)
+            + check_assets(kit, shown.brand, shown.assets, brochure_layout=layout)
+        )
         rows.append(
             SheetRow(
                 partner,
