@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Attribution events (clicks and opens arrive by themselves; deals by webhook or CSV).",
     ),
     "kits": ("kits", "Campaign kits: validate, load, preview."),
+    "mdf": ("mdf", "Market development funds: allocate, decide requests and claims, pay, report."),
     "milestones": ("runway", "Partner milestones: set by hand or imported from a CSV."),
     "owners": ("runway", "Make a vendor user the owner of these partners (bulk)."),
     "partners": ("partners", "Channel partners: import from CSV, list."),

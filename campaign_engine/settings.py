@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -128,6 +129,19 @@ class ProgrammeSettings(_Section):
         return ConsentRules(ConsentMode(self.consent_default), self.review_hours)
 
 
+class MdfSettings(_Section):
+    """Market development funds (services/mdf): how funds are given, decided and expire."""
+
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # allocations without --currency
+    sla_hours: float = Field(48.0, gt=0)  # a request's decision is due this long after it
+    # of a period's unspent funds, the share given again in the next period (0: all expire)
+    carry_over: float = Field(0.0, ge=0, le=1)
+    # an allocation above this needs an admin (None: any marketer may allocate any amount)
+    admin_limit: Decimal | None = Field(Decimal("10000"), gt=0)
+    fixed_per_tier: dict[str, Decimal] = {}  # the "fixed" rule: amount per partner tier
+    earned_percent: Decimal = Field(Decimal("5"), ge=0, le=100)  # the "earned" rule
+
+
 class RateLimitSettings(_Section):
     """Token buckets shared by every worker (in the database), applied at the moment of
     sending. None means unlimited."""
@@ -164,6 +178,7 @@ class Settings(BaseSettings):
     programme: ProgrammeSettings = ProgrammeSettings()
     runway: RunwaySettings = RunwaySettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    mdf: MdfSettings = MdfSettings()
     auth: AuthSettings = AuthSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)
 

@@ -30,6 +30,7 @@ MODELS: dict[str, str] = {
     **dict.fromkeys(["Campaign", "Consent", "ConsentEvent", "Delivery", "NotPlanned"], "campaigns"),
     **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),
     **dict.fromkeys(["Artifact", "Kit", "KitVersion"], "kits"),
+    **dict.fromkeys(["MdfClaim", "MdfClaimFile", "MdfEntry", "MdfRequest"], "mdf"),
     **dict.fromkeys(
         ["ChannelEndpoint", "Contact", "Customisation", "Partner", "Suppression"], "partners"
     ),

@@ -1,0 +1,68 @@
+"""Open deals: leads, opportunities and registered deals attributed to a partner that no
+closed-won or closed-lost event has ended, each CRM record once at its furthest stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, DealRecord, Event
+
+STAGES = ("lead.created", "opportunity.created", "deal.registered")
+CLOSED = ("deal.closed_won", "deal.closed_lost")
+STAGE_WORDS = {
+    "lead.created": "lead",
+    "opportunity.created": "opportunity",
+    "deal.registered": "registered deal",
+}
+
+
+@dataclass(frozen=True)
+class OpenDeal:
+    external_id: str
+    stage: str  # lead | opportunity | registered deal
+    amount: Decimal | None
+    campaign_id: int
+    campaign: str
+
+
+def open_deals(session: Session, partner_id: int, *, limit: int = 50) -> list[OpenDeal]:
+    closed = set(
+        session.scalars(
+            select(Event.external_id).where(Event.partner_id == partner_id, Event.type.in_(CLOSED))
+        )
+    )
+    rows = session.execute(
+        select(
+            DealRecord.external_id,
+            DealRecord.type,
+            DealRecord.amount,
+            Campaign.id,
+            Campaign.name,
+            Campaign.partner_title,
+        )
+        .join(Campaign, Campaign.id == DealRecord.campaign_id)
+        .where(DealRecord.partner_id == partner_id, DealRecord.type.in_(STAGES))
+        .order_by(DealRecord.id.desc())
+    )
+    furthest: dict[str, OpenDeal] = {}
+    for external_id, kind, amount, campaign_id, name, title in rows:
+        if external_id in closed:
+            continue
+        known = furthest.get(external_id)
+        if known is None or STAGES.index(kind) > STAGES.index(_stage_key(known.stage)):
+            furthest[external_id] = OpenDeal(
+                external_id,
+                STAGE_WORDS[kind],
+                None if amount is None else Decimal(amount),
+                campaign_id,
+                title or name,
+            )
+    return list(furthest.values())[:limit]
+
+
+def _stage_key(words: str) -> str:
+    return next(k for k, v in STAGE_WORDS.items() if v == words)

@@ -1,0 +1,1 @@
+"""Market development funds: allocations, requests, claims and payments on one ledger."""
