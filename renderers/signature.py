@@ -14,17 +14,31 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageOps
 
-from campaign_engine.domain.brand import accent_on_white, rgb
+from campaign_engine.domain.brand import accent_on_white, brand_fill, fill_edge, rgb
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
-from renderers.glyphs import font_for
-from renderers.social import _font, _open_logo, fit_text
+from renderers.glyphs import ascent, draw_text, paste_text
+from renderers.social import _opaque, _open_logo, fit_text, logo_size, too_small
+from renderers.textbreak import bidi_levels
 
 SIZE = (1200, 200)  # shown at 600x100
 SHOWN = (600, 100)
 BAND = 12
 PAD = 24
+DENSITY = SIZE[0] // SHOWN[0]  # image pixels per pixel shown
+# The partner's logo by its visual weight (domain.logo_fit): a 3:1 logo 300x100 px, its
+# short side at least 24 px as shown (48 here), at most 42% of the width. A 10:1 logo was
+# 336 px wide and 34 tall (17 as shown); a 1:4 one 35 px wide.
+LOGO_ROOM = LogoRoom(
+    max_width=SIZE[0] * 0.42,
+    max_height=SIZE[1] - BAND - 2 * PAD,
+    weight=30_000,
+    min_short=24 * DENSITY,
+)
+NAME_FONT = 56  # px: the largest the name is set at when it stands for the logo
+LINE = 1.2
 
 
 def banner_png(
@@ -33,6 +47,7 @@ def banner_png(
     font_path: str,
     vendor_logo: bytes | None,
     background: Image.Image | None = None,
+    lang: str = "en",
 ) -> bytes:
     image = (
         ImageOps.fit(background.convert("RGB"), SIZE)
@@ -41,51 +56,54 @@ def banner_png(
     )
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    # The partner's colour, darkened where it would vanish on white (a white or pale one).
-    draw.rectangle(
-        (0, height - BAND, width, height), fill=rgb(accent_on_white(brand.primary_color))
-    )
-    left = _logo(image, _open_logo(brand.logo_png), (PAD, PAD, 360, height - BAND - PAD), brand)
+    # the partner's colour as it is, a light yellow too (the band is a fill, not text);
+    # only a near-white one, which would not show on the white banner at all, is darkened
+    # to the shade that outlines such a fill elsewhere
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    draw.rectangle((0, height - BAND, width, height), fill=rgb(fill_edge(fill)))
+    light = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
+    box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
+    left, shows_name = _partner(image, brand, box, font_path, lang, light)
     right = width - PAD
     vendor = _open_logo(vendor_logo)
     if vendor is not None:
-        right = _logo_right(
-            image, vendor, (width - 260, PAD + 20, width - PAD, height - BAND - PAD - 20)
-        )
-    if brand.logo_shows_name:  # a lockup that spells the name: keep it apart from the
-        # headline, or its words read as the headline's first ones
-        rule = left + PAD
+        tallest = max(48, min(100, left[1]))  # never taller than the partner's logo
+        top = (height - BAND - tallest) // 2
+        right = _logo_right(image, vendor, (width - 260, top, width - PAD, top + tallest))
+    x = left[0]
+    if shows_name:  # a lockup that spells the name: keep it apart from the headline, or
+        # its words read as the headline's first ones
+        rule = x + PAD
         draw.line((rule, PAD + 16, rule, height - BAND - PAD - 16), fill=(205, 210, 219), width=2)
-        left = rule
-    box = (left + PAD, PAD, right - PAD, height - BAND - PAD)
-    font_path = font_for(headline, font_path)
-    size, lines = fit_text(font_path, headline, box[2] - box[0], box[3] - box[1])
-    font = _font(font_path, size)
-    dark = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
-    colour = (20, 24, 33) if dark else (255, 255, 255)
-    y = box[1] + (box[3] - box[1] - int(len(lines) * size * 1.2)) // 2
-    for line in lines:
-        draw.text((box[0], y), line, font=font, fill=colour)
-        y += int(size * 1.2)
+        x = rule
+    text_box = (x + PAD, PAD, right - PAD, height - BAND - PAD)
+    colour = (20, 24, 33) if light else (255, 255, 255)
+    _lines(image, headline, text_box, font_path, colour, lang)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
 
 
-def _logo(
+def _partner(
     image: Image.Image,
-    logo: Image.Image | None,
-    box: tuple[int, int, int, int],
     brand: BrandContext,
-) -> int:
-    """The partner's logo in the left box, on a dark plate if it is a light logo; returns
-    where the text may start."""
-    if logo is None:
-        return box[0]
-    left, top, right, bottom = box
-    fitted = _fit(logo, (right - left, bottom - top))
+    box: tuple[int, int, int, int],
+    font_path: str,
+    lang: str,
+    light: bool,
+) -> tuple[tuple[int, int], bool]:
+    """The partner's logo sized by its weight (its mark with its name when too small,
+    its name alone when no size fits or it has none); returns (where the text may start,
+    the block's height) and whether the block spells the name."""
+    left, top, _, bottom = box
+    logo = _open_logo(brand.logo_png)
+    shown = logo_size(logo, LOGO_ROOM) if logo is not None and brand.logo_kind != "name" else None
+    if logo is None or shown is None:
+        mark = logo if logo is not None and too_small(logo, LOGO_ROOM) else None
+        return _name(image, brand, box, font_path, lang, light, mark), True
+    fitted = logo.resize(shown, Image.Resampling.LANCZOS)
     y = top + (bottom - top - fitted.height) // 2
-    if brand.logo_on_plate == "dark":
+    if brand.logo_on_plate == "dark" and not _opaque(logo):  # a light logo on white
         pad = 10
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),
@@ -93,7 +111,58 @@ def _logo(
             fill=(29, 36, 51),
         )
     image.paste(fitted, (left, y), fitted)
-    return left + fitted.width
+    return (left + fitted.width, fitted.height), brand.logo_shows_name
+
+
+def _name(
+    image: Image.Image,
+    brand: BrandContext,
+    box: tuple[int, int, int, int],
+    font_path: str,
+    lang: str,
+    light: bool,
+    mark: Image.Image | None,
+) -> tuple[int, int]:
+    """The name in the partner's colour (darkened until it reads on white), after its
+    mark at most doubled, in as many lines as it takes: a 90-letter German name was cut
+    after two lines of a lockup scaled to 11 px."""
+    left, top, right, bottom = box
+    if mark is not None:
+        scale = min(2.0, (bottom - top) / mark.height)
+        mark = mark.resize((max(1, round(mark.width * scale)), max(1, round(mark.height * scale))))
+        image.paste(mark, (left, top + (bottom - top - mark.height) // 2), mark)
+        left += mark.width + PAD // 2
+    colour = rgb(accent_on_white(brand.primary_color)) if light else (255, 255, 255)
+    widest = _lines(
+        image, brand.name, (left, top, right, bottom), font_path, colour, lang, NAME_FONT
+    )
+    return left + widest, bottom - top
+
+
+def _lines(
+    image: Image.Image,
+    text: str,
+    box: tuple[int, int, int, int],
+    font_path: str,
+    colour: tuple[int, int, int],
+    lang: str,
+    most: int = 96,
+) -> int:
+    """`text` wrapped and sized to fit the box, centred in its height, every run in a
+    font that has it; returns the widest line's width."""
+    left, top, right, bottom = box
+    size, lines = fit_text(font_path, text, right - left, bottom - top, lang, most)
+    rtl = bidi_levels(text)[1]
+    step = int(size * LINE)
+    baseline = top + (bottom - top - len(lines) * step) // 2 + ascent(font_path, size)
+    widest = 0
+    for line in lines:
+        drawn = draw_text(line, size, font_path, (*colour, 255), lang, rtl)
+        x = right - round(drawn.width) if rtl else left
+        paste_text(image, drawn, (x, baseline))
+        widest = max(widest, round(drawn.width))
+        baseline += step
+    return widest
 
 
 def _fit(logo: Image.Image, box: tuple[int, int]) -> Image.Image:
@@ -128,7 +197,8 @@ class SignatureRenderer:
         assert spec is not None
         copy = localise(self.kit.copy_for(brand.language), brand.name)
         headline = str(lookup(copy, spec.headline))
-        png = banner_png(brand, headline, self.font_path, self.vendor_logo, self.background)
+        lang = self.kit.language_for(brand.language)
+        png = banner_png(brand, headline, self.font_path, self.vendor_logo, self.background, lang)
         return RenderedAsset(
             channel="signature",
             asset="banner",

@@ -301,7 +301,7 @@ class SocialRenderer:
         pad = max(6, round(size * 0.3))
         room = LogoRoom(
             max_width=max(free - 2 * pad, width * 0.12),
-            max_height=max(partner_h - 2 * pad, width * VENDOR_MIN_SHORT),
+            max_height=max(partner_h * 0.7, width * VENDOR_MIN_SHORT),  # under its logo
             weight=partner_w * partner_h * VENDOR_SHARE,
             min_short=round(width * VENDOR_MIN_SHORT),
         )

@@ -1,0 +1,228 @@
+"""Logos of any shape in the social posts and the signature banner, measured in the
+images' own pixels: a 10:1 wordmark was a strip, a 1:4 mark a stick, the vendor's block
+outweighed a partner's small logo, and an opaque logo got a frame (a plate) around it."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pytest
+from PIL import Image, ImageDraw
+
+from campaign_engine.ports import BrandContext
+from campaign_engine.services.brand.logos import logo_plate, normalise_logo
+from campaign_engine.services.kitcheck import sample_brand
+from campaign_engine.services.kits import read_kit
+from renderers.signature import banner_png
+from renderers.social import LOGO_WEIGHT, SHOWN_WIDTH, SocialRenderer
+from tests.conftest import SAMPLE_KIT
+
+KIT_FONT = str(SAMPLE_KIT / "fonts" / "DejaVuSans-Bold.ttf")
+MAGENTA = (0xC2, 0x18, 0x5B)
+ORANGE = (0xFF, 0x8F, 0x00)
+VENDOR_NAVY = (0x0B, 0x3D, 0x91)
+LEAST_SHOWN = 24  # px: the least short side of a logo where the network shows the image
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def shape(width: int, height: int, colour: tuple[int, int, int] = MAGENTA) -> bytes:
+    """A logo of the given shape: its artwork edge to edge, rounded corners transparent."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    radius = min(width, height) // 5
+    ImageDraw.Draw(image).rounded_rectangle((0, 0, width - 1, height - 1), radius, fill=colour)
+    return _png(image)
+
+
+def badge(width: int, height: int) -> bytes:
+    """An opaque logo: a navy mark on its own orange ground."""
+    image = Image.new("RGB", (width, height), ORANGE)
+    ImageDraw.Draw(image).ellipse((10, 10, height - 10, height - 10), fill=VENDOR_NAVY[::-1])
+    return _png(image)
+
+
+def brand_with(png: bytes, **changes: object) -> BrandContext:
+    logo = normalise_logo(png, where="test")
+    return replace(
+        sample_brand(), logo_png=logo, logo_on_plate=logo_plate(logo), logo_kind="own", **changes
+    )
+
+
+def ink(image: Image.Image, colour: tuple[int, int, int], box: tuple[int, int, int, int],
+        tolerance: int = 24) -> tuple[int, int, int, int] | None:  # fmt: skip
+    """The bounding box, in `image`, of the pixels within `tolerance` of `colour` in `box`."""
+    region = image.convert("RGB").crop(box)
+    mask = Image.new("L", region.size)
+    mask.putdata(
+        [255 if all(abs(a - b) <= tolerance for a, b in zip(p, colour, strict=True)) else 0
+         for p in region.get_flattened_data()]
+    )  # fmt: skip
+    found = mask.getbbox()
+    if found is None:
+        return None
+    return (found[0] + box[0], found[1] + box[1], found[2] + box[0], found[3] + box[1])
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return read_kit(SAMPLE_KIT)[0]
+
+
+@pytest.fixture(scope="module")
+def social(kit):
+    return SocialRenderer(kit)
+
+
+def post_image(social: SocialRenderer, kit, brand: BrandContext, platform: str) -> Image.Image:
+    post = kit.spec.assets.social.posts[0]
+    logo = Image.open(io.BytesIO(brand.logo_png)).convert("RGBA")
+    return social.compose(post, platform, "Backups ransomware can't touch", brand, logo)
+
+
+def top_left(image: Image.Image) -> tuple[int, int, int, int]:
+    return (0, 0, int(image.width * 0.75), image.height // 2)
+
+
+@pytest.mark.parametrize("platform", ["linkedin", "instagram", "x"])
+@pytest.mark.parametrize("size", [(2000, 200), (2400, 200), (200, 800), (600, 600)])
+def test_a_logo_of_any_shape_reads_where_the_feed_shows_it(social, kit, platform, size):
+    """At least 24 px on its short side at the width the network shows the image (a 10:1
+    logo was 38 px of 1200, 17 where LinkedIn shows it)."""
+    image = post_image(social, kit, brand_with(shape(*size)), platform)
+    box = ink(image, MAGENTA, top_left(image))
+    assert box is not None, "the logo is in the image"
+    short = min(box[2] - box[0], box[3] - box[1])
+    shown = short * SHOWN_WIDTH[platform] / image.width
+    assert shown >= LEAST_SHOWN - 1, f"{size} logo's short side {short} px, {shown:.0f} shown"
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    assert area >= 0.6 * LOGO_WEIGHT * image.width * image.height, "the weight of a logo"
+
+
+def vendor_logo(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """The vendor's navy logo, looked for on its white plate only (the photo is blue too):
+    the plate ends at the right margin; its left edge is where white ends on its top row."""
+    rgb = image.convert("RGB")
+    top = image.width // 20 + 2
+    right = image.width - image.width // 20 - 4
+    left = right
+    while left > image.width // 2 and min(rgb.getpixel((left - 1, top))) > 245:
+        left -= 1
+    bottom = top
+    while min(rgb.getpixel((right, bottom + 1))) > 245:
+        bottom += 1
+    return ink(image, VENDOR_NAVY, (left, top, right, bottom), 40)
+
+
+@pytest.mark.parametrize("size", [(600, 600), (2000, 200), (200, 800), (120, 120)])
+def test_the_vendors_logo_never_outweighs_the_partners(social, kit, size):
+    image = post_image(social, kit, brand_with(shape(*size)), "linkedin")
+    partner = ink(image, MAGENTA, top_left(image))
+    vendor = vendor_logo(image)
+    assert partner is not None and vendor is not None
+    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
+    assert area(vendor) < area(partner), (size, partner, vendor)
+    assert vendor[3] - vendor[1] <= partner[3] - partner[1], "nor is it the taller"
+
+
+def test_an_opaque_logo_gets_no_plate(social, kit):
+    """Its ground is part of it: a plate only framed it (in black, for a light ground)."""
+    brand = brand_with(badge(480, 160))
+    assert brand.logo_on_plate is None
+    image = post_image(social, kit, brand, "linkedin").convert("RGB")
+    box = ink(image, ORANGE, top_left(image), 30)
+    assert box is not None
+    ring = [
+        image.getpixel((x, y))
+        for x in range(box[0] - 8, box[2] + 8)
+        for y in (box[1] - 6, box[3] + 6)
+        if x >= 0 and y >= 0
+    ]
+    plates = [(255, 255, 255), (0x1D, 0x24, 0x33)]
+
+    def near(p: tuple[int, ...], c: tuple[int, ...]) -> bool:
+        return all(abs(a - b) < 12 for a, b in zip(p, c, strict=True))
+
+    framed = [p for p in ring if any(near(p, c) for c in plates)]
+    assert len(framed) < len(ring) // 10, "a plate around the logo"
+
+
+def test_a_transparent_logo_still_gets_its_plate_on_the_photo(social, kit):
+    image = post_image(social, kit, brand_with(shape(480, 160)), "linkedin").convert("RGB")
+    box = ink(image, MAGENTA, top_left(image))
+    assert box is not None
+    above = image.getpixel(((box[0] + box[2]) // 2, box[1] - 4))
+    assert all(c > 240 for c in above), "the white plate behind a logo with transparency"
+
+
+def test_a_caption_without_a_website_drops_more_at(social):
+    no_site = replace(sample_brand(), website="")
+    links = {name: "https://t.example/r/x" for name in social.kit.spec.links}
+    links |= {f"{n}:{p}": "https://t.example/r/x" for n in list(links) for p in ("x", "instagram")}
+    for brand, expected in ((no_site, False), (sample_brand(), True)):
+        for asset in social.render(brand, lambda name: links.get(name, "https://t.example/r/x")):
+            names = {f.name: f for f in asset.files}
+            caption = names.get(f"{asset.asset}-instagram.txt")
+            if caption is None:
+                continue
+            text = caption.content.decode()
+            assert ("More at" in text) is expected, text
+            assert "More at \n" not in text and not text.rstrip().endswith("More at")
+
+
+def banner(brand: BrandContext) -> Image.Image:
+    vendor = (SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes()
+    png = banner_png(
+        brand, "Free backup check: are your backups ransomware-proof?", KIT_FONT, vendor
+    )
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+@pytest.mark.parametrize("size", [(2000, 200), (300, 300), (480, 160)])
+def test_the_banners_logo_is_24_px_on_its_short_side_as_shown(size):
+    image = banner(brand_with(shape(*size)))
+    box = ink(image, MAGENTA, (0, 0, 700, 188))
+    assert box is not None
+    assert min(box[2] - box[0], box[3] - box[1]) >= 48, box  # 1200 px shown at 600
+
+
+def test_the_banner_sets_the_name_when_no_logo_size_reads():
+    """A 1:4 logo in a 100 px banner would be 17 px wide: the name shows instead."""
+    image = banner(brand_with(shape(200, 800), name="Tall Mark Ltd", primary_color="#c2185b"))
+    assert ink(image, MAGENTA, (0, 0, 700, 188)) is not None, "the name in the brand colour"
+
+
+def test_the_banner_keeps_a_light_brand_colour_and_frames_no_opaque_logo():
+    image = banner(brand_with(badge(480, 160), primary_color="#FFE600"))
+    assert image.getpixel((600, 195)) == (0xFF, 0xE6, 0x00), "yellow, not olive"
+    dark_plate = ink(image, (29, 36, 51), (0, 0, 700, 188), 4)
+    assert dark_plate is None, "no dark frame around a logo with its own ground"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft mbH",
+        "ร้านกาแฟดอยช้าง คลาวด์ โซลูชั่น",
+        "شركة النور للتقنية",
+        "क्लाउड सेवाएँ प्राइवेट लिमिटेड",
+    ],
+)
+def test_the_banner_sets_any_name_whole_inside_its_box(name):
+    from renderers.signature import LOGO_ROOM, NAME_FONT, PAD
+    from renderers.social import fit_text
+
+    brand = replace(sample_brand(), name=name, logo_kind="name", primary_color="#c2185b")
+    image = banner(brand)
+    box = ink(image, MAGENTA, (0, 0, 1200, 188), 40)
+    assert box is not None
+    assert box[0] >= PAD - 2 and box[2] <= PAD + LOGO_ROOM.max_width + 2
+    assert box[1] >= 8 and box[3] <= 188 - 8, "not cut at the top or the band"
+    _, lines = fit_text(KIT_FONT, name, int(LOGO_ROOM.max_width), 140, "en", NAME_FONT)
+    assert "".join(line.removesuffix("-") for line in lines).replace(" ", "") == name.replace(
+        " ", ""
+    ), "every letter of the name is set"
