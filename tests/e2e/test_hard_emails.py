@@ -89,12 +89,16 @@ def test_the_lockup_speaks_the_partners_language(emails):
     assert ">with<" in (emails["us-letter"].body_html or "")
 
 
-def test_a_white_primary_colour_still_gives_a_visible_button(emails):
+def test_a_white_primary_colour_keeps_its_white_button_with_a_visible_edge(emails):
+    """The partner's colour is the fill, however light (it used to be darkened to grey):
+    a white button on the white card shows by its 1px edge, at 3:1 against white."""
     from campaign_engine.domain.brand import contrast_ratio
 
     html = emails["white-primary"].body_html or ""
-    fill = re.search(r'<td [^>]*bgcolor="(#[0-9a-f]{6})"[^>]*>\s*<a ', html, re.I).group(1)
-    assert contrast_ratio(fill, "#ffffff") >= 3
+    button = re.search(r'<td [^>]*bgcolor="(#[0-9a-f]{6})"[^>]*>\s*<a ', html, re.I)
+    assert button.group(1) == "#ffffff"
+    edge = re.search(r"border:1px solid (#[0-9a-f]{6})", button.group(0)).group(1)
+    assert contrast_ratio(edge, "#ffffff") >= 3
 
 
 def test_subjects_and_from_names_use_the_short_name(emails):

@@ -67,7 +67,7 @@ def test_web_html_the_script_embed_would_drop_is_named_at_validation(cli, kit_co
     web = kit_copy / "templates" / "web.html"
     web.write_text(
         "<style>.x { color: red }</style>\n"
-        + web.read_text().replace("background:#ffffff;", "background:url(x.png);", 1)
+        + web.read_text().replace("background-color:#ffffff;", "background:url(x.png);", 1)
     )
     result = cli("kits", "validate", str(kit_copy), ok=False)
     assert "rendered web HTML line 1: a <style> block, which the script embed drops" in (
@@ -82,8 +82,8 @@ def test_an_email_that_cannot_wrap_a_long_name_is_refused_with_its_width(cli, ki
     email = kit_copy / "templates" / "email.mjml"
     email.write_text(
         email.read_text().replace(
-            "<strong>{{ partner.name }}</strong>",
-            '<strong style="white-space:nowrap">{{ partner.name }}</strong>',
+            "<strong>{{ bdi(partner.name) }}</strong>",
+            '<strong style="white-space:nowrap">{{ bdi(partner.name) }}</strong>',
         )
     )
     result = cli("kits", "validate", str(kit_copy), ok=False)
