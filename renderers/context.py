@@ -143,8 +143,8 @@ class PartnerText:
         isolates it as <bdi> does, and survives the website embed's HTML allowlist, which
         has no <bdi>."""
         lang = self.lang(text)
-        if lang == "ko" and self.print_korean:
-            text = keep_korean_words(text)
+        if lang == "ko" and self.print_korean:  # WeasyPrint has no keep-all
+            return Markup('<span lang="ko" dir="auto">{}</span>').format(keep_korean_words(text))
         if lang == "ko":  # as an attribute too: some mail clients drop <style>
             return Markup(
                 '<span lang="ko" dir="auto" style="word-break:keep-all">{}</span>'
