@@ -78,6 +78,7 @@ class Drawn:
     width: float  # the advance: where the next text would start
 
 
+@lru_cache(maxsize=64)
 def chain(preferred: str | None, lang: str = "en") -> tuple[Face, ...]:
     """The faces to try, in order, for a text in `lang`: the kit's, the script fonts, CJK
     in the language's own forms, the emoji font, then DejaVu for symbols."""

@@ -108,6 +108,7 @@ class SocialRenderer:
         self.kit = kit
         self.font_path = str(kit.root / kit.spec.fonts.bold)
         self.backgrounds: dict[tuple[str, str], Image.Image] = {}
+        self.vendor_sizes: dict[tuple[int, int], Image.Image] = {}
         with Image.open(kit.root / kit.spec.vendor.logo) as source:
             vendor = source.convert("RGBA")
         self.vendor_logo = vendor.crop(vendor.getchannel("A").getbbox() or (0, 0, *vendor.size))
@@ -310,7 +311,7 @@ class SocialRenderer:
             logo.width, logo.height, LogoRoom(room.max_width, room.max_height, room.weight, 1)
         )
         assert shown is not None  # a room of any size fits a logo with no least side
-        fitted = logo.resize((round(shown[0]), round(shown[1])), Image.Resampling.LANCZOS)
+        fitted = self.vendor_at((round(shown[0]), round(shown[1])))
         right, top = width - margin, margin
         plate = (right - fitted.width - 2 * pad, top, right, top + fitted.height + 2 * pad)
         ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=WHITE)
@@ -319,6 +320,14 @@ class SocialRenderer:
         baseline = top + (plate[3] - top) // 2 + round(size * 0.35)
         paste_text(image, drawn, (plate[0] - round(word) - size // 2, baseline), SHADOW, 1)
         return plate
+
+    def vendor_at(self, size: tuple[int, int]) -> Image.Image:
+        """The vendor's logo resampled once per size: the same for most partners."""
+        if size not in self.vendor_sizes:
+            if len(self.vendor_sizes) > 64:  # sizes follow the partners' logos: bounded
+                self.vendor_sizes.clear()
+            self.vendor_sizes[size] = self.vendor_logo.resize(size, Image.Resampling.LANCZOS)
+        return self.vendor_sizes[size]
 
     def draw_headline(
         self, image: Image.Image, text: str, box: tuple[int, int, int, int], lang: str = "en"
