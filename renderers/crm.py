@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,9 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import template_context
 from renderers.sandbox import make_environment
+from renderers.textbreak import FSI as FSI
+from renderers.textbreak import PDI as PDI
+from renderers.textbreak import isolate_names
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 REQUIRED = ("pitch", "why_now", "discovery_questions", "objections", "next_step")
@@ -57,40 +59,6 @@ class CrmRenderer:
             ),
             meta={"variant": variant},
         )
-
-
-FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
-
-
-def needs_isolation(name: str, lang: str) -> bool:
-    """A name written (even in part) right to left, or any name in a right-to-left text:
-    without isolation "شركة النور now offers ..." reads with the sentence's first words
-    pulled into the name's direction, and its full stop at the wrong end."""
-    rtl_letters = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in name)
-    return rtl_letters or lang in RTL_LANGUAGES
-
-
-def isolate_names(value: Any, names: tuple[str, ...], lang: str) -> Any:
-    """Every occurrence of the partner's names in the talking points wrapped in FSI ...
-    PDI (Unicode bidi isolates; the text is plain, so no <bdi>): the name keeps its own
-    direction and the sentence around it keeps the language's. Names are matched longest
-    first, so the short name inside the full one is not isolated twice."""
-    wanted = sorted({n for n in names if n and needs_isolation(n, lang)}, key=len, reverse=True)
-    if not wanted:
-        return value
-    pattern = re.compile("(?<!\u2068)(?:" + "|".join(re.escape(n) for n in wanted) + ")")
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, str):
-            return pattern.sub(lambda m: FSI + m.group(0) + PDI, node)
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    return walk(value)
 
 
 LABELS = {

@@ -33,7 +33,7 @@ from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import localise, lookup
 from renderers.glyphs import ascent, draw_text, paste_text, text_width
-from renderers.textbreak import bidi_levels
+from renderers.textbreak import bidi_levels, isolate_names
 from renderers.textbreak import wrap as break_lines
 
 MIN_FONT = 22
@@ -155,8 +155,10 @@ class SocialRenderer:
             # no website, no "More at ": the phrase went out with nothing after it
             host = _in_words(brand.website)
             website = more_at.replace("{website}", host) if host else ""
-            text = post_text(str(own or body), post.hashtags, url, platform, website)
-            if not text.startswith(str(own or body)):
+            # a right-to-left name isolated, so the sentence around it keeps its order
+            words = isolate_names(str(own or body), (brand.name, brand.display_name), lang)
+            text = post_text(words, post.hashtags, url, platform, website)
+            if not text.startswith(words):
                 shortened.append(platform)
             files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))
         return RenderedAsset(

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import cffi
 
@@ -106,6 +107,40 @@ def bidi_levels(text: str, rtl: bool | None = None) -> tuple[list[int], bool]:
         return [levels[i] for i in range(len(text))], base[0] == PANGO_RTL
     finally:
         _glib.g_free(levels)
+
+
+FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
+
+
+def needs_isolation(name: str, lang: str) -> bool:
+    """A name written (even in part) right to left, or any name in a right-to-left text:
+    without isolation "شركة النور now offers ..." reads with the sentence's first words
+    pulled into the name's direction, and its full stop at the wrong end."""
+    rtl_letters = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in name)
+    return rtl_letters or lang in RTL_LANGUAGES
+
+
+def isolate_names(value: Any, names: tuple[str, ...], lang: str) -> Any:
+    """Every occurrence of the partner's names in plain text (talking points, post text)
+    wrapped in FSI ... PDI, Unicode's bidi isolates (HTML has <bdi>): the name keeps its
+    own direction and the sentence around it keeps the language's. Strings, lists and
+    dicts of them; names matched longest first, none isolated twice."""
+    wanted = sorted({n for n in names if n and needs_isolation(n, lang)}, key=len, reverse=True)
+    if not wanted:
+        return value
+    pattern = re.compile("(?<!\u2068)(?:" + "|".join(re.escape(n) for n in wanted) + ")")
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return pattern.sub(lambda m: FSI + m.group(0) + PDI, node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
 
 
 def wrap(text: str, width: float, measure: Callable[[str], float], lang: str = "en") -> list[str]:

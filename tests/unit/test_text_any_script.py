@@ -170,3 +170,14 @@ def test_a_latin_name_in_english_talking_points_is_left_as_it_is(crm):
     points, _ = _points(crm, "Northwind Partner Ltd")
     assert points["pitch"].startswith("Northwind Partner Ltd now offers")
     assert FSI not in json.dumps(points, ensure_ascii=False)
+
+
+def test_a_right_to_left_name_is_isolated_in_the_post_text_too():
+    from renderers.social import SocialRenderer
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    brand = replace(sample_brand(), name="شركة النور", short_name="")
+    (launch, *_) = SocialRenderer(kit).render(brand, lambda name: "https://t.example/r/x")
+    for platform in ("linkedin", "x", "instagram"):
+        text = launch.file(f"launch-{platform}.txt").content.decode()
+        assert f"from {FSI}شركة النور{PDI}, every copy" in text, text
