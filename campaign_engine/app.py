@@ -56,6 +56,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         formats,
         headers,
         landing,
+        mdf_api,
         portal,
         public,
         session,
@@ -75,6 +76,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     auth.csrf.exempt(public.unsubscribe_now)
     auth.csrf.exempt(portal.opt_out)
     auth.csrf.exempt(api.bp)
+    auth.csrf.exempt(mdf_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
@@ -82,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(mdf_api.bp, url_prefix="/api/v1")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).

@@ -34,14 +34,26 @@ class Words:
         gettext: Callable[..., str],
         ngettext: Callable[..., str],
         day: Callable[[datetime], str] = lambda at: f"{at:%d %B}",
+        money: Callable[[Money], str] = str,
     ) -> str:
-        values = {k: _value(v, gettext, ngettext, day) for k, v in self.values.items()}
+        values = {k: _value(v, gettext, ngettext, day, money) for k, v in self.values.items()}
         if self.plural is None:
             return gettext(self.singular) % values
         return ngettext(self.singular, self.plural, self.count) % {**values, "num": self.count}
 
     def __str__(self) -> str:
         return self.in_words(lambda text: text, lambda one, many, n: one if n == 1 else many)
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency, written as the reader writes money ("2.000 €" in German)."""
+
+    amount: object  # a Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
 
 
 class Listed(tuple[str, ...]):
@@ -53,11 +65,14 @@ def _value(
     gettext: Callable[..., str],
     ngettext: Callable[..., str],
     day: Callable[[datetime], str],
+    money: Callable[[Money], str] = str,
 ) -> object:
     if isinstance(value, datetime):
         return day(value)
+    if isinstance(value, Money):
+        return money(value)
     if isinstance(value, Words):
-        return value.in_words(gettext, ngettext, day)
+        return value.in_words(gettext, ngettext, day, money)
     if isinstance(value, Listed):
         names = [gettext(name) for name in value]
         if len(names) == 1:

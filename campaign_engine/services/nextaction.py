@@ -13,6 +13,7 @@ from campaign_engine.domain.consent import PROGRAMME, ConsentMode, resolve
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.domain.words import N_, Listed, Nn_, Words
+from campaign_engine.services.mdf.nudge import mdf_step
 from campaign_engine.services.preflight.problems import fix_for
 from campaign_engine.services.tokens import NAMES, token_expiry
 
@@ -86,6 +87,9 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
         )
         channels = Listed(channel_label(c) for c in switched_off)
         return Action(one, {"channels": channels}, plural=many, count=len(switched_off))
+    funds = mdf_step(session, partner, now=now)
+    if funds:
+        return funds
     if not session.scalar(select(Contact.id).where(Contact.partner_id == partner.id).limit(1)):
         return Action(
             N_(

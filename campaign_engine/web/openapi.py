@@ -10,6 +10,7 @@ from typing import Any
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.ports import CHANNELS
+from campaign_engine.web.openapi_mdf import mdf_paths, mdf_schemas
 
 MODES = ["auto", "review", "off"]
 COUNTS = {
@@ -720,7 +721,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **mdf_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {
@@ -733,5 +734,5 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "security": [{"bearer": []}, {"session": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **mdf_paths(_op, _json, _problems, _path, _query, PAGING)},
     }

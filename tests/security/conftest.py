@@ -46,6 +46,29 @@ class World:
     bearer: str  # the marketer's API token
     revoked: str  # a revoked token of the admin
     partner_bearer: str  # partner A's member's API token (issued by the vendor)
+    mdf_request: int = 0  # partner A's pending MDF request
+    mdf_claim: int = 0  # partner A's claim, waiting for the vendor
+
+
+def _mdf(session, partner, now) -> tuple[int, int]:
+    """Partner A's funds: a pending request, and an approved one with a claim waiting."""
+    from datetime import timedelta
+
+    from campaign_engine.domain.mdf import Period
+    from campaign_engine.services.mdf.allocate import Grant, allocate
+    from campaign_engine.services.mdf.claims import submit_claim
+    from campaign_engine.services.mdf.requests import Ask, approve, create_request
+
+    allocate(
+        session, partner.slug, "5000", "EUR", str(Period.of(now.date())), Grant("t", True, None)
+    )
+    start, end = (now + timedelta(days=1)).date(), (now + timedelta(days=9)).date()
+    ask = Ask("100", "EUR", "event", start.isoformat(), end.isoformat(), "a stand")
+    pending = create_request(session, partner, ask, actor="t", now=now, sla_hours=48)
+    claimed = create_request(session, partner, ask, actor="t", now=now, sla_hours=48)
+    approve(session, claimed, actor="t", now=now)
+    claim = submit_claim(session, claimed, "100", note="", files=[], actor="t", now=now)
+    return pending.id, claim.id
 
 
 @pytest.fixture
@@ -75,9 +98,10 @@ def world(tmp_path, sqlite_url) -> World:
         links = PartnerLinks(runtime.settings.secret_key)
         notice = {"A": links.make(a.id, campaign.id), "B": links.make(b.id, campaign.id)}
         ids = campaign.id, b_only.id, held.id
+        mdf = _mdf(session, a, runtime.clock())
     app = create_app(runtime)
     app.config.update(TESTING=True)
-    yield World(app, runtime, ids[0], ids[1], notice, ids[2], bearer, revoked, partner_bearer)
+    yield World(app, runtime, ids[0], ids[1], notice, ids[2], bearer, revoked, partner_bearer, *mdf)
     runtime.close()
 
 

@@ -196,6 +196,35 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ),
     ("/api/v1/me/profile", "PATCH"): ("partner-api", "/api/v1/me/profile", JSON),
     ("/api/v1/me/results", "GET"): ("partner-api", "/api/v1/me/results", {}),
+    # MDF and the dashboard (web/mdf_api.py): a partner's own funds; another's id is a 404
+    ("/api/v1/me/mdf", "GET"): ("partner-api", "/api/v1/me/mdf", {}),
+    ("/api/v1/me/dashboard", "GET"): ("partner-api", "/api/v1/me/dashboard", {}),
+    ("/api/v1/me/mdf/requests", "POST"): ("partner-api", "/api/v1/me/mdf/requests", JSON),
+    ("/api/v1/me/mdf/requests/<int:request_id>/cancel", "POST"): (
+        "partner-api",
+        "/api/v1/me/mdf/requests/{mdf_request}/cancel",
+        {},
+    ),
+    ("/api/v1/me/mdf/claims", "POST"): ("partner-api", "/api/v1/me/mdf/claims", JSON),
+    # the vendor decides; allocations above mdf.admin_limit need an admin (test_mdf_api)
+    ("/api/v1/mdf/requests", "GET"): ("vendor-api", "/api/v1/mdf/requests", {}),
+    ("/api/v1/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>", "POST"): (
+        "vendor-api",
+        "/api/v1/mdf/requests/{mdf_request}/changes",
+        {"json": {"reason": "a smaller stand"}},
+    ),
+    ("/api/v1/mdf/claims", "GET"): ("vendor-api", "/api/v1/mdf/claims", {}),
+    ("/api/v1/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>", "POST"): (
+        "vendor-api",
+        "/api/v1/mdf/claims/{mdf_claim}/accept",
+        JSON,
+    ),
+    ("/api/v1/mdf/allocations", "POST"): (
+        "vendor-api",
+        "/api/v1/mdf/allocations",
+        {"json": {"partner": "partner-01", "amount": "10"}},
+    ),
+    ("/api/v1/mdf/report", "GET"): ("vendor-api", "/api/v1/mdf/report", {}),
     ("/api/v1/me/review", "GET"): ("partner-api", "/api/v1/me/review", {}),
     ("/api/v1/me/review/<int:delivery_id>", "POST"): (
         "partner-api",
@@ -309,6 +338,8 @@ def _values(world) -> dict[str, object]:
             "tracked": tracked,
             "embed": EmbedTokens(secret).make(a.id),
             "signature": SignatureTokens(secret).make(a.id),
+            "mdf_request": world.mdf_request,
+            "mdf_claim": world.mdf_claim,
         }
 
 
@@ -339,7 +370,7 @@ def _verdict(answer, expected: object, path: str) -> str | None:
         ok = status == 302 and location.startswith("/portal/")
         return None if ok else f"{status} {location}, not sent to the portal's sign-in"
     if expected == "own":
-        mine = "{held}" not in path
+        mine = not any(item in path for item in ("{held}", "{mdf_request}", "{mdf_claim}"))
         if mine:
             return _verdict(answer, ALLOWED, path)
         return None if status == 404 else f"{status}: partner A's item reached by partner B"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import MdfClaim, MdfRequest, Partner
@@ -93,3 +94,7 @@ def partner_mdf(
         "requests": [request_json(r, now=now) for r in requests],
         "claims": [claim_json(c) for c in list_claims(session, partner_id=partner.id)],
     }
+
+
+def partner_slugs(session: Session) -> dict[int, str]:
+    return {pid: slug for pid, slug in session.execute(select(Partner.id, Partner.slug))}

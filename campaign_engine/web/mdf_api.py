@@ -1,0 +1,225 @@
+"""JSON API for market development funds and the partner's dashboard, under /api/v1.
+
+Who may call what (docs/security.md; tests/security/test_matrix.py holds it):
+  /me/mdf..., /me/dashboard    a partner's users (session or their API token), for their
+                               own partner only: another partner's request id is a 404
+  /mdf/...                     the vendor's marketers and admins (session or bearer token);
+                               an allocation above mdf.admin_limit needs an admin
+The bodies and answers are the pydantic models of web/mdf_schemas.py; web/openapi.py
+publishes their JSON Schemas, so the document and the code cannot describe two shapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Blueprint
+from flask_login import current_user
+
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.dashboard.summary import dashboard
+from campaign_engine.services.mdf import allocate as funds
+from campaign_engine.services.mdf import claims, mail, requests
+from campaign_engine.services.mdf.evidence import Evidence, check_evidence
+from campaign_engine.services.mdf.report import mdf_report
+from campaign_engine.services.mdf.view import claim_json, partner_mdf, partner_slugs, request_json
+from campaign_engine.web.api import _guard_writes, _parse, page_of
+from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.mdf_schemas import (
+    Allocated,
+    AllocationIn,
+    ClaimFile,
+    ClaimIn,
+    ClaimOut,
+    ClaimPage,
+    Dashboard,
+    Decision,
+    MyMdf,
+    Report,
+    RequestIn,
+    RequestOut,
+    RequestPage,
+)
+from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.session import db, runtime
+
+bp = Blueprint("mdf_api", __name__)
+bp.before_request(_guard_writes)
+
+
+def _currency() -> str:
+    return runtime().settings.mdf.currency
+
+
+# The partner's own
+
+
+@bp.get("/me/mdf")
+@partner_required
+def me_mdf() -> dict[str, Any]:
+    shown = partner_mdf(db(), current_partner(), now=runtime().clock(), currency=_currency())
+    return MyMdf.model_validate(shown).model_dump(mode="json")
+
+
+@bp.post("/me/mdf/requests")
+@partner_required
+def me_mdf_request() -> tuple[dict[str, Any], int]:
+    body = _parse(RequestIn)
+    rt = runtime()
+    ask = requests.Ask(
+        amount=body.amount,
+        currency=body.currency,
+        activity=body.activity,
+        starts_on=body.starts_on.isoformat(),
+        ends_on=body.ends_on.isoformat(),
+        expected_outcome=body.expected_outcome,
+        kit=body.kit,
+    )
+    made = requests.create_request(
+        db(),
+        current_partner(),
+        ask,
+        actor=current_user.email,
+        now=rt.clock(),
+        sla_hours=rt.settings.mdf.sla_hours,
+    )
+    mail.request_made(rt, db(), made)
+    return RequestOut.model_validate(request_json(made, now=rt.clock())).model_dump(
+        mode="json"
+    ), 201
+
+
+@bp.post("/me/mdf/requests/<int:request_id>/cancel")
+@partner_required
+def me_mdf_cancel(request_id: int) -> dict[str, Any]:
+    rt = runtime()
+    mine = requests.get_request(db(), request_id, partner_id=current_partner().id)
+    requests.cancel(db(), mine, actor=current_user.email, now=rt.clock())
+    return RequestOut.model_validate(request_json(mine, now=rt.clock())).model_dump(mode="json")
+
+
+def evidence_of(files: list[ClaimFile]) -> list[Evidence]:
+    checked = []
+    for item in files:
+        try:
+            data = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("not base64", where=f"file {item.filename}") from None
+        checked.append(check_evidence(item.filename, data))
+    return checked
+
+
+@bp.post("/me/mdf/claims")
+@partner_required
+def me_mdf_claim() -> tuple[dict[str, Any], int]:
+    body = _parse(ClaimIn)
+    rt = runtime()
+    mine = requests.get_request(db(), body.request_id, partner_id=current_partner().id)
+    claim = claims.submit_claim(
+        db(),
+        mine,
+        body.amount,
+        note=body.note,
+        files=evidence_of(body.files),
+        actor=current_user.email,
+        now=rt.clock(),
+    )
+    return ClaimOut.model_validate(claim_json(claim)).model_dump(mode="json"), 201
+
+
+@bp.get("/me/dashboard")
+@partner_required
+def me_dashboard() -> dict[str, Any]:
+    rt = runtime()
+    shown = dashboard(
+        db(),
+        current_partner(),
+        now=rt.clock(),
+        rules=rt.settings.programme.rules(),
+        currency=_currency(),
+    )
+    return Dashboard.model_validate(shown).model_dump(mode="json")
+
+
+# The vendor's
+
+
+@bp.get("/mdf/requests")
+@vendor_required
+def mdf_requests() -> dict[str, Any]:
+    from flask import request as http
+
+    rt = runtime()
+    rows = requests.list_requests(db(), status=http.args.get("status") or None)
+    slugs = partner_slugs(db())
+    items = [request_json(r, now=rt.clock()) | {"partner": slugs[r.partner_id]} for r in rows]
+    return RequestPage.model_validate(page_of(items)).model_dump(mode="json")
+
+
+@bp.post("/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>")
+@vendor_required
+def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
+    body = _parse(Decision)
+    rt = runtime()
+    found = requests.get_request(db(), request_id)
+    if action == "approve":
+        requests.approve(db(), found, actor=current_user.email, now=rt.clock())
+    elif action == "reject":
+        requests.reject(db(), found, body.reason or "", actor=current_user.email, now=rt.clock())
+    else:
+        requests.ask_changes(
+            db(), found, body.reason or "", actor=current_user.email, now=rt.clock()
+        )
+    mail.decision_made(rt, db(), found)
+    return RequestOut.model_validate(request_json(found, now=rt.clock())).model_dump(mode="json")
+
+
+@bp.get("/mdf/claims")
+@vendor_required
+def mdf_claims() -> dict[str, Any]:
+    from flask import request as http
+
+    items = [claim_json(c) for c in claims.list_claims(db(), status=http.args.get("status"))]
+    return ClaimPage.model_validate(page_of(items)).model_dump(mode="json")
+
+
+@bp.post("/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>")
+@vendor_required
+def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
+    body = _parse(Decision)
+    rt = runtime()
+    claim = claims.get_claim(db(), claim_id)
+    who, now = current_user.email, rt.clock()
+    if action == "accept":
+        claims.accept_claim(db(), claim, body.amount, actor=who, now=now)
+    elif action == "reject":
+        claims.reject_claim(db(), claim, body.reason or "", actor=who, now=now)
+    else:
+        claims.pay_claim(db(), claim, actor=who, now=now)
+    return ClaimOut.model_validate(claim_json(claim)).model_dump(mode="json")
+
+
+@bp.post("/mdf/allocations")
+@vendor_required
+def mdf_allocate() -> tuple[dict[str, Any], int]:
+    from campaign_engine.domain.mdf import Period
+
+    body = _parse(AllocationIn)
+    rt = runtime()
+    grant = funds.Grant(
+        current_user.email, current_user.role == "admin", rt.settings.mdf.admin_limit
+    )
+    period = body.period or str(Period.of(rt.clock().date()))
+    code = body.currency or _currency()
+    after = funds.allocate(db(), body.partner, body.amount, code, period, grant)
+    shown = {"partner": body.partner, "period": period, "currency": code}
+    return Allocated(**shown, available=str(after.available)).model_dump(mode="json"), 201
+
+
+@bp.get("/mdf/report")
+@vendor_required
+def mdf_report_json() -> dict[str, Any]:
+    report = mdf_report(db(), sla_hours=runtime().settings.mdf.sla_hours)
+    return Report.model_validate(report).model_dump(mode="json")

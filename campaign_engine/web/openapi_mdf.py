@@ -1,0 +1,122 @@
+"""The MDF and dashboard operations of /api/openapi.json, their schemas generated from the
+pydantic models the views validate and answer with (web/mdf_api.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from campaign_engine.web.mdf_schemas import SCHEMAS
+
+REF = "#/components/schemas/{model}"
+
+
+def mdf_schemas() -> dict[str, Any]:
+    """Every model and what it nests, named as the paths below refer to them."""
+    _, document = models_json_schema(
+        [(model, "serialization") for model in SCHEMAS], ref_template=REF
+    )
+    return dict(document.get("$defs", {}))
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def mdf_paths(
+    op: Any, json: Any, problems: Any, path: Any, query: Any, paging: list[Any]
+) -> dict[str, Any]:
+    """op, json, problems, path, query and paging are web/openapi.py's own builders."""
+    rid, cid = path("request_id"), path("claim_id")
+
+    def write(
+        summary: str, body: str, answer: str, *codes: int, status: str = "200", **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(body)}},
+            },
+            "responses": {status: json(_ref(answer)), **problems(401, 403, 415, 422, *codes)},
+            **extra,
+        }
+
+    status = query("status", {"type": "string", "maxLength": 40})
+    return {
+        "/me/mdf": {"get": op("The partner's MDF: balance, requests, claims", json(_ref("MyMdf")))},
+        "/me/mdf/requests": {
+            "post": write(
+                "Ask for funds for a kit or an activity (a 422 names the balance)",
+                "RequestIn",
+                "RequestOut",
+                status="201",
+            )
+        },
+        "/me/mdf/requests/{request_id}/cancel": {
+            "post": op(
+                "Withdraw an open request", json(_ref("RequestOut")), 404, 409, parameters=[rid]
+            )
+        },
+        "/me/mdf/claims": {
+            "post": write(
+                "Claim an approved request, with files",
+                "ClaimIn",
+                "ClaimOut",
+                404,
+                409,
+                status="201",
+            )
+        },
+        "/me/dashboard": {
+            "get": op(
+                "Campaigns, MDF balance, open deals and the next action",
+                json(_ref("Dashboard")),
+            )
+        },
+        "/mdf/requests": {
+            "get": op(
+                "Partners' MDF requests, newest first",
+                json(_ref("RequestPage")),
+                422,
+                parameters=[*paging, status],
+            )
+        },
+        **{
+            f"/mdf/requests/{{request_id}}/{action}": {
+                "post": write(words, "Decision", "RequestOut", 404, 409, parameters=[rid])
+            }
+            for action, words in (
+                ("approve", "Approve: commit the funds, schedule the kit's campaign"),
+                ("reject", "Reject with a reason"),
+                ("changes", "Send back for a change, with what to change"),
+            )
+        },
+        "/mdf/claims": {
+            "get": op(
+                "Claims with their proof",
+                json(_ref("ClaimPage")),
+                422,
+                parameters=[*paging, status],
+            )
+        },
+        **{
+            f"/mdf/claims/{{claim_id}}/{action}": {
+                "post": write(words, "Decision", "ClaimOut", 404, 409, parameters=[cid])
+            }
+            for action, words in (
+                ("accept", "Accept fully, or in part with an amount"),
+                ("reject", "Reject with a reason"),
+                ("pay", "Mark an accepted claim paid"),
+            )
+        },
+        "/mdf/allocations": {
+            "post": write(
+                "Give a partner funds for a period", "AllocationIn", "Allocated", 404, status="201"
+            )
+        },
+        "/mdf/report": {
+            "get": op("Allocated, committed, claimed, paid, expired; returns", json(_ref("Report")))
+        },
+    }
