@@ -25,6 +25,7 @@ from campaign_engine.services.nextaction import next_step
 from campaign_engine.services.partners import import_partners
 from campaign_engine.services.profile import update_profile
 from campaign_engine.settings import load_settings
+from renderers.pdf import PdfRenderer
 from tests.conftest import ROOT, SAMPLE_KIT, Cli, write_config
 from tests.factories import partner_row, write_partners
 from tests.hard import write_hard_partners
@@ -115,8 +116,17 @@ def test_the_japanese_name_prints_in_glyphs_and_the_german_quote_in_german_marks
 @pytest.mark.parametrize(
     "broken, code",
     [
-        # the contact band at a fifth of its height: its text runs down out of it
-        (".contact { height: 12mm !important; min-height: 0 !important; }", "text_overlaps"),
+        # the contact band at a fifth of its height: its text runs down out of it (the
+        # flex page clips it rather than overprinting the footer, so only WeasyPrint's
+        # layout tree sees it: PdfRenderer.document, which the PDF renderer is to expose)
+        pytest.param(
+            ".contact { height: 12mm !important; min-height: 0 !important; }",
+            "text_overlaps",
+            marks=pytest.mark.xfail(
+                not hasattr(PdfRenderer, "document"),
+                reason="needs the laid-out document from PdfRenderer.document",
+            ),
+        ),
         # a title that may not wrap, set large: it runs off the page's right edge
         (".hero h1 { white-space: nowrap; font-size: 40pt !important; }", "text_outside_page"),
     ],

@@ -15,14 +15,17 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from campaign_engine.ports import BrandContext
 from campaign_engine.services.preflight.problems import Problem, Severity
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = 390
+MIN_LOGO_PX = 24.0  # a logo's short side under this does not read on a phone
+FILL_DELTA_E = 10.0  # a brand fill further than this from the partner's colour is another
 TOLERANCE = 1.0  # CSS px: sub-pixel rounding between a text's box and its container
 
 # For every text node: its line boxes against the content box of the element that lays it
@@ -82,6 +85,44 @@ class Overflow:
 class EmailLayout:
     width: int  # scrollWidth at 390 px
     overflows: list[Overflow]
+    logos: list[tuple[float, float]] = field(default_factory=list)  # partner logo boxes, px
+    text: str = ""  # innerText: the lines a reader sees
+    fills: list[tuple[str, str]] = field(default_factory=list)  # (what, rgb()) brand fills
+
+
+# What a phone shows of the partner: its logo's boxes (the <img> whose src is the logo's
+# data: URI), the text as lines, and the fills the kit gives the brand colour: the band
+# behind the title (<h1>) and every button (a link with a background of its own).
+_SHOWN = """
+(logo) => {
+  const clear = (c) => !c || c === 'transparent' || (c.startsWith('rgba(') && c.endsWith(', 0)'));
+  const painted = (el) => {
+    while (el && el !== document.documentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (!clear(c)) return c;
+      el = el.parentElement;
+    }
+    return null;
+  };
+  const logos = [];
+  if (logo) {
+    for (const img of document.images) {
+      if (img.getAttribute('src') !== logo) continue;
+      const r = img.getBoundingClientRect();
+      if (r.width && r.height) logos.push([r.width, r.height]);
+    }
+  }
+  const fills = [];
+  const h1 = document.querySelector('h1');
+  if (h1) { const c = painted(h1); if (c) fills.push(['the band behind the title', c]); }
+  for (const a of document.querySelectorAll('a')) {
+    const c = getComputedStyle(a).backgroundColor;
+    if (!clear(c) && a.textContent.trim())
+      fills.push(['the button “' + a.textContent.trim().slice(0, 30) + '”', c]);
+  }
+  return {logos, fills, text: document.body ? document.body.innerText : ''};
+}
+"""
 
 
 def email_widths(pages: dict[str, str]) -> dict[str, int] | None:
@@ -90,7 +131,9 @@ def email_widths(pages: dict[str, str]) -> dict[str, int] | None:
     return None if layouts is None else {key: lay.width for key, lay in layouts.items()}
 
 
-def email_layouts(pages: dict[str, str]) -> dict[str, EmailLayout] | None:
+def email_layouts(
+    pages: dict[str, str], logos: dict[str, str] | None = None
+) -> dict[str, EmailLayout] | None:
     """Width and overflowing texts at 390 px per key; None when Chromium is not
     installed. Playwright's sync API runs in a thread of its own: the caller's thread may
     already run an event loop (a server, a test driving its own browser), where the sync
@@ -100,7 +143,7 @@ def email_layouts(pages: dict[str, str]) -> dict[str, EmailLayout] | None:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="email-width") as pool:
-        return pool.submit(_measure, pages).result()
+        return pool.submit(_measure, pages, logos or {}).result()
 
 
 @contextmanager
@@ -146,7 +189,7 @@ def offline_page(browser: Any, width: int = PHONE) -> Any:
     return context.new_page()
 
 
-def _measure(pages: dict[str, str]) -> dict[str, EmailLayout]:
+def _measure(pages: dict[str, str], logos: dict[str, str]) -> dict[str, EmailLayout]:
     from playwright.sync_api import sync_playwright  # only where a browser is wanted
 
     layouts = {}
@@ -158,8 +201,13 @@ def _measure(pages: dict[str, str]) -> dict[str, EmailLayout]:
                 page.set_content(html, wait_until="load")
                 width = int(page.evaluate("document.documentElement.scrollWidth"))
                 found = page.evaluate(_OVERFLOWS, PHONE)
+                shown = page.evaluate(_SHOWN, logos.get(key, ""))
                 layouts[key] = EmailLayout(
-                    width, [Overflow(f["text"], int(f["px"]), f["tag"].lower()) for f in found]
+                    width,
+                    [Overflow(f["text"], int(f["px"]), f["tag"].lower()) for f in found],
+                    [(float(w), float(h)) for w, h in shown["logos"]],
+                    str(shown["text"]),
+                    [(str(what), str(colour)) for what, colour in shown["fills"]],
                 )
         finally:
             browser.close()
@@ -189,11 +237,14 @@ def width_problem(width: int | None) -> list[Problem]:
     return []
 
 
-def layout_problems(layout: EmailLayout | None) -> list[Problem]:
-    """The width, and each text that runs out of its own box on a phone (cut off, or over
-    its neighbour), named by its first words."""
+def layout_problems(layout: EmailLayout | None, brand: BrandContext | None = None) -> list[Problem]:
+    """What a phone shows that must not go out: the email wider than the screen, a text
+    out of its box, and, for `brand`, its logo too small to read, its address run into
+    one line, a separator beside nothing, a brand fill that is not its colour."""
     problems = width_problem(None if layout is None else layout.width)
-    if layout is not None and layout.overflows:
+    if layout is None:
+        return problems
+    if layout.overflows:
         shown = "; ".join(f"“{o.text}” by {o.px} px" for o in layout.overflows[:3])
         problems.append(
             Problem(
@@ -204,4 +255,89 @@ def layout_problems(layout: EmailLayout | None) -> list[Problem]:
                 "the name, address or an edited text does not wrap",
             )
         )
+    if brand is not None:
+        problems += _logo_problems(layout) + _text_problems(layout, brand)
+        problems += _fill_problems(layout, brand)
     return problems
+
+
+def _logo_problems(layout: EmailLayout) -> list[Problem]:
+    if not layout.logos:
+        return []
+    short = min(min(w, h) for w, h in layout.logos)
+    if short >= MIN_LOGO_PX:
+        return []
+    return [
+        Problem(
+            "email",
+            "logo_email_small",
+            Severity.BLOCK,
+            f"the logo shows only {short:.0f} px on its short side on a {PHONE} px phone "
+            f"(at least {MIN_LOGO_PX:.0f} px reads); a very wide or tall logo is shown this "
+            "small, a more compact version of it reads",
+        )
+    ]
+
+
+def _text_problems(layout: EmailLayout, brand: BrandContext) -> list[Problem]:
+    from campaign_engine.services.preflight.text import (
+        address_kept,
+        address_lines,
+        dangling_separators,
+    )
+
+    lines = layout.text.splitlines()
+    problems = []
+    address = address_lines(brand.postal_address)
+    if not address_kept(lines, address):
+        problems.append(
+            Problem(
+                "email",
+                "address_lines_lost",
+                Severity.BLOCK,
+                f"the postal address's {len(address)} lines are not shown as lines of their "
+                "own in the email (they run together)",
+            )
+        )
+    dangling = dangling_separators(lines)
+    if dangling:
+        problems.append(
+            Problem(
+                "email",
+                "separator_dangling",
+                Severity.BLOCK,
+                f"a separator stands beside an empty field in the email: {dangling[0]}",
+            )
+        )
+    return problems
+
+
+def _fill_problems(layout: EmailLayout, brand: BrandContext) -> list[Problem]:
+    from campaign_engine.domain.brand import delta_e
+
+    off = []
+    for what, colour in layout.fills:
+        fill = _hex(colour)
+        if fill and delta_e(fill, brand.primary_color) > FILL_DELTA_E:
+            off.append(f"{what} is {fill}")
+    if not off:
+        return []
+    return [
+        Problem(
+            "email",
+            "brand_fill_off",
+            Severity.BLOCK,
+            f"the email's brand fills are not your colour {brand.primary_color}: "
+            + "; ".join(off[:2]),
+        )
+    ]
+
+
+def _hex(css: str) -> str | None:
+    """rgb(r, g, b) or rgba(r, g, b, a) as #rrggbb."""
+    numbers = css[css.find("(") + 1 : css.find(")")].split(",")
+    try:
+        r, g, b = (int(float(n)) for n in numbers[:3])
+    except ValueError:
+        return None
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -29,6 +29,7 @@ GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View ent
 PRINT_DPI = 150
 PRINT_MIN_MM = 6.0  # a logo's short side under this does not read in print
 PT_PER_PX = 0.75
+FILL_DELTA_E = 10.0  # a brand fill further than this (CIE76) from the partner's colour
 WIDE, TALL = 4.0, 3.0  # aspect ratios past which a logo's shape, not its pixels, limits it
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -265,12 +266,75 @@ def check_brochure(
             )
         if layout is None:
             problems += _text_problems_from_pdf(pdf)
+        if brand is not None:
+            problems += _printed_text_problems(pdf, brand)
     finally:
         pdf.close()
     if layout is not None:
         problems += _text_problems(layout)
+        if brand is not None:
+            problems += _fill_problems(layout, brand)
     problems += _print_logo_problems(asset, layout, brand)
     return problems
+
+
+def _printed_text_problems(pdf: Any, brand: BrandContext) -> list[Problem]:
+    """The address's lines and the separators, read from the PDF's text lines."""
+    from campaign_engine.services.preflight.text import (
+        address_kept_wrapped,
+        address_lines,
+        dangling_separators,
+    )
+
+    lines: list[str] = []
+    for index in range(len(pdf)):
+        text = pdf[index].get_textpage()
+        try:
+            lines += text.get_text_range().replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        finally:
+            text.close()
+    problems = []
+    address = address_lines(brand.postal_address)
+    if not address_kept_wrapped(lines, address):
+        problems.append(
+            Problem(
+                "brochure",
+                "address_lines_lost",
+                Severity.BLOCK,
+                f"the postal address's {len(address)} lines do not print as lines of their "
+                "own in the brochure (they run together)",
+            )
+        )
+    dangling = dangling_separators(lines, wrapped=True)
+    if dangling:
+        problems.append(
+            Problem(
+                "brochure",
+                "separator_dangling",
+                Severity.BLOCK,
+                f"a separator stands beside an empty field in the brochure: {dangling[0]}",
+            )
+        )
+    return problems
+
+
+def _fill_problems(layout: Any, brand: BrandContext) -> list[Problem]:
+    """The band behind the title is the partner's colour (a light one kept, not darkened)."""
+    from campaign_engine.domain.brand import delta_e
+    from campaign_engine.services.preflight.layout import title_fill
+
+    fill = title_fill(layout)
+    if fill is None or delta_e(fill, brand.primary_color) <= FILL_DELTA_E:
+        return []
+    return [
+        Problem(
+            "brochure",
+            "brand_fill_off",
+            Severity.BLOCK,
+            f"the band behind the brochure's title is {fill}, not your colour "
+            f"{brand.primary_color}",
+        )
+    ]
 
 
 def _text_problems(layout: Any) -> list[Problem]:

@@ -211,3 +211,24 @@ def brochure_layout(renderer: Any, brand: Any, links: dict[str, str] | None) -> 
     if hook is None or links is None:
         return None
     return hook(brand, lambda name: links[name])
+
+
+def title_fill(document: Any) -> str | None:
+    """The fill behind the first page's title (the nearest box around its <h1> that paints
+    a background), as #rrggbb; None when the title stands on the page itself."""
+    for box, ancestors in _boxes(document.pages[0]._page_box):
+        if getattr(box, "element_tag", None) != "h1":
+            continue
+        for around in reversed((*ancestors, box)):
+            colour = (
+                getattr(around, "style", {}).get("background_color")
+                if hasattr(around, "style")
+                else None
+            )
+            if colour is not None and colour.alpha > 0.5:
+                r, g, b = (
+                    round(255 * max(0.0, min(1.0, v))) for v in colour.to("srgb").coordinates
+                )
+                return f"#{r:02x}{g:02x}{b:02x}"
+        return None
+    return None

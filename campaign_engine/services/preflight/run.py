@@ -19,6 +19,7 @@ from campaign_engine.services.preflight.checks import (
 from campaign_engine.services.preflight.layout import brochure_layout
 from campaign_engine.services.preflight.problems import Problem
 from campaign_engine.services.preview import browser_html, preview_partner
+from renderers.email import PARTNER_LOGO_CID
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def preflight(
 ) -> list[PartnerReport]:
     """Each partner's assets as it would send them (`customisations` gives its stored
     values; the kit's defaults without it), checked."""
-    reports, pages = [], {}
+    reports, pages, logos, brands = [], {}, {}, {}
     for partner in partners:
         values = customisations(partner) if customisations else None
         shown = preview_partner(
@@ -64,13 +65,17 @@ def preflight(
         )
         if shown.email is not None:
             pages[partner.slug] = browser_html(shown.email)
+            logo = next((i for i in shown.email.inline_images if i.name == PARTNER_LOGO_CID), None)
+            if logo is not None:
+                logos[partner.slug] = logo.data_uri()
+        brands[partner.slug] = shown.brand
         reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))
     if browser and pages:
-        layouts = email_layouts(pages)
+        layouts = email_layouts(pages, logos)
         for report in reports:
             if report.slug in pages:
                 layout = None if layouts is None else layouts[report.slug]
-                report.problems.extend(layout_problems(layout))
+                report.problems.extend(layout_problems(layout, brands[report.slug]))
     return reports
 
 
