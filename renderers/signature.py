@@ -29,10 +29,10 @@ BAND = 12
 PAD = 24
 DENSITY = SIZE[0] // SHOWN[0]  # image pixels per pixel shown
 # The partner's logo by its visual weight (domain.logo_fit): a 3:1 logo 300x100 px, its
-# short side at least 24 px as shown (48 here), at most 42% of the width. A 10:1 logo was
-# 336 px wide and 34 tall (17 as shown); a 1:4 one 35 px wide.
+# short side at least 24 px as shown (48 here), at most 46% of the width (an 11.5:1 logo
+# fits). A 10:1 logo was 336 px wide and 34 tall (17 as shown); a 1:4 one 35 px wide.
 LOGO_ROOM = LogoRoom(
-    max_width=SIZE[0] * 0.42,
+    max_width=SIZE[0] * 0.46,
     max_height=SIZE[1] - BAND - 2 * PAD,
     weight=30_000,
     min_short=24 * DENSITY,
