@@ -58,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         landing,
         mdf_api,
         portal,
+        portal_mdf,
         public,
         session,
         signature,
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(landing.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp, url_prefix="/portal")
+    app.register_blueprint(portal_mdf.bp, url_prefix="/portal/mdf")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(mdf_api.bp, url_prefix="/api/v1")
     app.register_blueprint(api.spec_bp)

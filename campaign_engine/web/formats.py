@@ -5,7 +5,7 @@ time, in UTC and saying so: the console's times are the server's, not the reader
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,8 +112,13 @@ def page_language() -> str:
     return str((get_locale() or Locale.parse("en")).language)
 
 
-def day(value: datetime | None) -> str:
-    return "\u2013" if value is None else format_date(value, "medium")
+def day(value: datetime | date | str | None) -> str:
+    """A date in the reader's language; an ISO date string (as API shapes carry) too."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return format_date(value, "medium")
 
 
 NETWORKS = {"linkedin": "LinkedIn", "instagram": "Instagram", "x": "X", "facebook": "Facebook"}
@@ -155,6 +160,23 @@ def campaign_status(status: str) -> str:
     return str(CAMPAIGN_WORDS.get(status, status))
 
 
+MDF_WORDS = {
+    "pending": _l("waiting for a decision"),
+    "changes_requested": _l("change asked"),
+    "approved": _l("approved"),
+    "rejected": _l("declined"),
+    "cancelled": _l("withdrawn"),
+    "claimed": _l("claimed"),
+    "submitted": _l("submitted"),
+    "paid": _l("paid"),
+}
+
+
+def mdf_status(status: str) -> str:
+    """An MDF request's or claim's state, in the reader's language."""
+    return str(MDF_WORDS.get(status, status))
+
+
 def consent_mode(mode: str) -> str:
     """A consent mode (auto, review, off) as the reader says it, in the reader's language."""
     return str(CONSENT_WORDS.get(mode, mode))
@@ -188,4 +210,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["network"] = network_label
     app.jinja_env.filters["delivery_status"] = delivery_status
     app.jinja_env.filters["consent_mode"] = consent_mode
+    app.jinja_env.filters["mdf_status"] = mdf_status
     app.jinja_env.globals["page_language"] = page_language

@@ -59,7 +59,9 @@ from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
+from campaign_engine.services.dashboard.deals import open_deals
 from campaign_engine.services.kits import materialise
+from campaign_engine.services.mdf.view import balance_json
 from campaign_engine.services.nextaction import next_step
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
 from campaign_engine.services.preview import linkedin_images, preview_version
@@ -77,7 +79,7 @@ from campaign_engine.services.workspace.signature import (
     snippet,
 )
 from campaign_engine.web.auth import sign_in as start_session
-from campaign_engine.web.formats import network_label, portal_locale
+from campaign_engine.web.formats import money, network_label, portal_locale
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.session import db, runtime
 
@@ -121,8 +123,13 @@ def home() -> str:
         "portal/home.html",
         partner=partner,
         action=next_step(db(), partner, now=rt.clock()).in_words(
-            gettext, ngettext, lambda at: format_date(at, "d MMMM")
+            gettext,
+            ngettext,
+            lambda at: format_date(at, "d MMMM"),
+            lambda sum: money(sum.amount, sum.currency),
         ),
+        funds=balance_json(db(), partner, now=rt.clock(), currency=rt.settings.mdf.currency),
+        deals=open_deals(db(), partner.id, limit=10),
         campaigns=partner_campaigns(db(), partner, rt.settings.programme.rules()),
         channels=CHANNELS,
         modes=MODES,
