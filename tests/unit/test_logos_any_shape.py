@@ -226,3 +226,16 @@ def test_the_banner_sets_any_name_whole_inside_its_box(name):
     assert "".join(line.removesuffix("-") for line in lines).replace(" ", "") == name.replace(
         " ", ""
     ), "every letter of the name is set"
+
+
+def test_a_two_colour_logo_is_not_put_on_a_plate_that_swallows_half_of_it():
+    """A bright green mark with near-black letters averages "light": its dark plate hid
+    the letters. The ground that loses the least of the logo wins."""
+    image = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20, 20, 280, 200), fill="#33ff33")
+    draw.rectangle((60, 220, 240, 290), fill="#1a1a1a")
+    assert logo_plate(normalise_logo(_png(image), where="test")) != "dark"
+    white = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(white).rectangle((10, 10, 290, 90), fill="#ffffff")
+    assert logo_plate(normalise_logo(_png(white), where="test")) == "dark"

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 
 from campaign_engine.domain.brand import (
+    DARK_TEXT,
+    LIGHT_TEXT,
     accent_on_white,
+    delta_e,
     plate_for_logo,
     relative_luminance,
     rgb,
@@ -149,8 +152,42 @@ def luminance_of(png: bytes) -> float:
 def logo_plate(png: bytes) -> str | None:
     """The plate a logo needs on white, or None. An opaque logo never gets one: its
     ground (a white or coloured box) is part of it, and a dark plate only framed it in
-    black."""
-    return None if is_opaque(png) else plate_for_logo(luminance_of(png))
+    black. Otherwise the plate its mean lightness asks for (domain.plate_for_logo), unless
+    another ground loses clearly less of it: a bright green mark with near-black letters
+    averaged "light", and its dark plate swallowed the letters."""
+    if is_opaque(png):
+        return None
+    preferred = plate_for_logo(luminance_of(png))
+    shares = colour_shares(png)
+
+    def lost(plate: str | None) -> float:
+        ground = PLATE_GROUNDS[plate]
+        return sum(share for colour, share in shares if delta_e(colour, ground) < LOST_DELTA_E)
+
+    best = min((None, "white", "dark"), key=lost)
+    return preferred if lost(preferred) <= lost(best) + LOST_MARGIN else best
+
+
+# What a plate (or none: the page's white) shows a logo against.
+PLATE_GROUNDS = {None: LIGHT_TEXT, "white": LIGHT_TEXT, "dark": DARK_TEXT}
+LOST_DELTA_E = 25.0  # CIE76: a part of a logo this close to its ground is not seen
+LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
+
+
+@lru_cache(maxsize=4096)
+def colour_shares(png: bytes) -> tuple[tuple[str, float], ...]:
+    """The logo's visible colours (rounded to 16 levels a channel) and the share of its
+    visible pixels each covers, from a 128 px copy."""
+    with Image.open(io.BytesIO(png)) as image:
+        small = image.convert("RGBA")
+    small.thumbnail((128, 128))
+    counts: dict[str, int] = {}
+    for r, g, b, a in small.get_flattened_data():
+        if a > 64:
+            key = f"#{r & 0xF0 | 8:02x}{g & 0xF0 | 8:02x}{b & 0xF0 | 8:02x}"
+            counts[key] = counts.get(key, 0) + 1
+    total = sum(counts.values()) or 1
+    return tuple((colour, n / total) for colour, n in counts.items())
 
 
 @lru_cache(maxsize=4096)
