@@ -237,5 +237,5 @@ def test_a_two_colour_logo_is_not_put_on_a_plate_that_swallows_half_of_it():
     draw.rectangle((60, 220, 240, 290), fill="#1a1a1a")
     assert logo_plate(normalise_logo(_png(image), where="test")) != "dark"
     white = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    ImageDraw.Draw(white).rectangle((10, 10, 290, 90), fill="#ffffff")
+    ImageDraw.Draw(white).ellipse((10, 10, 290, 90), fill="#ffffff")  # with transparency
     assert logo_plate(normalise_logo(_png(white), where="test")) == "dark"
