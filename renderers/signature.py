@@ -14,7 +14,13 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageOps
 
-from campaign_engine.domain.brand import accent_on_white, brand_fill, fill_edge, rgb
+from campaign_engine.domain.brand import (
+    accent_on_white,
+    brand_fill,
+    fill_edge,
+    normalise_hex,
+    rgb,
+)
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
@@ -56,11 +62,7 @@ def banner_png(
     )
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    # the partner's colour as it is, a light yellow too (the band is a fill, not text);
-    # only a near-white one, which would not show on the white banner at all, is darkened
-    # to the shade that outlines such a fill elsewhere
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
-    draw.rectangle((0, height - BAND, width, height), fill=rgb(fill_edge(fill)))
+    draw.rectangle((0, height - BAND, width, height), fill=rgb(band_colour(brand)))
     light = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
     box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
     left, shows_name = _partner(image, brand, box, font_path, lang, light)
@@ -82,6 +84,20 @@ def banner_png(
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+def band_colour(brand: BrandContext) -> str:
+    """The partner's colour as it is, a light yellow too (the band is a fill, not text).
+    One too close to white to show on the white banner at all gives way to the partner's
+    secondary colour, or without one that shows, to the shade that outlines such a fill
+    elsewhere (a white band on a white banner is no band)."""
+    fill = brand_fill(brand.primary_color)
+    if fill_edge(fill) == fill:
+        return fill
+    secondary = brand.secondary_color.strip()
+    if secondary and fill_edge(secondary) == normalise_hex(secondary):
+        return normalise_hex(secondary)
+    return fill_edge(fill)
 
 
 def _partner(

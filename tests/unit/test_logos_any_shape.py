@@ -239,3 +239,9 @@ def test_a_two_colour_logo_is_not_put_on_a_plate_that_swallows_half_of_it():
     white = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
     ImageDraw.Draw(white).ellipse((10, 10, 290, 90), fill="#ffffff")  # with transparency
     assert logo_plate(normalise_logo(_png(white), where="test")) == "dark"
+
+
+def test_a_white_brand_colour_gives_the_banner_band_to_its_secondary():
+    """A white band on the white banner is no band: the partner's secondary shows."""
+    image = banner(brand_with(shape(480, 160), primary_color="#ffffff", secondary_color="#0b3d91"))
+    assert image.getpixel((600, 195)) == VENDOR_NAVY
