@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.brand.logos import logo_plate, normalise_logo
+from campaign_engine.services.brand.logos import logo_plate, lost_share, normalise_logo
 from campaign_engine.services.kitcheck import sample_brand
 from campaign_engine.services.kits import read_kit
 from renderers.signature import banner_png
@@ -229,13 +229,17 @@ def test_the_banner_sets_any_name_whole_inside_its_box(name):
 
 
 def test_a_two_colour_logo_is_not_put_on_a_plate_that_swallows_half_of_it():
-    """A bright green mark with near-black letters averages "light": its dark plate hid
-    the letters. The ground that loses the least of the logo wins."""
-    image = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    """A red mark with cream letters averages dark enough for white, where the letters
+    vanish: the ground that loses the least of the logo wins, among those preflight's
+    3:1 rule accepts."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((20, 20, 280, 200), fill="#33ff33")
-    draw.rectangle((60, 220, 240, 290), fill="#1a1a1a")
-    assert logo_plate(normalise_logo(_png(image), where="test")) != "dark"
+    draw.rounded_rectangle((10, 10, 190, 190), 30, fill="#ff0000")
+    for x in range(220, 560, 70):
+        draw.rectangle((x, 40, x + 50, 160), fill="#f5f0dc")
+    png = normalise_logo(_png(image), where="test")
+    assert lost_share(png, None) > 0.3 and lost_share(png, "dark") < 0.05
+    assert logo_plate(png) == "dark"
     white = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
     ImageDraw.Draw(white).ellipse((10, 10, 290, 90), fill="#ffffff")  # with transparency
     assert logo_plate(normalise_logo(_png(white), where="test")) == "dark"

@@ -14,8 +14,11 @@ from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 from campaign_engine.domain.brand import (
     DARK_TEXT,
     LIGHT_TEXT,
+    NON_TEXT,
     accent_on_white,
+    contrast_ratio,
     delta_e,
+    luminance_contrast,
     plate_for_logo,
     relative_luminance,
     rgb,
@@ -153,24 +156,45 @@ def logo_plate(png: bytes) -> str | None:
     """The plate a logo needs on white, or None. An opaque logo never gets one: its
     ground (a white or coloured box) is part of it, and a dark plate only framed it in
     black. Otherwise the plate its mean lightness asks for (domain.plate_for_logo), unless
-    another ground loses clearly less of it: a bright green mark with near-black letters
-    averaged "light", and its dark plate swallowed the letters."""
+    another ground that also sets the logo off at 3:1 on average (preflight's rule) loses
+    clearly less of it: a bright mark with cream letters averaged dark, and on white the
+    letters vanished."""
     if is_opaque(png):
         return None
-    preferred = plate_for_logo(luminance_of(png))
-    shares = colour_shares(png)
+    luminance = luminance_of(png)
+    preferred = plate_for_logo(luminance)
 
-    def lost(plate: str | None) -> float:
-        ground = PLATE_GROUNDS[plate]
-        return sum(share for colour, share in shares if delta_e(colour, ground) < LOST_DELTA_E)
+    def mean_contrast(plate: str | None) -> float:
+        return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance)
 
-    best = min((None, "white", "dark"), key=lost)
-    return preferred if lost(preferred) <= lost(best) + LOST_MARGIN else best
+    fair = [p for p in (None, "white", "dark") if mean_contrast(p) >= NON_TEXT] or [preferred]
+    best = min(fair, key=lambda p: lost_share(png, p))
+    if lost_share(png, preferred) <= lost_share(png, best) + LOST_MARGIN:
+        return preferred
+    return best
+
+
+@lru_cache(maxsize=4096)
+def lost_share(png: bytes, plate: str | None) -> float:
+    """The share of a logo's visible pixels a reader loses against `plate`'s ground (None:
+    the white page): colours within LOST_DELTA_E of it, or of low contrast and not far
+    from it in colour (near-black letters on the dark plate). A mean lightness hides
+    these: a green mark with black letters averages out fine on a dark plate."""
+    ground = PLATE_GROUNDS[plate]
+    lost = 0.0
+    for colour, share in colour_shares(png):
+        difference = delta_e(colour, ground)
+        if difference < LOST_DELTA_E or (
+            contrast_ratio(colour, ground) < LOW_CONTRAST and difference < LOST_DELTA_E * 2
+        ):
+            lost += share
+    return lost
 
 
 # What a plate (or none: the page's white) shows a logo against.
 PLATE_GROUNDS = {None: LIGHT_TEXT, "white": LIGHT_TEXT, "dark": DARK_TEXT}
 LOST_DELTA_E = 25.0  # CIE76: a part of a logo this close to its ground is not seen
+LOW_CONTRAST = 1.5  # and one this dark on dark (or light on light) is barely seen
 LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
 
 
