@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -233,17 +233,18 @@ def is_mark(png: bytes) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def fallback_lockup(name: str, color: str) -> bytes:
-    """The partner's name set in its brand colour: what renders when there is no logo."""
-    return _lockup(name, color, None)
+def fallback_lockup(name: str, color: str, lang: str = "en") -> bytes:
+    """The partner's name set in its brand colour: what renders when there is no logo.
+    `lang` (the partner's language) hyphenates a long word of it by that language."""
+    return _lockup(name, color, None, lang)
 
 
 @lru_cache(maxsize=256)
-def mark_lockup(mark_png: bytes, name: str, color: str) -> bytes:
+def mark_lockup(mark_png: bytes, name: str, color: str, lang: str = "en") -> bytes:
     """A tiny logo with the partner's name set beside it, as one logo: the mark at most 3x
     its pixels (more would be a blur), centred on the name's first line. Cached: every
     work item of the partner builds its brand."""
-    return _lockup(name, color, mark_png)
+    return _lockup(name, color, mark_png, lang)
 
 
 LOCKUP_SIZE = 72  # px; the lockup is scaled into BOX afterwards
@@ -251,7 +252,7 @@ LOCKUP_ASPECT = 8.0  # a wider block of name is set in more lines
 LOCKUP_LINES = 3
 
 
-def _lockup(name: str, color: str, mark_png: bytes | None) -> bytes:
+def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> bytes:
     """The name in the brand colour (darkened until it reads on white), in as few lines
     as keep the block within LOCKUP_ASPECT (a 90-letter name set in one line was a
     strip 5 px tall), every character in a font that has it, nothing cut off."""
@@ -263,8 +264,10 @@ def _lockup(name: str, color: str, mark_png: bytes | None) -> bytes:
     rtl = bidi_levels(name)[1]
     mark = _mark(mark_png, size) if mark_png else None
     indent = 12 + (mark.width + round(size * 0.3) if mark else 0)
-    lines = _lockup_lines(name, size, lambda s: text_width(s, size, font, rtl=rtl), wrap)
-    drawn = [draw_text(line, size, font, fill, rtl=rtl) for line in lines]
+    lines = _lockup_lines(
+        name, size, lambda s: text_width(s, size, font, lang, rtl), partial(wrap, lang=lang)
+    )
+    drawn = [draw_text(line, size, font, fill, lang, rtl) for line in lines]
     step = round(size * 1.25)
     widest = max(round(d.width) for d in drawn)
     width = widest + indent + 12
