@@ -50,6 +50,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         api,
         auth,
         console,
+        console_mdf,
         console_runway,  # noqa: F401
         embed,
         errors,
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(signature.bp)
     app.register_blueprint(landing.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(console_mdf.bp, url_prefix="/mdf")
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(portal_mdf.bp, url_prefix="/portal/mdf")
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -77,6 +77,27 @@ def token_warning_job() -> None:
         log.info("warned partners about expiring tokens: %s", ", ".join(warned))
 
 
+def mdf_job() -> None:
+    """Every few minutes: reminders at half an MDF request's clock, escalations when it
+    lapses, and the expiry of the quarter that has ended (idempotent: an expired pot has
+    nothing left, so a second run or a second scheduler after failover expires nothing)."""
+    from campaign_engine.domain.mdf import Period
+    from campaign_engine.services.mdf.allocate import expire_period
+    from campaign_engine.services.mdf.mail import send_alerts
+    from campaign_engine.services.mdf.sla import sweep
+
+    runtime = _runtime()
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        alerts = sweep(session, now=now, base_url=runtime.settings.public_base_url)
+        ended = Period.of(now.date()).previous()
+        expired = expire_period(session, ended, carry_over=runtime.settings.mdf.carry_over)
+    if alerts:
+        log.info("MDF: %d reminder(s) and escalation(s) sent", send_alerts(runtime, alerts))
+    if expired:
+        log.info("MDF: %s funds expired for %d partner(s)", ended, len(expired))
+
+
 def runway_job() -> None:
     """Always-on sequences: enrol partners entering audiences, send the steps now due."""
     counts = run_runway(_runtime())

@@ -238,3 +238,30 @@ def test_two_requests_racing_for_the_last_funds_cannot_both_win(world, database_
     with runtime.sessions() as session:
         entries = session.scalars(select(MdfEntry)).all()
         assert [e.kind for e in entries] == ["allocation"]
+
+
+def test_the_sla_clock_reminds_at_half_time_and_escalates_when_it_lapses(world):
+    from campaign_engine.services.access.accounts import create_user
+    from campaign_engine.services.mdf.sla import sweep
+
+    cli, runtime = world
+    cli("mdf", "allocate", "partner-00", "500", "--currency", "EUR")
+    with runtime.sessions.begin() as session:
+        create_user(session, "boss@vendor.example", "admin", password="correct-horse-1")
+        create_user(session, "mia@vendor.example", "marketer", password="correct-horse-1")
+    request(runtime, "partner-00", "100")
+
+    def swept(hours: float) -> list[tuple[str, str]]:
+        with runtime.sessions.begin() as session:
+            alerts = sweep(session, now=NOW + timedelta(hours=hours), base_url="https://x")
+            return [(a.recipient, a.subject.split(":")[0]) for a in alerts]
+
+    assert swept(23.9) == []
+    half = swept(24.1)
+    assert sorted(half) == [
+        ("boss@vendor.example", "Half time"),
+        ("mia@vendor.example", "Half time"),
+    ]
+    assert swept(30) == []  # once per submission
+    assert swept(48.1) == [("boss@vendor.example", "Overdue")]
+    assert swept(60) == []

@@ -49,6 +49,25 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/partners/import", "POST"): ("vendor", "/partners/import", {}),
     ("/partners/owner", "POST"): ("vendor", "/partners/owner", {}),
     ("/kits", "GET"): ("vendor", "/kits", {}),
+    # The MDF desk (web/console_mdf.py); allocations above mdf.admin_limit need an admin
+    ("/mdf/", "GET"): ("vendor", "/mdf/", {}),
+    ("/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>", "POST"): (
+        "vendor",
+        "/mdf/requests/{mdf_request}/changes",
+        {"data": {"reason": "a smaller stand"}},
+    ),
+    ("/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>", "POST"): (
+        "vendor",
+        "/mdf/claims/{mdf_claim}/accept",
+        {},
+    ),
+    ("/mdf/claims/<int:claim_id>/files/<int:file_id>", "GET"): (
+        "vendor",
+        "/mdf/claims/{mdf_claim}/files/1",
+        {},
+    ),
+    ("/mdf/allocations", "POST"): ("vendor", "/mdf/allocations", {}),
+    ("/mdf/report.csv", "GET"): ("vendor", "/mdf/report.csv", {}),
     ("/kits", "POST"): ("vendor", "/kits", {}),
     ("/campaigns", "POST"): ("vendor", "/campaigns", {}),
     ("/campaigns/<int:campaign_id>/edit", "POST"): ("vendor", "/campaigns/{campaign}/edit", {}),
@@ -186,6 +205,20 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         {},
     ),
     ("/portal/signature", "GET"): ("partner", "/portal/signature", {}),
+    # The partner's co-funding (web/portal_mdf.py): its own requests only (another's: 404)
+    ("/portal/mdf/", "GET"): ("partner", "/portal/mdf/", {}),
+    ("/portal/mdf/requests", "POST"): ("partner", "/portal/mdf/requests", {}),
+    ("/portal/mdf/requests/<int:request_id>/resubmit", "POST"): (
+        "partner",
+        "/portal/mdf/requests/{mdf_request}/resubmit",
+        {},
+    ),
+    ("/portal/mdf/requests/<int:request_id>/cancel", "POST"): (
+        "partner",
+        "/portal/mdf/requests/{mdf_request}/cancel",
+        {},
+    ),
+    ("/portal/mdf/claims", "POST"): ("partner", "/portal/mdf/claims", {}),
     ("/api/v1/me/signature", "GET"): ("partner-api", "/api/v1/me/signature", {}),
     ("/api/v1/me", "GET"): ("partner-api", "/api/v1/me", {}),
     ("/api/v1/me/campaigns", "GET"): ("partner-api", "/api/v1/me/campaigns", {}),
