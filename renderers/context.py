@@ -108,6 +108,19 @@ def text_lang(text: str, partner_lang: str, kit_lang: str) -> str:
     return kit_lang if partner_lang in NON_LATIN else partner_lang
 
 
+def text_dir(text: str) -> str:
+    """'rtl' or 'ltr' from the first strong character (the Unicode bidi rule P2, as
+    dir="auto" decides): for WeasyPrint, which has no dir="auto", on a block of its own
+    such as an address line ("14 برج الخليج" starts at the right)."""
+    for ch in str(text):
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def direction(lang: str) -> str:
     """'rtl' for a language written right to left, else 'ltr' (a document's dir)."""
     return "rtl" if lang in RTL_LANGUAGES else "ltr"
@@ -289,6 +302,7 @@ def template_context(
         "copy": copy,
         "partner": partner,
         "joined": joined,
+        "text_dir": text_dir,
         "bdi": text.bdi,
         "named": text.named,
         "vendor": {

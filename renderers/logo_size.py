@@ -48,3 +48,58 @@ def logo_size(png: bytes, room: LogoRoom, pixels_per_unit: float) -> tuple[float
         if shrink < 1.0:
             shown_w, shown_h = shown_w * shrink, shown_h * shrink
     return shown_w, shown_h
+
+
+# A pixel this close to its ground in luminance is as good as not there.
+HIDDEN_CONTRAST = 1.6
+SHOWS = 0.1  # a logo shows on a ground when at most this share of it is hidden there
+
+
+def _linear(level: int) -> int:
+    s = level / 255
+    return round(255 * (s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4))
+
+
+LINEAR_LUT = [_linear(level) for level in range(256)] * 3
+
+
+@lru_cache(maxsize=512)
+def luminance_histogram(png: bytes) -> tuple[int, ...]:
+    """How many of the logo's visible pixels have each relative luminance (0..255): a
+    many-coloured logo is not its mean (dark letters of a bright wordmark vanished on a
+    dark band that its mean said it would show on)."""
+    with Image.open(io.BytesIO(png)) as source:
+        image = source.convert("RGBA")
+    image.thumbnail((160, 160))
+    mask = image.getchannel("A").point(lambda a: 255 if a > 64 else 0)
+    linear = image.convert("RGB").point(LINEAR_LUT)
+    luminance = linear.convert("L", (0.2126, 0.7152, 0.0722, 0))
+    return tuple(luminance.histogram(mask=mask))
+
+
+def hidden_share(png: bytes, ground: str) -> float:
+    """The share of the logo's visible pixels that nearly vanish on `ground`."""
+    from campaign_engine.domain.brand import luminance_contrast, relative_luminance
+
+    histogram = luminance_histogram(png)
+    total = sum(histogram) or 1
+    g = relative_luminance(ground)
+    hidden = sum(
+        count
+        for level, count in enumerate(histogram)
+        if luminance_contrast(level / 255, g) < HIDDEN_CONTRAST
+    )
+    return hidden / total
+
+
+def plate_on(png: bytes, ground: str) -> str | None:
+    """The plate ("white" or "dark") a logo with transparency needs on a coloured ground,
+    or None when it shows there as it is: the plate that hides the least of it, and only
+    if it hides less than the ground does."""
+    from campaign_engine.domain.brand import PLATE_COLOURS
+
+    bare = hidden_share(png, ground)
+    if bare <= SHOWS:
+        return None
+    best = min(PLATE_COLOURS, key=lambda plate: hidden_share(png, PLATE_COLOURS[plate]))
+    return best if hidden_share(png, PLATE_COLOURS[best]) < bare else None

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import ctypes.util
 import hashlib
+import html
 import io
+import re
 import threading
 from collections.abc import Callable
 
 import qrcode
 from qrcode.image.pil import PilImage
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
+from weasyprint.formatting_structure.boxes import LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
-from campaign_engine.domain.brand import LIGHT_TEXT, fill_on_white, plate_for_logo
+from campaign_engine.domain.brand import LIGHT_TEXT, fill_on_white
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import PLATES, opaque, template_context
 from renderers.fetcher import KitUrlFetcher
-from renderers.logo_size import logo_size, pixel_size, visible
+from renderers.logo_size import logo_size, pixel_size, plate_on, visible
 from renderers.sandbox import make_environment
 
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
@@ -102,6 +106,33 @@ def fit_pt(text: str, chars: int, largest: float, smallest: float) -> str:
     return f"{size:.1f}pt"
 
 
+def overflows(document: Document, markup: str) -> bool:
+    """Text that does not fit its sheet: each .page is one sheet tall, and what overflows
+    it is laid out below the sheet's edge or, in a flex column, not at all (the footer
+    went first, silently). So: a line below the edge, or fewer characters laid out than
+    the markup's body holds. Read from WeasyPrint's layout tree (Page._page_box, which is
+    not public API)."""
+    laid_out = 0
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, LineBox) and box.position_y + box.height > page.height + 0.5:
+                return True
+            if isinstance(box, TextBox):
+                laid_out += _letters(box.text)
+    return laid_out < _letters(_body_text(markup))
+
+
+def _letters(text: str) -> int:
+    """Characters that print: white space and the word joiners between Korean syllables
+    do not, and hyphenation only ever adds."""
+    return sum(1 for ch in text if not ch.isspace() and ch != "\u2060")
+
+
+def _body_text(markup: str) -> str:
+    body = re.sub(r"(?is)<head\b.*?</head>|<!--.*?-->", "", markup)
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
 def quoted(text: str, lang: str) -> str:
     """The quotation marks the partner's language uses (a Jinja global via `quoted`)."""
     start, end = QUOTES.get(lang, ("“", "”"))
@@ -135,6 +166,25 @@ class PdfRenderer:
             )
         return self.stylesheets[digest]
 
+    def laid_out(
+        self,
+        ctx: dict,
+        fetcher: KitUrlFetcher,
+        stylesheets: list[CSS],
+        options: dict[str, str],
+        *,
+        dense: bool,
+    ) -> tuple[Document, bool]:
+        """The brochure laid out, and whether its text overflowed; `dense` (a template
+        variable) asks the template for its compact layout, for the partner whose contact
+        details would not fit otherwise."""
+        spec = self.kit.spec.assets.pdf
+        assert spec is not None
+        markup = self.env.get_template(spec.template).render({**ctx, "dense": dense})
+        source = HTML(string=markup, url_fetcher=fetcher, base_url="kit:")
+        document = source.render(font_config=self.fonts, stylesheets=stylesheets, **options)
+        return document, overflows(document, markup)
+
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset:
         spec = self.kit.spec.assets.pdf
         assert spec is not None
@@ -160,7 +210,7 @@ class PdfRenderer:
         band_plate = (
             None
             if band_dark_logo or not logo or opaque(logo)
-            else plate_for_logo(brand.logo_luminance, ctx["partner"]["band_color"])
+            else plate_on(logo, ctx["partner"]["band_color"])
         )
         files["logo.png"] = logo
         files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
@@ -185,18 +235,17 @@ class PdfRenderer:
             fit_pt=fit_pt,
             quoted=lambda text: quoted(text, ctx["lang"]),
         )
-        markup = self.env.get_template(spec.template).render(ctx)
         stylesheet = self.env.get_template(spec.stylesheet).render(ctx)
         with self.lock:
-            document = HTML(string=markup, url_fetcher=fetcher, base_url="kit:")
+            stylesheets = [self.parsed(stylesheet, fetcher), CSS(string=partner_css(ctx))]
             # Tagged (PDF/UA-1): screen readers get headings, lists and reading order, at no
             # measurable cost (bench/render.py). Title, author and subject come from the
             # template's <title>, <meta name=author> and <meta name=description>.
-            pdf = document.write_pdf(
-                stylesheets=[self.parsed(stylesheet, fetcher), CSS(string=partner_css(ctx))],
-                font_config=self.fonts,
-                pdf_variant="pdf/ua-1",
-            )
+            options = {"pdf_variant": "pdf/ua-1"}
+            document, dense = self.laid_out(ctx, fetcher, stylesheets, options, dense=False)
+            if dense:  # a very long name and address: the page's dense layout
+                document, _ = self.laid_out(ctx, fetcher, stylesheets, options, dense=True)
+            pdf = document.write_pdf(**options)
         return RenderedAsset(
             channel="email",
             asset="brochure",
@@ -204,6 +253,7 @@ class PdfRenderer:
             meta={
                 "page_size": page_size(brand.locale),
                 "refused": " ".join(fetcher.refused),
+                "layout": "dense" if dense else "regular",
                 # the least of the cover's and the contact band's logo: its short side in
                 # mm and its print resolution; "logo": "name" when the name stands in
                 **(

@@ -20,7 +20,6 @@ from campaign_engine.domain.brand import (
     accent_for,
     brand_fill,
     fill_edge,
-    plate_for_logo,
     readable_text_on,
 )
 from campaign_engine.errors import InvalidInput
@@ -42,7 +41,7 @@ from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
 from renderers.context import PartnerText, address_lines, direction, opaque
 from renderers.email import PARTNER_LOGO_ROOM, shown_size
-from renderers.logo_size import visible
+from renderers.logo_size import plate_on, visible
 
 bp = Blueprint("landing", __name__)
 HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
@@ -124,7 +123,7 @@ def _logo(brand: BrandContext) -> dict[str, Any] | None:
     if size is None:
         return None
     fill = brand_fill(brand.primary_color)
-    plate = None if opaque(png) else plate_for_logo(brand.logo_luminance, fill)
+    plate = None if opaque(png) else plate_on(png, fill)
     return {
         "data": base64.b64encode(png).decode(),
         "width": size[0],

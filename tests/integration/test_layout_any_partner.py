@@ -32,6 +32,9 @@ from tests.e2e.test_browser import browser  # noqa: F401 (the shared Chromium fi
 
 FOUR_LINES = ["Suite 4100", "1234 North Michigan Avenue", "Chicago, IL 60611", "United States"]
 KOREAN = "서울클라우드보안솔루션 주식회사 데이터보호사업부 강남파이낸스센터 기술지원본부"
+# six lines of 70 of the widest letter: what the kit check renders for a worst case
+CROWDED = [f"{n} {'W' * 70}" for n in range(6)]
+ARABIC_LINE = "4417 برج الخليج"
 LONG = (
     "Consolidated Northern Hemisphere Managed Infrastructure & Cloud Security Services "
     "Group International Holdings"
@@ -103,6 +106,14 @@ PARTNERS = {
     "strip": dict(logo_png=logo(1800, 60)),  # 30:1: no readable size fits
     "long": dict(name=LONG, short_name="Consolidated Northern"),
     "korean": dict(name=KOREAN, locale="ko-KR"),
+    # every contact field at its longest, on Letter: the brochure's dense layout
+    "crowded": dict(
+        name=(LONG + " " + LONG)[:200], locale="en-US", postal_address="\n".join(CROWDED),
+        website="https://www.crowded-partner-with-a-very-long-domain-name.example/partners/"
+        "cloud/backup/secure-cloud-backup-landing",
+        contact_email=f"partnerships@{'x' * 40}.example",
+    ),
+    "arabic": dict(name="شركة السحابة الآمنة", locale="ar-AE", postal_address=ARABIC_LINE),
 }  # fmt: skip
 
 
@@ -329,3 +340,36 @@ def test_a_brand_without_a_logo_png_sets_its_name(rendered):
     asset = EmailRenderer(kit).render(brand, links.__getitem__)
     assert "cid:partner-logo" not in asset.file("email.html").content.decode()
     assert PdfRenderer(kit).render(brand, links.__getitem__).meta["logo"] == "name"
+
+
+def test_contact_details_too_long_for_page_two_get_its_dense_layout(rendered):
+    """Every field at its longest on Letter (the longest real addresses still fit the
+    regular layout): the quote gives way, nothing runs off the sheet (the footer used to
+    vanish without a trace), and the sheets stay two."""
+    crowded = rendered["crowded"]
+    assert crowded.brochure.meta["layout"] == "dense"
+    assert rendered["yellow"].brochure.meta["layout"] == "regular"
+    pdf = pypdfium2.PdfDocument(crowded.brochure.file("brochure.pdf").content)
+    pages = len(pdf)
+    pdf.close()
+    printed = "".join(crowded.page_text(1).split())  # a 70-letter word wraps in its column
+    assert pages == 2 and "1HarbourStreet" in printed
+    assert all("".join(line.split()) in printed for line in CROWDED)
+
+
+def test_an_arabic_address_line_reads_from_the_right_in_print(rendered):
+    """WeasyPrint has no dir="auto": the line gets its own direction, so its number,
+    first in the reading order, is at its right end."""
+    pdf = pypdfium2.PdfDocument(rendered["arabic"].brochure.file("brochure.pdf").content)
+    text = pdf[1].get_textpage()
+    index, count = text.search("4417").get_next()
+    digits_left = min(text.get_charbox(i)[0] for i in range(index, index + count))
+    line_top = text.get_charbox(index)[3]
+    letters = [
+        text.get_charbox(i)[0]
+        for i in range(text.count_chars())
+        if "\u0600" <= text.get_text_range(i, 1) <= "\u06ff"
+        and abs(text.get_charbox(i)[3] - line_top) < 4
+    ]
+    pdf.close()
+    assert letters and digits_left > max(letters), (digits_left, max(letters))
