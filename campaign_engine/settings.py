@@ -134,6 +134,9 @@ class MdfSettings(_Section):
 
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # allocations without --currency
     sla_hours: float = Field(48.0, gt=0)  # a request's decision is due this long after it
+    # an approved request's campaign goes out at this local time on its first day (at once
+    # if that has passed)
+    send_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     # of a period's unspent funds, the share given again in the next period (0: all expire)
     carry_over: float = Field(0.0, ge=0, le=1)
     # an allocation above this needs an admin (None: any marketer may allocate any amount)

@@ -126,7 +126,13 @@ def mdf_approve(request_id: int) -> None:
     from campaign_engine.services.mdf.requests import approve, get_request
 
     with unit_of_work() as (rt, session):
-        request = approve(session, get_request(session, request_id), actor=ACTOR, now=rt.clock())
+        request = approve(
+            session,
+            get_request(session, request_id),
+            actor=ACTOR,
+            now=rt.clock(),
+            send_time=rt.settings.mdf.send_time,
+        )
         campaign = request.campaign_id
     click.echo(
         f"request {request_id} approved" + (f"; campaign {campaign} scheduled" if campaign else "")

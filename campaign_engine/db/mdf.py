@@ -75,6 +75,7 @@ class MdfClaim(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("mdf_requests.id"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # what the partner asks
+    currency: Mapped[str] = mapped_column(String(3))  # the request's
     approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     status: Mapped[str] = mapped_column(String(16), index=True)  # domain.mdf.ClaimStatus
     note: Mapped[str] = mapped_column(Text, default="")

@@ -73,7 +73,13 @@ def decide(request_id: int, action: str) -> Response | tuple[str, int]:
     reason = request.form.get("reason", "")
     try:
         if action == "approve":
-            requests.approve(db(), found, actor=current_user.email, now=rt.clock())
+            requests.approve(
+                db(),
+                found,
+                actor=current_user.email,
+                now=rt.clock(),
+                send_time=rt.settings.mdf.send_time,
+            )
         elif action == "reject":
             requests.reject(db(), found, reason, actor=current_user.email, now=rt.clock())
         else:

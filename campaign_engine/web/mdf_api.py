@@ -165,7 +165,13 @@ def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
     rt = runtime()
     found = requests.get_request(db(), request_id)
     if action == "approve":
-        requests.approve(db(), found, actor=current_user.email, now=rt.clock())
+        requests.approve(
+            db(),
+            found,
+            actor=current_user.email,
+            now=rt.clock(),
+            send_time=rt.settings.mdf.send_time,
+        )
     elif action == "reject":
         requests.reject(db(), found, body.reason or "", actor=current_user.email, now=rt.clock())
     else:

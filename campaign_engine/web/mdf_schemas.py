@@ -91,6 +91,7 @@ class ClaimOut(BaseModel):
     request_id: int
     status: ClaimStatus
     amount: str
+    currency: str
     approved_amount: str | None
     proof: dict[str, Any]
     note: str

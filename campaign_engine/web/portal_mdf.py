@@ -15,9 +15,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign_engine.db import Kit, KitVersion
+from campaign_engine.db import Delivery, Kit, KitVersion
 from campaign_engine.domain.mdf import Activity, RequestStatus
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.evidence import MAX_FILES, check_evidence
 from campaign_engine.services.mdf.view import partner_mdf
@@ -57,8 +58,23 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
         waiting_claims={c["request_id"] for c in shown["claims"] if c["status"] == "submitted"},
         max_files=MAX_FILES,
         form=extra.pop("form", {}),
+        assets_url=lambda campaign_id: _assets_url(partner.id, campaign_id),
         **extra,
     ), status
+
+
+def _assets_url(partner_id: int, campaign_id: int) -> str:
+    """Its library once the campaign has items for the partner; before, the co-branded
+    preview (a draft or scheduled campaign has nothing in a library yet)."""
+    has_items = db().scalar(
+        select(Delivery.id)
+        .where(Delivery.partner_id == partner_id, Delivery.campaign_id == campaign_id)
+        .limit(1)
+    )
+    if has_items:
+        return url_for("portal.campaign_assets", campaign_id=campaign_id)
+    token = PartnerLinks(runtime().settings.signing_keys).make(partner_id, campaign_id)
+    return url_for("portal.preview", token=token)
 
 
 @bp.get("/")

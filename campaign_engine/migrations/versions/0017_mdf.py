@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("approved_amount", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),

@@ -77,6 +77,7 @@ def submit_claim(
         request_id=request.id,
         partner_id=request.partner_id,
         amount=asked,
+        currency=request.currency,
         status=ClaimStatus.SUBMITTED.value,
         note=(note or "").strip()[:2000],
         reason="",

@@ -216,7 +216,7 @@ def approve(
         assert partner is not None
         hour, minute = (int(part) for part in send_time.split(":"))
         local = datetime.combine(request.starts_on, time(hour, minute), ZoneInfo(partner.timezone))
-        campaign.launch_at = max(local.astimezone(UTC), now + timedelta(minutes=1))
+        campaign.launch_at = max(local.astimezone(UTC), now)  # a day already begun: now
         change_status(session, campaign, CampaignStatus.SCHEDULED, actor=actor, now=now)
     record(
         session, actor, "mdf.approve", "mdf_request", request.id, {"campaign": request.campaign_id}

@@ -75,6 +75,7 @@ def claim_json(claim: MdfClaim) -> dict[str, Any]:
         "request_id": claim.request_id,
         "status": claim.status,
         "amount": str(claim.amount),
+        "currency": claim.currency,
         "approved_amount": None if claim.approved_amount is None else str(claim.approved_amount),
         "proof": claim.proof,
         "note": claim.note,
