@@ -42,10 +42,11 @@ def partner_logo(partner: Partner) -> tuple[bytes, str]:
     """The logo the assets show and its kind (BrandContext.logo_kind): the partner's own;
     its name beside it when the logo is a favicon-sized mark; its name alone when it has
     none."""
+    lang = partner.locale.replace("_", "-").split("-")[0].lower()  # hyphenation's language
     if not partner.logo_png:
-        return fallback_lockup(partner.name, partner.primary_color), "name"
+        return fallback_lockup(partner.name, partner.primary_color, lang), "name"
     if is_mark(partner.logo_png):
-        return mark_lockup(partner.logo_png, partner.name, partner.primary_color), "mark"
+        return mark_lockup(partner.logo_png, partner.name, partner.primary_color, lang), "mark"
     return partner.logo_png, "own"
 
 

@@ -107,7 +107,7 @@ def evergreen(session: Session, partner: Partner, storage_dir: Path) -> tuple[by
     logo = (kit.root / kit.spec.vendor.logo).read_bytes() if kit else None
     font = str(kit.root / kit.spec.fonts.bold) if kit else str(SYSTEM_FONT)
     key = hashlib.sha256(
-        f"{brand_fingerprint(brand)}|{kit.content_hash if kit else ''}|2".encode()
+        f"{brand_fingerprint(brand)}|{kit.content_hash if kit else ''}|3".encode()
     ).hexdigest()
     site = str(kit.spec.vendor.website) if kit and kit.spec.vendor.website else None
     path = storage_dir / "signatures" / f"{key}.png"
