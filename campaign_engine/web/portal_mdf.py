@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import Delivery, Kit, KitVersion
 from campaign_engine.domain.mdf import Activity, RequestStatus
+from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.mdf import claims, mail, requests
@@ -27,10 +28,10 @@ from campaign_engine.web.session import db, discard, runtime
 
 bp = Blueprint("portal_mdf", __name__)
 ACTIVITIES = {
-    Activity.EMAIL.value: "Email to your own list",
-    Activity.PAID_SOCIAL.value: "Paid social",
-    Activity.EVENT.value: "Event",
-    Activity.OTHER.value: "Other",
+    Activity.EMAIL.value: N_("Email to your own list"),
+    Activity.PAID_SOCIAL.value: N_("Paid social"),
+    Activity.EVENT.value: N_("Event"),
+    Activity.OTHER.value: N_("Other"),
 }
 
 

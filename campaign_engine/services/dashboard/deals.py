@@ -10,13 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, DealRecord, Event
+from campaign_engine.domain.words import N_
 
 STAGES = ("lead.created", "opportunity.created", "deal.registered")
 CLOSED = ("deal.closed_won", "deal.closed_lost")
+# the stage as the partner reads it (translated where it is shown)
 STAGE_WORDS = {
-    "lead.created": "lead",
-    "opportunity.created": "opportunity",
-    "deal.registered": "registered deal",
+    "lead.created": N_("lead"),
+    "opportunity.created": N_("opportunity"),
+    "deal.registered": N_("registered deal"),
 }
 
 
