@@ -159,7 +159,7 @@ _MEASURE = r"""
   for (const img of document.images) {
     if (logoUri && img.getAttribute('src') === logoUri) {
       const r = img.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0) out.logos.push({width: r.width, height: r.height});
+      if (r.width > 0 && r.height > 0) out.logos.push(rectOf(img));
     }
   }
   const paintedUp = (el) => {
@@ -202,7 +202,7 @@ class EmailFacts:
     width: int
     overflows: list[dict[str, Any]]
     outside: list[dict[str, Any]]
-    logos: list[tuple[float, float]]
+    logos: list[tuple[float, float, RGB | None]]  # CSS px, and the colour around it
     band: RGB | None
     button: RGB | None
     lines: list[str]
@@ -263,13 +263,13 @@ class Browser:
         self.page.set_content(html, wait_until="load")
         data = self.page.evaluate(_MEASURE, {"logoUri": logo_uri, "cta": cta, "phone": PHONE})
         shot = None
-        if data["band"] or data["button"]:
+        if data["band"] or data["button"] or data["logos"]:
             shot = Image.open(io.BytesIO(self.page.screenshot(full_page=True)))
         return EmailFacts(
             width=int(data["width"]),
             overflows=data["overflows"],
             outside=data["outside"],
-            logos=[(d["width"], d["height"]) for d in data["logos"]],
+            logos=[(d["width"], d["height"], _around(shot, d)) for d in data["logos"]],
             band=_sample(shot, data["band"]),
             button=_sample(shot, data["button"]),
             lines=clean_lines(data["text"]),
@@ -282,6 +282,26 @@ class Browser:
 def browser() -> Iterator[Browser]:
     with Browser() as b:
         yield b
+
+
+def _around(shot: Image.Image | None, rect: dict[str, float]) -> RGB | None:
+    """The colour just outside an element's box (3 px strips above and below it)."""
+    if shot is None:
+        return None
+    left, right = max(0, round(rect["left"])), min(shot.width, round(rect["right"]))
+    top, bottom = round(rect["top"]), round(rect["bottom"])
+    strips = [(left, top - 4, right, top - 1), (left, bottom + 1, right, bottom + 4)]
+    inside = [s for s in strips if s[1] >= 0 and s[3] <= shot.height and s[2] > s[0]]
+    if not inside:
+        return None
+    return dominant(shot, inside[0]) if len(inside) == 1 else _common(shot, inside)
+
+
+def _common(shot: Image.Image, boxes: list[tuple[int, int, int, int]]) -> RGB:
+    joined = Image.new("RGB", (max(b[2] - b[0] for b in boxes), 3 * len(boxes)))
+    for i, box in enumerate(boxes):
+        joined.paste(shot.crop(box).convert("RGB"), (0, 3 * i))
+    return dominant(joined)
 
 
 def _sample(shot: Image.Image | None, rect: dict[str, float] | None) -> RGB | None:
@@ -347,7 +367,7 @@ def check_email(
                 ],
             )
         )
-    for problem in separator_problems(facts.lines, fields):
+    for problem in separator_problems(facts.lines, fields, address=address):
         found.append(Finding(slug, "email", "separator_dangling", problem))
     for block in facts.blank:
         found.append(Finding(slug, "email", "separator_dangling", f"an empty line in “{block}”"))
@@ -364,13 +384,16 @@ def check_email(
 def _logo(
     slug: str, facts: EmailFacts, logo_png: bytes | None, uploaded: bytes | None
 ) -> list[Finding]:
-    if logo_png is None or not facts.logos:
+    if logo_png is None:
         return []
-    share = visible_share(logo_png, own_ground(uploaded))
-    if share is None:
-        return [Finding(slug, "email", "logo_too_small", "the logo image is empty")]
+    if not facts.logos:
+        return [Finding(slug, "email", "not_measured", "the partner's logo <img> is not shown")]
+    own = own_ground(uploaded)
     found = []
-    for width, height in facts.logos:
+    for width, height, around in facts.logos:
+        share = visible_share(logo_png, own, around)
+        if share is None:
+            return [Finding(slug, "email", "logo_too_small", "the logo image is empty")]
         w = width * (share[2] - share[0])
         h = height * (share[3] - share[1])
         if min(w, h) < MIN_LOGO_PX - 0.5:

@@ -20,7 +20,13 @@ from tests.judge.colour import RGB, as_hex, distance, hex_rgb, lab
 from tests.judge.findings import Finding
 from tests.judge.images import check_banner, check_post_text, check_social_image
 from tests.judge.pdf import check_brochure
-from tests.judge.text import address_lines, clean
+from tests.judge.text import (
+    address_kept_in_text,
+    address_lines,
+    clean,
+    clean_lines,
+    separator_problems,
+)
 
 MAX_DELTA_E = 10.0
 NEAR_WHITE_L = 95.0  # L*: a primary this light cannot fill a band on white by itself
@@ -44,6 +50,7 @@ class PartnerOutput:
     row: Mapping[str, str]  # the CSV row the vendor imported
     assets: Sequence[RenderedAsset]
     email_html: str | None  # as a customer gets it, inline images as data: URIs
+    email_text: str | None = None  # its plain-text part, as a customer gets it
     logo_pngs: tuple[bytes, ...] = ()  # the logo images made for it (to find them in a PDF)
     held: Mapping[str, str] = field(default_factory=dict)  # assets not made, and why
     uploaded_logo: bytes | None = None  # the logo file the vendor imported
@@ -131,7 +138,7 @@ class Judge:
                 logo_uri=logo.data_uri() if logo else None,
                 cta=_copy(copy, "email.cta"),
             )
-            return check_email(
+            found = check_email(
                 slug,
                 facts,
                 logo_png=logo.content if logo else None,
@@ -140,6 +147,7 @@ class Judge:
                 fields=fields,
                 fill_ok=fill_ok,
             )
+            return found + _text_part(slug, out.email_text, address, fields)
         if asset.asset == "brochure":
             spec = self.kit.spec.assets.pdf
             return check_brochure(
@@ -181,6 +189,28 @@ class Judge:
                     slug, asset.asset, f.name, f.content.decode(), fields=fields, labels=labels
                 )
         return found
+
+
+def _text_part(slug: str, text: str | None, address: list[str], fields: list[str]) -> list[Finding]:
+    """The email's plain-text part: its address lines kept (or joined with ", "), and no
+    separator beside an empty field."""
+    if text is None:
+        return []
+    lines = clean_lines(text)
+    found = [
+        Finding(slug, "email", "separator_dangling", f"text part: {p}")
+        for p in separator_problems(lines, fields, address=address)
+    ]
+    if not address_kept_in_text(lines, address):
+        found.append(
+            Finding(
+                slug,
+                "email",
+                "address_lines_lost",
+                f"text part: {len(address)} address lines neither kept nor joined with ', '",
+            )
+        )
+    return found
 
 
 def _language(locale: str) -> str:

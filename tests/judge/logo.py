@@ -1,27 +1,31 @@
 """Where the logo is inside its image: the part a reader sees as the logo.
 
 A rendered logo's size is its image box scaled by the share of the image the artwork
-takes. Transparent margins do not count, and neither does a uniform ground around the
-artwork when that ground is a plate or a white margin (the engine's plate, or the
-partner's own white background): a 220x18 wordmark on a 228x26 plate is 18 px tall. A
-coloured badge is all logo (its ground is part of the design), so it is kept whole.
+takes. Transparent margins do not count. A uniform ground around the artwork counts when
+the reader sees it: the partner's own ground (a coloured badge, or a white box on a
+coloured band) is part of its logo, unless it melts into what surrounds the image (a
+white ground on a white page). The engine's plate (white, or the dark #1d2433) is not
+the logo: a 220x18 wordmark on a 228x26 plate is 18 px tall.
 """
 
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 from PIL import Image, ImageChops
 
+RGB = tuple[int, int, int]
 ALPHA = 24  # a pixel this opaque or more is drawn
 RING_SHARE = 0.9  # the border this uniform is a ground, not artwork
-GROUND_TOLERANCE = 40  # per channel: JPEG noise and anti-aliasing on a plate stay ground
-PLATES = ((255, 255, 255), (29, 36, 51))  # white, and the dark plate (#1d2433)
+GROUND_TOLERANCE = 40  # per channel: JPEG noise and anti-aliasing on a ground stay ground
+SAME = 24  # per channel: two grounds this close are one colour to a reader
+PLATES = ((255, 255, 255), (29, 36, 51))  # the engine's white and dark (#1d2433) plates
 
 
-def own_ground(uploaded: bytes | None) -> tuple[int, int, int] | None:
-    """The opaque ground of the logo as the partner uploaded it (a badge's colour), or
-    None when it has none (transparent, or artwork to its edges)."""
+def own_ground(uploaded: bytes | None) -> RGB | None:
+    """The opaque ground of the logo as the partner uploaded it (a badge's colour, a white
+    box), or None when it has none (transparent, or artwork to its edges)."""
     if not uploaded:
         return None
     with Image.open(io.BytesIO(uploaded)) as source:
@@ -31,11 +35,11 @@ def own_ground(uploaded: bytes | None) -> tuple[int, int, int] | None:
 
 
 def visible_share(
-    data: bytes, keep: tuple[int, int, int] | None = None
+    data: bytes, own: RGB | None = None, surround: RGB | None = None
 ) -> tuple[float, float, float, float] | None:
-    """(left, top, right, bottom) of the artwork as fractions of the image, or None when
-    nothing in it is drawn. `keep`: the partner's own ground (`own_ground`); a ring of
-    that colour is the partner's badge, not a plate, unless it is white."""
+    """(left, top, right, bottom) of what reads as the logo, as fractions of the image;
+    None when nothing in it is drawn. `own`: the uploaded logo's ground (`own_ground`);
+    `surround`: the colour around the placed image (None: unknown, taken as white)."""
     with Image.open(io.BytesIO(data)) as source:
         image = source.convert("RGBA")
     width, height = image.size
@@ -43,20 +47,34 @@ def visible_share(
     box = drawn.getbbox()
     if box is None:
         return None
-    crop = image.crop(box)
-    ground = _uniform_ring(crop)
-    if ground is not None and _is_plate(ground) and not _badge(ground, keep):
-        flat = Image.new("RGBA", crop.size, (*ground, 255))
-        diff = ImageChops.difference(crop, flat).convert("RGB")
-        mask = diff.point(lambda v: 255 if v > GROUND_TOLERANCE else 0).convert("L")
-        mask = ImageChops.multiply(mask, drawn.crop(box))
-        inner = mask.getbbox()
-        if inner is not None:
-            box = (box[0] + inner[0], box[1] + inner[1], box[0] + inner[2], box[1] + inner[3])
+    around = surround or (255, 255, 255)
+    for _ in range(2):  # a plate, then the partner's ground inside it
+        crop = image.crop(box)
+        ring = _uniform_ring(crop)
+        if ring is None:
+            break
+        if own is not None and _same(ring, own, GROUND_TOLERANCE):
+            if not _same(ring, around, SAME):
+                break  # the partner's ground, seen: part of the logo
+        elif not (_same(ring, around, SAME) or any(_same(ring, p, 12) for p in PLATES)):
+            break  # artwork reaching the edge, or a badge of the partner's own
+        inner = _inside(crop, ring, drawn.crop(box))
+        if inner is None:
+            break
+        box = (box[0] + inner[0], box[1] + inner[1], box[0] + inner[2], box[1] + inner[3])
+        around = ring
     return box[0] / width, box[1] / height, box[2] / width, box[3] / height
 
 
-def _uniform_ring(image: Image.Image) -> tuple[int, int, int] | None:
+def _inside(crop: Image.Image, ground: RGB, drawn: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box of the drawn pixels that differ from `ground`."""
+    flat = Image.new("RGBA", crop.size, (*ground, 255))
+    diff = ImageChops.difference(crop, flat).convert("RGB")
+    mask = diff.point(lambda v: 255 if v > GROUND_TOLERANCE else 0).convert("L")
+    return ImageChops.multiply(mask, drawn).getbbox()
+
+
+def _uniform_ring(image: Image.Image) -> RGB | None:
     """The colour of the image's outermost ring of drawn pixels, when nearly all of it
     has one colour."""
     w, h = image.size
@@ -68,20 +86,10 @@ def _uniform_ring(image: Image.Image) -> tuple[int, int, int] | None:
     drawn = [p[:3] for p in ring if p[3] >= ALPHA]  # type: ignore[index]
     if len(drawn) < len(ring) / 2:
         return None
-    first = max(set(drawn), key=drawn.count)
-    near = [p for p in drawn if max(abs(a - b) for a, b in zip(p, first, strict=True)) <= 16]
-    return first if len(near) >= RING_SHARE * len(drawn) else None  # type: ignore[return-value]
+    first = Counter(drawn).most_common(1)[0][0]
+    near = sum(1 for p in drawn if _same(p, first, 16))
+    return first if near >= RING_SHARE * len(drawn) else None  # type: ignore[return-value]
 
 
-def _badge(ground: tuple[int, int, int], keep: tuple[int, int, int] | None) -> bool:
-    """The ring is the partner's own coloured ground (white grounds are margins)."""
-    if keep is None or min(keep) >= 230:
-        return False
-    return max(abs(a - b) for a, b in zip(ground, keep, strict=True)) <= GROUND_TOLERANCE
-
-
-def _is_plate(colour: tuple[int, int, int]) -> bool:
-    """A white (or near-white) margin, or a plate colour: a ground, not a badge."""
-    if min(colour) >= 230:
-        return True
-    return any(max(abs(a - b) for a, b in zip(colour, p, strict=True)) <= 12 for p in PLATES)
+def _same(a: RGB, b: RGB, tolerance: int) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) <= tolerance

@@ -103,10 +103,17 @@ def check_brochure(
             )
         for page in facts:
             found += _text_boxes(slug, page)
-        found += _hero_fill(slug, doc, facts, title, fill_ok)
+        rasters: dict[int, Image.Image] = {}
+
+        def raster(index: int) -> Image.Image:
+            if index not in rasters:
+                rasters[index] = doc[index].render(scale=RASTER_SCALE).to_pil()
+            return rasters[index]
+
+        found += _hero_fill(slug, raster, facts, title, fill_ok)
+        found += _logo_sizes(slug, facts, raster, logos, own_ground(uploaded_logo))
     finally:
         doc.close()
-    found += _logo_sizes(slug, facts, logos, own_ground(uploaded_logo))
     lines = [line for page in facts for line in page.lines if line]
     if not address_kept_pdf(lines, address):
         found.append(
@@ -238,7 +245,7 @@ def _text_boxes(slug: str, page: PageFacts) -> list[Finding]:
 
 def _hero_fill(
     slug: str,
-    doc: pdfium.PdfDocument,
+    raster: Callable[[int], Image.Image],
     facts: list[PageFacts],
     title: str,
     fill_ok: Callable[[RGB], str | None],
@@ -251,16 +258,8 @@ def _hero_fill(
         return [Finding(slug, "brochure", "not_measured", f"title “{title}” not found on page 1")]
     first = runs[0][1][0]
     home = _container(page, (first.left + first.right) / 2, (first.bottom + first.top) / 2)
-    scale = 0.5
-    image = doc[0].render(scale=scale).to_pil()
-    height = page.size[1]
-    crop = (
-        round(home.left * scale) + 2,
-        round((height - home.top) * scale) + 2,
-        round(home.right * scale) - 2,
-        round((height - home.bottom) * scale) - 2,
-    )
-    colour = dominant(image, crop)
+    left, top, right, bottom = _pixels(home, page.size[1])
+    colour = dominant(raster(0), (left + 2, top + 2, right - 2, bottom - 2))
     verdict = fill_ok(colour)
     if verdict is None:
         return []
@@ -268,17 +267,27 @@ def _hero_fill(
 
 
 def _logo_sizes(
-    slug: str, facts: list[PageFacts], logos: Sequence[bytes], ground: RGB | None
+    slug: str,
+    facts: list[PageFacts],
+    raster: Callable[[int], Image.Image],
+    logos: Sequence[bytes],
+    own: RGB | None,
 ) -> list[Finding]:
-    """Each placement of the partner's logo image, by the short side of its artwork."""
+    """Each placement of the partner's logo image, by the short side of what reads as
+    the logo there (its artwork, and its own ground where that ground shows)."""
     sizes = {}
     for data in logos:
         with Image.open(io.BytesIO(data)) as image:
-            sizes[image.size] = visible_share(data, ground)
+            sizes[image.size] = data
     found = []
-    for page in facts:
+    placed = 0
+    for index, page in enumerate(facts):
         for box, px in page.images:
-            share = sizes.get(px)
+            data = sizes.get(px)
+            if data is None:
+                continue
+            placed += 1
+            share = visible_share(data, own, _surround(raster(index), box, page.size[1]))
             if share is None:
                 continue
             width = (box.right - box.left) * (share[2] - share[0]) / MM
@@ -293,7 +302,51 @@ def _logo_sizes(
                         f"(short side under {MIN_LOGO_MM:.0f} mm)",
                     )
                 )
+    if sizes and not placed:
+        found.append(
+            Finding(
+                slug, "brochure", "not_measured", "no image of the partner's logo's size placed"
+            )
+        )
     return found
+
+
+RASTER_SCALE = 0.5  # 36 dpi: enough to read a fill's colour
+
+
+def _pixels(box: Box, page_height: float) -> tuple[int, int, int, int]:
+    """A box in points (origin bottom left) as raster pixels (origin top left)."""
+    return (
+        round(box.left * RASTER_SCALE),
+        round((page_height - box.top) * RASTER_SCALE),
+        round(box.right * RASTER_SCALE),
+        round((page_height - box.bottom) * RASTER_SCALE),
+    )
+
+
+def _surround(image: Image.Image, box: Box, page_height: float) -> RGB:
+    """The colour around a placed image: strips 1.5 mm wide just outside its box."""
+    left, top, right, bottom = _pixels(box, page_height)
+    gap, width = 1, max(2, round(1.5 * MM * RASTER_SCALE))
+    strips = [
+        (left, top - gap - width, right, top - gap),
+        (left, bottom + gap, right, bottom + gap + width),
+        (left - gap - width, top, left - gap, bottom),
+        (right + gap, top, right + gap + width, bottom),
+    ]
+    inside = [
+        (max(0, a), max(0, b), min(image.width, c), min(image.height, d)) for a, b, c, d in strips
+    ]
+    parts = [image.crop(s) for s in inside if s[2] > s[0] and s[3] > s[1]]
+    if not parts:
+        return (255, 255, 255)
+    joined = Image.new("RGB", (sum(p.width * p.height for p in parts), 1))
+    x = 0
+    for part in parts:
+        flat = Image.frombytes("RGB", (part.width * part.height, 1), part.convert("RGB").tobytes())
+        joined.paste(flat, (x, 0))
+        x += flat.width
+    return dominant(joined)
 
 
 # --- glyphs ---------------------------------------------------------------------------

@@ -43,6 +43,12 @@ def address_lines(postal_address: str) -> list[str]:
     return [line for line in clean_lines(postal_address) if line]
 
 
+def address_kept_in_text(lines: Sequence[str], address: Sequence[str]) -> bool:
+    """A plain-text part: the lines kept, or joined with ", " on one line."""
+    joined = ", ".join(address)
+    return address_kept_exact(lines, address) or any(_has_phrase(line, joined) for line in lines)
+
+
 def address_kept_exact(lines: Sequence[str], address: Sequence[str]) -> bool:
     """True when the address lines follow one another as lines of `lines`: the first may
     end a line ("Name · Suite 4100"), the last may start one, the others are whole lines;
@@ -114,19 +120,27 @@ def address_kept_pdf(lines: Sequence[str], address: Sequence[str]) -> bool:
     return any(match(0, start) for start in range(len(bags)))
 
 
+SIGNATURE_DELIMITER = "--"  # a plain-text email's "-- " line before the signature
+
+
 def separator_problems(
-    lines: Iterable[str], fields: Sequence[str], *, soft_wraps: bool = False
+    lines: Iterable[str],
+    fields: Sequence[str],
+    *,
+    soft_wraps: bool = False,
+    address: Sequence[str] = (),
 ) -> list[str]:
     """Lines where a separator stands beside nothing: "· owner@example" (no phone), a
     line ending "Name ·", "· ·", a lone "." line; a line ending in a comma only when it
     shows one of the partner's `fields` (a greeting "Hi Jordan," is copy, not a field).
     With `soft_wraps` (PDF lines, where a wrap may fall before "·" or after it) only what
-    no line breaking makes is reported: "· ·", a lone ".", a line starting with a comma."""
+    no line breaking makes is reported: "· ·", a lone ".", a line starting with a comma.
+    A comma closing an `address` line ("Suite 4100,") is postal style, not a stray."""
     found = []
     values = [clean(f) for f in fields if clean(f)]
     for line in lines:
         text = line.strip()
-        if not text:
+        if not text or text == SIGNATURE_DELIMITER:
             continue
         if PUNCTUATION_ONLY.match(text):
             found.append(f"a line of only “{text}”")
@@ -138,6 +152,7 @@ def separator_problems(
             not soft_wraps
             and text.endswith(",")
             and any(v in text and not v.endswith(",") for v in values)
+            and not any(text[:-1].rstrip().endswith(a) for a in address)
         ):
             found.append(f"“{text[-60:]}” ends with a comma after a field")
         elif DOUBLE_SEPARATOR.search(text):

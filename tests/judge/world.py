@@ -97,6 +97,7 @@ class Workspace:
             row=row,
             assets=shown.assets,
             email_html=browser_html(shown.email) if shown.email is not None else None,
+            email_text=shown.email.body_text if shown.email is not None else None,
             logo_pngs=logos,
             held=dict(getattr(shown, "held", {}) or {}),
             uploaded_logo=(folder / row["logo"]).read_bytes()
