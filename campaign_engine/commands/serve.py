@@ -28,6 +28,7 @@ from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.demo import write_sample_programme
 from campaign_engine.services.demo_runway import populate_runway
 from campaign_engine.services.kits import load_kit
+from campaign_engine.services.mdf.demo import populate_mdf
 from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import ENV_PREFIX, Settings, load_settings, refuse_published_secrets
 
@@ -131,6 +132,12 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
                 session, version, campaign_id, now=rt.clock(), **launch_options(rt)
             )
             runway_id = runway.id
+            funded = populate_mdf(
+                session,
+                now=rt.clock(),
+                currency=rt.settings.mdf.currency,
+                sla_hours=rt.settings.mdf.sla_hours,
+            )
         click.echo(
             json.dumps(
                 {
@@ -139,6 +146,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
                     "campaign": campaign_id,
                     "deliveries": planned,
                     "runway_campaign": runway_id,
+                    "partners_with_mdf": funded,
                 }
             )
         )
