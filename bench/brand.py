@@ -2,7 +2,7 @@
 rendering and the engine's own preflight, judged by an independent judge.
 
     .venv/bin/python bench/brand.py --partners 300 [--seed 28] [--no-fixtures]
-                                    [--report FILE] [--keep DIR] [--jobs 2]
+                                    [--report FILE] [--keep DIR] [--jobs 2] [--details]
 
 Partners come from tests/partners_gen.py (16 scripts, logos 12:1 to 1:4, colours over
 the gamut, 0-6 address lines, optional fields missing), are imported into a throwaway
@@ -58,7 +58,9 @@ class Group:
     describe: dict[str, str] = field(default_factory=dict)
 
 
-def run(count: int, seed: int, fixtures: bool, keep: Path | None, jobs: int) -> list[str]:
+def run(
+    count: int, seed: int, fixtures: bool, keep: Path | None, jobs: int, every: bool = False
+) -> list[str]:
     folder = keep or Path(tempfile.mkdtemp(prefix="brand-bench-"))
     times: dict[str, float] = {}
     started = time.perf_counter()
@@ -123,6 +125,9 @@ def run(count: int, seed: int, fixtures: bool, keep: Path | None, jobs: int) -> 
     lines = []
     for group in groups:
         lines += report(group)
+    if every:
+        for group in groups:
+            lines += details(group)
     if preflight_error:
         lines += ["", f"The engine's preflight did not run: {preflight_error}"]
     lines.append("")
@@ -251,6 +256,19 @@ def report(group: Group) -> list[str]:
     return lines
 
 
+def details(group: Group) -> list[str]:
+    """Every finding of every partner, with what preflight blocked it for."""
+    lines = ["", f"Every finding: {group.title}"]
+    for slug, found in sorted(group.findings.items()):
+        if not found and not group.blocked.get(slug):
+            continue
+        kind = f" [{group.describe[slug]}]" if slug in group.describe else ""
+        lines.append(f"  {slug}{kind}")
+        lines += [f"    {f.code} {f.asset}: {f.detail}" for f in found]
+        lines += [f"    preflight blocks: {b[:150]}" for b in group.blocked.get(slug, [])]
+    return lines
+
+
 def _by(refused: dict[str, str]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = defaultdict(list)
     for slug, reason in refused.items():
@@ -270,8 +288,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--report", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, help="keep the workspace (assets, CSVs) here")
     parser.add_argument("--jobs", type=int, default=2, help="processes rendering and judging")
+    parser.add_argument("--details", action="store_true", help="list every finding")
     args = parser.parse_args(argv)
-    lines = run(args.partners, args.seed, not args.no_fixtures, args.keep, max(1, args.jobs))
+    lines = run(
+        args.partners,
+        args.seed,
+        not args.no_fixtures,
+        args.keep,
+        max(1, args.jobs),
+        args.details,
+    )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.report:

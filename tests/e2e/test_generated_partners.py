@@ -178,5 +178,7 @@ def test_the_judge_measures_a_logo_by_its_artwork(run: Run) -> None:
     plated.paste((10, 60, 200, 255), (4, 4, 224, 22))
     data = io.BytesIO()
     plated.save(data, format="PNG")
-    left, top, right, bottom = visible_share(data.getvalue()) or (0, 0, 1, 1)
-    assert round((bottom - top) * 26) == 18 and round((right - left) * 228) == 220
+    share = visible_share(data.getvalue())
+    assert share is not None
+    assert round((share.bottom - share.top) * 26) == 18
+    assert round((share.right - share.left) * 228) == 220

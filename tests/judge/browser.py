@@ -403,7 +403,8 @@ def _logo(
                     "email",
                     "logo_too_small",
                     f"logo artwork shown {w:.0f} x {h:.0f} px at {PHONE} px "
-                    f"(short side under {MIN_LOGO_PX:.0f})",
+                    f"(short side under {MIN_LOGO_PX:.0f})"
+                    + ("; its own ground is the colour around it" if share.melted else ""),
                 )
             )
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from typing import NamedTuple
 
 from PIL import Image, ImageChops
 
@@ -34,12 +35,20 @@ def own_ground(uploaded: bytes | None) -> RGB | None:
     return _uniform_ring(image)
 
 
-def visible_share(
-    data: bytes, own: RGB | None = None, surround: RGB | None = None
-) -> tuple[float, float, float, float] | None:
-    """(left, top, right, bottom) of what reads as the logo, as fractions of the image;
-    None when nothing in it is drawn. `own`: the uploaded logo's ground (`own_ground`);
-    `surround`: the colour around the placed image (None: unknown, taken as white)."""
+class Share(NamedTuple):
+    """What reads as the logo, as fractions of its image."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    melted: bool  # the partner's own ground is the colour around it, and vanished
+
+
+def visible_share(data: bytes, own: RGB | None = None, surround: RGB | None = None) -> Share | None:
+    """What reads as the logo in its image; None when nothing in it is drawn. `own`: the
+    uploaded logo's ground (`own_ground`); `surround`: the colour around the placed
+    image (None: unknown, taken as white)."""
     with Image.open(io.BytesIO(data)) as source:
         image = source.convert("RGBA")
     width, height = image.size
@@ -48,6 +57,7 @@ def visible_share(
     if box is None:
         return None
     around = surround or (255, 255, 255)
+    melted = False
     for _ in range(2):  # a plate, then the partner's ground inside it
         crop = image.crop(box)
         ring = _uniform_ring(crop)
@@ -56,6 +66,7 @@ def visible_share(
         if own is not None and _same(ring, own, GROUND_TOLERANCE):
             if not _same(ring, around, SAME):
                 break  # the partner's ground, seen: part of the logo
+            melted = min(own) < 230  # a white ground on white is a margin, not a loss
         elif not (_same(ring, around, SAME) or any(_same(ring, p, 12) for p in PLATES)):
             break  # artwork reaching the edge, or a badge of the partner's own
         inner = _inside(crop, ring, drawn.crop(box))
@@ -63,7 +74,7 @@ def visible_share(
             break
         box = (box[0] + inner[0], box[1] + inner[1], box[0] + inner[2], box[1] + inner[3])
         around = ring
-    return box[0] / width, box[1] / height, box[2] / width, box[3] / height
+    return Share(box[0] / width, box[1] / height, box[2] / width, box[3] / height, melted)
 
 
 def _inside(crop: Image.Image, ground: RGB, drawn: Image.Image) -> tuple[int, int, int, int] | None:

@@ -42,6 +42,7 @@ MM = 72 / 25.4  # points per millimetre
 TOLERANCE = 1.0  # pt: a glyph's ink may touch its box's edge
 MIN_BOX = 3 * MM  # smaller filled shapes are rules, dots and underlines, not boxes
 MIN_LOGO_MM = 6.0
+MELTED = "; its own ground is the colour around it and vanishes"
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,8 @@ def _logo_sizes(
                         "brochure",
                         "logo_too_small",
                         f"page {page.number}: logo shown {width:.1f} x {height:.1f} mm "
-                        f"(short side under {MIN_LOGO_MM:.0f} mm)",
+                        f"(short side under {MIN_LOGO_MM:.0f} mm)"
+                        + (MELTED if share.melted else ""),
                     )
                 )
     if sizes and not placed:
