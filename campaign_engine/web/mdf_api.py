@@ -28,19 +28,19 @@ from campaign_engine.services.mdf.view import claim_json, partner_mdf, partner_s
 from campaign_engine.web.api import _guard_writes, _parse, page_of
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.mdf_schemas import (
-    Allocated,
-    AllocationIn,
-    ClaimFile,
-    ClaimIn,
-    ClaimOut,
-    ClaimPage,
     Dashboard,
-    Decision,
+    MdfAllocated,
+    MdfAllocationIn,
+    MdfClaimFile,
+    MdfClaimIn,
+    MdfClaimOut,
+    MdfClaimPage,
+    MdfDecision,
+    MdfReport,
+    MdfRequestIn,
+    MdfRequestOut,
+    MdfRequestPage,
     MyMdf,
-    Report,
-    RequestIn,
-    RequestOut,
-    RequestPage,
 )
 from campaign_engine.web.portal import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
@@ -66,7 +66,7 @@ def me_mdf() -> dict[str, Any]:
 @bp.post("/me/mdf/requests")
 @partner_required
 def me_mdf_request() -> tuple[dict[str, Any], int]:
-    body = _parse(RequestIn)
+    body = _parse(MdfRequestIn)
     rt = runtime()
     ask = requests.Ask(
         amount=body.amount,
@@ -86,7 +86,7 @@ def me_mdf_request() -> tuple[dict[str, Any], int]:
         sla_hours=rt.settings.mdf.sla_hours,
     )
     mail.request_made(rt, db(), made)
-    return RequestOut.model_validate(request_json(made, now=rt.clock())).model_dump(
+    return MdfRequestOut.model_validate(request_json(made, now=rt.clock())).model_dump(
         mode="json"
     ), 201
 
@@ -97,10 +97,10 @@ def me_mdf_cancel(request_id: int) -> dict[str, Any]:
     rt = runtime()
     mine = requests.get_request(db(), request_id, partner_id=current_partner().id)
     requests.cancel(db(), mine, actor=current_user.email, now=rt.clock())
-    return RequestOut.model_validate(request_json(mine, now=rt.clock())).model_dump(mode="json")
+    return MdfRequestOut.model_validate(request_json(mine, now=rt.clock())).model_dump(mode="json")
 
 
-def evidence_of(files: list[ClaimFile]) -> list[Evidence]:
+def evidence_of(files: list[MdfClaimFile]) -> list[Evidence]:
     checked = []
     for item in files:
         try:
@@ -114,7 +114,7 @@ def evidence_of(files: list[ClaimFile]) -> list[Evidence]:
 @bp.post("/me/mdf/claims")
 @partner_required
 def me_mdf_claim() -> tuple[dict[str, Any], int]:
-    body = _parse(ClaimIn)
+    body = _parse(MdfClaimIn)
     rt = runtime()
     mine = requests.get_request(db(), body.request_id, partner_id=current_partner().id)
     claim = claims.submit_claim(
@@ -126,7 +126,7 @@ def me_mdf_claim() -> tuple[dict[str, Any], int]:
         actor=current_user.email,
         now=rt.clock(),
     )
-    return ClaimOut.model_validate(claim_json(claim)).model_dump(mode="json"), 201
+    return MdfClaimOut.model_validate(claim_json(claim)).model_dump(mode="json"), 201
 
 
 @bp.get("/me/dashboard")
@@ -155,13 +155,13 @@ def mdf_requests() -> dict[str, Any]:
     rows = requests.list_requests(db(), status=http.args.get("status") or None)
     slugs = partner_slugs(db())
     items = [request_json(r, now=rt.clock()) | {"partner": slugs[r.partner_id]} for r in rows]
-    return RequestPage.model_validate(page_of(items)).model_dump(mode="json")
+    return MdfRequestPage.model_validate(page_of(items)).model_dump(mode="json")
 
 
 @bp.post("/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>")
 @vendor_required
 def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
-    body = _parse(Decision)
+    body = _parse(MdfDecision)
     rt = runtime()
     found = requests.get_request(db(), request_id)
     if action == "approve":
@@ -179,7 +179,7 @@ def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
             db(), found, body.reason or "", actor=current_user.email, now=rt.clock()
         )
     mail.decision_made(rt, db(), found)
-    return RequestOut.model_validate(request_json(found, now=rt.clock())).model_dump(mode="json")
+    return MdfRequestOut.model_validate(request_json(found, now=rt.clock())).model_dump(mode="json")
 
 
 @bp.get("/mdf/claims")
@@ -188,13 +188,13 @@ def mdf_claims() -> dict[str, Any]:
     from flask import request as http
 
     items = [claim_json(c) for c in claims.list_claims(db(), status=http.args.get("status"))]
-    return ClaimPage.model_validate(page_of(items)).model_dump(mode="json")
+    return MdfClaimPage.model_validate(page_of(items)).model_dump(mode="json")
 
 
 @bp.post("/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>")
 @vendor_required
 def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
-    body = _parse(Decision)
+    body = _parse(MdfDecision)
     rt = runtime()
     claim = claims.get_claim(db(), claim_id)
     who, now = current_user.email, rt.clock()
@@ -204,7 +204,7 @@ def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
         claims.reject_claim(db(), claim, body.reason or "", actor=who, now=now)
     else:
         claims.pay_claim(db(), claim, actor=who, now=now)
-    return ClaimOut.model_validate(claim_json(claim)).model_dump(mode="json")
+    return MdfClaimOut.model_validate(claim_json(claim)).model_dump(mode="json")
 
 
 @bp.post("/mdf/allocations")
@@ -212,7 +212,7 @@ def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
 def mdf_allocate() -> tuple[dict[str, Any], int]:
     from campaign_engine.domain.mdf import Period
 
-    body = _parse(AllocationIn)
+    body = _parse(MdfAllocationIn)
     rt = runtime()
     grant = funds.Grant(
         current_user.email, current_user.role == "admin", rt.settings.mdf.admin_limit
@@ -221,11 +221,11 @@ def mdf_allocate() -> tuple[dict[str, Any], int]:
     code = body.currency or _currency()
     after = funds.allocate(db(), body.partner, body.amount, code, period, grant)
     shown = {"partner": body.partner, "period": period, "currency": code}
-    return Allocated(**shown, available=str(after.available)).model_dump(mode="json"), 201
+    return MdfAllocated(**shown, available=str(after.available)).model_dump(mode="json"), 201
 
 
 @bp.get("/mdf/report")
 @vendor_required
 def mdf_report_json() -> dict[str, Any]:
     report = mdf_report(db(), sla_hours=runtime().settings.mdf.sla_hours)
-    return Report.model_validate(report).model_dump(mode="json")
+    return MdfReport.model_validate(report).model_dump(mode="json")

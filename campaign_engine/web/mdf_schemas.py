@@ -19,7 +19,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RequestIn(_Strict):
+class MdfRequestIn(_Strict):
     kit: str | None = Field(None, max_length=80, description="a loaded kit's slug, or none")
     activity: Literal["email", "paid_social", "event", "other"]
     amount: str = AMOUNT
@@ -29,33 +29,33 @@ class RequestIn(_Strict):
     expected_outcome: str = Field(min_length=1, max_length=2000)
 
 
-class ClaimFile(_Strict):
+class MdfClaimFile(_Strict):
     filename: str = Field(min_length=1, max_length=200)
     content_base64: str = Field(max_length=14_000_000)
 
 
-class ClaimIn(_Strict):
+class MdfClaimIn(_Strict):
     request_id: int = Field(ge=1, le=2**63 - 1, strict=True)
     amount: str = AMOUNT
     note: str = Field("", max_length=2000)
-    files: list[ClaimFile] = Field(default_factory=list, max_length=MAX_FILES)
+    files: list[MdfClaimFile] = Field(default_factory=list, max_length=MAX_FILES)
 
 
-class Decision(_Strict):
+class MdfDecision(_Strict):
     reason: str | None = Field(None, max_length=2000)
     amount: str | None = Field(
         None, pattern=r"^\d{1,12}(\.\d{1,2})?$", description="accept only part of a claim"
     )
 
 
-class AllocationIn(_Strict):
+class MdfAllocationIn(_Strict):
     partner: str = Field(min_length=1, max_length=80)
     amount: str = AMOUNT
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     period: str | None = Field(None, pattern=r"^\d{4}-Q[1-4]$")
 
 
-class Balance(BaseModel):
+class MdfBalance(BaseModel):
     currency: str
     period: str
     spend_by: date
@@ -66,7 +66,7 @@ class Balance(BaseModel):
     paid: str
 
 
-class RequestOut(BaseModel):
+class MdfRequestOut(BaseModel):
     id: int
     status: RequestStatus
     kit: str | None
@@ -86,7 +86,7 @@ class RequestOut(BaseModel):
     partner: str | None = None
 
 
-class ClaimOut(BaseModel):
+class MdfClaimOut(BaseModel):
     id: int
     request_id: int
     status: ClaimStatus
@@ -101,9 +101,9 @@ class ClaimOut(BaseModel):
 
 
 class MyMdf(BaseModel):
-    balance: Balance
-    requests: list[RequestOut]
-    claims: list[ClaimOut]
+    balance: MdfBalance
+    requests: list[MdfRequestOut]
+    claims: list[MdfClaimOut]
 
 
 class OpenDeal(BaseModel):
@@ -125,33 +125,33 @@ class DashboardCampaign(BaseModel):
 
 class Dashboard(BaseModel):
     campaigns: list[DashboardCampaign]
-    mdf: Balance
+    mdf: MdfBalance
     open_deals: list[OpenDeal]
     next_action: str
 
 
-class RequestPage(BaseModel):
-    items: list[RequestOut]
+class MdfRequestPage(BaseModel):
+    items: list[MdfRequestOut]
     page: int
     per_page: int
     total: int
 
 
-class ClaimPage(BaseModel):
-    items: list[ClaimOut]
+class MdfClaimPage(BaseModel):
+    items: list[MdfClaimOut]
     page: int
     per_page: int
     total: int
 
 
-class Allocated(BaseModel):
+class MdfAllocated(BaseModel):
     partner: str
     period: str
     currency: str
     available: str
 
 
-class Flows(BaseModel):
+class MdfFlows(BaseModel):
     currency: str
     period: str
     allocated: str
@@ -162,15 +162,15 @@ class Flows(BaseModel):
     expired: str
 
 
-class PartnerFlows(Flows):
+class MdfPartnerFlows(MdfFlows):
     partner: str
 
 
-class TierFlows(Flows):
+class MdfTierFlows(MdfFlows):
     tier: str
 
 
-class Returns(BaseModel):
+class MdfReturns(BaseModel):
     currency: str
     paid: str
     pipeline: str
@@ -179,7 +179,7 @@ class Returns(BaseModel):
     revenue_per_unit: str
 
 
-class DecisionHours(BaseModel):
+class MdfDecisionHours(BaseModel):
     count: int
     median: float | None
     p90: float | None
@@ -187,25 +187,25 @@ class DecisionHours(BaseModel):
     within_target: float | None
 
 
-class Report(BaseModel):
-    partners: list[PartnerFlows]
-    tiers: list[TierFlows]
-    periods: list[Flows]
-    returns: list[Returns]
-    decision_hours: DecisionHours
+class MdfReport(BaseModel):
+    partners: list[MdfPartnerFlows]
+    tiers: list[MdfTierFlows]
+    periods: list[MdfFlows]
+    returns: list[MdfReturns]
+    decision_hours: MdfDecisionHours
 
 
 SCHEMAS: tuple[type[BaseModel], ...] = (
-    RequestIn,
-    ClaimIn,
-    Decision,
-    AllocationIn,
+    MdfRequestIn,
+    MdfClaimIn,
+    MdfDecision,
+    MdfAllocationIn,
     MyMdf,
-    RequestOut,
-    ClaimOut,
+    MdfRequestOut,
+    MdfClaimOut,
     Dashboard,
-    RequestPage,
-    ClaimPage,
-    Allocated,
-    Report,
+    MdfRequestPage,
+    MdfClaimPage,
+    MdfAllocated,
+    MdfReport,
 )

@@ -709,6 +709,14 @@ def _upload(summary: str, media_type: str, answer: str) -> dict[str, Any]:
     }
 
 
+def _merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two sets of schemas; a name in both would silently describe one shape as another."""
+    clash = sorted(set(first) & set(second))
+    if clash:
+        raise RuntimeError(f"OpenAPI schemas named twice: {', '.join(clash)}")
+    return {**first, **second}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     return {
@@ -721,7 +729,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "schemas": {**_schemas(), **mdf_schemas()},
+            "schemas": _merged(_schemas(), mdf_schemas()),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {

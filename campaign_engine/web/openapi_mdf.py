@@ -49,21 +49,21 @@ def mdf_paths(
         "/me/mdf/requests": {
             "post": write(
                 "Ask for funds for a kit or an activity (a 422 names the balance)",
-                "RequestIn",
-                "RequestOut",
+                "MdfRequestIn",
+                "MdfRequestOut",
                 status="201",
             )
         },
         "/me/mdf/requests/{request_id}/cancel": {
             "post": op(
-                "Withdraw an open request", json(_ref("RequestOut")), 404, 409, parameters=[rid]
+                "Withdraw an open request", json(_ref("MdfRequestOut")), 404, 409, parameters=[rid]
             )
         },
         "/me/mdf/claims": {
             "post": write(
                 "Claim an approved request, with files",
-                "ClaimIn",
-                "ClaimOut",
+                "MdfClaimIn",
+                "MdfClaimOut",
                 404,
                 409,
                 status="201",
@@ -78,14 +78,14 @@ def mdf_paths(
         "/mdf/requests": {
             "get": op(
                 "Partners' MDF requests, newest first",
-                json(_ref("RequestPage")),
+                json(_ref("MdfRequestPage")),
                 422,
                 parameters=[*paging, status],
             )
         },
         **{
             f"/mdf/requests/{{request_id}}/{action}": {
-                "post": write(words, "Decision", "RequestOut", 404, 409, parameters=[rid])
+                "post": write(words, "MdfDecision", "MdfRequestOut", 404, 409, parameters=[rid])
             }
             for action, words in (
                 ("approve", "Approve: commit the funds, schedule the kit's campaign"),
@@ -96,14 +96,14 @@ def mdf_paths(
         "/mdf/claims": {
             "get": op(
                 "Claims with their proof",
-                json(_ref("ClaimPage")),
+                json(_ref("MdfClaimPage")),
                 422,
                 parameters=[*paging, status],
             )
         },
         **{
             f"/mdf/claims/{{claim_id}}/{action}": {
-                "post": write(words, "Decision", "ClaimOut", 404, 409, parameters=[cid])
+                "post": write(words, "MdfDecision", "MdfClaimOut", 404, 409, parameters=[cid])
             }
             for action, words in (
                 ("accept", "Accept fully, or in part with an amount"),
@@ -113,10 +113,16 @@ def mdf_paths(
         },
         "/mdf/allocations": {
             "post": write(
-                "Give a partner funds for a period", "AllocationIn", "Allocated", 404, status="201"
+                "Give a partner funds for a period",
+                "MdfAllocationIn",
+                "MdfAllocated",
+                404,
+                status="201",
             )
         },
         "/mdf/report": {
-            "get": op("Allocated, committed, claimed, paid, expired; returns", json(_ref("Report")))
+            "get": op(
+                "MdfAllocated, committed, claimed, paid, expired; returns", json(_ref("MdfReport"))
+            )
         },
     }
