@@ -11,8 +11,9 @@ a screenshot.
   computed font of the element showing it, a canvas draws it and a code point no font has
   (U+10FFFD); identical pixels mean Chromium drew it as .notdef. A canvas uses the same
   font fallback as the page's text, so this is what the reader sees.
-- logo_too_small: the partner's <img> box at 390 px, scaled to its artwork (tests.judge
-  .logo), under 24 px on the short side.
+- logo_too_small: the partner's <img> box at 390 px, scaled to what reads as the logo in
+  it (tests.judge.logo: not the engine's plate; the partner's own ground where it differs
+  from the colour around the image), under 24 px on its short side.
 - brand_fill_off: the colour most pixels have in the box behind the <h1> (the title band)
   and behind the button (the element showing the kit's call to action), screenshotted.
 - address_lines_lost / separator_dangling / blank lines: from innerText, line by line.
@@ -22,8 +23,7 @@ from __future__ import annotations
 
 import io
 import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,7 +215,6 @@ class Browser:
     service workers, and every connection sent to a port nobody listens on."""
 
     def __init__(self) -> None:
-        self._stack: list[Any] = []
         self.page: Any = None
 
     def __enter__(self) -> Browser:
@@ -276,12 +275,6 @@ class Browser:
             blank=data["blank"],
             missing=data["missing"],
         )
-
-
-@contextmanager
-def browser() -> Iterator[Browser]:
-    with Browser() as b:
-        yield b
 
 
 def _around(shot: Image.Image | None, rect: dict[str, float]) -> RGB | None:

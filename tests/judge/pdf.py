@@ -5,12 +5,15 @@
   it starts in, or into another box inside it (the name card into the QR block). Boxes
   are the filled single-subpath shapes at least 3 mm on each side: backgrounds, bands,
   cards, plates (border rings, which are two subpaths, and rules are not boxes).
-- glyph_missing: a glyph drawn that its font does not have. WeasyPrint writes a missing
-  character as glyph id 0 or, since v62, as an id past the font's last glyph (its
-  `get_unused_glyph_id`); both draw the font's .notdef box. So every glyph id shown by
-  Tj/TJ with a Type0 font is compared with the embedded font's glyph count (fontTools).
-- logo_too_small: the partner's logo image placed so that its artwork's short side is
-  under 6 mm (the image is found by its pixel size among the page's images).
+- glyph_missing: a glyph drawn that its font does not have, i.e. the .notdef box. Every
+  code shown by Tj/TJ with a Type0 font is mapped to its glyph id (Identity-H, or the
+  font's embedded CMap: WeasyPrint 70 gives a missing character a code past the font's
+  last glyph and maps it to CID 0) and compared with 0 and the embedded font's glyph
+  count (fontTools). This reads the glyphs drawn, not a font list: exact either way.
+- logo_too_small: a placement of the partner's logo image (found by its pixel size among
+  the page's images) where what reads as the logo (tests.judge.logo: the artwork, and
+  the partner's own ground where it differs from what is around it) is under 6 mm on
+  its short side.
 - address_lines_lost: the address lines do not each stand on lines of their own.
 - separator_dangling: "· ·", a lone ".", a line starting with a comma.
 - brand_fill_off: the hero band (the box behind the kit's title) is not the partner's
@@ -79,6 +82,7 @@ class PageFacts:
     runs: list[tuple[str, list[Box]]]  # (text, its characters' boxes) per text object
     lines: list[str]  # the page's text, line by line
     images: list[tuple[Box, tuple[int, int]]]  # placement and pixel size
+    forms: int = 0  # form XObjects drawn (their boxes and images are not read)
 
 
 def check_brochure(
@@ -104,6 +108,15 @@ def check_brochure(
             )
         for page in facts:
             found += _text_boxes(slug, page)
+            if page.forms:
+                found.append(
+                    Finding(
+                        slug,
+                        "brochure",
+                        "not_measured",
+                        f"page {page.number} draws {page.forms} form(s) whose boxes are not read",
+                    )
+                )
         rasters: dict[int, Image.Image] = {}
 
         def raster(index: int) -> Image.Image:
@@ -139,9 +152,12 @@ def _shares_letters(line: str, address: Sequence[str]) -> bool:
 
 def _page_facts(doc: pdfium.PdfDocument, index: int) -> PageFacts:
     page = doc[index]
-    boxes, images = [], []
-    for obj in page.get_objects(max_depth=3):
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+    boxes, images, forms = [], [], 0
+    # page-level objects only: a form's objects have bounds in the form's own space
+    for obj in page.get_objects(max_depth=0):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            forms += 1
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
             found = _filled_box(obj)
             if found is not None:
                 boxes.append(found)
@@ -172,6 +188,7 @@ def _page_facts(doc: pdfium.PdfDocument, index: int) -> PageFacts:
         runs=[("".join(t), c) for t, c in runs.values() if c],
         lines=lines,
         images=images,
+        forms=forms,
     )
 
 
