@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.groupcommit import GroupCommitter
+from campaign_engine.services.tracking import visitor_salt
 from campaign_engine.web.callbacks import SignedCallbacks
 from campaign_engine.web.clicks import TrackedRedirects
 from campaign_engine.web.recorder import EventRecorder
@@ -102,5 +103,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         recorder,
         runtime.clock,
         https=app.config["SESSION_COOKIE_SECURE"],
+        salt=visitor_salt(runtime.settings.secret_key),
     )
     return app

@@ -35,7 +35,9 @@ MODELS: dict[str, str] = {
         ["ChannelEndpoint", "Contact", "Customisation", "Partner", "Suppression"], "partners"
     ),
     **dict.fromkeys(["Enrollment", "MilestoneRecord", "StepDelivery"], "runway"),
-    **dict.fromkeys(["DealRecord", "Event", "EventTally", "TrackedLink"], "tracking"),
+    **dict.fromkeys(
+        ["DealRecord", "Event", "EventTally", "TrackedLink", "UniqueEngagement"], "tracking"
+    ),
 }
 
 __all__ = ["Base", "load_all", "utcnow", *MODELS]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign_engine.db.base import Base, utcnow
@@ -45,9 +45,28 @@ class Event(Base):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     is_bot: Mapped[bool] = mapped_column(default=False)
+    # clicks and opens: the hashed network and browser (domain/visitors.py), never raw
+    visitor: Mapped[str | None] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UniqueEngagement(Base):
+    """One visitor's first click on a link (or open of an email) on one day: what the
+    unique counts count. A repeat inserts nothing, so 50 clicks are one row."""
+
+    __tablename__ = "unique_engagements"
+    __table_args__ = (UniqueConstraint("type", "target", "visitor", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))  # click | open
+    target: Mapped[str] = mapped_column(String(24))  # "link:<id>" or "delivery:<id>"
+    visitor: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
 
 
 class EventTally(Base):

@@ -108,21 +108,34 @@ def _result_names(session: Session, campaign_ids: set[int]) -> dict[int, str]:
 
 
 def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict[str, Any]:
-    """Clicks, leads, pipeline and revenue per campaign and per week (last 12 weeks)."""
+    """Clicks (raw and unique: each visitor once per link and day), leads, pipeline and
+    revenue per campaign, and clicks and leads per week (last 12 weeks)."""
     per_campaign: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"clicks": 0, "leads": 0, "pipeline": Decimal(0), "revenue": Decimal(0)}
+        lambda: {
+            "clicks": 0,
+            "unique_clicks": 0,
+            "leads": 0,
+            "pipeline": Decimal(0),
+            "revenue": Decimal(0),
+        }
     )
     start = (now - timedelta(weeks=11)).date()
     start = start - timedelta(days=start.weekday())
     weeks = [(start + timedelta(weeks=i)).isoformat() for i in range(12)]
     weekly: dict[str, dict[str, int]] = {w: {"clicks": 0, "leads": 0} for w in weeks}
     rows = session.execute(
-        select(Event.campaign_id, Event.type, Event.amount, Event.occurred_at).where(
-            Event.partner_id == partner_id, Event.is_bot.is_(False)
-        )
+        select(
+            Event.campaign_id,
+            Event.type,
+            Event.amount,
+            Event.occurred_at,
+            Event.link_id,
+            Event.visitor,
+        ).where(Event.partner_id == partner_id, Event.is_bot.is_(False))
     ).all()
     names = _result_names(session, {r.campaign_id for r in rows if r.campaign_id})
-    for campaign_id, kind, amount, at in rows:
+    seen: set[tuple[Any, ...]] = set()
+    for campaign_id, kind, amount, at, link_id, visitor in rows:
         name = names.get(campaign_id, "Not attributed to a campaign")
         row = per_campaign[name]
         metric = {"click": "clicks", "lead.created": "leads"}.get(kind)
@@ -132,6 +145,9 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
             week = (day - timedelta(days=day.weekday())).isoformat()
             if week in weekly:
                 weekly[week][metric] += 1
+        if kind == "click" and visitor and (link_id, visitor, at.date()) not in seen:
+            seen.add((link_id, visitor, at.date()))
+            row["unique_clicks"] += 1
         if kind in ("opportunity.created", "deal.registered") and amount:
             row["pipeline"] += amount
         if kind == "deal.closed_won" and amount:

@@ -30,13 +30,21 @@ COUNTED = {
     "deal.closed_won": "closed_won",
 }
 PIPELINE_TYPES = ("opportunity.created", "deal.registered", "deal.closed_won")
+ENGAGEMENT_METRICS = {
+    "open": "opens",
+    "unique_open": "unique_opens",
+    "click": "clicks",
+    "unique_click": "unique_clicks",
+}
 METRICS = (
     "targeted",
     "participating",
     "delivered",
     "not_sent",
     "opens",
+    "unique_opens",
     "clicks",
+    "unique_clicks",
     "leads",
     "opportunities",
     "deals_registered",
@@ -83,7 +91,9 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
         "ledger": ledger,
         "notes": [
             "Opens are approximate: image blocking hides some, privacy proxies "
-            "open others automatically."
+            "open others automatically.",
+            "Unique opens and clicks count each visitor (network and browser) once per "
+            "email or link and day; the raw counts beside them count every request.",
         ],
     }
 
@@ -120,14 +130,15 @@ def _engagement(
     session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
 ) -> None:
     """From the running tallies (services/tallies.py), not the events: a report stays a
-    few hundred rows of reading however many clicks were recorded."""
+    few hundred rows of reading however many clicks were recorded. Raw counts beside the
+    unique ones (each visitor once per link, or email, and day), which resist inflation."""
     rows = session.execute(
         select(EventTally.partner_id, EventTally.channel, EventTally.type, EventTally.count).where(
-            EventTally.campaign_id == campaign_id, EventTally.type.in_(["open", "click"])
+            EventTally.campaign_id == campaign_id, EventTally.type.in_(list(ENGAGEMENT_METRICS))
         )
     )
     for partner_id, channel, kind, count in rows:
-        metric = "opens" if kind == "open" else "clicks"
+        metric = ENGAGEMENT_METRICS[kind]
         if partner_id in slugs:
             partners[slugs[partner_id]][metric] += count
         if channel:

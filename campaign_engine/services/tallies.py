@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import DealRecord, Event, EventTally
+from campaign_engine.db import DealRecord, Event, EventTally, UniqueEngagement
 from campaign_engine.db.bulk import insert_new
 from campaign_engine.services.links import dialect_insert
 
@@ -20,16 +20,65 @@ RECORDS = ("lead.created", "opportunity.created", "deal.registered", "deal.close
 
 
 def count_engagement(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    """Add a batch of click and open rows (as the recorder inserts them) to the tallies."""
-    counts = Counter(
-        (row["campaign_id"], row["partner_id"], row.get("channel") or "", row["type"])
+    """Add a batch of click and open rows (as the recorder inserts them) to the tallies:
+    every one to the raw count, each visitor's first of the day on its link (or email) to
+    the unique count."""
+    counted = [
+        row
         for row in rows
         if row["type"] in ENGAGEMENT
         and not row.get("is_bot")
         and row.get("campaign_id")
         and row.get("partner_id")
+    ]
+    counts = Counter(
+        (row["campaign_id"], row["partner_id"], row.get("channel") or "", row["type"])
+        for row in counted
     )
     _add(session, counts)
+    _add(session, _first_visits(session, counted))
+
+
+UNIQUE = {"click": "unique_click", "open": "unique_open"}
+
+
+def _target(row: dict[str, Any]) -> str | None:
+    """What a visitor is counted once on: the link clicked, or the email opened."""
+    if row.get("link_id"):
+        return f"link:{row['link_id']}"
+    delivery = (row.get("data") or {}).get("delivery")
+    return f"delivery:{delivery}" if delivery else None
+
+
+def _first_visits(session: Session, rows: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    """Insert each (type, target, visitor, day) not seen before; count those inserted."""
+    fresh: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        target = _target(row)
+        if not row.get("visitor") or target is None:
+            continue
+        day = row["occurred_at"].date()
+        key = (row["type"], target, row["visitor"], day)
+        fresh.setdefault(
+            key,
+            {
+                "type": row["type"],
+                "target": target,
+                "visitor": row["visitor"],
+                "day": day,
+                "campaign_id": row["campaign_id"],
+                "partner_id": row["partner_id"],
+                "channel": row.get("channel") or "",
+            },
+        )
+    inserted = insert_new(
+        session.connection(),
+        UniqueEngagement.__table__,
+        list(fresh.values()),
+        returning=["campaign_id", "partner_id", "channel", "type"],
+        conflict=["type", "target", "visitor", "day"],
+    )
+    return Counter((c, p, ch, UNIQUE[t]) for c, p, ch, t in inserted)
 
 
 def count_records(session: Session, rows: Iterable[dict[str, Any]]) -> None:
@@ -96,9 +145,11 @@ def _add(session: Session, counts: Counter[tuple[Any, ...]]) -> None:
 
 
 def rebuild_tallies(session: Session) -> int:
-    """Recompute both tables from the events (one pass each, in the database)."""
+    """Recompute the tables from the events (one pass each, in the database); unique
+    counts from the first-visit rows, which the events' visitors rebuild in Python."""
     session.execute(delete(EventTally))
     session.execute(delete(DealRecord))
+    session.execute(delete(UniqueEngagement))
     channel = func.coalesce(Event.channel, "")
     records = (
         select(
@@ -134,4 +185,33 @@ def rebuild_tallies(session: Session) -> int:
     )
     columns = ["campaign_id", "partner_id", "channel", "type", "count"]
     session.execute(EventTally.__table__.insert().from_select(columns, engagement))
+    _rebuild_first_visits(session)
     return session.scalar(select(func.count()).select_from(EventTally)) or 0
+
+
+def _rebuild_first_visits(session: Session, batch: int = 5_000) -> None:
+    """Unique counts anew from every counted click and open that names its visitor."""
+    query = (
+        select(
+            Event.type,
+            Event.campaign_id,
+            Event.partner_id,
+            Event.channel,
+            Event.link_id,
+            Event.visitor,
+            Event.data,
+            Event.occurred_at,
+        )
+        .where(
+            Event.type.in_(ENGAGEMENT),
+            Event.is_bot.is_(False),
+            Event.visitor.is_not(None),
+            Event.campaign_id.is_not(None),
+            Event.partner_id.is_not(None),
+        )
+        .order_by(Event.id)
+        .execution_options(yield_per=batch)
+    )
+    for part in session.execute(query).partitions(batch):
+        rows = [dict(row._mapping) for row in part]
+        _add(session, _first_visits(session, rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 
@@ -20,12 +21,21 @@ BOT_AGENTS = re.compile(
 )
 
 
+def visitor_salt(secret_key: str) -> bytes:
+    """The key visitors are hashed with: derived from the secret key, so a leaked events
+    table cannot be matched against addresses (and rotating the key starts afresh)."""
+    return hashlib.sha256(b"campaign-engine visitors|" + secret_key.encode()).digest()
+
+
 def is_bot(user_agent: str) -> bool:
     return not user_agent or bool(BOT_AGENTS.search(user_agent))
 
 
-def click_event(link: TrackedLink, user_agent: str, now: datetime) -> dict[str, object]:
-    """The row a click becomes (written later, in a batch, by the web layer's recorder)."""
+def click_event(
+    link: TrackedLink, user_agent: str, now: datetime, visitor: str | None = None
+) -> dict[str, object]:
+    """The row a click becomes (written later, in a batch, by the web layer's recorder).
+    `visitor` (domain/visitors.py) is what counts it once per visitor and day."""
     return {
         "type": "click",
         "campaign_id": link.campaign_id,
@@ -33,13 +43,16 @@ def click_event(link: TrackedLink, user_agent: str, now: datetime) -> dict[str, 
         "channel": link.channel,
         "link_id": link.id,
         "is_bot": is_bot(user_agent),
+        "visitor": visitor,
         "data": {"link": link.name},
         "occurred_at": now,
         "received_at": now,
     }
 
 
-def open_event(delivery: Delivery, user_agent: str, now: datetime) -> dict[str, object]:
+def open_event(
+    delivery: Delivery, user_agent: str, now: datetime, visitor: str | None = None
+) -> dict[str, object]:
     return {
         "type": "open",
         "campaign_id": delivery.campaign_id,
@@ -47,7 +60,8 @@ def open_event(delivery: Delivery, user_agent: str, now: datetime) -> dict[str, 
         "channel": "email",
         "link_id": None,
         "is_bot": is_bot(user_agent),
-        "data": {},
+        "visitor": visitor,
+        "data": {"delivery": delivery.id},
         "occurred_at": now,
         "received_at": now,
     }

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.urls import iri_to_uri
 
 from campaign_engine.db import TrackedLink
+from campaign_engine.domain.visitors import visitor_key
 from campaign_engine.errors import NotFound
 from campaign_engine.services.links import CampaignLinks, campaign_links, redirect_target
 from campaign_engine.services.tracking import click_event
@@ -47,11 +48,13 @@ class TrackedRedirects:
         clock: Callable[[], datetime],
         *,
         https: bool,
+        salt: bytes,
     ) -> None:
         self.app = app
         self.sessions = sessions
         self.recorder = recorder
         self.clock = clock
+        self.salt = salt
         self.headers = answer_headers(https)
         # Tokens never change once issued, so each is looked up once per process, and a
         # campaign's part of every target (its kit's links) once per campaign.
@@ -78,7 +81,8 @@ class TrackedRedirects:
             log.exception("tracked redirect %s", token)
             return self.app(environ, start_response)
         agent = environ.get("HTTP_USER_AGENT", "")
-        self.recorder.add(**click_event(link, agent, self.clock()))
+        visitor = visitor_key(environ.get("REMOTE_ADDR"), agent, self.salt)
+        self.recorder.add(**click_event(link, agent, self.clock(), visitor))
         start_response(
             "302 Found",
             [("Location", location), ("Content-Length", "0"), *self.headers],

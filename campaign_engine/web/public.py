@@ -7,6 +7,7 @@ import base64
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from campaign_engine.db import Delivery
+from campaign_engine.domain.visitors import visitor_key
 from campaign_engine.errors import NotFound
 from campaign_engine.services.links import (
     UNKNOWN_LINK,
@@ -14,7 +15,7 @@ from campaign_engine.services.links import (
     UnsubscribeTokens,
     redirect_target,
 )
-from campaign_engine.services.tracking import click_event, open_event, unsubscribe
+from campaign_engine.services.tracking import click_event, open_event, unsubscribe, visitor_salt
 from campaign_engine.web.clicks import UNKNOWN
 from campaign_engine.web.recorder import EventRecorder
 from campaign_engine.web.session import db, runtime
@@ -48,8 +49,14 @@ def follow(token: str) -> Response:
     if request.environ.get(UNKNOWN):
         raise NotFound(UNKNOWN_LINK)
     link, target = redirect_target(db(), token)
-    recorder().add(**click_event(link, request.headers.get("User-Agent", ""), runtime().clock()))
+    agent = request.headers.get("User-Agent", "")
+    recorder().add(**click_event(link, agent, runtime().clock(), _visitor(agent)))
     return redirect(target, code=302)
+
+
+def _visitor(agent: str) -> str:
+    salt = visitor_salt(runtime().settings.secret_key)
+    return visitor_key(request.remote_addr, agent, salt)
 
 
 @bp.get("/o/<token>.gif")
@@ -58,9 +65,8 @@ def pixel(token: str) -> Response:
     delivery_id = OpenTokens(runtime().settings.signing_keys).read_quietly(token)
     delivery = db().get(Delivery, delivery_id) if delivery_id else None
     if delivery is not None:
-        recorder().add(
-            **open_event(delivery, request.headers.get("User-Agent", ""), runtime().clock())
-        )
+        agent = request.headers.get("User-Agent", "")
+        recorder().add(**open_event(delivery, agent, runtime().clock(), _visitor(agent)))
     response = Response(PIXEL, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store, max-age=0"
     return response
