@@ -58,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         formats,
         headers,
         landing,
+        leads,
         mdf_api,
         portal,
         portal_mdf,
@@ -80,6 +81,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     auth.csrf.exempt(portal.opt_out)
     auth.csrf.exempt(api.bp)
     auth.csrf.exempt(mdf_api.bp)
+    auth.csrf.exempt(leads.api_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
@@ -90,6 +92,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(portal_mdf.bp, url_prefix="/portal/mdf")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(mdf_api.bp, url_prefix="/api/v1")
+    app.register_blueprint(leads.api_bp, url_prefix="/api/v1")
+    app.register_blueprint(leads.portal_bp, url_prefix="/portal/leads")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).

@@ -145,6 +145,14 @@ class MdfSettings(_Section):
     earned_percent: Decimal = Field(Decimal("5"), ge=0, le=100)  # the "earned" rule
 
 
+class LeadSettings(_Section):
+    """Leads after they arrive (services/leads)."""
+
+    # a new lead not touched (accepted, rejected, contacted...) this long after it arrived:
+    # the partner is reminded and its owner alerted, once
+    first_touch_hours: float = Field(48.0, gt=0)
+
+
 class RateLimitSettings(_Section):
     """Token buckets shared by every worker (in the database), applied at the moment of
     sending. None means unlimited."""
@@ -182,6 +190,7 @@ class Settings(BaseSettings):
     runway: RunwaySettings = RunwaySettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     mdf: MdfSettings = MdfSettings()
+    leads: LeadSettings = LeadSettings()
     auth: AuthSettings = AuthSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)
 

@@ -36,7 +36,8 @@ MODELS: dict[str, str] = {
     ),
     **dict.fromkeys(["Enrollment", "MilestoneRecord", "StepDelivery"], "runway"),
     **dict.fromkeys(
-        ["DealRecord", "Event", "EventTally", "TrackedLink", "UniqueEngagement"], "tracking"
+        ["DealRecord", "Event", "EventTally", "Lead", "TrackedLink", "UniqueEngagement"],
+        "tracking",
     ),
 }
 

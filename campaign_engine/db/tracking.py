@@ -101,3 +101,25 @@ class DealRecord(Base):
     type: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class Lead(Base):
+    """A lead attributed to a partner (landing page, CRM, callback, CSV) and what the
+    partner did with it: its state, why it was rejected, when it was first touched."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_touch_at: Mapped[datetime | None]
+    state_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the partner, when its first touch was due
+    escalated_at: Mapped[datetime | None]  # the owner, at the same moment

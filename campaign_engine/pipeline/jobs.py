@@ -98,6 +98,24 @@ def mdf_job() -> None:
         log.info("MDF: %s funds expired for %d partner(s)", ended, len(expired))
 
 
+def leads_job() -> None:
+    """Every few minutes: leads nobody touched within leads.first_touch_hours remind their
+    partner and alert its owner (once each)."""
+    from campaign_engine.services.leads.sla import sweep
+    from campaign_engine.services.mdf.mail import send_alerts
+
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        alerts = sweep(
+            session,
+            now=runtime.clock(),
+            hours=runtime.settings.leads.first_touch_hours,
+            base_url=runtime.settings.public_base_url,
+        )
+    if alerts:
+        log.info("leads: %d reminder(s) and alert(s) sent", send_alerts(runtime, alerts))
+
+
 def runway_job() -> None:
     """Always-on sequences: enrol partners entering audiences, send the steps now due."""
     counts = run_runway(_runtime())

@@ -79,6 +79,7 @@ class SchedulerService(threading.Thread):
             jobs.runway_job, "interval", seconds=60, id="runway", replace_existing=True
         )
         scheduler.add_job(jobs.mdf_job, "interval", minutes=5, id="mdf", replace_existing=True)
+        scheduler.add_job(jobs.leads_job, "interval", minutes=5, id="leads", replace_existing=True)
         scheduler.add_job(
             jobs.digest_job,
             "cron",

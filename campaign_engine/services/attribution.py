@@ -22,6 +22,7 @@ from campaign_engine.db.bulk import insert_new
 from campaign_engine.domain.times import StorableTime
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import CHANNELS
+from campaign_engine.services.leads.register import open_leads
 from campaign_engine.services.tallies import count_records
 
 EventType = Literal[
@@ -173,7 +174,9 @@ def record_events(session: Session, items: Sequence[Inbound]) -> list[bool | Inv
     if not rows:
         return outcomes
     fresh = _insert_new(session, list(rows.values()))
-    count_records(session, [row for key, row in rows.items() if key in fresh])
+    stored = [row for key, row in rows.items() if key in fresh]
+    count_records(session, stored)
+    open_leads(session, stored)  # every new lead gets a state for its partner to set
     for key, index in first.items():
         outcomes[index] = key in fresh
     return outcomes

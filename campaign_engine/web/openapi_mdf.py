@@ -1,4 +1,4 @@
-"""The MDF and dashboard operations of /api/openapi.json, their schemas generated from the
+"""The MDF, leads and dashboard operations of /api/openapi.json, their schemas generated from the
 pydantic models the views validate and answer with (web/mdf_api.py)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from campaign_engine.web.lead_schemas import SCHEMAS as LEAD_SCHEMAS
 from campaign_engine.web.mdf_schemas import SCHEMAS
 
 REF = "#/components/schemas/{model}"
@@ -15,7 +16,7 @@ REF = "#/components/schemas/{model}"
 def mdf_schemas() -> dict[str, Any]:
     """Every model and what it nests, named as the paths below refer to them."""
     _, document = models_json_schema(
-        [(model, "serialization") for model in SCHEMAS], ref_template=REF
+        [(model, "serialization") for model in (*SCHEMAS, *LEAD_SCHEMAS)], ref_template=REF
     )
     return dict(document.get("$defs", {}))
 
@@ -67,6 +68,18 @@ def mdf_paths(
                 404,
                 409,
                 status="201",
+            )
+        },
+        "/me/leads": {
+            "get": op("The partner's leads and what became of each", json(_ref("LeadList")))
+        },
+        "/me/leads/{lead_id}": {
+            "patch": write(
+                "Say what became of a lead (the first change is its first touch)",
+                "LeadChange",
+                "LeadOut",
+                404,
+                parameters=[path("lead_id")],
             )
         },
         "/me/dashboard": {

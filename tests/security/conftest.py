@@ -48,12 +48,15 @@ class World:
     partner_bearer: str  # partner A's member's API token (issued by the vendor)
     mdf_request: int = 0  # partner A's pending MDF request
     mdf_claim: int = 0  # partner A's claim, waiting for the vendor
+    lead: int = 0  # partner A's new lead
 
 
-def _mdf(session, partner, now) -> tuple[int, int]:
-    """Partner A's funds: a pending request, and an approved one with a claim waiting."""
+def _mdf(session, partner, now) -> tuple[int, int, int]:
+    """Partner A's funds (a pending request, and an approved one with a claim waiting) and
+    a new lead."""
     from datetime import timedelta
 
+    from campaign_engine.db import Lead
     from campaign_engine.domain.mdf import Period
     from campaign_engine.services.mdf.allocate import Grant, allocate
     from campaign_engine.services.mdf.claims import submit_claim
@@ -68,7 +71,10 @@ def _mdf(session, partner, now) -> tuple[int, int]:
     claimed = create_request(session, partner, ask, actor="t", now=now, sla_hours=48)
     approve(session, claimed, actor="t", now=now)
     claim = submit_claim(session, claimed, "100", note="", files=[], actor="t", now=now)
-    return pending.id, claim.id
+    lead = Lead(partner_id=partner.id, external_id="crm-1", source="test", received_at=now)
+    session.add(lead)
+    session.flush()
+    return pending.id, claim.id, lead.id
 
 
 @pytest.fixture

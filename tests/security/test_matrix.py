@@ -232,6 +232,19 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     # MDF and the dashboard (web/mdf_api.py): a partner's own funds; another's id is a 404
     ("/api/v1/me/mdf", "GET"): ("partner-api", "/api/v1/me/mdf", {}),
     ("/api/v1/me/dashboard", "GET"): ("partner-api", "/api/v1/me/dashboard", {}),
+    # Leads (web/leads.py): a partner's own; another's id is a 404
+    ("/api/v1/me/leads", "GET"): ("partner-api", "/api/v1/me/leads", {}),
+    ("/api/v1/me/leads/<int:lead_id>", "PATCH"): (
+        "partner-api",
+        "/api/v1/me/leads/{lead}",
+        {"json": {"state": "accepted"}},
+    ),
+    ("/portal/leads/", "GET"): ("partner", "/portal/leads/", {}),
+    ("/portal/leads/<int:lead_id>", "POST"): (
+        "partner",
+        "/portal/leads/{lead}",
+        {"data": {"state": "contacted"}},
+    ),
     ("/api/v1/me/mdf/requests", "POST"): ("partner-api", "/api/v1/me/mdf/requests", JSON),
     ("/api/v1/me/mdf/requests/<int:request_id>/cancel", "POST"): (
         "partner-api",
@@ -373,6 +386,7 @@ def _values(world) -> dict[str, object]:
             "signature": SignatureTokens(secret).make(a.id),
             "mdf_request": world.mdf_request,
             "mdf_claim": world.mdf_claim,
+            "lead": world.lead,
         }
 
 
@@ -403,7 +417,8 @@ def _verdict(answer, expected: object, path: str) -> str | None:
         ok = status == 302 and location.startswith("/portal/")
         return None if ok else f"{status} {location}, not sent to the portal's sign-in"
     if expected == "own":
-        mine = not any(item in path for item in ("{held}", "{mdf_request}", "{mdf_claim}"))
+        theirs = ("{held}", "{mdf_request}", "{mdf_claim}", "{lead}")  # partner A's items
+        mine = not any(item in path for item in theirs)
         if mine:
             return _verdict(answer, ALLOWED, path)
         return None if status == 404 else f"{status}: partner A's item reached by partner B"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, DealRecord, Event
+from campaign_engine.db import Campaign, DealRecord, Event, Lead
 from campaign_engine.domain.words import N_
 
 STAGES = ("lead.created", "opportunity.created", "deal.registered")
@@ -35,6 +35,12 @@ def open_deals(session: Session, partner_id: int, *, limit: int = 50) -> list[Op
     closed = set(
         session.scalars(
             select(Event.external_id).where(Event.partner_id == partner_id, Event.type.in_(CLOSED))
+        )
+    ) | set(  # the partner said so: rejected, won or lost
+        session.scalars(
+            select(Lead.external_id).where(
+                Lead.partner_id == partner_id, Lead.state.in_(["rejected", "won", "lost"])
+            )
         )
     )
     rows = session.execute(

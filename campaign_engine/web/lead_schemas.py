@@ -1,0 +1,36 @@
+"""The bodies and answers of the partner's leads API (web/leads.py), as pydantic models:
+the views validate and serialise with them, web/openapi_mdf.py publishes their schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LeadChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: Literal["accepted", "rejected", "contacted", "opportunity", "won", "lost"]
+    reason: Literal["not_a_fit", "duplicate", "spam", "no_budget", "other"] | None = None
+
+
+class LeadOut(BaseModel):
+    id: int
+    state: Literal["new", "accepted", "rejected", "contacted", "opportunity", "won", "lost"]
+    reason: str | None
+    campaign_id: int | None
+    channel: str | None
+    source: str
+    received_at: datetime
+    first_touch_at: datetime | None
+    first_touch_due_at: datetime
+    contact: dict[str, str] = Field(default_factory=dict)
+
+
+class LeadList(BaseModel):
+    items: list[LeadOut]
+
+
+SCHEMAS: tuple[type[BaseModel], ...] = (LeadChange, LeadOut, LeadList)

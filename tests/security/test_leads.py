@@ -1,0 +1,38 @@
+"""Issue 30: a partner says what became of its own leads, in the portal and the API; a
+rejection needs a reason; another partner's lead is a 404; a closed lead leaves the
+dashboard's open deals."""
+
+from __future__ import annotations
+
+from tests.security.conftest import PARTNER_A, PARTNER_B, page_csrf, partner_client
+
+
+def test_a_partner_sets_its_own_leads_state(world):
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    a, b = partner_client(world, PARTNER_A), partner_client(world, PARTNER_B)
+    listed = a.get("/api/v1/me/leads").get_json()["items"]
+    assert [(lead["id"], lead["state"]) for lead in listed] == [(world.lead, "new")]
+    assert b.get("/api/v1/me/leads").get_json()["items"] == []
+    path = f"/api/v1/me/leads/{world.lead}"
+    assert b.patch(path, json={"state": "won"}).status_code == 404
+    refused = a.patch(path, json={"state": "rejected"})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["detail"]
+    assert a.patch(path, json={"state": "new"}).status_code == 422
+    changed = a.patch(path, json={"state": "contacted"}).get_json()
+    assert changed["state"] == "contacted" and changed["first_touch_at"]
+    rejected = a.patch(path, json={"state": "rejected", "reason": "spam"}).get_json()
+    assert rejected["first_touch_at"] == changed["first_touch_at"]  # the first touch stays
+
+
+def test_the_portal_page_lists_and_changes_leads(world):
+    a = partner_client(world, PARTNER_A)
+    page = a.get("/portal/leads/").get_data(as_text=True)
+    assert f'id="lead-{world.lead}"' in page and 'data-state="new"' in page
+    token = page_csrf(a, "/portal/leads/")
+    answer = a.post(f"/portal/leads/{world.lead}", data={"state": "won", "csrf_token": token})
+    assert answer.status_code == 302
+    assert 'data-state="won"' in a.get("/portal/leads/").get_data(as_text=True)
+    b = partner_client(world, PARTNER_B)
+    token_b = page_csrf(b, "/portal/leads/")
+    stolen = b.post(f"/portal/leads/{world.lead}", data={"state": "lost", "csrf_token": token_b})
+    assert stolen.status_code == 404
