@@ -106,3 +106,48 @@ def test_every_surface_tells_the_same_figures(site, make_cli):
     assert cli("runway", "report").output.splitlines()[0] == sentence
     data = json.loads(cli("programme", "report", "--json").output)
     assert data["live_rate"] == expected["live_rate"]
+
+
+def test_lead_follow_up_reads_the_same_everywhere(site, make_cli):
+    """Issue 30: acceptance rate and time to first touch, from one definition, on the
+    programme page, in its API and on the command line."""
+    from campaign_engine.db import Lead
+    from campaign_engine.services.insights.figures import lead_follow_up
+
+    _, client, runtime = site
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        ids = dict(session.execute(select(Partner.slug, Partner.id)).all())
+        for n, (slug, state, hours) in enumerate(
+            [
+                ("partner-01", "accepted", 2),
+                ("partner-01", "rejected", 10),
+                ("partner-01", "won", 30),
+                ("partner-02", "new", None),
+                ("partner-02", "contacted", 5),
+            ]
+        ):
+            arrived = now - timedelta(days=3)
+            session.add(
+                Lead(
+                    partner_id=ids[slug],
+                    external_id=f"L{n}",
+                    state=state,
+                    received_at=arrived,
+                    first_touch_at=arrived + timedelta(hours=hours) if hours else None,
+                )
+            )
+    with runtime.sessions() as session:
+        truth = lead_follow_up(session)
+    # decided: 4 of 5, 3 of them not rejected; touched after 2, 5, 10 and 30 hours
+    assert (truth["acceptance_rate"], truth["median_hours_to_first_touch"]) == (0.75, 7.5)
+    assert truth["untouched"] == 1
+    assert truth["partners"]["partner-01"]["acceptance_rate"] == round(2 / 3, 4)
+    api = client.get("/api/v1/programme/report").get_json()["lead_follow_up"]
+    assert api == json.loads(json.dumps(truth))
+    page = client.get("/programme").get_data(as_text=True)
+    assert _text(page, "lead-acceptance") == "75%"
+    assert _text(page, "lead-first-touch") == "7.5"
+    assert _text(page, "lead-untouched") == "1"
+    cli = make_cli(runtime.settings.database_url)
+    assert json.loads(cli("programme", "report", "--json").output)["lead_follow_up"] == api

@@ -13,6 +13,10 @@ counts, and tests/web/test_figures.py reads it through every surface.
 - live rate: live / partners.
 - median days to first pipeline: over partners with both an agreement date and pipeline,
   in days to one decimal.
+- lead acceptance rate: of the leads a partner has decided on (any state but "new"), the
+  share it did not reject.
+- time to first touch: the median hours from a lead's arrival to its first change of
+  state, over touched leads, to one decimal; "untouched" counts leads still new.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Event, Partner
+from campaign_engine.db import Event, Lead, Partner
 from campaign_engine.services.reports import PIPELINE_TYPES
 
 LIVE_WINDOW = timedelta(days=90)
@@ -93,4 +97,52 @@ def headline(partners: list[Partner], live: set[int]) -> Headline:
         live=live_count,
         idle=count - live_count,
         live_rate=round(live_count / count, 4) if count else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class LeadFollowUp:
+    leads: int
+    untouched: int
+    acceptance_rate: float | None
+    median_hours_to_first_touch: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def lead_follow_up(session: Session) -> dict[str, Any]:
+    """The programme's lead figures, and each partner's (by slug)."""
+    rows = session.execute(
+        select(Partner.slug, Lead.state, Lead.received_at, Lead.first_touch_at).join(
+            Partner, Partner.id == Lead.partner_id
+        )
+    ).all()
+    per_partner: dict[str, list[Any]] = {}
+    for row in rows:
+        per_partner.setdefault(row.slug, []).append(row)
+    return {
+        **_follow_up(rows).as_dict(),
+        "partners": {
+            slug: _follow_up(mine).as_dict() for slug, mine in sorted(per_partner.items())
+        },
+    }
+
+
+def _follow_up(rows: list[Any]) -> LeadFollowUp:
+    decided = [r for r in rows if r.state != "new"]
+    hours = [
+        (r.first_touch_at - r.received_at).total_seconds() / 3600
+        for r in rows
+        if r.first_touch_at is not None
+    ]
+    return LeadFollowUp(
+        leads=len(rows),
+        untouched=len(rows) - len(decided),
+        acceptance_rate=(
+            round(sum(r.state != "rejected" for r in decided) / len(decided), 4)
+            if decided
+            else None
+        ),
+        median_hours_to_first_touch=round(statistics.median(hours), 1) if hours else None,
     )

@@ -17,6 +17,7 @@ from campaign_engine.services.insights.figures import (
     LIVE_WINDOW,
     first_pipeline,
     headline,
+    lead_follow_up,
     live_partners,
     median_days_to_first_pipeline,
 )
@@ -42,6 +43,7 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
         "live_rate_by_month": live_rate_by_month(session, partners, now=now),
         "top_partners": top_partners(session),
         "funnel": funnel(session),
+        "lead_follow_up": lead_follow_up(session),
         "summary": top.sentence,
     }
 
