@@ -9,6 +9,7 @@ import io
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import qrcode
 from qrcode.image.pil import PilImage
@@ -139,6 +140,18 @@ def quoted(text: str, lang: str) -> str:
     return f"{start}{text}{end}"
 
 
+# Tagged (PDF/UA-1): screen readers get headings, lists and reading order, at no measurable
+# cost (bench/render.py). Title, author and subject come from the template's <title>,
+# <meta name=author> and <meta name=description>.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    document: Document
+    meta: dict[str, str]
+
+
 class PdfRenderer:
     """Keeps one FontConfiguration for the kit: font loading is a large share of a render.
     WeasyPrint is not documented as thread-safe, so renders through one instance are
@@ -171,7 +184,6 @@ class PdfRenderer:
         ctx: dict,
         fetcher: KitUrlFetcher,
         stylesheets: list[CSS],
-        options: dict[str, str],
         *,
         dense: bool,
     ) -> tuple[Document, bool]:
@@ -182,10 +194,28 @@ class PdfRenderer:
         assert spec is not None
         markup = self.env.get_template(spec.template).render({**ctx, "dense": dense})
         source = HTML(string=markup, url_fetcher=fetcher, base_url="kit:")
-        document = source.render(font_config=self.fonts, stylesheets=stylesheets, **options)
+        document = source.render(font_config=self.fonts, stylesheets=stylesheets, **PDF_OPTIONS)
         return document, overflows(document, markup)
 
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset:
+        laid = self.lay_out(brand, link)
+        with self.lock:
+            pdf = laid.document.write_pdf(**PDF_OPTIONS)
+        return RenderedAsset(
+            channel="email",
+            asset="brochure",
+            files=(RenderedFile("brochure.pdf", "application/pdf", pdf),),
+            meta=laid.meta,
+        )
+
+    def document(self, brand: BrandContext, link: Callable[[str], str]) -> Document:
+        """WeasyPrint's laid-out brochure, as `render` writes it out: preflight measures
+        each line against its own box, and each logo as it prints, in its layout tree."""
+        return self.lay_out(brand, link).document
+
+    def lay_out(self, brand: BrandContext, link: Callable[[str], str]) -> LaidOut:
+        """The brochure laid out for `brand`, in its regular layout or, when text would run
+        off a sheet, its dense one; with what preflight reads of it (meta)."""
         spec = self.kit.spec.assets.pdf
         assert spec is not None
         files = {"vendor-logo.png": self.vendor_logo, "qr.png": qr_png(link(spec.qr_link))}
@@ -238,32 +268,23 @@ class PdfRenderer:
         stylesheet = self.env.get_template(spec.stylesheet).render(ctx)
         with self.lock:
             stylesheets = [self.parsed(stylesheet, fetcher), CSS(string=partner_css(ctx))]
-            # Tagged (PDF/UA-1): screen readers get headings, lists and reading order, at no
-            # measurable cost (bench/render.py). Title, author and subject come from the
-            # template's <title>, <meta name=author> and <meta name=description>.
-            options = {"pdf_variant": "pdf/ua-1"}
-            document, dense = self.laid_out(ctx, fetcher, stylesheets, options, dense=False)
+            document, dense = self.laid_out(ctx, fetcher, stylesheets, dense=False)
             if dense:  # a very long name and address: the page's dense layout
-                document, _ = self.laid_out(ctx, fetcher, stylesheets, options, dense=True)
-            pdf = document.write_pdf(**options)
-        return RenderedAsset(
-            channel="email",
-            asset="brochure",
-            files=(RenderedFile("brochure.pdf", "application/pdf", pdf),),
-            meta={
-                "page_size": page_size(brand.locale),
-                "refused": " ".join(fetcher.refused),
-                "layout": "dense" if dense else "regular",
-                # the least of the cover's and the contact band's logo: its short side in
-                # mm and its print resolution; "logo": "name" when the name stands in
-                **(
-                    {
-                        "logo_dpi": f"{min(s[2] for s in shown):.0f}",
-                        "logo_mm": f"{min(min(s[0], s[1]) for s in shown):.1f}",
-                        "logo": "image",
-                    }
-                    if shown
-                    else {"logo": "name"}
-                ),
-            },
-        )
+                document, _ = self.laid_out(ctx, fetcher, stylesheets, dense=True)
+        meta = {
+            "page_size": page_size(brand.locale),
+            "refused": " ".join(fetcher.refused),
+            "layout": "dense" if dense else "regular",
+            # the least of the cover's and the contact band's logo: its short side in mm
+            # and its print resolution; "logo": "name" when the name stands in
+            **(
+                {
+                    "logo_dpi": f"{min(s[2] for s in shown):.0f}",
+                    "logo_mm": f"{min(min(s[0], s[1]) for s in shown):.1f}",
+                    "logo": "image",
+                }
+                if shown
+                else {"logo": "name"}
+            ),
+        }
+        return LaidOut(document, meta)
