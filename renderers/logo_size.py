@@ -103,3 +103,38 @@ def plate_on(png: bytes, ground: str) -> str | None:
         return None
     best = min(PLATE_COLOURS, key=lambda plate: hidden_share(png, PLATE_COLOURS[plate]))
     return best if hidden_share(png, PLATE_COLOURS[best]) < bare else None
+
+
+@lru_cache(maxsize=512)
+def ground_colour(png: bytes) -> str:
+    """The colour an opaque logo's own ground shows along its edges (the median of its
+    outermost pixels), as #rrggbb."""
+    from PIL import ImageStat
+
+    with Image.open(io.BytesIO(png)) as source:
+        image = source.convert("RGB")
+    w, h = image.size
+    edges = [
+        image.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))
+    ]
+    strip = Image.new("RGB", (sum(e.width * e.height for e in edges), 1))
+    x = 0
+    for edge in edges:
+        flat = edge.resize((edge.width * edge.height, 1))
+        strip.paste(flat, (x, 0))
+        x += flat.width
+    r, g, b = (int(v) for v in ImageStat.Stat(strip).median)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def opaque_plate_on(png: bytes, ground: str) -> str | None:
+    """An opaque logo brings its own ground and needs no plate, unless that ground is the
+    colour it is set on: an orange badge on its own orange band left only its white bar
+    to be seen. Then a white plate, as white as the QR code's card beside it, or a dark
+    one for a ground too pale to stand out on white."""
+    from campaign_engine.domain.brand import PLATE_COLOURS, delta_e
+
+    edge = ground_colour(png)
+    if delta_e(edge, ground) >= 10:
+        return None
+    return "white" if delta_e(edge, PLATE_COLOURS["white"]) >= 20 else "dark"

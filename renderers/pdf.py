@@ -25,7 +25,7 @@ from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from renderers.context import PLATES, opaque, template_context
 from renderers.fetcher import KitUrlFetcher
-from renderers.logo_size import logo_size, pixel_size, plate_on, visible
+from renderers.logo_size import logo_size, opaque_plate_on, pixel_size, plate_on, visible
 from renderers.sandbox import make_environment
 
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
@@ -236,12 +236,15 @@ class PdfRenderer:
         cover = logo_print(logo, COVER_LOGO) if logo else None
         band = logo_print(band_logo, BAND_LOGO) if band_logo else None
         # On the band: the partner's dark-ground logo, or a plate chosen for the band's
-        # colour (a white logo on a white plate vanished); none behind an opaque logo.
-        band_plate = (
-            None
-            if band_dark_logo or not logo or opaque(logo)
-            else plate_on(logo, ctx["partner"]["band_color"])
-        )
+        # colour (a white logo on a white plate vanished); none behind an opaque logo
+        # unless its own ground is the band's colour.
+        band_colour = ctx["partner"]["band_color"]
+        if band_dark_logo or not logo:
+            band_plate = None
+        elif opaque(logo):
+            band_plate = opaque_plate_on(logo, band_colour)
+        else:
+            band_plate = plate_on(logo, band_colour)
         files["logo.png"] = logo
         files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
         ctx["partner"].update(

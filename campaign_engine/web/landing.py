@@ -41,7 +41,7 @@ from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
 from renderers.context import PartnerText, address_lines, direction, opaque
 from renderers.email import PARTNER_LOGO_ROOM, shown_size
-from renderers.logo_size import plate_on, visible
+from renderers.logo_size import opaque_plate_on, plate_on, visible
 
 bp = Blueprint("landing", __name__)
 HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
@@ -114,8 +114,8 @@ def _colours(brand: BrandContext) -> dict[str, str]:
 
 def _logo(brand: BrandContext) -> dict[str, Any] | None:
     """The logo as the email shows it (its visual weight, at least 24 px on its short
-    side), on a plate only when it would not show on the header's fill and has no ground
-    of its own; None when no size reads, and the page sets the name instead."""
+    side), on a plate only when it would not show on the header's fill (or its own ground
+    is the fill's colour); None when no size reads, and the page sets the name instead."""
     if not brand.logo_png:
         return None
     png = visible(brand.logo_png)
@@ -123,7 +123,7 @@ def _logo(brand: BrandContext) -> dict[str, Any] | None:
     if size is None:
         return None
     fill = brand_fill(brand.primary_color)
-    plate = None if opaque(png) else plate_on(png, fill)
+    plate = opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)
     return {
         "data": base64.b64encode(png).decode(),
         "width": size[0],

@@ -27,6 +27,7 @@ from campaign_engine.services.kits import read_kit
 from renderers.email import EmailRenderer, personalise
 from renderers.pdf import PdfRenderer
 from renderers.web import WebRenderer
+from tests import hard
 from tests.conftest import SAMPLE_KIT
 from tests.e2e.test_browser import browser  # noqa: F401 (the shared Chromium fixture)
 
@@ -114,6 +115,8 @@ PARTNERS = {
         contact_email=f"partnerships@{'x' * 40}.example",
     ),
     "arabic": dict(name="شركة السحابة الآمنة", locale="ar-AE", postal_address=ARABIC_LINE),
+    # an opaque orange badge whose brand colour is the same orange
+    "badge": dict(primary_color="#e76f51", logo_png=None),
 }  # fmt: skip
 
 
@@ -125,6 +128,8 @@ def rendered() -> Iterator[dict[str, Rendered]]:
     email, pdf, web = EmailRenderer(kit), PdfRenderer(kit), WebRenderer(kit)
     found = {}
     for slug, fields in PARTNERS.items():
+        if slug == "badge":
+            fields = {**fields, "logo_png": normalise_logo(hard.solid_badge(), where="logo")}
         brand = partner(slug, **fields)
         if slug == "white":  # what the brand service asks for a light, opaque logo
             brand = replace(brand, logo_on_plate="dark")
@@ -373,3 +378,21 @@ def test_an_arabic_address_line_reads_from_the_right_in_print(rendered):
     ]
     pdf.close()
     assert letters and digits_left > max(letters), (digits_left, max(letters))
+
+
+def test_a_badge_on_a_band_of_its_own_colour_sits_on_a_plate(rendered):
+    """An opaque logo needs no plate, unless its own ground is the band's colour: the
+    orange badge vanished into the orange contact band, leaving its white bar."""
+    pdf = pypdfium2.PdfDocument(rendered["badge"].brochure.file("brochure.pdf").content)
+    page = pdf[1]
+    logo = next(
+        o.get_bounds()
+        for o in page.get_objects(max_depth=4)
+        if o.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE and o.get_bounds()[0] < page.get_width() / 2
+    )
+    picture = page.render(scale=1).to_pil().convert("RGB")
+    height = page.get_height()
+    pdf.close()
+    left, bottom, _, top = logo
+    beside = picture.getpixel((int(left) - 4, int(height - (bottom + top) / 2)))
+    assert _close(beside, (255, 255, 255)), beside  # the plate, not the orange band
