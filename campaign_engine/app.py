@@ -55,6 +55,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         console_runway,  # noqa: F401
         embed,
         errors,
+        feedback,
         formats,
         headers,
         landing,
@@ -90,9 +91,11 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(console_mdf.bp, url_prefix="/mdf")
     app.register_blueprint(portal.bp, url_prefix="/portal")
     app.register_blueprint(portal_mdf.bp, url_prefix="/portal/mdf")
+    app.register_blueprint(feedback.bp, url_prefix="/portal/feedback")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(mdf_api.bp, url_prefix="/api/v1")
     app.register_blueprint(leads.api_bp, url_prefix="/api/v1")
+    app.register_blueprint(feedback.api_bp, url_prefix="/api/v1")
     app.register_blueprint(leads.portal_bp, url_prefix="/portal/leads")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)

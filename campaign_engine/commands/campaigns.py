@@ -454,3 +454,26 @@ def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
             ]
         ),
     )
+
+
+@campaigns.command("feedback")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def campaigns_feedback(campaign_id: int, as_json: bool) -> None:
+    """What partners said: opt-outs and skips with their reasons against the programme's
+    baseline, ratings and comments."""
+    from campaign_engine.services.feedback.report import campaign_feedback
+
+    with database() as (_, session):
+        data = campaign_feedback(session, campaign_id)
+    rate, base = data["opt_out_rate"], data["baseline"]["opt_out_rate"]
+    lines = [
+        f"{data['opted_out']} of {data['targeted']} partners opted out"
+        + (f" ({rate:.0%}; programme {base:.0%})" if rate is not None and base is not None else ""),
+        f"{data['skipped']} review item(s) skipped",
+        "reasons: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(data["reasons"].items())) or "none given"),
+        f"ratings: {data['ratings']['useful']} useful, {data['ratings']['not_useful']} not",
+    ]
+    lines += [f"- {c['partner']}: {c['comment']}" for c in data["comments"] if c["comment"]]
+    emit(data, as_json, "\n".join(lines))

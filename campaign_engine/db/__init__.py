@@ -27,7 +27,10 @@ MODELS: dict[str, str] = {
         ],
         "accounts",
     ),
-    **dict.fromkeys(["Campaign", "Consent", "ConsentEvent", "Delivery", "NotPlanned"], "campaigns"),
+    **dict.fromkeys(
+        ["Campaign", "Consent", "ConsentEvent", "Delivery", "NotPlanned", "PartnerFeedback"],
+        "campaigns",
+    ),
     **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),
     **dict.fromkeys(["Artifact", "Kit", "KitVersion"], "kits"),
     **dict.fromkeys(["MdfClaim", "MdfClaimFile", "MdfEntry", "MdfRequest"], "mdf"),

@@ -156,3 +156,27 @@ class NotPlanned(Base):
     reason: Mapped[str] = mapped_column(String(24))
     detail: Mapped[str | None] = mapped_column(String(300))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PartnerFeedback(Base):
+    """What a partner told the vendor: why it opted out, skipped or paused (a reason and
+    an optional comment), or how useful an asset was; and the vendor's reply to it."""
+
+    __tablename__ = "partner_feedback"
+    __table_args__ = (Index("ix_partner_feedback_campaign", "campaign_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # opt_out | skip | pause | rating
+    channel: Mapped[str | None] = mapped_column(String(16))
+    asset: Mapped[str | None] = mapped_column(String(64))  # a rating's asset
+    reason: Mapped[str | None] = mapped_column(String(16))  # services/feedback REASONS
+    useful: Mapped[bool | None]  # a rating: useful or not
+    comment: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_by: Mapped[str | None] = mapped_column(String(254))
+    replied_at: Mapped[datetime | None]

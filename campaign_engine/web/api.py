@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_login import current_user
@@ -39,6 +39,7 @@ from campaign_engine.services.campaigns.lifecycle import (
 from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.consent.follow import follow_running
 from campaign_engine.services.consent.record import set_consent
+from campaign_engine.services.feedback.record import give_reason, kind_of_decision
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
 from campaign_engine.services.milestones import set_milestone
@@ -500,6 +501,9 @@ class ConsentChange(BaseModel):
     mode: ConsentMode
     campaign_id: int | None = Field(None, ge=1, le=2**63 - 1, strict=True)  # not true, not 1.0
     channel: Channel | None = None
+    # why, when switching off (optional; the switch never waits for it)
+    reason: Literal["not_relevant", "timing", "too_frequent", "quality", "other"] | None = None
+    comment: str | None = Field(None, max_length=1000)
 
 
 @bp.put("/me/consent")
@@ -517,7 +521,28 @@ def me_consent() -> dict[str, Any]:
         rules=runtime().settings.programme.rules(),
         now=runtime().clock(),
     )
-    return {"mode": body.mode.value, "campaign_id": body.campaign_id, "channel": body.channel}
+    if body.reason is not None:
+        kind = kind_of_decision(body.mode.value, body.campaign_id, body.channel)
+        if kind is None:
+            raise InvalidInput("a reason goes with switching off", where="reason")
+        give_reason(
+            db(),
+            current_partner().id,
+            kind,
+            body.reason,
+            campaign_id=body.campaign_id,
+            channel=body.channel,
+            comment=body.comment,
+            actor=current_user.email,
+            via="api",
+            now=runtime().clock(),
+        )
+    return {
+        "mode": body.mode.value,
+        "campaign_id": body.campaign_id,
+        "channel": body.channel,
+        "reason": body.reason,
+    }
 
 
 @bp.get("/me/review")

@@ -37,6 +37,7 @@ from campaign_engine.services.campaigns.lifecycle import (
 )
 from campaign_engine.services.consent.follow import follow_running
 from campaign_engine.services.consent.record import campaign_choices
+from campaign_engine.services.feedback.report import campaign_feedback
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
@@ -238,6 +239,7 @@ def campaign(campaign_id: int) -> str:
         campaign=item,
         status=campaign_status(db(), campaign_id),
         choices=campaign_choices(db(), campaign_id),
+        feedback=campaign_feedback(db(), campaign_id),
         weekdays=WEEKDAYS,
         mode_words=MODE_WORDS,
     )

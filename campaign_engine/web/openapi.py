@@ -369,6 +369,7 @@ def _schemas() -> dict[str, Any]:
             mode={"enum": MODES},
             campaign_id={"type": ["integer", "null"]},
             channel=nullable_str,
+            reason=nullable_str,
         ),
     )
     return schemas
@@ -562,7 +563,8 @@ def _paths() -> dict[str, Any]:
         },
         "/me/consent": {
             "put": _op(
-                "Switch a campaign and/or channel to auto, review or off",
+                "Switch a campaign and/or channel to auto, review or off; switching off may "
+                "say why (reason, comment), which the vendor's feedback page shows",
                 _json(ref("ConsentSaved")),
                 404,
                 415,

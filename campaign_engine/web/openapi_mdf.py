@@ -18,7 +18,55 @@ def mdf_schemas() -> dict[str, Any]:
     _, document = models_json_schema(
         [(model, "serialization") for model in (*SCHEMAS, *LEAD_SCHEMAS)], ref_template=REF
     )
-    return dict(document.get("$defs", {}))
+    return {**document.get("$defs", {}), "CampaignFeedback": FEEDBACK}
+
+
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+RATE = {"type": ["number", "null"]}
+FEEDBACK = {
+    "type": "object",
+    "required": [
+        "campaign",
+        "targeted",
+        "opted_out",
+        "opt_out_rate",
+        "skipped",
+        "baseline",
+        "reasons",
+        "ratings",
+        "comments",
+    ],
+    "properties": {
+        "campaign": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "targeted": {"type": "integer"},
+        "opted_out": {"type": "integer"},
+        "opt_out_rate": RATE,
+        "skipped": {"type": "integer"},
+        "baseline": {
+            "type": "object",
+            "required": ["targeted", "opted_out", "opt_out_rate"],
+            "properties": {
+                "targeted": {"type": "integer"},
+                "opted_out": {"type": "integer"},
+                "opt_out_rate": RATE,
+            },
+        },
+        "reasons": COUNTS,
+        "reasons_by_channel": {"type": "object", "additionalProperties": COUNTS},
+        "reasons_by_tier": {"type": "object", "additionalProperties": COUNTS},
+        "opted_out_by_tier": COUNTS,
+        "ratings": {
+            "type": "object",
+            "required": ["useful", "not_useful"],
+            "properties": {"useful": {"type": "integer"}, "not_useful": {"type": "integer"}},
+        },
+        "comments": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -80,6 +128,15 @@ def mdf_paths(
                 "LeadOut",
                 404,
                 parameters=[path("lead_id")],
+            )
+        },
+        "/campaigns/{campaign_id}/feedback": {
+            "get": op(
+                "What partners said: opt-outs and skips by reason, channel and tier against "
+                "the programme's baseline, ratings and comments",
+                json({"$ref": "#/components/schemas/CampaignFeedback"}),
+                404,
+                parameters=[path("campaign_id")],
             )
         },
         "/me/dashboard": {

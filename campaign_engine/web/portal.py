@@ -60,6 +60,7 @@ from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.dashboard.deals import open_deals
+from campaign_engine.services.feedback.record import REASON_WORDS
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.mdf.view import balance_json
 from campaign_engine.services.nextaction import next_step
@@ -227,6 +228,7 @@ def consent() -> Any:
         rows = partner_campaigns(db(), partner, runtime().settings.programme.rules())
         return render_template(
             "portal/_consent_saved.html",
+            reason_words=REASON_WORDS,
             channel=channel,
             campaign=get_campaign(db(), campaign_id) if campaign_id else None,
             mode=mode.value,

@@ -232,6 +232,17 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     # MDF and the dashboard (web/mdf_api.py): a partner's own funds; another's id is a 404
     ("/api/v1/me/mdf", "GET"): ("partner-api", "/api/v1/me/mdf", {}),
     ("/api/v1/me/dashboard", "GET"): ("partner-api", "/api/v1/me/dashboard", {}),
+    # Feedback (web/feedback.py): a reason after switching off; the vendor reads them
+    ("/portal/feedback/reason", "POST"): (
+        "partner",
+        "/portal/feedback/reason",
+        {"data": {"kind": "pause", "reason": "timing"}},
+    ),
+    ("/api/v1/campaigns/<int:campaign_id>/feedback", "GET"): (
+        "vendor-api",
+        "/api/v1/campaigns/{campaign}/feedback",
+        {},
+    ),
     # Leads (web/leads.py): a partner's own; another's id is a 404
     ("/api/v1/me/leads", "GET"): ("partner-api", "/api/v1/me/leads", {}),
     ("/api/v1/me/leads/<int:lead_id>", "PATCH"): (
