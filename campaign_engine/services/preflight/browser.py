@@ -25,7 +25,6 @@ from campaign_engine.services.preflight.problems import Problem, Severity
 CHROMIUM = "/usr/bin/chromium"
 PHONE = 390
 MIN_LOGO_PX = 24.0  # a logo's short side under this does not read on a phone
-FILL_DELTA_E = 10.0  # a brand fill further than this from the partner's colour is another
 TOLERANCE = 1.0  # CSS px: sub-pixel rounding between a text's box and its container
 
 # For every text node: its line boxes against the content box of the element that lays it
@@ -313,12 +312,12 @@ def _text_problems(layout: EmailLayout, brand: BrandContext) -> list[Problem]:
 
 
 def _fill_problems(layout: EmailLayout, brand: BrandContext) -> list[Problem]:
-    from campaign_engine.domain.brand import delta_e
+    from campaign_engine.services.preflight.colour import fill_is_brand
 
     off = []
     for what, colour in layout.fills:
         fill = _hex(colour)
-        if fill and delta_e(fill, brand.primary_color) > FILL_DELTA_E:
+        if fill and not fill_is_brand(fill, brand):
             off.append(f"{what} is {fill}")
     if not off:
         return []

@@ -8,6 +8,7 @@ import io
 import re
 import unicodedata
 from functools import lru_cache
+from math import ceil
 from typing import Any
 
 from PIL import Image
@@ -21,6 +22,7 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset
+from campaign_engine.services.preflight.colour import fill_is_brand
 from campaign_engine.services.preflight.fonts import missing_glyphs
 from campaign_engine.services.preflight.problems import Problem, Severity
 
@@ -29,7 +31,6 @@ GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View ent
 PRINT_DPI = 150
 PRINT_MIN_MM = 6.0  # a logo's short side under this does not read in print
 PT_PER_PX = 0.75
-FILL_DELTA_E = 10.0  # a brand fill further than this (CIE76) from the partner's colour
 WIDE, TALL = 4.0, 3.0  # aspect ratios past which a logo's shape, not its pixels, limits it
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -139,12 +140,140 @@ def check_assets(
     problems: list[Problem] = []
     for asset in assets:
         if asset.asset == "email":
-            problems += check_email(asset)
+            problems += check_email(asset) + check_email_text(asset, brand)
         elif asset.asset == "brochure":
             problems += check_brochure(kit, asset, brochure_layout, brand)
         elif asset.channel == "social":
-            problems += check_post(asset)
+            problems += check_post(asset) + check_post_words(kit, brand, asset)
+            problems += check_bands(asset, brand)
+        elif asset.channel == "signature":
+            problems += check_bands(asset, brand)
     return problems
+
+
+def check_email_text(asset: RenderedAsset, brand: BrandContext) -> list[Problem]:
+    """The plain-text part, which needs no browser: the address's lines kept (or joined
+    with ", " on one line), and no separator beside an empty field."""
+    from campaign_engine.services.preflight.text import (
+        address_kept,
+        address_lines,
+        clean,
+        dangling_separators,
+    )
+
+    try:
+        text = asset.file("email.txt").content.decode()
+    except KeyError:
+        return []
+    lines = text.splitlines()
+    address = address_lines(brand.postal_address)
+    problems = []
+    joined = ", ".join(address)
+    if not address_kept(lines, address) and not any(joined in clean(line) for line in lines):
+        problems.append(
+            Problem(
+                "email",
+                "address_lines_lost",
+                Severity.BLOCK,
+                f"the postal address's {len(address)} lines run together in the email's "
+                "plain-text part",
+            )
+        )
+    dangling = dangling_separators(lines)
+    if dangling:
+        problems.append(
+            Problem(
+                "email",
+                "separator_dangling",
+                Severity.BLOCK,
+                f"a separator stands beside an empty field in the email's plain-text part: "
+                f"{dangling[0]}",
+            )
+        )
+    return problems
+
+
+def check_post_words(kit: KitContent, brand: BrandContext, asset: RenderedAsset) -> list[Problem]:
+    """A post's text read line by line: a label left with nothing after it (the kit's
+    "More at {website}" for a partner without a website) and separators beside nothing."""
+    from campaign_engine.services.preflight.text import clean, dangling_separators
+
+    more_at = str(kit.copy_for(brand.language).get("social", {}).get("more_at", ""))
+    label = clean(more_at.split("{website}")[0]) if "{website}" in more_at else ""
+    problems = []
+    for file in asset.files:
+        if file.media_type != "text/plain":
+            continue
+        lines = file.content.decode().splitlines()
+        if label and any(clean(line).endswith(label) for line in lines):
+            problems.append(
+                Problem(
+                    asset.asset,
+                    "label_dangling",
+                    Severity.BLOCK,
+                    f"{file.name} ends a line with “{label}” and nothing after it",
+                )
+            )
+        dangling = dangling_separators(lines)
+        if dangling:
+            problems.append(
+                Problem(
+                    asset.asset,
+                    "separator_dangling",
+                    Severity.BLOCK,
+                    f"a separator stands beside an empty field in {file.name}: {dangling[0]}",
+                )
+            )
+    return problems
+
+
+def check_bands(asset: RenderedAsset, brand: BrandContext) -> list[Problem]:
+    """The band in the partner's colour along the bottom of every post image and of the
+    signature banner (the social and banner renderers draw it there): its middle rows'
+    median colour is the partner's (colour.fill_is_brand)."""
+
+    off = []
+    for file in asset.files:
+        if not file.media_type.startswith("image/"):
+            continue
+        colour = _bottom_band(file.content)
+        if not fill_is_brand(colour, brand):
+            off.append(f"{file.name} is {colour}")
+    if not off:
+        return []
+    return [
+        Problem(
+            asset.asset,
+            "brand_fill_off",
+            Severity.BLOCK,
+            f"the band in your colour {brand.primary_color} along the bottom of "
+            + "; ".join(off[:2]),
+        )
+    ]
+
+
+def _bottom_band(data: bytes) -> str:
+    """The median colour of the rows 3 to 9 pixels above the bottom edge (inside the
+    thinnest band, the banner's 12 px, away from the edge's JPEG ringing). Runs before
+    every send of a post, so a JPEG is decoded at half size (a flat band survives it)."""
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+        image.draft("RGB", (width // 2, height // 2))
+        scale = image.size[1] / height
+        w, h = image.size
+        top, bottom = h - max(2, round(9 * scale)), h - max(1, round(3 * scale))
+        rows = image.convert("RGB").crop((w // 20, top, w - w // 20, bottom))
+        r, g, b = (_median(band.histogram()) for band in rows.split())
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _median(histogram: list[int]) -> int:
+    half, seen = sum(histogram) / 2, 0
+    for value, count in enumerate(histogram):
+        seen += count
+        if seen >= half:
+            return value
+    return 255
 
 
 def check_post(asset: RenderedAsset) -> list[Problem]:
@@ -210,6 +339,8 @@ def check_email(asset: RenderedAsset) -> list[Problem]:
     if shown and logo is not None:
         with Image.open(io.BytesIO(logo.content)) as image:
             density = image.width / shown
+            image_size = image.size
+            need = ceil(2 * shown * min(image.size) / image.width)
         if density < 1.9:  # thumbnails round a pixel off
             problems.append(
                 Problem(
@@ -217,7 +348,8 @@ def check_email(asset: RenderedAsset) -> list[Problem]:
                     "logo_resolution",
                     Severity.WARN,
                     f"the logo has {density:.1f} pixels per screen pixel in the email (2 are "
-                    "needed for a sharp logo on phones); upload a larger logo",
+                    f"needed for a sharp logo on phones); "
+                    + _logo_advice(image_size, need, sharper=True),
                 )
             )
     return problems
@@ -320,11 +452,10 @@ def _printed_text_problems(pdf: Any, brand: BrandContext) -> list[Problem]:
 
 def _fill_problems(layout: Any, brand: BrandContext) -> list[Problem]:
     """The band behind the title is the partner's colour (a light one kept, not darkened)."""
-    from campaign_engine.domain.brand import delta_e
     from campaign_engine.services.preflight.layout import title_fill
 
     fill = title_fill(layout)
-    if fill is None or delta_e(fill, brand.primary_color) <= FILL_DELTA_E:
+    if fill is None or fill_is_brand(fill, brand):
         return []
     return [
         Problem(
@@ -400,24 +531,24 @@ def _print_logo_problems(
                 f"{PRINT_MIN_MM:.0f} mm reads); {_logo_advice(pixels)}",
             )
         )
-    dpi = _printed_dpi(placed, pixels) if placed and pixels else asset.meta.get("logo_dpi")
-    if dpi is not None and float(dpi) < PRINT_DPI:
+    measured = [image.dpi for image in placed if image.dpi]
+    dpi = min(measured) if measured else asset.meta.get("logo_dpi")
+    if dpi is not None and float(dpi) < PRINT_DPI - 1:  # the renderer sizes to 150 exactly
         problems.append(
             Problem(
                 "brochure",
                 "logo_print_resolution",
                 Severity.WARN,
                 f"the logo prints at {float(dpi):.0f} dpi (150 is the least for print); "
-                f"{_logo_advice(pixels, sharper=True)}",
+                f"{_logo_advice(pixels, _print_need(short_mm), sharper=True)}",
             )
         )
     return problems
 
 
-def _printed_dpi(placed: list[Any], pixels: tuple[int, int]) -> float:
-    """Pixels per inch of the largest print of the logo (the one that needs the most)."""
-    largest = max(placed, key=lambda image: image.width_mm)
-    return pixels[0] / (largest.width_mm / 25.4)
+def _print_need(short_mm: float | None) -> int | None:
+    """Pixels on the short side that print `short_mm` at PRINT_DPI."""
+    return None if short_mm is None else ceil(short_mm / 25.4 * PRINT_DPI)
 
 
 @lru_cache(maxsize=4096)
@@ -426,10 +557,14 @@ def _logo_size(png: bytes) -> tuple[int, int]:
         return image.size
 
 
-def _logo_advice(pixels: tuple[int, int] | None, *, sharper: bool = False) -> str:
+def _logo_advice(
+    pixels: tuple[int, int] | None, need_short: int | None = None, *, sharper: bool = False
+) -> str:
     """What the partner can do about it, true for this logo: the engine keeps at most
-    600x200 px of any upload, so a larger upload of a very wide or tall logo changes
-    nothing, while a more compact version of it does."""
+    600x200 px of any upload, so a larger upload of a very wide or tall logo, or of one
+    that already fills that box, changes nothing, while a more compact version does;
+    only a logo with fewer pixels than `need_short` on its short side is told to upload
+    a larger one, and how large."""
     from campaign_engine.services.brand.logos import BOX  # the normaliser's limit
 
     better = "sharper" if sharper else "larger"
@@ -441,12 +576,16 @@ def _logo_advice(pixels: tuple[int, int] | None, *, sharper: bool = False) -> st
         shape = f"{aspect:.0f}:1 wide" if aspect >= 1 else f"1:{1 / aspect:.0f} tall"
         return (
             f"your logo is {shape}, so it can only be shown this small; a more compact "
-            f"version (stacked, or the mark alone) prints {better}"
+            f"version (stacked, or the mark alone) shows {better}"
         )
     if width >= BOX[0] or height >= BOX[1]:
-        return f"the engine keeps logos at up to {BOX[0]}x{BOX[1]} px, which this one fills"
-    need = round(PRINT_MIN_MM / 25.4 * PRINT_DPI * 2.2)  # the lockup's height, sharp
-    return f"it is {width}x{height} px: upload one at least {need} px on its short side"
+        return (
+            f"the engine keeps logos at up to {BOX[0]}x{BOX[1]} px, which this one fills; "
+            "nothing you upload makes it sharper here"
+        )
+    if need_short is not None and min(width, height) < need_short:
+        return f"it is {width}x{height} px: upload one at least {need_short} px on its short side"
+    return "the kit shows it this small"
 
 
 def _uri_links(page: Any) -> int:

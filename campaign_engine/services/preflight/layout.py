@@ -95,9 +95,10 @@ def text_overflows(document: Any) -> list[TextOverflow]:
     drawn over a float or a positioned box it does not belong to (a QR card, a band).
 
     Horizontally a line is measured by its text (an unbreakable word wider than its
-    column); vertically by its line box (line-height, not the font's taller ascent, which
-    Thai and Devanagari fonts set high on purpose), so a fixed-height band whose text
-    grew past its bottom is found, and tight leading is not."""
+    column); vertically by the em box around its middle (not a fallback font's taller
+    ascent, which Thai and Devanagari fonts set high on purpose, nor the line box), so a
+    fixed-height band whose text grew past its bottom is found, and tight leading is
+    not."""
     found: list[TextOverflow] = []
     for number, page in enumerate(document.pages, 1):
         found += _page_overflows(number, page._page_box)
@@ -118,8 +119,13 @@ def _lines(root: Any) -> Iterator[tuple[Rect, str, tuple[Any, ...]]]:
         if texts:
             left = min(t.position_x for t in texts)
             right = max(t.position_x + t.width for t in texts)
+            # vertically the em box around the line's middle: what the glyphs fill, not
+            # the line box (a number centred by line-height in a bordered circle) nor a
+            # fallback font's tall ascent (Thai, emoji)
+            middle = line.position_y + line.height / 2
+            half = max(float(t.style["font_size"]) for t in texts) / 2
             words = "".join(t.text for t in texts).strip()[:40]
-            yield (left, line.position_y, right, line.position_y + line.height), words, ancestors
+            yield (left, middle - half, right, middle + half), words, ancestors
 
 
 def _overlap(a: Rect, b: Rect) -> float:
@@ -179,6 +185,12 @@ class PlacedImage:
     src: str
     width_mm: float
     height_mm: float
+    pixels: tuple[int, int] | None = None  # the image's own width and height in pixels
+
+    @property
+    def dpi(self) -> float | None:
+        """Pixels per inch along its width, as printed."""
+        return self.pixels[0] / (self.width_mm / 25.4) if self.pixels else None
 
     @property
     def short_mm(self) -> float:
@@ -198,7 +210,10 @@ def images(document: Any, prefix: str = "partner:logo") -> list[PlacedImage]:
                 continue
             src = box.element.get("src") or ""
             if src.startswith(prefix) and box.width and box.height:
-                found.append(PlacedImage(number, src, box.width * mm, box.height * mm))
+                image = getattr(box, "replacement", None)
+                size = getattr(image, "width", None), getattr(image, "height", None)
+                pixels = (int(size[0]), int(size[1])) if all(size) else None
+                found.append(PlacedImage(number, src, box.width * mm, box.height * mm, pixels))
     return found
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 SEPARATORS = "·|•"
 PUNCTUATION_ONLY = re.compile(r"^[\s.,;:·|•]+$")
 DOUBLE_SEPARATOR = re.compile(r"[·|•]\s*[·|•]")
 WRAP_SPAN = 3  # a long address line may wrap onto this many printed lines
+SIMILAR = 0.8  # Dice similarity of letters for a printed line to be an address line
 
 
 def clean(text: str) -> str:
@@ -50,14 +52,21 @@ def address_kept(lines: Sequence[str], address: Sequence[str]) -> bool:
     return False
 
 
-def _letters(text: str) -> str:
-    return "".join(c for c in clean(text) if c.isalnum())
+def _letters(text: str) -> Counter[str]:
+    return Counter(c for c in clean(text) if c.isalnum())
+
+
+def _dice(a: Counter[str], b: Counter[str]) -> float:
+    total = sum(a.values()) + sum(b.values())
+    return 2 * sum((a & b).values()) / total if total else 1.0
 
 
 def address_kept_wrapped(lines: Sequence[str], address: Sequence[str]) -> bool:
     """The same for printed lines, where a long address line may wrap onto up to three
-    lines (compared by letters and digits, so a hyphen or space at the wrap is no
-    difference), but two address lines never share one."""
+    lines, but two address lines never share one. Compared by their letters and digits,
+    as alike as SIMILAR: a PDF's text of Devanagari or Thai comes back with its vowel
+    signs reordered or doubled (pdfium reads the shaped glyphs), and a hyphen or space
+    at a wrap is no difference."""
     if len(address) < 2:
         return True
     wanted = [_letters(a) for a in address]
@@ -66,14 +75,13 @@ def address_kept_wrapped(lines: Sequence[str], address: Sequence[str]) -> bool:
     def match(i: int, start: int) -> bool:
         if i == len(wanted):
             return True
+        joined: Counter[str] = Counter()
         for span in range(1, WRAP_SPAN + 1):
             if start + span > len(printed):
                 return False
-            joined = "".join(printed[start : start + span])
-            if joined == wanted[i] and match(i + 1, start + span):
+            joined += printed[start + span - 1]
+            if _dice(wanted[i], joined) >= SIMILAR and match(i + 1, start + span):
                 return True
-            if not wanted[i].startswith(joined):
-                return False
         return False
 
     return any(match(0, start) for start in range(len(printed)))

@@ -347,6 +347,17 @@ EXAMPLES = [
         message="its assets do not render: a value over 100,000 long given to a filter",
     ),
     Example(
+        "label_dangling",
+        "a kit whose post text ends with its own “More at”, for a partner without a website",
+        "social:launch-instagram.txt",
+        partner(website=""),
+        edit(
+            "copy/en.yaml",
+            'every copy is immutable and off site."',
+            'every copy is immutable and off site.\\nMore at"',
+        ),
+    ),
+    Example(
         "post_shortened",
         "a partner's own X post text longer than X takes with the link and hashtags",
         "social:launch-x.txt",
