@@ -11,15 +11,34 @@ from PIL import Image
 
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 
+NEAR_WHITE_DELTA_E = 5.0  # an opaque logo's ground this close to white is the page's own
+GROUND_TOLERANCE = 16  # per channel: JPEG noise in a white ground is still ground
+
 
 @lru_cache(maxsize=512)
 def visible(png: bytes) -> bytes:
-    """The logo cropped to its visible pixels: a generated lockup and a kit's vendor logo
-    carry transparent margins, which would count as logo when it is sized."""
+    """The logo cropped to what shows of it: its transparent margins (a generated lockup
+    and a kit's vendor logo carry some), and an opaque logo's white ground around its
+    artwork, which on a white page is page (a wordmark on a white JPEG ground was sized
+    by its ground and printed 19 px tall inside a 30 px image)."""
+    from PIL import ImageChops
+
+    from campaign_engine.domain.brand import LIGHT_TEXT, delta_e
+
     with Image.open(io.BytesIO(png)) as source:
         image = source.convert("RGBA")
     box = image.getchannel("A").getbbox()
-    if box is None or box == (0, 0, image.width, image.height):
+    if box is None:
+        return png
+    if box == (0, 0, image.width, image.height):
+        ground = ground_colour(png)
+        if delta_e(ground, LIGHT_TEXT) < NEAR_WHITE_DELTA_E:
+            rgb = image.convert("RGB")
+            plain = Image.new("RGB", rgb.size, tuple(int(ground[i : i + 2], 16) for i in (1, 3, 5)))
+            r, g, b = ImageChops.difference(rgb, plain).split()
+            marks = ImageChops.lighter(ImageChops.lighter(r, g), b)  # the largest channel
+            box = marks.point(lambda v: 255 if v > GROUND_TOLERANCE else 0).getbbox() or box
+    if box == (0, 0, image.width, image.height):
         return png
     out = io.BytesIO()
     image.crop(box).save(out, format="PNG")
