@@ -19,14 +19,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from campaign_engine.errors import InvalidInput
 
 CENT = Decimal("0.01")
+MOST = Decimal("1e12")  # what Numeric(14, 2) holds
 PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+# An amount as it is typed: ASCII digits, a comma only between groups of three (2,000.00),
+# a point before the cents. Decimal() alone also read "1e3", Arabic-Indic or full-width
+# digits and "1_000", and dropping every comma made a German "1.500,00" 1.50, "2,5" 25.
+AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?", re.ASCII)
 
 
 class EntryKind(StrEnum):
@@ -74,20 +79,37 @@ class MdfError(InvalidInput):
 
 def money(value: object, *, field: str = "amount") -> Decimal:
     """A positive amount with at most two decimals, from a string, int or Decimal (never a
-    float: 0.1 + 0.2 is not 0.3 in binary)."""
+    float: 0.1 + 0.2 is not 0.3 in binary). Only the digits a person types are read: an
+    exponent, other scripts' digits and decimal commas are refused, not guessed at."""
     if isinstance(value, float):
         raise MdfError('give the amount as a string such as "2000.00"', where=field)
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise MdfError(f"{value!r} is not an amount such as 2000.00", where=field) from None
-    if not amount.is_finite() or amount <= 0:
-        raise MdfError("the amount must be more than 0", where=field)
-    if amount != amount.quantize(CENT):
+    text = str(value).strip()
+    found = AMOUNT.fullmatch(text)
+    if found is None:
+        if text.startswith("-") and AMOUNT.fullmatch(text[1:]):
+            raise MdfError("the amount must be more than 0", where=field)
+        if "," in text:
+            raise MdfError(
+                f"{text[:40]!r}: write the cents after a point, as in 2000.50", where=field
+            )
+        raise MdfError(f"{text[:40]!r} is not an amount such as 2000.00", where=field)
+    if len(found.group(1) or "") > 2:
         raise MdfError("at most two decimals (cents)", where=field)
-    if amount >= Decimal("1e12"):
-        raise MdfError(f"{amount} is more than this ledger holds", where=field)
+    amount = Decimal(text.replace(",", ""))
+    if amount <= 0:
+        raise MdfError("the amount must be more than 0", where=field)
+    if amount >= MOST:
+        raise MdfError(f"more than this ledger holds (at most {MOST - CENT})", where=field)
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plain(value: object, *, field: str) -> str:
+    """Words a person typed, stripped. A NUL is refused by name: PostgreSQL refuses it in a
+    text column (and in a query), which was a 500 instead of the field's error."""
+    text = str(value or "").strip()
+    if "\x00" in text:
+        raise MdfError("remove the NUL character", where=field)
+    return text
 
 
 def currency(value: str) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
+from werkzeug.utils import secure_filename
 
 from campaign_engine.db import MdfClaimFile, Partner
 from campaign_engine.domain.mdf import Period
@@ -41,7 +43,9 @@ def _desk(status: int = 200, **extra: Any) -> tuple[str, int]:
     now, slugs = rt.clock(), partner_slugs(db())
     names = {slug: name for slug, name in db().execute(select(Partner.slug, Partner.name))}
     files: dict[int, list[MdfClaimFile]] = {}
-    for item in db().scalars(select(MdfClaimFile).order_by(MdfClaimFile.id)):
+    # names only: every file's bytes (up to 10 x 10 MB a claim) were read on every view
+    listed = load_only(MdfClaimFile.id, MdfClaimFile.claim_id, MdfClaimFile.filename)
+    for item in db().scalars(select(MdfClaimFile).options(listed).order_by(MdfClaimFile.id)):
         files.setdefault(item.claim_id, []).append(item)
     rows = [
         request_json(r, now=now) | {"partner": slugs[r.partner_id], "clock": clock(r, now)}
@@ -133,7 +137,7 @@ def allocations() -> Response | tuple[str, int]:
     try:
         if upload is not None and upload.filename:
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / Path(upload.filename).name
+                path = Path(folder) / _csv_name(upload.filename)
                 path.write_bytes(upload.read())
                 count = funds.allocate_csv(db(), path, grant)
             flash(f"{count} allocation(s) recorded", "ok")
@@ -152,6 +156,12 @@ def allocations() -> Response | tuple[str, int]:
         discard()
         return _desk(422, allocation_error=exc, form=request.form)
     return redirect(url_for("console_mdf.desk"))
+
+
+def _csv_name(sent: str) -> str:
+    """The upload's own name, so errors name the file the marketer chose; a name that is
+    no file's ("..", "/") was written as the folder itself, a 500."""
+    return secure_filename(sent) or "allocations.csv"
 
 
 @bp.get("/report.csv")

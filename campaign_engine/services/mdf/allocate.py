@@ -23,6 +23,7 @@ from campaign_engine.domain.mdf import (
     Period,
     currency,
     money,
+    plain,
 )
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.csvrows import read_rows
@@ -38,16 +39,18 @@ class Grant:
     admin_limit: Decimal | None
 
 
-def _check_limit(amount: Decimal, code: str, grant: Grant, where: str) -> None:
+def _check_limit(amount: Decimal, code: str, grant: Grant, where: str, what: str = "") -> None:
     if grant.admin_limit is not None and amount > grant.admin_limit and not grant.is_admin:
         raise MdfError(
-            f"{amount} {code} is above the {grant.admin_limit} a marketer may allocate; "
-            "ask an admin",
+            f"{amount} {code}{what} is above the {grant.admin_limit} a marketer may "
+            "allocate; ask an admin",
             where=where,
         )
 
 
 def _partner(session: Session, slug: str, where: str) -> Partner:
+    if "\x00" in slug:  # PostgreSQL refuses a NUL even in a query: a 500, not this 404
+        raise NotFound(f"{where}: no partner {slug!r}")
     partner = session.scalar(select(Partner).where(Partner.slug == slug.strip()))
     if partner is None:
         raise NotFound(f"{where}: no partner '{slug}'")
@@ -92,15 +95,29 @@ class AllocationRow(BaseModel):
         except MdfError as exc:
             raise ValueError(exc.detail) from None
 
+    @field_validator("partner", "note")
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            return plain(value, field=str(info.field_name))
+        except MdfError as exc:
+            raise ValueError(exc.detail) from None
+
 
 def allocate_csv(session: Session, path: Path, grant: Grant) -> int:
     """Every row or none: a bad row names its row and column and nothing is allocated
-    (the caller's transaction rolls back)."""
+    (the caller's transaction rolls back). The file is one allocation: a marketer's limit
+    holds for what it gives each partner in all, so splitting 20,000 into two rows of
+    10,000 needs an admin as one row of 20,000 does."""
     rows = read_rows(path, AllocationRow, {"partner", "amount", "currency", "period"})
+    given: dict[tuple[str, str, str], Decimal] = {}
     for number, row in rows:
         where = f"{path.name} row {number}"
+        pot = (row.partner, row.period, row.currency)
+        given[pot] = given.get(pot, Decimal("0")) + Decimal(row.amount)
+        what = "" if given[pot] == Decimal(row.amount) else f" in this file for {row.partner}"
         try:
-            _check_limit(Decimal(row.amount), row.currency, grant, f"{where}, column amount")
+            _check_limit(given[pot], row.currency, grant, f"{where}, column amount", what)
             partner = _partner(session, row.partner, f"{where}, column partner")
         except NotFound as exc:
             raise InvalidInput(

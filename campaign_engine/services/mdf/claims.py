@@ -21,11 +21,13 @@ from campaign_engine.domain.mdf import (
     Period,
     RequestStatus,
     money,
+    plain,
 )
 from campaign_engine.errors import InvalidTransition, NotFound
 from campaign_engine.services.audit import record
 from campaign_engine.services.mdf.evidence import MAX_FILES, Evidence
-from campaign_engine.services.mdf.ledger import Funds, post
+from campaign_engine.services.mdf.ledger import Funds, lock_partner, post
+from campaign_engine.services.mdf.requests import locked
 from campaign_engine.services.reports import campaign_report
 
 PROOF_FIGURES = ("delivered", "opens", "clicks", "leads", "opportunities", "closed_won")
@@ -56,12 +58,9 @@ def submit_claim(
     actor: str,
     now: datetime,
 ) -> MdfClaim:
-    """A claim up to the request's approved amount; one open or accepted claim per request."""
-    if request.status != RequestStatus.APPROVED:
-        raise InvalidTransition(
-            f"MDF request {request.id} is {request.status.replace('_', ' ')}; "
-            "only an approved request can be claimed"
-        )
+    """A claim up to the request's approved amount; one open or accepted claim per request
+    (checked under the partner's lock: two claims sent at once were both filed)."""
+    _approved(locked(session, request))
     asked = money(amount)
     if asked > Decimal(request.amount):
         raise MdfError(
@@ -79,7 +78,7 @@ def submit_claim(
         amount=asked,
         currency=request.currency,
         status=ClaimStatus.SUBMITTED.value,
-        note=(note or "").strip()[:2000],
+        note=plain(note, field="note")[:2000],
         reason="",
         proof=proof_for(session, request),
         submitted_by=actor,
@@ -99,6 +98,14 @@ def submit_claim(
         )
     record(session, actor, "mdf.claim", "mdf_claim", claim.id, {"amount": str(asked)})
     return claim
+
+
+def _approved(request: MdfRequest) -> None:
+    if request.status != RequestStatus.APPROVED:
+        raise InvalidTransition(
+            f"MDF request {request.id} is {request.status.replace('_', ' ')}; "
+            "only an approved request can be claimed"
+        )
 
 
 def _open_claim(session: Session, request_id: int) -> MdfClaim | None:
@@ -164,7 +171,7 @@ def reject_claim(
     """The claim is refused with a reason; the request stays approved, so the partner may
     claim again with better proof."""
     _submitted(session, claim)
-    words = (reason or "").strip()
+    words = plain(reason, field="reason")
     if not words:
         raise MdfError("give the partner a reason", where="reason")
     claim.status, claim.reason = ClaimStatus.REJECTED.value, words[:2000]
@@ -174,6 +181,7 @@ def reject_claim(
 
 
 def pay_claim(session: Session, claim: MdfClaim, *, actor: str, now: datetime) -> MdfClaim:
+    _fresh(session, claim)
     if claim.status != ClaimStatus.APPROVED or claim.approved_amount is None:
         raise InvalidTransition(
             f"MDF claim {claim.id} is {claim.status}; only an approved one is paid"
@@ -194,11 +202,25 @@ def pay_claim(session: Session, claim: MdfClaim, *, actor: str, now: datetime) -
     return claim
 
 
+def _fresh(session: Session, claim: MdfClaim) -> None:
+    """The claim as it stands once its partner's funds are locked, until the transaction
+    ends: two clicks on Pay (or Accept) each saw the claim undecided and the money moved
+    twice on PostgreSQL."""
+    lock_partner(session, claim.partner_id)
+    session.refresh(claim)
+
+
 def _submitted(session: Session, claim: MdfClaim) -> MdfRequest:
+    """The claim's request, when the claim waits for a decision and its request still
+    waits for a claim (a second claim filed at the same moment as the first must not draw
+    on another request's commitment)."""
+    _fresh(session, claim)
     if claim.status != ClaimStatus.SUBMITTED:
         raise InvalidTransition(f"MDF claim {claim.id} is {claim.status}; it was decided already")
     request = session.get(MdfRequest, claim.request_id)
     assert request is not None
+    session.refresh(request)
+    _approved(request)
     return request
 
 

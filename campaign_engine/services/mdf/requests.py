@@ -22,6 +22,7 @@ from campaign_engine.domain.mdf import (
     RequestStatus,
     currency,
     money,
+    plain,
 )
 from campaign_engine.errors import InvalidTransition, NotFound
 from campaign_engine.services.audit import record
@@ -31,6 +32,7 @@ from campaign_engine.services.mdf.ledger import Funds, balance, lock_partner, po
 
 OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
 MAX_OUTCOME = 2000
+AHEAD = timedelta(days=366)  # how far ahead an activity may start, and how long it may last
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,18 @@ def _checked(session: Session, ask: Ask, today: date) -> dict[str, object]:
     starts, ends = _day(ask.starts_on, "starts_on"), _day(ask.ends_on, "ends_on")
     if starts < today:
         raise MdfError(f"{starts} is in the past", where="starts_on")
+    if starts - today > AHEAD:  # 9999-12-31 + a year was an OverflowError, a 500
+        raise MdfError("an activity starts within a year from today", where="starts_on")
     if ends < starts:
         raise MdfError("the activity ends before it starts", where="ends_on")
-    if ends > starts + timedelta(days=366):
+    if ends - starts > AHEAD:
         raise MdfError("an activity lasts at most a year", where="ends_on")
-    outcome = str(ask.expected_outcome or "").strip()
+    outcome = plain(ask.expected_outcome, field="expected_outcome")
     if not outcome or len(outcome) > MAX_OUTCOME:
         raise MdfError(
             f"say what you expect, in 1 to {MAX_OUTCOME} characters", where="expected_outcome"
         )
-    kit = str(ask.kit).strip() if ask.kit else None
+    kit = plain(ask.kit, field="kit") or None
     if kit:
         try:
             latest_version(session, kit)
@@ -184,6 +188,16 @@ def get_request(session: Session, request_id: int, *, partner_id: int | None = N
     return request
 
 
+def locked(session: Session, request: MdfRequest) -> MdfRequest:
+    """The request as it stands once its partner's funds are locked, until the transaction
+    ends. Its status read before the lock may be stale: two clicks on Approve (or Approve
+    and Cancel at once) each saw "pending" and both went through, committing the funds
+    twice on PostgreSQL. Every change of a request starts here."""
+    lock_partner(session, request.partner_id)
+    session.refresh(request)
+    return request
+
+
 def _must_be(request: MdfRequest, *allowed: RequestStatus) -> None:
     if request.status not in {s.value for s in allowed}:
         states = " or ".join(s.value.replace("_", " ") for s in allowed)
@@ -198,7 +212,7 @@ def approve(
 ) -> MdfRequest:
     """Commit the funds and, for a kit, schedule the request's campaign for the first day
     asked at the programme's send time in the partner's timezone (now, if that passed)."""
-    _must_be(request, RequestStatus.PENDING)
+    _must_be(locked(session, request), RequestStatus.PENDING)
     funds = Funds(request.partner_id, Period.parse(request.period), request.currency)
     post(
         session,
@@ -246,8 +260,8 @@ def _decide(
     actor: str,
     now: datetime,
 ) -> None:
-    _must_be(request, RequestStatus.PENDING)
-    words = (reason or "").strip()
+    _must_be(locked(session, request), RequestStatus.PENDING)
+    words = plain(reason, field="reason")
     if not words or len(words) > MAX_OUTCOME:
         raise MdfError(
             f"give the partner a reason, in 1 to {MAX_OUTCOME} characters", where="reason"
@@ -263,7 +277,7 @@ def resubmit(
     session: Session, request: MdfRequest, ask: Ask, *, actor: str, now: datetime, sla_hours: float
 ) -> MdfRequest:
     """The partner's answer to a request for changes: new values, a new SLA clock."""
-    _must_be(request, RequestStatus.CHANGES_REQUESTED)
+    _must_be(locked(session, request), RequestStatus.CHANGES_REQUESTED)
     fields = _checked(session, ask, now.date())
     if fields["currency"] != request.currency:
         raise MdfError("a request keeps its currency; cancel it and ask anew", where="currency")
@@ -284,7 +298,7 @@ def resubmit(
 
 def cancel(session: Session, request: MdfRequest, *, actor: str, now: datetime) -> None:
     """The partner withdraws an open request; nothing was committed, nothing moves."""
-    _must_be(request, *OPEN)
+    _must_be(locked(session, request), *OPEN)
     request.status = RequestStatus.CANCELLED.value
     request.decided_by, request.decided_at = actor, now
     _close_campaign(session, request, actor=actor, now=now)

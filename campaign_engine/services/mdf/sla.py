@@ -31,6 +31,12 @@ def clock(request: MdfRequest, now: datetime) -> dict[str, object]:
     return {"due_at": request.due_at, "hours_left": round(left, 1), "overdue": left < 0}
 
 
+def desk_link(base_url: str, request: MdfRequest) -> str:
+    """The request on the desk. The desk is one page with an anchor per request: the
+    /mdf/requests/<id> these emails linked to is no page (a 404 in every email)."""
+    return f"{base_url}/mdf/#request-{request.id}"
+
+
 def _who(session: Session, partner: Partner, *, admins_only: bool) -> list[str]:
     roles = ("admin",) if admins_only else VENDOR_ROLES
     users = set(session.scalars(select(User.email).where(User.role.in_(roles))))
@@ -52,7 +58,7 @@ def sweep(session: Session, *, now: datetime, base_url: str) -> list[Alert]:
         assert partner is not None
         half = request.submitted_at + (request.due_at - request.submitted_at) / 2
         stamp = request.submitted_at.strftime("%Y%m%d%H%M%S")
-        link = f"{base_url}/mdf/requests/{request.id}"
+        link = desk_link(base_url, request)
         what = f"{partner.name}'s MDF request for {request.amount} {request.currency}"
         if request.escalated_at is None and now >= request.due_at:
             request.escalated_at = now
@@ -90,7 +96,7 @@ def new_request_alerts(session: Session, request: MdfRequest, *, base_url: str) 
     body = (
         f"{what} ({request.activity.replace('_', ' ')}, {request.starts_on} to "
         f"{request.ends_on}).\nExpected outcome: {request.expected_outcome}\n\n"
-        f"Decide by {request.due_at:%Y-%m-%d %H:%M} UTC: {base_url}/mdf/requests/{request.id}\n"
+        f"Decide by {request.due_at:%Y-%m-%d %H:%M} UTC: {desk_link(base_url, request)}\n"
     )
     return [
         Alert(email, what, body, f"mdf-new-{request.id}-{stamp}-{email}")
