@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +39,9 @@ def _records(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, An
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"not UTF-8 text (byte {exc.start})", where=path.name) from None
-    reader = csv.DictReader(text.splitlines())
+    # newline="": a quoted field keeps its line breaks (a postal address of four lines);
+    # splitting the text into lines first joined them into one
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = sorted(required - set(header))
     if missing:

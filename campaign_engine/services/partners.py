@@ -29,7 +29,6 @@ REQUIRED_COLUMNS = {
     "phone",
     "logo",
     "primary_color",
-    "secondary_color",
     "tier",
     "region",
     "vertical",
@@ -53,7 +52,7 @@ class PartnerRow(BaseModel):
     phone: str = Field(max_length=64)
     logo: str
     primary_color: str
-    secondary_color: str
+    secondary_color: str = ""
     tier: str = Field(max_length=40)
     region: str = Field(max_length=40)
     vertical: str = Field(max_length=60)
@@ -87,10 +86,21 @@ class PartnerRow(BaseModel):
             raise ValueError("a short name is at most 40 characters (it goes in subjects)")
         return v
 
-    @field_validator("primary_color", "secondary_color")
+    @field_validator("primary_color")
     @classmethod
     def _colour(cls, v: str) -> str:
         return normalise_hex(v)
+
+    @field_validator("secondary_color")
+    @classmethod
+    def _second_colour(cls, v: str) -> str:
+        """Optional: many brands have one colour. Empty stays empty here and becomes the
+        primary colour (model_post_init), so no asset gets a colour the partner lacks."""
+        return normalise_hex(v) if v.strip() else ""
+
+    def model_post_init(self, context: object, /) -> None:
+        if not self.secondary_color:
+            self.secondary_color = self.primary_color
 
     @field_validator("website", "social_webhook_url", "crm_webhook_url")
     @classmethod
