@@ -113,8 +113,11 @@ def plain(value: object, *, field: str) -> str:
 
 
 def currency(value: str) -> str:
-    code = value.strip().upper()
-    if not CURRENCY.match(code):
+    """An ISO 4217 code the world uses (Babel's list: "ZZZ" is three letters, not money)."""
+    from babel.numbers import list_currencies
+
+    code = value.strip()
+    if not CURRENCY.match(code) or code not in list_currencies():
         raise MdfError(f"{value!r} is not a three-letter ISO 4217 code like EUR", where="currency")
     return code
 

@@ -27,7 +27,7 @@ from campaign_engine.domain.mdf import (
 )
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.csvrows import read_rows
-from campaign_engine.services.mdf.ledger import Funds, balance, post
+from campaign_engine.services.mdf.ledger import Funds, balance, lock_partner, post
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def won_revenue(session: Session, when: Period, code: str) -> dict[str, Decimal]
     start = datetime.combine(when.starts_on, time(0), UTC)
     end = datetime.combine(when.next().starts_on, time(0), UTC)
     rows = session.execute(
-        select(Partner.slug, Event.campaign_id, Event.external_id, func.max(Event.amount))
+        select(Partner.slug, Event.external_id, func.max(Event.amount))
         .join(Partner, Partner.id == Event.partner_id)
         .where(
             Event.type == "deal.closed_won",
@@ -208,10 +208,10 @@ def won_revenue(session: Session, when: Period, code: str) -> dict[str, Decimal]
             Event.occurred_at >= start,
             Event.occurred_at < end,
         )
-        .group_by(Partner.slug, Event.campaign_id, Event.external_id)
+        .group_by(Partner.slug, Event.external_id)
     )
     totals: dict[str, Decimal] = {}
-    for slug, _, _, amount in rows:
+    for slug, _, amount in rows:
         totals[slug] = totals.get(slug, Decimal("0")) + Decimal(amount)
     return totals
 
@@ -234,6 +234,7 @@ def expire_period(
     ).all()
     for partner_id, code, slug in pots:
         funds = Funds(partner_id, when, code)
+        lock_partner(session, partner_id)  # an approval meanwhile must not be expired
         left = balance(session, funds).available
         if left <= 0:
             continue

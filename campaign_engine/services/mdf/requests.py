@@ -125,6 +125,25 @@ def _ensure_room(session: Session, funds: Funds, amount: Decimal, besides: int |
         )
 
 
+MAX_OPEN = 10  # open requests per partner: each makes a draft campaign and emails marketers
+
+
+def _ensure_few_open(session: Session, partner_id: int) -> None:
+    """A partner with ten requests waiting must settle some first (a flood of tiny ones
+    would fill the desk and every marketer's inbox)."""
+    count = session.scalar(
+        select(func.count()).where(
+            MdfRequest.partner_id == partner_id,
+            MdfRequest.status.in_([s.value for s in OPEN]),
+        )
+    )
+    if (count or 0) >= MAX_OPEN:
+        raise MdfError(
+            f"you have {count} requests waiting; withdraw one or wait for a decision",
+            where="request",
+        )
+
+
 def create_request(
     session: Session, partner: Partner, ask: Ask, *, actor: str, now: datetime, sla_hours: float
 ) -> MdfRequest:
@@ -132,6 +151,7 @@ def create_request(
     period = Period.of(now.date())
     funds = Funds(partner.id, period, str(fields["currency"]))
     _ensure_room(session, funds, fields["amount"], None)  # type: ignore[arg-type]
+    _ensure_few_open(session, partner.id)
     request = MdfRequest(
         partner_id=partner.id,
         period=str(period),
