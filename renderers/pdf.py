@@ -226,7 +226,7 @@ class PdfRenderer:
             link,
             logo_src="partner:logo.png",
             vendor_logo_src="partner:vendor-logo.png",
-            print_korean=True,
+            for_print=True,
         )
         logo = visible(brand.logo_png) if brand.logo_png else b""
         band_dark_logo = (

@@ -70,9 +70,7 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
     brand = brand_context(page.partner)
     locale = portal_locale(page.partner.locale)
     copy_lang = page.kit.language_for(brand.language)
-    text = PartnerText(
-        [brand.name, brand.display_name], brand.language, copy_lang, print_korean=False
-    )
+    text = PartnerText([brand.name, brand.display_name], brand.language, copy_lang, for_print=False)
     with force_locale(locale):
         labels = _labels()
         html = render_template(

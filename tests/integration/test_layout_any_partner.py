@@ -36,6 +36,7 @@ KOREAN = "서울클라우드보안솔루션 주식회사 데이터보호사업�
 # six lines of 70 of the widest letter: what the kit check renders for a worst case
 CROWDED = [f"{n} {'W' * 70}" for n in range(6)]
 ARABIC_LINE = "4417 برج الخليج"
+COMPOUND = "Netzwerksicherheitsinfrastrukturdienstleistungsgesellschaft mbH"
 LONG = (
     "Consolidated Northern Hemisphere Managed Infrastructure & Cloud Security Services "
     "Group International Holdings"
@@ -115,6 +116,7 @@ PARTNERS = {
         contact_email=f"partnerships@{'x' * 40}.example",
     ),
     "arabic": dict(name="شركة السحابة الآمنة", locale="ar-AE", postal_address=ARABIC_LINE),
+    "compound": dict(name=COMPOUND, locale="de-DE"),
     # an opaque orange badge whose brand colour is the same orange
     "badge": dict(primary_color="#e76f51", logo_png=None),
 }  # fmt: skip
@@ -396,3 +398,34 @@ def test_a_badge_on_a_band_of_its_own_colour_sits_on_a_plate(rendered):
     left, bottom, _, top = logo
     beside = picture.getpixel((int(left) - 4, int(height - (bottom + top) / 2)))
     assert _close(beside, (255, 255, 255)), beside  # the plate, not the orange band
+
+
+def test_a_long_compound_breaks_at_a_hyphenation_point_on_a_phone(rendered, browser):  # noqa: F811
+    """hyphens: auto needs a dictionary a browser or a mail client may not have: the
+    name carries soft hyphens from pyphen's German dictionary, so the phone breaks it
+    where German would, with a hyphen, and the email stays 390 px wide."""
+    html = rendered["compound"].html
+    assert "Netz\u00adwerk\u00adsi\u00adcher\u00adheits" in html
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.set_content(html)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    breaks = page.evaluate(
+        """() => {
+        const span = [...document.querySelectorAll('li span[lang="de"]')][0];
+        const node = span.firstChild, range = document.createRange();
+        const top = (i) => { range.setStart(node, i); range.setEnd(node, i + 1);
+                             const rects = [...range.getClientRects()].filter(r => r.width > 0);
+                             return rects[rects.length - 1].top; };
+        const letters = [...node.data.matchAll(/[^\\u00ad]/g)].map(m => m.index);
+        const found = [];
+        for (let k = 1; k < letters.length; k++) {
+            const [a, b] = [letters[k - 1], letters[k]];
+            if (top(b) > top(a) + 2) found.push(node.data.slice(a + 1, b) === '\\u00ad'
+                                                  ? 'hyphen' : node.data.slice(a, b + 1));
+        }
+        return found;
+    }"""
+    )
+    page.close()
+    assert width == 390
+    assert breaks and set(breaks) <= {"hyphen", " "}, breaks  # where a hyphen goes
