@@ -84,7 +84,8 @@ class Overflow:
 class EmailLayout:
     width: int  # scrollWidth at 390 px
     overflows: list[Overflow]
-    logos: list[tuple[float, float]] = field(default_factory=list)  # partner logo boxes, px
+    # the partner logo's boxes, px, with the colour painted around each (rgb())
+    logos: list[tuple[float, float, str]] = field(default_factory=list)
     text: str = ""  # innerText: the lines a reader sees
     fills: list[tuple[str, str]] = field(default_factory=list)  # (what, rgb()) brand fills
 
@@ -108,7 +109,8 @@ _SHOWN = """
     for (const img of document.images) {
       if (img.getAttribute('src') !== logo) continue;
       const r = img.getBoundingClientRect();
-      if (r.width && r.height) logos.push([r.width, r.height]);
+      if (r.width && r.height)
+        logos.push([r.width, r.height, painted(img.parentElement) || 'rgb(255, 255, 255)']);
     }
   }
   const fills = [];
@@ -204,7 +206,7 @@ def _measure(pages: dict[str, str], logos: dict[str, str]) -> dict[str, EmailLay
                 layouts[key] = EmailLayout(
                     width,
                     [Overflow(f["text"], int(f["px"]), f["tag"].lower()) for f in found],
-                    [(float(w), float(h)) for w, h in shown["logos"]],
+                    [(float(w), float(h), str(c)) for w, h, c in shown["logos"]],
                     str(shown["text"]),
                     [(str(what), str(colour)) for what, colour in shown["fills"]],
                 )
@@ -236,10 +238,13 @@ def width_problem(width: int | None) -> list[Problem]:
     return []
 
 
-def layout_problems(layout: EmailLayout | None, brand: BrandContext | None = None) -> list[Problem]:
+def layout_problems(
+    layout: EmailLayout | None, brand: BrandContext | None = None, logo: bytes | None = None
+) -> list[Problem]:
     """What a phone shows that must not go out: the email wider than the screen, a text
-    out of its box, and, for `brand`, its logo too small to read, its address run into
-    one line, a separator beside nothing, a brand fill that is not its colour."""
+    out of its box, and, for `brand`, its logo (the image file `logo`) too small to read,
+    its address run into one line, a separator beside nothing, a brand fill that is not
+    its colour."""
     problems = width_problem(None if layout is None else layout.width)
     if layout is None:
         return problems
@@ -255,15 +260,26 @@ def layout_problems(layout: EmailLayout | None, brand: BrandContext | None = Non
             )
         )
     if brand is not None:
-        problems += _logo_problems(layout) + _text_problems(layout, brand)
+        problems += _logo_problems(layout, logo) + _text_problems(layout, brand)
         problems += _fill_problems(layout, brand)
     return problems
 
 
-def _logo_problems(layout: EmailLayout) -> list[Problem]:
+def _logo_problems(layout: EmailLayout, logo: bytes | None) -> list[Problem]:
+    """The logo's short side as read: its box at 390 px reduced to the pixels that stand
+    out from what is painted around it (preflight.artwork)."""
+    from campaign_engine.services.preflight.artwork import artwork_share, seen_size
+
     if not layout.logos:
         return []
-    short = min(min(w, h) for w, h in layout.logos)
+    sides = []
+    for width, height, around in layout.logos:
+        if logo is None:
+            sides.append(min(width, height))
+            continue
+        fill = _hex(around) or "#ffffff"
+        sides.append(min(seen_size(width, height, artwork_share(logo, fill))))
+    short = min(sides)
     if short >= MIN_LOGO_PX:
         return []
     return [
@@ -271,9 +287,9 @@ def _logo_problems(layout: EmailLayout) -> list[Problem]:
             "email",
             "logo_email_small",
             Severity.BLOCK,
-            f"the logo shows only {short:.0f} px on its short side on a {PHONE} px phone "
-            f"(at least {MIN_LOGO_PX:.0f} px reads); a very wide or tall logo is shown this "
-            "small, a more compact version of it reads",
+            f"the logo reads only {short:.0f} px on its short side on a {PHONE} px phone "
+            f"(at least {MIN_LOGO_PX:.0f} px is needed); a very wide or tall logo is shown "
+            "this small, a more compact version of it reads",
         )
     ]
 

@@ -108,23 +108,24 @@ def _opaque(png: bytes) -> bool:
 
 
 def check_requirements(kit: KitContent, brand: BrandContext) -> list[Problem]:
-    """Each asset whose kit-declared required fields the partner lacks: it is held (a
-    launch fails it, a preview and the library leave the brochure out), with the reason."""
+    """Each asset whose kit-declared required fields the partner lacks, with the reason.
+    A channel a launch sends is blocked (its deliveries fail with that reason); the
+    brochure, which no launch sends, is only held: previews, runway attachments and the
+    library leave it out, and the partner's other assets still go."""
     from campaign_engine.pipeline.delivery import brand_has, missing_fields, requirement_reason
 
     targets = [*kit.spec.channels(), *(["brochure"] if kit.spec.assets.pdf else [])]
     problems = []
     for channel in targets:
         missing = missing_fields(kit.spec, channel, brand_has(brand))
-        if missing:
-            problems.append(
-                Problem(
-                    channel,
-                    "required_field_missing",
-                    Severity.BLOCK,
-                    requirement_reason(brand.name, channel, missing),
-                )
-            )
+        if not missing:
+            continue
+        reason = requirement_reason(brand.name, channel, missing)
+        if channel == "brochure":
+            severity, reason = Severity.WARN, f"the brochure is not made: {reason}"
+        else:
+            severity = Severity.BLOCK
+        problems.append(Problem(channel, "required_field_missing", severity, reason))
     return problems
 
 
@@ -514,8 +515,9 @@ def _print_logo_problems(
 
     placed = images(layout) if layout is not None else []
     if placed:
-        smallest = min(placed, key=lambda image: image.short_mm)
-        short_mm = smallest.short_mm
+        # what reads as the logo where it is placed: a badge on a band of its own colour
+        # shows only what stands out from the band
+        short_mm = min(image.seen_short_mm for image in placed)
     else:
         height = asset.meta.get("logo_mm")
         short_mm = float(height) if height is not None else None

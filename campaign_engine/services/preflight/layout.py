@@ -186,6 +186,20 @@ class PlacedImage:
     width_mm: float
     height_mm: float
     pixels: tuple[int, int] | None = None  # the image's own width and height in pixels
+    data: bytes | None = None  # the image file, as placed
+    surround: str = "#ffffff"  # the fill painted behind it (the page's white when none)
+
+    @property
+    def seen_short_mm(self) -> float:
+        """The short side of what reads as the logo where it is placed (artwork)."""
+        from campaign_engine.services.preflight.artwork import artwork_share, seen_size
+
+        if self.data is None:
+            return self.short_mm
+        width, height = seen_size(
+            self.width_mm, self.height_mm, artwork_share(self.data, self.surround)
+        )
+        return min(width, height)
 
     @property
     def dpi(self) -> float | None:
@@ -205,7 +219,7 @@ def images(document: Any, prefix: str = "partner:logo") -> list[PlacedImage]:
     mm = 25.4 / 96
     found = []
     for number, page in enumerate(document.pages, 1):
-        for box, _ in _boxes(page._page_box):
+        for box, ancestors in _boxes(page._page_box):
             if not isinstance(box, boxes.ReplacedBox) or box.element is None:
                 continue
             src = box.element.get("src") or ""
@@ -213,7 +227,18 @@ def images(document: Any, prefix: str = "partner:logo") -> list[PlacedImage]:
                 image = getattr(box, "replacement", None)
                 size = getattr(image, "width", None), getattr(image, "height", None)
                 pixels = (int(size[0]), int(size[1])) if all(size) else None
-                found.append(PlacedImage(number, src, box.width * mm, box.height * mm, pixels))
+                raw = getattr(getattr(image, "image_data", None), "data", None)
+                found.append(
+                    PlacedImage(
+                        number,
+                        src,
+                        box.width * mm,
+                        box.height * mm,
+                        pixels,
+                        raw if isinstance(raw, bytes) else None,
+                        _painted(ancestors) or "#ffffff",
+                    )
+                )
     return found
 
 
@@ -228,22 +253,21 @@ def brochure_layout(renderer: Any, brand: Any, links: dict[str, str] | None) -> 
     return hook(brand, lambda name: links[name])
 
 
+def _painted(ancestors: tuple[Any, ...]) -> str | None:
+    """The background colour of the nearest box around that paints one, as #rrggbb."""
+    for around in reversed(ancestors):
+        style = getattr(around, "style", None)
+        colour = style["background_color"] if style is not None else None
+        if colour is not None and colour.alpha > 0.5:
+            r, g, b = (round(255 * max(0.0, min(1.0, v))) for v in colour.to("srgb").coordinates)
+            return f"#{r:02x}{g:02x}{b:02x}"
+    return None
+
+
 def title_fill(document: Any) -> str | None:
     """The fill behind the first page's title (the nearest box around its <h1> that paints
     a background), as #rrggbb; None when the title stands on the page itself."""
     for box, ancestors in _boxes(document.pages[0]._page_box):
-        if getattr(box, "element_tag", None) != "h1":
-            continue
-        for around in reversed((*ancestors, box)):
-            colour = (
-                getattr(around, "style", {}).get("background_color")
-                if hasattr(around, "style")
-                else None
-            )
-            if colour is not None and colour.alpha > 0.5:
-                r, g, b = (
-                    round(255 * max(0.0, min(1.0, v))) for v in colour.to("srgb").coordinates
-                )
-                return f"#{r:02x}{g:02x}{b:02x}"
-        return None
+        if getattr(box, "element_tag", None) == "h1":
+            return _painted((*ancestors, box))
     return None

@@ -47,6 +47,7 @@ def preflight(
     """Each partner's assets as it would send them (`customisations` gives its stored
     values; the kit's defaults without it), checked."""
     reports, pages, logos, brands = [], {}, {}, {}
+    logo_files: dict[str, bytes] = {}
     for partner in partners:
         values = customisations(partner) if customisations else None
         shown = preview_partner(
@@ -68,6 +69,7 @@ def preflight(
             logo = next((i for i in shown.email.inline_images if i.name == PARTNER_LOGO_CID), None)
             if logo is not None:
                 logos[partner.slug] = logo.data_uri()
+                logo_files[partner.slug] = logo.content
         brands[partner.slug] = shown.brand
         reports.append(PartnerReport(partner.slug, partner.name, problems, shown.assets))
     if browser and pages:
@@ -75,7 +77,9 @@ def preflight(
         for report in reports:
             if report.slug in pages:
                 layout = None if layouts is None else layouts[report.slug]
-                report.problems.extend(layout_problems(layout, brands[report.slug]))
+                report.problems.extend(
+                    layout_problems(layout, brands[report.slug], logo_files.get(report.slug))
+                )
     return reports
 
 
