@@ -67,3 +67,17 @@ def test_what_fontconfig_finds_is_what_weasyprint_draws():
     for character in "ก", "क", "🚀", "한":
         assert missing_glyphs(character) == []
         assert _drawn_alone(character) != box, character
+
+
+def test_a_name_the_pdf_prints_but_the_images_cannot_draw_is_found(kit):
+    """Gujarati: fontconfig finds Noto Sans Gujarati (the email and the brochure print
+    it); the social images' own font chain has none, so they would show boxes."""
+    from renderers.glyphs import missing_glyphs as missing_in_images
+
+    name = "ગુજરાત ક્લાઉડ"
+    assert missing_glyphs(name) == []
+    if not missing_in_images(name):
+        pytest.skip("the images' font chain draws Gujarati now: nothing to find")
+    brand = replace(sample_brand(), name=name)
+    (problem,) = [p for p in check_brand(kit, brand) if p.code == "glyph_missing"]
+    assert problem.blocks and "social images" in problem.message and "ગ" in problem.message

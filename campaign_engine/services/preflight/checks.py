@@ -56,6 +56,7 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
                     "as empty boxes. Write it without them, or ask the vendor to add a font",
                 )
             )
+    problems += _drawn_in_images(font, brand)
     for field, text in (("name", brand.name), ("postal address", brand.postal_address)):
         if markup := MARKUP.search(text):
             problems.append(
@@ -88,6 +89,30 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
                 "3:1 is needed to be seen); upload a darker or a lighter version",
             )
         )
+    return problems
+
+
+def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
+    """The name as the social images and the signature banner draw it: Pillow has no
+    font fallback of its own, so those renderers draw from their own chain of fonts
+    (renderers.glyphs), which may lack a script fontconfig finds a font for (Ethiopic,
+    Khmer, Gujarati): the email and the brochure print such a name, the images show
+    boxes. Asked here so the check answers for every renderer."""
+    from renderers.glyphs import missing_glyphs as missing_in_images
+
+    problems = []
+    for field, text in (("name", brand.name), ("short name", brand.short_name)):
+        missing = [c for c in missing_in_images(text, font) if c not in missing_glyphs(c)]
+        if missing:
+            problems.append(
+                Problem(
+                    "brand",
+                    "glyph_missing",
+                    Severity.BLOCK,
+                    f"the social images and the email signature banner have no font for "
+                    f"{' '.join(missing)} in your {field}; they would show empty boxes",
+                )
+            )
     return problems
 
 
