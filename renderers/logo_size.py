@@ -69,9 +69,11 @@ def logo_size(png: bytes, room: LogoRoom, pixels_per_unit: float) -> tuple[float
     return shown_w, shown_h
 
 
-# A pixel this close to its ground in luminance is as good as not there.
-HIDDEN_CONTRAST = 1.6
-SHOWS = 0.1  # a logo shows on a ground when at most this share of it is hidden there
+# A pixel under WCAG's 3:1 for graphics against its ground does not show there (a dark
+# teal wordmark on a black band, at 2:1, was all but gone).
+HIDDEN_CONTRAST = 3.0
+SHOWS = 0.2  # a logo shows on a ground when at most this share of it is hidden there
+# (anti-aliased edges and a shadow are hidden on any ground)
 
 
 def _linear(level: int) -> int:
