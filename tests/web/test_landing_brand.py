@@ -26,6 +26,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
             name="شركة السحابة الآمنة",
             primary_color="#ffe600",
             secondary_color="#ffe600",
+            postal_address="\n".join(ADDRESS),
             phone="",
         )
     ]
@@ -34,12 +35,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     app = create_app(runtime)
     app.config.update(TESTING=True)
-    with runtime.sessions.begin() as session:
-        partner = session.scalar(select(Partner))
-        # set here: the CSV import still joins a quoted field's lines (csvrows splits the file
-        # into lines before parsing it; reported for issue #28)
-        partner.postal_address = "\n".join(ADDRESS)
-        partner_id = partner.id
+    with runtime.sessions() as session:
+        partner_id = session.scalar(select(Partner.id))
         token = session.scalar(
             select(TrackedLink.token).where(
                 TrackedLink.partner_id == partner_id, TrackedLink.name == "assessment"
