@@ -397,7 +397,7 @@ def _logo(
                     "logo_too_small",
                     f"logo artwork shown {w:.0f} x {h:.0f} px at {PHONE} px "
                     f"(short side under {MIN_LOGO_PX:.0f})"
-                    + ("; its own ground is the colour around it" if share.melted else ""),
+                    + ("; part of it is the colour around it and vanishes" if share.melted else ""),
                 )
             )
     return found

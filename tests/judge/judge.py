@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import RenderedAsset
 from tests.judge.browser import Browser, check_email
-from tests.judge.colour import RGB, as_hex, distance, hex_rgb, lab
+from tests.judge.colour import RGB, as_hex, distance, hex_rgb
 from tests.judge.findings import Finding
 from tests.judge.images import check_banner, check_post_text, check_social_image
 from tests.judge.pdf import check_brochure
@@ -29,7 +29,7 @@ from tests.judge.text import (
 )
 
 MAX_DELTA_E = 10.0
-NEAR_WHITE_L = 95.0  # L*: a primary this light cannot fill a band on white by itself
+WHITE = (255, 255, 255)
 # kit.yaml asset sections -> how their rendered assets are told apart
 ASSET_OF = {
     "email": lambda a: a.asset == "email",
@@ -58,11 +58,12 @@ class PartnerOutput:
 
 def fill_judge(primary: str, secondary: str) -> Callable[[RGB], str | None]:
     """None when a sampled fill is the partner's colour (ΔE00 <= 10), else what it is.
-    A primary too light to show on white (L* >= 95, such as #ffffff) may be replaced by
-    the partner's secondary colour: "keep the colour" cannot mean an invisible band."""
+    A primary that is itself within ΔE00 10 of white (#ffffff, #f5f5f5, #edf2ec) may be
+    replaced by the partner's secondary colour: on a white asset "keep the colour" would
+    be an invisible band, and a white band passes the same tolerance anyway."""
     wanted = hex_rgb(primary)
     alternatives = [wanted]
-    if lab(wanted)[0] >= NEAR_WHITE_L and secondary:
+    if distance(wanted, WHITE) <= MAX_DELTA_E and secondary:
         alternatives.append(hex_rgb(secondary))
 
     def judge(colour: RGB) -> str | None:

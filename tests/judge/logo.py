@@ -21,6 +21,7 @@ ALPHA = 24  # a pixel this opaque or more is drawn
 RING_SHARE = 0.9  # the border this uniform is a ground, not artwork
 GROUND_TOLERANCE = 40  # per channel: JPEG noise and anti-aliasing on a ground stay ground
 SAME = 24  # per channel: two grounds this close are one colour to a reader
+FAINT = 8  # per channel: artwork this close to its ground is drawn, but hardly seen
 PLATES = ((255, 255, 255), (29, 36, 51))  # the engine's white and dark (#1d2433) plates
 
 
@@ -42,7 +43,7 @@ class Share(NamedTuple):
     top: float
     right: float
     bottom: float
-    melted: bool  # the partner's own ground is the colour around it, and vanished
+    melted: bool  # part of the logo (its ground, or artwork) is the colour around it
 
 
 def visible_share(data: bytes, own: RGB | None = None, surround: RGB | None = None) -> Share | None:
@@ -72,17 +73,28 @@ def visible_share(data: bytes, own: RGB | None = None, surround: RGB | None = No
         inner = _inside(crop, ring, drawn.crop(box))
         if inner is None:
             break
+        faint = _inside(crop, ring, drawn.crop(box), FAINT)
+        if faint is not None and _taller(faint, inner):
+            melted = True  # artwork close to the ground's colour: it vanishes there
         box = (box[0] + inner[0], box[1] + inner[1], box[0] + inner[2], box[1] + inner[3])
         around = ring
     return Share(box[0] / width, box[1] / height, box[2] / width, box[3] / height, melted)
 
 
-def _inside(crop: Image.Image, ground: RGB, drawn: Image.Image) -> tuple[int, int, int, int] | None:
-    """The box of the drawn pixels that differ from `ground`."""
+def _inside(
+    crop: Image.Image, ground: RGB, drawn: Image.Image, tolerance: int = GROUND_TOLERANCE
+) -> tuple[int, int, int, int] | None:
+    """The box of the drawn pixels that differ from `ground` by more than `tolerance` on
+    some channel."""
     flat = Image.new("RGBA", crop.size, (*ground, 255))
     diff = ImageChops.difference(crop, flat).convert("RGB")
-    mask = diff.point(lambda v: 255 if v > GROUND_TOLERANCE else 0).convert("L")
+    mask = diff.point(lambda v: 255 if v > tolerance else 0).convert("L")
     return ImageChops.multiply(mask, drawn).getbbox()
+
+
+def _taller(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """`a` reaches notably further than `b` on either axis (a fifth more)."""
+    return (a[2] - a[0]) > 1.2 * (b[2] - b[0]) or (a[3] - a[1]) > 1.2 * (b[3] - b[1])
 
 
 def _uniform_ring(image: Image.Image) -> RGB | None:

@@ -45,7 +45,7 @@ MM = 72 / 25.4  # points per millimetre
 TOLERANCE = 1.0  # pt: a glyph's ink may touch its box's edge
 MIN_BOX = 3 * MM  # smaller filled shapes are rules, dots and underlines, not boxes
 MIN_LOGO_MM = 6.0
-MELTED = "; its own ground is the colour around it and vanishes"
+MELTED = "; part of it (its own ground or artwork) is the colour around it and vanishes"
 
 
 @dataclass(frozen=True)
