@@ -981,7 +981,9 @@ def write_partners_csv(folder: Path, items: Sequence[GeneratedPartner]) -> Path:
 
 @st.composite
 def partner_specs(draw: st.DrawFn) -> GeneratedPartner:
-    """A whole partner; its slug carries a drawn number (use unique_by=slug in lists)."""
+    """A whole partner; its slug carries a drawn number (use unique_by=slug in lists).
+    Drawing its logo with Pillow takes milliseconds: tests using it want
+    `settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])`."""
     number = draw(st.integers(0, 99_999))
     return build_partner(HypothesisSource(draw), f"h{number:05d}")
 
