@@ -45,6 +45,14 @@ def visible(png: bytes) -> bytes:
     return out.getvalue()
 
 
+@lru_cache(maxsize=512)
+def opaque(png: bytes) -> bool:
+    """A logo with no transparent pixel brings its own ground: no plate goes behind it (a
+    white-ground logo on a dark plate looked framed in black)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
+
+
 def pixel_size(png: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(png)) as image:
         return image.size

@@ -23,9 +23,16 @@ from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import PLATES, opaque, template_context
+from renderers.context import PLATES, template_context
 from renderers.fetcher import KitUrlFetcher
-from renderers.logo_size import logo_size, opaque_plate_on, pixel_size, plate_on, visible
+from renderers.logo_size import (
+    logo_size,
+    opaque,
+    opaque_plate_on,
+    pixel_size,
+    plate_on,
+    visible,
+)
 from renderers.sandbox import make_environment
 
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}

@@ -39,9 +39,10 @@ from campaign_engine.services.workspace.landing import (
 )
 from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
-from renderers.context import PartnerText, address_lines, direction, opaque
+from renderers.context import address_lines
 from renderers.email import PARTNER_LOGO_ROOM, shown_size
-from renderers.logo_size import opaque_plate_on, plate_on, visible
+from renderers.logo_size import opaque, opaque_plate_on, plate_on, visible
+from renderers.partner_text import PartnerText, direction
 
 bp = Blueprint("landing", __name__)
 HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
