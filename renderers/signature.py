@@ -62,7 +62,10 @@ def banner_png(
     )
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    draw.rectangle((0, height - BAND, width, height), fill=rgb(band_colour(brand)))
+    band = band_colour(brand)
+    draw.rectangle((0, height - BAND, width, height), fill=rgb(band))
+    if fill_edge(band) != band:  # a white brand's own white band, outlined where it starts
+        draw.line((0, height - BAND, width, height - BAND), fill=rgb(fill_edge(band)), width=2)
     light = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
     box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
     left, shows_name = _partner(image, brand, box, font_path, lang, light)
@@ -89,15 +92,15 @@ def banner_png(
 def band_colour(brand: BrandContext) -> str:
     """The partner's colour as it is, a light yellow too (the band is a fill, not text).
     One too close to white to show on the white banner at all gives way to the partner's
-    secondary colour, or without one that shows, to the shade that outlines such a fill
-    elsewhere (a white band on a white banner is no band)."""
+    secondary colour when that shows; without one, the white brand keeps its own white
+    band, outlined by the caller (a grey band was a colour the partner does not have)."""
     fill = brand_fill(brand.primary_color)
     if fill_edge(fill) == fill:
         return fill
     secondary = brand.secondary_color.strip()
     if secondary and fill_edge(secondary) == normalise_hex(secondary):
         return normalise_hex(secondary)
-    return fill_edge(fill)
+    return fill
 
 
 def _partner(

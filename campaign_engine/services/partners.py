@@ -86,6 +86,13 @@ class PartnerRow(BaseModel):
             raise ValueError("a short name is at most 40 characters (it goes in subjects)")
         return v
 
+    @field_validator("postal_address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        """Its lines as the partner wrote them (a form sends \\r\\n), blank ones dropped."""
+        lines = (line.strip() for line in v.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+        return "\n".join(line for line in lines if line)
+
     @field_validator("primary_color")
     @classmethod
     def _colour(cls, v: str) -> str:
