@@ -254,14 +254,15 @@ EXAMPLES = [
     ),
     Example(
         "text_overlaps",
-        "a kit whose contact band is a fifth of its height: its text runs out of it",
+        "a kit whose contact band is a fifth of its height: its white text runs out of it "
+        "onto the white page, where it cannot be seen",
         "brochure:2",
         partner(),
         append(
             "templates/brochure.css",
             ".contact { height: 12mm !important; min-height: 0 !important; }",
         ),
-        crop=(0.7, 1.0),
+        crop=(0.05, 0.55),
     ),
     Example(
         "text_outside_page",
