@@ -59,13 +59,13 @@ def test_a_brochure_pointing_at_local_files_renders_without_them(kit_dir):
     secret = kit_dir.parent / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
     html = kit_dir / "templates" / "brochure.html"
-    html.write_text(
-        html.read_text().replace(
-            "<body>",
-            f'<body><img src="file://{secret}"><iframe src="file://{secret}"></iframe>'
-            f'<link rel="stylesheet" href="file://{secret}">',
-        )
+    template = html.read_text()
+    body_ends = template.index(">", template.index("<body")) + 1  # <body class=...> too
+    planted = (
+        f'<img src="file://{secret}"><iframe src="file://{secret}"></iframe>'
+        f'<link rel="stylesheet" href="file://{secret}">'
     )
+    html.write_text(template[:body_ends] + planted + template[body_ends:])
     kit, _ = read_kit(kit_dir)
     asset = make_renderers(kit).pdf.render(sample_brand(), lambda n: f"https://t.example/{n}")
     text = "".join(
