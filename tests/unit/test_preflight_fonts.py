@@ -81,3 +81,5 @@ def test_a_name_the_pdf_prints_but_the_images_cannot_draw_is_found(kit):
     brand = replace(sample_brand(), name=name)
     (problem,) = [p for p in check_brand(kit, brand) if p.code == "glyph_missing"]
     assert problem.blocks and "social images" in problem.message and "ગ" in problem.message
+    (words,) = name_warnings(name)  # the import says the same
+    assert "social images" in str(words) and "ગ" in str(words)

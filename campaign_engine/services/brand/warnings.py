@@ -72,11 +72,22 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
 
 def name_warnings(name: str) -> list[Words]:
     """Characters of a name or an address that no installed font draws (they would print
-    as boxes): fontconfig's answer, the fallback chain WeasyPrint and Chromium use."""
+    as boxes): fontconfig's answer, the fallback chain WeasyPrint and Chromium use; and
+    those the social images and the signature banner cannot draw with their own chain
+    of fonts (Pillow has no fallback), as preflight's glyph check asks both."""
     from campaign_engine.services.preflight.fonts import missing_glyphs
+    from renderers.glyphs import missing_glyphs as missing_in_images
 
+    found = []
     missing = missing_glyphs(name)
-    if not missing:
-        return []
-    message = N_("No installed font draws %(characters)s; those characters print as boxes.")
-    return [Words(message, {"characters": " ".join(missing)})]
+    if missing:
+        message = N_("No installed font draws %(characters)s; those characters print as boxes.")
+        found.append(Words(message, {"characters": " ".join(missing)}))
+    in_images = [c for c in missing_in_images(name) if c not in missing]
+    if in_images:
+        message = N_(
+            "The social images and the email signature banner have no font for "
+            "%(characters)s; they would show boxes there."
+        )
+        found.append(Words(message, {"characters": " ".join(in_images)}))
+    return found
