@@ -219,7 +219,8 @@ def test_the_contact_sheet_shows_every_partner_with_its_assets_and_flags(browser
     frame = long_name.frame_locator("iframe")
     frame.locator("body").wait_for()
     assert frame.locator("body").evaluate("b => b.ownerDocument.documentElement.scrollWidth") <= 390
-    assert LONG_NAME in frame.locator("body").inner_text()
+    # the email sets soft hyphens in long words: what reads is the name, hyphens aside
+    assert LONG_NAME in frame.locator("body").inner_text().replace("\u00ad", "")
     page.click("#held-only")
     page.wait_for_load_state("load")
     assert "Preflight has held nobody" in page.inner_text("main")
