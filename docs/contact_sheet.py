@@ -1,8 +1,11 @@
 """Regenerate docs/img/contact-sheet.png: every hard partner's assets on one sheet, each
 row flagged with what preflight found (tests/fixtures/hard_partners.csv, logos drawn by
-tests/hard.py).
+tests/hard.py); or, with --generated N, the first N partners the generator draws from
+--seed (tests/partners_gen.py): partners nobody wrote, into
+docs/img/contact-sheet-generated.png.
 
     .venv/bin/python docs/contact_sheet.py
+    .venv/bin/python docs/contact_sheet.py --generated 30 --seed 11
 
 A row is the partner (name, locale, paper, preflight codes: red blocks, amber warns), its
 email at 390 px and at 1,200 px in Chromium, both brochure pages, the LinkedIn and the
@@ -58,6 +61,21 @@ def screenshots(pages: dict[str, str], width: int) -> dict[str, Image.Image]:
     return shots
 
 
+def held_tile(reason: str) -> Image.Image:
+    """Where the brochure would be: why it is held."""
+    tile = Image.new("RGB", (300, ROW - 20), "#fff4e5")
+    draw = ImageDraw.Draw(tile)
+    draw.text((10, 10), "brochure held", font=ImageFont.truetype(FONT, 16), fill="#8a5a00")
+    words, line, y = reason.split(), "", 40
+    for word in words:
+        if len(line) + len(word) > 34:
+            draw.text((10, y), line, font=ImageFont.truetype(FONT, 13), fill="#1d2433")
+            line, y = "", y + 18
+        line += word + " "
+    draw.text((10, y), line, font=ImageFont.truetype(FONT, 13), fill="#1d2433")
+    return tile
+
+
 def label(report: PartnerReport, partner: Partner, paper: str) -> Image.Image:
     tile = Image.new("RGB", (300, ROW - 20), "white")
     draw = ImageDraw.Draw(tile)
@@ -91,9 +109,38 @@ def label(report: PartnerReport, partner: Partner, paper: str) -> Image.Image:
     return tile
 
 
+def generated_world(folder: Path, count: int, seed: int):  # noqa: ANN201 - a Runtime
+    """A runtime with `count` generated partners imported through the CSV, as a vendor
+    would import them."""
+    from campaign_engine import bootstrap, migrate
+    from campaign_engine.services.partners import import_partners
+    from campaign_engine.settings import load_settings
+    from tests.conftest import write_config
+    from tests.partners_gen import partners, write_partners_csv
+
+    runtime = bootstrap.build_runtime(
+        load_settings(write_config(folder, f"sqlite:///{folder}/engine.db"))
+    )
+    migrate.upgrade(runtime.engine)
+    with runtime.sessions.begin() as session:
+        import_partners(session, write_partners_csv(folder, partners(seed, count)))
+    return runtime
+
+
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--generated", type=int, default=0, help="this many generated partners")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="contact-sheet-"))
-    runtime = hard_partner_world(folder, f"sqlite:///{folder}/engine.db")
+    if args.generated:
+        runtime = generated_world(folder, args.generated, args.seed)
+        out = OUT.with_name("contact-sheet-generated.png")
+    else:
+        runtime = hard_partner_world(folder, f"sqlite:///{folder}/engine.db")
+        out = OUT
     kit, _ = read_kit(ROOT / "kits" / "secure-cloud-q3")
     renderers = runtime.renderers(kit)
     storage = runtime.settings.storage_dir
@@ -115,15 +162,18 @@ def main() -> None:
     for partner in partners:
         shown = previews[partner.slug]
         files = {f.name: f for a in shown.assets for f in a.files}
-        brochure = pypdfium2.PdfDocument(files["brochure.pdf"].content)
-        paper = "Letter" if round(brochure[0].get_size()[1]) == 792 else "A4"
-        tiles = [
-            label(reports[partner.slug], partner, paper),
-            fit(phone[partner.slug]),
-            fit(desk[partner.slug]),
-        ]
-        tiles += [fit(brochure[i].render(scale=0.6).to_pil()) for i in range(len(brochure))]
-        brochure.close()
+        pdf = files.get("brochure.pdf")
+        brochure = pypdfium2.PdfDocument(pdf.content) if pdf else None
+        paper = "Letter" if brochure and round(brochure[0].get_size()[1]) == 792 else "A4"
+        tiles = [label(reports[partner.slug], partner, paper)]
+        tiles += (
+            [fit(phone[partner.slug]), fit(desk[partner.slug])] if partner.slug in phone else []
+        )
+        if brochure is not None:
+            tiles += [fit(brochure[i].render(scale=0.6).to_pil()) for i in range(len(brochure))]
+            brochure.close()
+        else:  # held: the kit requires a field the partner lacks
+            tiles.append(held_tile("; ".join(shown.held.values()) or "held"))
         for name in ("launch-linkedin.jpg", "launch-instagram-4x5.jpg", "banner.png"):
             if name in files:
                 tiles.append(fit(Image.open(io.BytesIO(files[name].content))))
@@ -135,10 +185,10 @@ def main() -> None:
         for tile in row:
             sheet.paste(tile, (x, 10 + r * ROW))
             x += tile.width + 10
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(OUT, optimize=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out, optimize=True)
     runtime.close()
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(rows)} partners, {sheet.width}x{sheet.height}")
+    print(f"wrote {out.relative_to(ROOT)}: {len(rows)} partners, {sheet.width}x{sheet.height}")
 
 
 if __name__ == "__main__":
