@@ -78,6 +78,16 @@ PRINT_DPI = 150  # a logo is shown no larger than this sharpness allows, down to
 QUOTES = {"de": ("„", "“"), "fr": ("«\u202f", "\u202f»"), "ja": ("「", "」"), "el": ("«", "»")}
 
 
+def _layout_key(brand: BrandContext, qr_link: str) -> str:
+    """Everything of the brand a brochure shows (the logos by their digest) and its QR
+    link, which stands for the partner's tracked links."""
+    parts = [
+        f"{name}={hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value!r}"
+        for name, value in sorted(vars(brand).items())
+    ]
+    return hashlib.sha256("|".join([*parts, qr_link]).encode()).hexdigest()
+
+
 def partner_css(ctx: dict) -> str:
     """The partner's values as CSS variables, plus the page size for its region."""
     p = ctx["partner"]
@@ -171,6 +181,9 @@ class PdfRenderer:
         self.env = make_environment(kit.root)
         self.fonts = FontConfiguration()
         self.stylesheets: dict[str, CSS] = {}
+        # The last few layouts by their inputs: preflight asks for the layout of the
+        # brochure it has just rendered, and a layout is most of a brochure's cost.
+        self.layouts: dict[str, LaidOut] = {}
         self.vendor_logo = (kit.root / kit.spec.vendor.logo).read_bytes()
 
     def parsed(self, stylesheet: str, fetcher: KitUrlFetcher) -> CSS:
@@ -205,7 +218,7 @@ class PdfRenderer:
         return document, overflows(document, markup)
 
     def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset:
-        laid = self.lay_out(brand, link)
+        laid = self.remembered(brand, link)
         with self.lock:
             pdf = laid.document.write_pdf(**PDF_OPTIONS)
         return RenderedAsset(
@@ -218,7 +231,23 @@ class PdfRenderer:
     def document(self, brand: BrandContext, link: Callable[[str], str]) -> Document:
         """WeasyPrint's laid-out brochure, as `render` writes it out: preflight measures
         each line against its own box, and each logo as it prints, in its layout tree."""
-        return self.lay_out(brand, link).document
+        return self.remembered(brand, link).document
+
+    def remembered(self, brand: BrandContext, link: Callable[[str], str]) -> LaidOut:
+        """`lay_out`, kept for the same brand and links (the last eight)."""
+        spec = self.kit.spec.assets.pdf
+        assert spec is not None
+        key = _layout_key(brand, link(spec.qr_link))
+        with self.lock:
+            found = self.layouts.get(key)
+        if found is not None:
+            return found
+        laid = self.lay_out(brand, link)
+        with self.lock:
+            if len(self.layouts) >= 8:
+                self.layouts.pop(next(iter(self.layouts)))
+            self.layouts[key] = laid
+        return laid
 
     def lay_out(self, brand: BrandContext, link: Callable[[str], str]) -> LaidOut:
         """The brochure laid out for `brand`, in its regular layout or, when text would run
