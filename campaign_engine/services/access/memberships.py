@@ -60,3 +60,15 @@ def grant_membership(session: Session, partner: Partner, email: str, *, actor: s
         session.add(Membership(user_id=user.id, partner_id=partner.id, granted_by=actor))
         record(session, actor, "membership.grant", "partner", partner.slug, {"user": email})
     return user
+
+
+def member_emails(session: Session, partner_id: int) -> list[str]:
+    """The addresses of everyone who acts for the partner: who hears what concerns it."""
+    return list(
+        session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.partner_id == partner_id)
+            .order_by(User.email)
+        )
+    )

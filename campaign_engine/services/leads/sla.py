@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Lead, Membership, Partner, User
+from campaign_engine.db import Lead, Partner, User
+from campaign_engine.services.access.memberships import member_emails
 from campaign_engine.services.mdf.sla import Alert
 
 
@@ -19,16 +20,6 @@ def lapsed(session: Session, *, now: datetime, hours: float) -> list[Lead]:
             select(Lead).where(
                 Lead.state == "new", Lead.received_at <= due, Lead.reminded_at.is_(None)
             )
-        )
-    )
-
-
-def _members(session: Session, partner_id: int) -> list[str]:
-    return list(
-        session.scalars(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.partner_id == partner_id)
         )
     )
 
@@ -48,7 +39,7 @@ def sweep(session: Session, *, now: datetime, hours: float, base_url: str) -> li
         assert partner is not None
         lead.reminded_at = lead.escalated_at = now
         waited = f"{(now - lead.received_at).total_seconds() / 3600:.0f} hours"
-        for email in _members(session, partner.id):
+        for email in member_emails(session, partner.id):
             alerts.append(
                 Alert(
                     email,

@@ -27,7 +27,7 @@ from campaign_engine.errors import InvalidTransition, NotFound
 from campaign_engine.services.audit import record
 from campaign_engine.services.mdf.evidence import MAX_FILES, Evidence
 from campaign_engine.services.mdf.ledger import Funds, lock_partner, post
-from campaign_engine.services.mdf.requests import locked
+from campaign_engine.services.mdf.requests import listed, locked
 from campaign_engine.services.reports import campaign_report
 
 PROOF_FIGURES = ("delivered", "opens", "clicks", "leads", "opportunities", "closed_won")
@@ -227,13 +227,4 @@ def _submitted(session: Session, claim: MdfClaim) -> MdfRequest:
 def list_claims(
     session: Session, *, status: str | None = None, partner_id: int | None = None
 ) -> list[MdfClaim]:
-    query = select(MdfClaim).order_by(MdfClaim.id.desc())
-    if status:
-        try:
-            query = query.where(MdfClaim.status == ClaimStatus(status).value)
-        except ValueError:
-            words = ", ".join(s.value for s in ClaimStatus)
-            raise MdfError(f"{status!r} is not one of {words}", where="status") from None
-    if partner_id is not None:
-        query = query.where(MdfClaim.partner_id == partner_id)
-    return list(session.scalars(query))
+    return listed(session, MdfClaim, ClaimStatus, status=status, partner_id=partner_id)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import MdfRequest, Partner, User
+from campaign_engine.db import MdfRequest
 from campaign_engine.errors import DeliveryError
 from campaign_engine.ports import Endpoint, Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.access.memberships import member_emails
 from campaign_engine.services.mdf.sla import Alert, new_request_alerts
 
 DECIDED = {
@@ -47,17 +48,7 @@ def request_made(runtime: Runtime, session: Session, request: MdfRequest) -> int
 
 def decision_made(runtime: Runtime, session: Session, request: MdfRequest) -> int:
     """The partner's users hear the vendor's decision, with its reason."""
-    from sqlalchemy import select
-
-    from campaign_engine.db import Membership
-
-    partner = session.get(Partner, request.partner_id)
-    assert partner is not None
-    emails = session.scalars(
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.partner_id == partner.id)
-    )
+    emails = member_emails(session, request.partner_id)
     words = DECIDED.get(request.status, request.status)
     subject = f"Your MDF request for {request.amount} {request.currency} was {words}"
     body = subject + (f":\n\n{request.reason}\n" if request.reason else ".\n")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -325,16 +327,29 @@ def cancel(session: Session, request: MdfRequest, *, actor: str, now: datetime) 
     record(session, actor, "mdf.cancel", "mdf_request", request.id, {})
 
 
+def listed(
+    session: Session,
+    model: type[Any],
+    states: type[StrEnum],
+    *,
+    status: str | None,
+    partner_id: int | None,
+) -> list[Any]:
+    """Requests or claims, newest first, in one state and of one partner when asked; an
+    unknown state is refused by name, never read as "every state"."""
+    query = select(model).order_by(model.id.desc())
+    if status:
+        try:
+            query = query.where(model.status == states(status).value)
+        except ValueError:
+            words = ", ".join(s.value for s in states)
+            raise MdfError(f"{status!r} is not one of {words}", where="status") from None
+    if partner_id is not None:
+        query = query.where(model.partner_id == partner_id)
+    return list(session.scalars(query))
+
+
 def list_requests(
     session: Session, *, status: str | None = None, partner_id: int | None = None
 ) -> list[MdfRequest]:
-    query = select(MdfRequest).order_by(MdfRequest.id.desc())
-    if status:
-        try:
-            query = query.where(MdfRequest.status == RequestStatus(status).value)
-        except ValueError:
-            words = ", ".join(s.value for s in RequestStatus)
-            raise MdfError(f"{status!r} is not one of {words}", where="status") from None
-    if partner_id is not None:
-        query = query.where(MdfRequest.partner_id == partner_id)
-    return list(session.scalars(query))
+    return listed(session, MdfRequest, RequestStatus, status=status, partner_id=partner_id)
