@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from campaign_engine.db import Campaign, Delivery, Event, Partner
+from campaign_engine.db import Campaign, Delivery, Event, Partner, UniqueEngagement
 from campaign_engine.domain.consent import ConsentRules, campaign_mode, resolve
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.ports import CHANNELS
@@ -124,18 +124,12 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
     weeks = [(start + timedelta(weeks=i)).isoformat() for i in range(12)]
     weekly: dict[str, dict[str, int]] = {w: {"clicks": 0, "leads": 0} for w in weeks}
     rows = session.execute(
-        select(
-            Event.campaign_id,
-            Event.type,
-            Event.amount,
-            Event.occurred_at,
-            Event.link_id,
-            Event.visitor,
-        ).where(Event.partner_id == partner_id, Event.is_bot.is_(False))
+        select(Event.campaign_id, Event.type, Event.amount, Event.occurred_at).where(
+            Event.partner_id == partner_id, Event.is_bot.is_(False)
+        )
     ).all()
     names = _result_names(session, {r.campaign_id for r in rows if r.campaign_id})
-    seen: set[tuple[Any, ...]] = set()
-    for campaign_id, kind, amount, at, link_id, visitor in rows:
+    for campaign_id, kind, amount, at in rows:
         name = names.get(campaign_id, "Not attributed to a campaign")
         row = per_campaign[name]
         metric = {"click": "clicks", "lead.created": "leads"}.get(kind)
@@ -145,11 +139,18 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
             week = (day - timedelta(days=day.weekday())).isoformat()
             if week in weekly:
                 weekly[week][metric] += 1
-        if kind == "click" and visitor and (link_id, visitor, at.date()) not in seen:
-            seen.add((link_id, visitor, at.date()))
-            row["unique_clicks"] += 1
         if kind in ("opportunity.created", "deal.registered") and amount:
             row["pipeline"] += amount
         if kind == "deal.closed_won" and amount:
             row["revenue"] += amount
+    # unique clicks by the tallies' own definition (services/tallies.py), not a second one
+    uniques = session.execute(
+        select(UniqueEngagement.campaign_id, func.count())
+        .where(UniqueEngagement.partner_id == partner_id, UniqueEngagement.type == "click")
+        .group_by(UniqueEngagement.campaign_id)
+    )
+    for campaign_id, count in uniques:
+        per_campaign[names.get(campaign_id, "Not attributed to a campaign")]["unique_clicks"] = (
+            count
+        )
     return {"campaigns": dict(per_campaign), "weeks": weekly}

@@ -67,3 +67,22 @@ def test_fifty_clicks_from_one_client_are_one_unique_click(world):
     with runtime.sessions.begin() as session:
         rebuild_tallies(session)
     assert figures(app, runtime, campaign_id) == row
+
+
+def test_the_partners_results_read_the_same_unique_clicks(world):
+    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partnerview import partner_results
+
+    app, runtime, campaign_id = world
+    mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-01"))
+    link = re.search(rf'href="{BASE}(/r/[^"]+)"', mail.get_body(("html",)).get_content()).group(1)
+    client = app.test_client()
+    for address in ("203.0.113.7", "203.0.113.8", "198.51.100.4"):
+        client.get(link, headers={"User-Agent": FIREFOX}, environ_base={"REMOTE_ADDR": address})
+    report = figures(app, runtime, campaign_id)
+    with runtime.sessions() as session:
+        partner = get_partner(session, "partner-01")
+        results = partner_results(session, partner.id, now=runtime.clock())
+    (row,) = results["campaigns"].values()
+    assert (row["clicks"], row["unique_clicks"]) == (report["clicks"], report["unique_clicks"])
+    assert (row["clicks"], row["unique_clicks"]) == (3, 2)
