@@ -56,21 +56,19 @@ def open_deals(session: Session, partner_id: int, *, limit: int = 50) -> list[Op
         .where(DealRecord.partner_id == partner_id, DealRecord.type.in_(STAGES))
         .order_by(DealRecord.id.desc())
     )
-    furthest: dict[str, OpenDeal] = {}
+    furthest: dict[str, tuple[int, OpenDeal]] = {}  # external id -> (stage's rank, deal)
     for external_id, kind, amount, campaign_id, name, title in rows:
-        if external_id in closed:
+        rank = STAGES.index(kind)
+        if external_id in closed or rank <= furthest.get(external_id, (-1, None))[0]:
             continue
-        known = furthest.get(external_id)
-        if known is None or STAGES.index(kind) > STAGES.index(_stage_key(known.stage)):
-            furthest[external_id] = OpenDeal(
+        furthest[external_id] = (
+            rank,
+            OpenDeal(
                 external_id,
                 STAGE_WORDS[kind],
                 None if amount is None else Decimal(amount),
                 campaign_id,
                 title or name,
-            )
-    return list(furthest.values())[:limit]
-
-
-def _stage_key(words: str) -> str:
-    return next(k for k, v in STAGE_WORDS.items() if v == words)
+            ),
+        )
+    return [deal for _, deal in furthest.values()][:limit]
