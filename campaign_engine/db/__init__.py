@@ -28,7 +28,15 @@ MODELS: dict[str, str] = {
         "accounts",
     ),
     **dict.fromkeys(
-        ["Campaign", "Consent", "ConsentEvent", "Delivery", "NotPlanned", "PartnerFeedback"],
+        [
+            "Campaign",
+            "Consent",
+            "ConsentEvent",
+            "Delivery",
+            "NotPlanned",
+            "PartnerFeedback",
+            "ReviewEdit",
+        ],
         "campaigns",
     ),
     **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),

@@ -180,3 +180,23 @@ class PartnerFeedback(Base):
     reply: Mapped[str] = mapped_column(Text, default="")
     replied_by: Mapped[str | None] = mapped_column(String(254))
     replied_at: Mapped[datetime | None]
+
+
+class ReviewEdit(Base):
+    """A partner's edit of one kit text in review, kept beside the kit's own text as the
+    partner read it: the vendor's "most common edits" are the difference of the two."""
+
+    __tablename__ = "review_edits"
+    __table_args__ = (Index("ix_review_edits_campaign", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    kit_id: Mapped[int] = mapped_column(ForeignKey("kits.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    asset: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(100))  # the customisation's key
+    original: Mapped[str] = mapped_column(Text)  # the kit's text, in the partner's language
+    edited: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
