@@ -112,4 +112,15 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         https=app.config["SESSION_COOKIE_SECURE"],
         salt=visitor_salt(runtime.settings.secret_key),
     )
+    _trust_proxies(app, runtime.settings.web.trusted_proxies)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Outermost, so the redirect layer and every limit see the address the trusted
+    proxies give: the client's. With 0 no X-Forwarded-For is read at all; a client could
+    otherwise name any address and escape every per-address limit."""
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]

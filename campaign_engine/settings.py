@@ -151,6 +151,25 @@ class LeadSettings(_Section):
     # a new lead not touched (accepted, rejected, contacted...) this long after it arrived:
     # the partner is reminded and its owner alerted, once
     first_touch_hours: float = Field(48.0, gt=0)
+    # a double opt-in confirmation link works this long; an unconfirmed lead is then
+    # discarded, what the visitor gave with it
+    confirm_hours: float = Field(72.0, gt=0)
+
+
+class WebSettings(_Section):
+    """The web processes (campaign_engine/app.py)."""
+
+    # How many proxies in front of the app append to X-Forwarded-For (werkzeug ProxyFix):
+    # 0 trusts no such header, so a client cannot choose the address its limits key on.
+    trusted_proxies: int = Field(0, ge=0, le=5)
+
+
+class FeedbackSettings(_Section):
+    """The feedback loop (services/feedback)."""
+
+    # no notice link opened, no portal visit and nothing sent for this many days: the
+    # partner's owner is alerted, once per silence
+    silent_days: int = Field(30, ge=1, le=3650)
 
 
 class RateLimitSettings(_Section):
@@ -191,6 +210,8 @@ class Settings(BaseSettings):
     rate_limits: RateLimitSettings = RateLimitSettings()
     mdf: MdfSettings = MdfSettings()
     leads: LeadSettings = LeadSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    web: WebSettings = WebSettings()
     auth: AuthSettings = AuthSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)
 

@@ -108,7 +108,10 @@ class Lead(Base):
     partner did with it: its state, why it was rejected, when it was first touched."""
 
     __tablename__ = "leads"
-    __table_args__ = (UniqueConstraint("partner_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "external_id"),
+        Index("ix_leads_partner_received", "partner_id", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
@@ -123,3 +126,11 @@ class Lead(Base):
     state_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]  # the partner, when its first touch was due
     escalated_at: Mapped[datetime | None]  # the owner, at the same moment
+    # A landing-page lead's visitor (network and browser) and network, hashed
+    # (domain/visitors.py): the per-client limits and the partner-wide cap count these.
+    client: Mapped[str | None] = mapped_column(String(16))
+    network: Mapped[str | None] = mapped_column(String(16))
+    # What the visitor gave, while the lead is "held" or "unconfirmed" and so has no
+    # event yet (services/leads/intake.py); emptied when it is released, confirmed or
+    # discarded.
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
