@@ -40,6 +40,7 @@ MODELS: dict[str, str] = {
         "campaigns",
     ),
     **dict.fromkeys(["EngineProcess", "Lease", "RateBucket"], "coordination"),
+    "FeedbackMail": "feedback",
     **dict.fromkeys(["Artifact", "Kit", "KitVersion"], "kits"),
     **dict.fromkeys(["MdfClaim", "MdfClaimFile", "MdfEntry", "MdfRequest"], "mdf"),
     **dict.fromkeys(

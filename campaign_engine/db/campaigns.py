@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign_engine.db.base import Base, utcnow
@@ -163,7 +163,19 @@ class PartnerFeedback(Base):
     an optional comment), or how useful an asset was; and the vendor's reply to it."""
 
     __tablename__ = "partner_feedback"
-    __table_args__ = (Index("ix_partner_feedback_campaign", "campaign_id", "kind"),)
+    __table_args__ = (
+        Index("ix_partner_feedback_campaign", "campaign_id", "kind"),
+        # one rating per partner, campaign and asset: rating again replaces it
+        Index(
+            "uq_partner_feedback_rating",
+            "partner_id",
+            "campaign_id",
+            "asset",
+            unique=True,
+            sqlite_where=text("kind = 'rating'"),
+            postgresql_where=text("kind = 'rating'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))

@@ -47,6 +47,9 @@ class Partner(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The last time a notice link of the partner's was opened (services/feedback/alerts:
+    # one of the signs of life a silence alert looks for).
+    notice_opened_at: Mapped[datetime | None]
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="partner", lazy="raise")
     endpoints: Mapped[list[ChannelEndpoint]] = relationship(lazy="raise")

@@ -116,6 +116,24 @@ def leads_job() -> None:
         log.info("leads: %d reminder(s) and alert(s) sent", send_alerts(runtime, alerts))
 
 
+def feedback_job() -> None:
+    """Every few minutes: partners silent for feedback.silent_days alert their owner (once
+    per silence), and every feedback mail still unsent (alerts, replies) goes out."""
+    from campaign_engine.services.feedback.alerts import sweep_silence
+    from campaign_engine.services.feedback.mail import send_pending
+
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        silent = sweep_silence(
+            session, now=runtime.clock(), days=runtime.settings.feedback.silent_days
+        )
+    if silent:
+        log.info("feedback: %d partner(s) gone silent", len(silent))
+    sent = send_pending(runtime)
+    if sent:
+        log.info("feedback: %d mail(s) sent", sent)
+
+
 def runway_job() -> None:
     """Always-on sequences: enrol partners entering audiences, send the steps now due."""
     counts = run_runway(_runtime())

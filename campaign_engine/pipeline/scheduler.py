@@ -81,6 +81,9 @@ class SchedulerService(threading.Thread):
         scheduler.add_job(jobs.mdf_job, "interval", minutes=5, id="mdf", replace_existing=True)
         scheduler.add_job(jobs.leads_job, "interval", minutes=5, id="leads", replace_existing=True)
         scheduler.add_job(
+            jobs.feedback_job, "interval", minutes=5, id="feedback", replace_existing=True
+        )
+        scheduler.add_job(
             jobs.digest_job,
             "cron",
             day_of_week=self.runtime.settings.runway.digest_weekday,

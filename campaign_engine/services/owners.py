@@ -29,3 +29,18 @@ def vendor_users(session: Session) -> list[User]:
     return list(
         session.scalars(select(User).where(User.role.in_(VENDOR_ROLES)).order_by(User.email))
     )
+
+
+def admin_emails(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(User.email).where(User.role == "admin").order_by(User.email))
+    )
+
+
+def owner_or_admins(session: Session, partner: Partner) -> list[str]:
+    """Who hears what needs a person about this partner: its owner, or every admin when it
+    has none, so nothing falls through (the lead SLA, the feedback loop's alerts)."""
+    owner = session.get(User, partner.owner_id) if partner.owner_id else None
+    if owner is not None:
+        return [owner.email]
+    return admin_emails(session)

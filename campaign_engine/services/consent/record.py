@@ -23,6 +23,7 @@ from campaign_engine.ports import CHANNELS
 from campaign_engine.services.audit import record
 from campaign_engine.services.campaigns.lifecycle import get_campaign
 from campaign_engine.services.consent.follow import follow_partner
+from campaign_engine.services.feedback.alerts import opted_out_of_everything
 
 
 def set_consent(
@@ -75,17 +76,20 @@ def _store(
             mode=mode.value,
         )
         session.add(row)
+    was = row.mode if row.id is not None else None
     row.mode = mode.value
-    session.add(
-        ConsentEvent(
-            partner_id=partner.id,
-            campaign_id=campaign_id,
-            channel=key,
-            mode=mode.value,
-            actor=actor,
-            via=via,
-        )
+    decision = ConsentEvent(
+        partner_id=partner.id,
+        campaign_id=campaign_id,
+        channel=key,
+        mode=mode.value,
+        actor=actor,
+        via=via,
     )
+    session.add(decision)
+    if scope == PROGRAMME and key == ALL_CHANNELS and mode is ConsentMode.OFF and was != "off":
+        session.flush()  # the decision's id names the alert: once per opt-out
+        opted_out_of_everything(session, partner, decision.id)
     record(
         session,
         actor,

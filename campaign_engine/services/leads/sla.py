@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Lead, Partner, User
+from campaign_engine.db import Lead, Partner
 from campaign_engine.services.access.memberships import member_emails
 from campaign_engine.services.mdf.sla import Alert
+from campaign_engine.services.owners import owner_or_admins
 
 
 def lapsed(session: Session, *, now: datetime, hours: float) -> list[Lead]:
@@ -22,13 +23,6 @@ def lapsed(session: Session, *, now: datetime, hours: float) -> list[Lead]:
             )
         )
     )
-
-
-def _owners(session: Session, partner: Partner) -> list[str]:
-    owner = session.get(User, partner.owner_id) if partner.owner_id else None
-    if owner is not None:
-        return [owner.email]
-    return list(session.scalars(select(User.email).where(User.role == "admin")))
 
 
 def sweep(session: Session, *, now: datetime, hours: float, base_url: str) -> list[Alert]:
@@ -49,7 +43,7 @@ def sweep(session: Session, *, now: datetime, hours: float, base_url: str) -> li
                     f"lead-remind-{lead.id}-{email}",
                 )
             )
-        for email in _owners(session, partner):
+        for email in owner_or_admins(session, partner):
             alerts.append(
                 Alert(
                     email,

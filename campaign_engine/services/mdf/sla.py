@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import MdfRequest, Partner, User
 from campaign_engine.domain.mdf import RequestStatus
 from campaign_engine.services.access.accounts import VENDOR_ROLES
+from campaign_engine.services.owners import admin_emails
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,10 @@ def desk_link(base_url: str, request: MdfRequest) -> str:
 
 
 def _who(session: Session, partner: Partner, *, admins_only: bool) -> list[str]:
-    roles = ("admin",) if admins_only else VENDOR_ROLES
-    users = set(session.scalars(select(User.email).where(User.role.in_(roles))))
-    if partner.owner_id and not admins_only:
+    if admins_only:
+        return admin_emails(session)
+    users = set(session.scalars(select(User.email).where(User.role.in_(VENDOR_ROLES))))
+    if partner.owner_id:
         owner = session.get(User, partner.owner_id)
         if owner is not None:
             users.add(owner.email)
