@@ -64,6 +64,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         portal,
         portal_mdf,
         public,
+        ratings,
         session,
         signature,
         whitelabel,
@@ -80,9 +81,11 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     # itself (web/api.py): required with the session cookie, not with a bearer token.
     auth.csrf.exempt(public.unsubscribe_now)
     auth.csrf.exempt(portal.opt_out)
+    auth.csrf.exempt(feedback.notice_reason)  # the notice link's token, like the opt-out
     auth.csrf.exempt(api.bp)
     auth.csrf.exempt(mdf_api.bp)
     auth.csrf.exempt(leads.api_bp)
+    auth.csrf.exempt(ratings.api_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
@@ -96,6 +99,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(mdf_api.bp, url_prefix="/api/v1")
     app.register_blueprint(leads.api_bp, url_prefix="/api/v1")
     app.register_blueprint(feedback.api_bp, url_prefix="/api/v1")
+    app.register_blueprint(ratings.portal_bp, url_prefix="/portal/ratings")
+    app.register_blueprint(ratings.console_bp)
+    app.register_blueprint(ratings.api_bp, url_prefix="/api/v1")
     app.register_blueprint(leads.portal_bp, url_prefix="/portal/leads")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)

@@ -460,20 +460,55 @@ def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
 @click.argument("campaign_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 def campaigns_feedback(campaign_id: int, as_json: bool) -> None:
-    """What partners said: opt-outs and skips with their reasons against the programme's
-    baseline, ratings and comments."""
+    """What partners said: opt-outs and skips with their reasons, by channel, tier and
+    region against the programme's baseline, ratings, comments and the most common edits."""
     from campaign_engine.services.feedback.report import campaign_feedback
 
     with database() as (_, session):
-        data = campaign_feedback(session, campaign_id)
-    rate, base = data["opt_out_rate"], data["baseline"]["opt_out_rate"]
+        report = campaign_feedback(session, campaign_id)
+    emit(report.model_dump(mode="json"), as_json, feedback_text(report))
+
+
+def feedback_text(report: Any) -> str:
+    """A FeedbackReport (services/feedback/report.py) as lines to read: `campaigns
+    feedback` and `kits feedback` print the same."""
+
+    def rate(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.0%}"
+
+    base = report.baseline
     lines = [
-        f"{data['opted_out']} of {data['targeted']} partners opted out"
-        + (f" ({rate:.0%}; programme {base:.0%})" if rate is not None and base is not None else ""),
-        f"{data['skipped']} review item(s) skipped",
-        "reasons: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(data["reasons"].items())) or "none given"),
-        f"ratings: {data['ratings']['useful']} useful, {data['ratings']['not_useful']} not",
+        f"{report.opted_out} of {report.targeted} partners opted out "
+        f"({rate(report.opt_out_rate)}; programme {rate(base.opt_out_rate)})",
+        f"{report.skipped} of {report.review_items} review item(s) skipped "
+        f"({rate(report.skip_rate)}; programme {rate(base.skip_rate)})",
     ]
-    lines += [f"- {c['partner']}: {c['comment']}" for c in data["comments"] if c["comment"]]
-    emit(data, as_json, "\n".join(lines))
+    for kind, counts in report.reasons_by_kind.items():
+        lines.append(
+            f"reasons ({kind.replace('_', ' ')}): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
+    if not report.reasons:
+        lines.append("reasons: none given")
+    for segment, rows in (("tier", report.segments.tier), ("region", report.segments.region)):
+        lines += [
+            f"  {segment} {row.name}: opted out {row.opted_out} of {row.targeted} "
+            f"({rate(row.opt_out_rate)}; programme {rate(row.baseline_opt_out_rate)}), "
+            f"skipped {row.skipped} of {row.review_items}"
+            for row in rows
+        ]
+    lines += [
+        f"  channel {row.name}: skipped {row.skipped} of {row.review_items} "
+        f"({rate(row.skip_rate)}; programme {rate(row.baseline_skip_rate)})"
+        for row in report.segments.channel
+    ]
+    lines.append(f"ratings: {report.ratings.useful} useful, {report.ratings.not_useful} not")
+    lines += [f"- {c.partner}: {c.comment}" for c in report.comments if c.comment]
+    if report.common_edits:
+        lines.append(f"most common edits ({report.edited_by} partner(s) edited):")
+        lines += [
+            f"  {e.field}: {e.before or '(nothing)'!r} -> {e.after or '(removed)'!r}, "
+            f"{e.partners} partner(s)"
+            for e in report.common_edits
+        ]
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""`kits validate | load | preview | preflight`."""
+"""`kits validate | load | preview | preflight | feedback`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from campaign_engine import bootstrap
-from campaign_engine.cli import cli, emit, runtime, unit_of_work
+from campaign_engine.cli import cli, database, emit, runtime, unit_of_work
 from campaign_engine.domain.kit import kit_schema
 from campaign_engine.errors import KitError
 from campaign_engine.services.customisation import customisations_for
@@ -161,3 +161,17 @@ def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser
         )
     if blocked:
         raise SystemExit(1)
+
+
+@kits.command("feedback")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True)
+def kits_feedback(slug: str, as_json: bool) -> None:
+    """What partners said about a kit, over its launched campaigns: opt-outs and skips by
+    reason, channel, tier and region against the programme, ratings, comments, edits."""
+    from campaign_engine.commands.campaigns import feedback_text
+    from campaign_engine.services.feedback.report import kit_feedback
+
+    with database() as (_, session):
+        report = kit_feedback(session, slug)
+    emit(report.model_dump(mode="json"), as_json, feedback_text(report))

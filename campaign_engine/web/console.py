@@ -37,7 +37,7 @@ from campaign_engine.services.campaigns.lifecycle import (
 )
 from campaign_engine.services.consent.follow import follow_running
 from campaign_engine.services.consent.record import campaign_choices
-from campaign_engine.services.feedback.report import campaign_feedback
+from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.services.insights.programme import programme_report
 from campaign_engine.services.owners import vendor_users
 from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
@@ -139,6 +139,13 @@ def kits_upload() -> Any:
         ), 422
     flash(f"Kit {version.kit.slug} loaded ({version.content_hash[:12]}).", "ok")
     return redirect(url_for("console.kits"))
+
+
+@bp.get("/kits/<slug>/feedback")
+def kit_feedback_page(slug: str) -> str:
+    """What partners said about a kit, over its launched campaigns."""
+    report = kit_feedback(db(), slug)
+    return render_template("console/kit_feedback.html", kit=report.kit, feedback=report)
 
 
 # Campaigns

@@ -1,7 +1,11 @@
-"""What partners tell the vendor (/portal/feedback): a reason after switching off.
+"""What partners tell the vendor (/portal/feedback): a reason after switching off or
+skipping, and the vendor's reading of them (per campaign and per kit).
 
-Who may use it: a partner's users (browser session, CSRF), for their own partner only;
-a campaign the partner is not in the audience of is refused like any unknown one."""
+Who may use it: POST /reason, a partner's users (browser session, CSRF), for their own
+partner only (a skipped item must be one of the partner's own). POST /notice/<token>, the
+holder of a notice link: the signed token names one partner and one campaign, so it adds
+a reason to that partner's opt-out of that campaign only, after the opt-out, and a second
+reason replaces the first. The feedback reports: the vendor's marketers and admins."""
 
 from __future__ import annotations
 
@@ -11,10 +15,16 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from campaign_engine.services.feedback.record import give_reason
-from campaign_engine.services.feedback.report import campaign_feedback
+from campaign_engine.services.feedback.record import REASON_WORDS, give_notice_reason, give_reason
+from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.portal import _optional_id, current_partner, partner_required
+from campaign_engine.web.portal import (
+    _optional_id,
+    _resolve,
+    current_partner,
+    in_language_of,
+    partner_required,
+)
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("portal_feedback", __name__)
@@ -38,6 +48,7 @@ def reason() -> str | Response:
         actor=current_user.email,
         via="portal",
         now=runtime().clock(),
+        asset=form.get("asset") or None,
     )
     if request.headers.get("HX-Request"):
         return render_template(
@@ -46,7 +57,42 @@ def reason() -> str | Response:
     return redirect(url_for("portal.home"))
 
 
+@bp.post("/notice/<token>")
+def notice_reason(token: str) -> str:
+    """The reason after a one-click opt-out from a notice: the token is the whole
+    permission (as for the opt-out itself, no session and no CSRF token)."""
+    partner, campaign = _resolve(token)
+    give_notice_reason(
+        db(),
+        partner.id,
+        campaign.id,
+        request.form.get("reason", ""),
+        comment=request.form.get("comment"),
+        now=runtime().clock(),
+    )
+    htmx = request.headers.get("HX-Request")
+    template = "portal/_reasons.html" if htmx else "portal/opt_out.html"
+    return in_language_of(
+        partner,
+        template,
+        partner=partner,
+        campaign=campaign,
+        campaign_id=campaign.id,
+        token=token,
+        done="off",
+        ask=False,
+        thanked=True,
+        reason_words=REASON_WORDS,
+    )
+
+
 @api_bp.get("/campaigns/<int:campaign_id>/feedback")
 @vendor_required
 def campaign_feedback_json(campaign_id: int) -> dict[str, Any]:
-    return campaign_feedback(db(), campaign_id)
+    return campaign_feedback(db(), campaign_id).model_dump(mode="json")
+
+
+@api_bp.get("/kits/<slug>/feedback")
+@vendor_required
+def kit_feedback_json(slug: str) -> dict[str, Any]:
+    return kit_feedback(db(), slug).model_dump(mode="json")

@@ -1,5 +1,6 @@
-"""The MDF, leads and dashboard operations of /api/openapi.json, their schemas generated from the
-pydantic models the views validate and answer with (web/mdf_api.py)."""
+"""The MDF, leads, feedback and dashboard operations of /api/openapi.json, their schemas
+generated from the pydantic models the views validate and answer with (web/mdf_api.py,
+web/leads.py, services/feedback/report.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from campaign_engine.services.feedback.report import SCHEMAS as FEEDBACK_SCHEMAS
 from campaign_engine.web.lead_schemas import SCHEMAS as LEAD_SCHEMAS
 from campaign_engine.web.mdf_schemas import SCHEMAS
 
@@ -16,57 +18,10 @@ REF = "#/components/schemas/{model}"
 def mdf_schemas() -> dict[str, Any]:
     """Every model and what it nests, named as the paths below refer to them."""
     _, document = models_json_schema(
-        [(model, "serialization") for model in (*SCHEMAS, *LEAD_SCHEMAS)], ref_template=REF
+        [(model, "serialization") for model in (*SCHEMAS, *LEAD_SCHEMAS, *FEEDBACK_SCHEMAS)],
+        ref_template=REF,
     )
-    return {**document.get("$defs", {}), "CampaignFeedback": FEEDBACK}
-
-
-COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
-RATE = {"type": ["number", "null"]}
-FEEDBACK = {
-    "type": "object",
-    "required": [
-        "campaign",
-        "targeted",
-        "opted_out",
-        "opt_out_rate",
-        "skipped",
-        "baseline",
-        "reasons",
-        "ratings",
-        "comments",
-    ],
-    "properties": {
-        "campaign": {
-            "type": "object",
-            "required": ["id", "name"],
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-        },
-        "targeted": {"type": "integer"},
-        "opted_out": {"type": "integer"},
-        "opt_out_rate": RATE,
-        "skipped": {"type": "integer"},
-        "baseline": {
-            "type": "object",
-            "required": ["targeted", "opted_out", "opt_out_rate"],
-            "properties": {
-                "targeted": {"type": "integer"},
-                "opted_out": {"type": "integer"},
-                "opt_out_rate": RATE,
-            },
-        },
-        "reasons": COUNTS,
-        "reasons_by_channel": {"type": "object", "additionalProperties": COUNTS},
-        "reasons_by_tier": {"type": "object", "additionalProperties": COUNTS},
-        "opted_out_by_tier": COUNTS,
-        "ratings": {
-            "type": "object",
-            "required": ["useful", "not_useful"],
-            "properties": {"useful": {"type": "integer"}, "not_useful": {"type": "integer"}},
-        },
-        "comments": {"type": "array", "items": {"type": "object"}},
-    },
-}
+    return document.get("$defs", {})
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -132,11 +87,26 @@ def mdf_paths(
         },
         "/campaigns/{campaign_id}/feedback": {
             "get": op(
-                "What partners said: opt-outs and skips by reason, channel and tier against "
-                "the programme's baseline, ratings and comments",
-                json({"$ref": "#/components/schemas/CampaignFeedback"}),
+                "What partners said: opt-outs and skips by reason, channel, tier and region "
+                "against the programme's baseline, ratings, comments and the most common edits",
+                json(_ref("FeedbackReport")),
                 404,
                 parameters=[path("campaign_id")],
+            )
+        },
+        "/kits/{slug}/feedback": {
+            "get": op(
+                "The same over every launched campaign of one kit",
+                json(_ref("FeedbackReport")),
+                404,
+                parameters=[
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 64},
+                    }
+                ],
             )
         },
         "/me/dashboard": {

@@ -42,6 +42,7 @@ from campaign_engine.domain.kit import (
     customisable_field,
     post_text_key,
 )
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import CHANNELS, RenderedFile
@@ -60,7 +61,11 @@ from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.customisation import customisations_for, set_customisations
 from campaign_engine.services.dashboard.deals import open_deals
+from campaign_engine.services.feedback.alerts import notice_opened
+from campaign_engine.services.feedback.edits import record_edits
+from campaign_engine.services.feedback.ratings import by_asset
 from campaign_engine.services.feedback.record import REASON_WORDS
+from campaign_engine.services.feedback.replies import replies_for
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.mdf.view import balance_json
 from campaign_engine.services.nextaction import next_step
@@ -151,6 +156,7 @@ def home() -> str:
         preview_token=lambda campaign_id: PartnerLinks(rt.settings.signing_keys).make(
             partner.id, campaign_id
         ),
+        replies=replies_for(db(), partner.id),
     )
 
 
@@ -265,8 +271,27 @@ def review() -> str:
         assert campaign is not None
         items.append((item, campaign, _item_preview(partner, campaign, item)))
     return render_template(
-        "portal/review.html", partner=partner, items=items, choices=_post_choices(partner, items)
+        "portal/review.html",
+        partner=partner,
+        items=items,
+        choices=_post_choices(partner, items),
+        skipped=_just_skipped(partner, request.args.get("skipped")),
+        reason_words=REASON_WORDS,
+        ratings=by_asset(db(), partner.id),
     )
+
+
+def _just_skipped(partner: Partner, raw: str | None) -> Delivery | None:
+    """The item the partner has just skipped (?skipped=<id>), for the optional reason
+    after it; anything else (not its own, not skipped, not an id) shows no question."""
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    item = db().get(Delivery, int(raw))
+    if item is None or item.partner_id != partner.id:
+        return None
+    if item.reason != Reason.DECLINED_IN_REVIEW:
+        return None
+    return item
 
 
 def _post_choices(partner: Partner, items: list[Any]) -> list[dict[str, Any]]:
@@ -318,6 +343,18 @@ def review_decide(delivery_id: int) -> Response:
     edits = _changed(partner, campaign, item, _edits(request.form))
     if edits and action == "approve":
         set_customisations(db(), partner, campaign.kit_version, edits, actor=current_user.email)
+        kit = materialise(db(), campaign.kit_version, runtime().settings.storage_dir)
+        record_edits(  # beside the kit's own text: the vendor reads the most common edits
+            db(),
+            partner,
+            campaign,
+            kit,
+            item.channel,
+            item.asset,
+            edits,
+            actor=current_user.email,
+            now=runtime().clock(),
+        )
     decide(
         db(),
         partner,
@@ -327,6 +364,8 @@ def review_decide(delivery_id: int) -> Response:
         via="portal",
         now=runtime().clock(),
     )
+    if action == "skip":  # skipped already; the page then asks why, optionally
+        return redirect(url_for("portal.review", skipped=delivery_id))
     return redirect(url_for("portal.review"))
 
 
@@ -607,6 +646,7 @@ def _resolve(token: str) -> tuple[Partner, Campaign]:
 def preview(token: str) -> str:
     """What goes out in the partner's name for this campaign. The link signs nobody in."""
     partner, campaign = _resolve(token)
+    notice_opened(db(), partner.id, now=runtime().clock())
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
     return in_language_of(
         partner,
@@ -637,6 +677,7 @@ def preview_email(token: str) -> Response:
 @bp.get("/opt-out/<token>")
 def opt_out_page(token: str) -> str:
     partner, campaign = _resolve(token)
+    notice_opened(db(), partner.id, now=runtime().clock())
     return in_language_of(
         partner, "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=None
     )
@@ -659,7 +700,15 @@ def opt_out(token: str) -> str:
         now=runtime().clock(),
     )
     return in_language_of(
-        partner, "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done="off"
+        partner,
+        "portal/opt_out.html",
+        partner=partner,
+        campaign=campaign,
+        token=token,
+        done="off",
+        # done first; then one optional tap to say why (web/feedback.py notice_reason)
+        ask=True,
+        reason_words=REASON_WORDS,
     )
 
 
@@ -696,6 +745,8 @@ def campaign_assets(campaign_id: int) -> str:
         local=lambda at: at.astimezone(zone),
         sizes=PLATFORM_SIZES,  # each image's own size, so nothing moves as images load
         rows=_rows,
+        ratings=by_asset(db(), partner.id, campaign_id),
+        reason_words=REASON_WORDS,
     )
 
 

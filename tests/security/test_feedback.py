@@ -52,3 +52,126 @@ def test_the_api_takes_a_reason_with_switching_off_only(world):
     marketer = vendor_client(world, "marketer@vendor.example")
     feedback = marketer.get(f"/api/v1/campaigns/{world.campaign}/feedback").get_json()
     assert feedback["reasons"] == {"too_frequent": 1}
+
+
+def _feedback(world, path: str = "") -> dict:
+    marketer = vendor_client(world, "marketer@vendor.example")
+    return marketer.get(path or f"/api/v1/campaigns/{world.campaign}/feedback").get_json()
+
+
+def test_the_notice_page_asks_why_after_the_opt_out_with_its_own_token(world):
+    """No session on a notice link: the opt-out is done first, then the same signed token
+    takes one reason for that partner and campaign; a second replaces the first."""
+    stranger = world.app.test_client()
+    token = world.notice["A"]
+    done = stranger.post(f"/portal/opt-out/{token}").get_data(as_text=True)
+    assert "will not go out for Partner 01 Systems" in done  # done before anything is asked
+    assert f'action="/portal/feedback/notice/{token}"' in done
+    assert 'value="not_relevant"' in done and "csrf_token" not in done
+    assert _feedback(world)["opted_out"] == 1
+    answer = stranger.post(
+        f"/portal/feedback/notice/{token}",
+        data={"reason": "too_frequent"},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200 and "Thank you" in answer.get_data(as_text=True)
+    again = stranger.post(
+        f"/portal/feedback/notice/{token}", data={"reason": "other", "comment": "Wrong season"}
+    )
+    assert again.status_code == 200 and "Thank you" in again.get_data(as_text=True)
+    feedback = _feedback(world)
+    assert feedback["reasons"] == {"other": 1}  # replaced, not added: a link cannot inflate
+    assert feedback["reasons_by_kind"] == {"opt_out": {"other": 1}}
+    assert feedback["comments"][0]["partner"] == "partner-01"
+    assert feedback["comments"][0]["comment"] == "Wrong season"
+    # partner B's link says nothing for B until B has opted out, and never for A
+    early = stranger.post(f"/portal/feedback/notice/{world.notice['B']}", data={"reason": "timing"})
+    assert early.status_code == 409
+    assert (
+        stranger.post(
+            "/portal/feedback/notice/WzEsMV0.forged.sig", data={"reason": "timing"}
+        ).status_code
+        == 404
+    )
+    bad = stranger.post(f"/portal/feedback/notice/{token}", data={"reason": "because"})
+    assert bad.status_code == 422
+    assert _feedback(world)["reasons"] == {"other": 1}
+    assert stranger.get("/api/v1/me").status_code == 401  # the link signed nobody in
+
+
+def _held_asset(world) -> str:
+    from campaign_engine.db import Delivery
+
+    with world.runtime.sessions() as session:
+        return session.get(Delivery, world.held).asset
+
+
+def test_a_skip_is_done_first_then_asks_why_naming_the_item(world):
+    a = partner_client(world, PARTNER_A)
+    token = page_csrf(a, "/portal/review")
+    skipped = a.post(f"/portal/review/{world.held}", data={"action": "skip", "csrf_token": token})
+    assert skipped.status_code == 302 and f"skipped={world.held}" in skipped.headers["Location"]
+    asset = _held_asset(world)
+    page = a.get(skipped.headers["Location"]).get_data(as_text=True)
+    assert 'id="skipped"' in page and 'name="kind" value="skip"' in page
+    assert f'name="asset" value="{asset}"' in page and 'name="channel" value="social"' in page
+    assert _feedback(world)["skipped"] == 1  # before any reason
+    reason = {
+        "kind": "skip",
+        "campaign_id": world.campaign,
+        "channel": "social",
+        "asset": asset,
+        "reason": "quality",
+        "csrf_token": token,
+    }
+    assert a.post("/portal/feedback/reason", data=reason).status_code == 302
+    # an asset the partner never had, or partner B naming A's item: refused, nothing added
+    assert a.post("/portal/feedback/reason", data={**reason, "asset": "made-up"}).status_code == 404
+    b = partner_client(world, PARTNER_B)
+    b_token = page_csrf(b, "/portal/review")
+    assert (
+        b.post("/portal/feedback/reason", data={**reason, "csrf_token": b_token}).status_code == 404
+    )
+    feedback = _feedback(world)
+    assert feedback["reasons_by_kind"] == {"skip": {"quality": 1}}
+    assert feedback["reasons_by_channel"] == {"social": {"quality": 1}}
+    assert feedback["review_items"] == 1 and feedback["skip_rate"] == 1.0
+    social = next(r for r in feedback["segments"]["channel"] if r["name"] == "social")
+    assert (social["skipped"], social["reasons"]) == (1, {"quality": 1})
+    gold = next(r for r in feedback["segments"]["tier"] if r["name"] == "gold")
+    assert (gold["skipped"], gold["review_items"]) == (1, 1)
+    # someone else's delivery id in ?skipped= asks nothing
+    assert 'id="skipped"' not in b.get(f"/portal/review?skipped={world.held}").get_data(
+        as_text=True
+    )
+
+
+def test_pausing_a_channel_asks_why_too(world):
+    a = partner_client(world, PARTNER_A)
+    token = page_csrf(a, "/portal/")
+    paused = a.post(
+        "/portal/consent",
+        data={"mode": "off", "channel": "social", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert 'id="reasons-programme"' in paused and 'name="kind" value="pause"' in paused
+    assert 'name="channel" value="social"' in paused
+
+
+def test_the_api_takes_a_comment_with_the_reason(world):
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    b = partner_client(world, PARTNER_B)
+    body = {
+        "mode": "off",
+        "campaign_id": world.campaign,
+        "reason": "other",
+        "comment": "Our customers are hospitals",
+    }
+    assert b.put("/api/v1/me/consent", json=body).status_code == 200
+    assert b.put("/api/v1/me/consent", json={**body, "comment": "x" * 1001}).status_code == 422
+    feedback = _feedback(world)
+    assert feedback["comments"][0]["comment"] == "Our customers are hospitals"
+    silver = next(r for r in feedback["segments"]["tier"] if r["name"] == "silver")
+    assert (silver["opted_out"], silver["targeted"], silver["opt_out_rate"]) == (1, 1, 1.0)
+    assert silver["reasons"] == {"other": 1}
+    assert feedback["reasons_by_region"] == {"emea": {"other": 1}}

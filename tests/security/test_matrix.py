@@ -243,6 +243,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/api/v1/campaigns/{campaign}/feedback",
         {},
     ),
+    ("/api/v1/kits/<slug>/feedback", "GET"): (
+        "vendor-api",
+        "/api/v1/kits/secure-cloud-q3/feedback",
+        {},
+    ),
+    ("/kits/<slug>/feedback", "GET"): ("vendor", "/kits/secure-cloud-q3/feedback", {}),
     # Leads (web/leads.py): a partner's own; another's id is a 404
     ("/api/v1/me/leads", "GET"): ("partner-api", "/api/v1/me/leads", {}),
     ("/api/v1/me/leads/<int:lead_id>", "PATCH"): (
@@ -292,6 +298,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/portal/preview/<token>/email", "GET"): ("capability", "/portal/preview/{notice}/email", {}),
     ("/portal/opt-out/<token>", "GET"): ("capability", "/portal/opt-out/{notice}", {}),
     ("/portal/opt-out/<token>", "POST"): ("capability", "/portal/opt-out/{notice}", {}),
+    # why, after the notice link's opt-out: the same token, that partner and campaign only
+    ("/portal/feedback/notice/<token>", "POST"): (
+        "capability",
+        "/portal/feedback/notice/{notice}",
+        {"data": {"reason": "timing"}},
+    ),
     ("/portal/confirm-email/<token>", "GET"): ("capability", "/portal/confirm-email/{confirm}", {}),
     ("/portal/confirm-email/<token>", "POST"): (
         "capability",

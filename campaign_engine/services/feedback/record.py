@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, PartnerFeedback
+from campaign_engine.db import Campaign, Consent, Delivery, PartnerFeedback
 from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.words import N_
-from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.errors import InvalidInput, InvalidTransition, NotFound
 from campaign_engine.services.audit import record
 
 # each reason as the partner reads it (translated where it is shown)
@@ -50,8 +52,10 @@ def give_reason(
     actor: str,
     via: str,
     now: datetime,
+    asset: str | None = None,
 ) -> PartnerFeedback:
-    """Why the partner opted out of a campaign, skipped an item or paused a channel."""
+    """Why the partner opted out of a campaign, skipped an item or paused a channel. A
+    skip names the item (campaign, channel, asset), which must be one of the partner's."""
     if kind not in KINDS:
         raise InvalidInput(f"{kind!r} is not one of {', '.join(KINDS)}", where="kind")
     if reason not in REASONS:
@@ -59,11 +63,14 @@ def give_reason(
     if channel is not None and channel not in CHANNELS:
         raise InvalidInput(f"unknown channel {channel!r}", where="channel")
     _campaign(session, campaign_id)
+    if asset is not None or kind == "skip":
+        _skipped_item(session, partner_id, campaign_id, channel, asset)
     feedback = PartnerFeedback(
         partner_id=partner_id,
         campaign_id=campaign_id,
         kind=kind,
         channel=channel,
+        asset=asset,
         reason=reason,
         comment=_comment(comment),
         actor=actor,
@@ -74,6 +81,75 @@ def give_reason(
     session.flush()
     record(session, actor, f"feedback.{kind}", "partner", partner_id, {"reason": reason})
     return feedback
+
+
+def _skipped_item(
+    session: Session,
+    partner_id: int,
+    campaign_id: int | None,
+    channel: str | None,
+    asset: str | None,
+) -> None:
+    """A skip's reason names an item this partner skipped in review (campaign, channel,
+    asset), never one it made up for the vendor's report or another partner's."""
+    found = session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.partner_id == partner_id,
+            Delivery.campaign_id == campaign_id,
+            Delivery.channel == channel,
+            Delivery.asset == asset,
+            Delivery.reason == Reason.DECLINED_IN_REVIEW,
+        )
+        .limit(1)
+    )
+    if None in (campaign_id, channel, asset) or found is None:
+        raise NotFound(N_("this item is not in your review queue"))
+
+
+def give_notice_reason(
+    session: Session,
+    partner_id: int,
+    campaign_id: int,
+    reason: str,
+    *,
+    comment: str | None,
+    now: datetime,
+) -> PartnerFeedback:
+    """Why the partner opted out through its notice link (no sign-in: the link names the
+    partner and the campaign, and nothing else). Only after that campaign is switched off;
+    a second reason through the link replaces the first, so a forwarded link cannot
+    inflate the vendor's counts."""
+    off = session.scalar(
+        select(Consent.id).where(
+            Consent.partner_id == partner_id,
+            Consent.scope == f"campaign:{campaign_id}",
+            Consent.channel == "*",
+            Consent.mode == "off",
+        )
+    )
+    if off is None:
+        raise InvalidTransition(N_("opt out first; the reason goes with the opt-out"))
+    session.execute(
+        delete(PartnerFeedback).where(
+            PartnerFeedback.partner_id == partner_id,
+            PartnerFeedback.campaign_id == campaign_id,
+            PartnerFeedback.kind == "opt_out",
+            PartnerFeedback.via == "link",
+        )
+    )
+    return give_reason(
+        session,
+        partner_id,
+        "opt_out",
+        reason,
+        campaign_id=campaign_id,
+        channel=None,
+        comment=comment,
+        actor="notice link",
+        via="link",
+        now=now,
+    )
 
 
 def kind_of_decision(mode: str, campaign_id: int | None, channel: str | None) -> str | None:

@@ -17,6 +17,11 @@ counts, and tests/web/test_figures.py reads it through every surface.
   share it did not reject.
 - time to first touch: the median hours from a lead's arrival to its first change of
   state, over touched leads, to one decimal; "untouched" counts leads still new.
+- opt-outs: (campaign, partner) pairs over every launched campaign, targeted and switched
+  off; opt-out rate = opted out / targeted, the baseline every campaign's and kit's
+  feedback is read against (services/feedback/report.py baseline, not computed twice).
+- opt-out reasons: the reasons partners gave with an opt-out of a campaign, each
+  partner's latest per campaign; "given" opt-outs carry one, the rest said nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Event, Lead, Partner
+from campaign_engine.db import Event, Lead, Partner, PartnerFeedback
+from campaign_engine.services.feedback.record import REASONS
+from campaign_engine.services.feedback.report import baseline, latest_reasons
+from campaign_engine.services.leads.disposition import NOT_LEADS
 from campaign_engine.services.reports import PIPELINE_TYPES
 
 LIVE_WINDOW = timedelta(days=90)
@@ -114,9 +122,9 @@ class LeadFollowUp:
 def lead_follow_up(session: Session) -> dict[str, Any]:
     """The programme's lead figures, and each partner's (by slug)."""
     rows = session.execute(
-        select(Partner.slug, Lead.state, Lead.received_at, Lead.first_touch_at).join(
-            Partner, Partner.id == Lead.partner_id
-        )
+        select(Partner.slug, Lead.state, Lead.received_at, Lead.first_touch_at)
+        .join(Partner, Partner.id == Lead.partner_id)
+        .where(Lead.state.not_in(NOT_LEADS))  # held, unconfirmed, discarded: no lead yet
     ).all()
     per_partner: dict[str, list[Any]] = {}
     for row in rows:
@@ -146,3 +154,26 @@ def _follow_up(rows: list[Any]) -> LeadFollowUp:
         ),
         median_hours_to_first_touch=round(statistics.median(hours), 1) if hours else None,
     )
+
+
+def opt_out_reasons(session: Session) -> dict[str, Any]:
+    """The programme's opt-outs and why: the rate, and how many gave each reason (every
+    reason listed, zero included, so a chart or a column never goes missing)."""
+    rate = baseline(session)
+    said = latest_reasons(
+        session.scalars(
+            select(PartnerFeedback)
+            .where(PartnerFeedback.kind == "opt_out")
+            .order_by(PartnerFeedback.at.desc(), PartnerFeedback.id.desc())
+        )
+    )
+    counts = {reason: 0 for reason in REASONS}
+    for f in said:
+        counts[str(f.reason)] += 1
+    return {
+        "targeted": rate.targeted,
+        "opted_out": rate.opted_out,
+        "opt_out_rate": rate.opt_out_rate,
+        "given": len(said),
+        "reasons": counts,
+    }

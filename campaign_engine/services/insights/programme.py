@@ -20,6 +20,7 @@ from campaign_engine.services.insights.figures import (
     lead_follow_up,
     live_partners,
     median_days_to_first_pipeline,
+    opt_out_reasons,
 )
 from campaign_engine.services.reports import PIPELINE_TYPES
 
@@ -44,6 +45,7 @@ def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:
         "top_partners": top_partners(session),
         "funnel": funnel(session),
         "lead_follow_up": lead_follow_up(session),
+        "opt_out_reasons": opt_out_reasons(session),
         "summary": top.sentence,
     }
 
