@@ -4,6 +4,8 @@ optional reason afterwards; given through the portal or the API, the vendor's fe
 
 from __future__ import annotations
 
+import json
+
 from tests.security.conftest import PARTNER_A, PARTNER_B, page_csrf, partner_client, vendor_client
 
 
@@ -175,3 +177,48 @@ def test_the_api_takes_a_comment_with_the_reason(world):
     assert (silver["opted_out"], silver["targeted"], silver["opt_out_rate"]) == (1, 1, 1.0)
     assert silver["reasons"] == {"other": 1}
     assert feedback["reasons_by_region"] == {"emea": {"other": 1}}
+
+
+def test_an_edit_in_review_reaches_the_vendor_as_a_change_of_the_kits_words(world, make_cli):
+    """Partner A rewrites part of a post before approving it: the vendor's campaign and
+    kit feedback (API, console, command line) show the kit's words, the partner's, and
+    how many partners made that change; the kit's own text is kept beside the edit."""
+    a = partner_client(world, PARTNER_A)
+    token = page_csrf(a, "/portal/review")
+    asset = _held_asset(world)
+    key = f"post:{asset}:linkedin"
+    page = a.get("/portal/review").get_data(as_text=True)
+    kit_words = "every copy is immutable and off site."
+    assert kit_words in page  # what the partner starts from
+    text = (
+        "Ransomware goes after your backups first. With Secure Cloud Backup from Partner 01 "
+        "Systems, every copy is immutable and kept in Frankfurt."
+    )
+    approved = a.post(
+        f"/portal/review/{world.held}",
+        data={"action": "approve", f"edit_{key}": text, "csrf_token": token},
+    )
+    assert approved.status_code == 302
+    expected = {"field": key, "before": "off site.", "after": "kept in Frankfurt.", "partners": 1}
+    feedback = _feedback(world)
+    assert feedback["common_edits"] == [expected]
+    assert feedback["edited_by"] == 1
+    edit = feedback["recent_edits"][0]
+    assert edit["original"].endswith(kit_words) and edit["edited"] == text
+    assert "-off" in edit["diff"] and "+Frankfurt." in edit["diff"]
+    kit = _feedback(world, "/api/v1/kits/secure-cloud-q3/feedback")
+    assert kit["scope"] == "kit" and kit["kit"]["slug"] == "secure-cloud-q3"
+    assert [c["id"] for c in kit["campaigns"]] == [world.campaign]
+    assert kit["common_edits"] == [expected]
+    marketer = vendor_client(world, "marketer@vendor.example")
+    assert "/kits/secure-cloud-q3/feedback" in marketer.get("/kits").get_data(as_text=True)
+    console = marketer.get("/kits/secure-cloud-q3/feedback").get_data(as_text=True)
+    assert "<del>off site.</del>" in console and "<ins>kept in Frankfurt.</ins>" in console
+    assert marketer.get("/kits/no-such-kit/feedback").status_code == 404
+    assert marketer.get("/api/v1/kits/no-such-kit/feedback").status_code == 404
+    cli = make_cli(world.runtime.settings.database_url)
+    out = cli("kits", "feedback", "secure-cloud-q3").output
+    assert "'off site.' -> 'kept in Frankfurt.', 1 partner(s)" in out
+    assert json.loads(cli("kits", "feedback", "secure-cloud-q3", "--json").output) == kit
+    as_json = json.loads(cli("campaigns", "feedback", str(world.campaign), "--json").output)
+    assert as_json == feedback

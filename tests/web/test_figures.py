@@ -151,3 +151,72 @@ def test_lead_follow_up_reads_the_same_everywhere(site, make_cli):
     assert _text(page, "lead-untouched") == "1"
     cli = make_cli(runtime.settings.database_url)
     assert json.loads(cli("programme", "report", "--json").output)["lead_follow_up"] == api
+
+
+def test_opt_out_reasons_read_the_same_everywhere(site, make_cli):
+    """Issue 30: the programme's opt-out rate and the reasons given with opt-outs, from one
+    definition, on the programme page, in its API, on the command line, and as the
+    baseline every campaign's feedback is read against."""
+    from campaign_engine import bootstrap
+    from campaign_engine.domain.consent import ConsentMode, ConsentRules
+    from campaign_engine.services.campaigns.launch import launch_campaign
+    from campaign_engine.services.campaigns.lifecycle import create_campaign
+    from campaign_engine.services.consent.record import opt_out_of_campaign
+    from campaign_engine.services.feedback.record import give_reason
+    from campaign_engine.services.insights.figures import opt_out_reasons
+    from campaign_engine.services.kits import load_kit
+    from tests.conftest import SAMPLE_KIT
+
+    _, client, runtime = site
+    now = runtime.clock()
+    rules = ConsentRules(ConsentMode.AUTO, 48.0)
+    with runtime.sessions.begin() as session:
+        version = load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        campaign = create_campaign(session, version, "Q3", {}, None)
+        launch_campaign(session, campaign, now=now, actor="t", rules=rules)
+        partners = {p.slug: p for p in session.scalars(select(Partner))}
+        for slug in ("partner-01", "partner-02"):
+            opt_out_of_campaign(
+                session, partners[slug], campaign.id, actor="t", via="t", rules=rules, now=now
+            )
+
+        def said(slug, kind, reason, minutes, campaign_id=campaign.id):
+            give_reason(
+                session,
+                partners[slug].id,
+                kind,
+                reason,
+                campaign_id=campaign_id,
+                channel=None if campaign_id else "social",
+                comment=None,
+                actor="t",
+                via="portal",
+                now=now + timedelta(minutes=minutes),
+            )
+
+        said("partner-01", "opt_out", "timing", 1)
+        said("partner-01", "opt_out", "too_frequent", 2)  # its latest counts, once
+        said("partner-03", "pause", "quality", 3, campaign_id=None)  # a pause, not an opt-out
+        campaign_id = campaign.id
+    with runtime.sessions() as session:
+        truth = opt_out_reasons(session)
+    assert (truth["targeted"], truth["opted_out"], truth["given"]) == (3, 2, 1)
+    assert truth["opt_out_rate"] == round(2 / 3, 4)
+    assert truth["reasons"] == {
+        "not_relevant": 0,
+        "timing": 0,
+        "too_frequent": 1,
+        "quality": 0,
+        "other": 0,
+    }
+    api = client.get("/api/v1/programme/report").get_json()["opt_out_reasons"]
+    assert api == json.loads(json.dumps(truth))
+    feedback = client.get(f"/api/v1/campaigns/{campaign_id}/feedback").get_json()
+    assert feedback["baseline"]["opt_out_rate"] == truth["opt_out_rate"]
+    assert feedback["reasons_by_kind"] == {"opt_out": {"too_frequent": 1}}
+    page = client.get("/programme").get_data(as_text=True)
+    assert _text(page, "opt-out-figure") == "67%"
+    assert _text(page, "opt-out-given") == "1"
+    assert re.search(r'data-reason="too_frequent"><th scope="row">too frequent</th><td>1<', page)
+    cli = make_cli(runtime.settings.database_url)
+    assert json.loads(cli("programme", "report", "--json").output)["opt_out_reasons"] == api
