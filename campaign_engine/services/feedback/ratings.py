@@ -8,7 +8,6 @@ answer as for a campaign of another audience."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -152,28 +151,3 @@ def rating_json(row: PartnerFeedback) -> dict[str, Any]:
         "reply": row.reply or None,
         "replied_at": row.replied_at.isoformat() if row.replied_at else None,
     }
-
-
-def asset_ratings(session: Session, campaign_id: int) -> list[dict[str, Any]]:
-    """Per asset of a campaign: how many partners found it useful and how many not, and
-    the reasons given; for the vendor's feedback section, worst first."""
-    counts: dict[str, Counter[str]] = {}
-    for row in session.scalars(
-        select(PartnerFeedback).where(
-            PartnerFeedback.campaign_id == campaign_id, PartnerFeedback.kind == RATING
-        )
-    ):
-        tally = counts.setdefault(str(row.asset), Counter())
-        tally["useful" if row.useful else "not_useful"] += 1
-        if row.reason:
-            tally[f"reason:{row.reason}"] += 1
-    rows = [
-        {
-            "asset": asset,
-            "useful": tally["useful"],
-            "not_useful": tally["not_useful"],
-            "reasons": {k[7:]: v for k, v in tally.items() if k.startswith("reason:")},
-        }
-        for asset, tally in counts.items()
-    ]
-    return sorted(rows, key=lambda r: (-r["not_useful"], r["asset"]))

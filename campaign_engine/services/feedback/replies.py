@@ -92,7 +92,7 @@ def _mail_partner(
 def replies_for(session: Session, partner_id: int, *, limit: int = 5) -> list[dict[str, Any]]:
     """The partner's latest answered feedback, newest reply first, for its home page."""
     rows = session.execute(
-        select(PartnerFeedback, Campaign.title)
+        select(PartnerFeedback, Campaign)
         .outerjoin(Campaign, Campaign.id == PartnerFeedback.campaign_id)
         .where(PartnerFeedback.partner_id == partner_id, PartnerFeedback.replied_at.is_not(None))
         .order_by(PartnerFeedback.replied_at.desc())
@@ -103,12 +103,12 @@ def replies_for(session: Session, partner_id: int, *, limit: int = 5) -> list[di
             "id": row.id,
             "kind": row.kind,
             "campaign_id": row.campaign_id,
-            "campaign": title,
+            "campaign": campaign.title if campaign is not None else None,
             "asset": row.asset,
             "useful": row.useful,
             "comment": row.comment,
             "reply": row.reply,
             "replied_at": row.replied_at,
         }
-        for row, title in rows
+        for row, campaign in rows
     ]
