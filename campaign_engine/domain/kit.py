@@ -64,6 +64,9 @@ class Landing(_Strict):
     # The kit's own part of the page (an .html template, like the web snippet): shown
     # above the form in a sandboxed frame that runs no script.
     template: str | None = None
+    # A lead counts once its visitor confirms by email. Unset: on for partners in the
+    # EU (services/leads/optin.py), off elsewhere; true or false decides for every partner.
+    double_opt_in: bool | None = None
 
 
 class Fonts(_Strict):

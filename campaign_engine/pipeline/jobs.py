@@ -100,12 +100,15 @@ def mdf_job() -> None:
 
 def leads_job() -> None:
     """Every few minutes: leads nobody touched within leads.first_touch_hours remind their
-    partner and alert its owner (once each)."""
+    partner and alert its owner (once each); unconfirmed leads whose confirmation link
+    has expired are discarded."""
+    from campaign_engine.services.leads.intake import expire_unconfirmed
     from campaign_engine.services.leads.sla import sweep
     from campaign_engine.services.mdf.mail import send_alerts
 
     runtime = _runtime()
     with runtime.sessions.begin() as session:
+        expire_unconfirmed(session, now=runtime.clock(), hours=runtime.settings.leads.confirm_hours)
         alerts = sweep(
             session,
             now=runtime.clock(),

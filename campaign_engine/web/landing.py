@@ -1,41 +1,61 @@
-"""Co-branded landing pages (services/workspace/landing.py).
+"""Co-branded landing pages (services/workspace/landing.py) and their double opt-in links.
 
-Who may use them: anyone with a tracked link's token (the partner's customers reach the
-page from a post, an email or a signature). What they grant: seeing the page, and
-submitting one lead to that partner (rate-limited per address and per page, a honeypot
-for bots). Nothing else: no sign-in, and nothing of any other partner.
+Who may use them: anyone with the token of a tracked link the kit marks `landing: true`
+(the partner's customers reach the page from a post, an email or a signature; any other
+token is a 404). What they grant: seeing the page, and submitting one lead to that
+partner. A client over its limits is held for the partner's review, not refused, so no
+one client can shut the form for everyone (services/leads/intake.py); a honeypot catches
+bots. `/l/confirm/<signed>`: whoever holds a lead's signed, expiring confirmation link may
+confirm that one lead (double opt-in). Nothing else: no sign-in, and nothing of any other
+partner.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 from typing import Any
 
-from flask import Blueprint, render_template, request
-from flask_babel import force_locale
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from campaign_engine.db import Event, Lead, TrackedLink
 from campaign_engine.domain.brand import (
     accent_for,
     brand_fill,
     fill_edge,
     readable_text_on,
 )
-from campaign_engine.errors import InvalidInput
+from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.ratelimit import Limit, try_acquire
+from campaign_engine.services.leads.disposition import DISCARDED, HELD, UNCONFIRMED
+from campaign_engine.services.leads.intake import (
+    Verdict,
+    admit,
+    confirm,
+    release,
+    verdict,
+    visitor_of,
+)
+from campaign_engine.services.leads.optin import (
+    ConfirmLinkError,
+    ConfirmLinks,
+    needs_confirmation,
+)
+from campaign_engine.services.tracking import visitor_salt
 from campaign_engine.services.workspace.landing import (
     LandingPage,
+    arrival,
+    confirm_email,
     landing_page,
     lead_email,
     lead_key,
-    leads_this_hour,
     push_lead,
     read_lead,
-    record_lead,
 )
 from campaign_engine.web.formats import portal_locale, web_link
 from campaign_engine.web.session import db, runtime
@@ -45,19 +65,6 @@ from renderers.logo_size import opaque, opaque_plate_on, plate_on, visible
 from renderers.partner_text import PartnerText, direction
 
 bp = Blueprint("landing", __name__)
-HOURLY_LEADS = 60  # per partner: past this, a flood, not customers (the form says "later")
-
-
-def _network(address: str | None) -> str:
-    """Who a limit counts: an IPv4 address, or an IPv6 /64 (one host's usual share, so
-    rotating addresses inside it buys nothing)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "unknown"
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _page(token: str) -> LandingPage:
@@ -91,7 +98,11 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             labels=labels,
             thanks_title=_("Thank you"),
             learn_more=_("Learn more about the offer"),
-            thanks_text=_("%(partner)s will be in touch soon.", partner=page.partner.name),
+            thanks_text=(
+                _("Check your inbox: we sent you a link to confirm your request.")
+                if extra.pop("confirm", False)
+                else _("%(partner)s will be in touch soon.", partner=page.partner.name)
+            ),
             values=extra.pop("values", {}),
             **{"done": False, "error": None, "error_field": None, **extra},
         )
@@ -158,6 +169,10 @@ def show(token: str) -> tuple[str, int]:
 
 @bp.post("/l/<token>")
 def submit(token: str) -> tuple[str, int]:
+    """A lead, held for review when its client is over its limits, or unconfirmed until
+    its visitor confirms when the kit asks for double opt-in: the visitor reads the same
+    answer either way (services/leads/intake.py). Only past the hard bound of one network
+    is that one client refused."""
     page = _page(token)
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     if form.get("website_url"):  # the honeypot: a bot is thanked, and nothing is kept
@@ -170,26 +185,166 @@ def submit(token: str) -> tuple[str, int]:
         with force_locale(portal_locale(page.partner.locale)):
             message = _problem(exc.where)
         return _render(page, token, 422, error=message, error_field=exc.where, values=form)
-    wait = try_acquire(
-        session,
-        [
-            Limit(f"landing:ip:{_network(request.remote_addr)}", 0.1),
-            Limit(f"landing:page:{page.link.token}", 1.0),
-        ],
-        rt.clock(),
-    )
-    if wait > 0 or leads_this_hour(session, page.partner.id, rt.clock()) >= HOURLY_LEADS:
-        session.commit()
+    now = rt.clock()
+    agent = request.headers.get("User-Agent", "")
+    visitor = visitor_of(request.remote_addr, agent, visitor_salt(rt.settings.secret_key))
+    decided = verdict(session, page.partner.id, visitor, now)
+    if decided is Verdict.REFUSE:
         with force_locale(portal_locale(page.partner.locale)):
             message = _("Too many requests from here: try again in a minute.")
         return _render(page, token, 429, error=message, values=form)
-    new = record_lead(session, page, lead, rt.clock())
-    session.commit()  # the lead is kept before anything is sent about it
-    if new:
-        if page.partner.contact_email:
-            with force_locale(portal_locale(page.partner.locale)):
-                subject, body = lead_email(page, lead, _labels(), _)
-            send_link_email(rt, page.partner.contact_email, subject, body)
-        if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
-            session.commit()
-    return _render(page, token, done=True)
+    confirm_first = needs_confirmation(page.landing, page.partner)
+    state = HELD if decided is Verdict.HOLD else UNCONFIRMED if confirm_first else "new"
+    try:
+        admitted = admit(session, arrival(page, lead), visitor, state, now)
+        session.commit()  # the lead is kept before anything is sent about it
+    except IntegrityError:  # the same address, at the same moment: it counts once
+        session.rollback()
+        admitted = None
+    if admitted is not None and state == "new":
+        deliver(page, lead)
+    elif admitted is not None and state == UNCONFIRMED:
+        ask_to_confirm(page, admitted, lead["email"])
+    return _render(page, token, done=True, confirm=confirm_first)
+
+
+def deliver(page: LandingPage, lead: dict[str, str]) -> None:
+    """A lead that counts goes to the partner: by email at once, and to its own CRM."""
+    rt = runtime()
+    session = db()
+    if page.partner.contact_email:
+        with force_locale(portal_locale(page.partner.locale)):
+            subject, body = lead_email(page, lead, _labels(), _)
+        send_link_email(rt, page.partner.contact_email, subject, body)
+    if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
+        session.commit()
+
+
+def ask_to_confirm(page: LandingPage, lead: Lead, email: str) -> None:
+    """The double opt-in email, in the partner's language, with the lead's signed link."""
+    rt = runtime()
+    signed = _links().make(lead.id, lead.external_id)
+    link = rt.settings.public_base_url + url_for("landing.confirm_page", signed=signed)
+    with force_locale(portal_locale(page.partner.locale)):
+        subject, body = confirm_email(page, link, _)
+    send_link_email(rt, email, subject, body)
+
+
+def release_lead(lead: Lead, actor: str) -> str:
+    """A held lead let through by its partner: it counts now, and goes to the partner as
+    a fresh one would; or, when its page asks for double opt-in, its visitor is asked to
+    confirm first. Returns the state it is in."""
+    given = dict(lead.pending or {})
+    page = page_quietly(str(given.get("token", "")))
+    confirm_first = page is not None and needs_confirmation(page.landing, page.partner)
+    state = release(db(), lead, confirm_first=confirm_first, actor=actor, now=runtime().clock())
+    db().commit()
+    if page is not None and state == UNCONFIRMED:
+        ask_to_confirm(page, lead, given["lead"]["email"])
+    elif page is not None:
+        deliver(page, given["lead"])
+    return state
+
+
+def page_quietly(token: str) -> LandingPage | None:
+    """The page a waiting lead came from, or None when it has closed since."""
+    try:
+        return _page(token)
+    except NotFound:
+        return None
+
+
+def _links() -> ConfirmLinks:
+    settings = runtime().settings
+    return ConfirmLinks(settings.signing_keys, settings.leads.confirm_hours)
+
+
+def _waiting(signed: str) -> tuple[Lead, LandingPage]:
+    """The lead a confirmation link names, and its page; ConfirmLinkError (400, or 410
+    once expired or discarded) otherwise."""
+    lead_id, external_id = _links().read(signed)
+    lead = db().get(Lead, lead_id) if 0 < lead_id < 2**63 else None
+    if lead is None or lead.external_id != external_id:
+        raise ConfirmLinkError("this confirmation link is not valid", expired=False)
+    if lead.state == DISCARDED:
+        raise ConfirmLinkError("this confirmation link has expired", expired=True)
+    token = (lead.pending or {}).get("token") or _token_of(lead)
+    page = page_quietly(token) if token else None
+    if page is None:
+        raise ConfirmLinkError("this campaign's page has ended", expired=True)
+    return lead, page
+
+
+def _token_of(lead: Lead) -> str | None:
+    """A confirmed lead's page: its event's tracked link."""
+    return db().scalar(
+        select(TrackedLink.token)
+        .join(Event, Event.link_id == TrackedLink.id)
+        .where(Event.partner_id == lead.partner_id, Event.external_id == lead.external_id)
+    )
+
+
+@bp.get("/l/confirm/<signed>")
+def confirm_page(signed: str) -> tuple[str, int]:
+    """What the confirmation link opens: a button, so that a mail scanner opening every
+    link confirms nothing."""
+    try:
+        lead, page = _waiting(signed)
+    except ConfirmLinkError as exc:
+        return _refused(exc)
+    return _confirmation(page, signed, done=lead.state != UNCONFIRMED)
+
+
+@bp.post("/l/confirm/<signed>")
+def confirm_submit(signed: str) -> tuple[str, int]:
+    """The visitor confirms: the lead counts now, and only the first time."""
+    try:
+        lead, page = _waiting(signed)
+    except ConfirmLinkError as exc:
+        return _refused(exc)
+    given = confirm(db(), lead, runtime().clock())
+    db().commit()
+    if given is not None:
+        deliver(page, given["lead"])
+    return _confirmation(page, signed, done=True)
+
+
+def _confirmation(page: LandingPage, signed: str, *, done: bool) -> tuple[str, int]:
+    brand = brand_context(page.partner)
+    with force_locale(portal_locale(page.partner.locale)):
+        html = render_template(
+            "landing/confirm.html",
+            page=page,
+            signed=signed,
+            done=done,
+            colours=_colours(brand),
+            language=portal_locale(page.partner.locale).split("_")[0],
+            title=_("Confirm your request"),
+            ask=_(
+                "Please confirm that you asked %(partner)s to get in touch.",
+                partner=page.partner.name,
+            ),
+            button=_("Yes, it was me"),
+            thanks=_("Thank you: %(partner)s will be in touch soon.", partner=page.partner.name),
+        )
+    return html, 200
+
+
+def _refused(exc: ConfirmLinkError) -> tuple[str, int]:
+    """A forged link is a 400, an expired one a 410: a clear page, never a 500."""
+    if exc.expired:
+        title = _("This link has expired")
+        detail = _("Ask again on the page where you found the offer.")
+    else:
+        title = _("This link is not valid")
+        detail = _("Open the link from the email exactly as it was sent to you.")
+    html = render_template(
+        "landing/confirm.html",
+        page=None,
+        done=False,
+        colours=None,
+        language=(get_locale() or "en").language,
+        title=title,
+        detail=detail,
+    )
+    return html, 410 if exc.expired else 400

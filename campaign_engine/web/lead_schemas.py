@@ -12,13 +12,28 @@ from pydantic import BaseModel, ConfigDict, Field
 class LeadChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    state: Literal["accepted", "rejected", "contacted", "opportunity", "won", "lost"]
+    # "released" and "discarded" are for a held lead (services/leads/intake.py): released,
+    # it counts (or waits for its visitor's confirmation); discarded, it is gone.
+    state: Literal[
+        "accepted", "rejected", "contacted", "opportunity", "won", "lost", "released", "discarded"
+    ]
     reason: Literal["not_a_fit", "duplicate", "spam", "no_budget", "other"] | None = None
 
 
 class LeadOut(BaseModel):
     id: int
-    state: Literal["new", "accepted", "rejected", "contacted", "opportunity", "won", "lost"]
+    state: Literal[
+        "new",
+        "accepted",
+        "rejected",
+        "contacted",
+        "opportunity",
+        "won",
+        "lost",
+        "held",
+        "unconfirmed",
+        "discarded",
+    ]
     reason: str | None
     campaign_id: int | None
     channel: str | None
@@ -26,6 +41,7 @@ class LeadOut(BaseModel):
     received_at: datetime
     first_touch_at: datetime | None
     first_touch_due_at: datetime
+    overdue: bool = False  # still new past its first-touch time
     contact: dict[str, str] = Field(default_factory=dict)
 
 

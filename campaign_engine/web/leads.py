@@ -4,10 +4,16 @@
 Who may use them: a partner's users (browser session, or their API token for the API),
 for their own partner's leads only; another partner's lead id is a 404. The portal form
 carries the CSRF token; the API's writes follow web/api.py's rules (JSON, X-CSRFToken
-with the session cookie)."""
+with the session cookie).
+
+A landing-page lead held for review (its client was over its limits) is listed as held,
+counted nowhere, until a user of its partner releases it (`"state": "released"`: it
+counts, or waits for its visitor's confirmation under double opt-in) or discards it
+(`"state": "discarded"`). A lead waiting for its visitor's confirmation is not shown."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,7 +31,9 @@ from campaign_engine.services.leads.disposition import (
     leads_of,
     set_state,
 )
+from campaign_engine.services.leads.intake import discard
 from campaign_engine.web.api import _guard_writes, _parse
+from campaign_engine.web.landing import release_lead
 from campaign_engine.web.lead_schemas import LeadChange, LeadList, LeadOut
 from campaign_engine.web.portal import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
@@ -42,6 +50,7 @@ STATE_WORDS = {
     "opportunity": N_("opportunity"),
     "won": N_("won"),
     "lost": N_("lost"),
+    "held": N_("held for review"),
 }
 REASON_WORDS = {
     "not_a_fit": N_("not a fit for us"),
@@ -53,9 +62,8 @@ REASON_WORDS = {
 
 
 def lead_json(lead: Lead) -> dict[str, Any]:
-    from datetime import timedelta
-
-    hours = runtime().settings.leads.first_touch_hours
+    rt = runtime()
+    due = lead.received_at + timedelta(hours=rt.settings.leads.first_touch_hours)
     return {
         "id": lead.id,
         "state": lead.state,
@@ -65,7 +73,8 @@ def lead_json(lead: Lead) -> dict[str, Any]:
         "source": lead.source,
         "received_at": lead.received_at,
         "first_touch_at": lead.first_touch_at,
-        "first_touch_due_at": lead.received_at + timedelta(hours=hours),
+        "first_touch_due_at": due,
+        "overdue": lead.state == LeadState.NEW and rt.clock() > due,
         "contact": contact_of(db(), lead),
     }
 
@@ -82,10 +91,19 @@ def me_leads() -> dict[str, Any]:
 def me_lead_change(lead_id: int) -> dict[str, Any]:
     body = _parse(LeadChange)
     lead = get_lead(db(), lead_id, partner_id=current_partner().id)
-    set_state(
-        db(), lead, body.state, reason=body.reason, actor=current_user.email, now=runtime().clock()
-    )
+    _change(lead, body.state, body.reason)
     return LeadOut.model_validate(lead_json(lead)).model_dump(mode="json")
+
+
+def _change(lead: Lead, state: str, reason: str | None) -> None:
+    """A state the partner sets, or a held lead released or discarded."""
+    actor, now = current_user.email, runtime().clock()
+    if state == "released":
+        release_lead(lead, actor)
+    elif state == "discarded":
+        discard(db(), lead, actor=actor, now=now)
+    else:
+        set_state(db(), lead, state, reason=reason, actor=actor, now=now)
 
 
 @portal_bp.get("/")
@@ -107,8 +125,6 @@ def page() -> str:
 @partner_required
 def change(lead_id: int) -> Response:
     lead = get_lead(db(), lead_id, partner_id=current_partner().id)
-    state = request.form.get("state", "")
-    reason = request.form.get("reason") or None
-    set_state(db(), lead, state, reason=reason, actor=current_user.email, now=runtime().clock())
+    _change(lead, request.form.get("state", ""), request.form.get("reason") or None)
     flash(gettext("Saved."), "ok")
     return redirect(url_for("portal_leads.page") + f"#lead-{lead_id}")

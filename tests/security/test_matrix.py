@@ -21,8 +21,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from campaign_engine.db import Delivery, Partner, TrackedLink
+from campaign_engine.db import Delivery, Lead, Partner, TrackedLink
 from campaign_engine.services.access.confirmations import request_contact_change
+from campaign_engine.services.leads.optin import ConfirmLinks
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens
 from campaign_engine.services.syndication import EmbedTokens
 from campaign_engine.services.workspace.signature import SignatureTokens
@@ -322,6 +323,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/s/<token>.png", "GET"): ("capability", "/s/{signature}.png", {}),
     ("/l/<token>", "GET"): ("capability", "/l/{tracked}", {}),
     ("/l/<token>", "POST"): ("capability", "/l/{tracked}", {"data": {"email": "bad"}}),
+    # a lead's signed double opt-in link: confirms that one lead, nothing else
+    ("/l/confirm/<signed>", "GET"): ("capability", "/l/confirm/{lead_confirm}", {}),
+    ("/l/confirm/<signed>", "POST"): ("capability", "/l/confirm/{lead_confirm}", {}),
     ("/s/<token>", "GET"): ("capability", "/s/{signature}", {}),
     ("/login", "GET"): ("public", "/login", {}),
     ("/login", "POST"): ("public", "/login", {"data": {"email": "x@y.example"}}),
@@ -410,7 +414,15 @@ def _values(world) -> dict[str, object]:
             "mdf_request": world.mdf_request,
             "mdf_claim": world.mdf_claim,
             "lead": world.lead,
+            "lead_confirm": _lead_confirm(world, session),
         }
+
+
+def _lead_confirm(world, session) -> str:
+    """Partner A's lead's confirmation link (already a lead: confirming it changes nothing)."""
+    lead = session.get(Lead, world.lead)
+    settings = world.runtime.settings
+    return ConfirmLinks(settings.signing_keys, 1).make(lead.id, lead.external_id)
 
 
 def _client(world, role: str):
@@ -484,6 +496,7 @@ FORGED = {
     "/s/{signature}": 404,
     "/l/{tracked}": 404,
     "/r/{tracked}": 404,
+    "/l/confirm/{lead_confirm}": 400,
 }
 
 

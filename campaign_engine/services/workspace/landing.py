@@ -13,10 +13,9 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
@@ -24,10 +23,10 @@ from campaign_engine.domain.kit import KitContent, Landing
 from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
 from campaign_engine.ports import Endpoint, LeadSink, Message
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.attribution import InboundEvent, record_event
 from campaign_engine.services.brand.context import brand_context
 from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import campaign_links, link_urls, tagged_url
+from campaign_engine.services.leads.intake import Arrival
+from campaign_engine.services.links import campaign_links, declared_link, link_urls, tagged_url
 from campaign_engine.services.secrets import unseal
 
 log = logging.getLogger(__name__)
@@ -63,6 +62,9 @@ def landing_page(session: Session, token: str, storage_dir: Any, base_url: str =
     landing = kit.spec.landing
     if landing is None:
         raise NotFound("this campaign has no landing page")
+    declared = declared_link(dict(kit.spec.links), link.name)
+    if declared is None or not declared.landing:  # a post's or a signature's own link
+        raise NotFound("this page does not exist; the link may have been mistyped")
     language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
     copy = localise(kit.copy_for(language), partner.name)
     texts = {
@@ -135,38 +137,17 @@ def lead_key(page: LandingPage, lead: dict[str, str]) -> str:
     ).hexdigest()
 
 
-def record_lead(session: Session, page: LandingPage, lead: dict[str, str], now: datetime) -> bool:
-    """True for a new lead; the same address on the same partner's page counts once.
-    Through the attribution service, as a CRM's lead would be, so the partner's results,
-    the campaign report and the programme report count it alike; what the visitor gave is
-    kept on the event, so a lost email loses no lead."""
-    key = lead_key(page, lead)
-    event = InboundEvent(
-        type="lead.created",
-        external_id=f"landing-{key[:24]}",
-        occurred_at=now,
-        tracking_token=page.link.token,
-    )
-    if not record_event(session, event, dedupe_key=key, source="landing page"):
-        return False
-    stored = session.scalar(select(Event).where(Event.dedupe_key == key))
-    if stored is not None:
-        stored.data = {**stored.data, "lead": lead, "consent": page.copy["consent"]}
-    return True
-
-
-def leads_this_hour(session: Session, partner_id: int, now: datetime) -> int:
-    """The partner's landing-page leads in the last hour (a cap against floods)."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Event.partner_id == partner_id,
-                Event.type == "lead.created",
-                Event.external_id.like("landing-%"),
-                Event.received_at >= now - timedelta(hours=1),
-            )
-        )
-        or 0
+def arrival(page: LandingPage, lead: dict[str, str]) -> Arrival:
+    """The submission as services/leads/intake.py admits it: a lead of this partner,
+    campaign and channel, counted once per address and page."""
+    return Arrival(
+        partner_id=page.partner.id,
+        campaign_id=page.campaign.id,
+        channel=page.link.channel,
+        token=page.link.token,
+        key=lead_key(page, lead),
+        lead=lead,
+        consent=page.copy["consent"],
     )
 
 
@@ -220,6 +201,34 @@ def lead_email(
             "\n".join(lines),
             words(AGREED, consent=page.copy["consent"]),
             words(CLOSING),
+        ]
+    )
+    return subject[:200], body
+
+
+CONFIRM_SUBJECT = N_("Please confirm your request to %(partner)s")
+CONFIRM_ASK = N_(
+    "You asked %(partner)s to get in touch, on its page for %(campaign)s. "
+    "Please confirm it was you by opening this link:"
+)
+CONFIRM_IGNORE = N_(
+    "If it was not you, ignore this email: %(partner)s will not hear of it, and what "
+    "was entered is deleted."
+)
+
+
+def confirm_email(
+    page: LandingPage, link: str, words: Callable[..., str] = _english
+) -> tuple[str, str]:
+    """(subject, text) of the double opt-in email to the visitor, in the partner's
+    language when the caller passes its `words`; nothing the visitor typed is in it."""
+    partner, campaign = page.partner.name, page.campaign.title
+    subject = words(CONFIRM_SUBJECT, partner=partner)
+    body = "\n\n".join(
+        [
+            words(CONFIRM_ASK, partner=partner, campaign=campaign),
+            link,
+            words(CONFIRM_IGNORE, partner=partner),
         ]
     )
     return subject[:200], body
