@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from campaign_engine.services.feedback.report import SCHEMAS as FEEDBACK_SCHEMAS
 from campaign_engine.web.lead_schemas import SCHEMAS as LEAD_SCHEMAS
 from campaign_engine.web.mdf_schemas import SCHEMAS
+from campaign_engine.web.rating_schemas import SCHEMAS as RATING_SCHEMAS
 
 REF = "#/components/schemas/{model}"
 
@@ -18,7 +19,10 @@ REF = "#/components/schemas/{model}"
 def mdf_schemas() -> dict[str, Any]:
     """Every model and what it nests, named as the paths below refer to them."""
     _, document = models_json_schema(
-        [(model, "serialization") for model in (*SCHEMAS, *LEAD_SCHEMAS, *FEEDBACK_SCHEMAS)],
+        [
+            (model, "serialization")
+            for model in (*SCHEMAS, *LEAD_SCHEMAS, *FEEDBACK_SCHEMAS, *RATING_SCHEMAS)
+        ],
         ref_template=REF,
     )
     return document.get("$defs", {})
@@ -83,6 +87,37 @@ def mdf_paths(
                 "LeadOut",
                 404,
                 parameters=[path("lead_id")],
+            )
+        },
+        "/me/campaigns/{campaign_id}/assets/{asset}/rating": {
+            "post": write(
+                "Rate an asset of one of your campaigns useful or not (again: replaces it)",
+                "AssetRatingIn",
+                "AssetRating",
+                404,
+                parameters=[
+                    path("campaign_id"),
+                    {
+                        "name": "asset",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 64},
+                    },
+                ],
+            )
+        },
+        "/me/feedback": {
+            "get": op(
+                "Your asset ratings, with the vendor's replies", json(_ref("AssetRatingList"))
+            )
+        },
+        "/feedback/{feedback_id}/reply": {
+            "post": write(
+                "Reply to what a partner said (emailed to its users, shown in its portal)",
+                "FeedbackReplyIn",
+                "FeedbackReply",
+                404,
+                parameters=[path("feedback_id")],
             )
         },
         "/campaigns/{campaign_id}/feedback": {

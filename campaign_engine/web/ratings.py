@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
 from campaign_engine.db import PartnerFeedback
@@ -32,6 +31,7 @@ from campaign_engine.services.feedback.replies import reply_to
 from campaign_engine.web.api import _guard_writes, _parse
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.portal import _optional_id, current_partner, partner_required
+from campaign_engine.web.rating_schemas import AssetRatingIn, FeedbackReplyIn
 from campaign_engine.web.session import db, runtime
 
 portal_bp = Blueprint("portal_ratings", __name__)
@@ -96,56 +96,10 @@ def rate() -> str | Response:
 # The partner's API
 
 
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    useful: bool = Field(strict=True)
-    # why not (only with useful false; "quality" is the quality or brand concern)
-    reason: str | None = Field(
-        None,
-        json_schema_extra={"enum": ["not_relevant", "timing", "too_frequent", "quality", "other"]},
-    )
-    comment: str | None = Field(None, max_length=1000)
-
-
-class RatingOut(BaseModel):
-    id: int
-    campaign_id: int | None
-    asset: str | None
-    useful: bool
-    reason: str | None
-    comment: str
-    at: str
-    reply: str | None
-    replied_at: str | None
-
-
-class RatingList(BaseModel):
-    items: list[RatingOut]
-
-
-class ReplyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reply: str = Field(min_length=1, max_length=2000)
-
-
-class ReplyOut(BaseModel):
-    id: int
-    partner_id: int
-    campaign_id: int | None
-    reply: str
-    replied_by: str | None
-    replied_at: str | None
-
-
-SCHEMAS: tuple[type[BaseModel], ...] = (RatingIn, RatingOut, RatingList, ReplyIn, ReplyOut)
-
-
 @api_bp.post("/me/campaigns/<int:campaign_id>/assets/<asset>/rating")
 @partner_required
 def me_rate(campaign_id: int, asset: str) -> dict[str, Any]:
-    body = _parse(RatingIn)
+    body = _parse(AssetRatingIn)
     row = rate_asset(
         db(),
         current_partner(),
@@ -197,7 +151,7 @@ def reply(campaign_id: int, feedback_id: int) -> Response:
 @api_bp.post("/feedback/<int:feedback_id>/reply")
 @vendor_required
 def api_reply(feedback_id: int) -> dict[str, Any]:
-    body = _parse(ReplyIn)
+    body = _parse(FeedbackReplyIn)
     row = _reply(feedback_id, body.reply)
     out = {
         "id": row.id,

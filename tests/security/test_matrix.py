@@ -250,6 +250,25 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
         {},
     ),
     ("/kits/<slug>/feedback", "GET"): ("vendor", "/kits/secure-cloud-q3/feedback", {}),
+    # Asset ratings and replies (web/ratings.py): a partner rates its own campaigns' assets
+    # (another audience's campaign is a 404); the vendor replies (an unknown id: 404)
+    ("/portal/ratings", "POST"): ("partner", "/portal/ratings", {"data": {"useful": "yes"}}),
+    ("/api/v1/me/campaigns/<int:campaign_id>/assets/<asset>/rating", "POST"): (
+        "partner-api",
+        "/api/v1/me/campaigns/{campaign}/assets/email/rating",
+        {"json": {"useful": True}},
+    ),
+    ("/api/v1/me/feedback", "GET"): ("partner-api", "/api/v1/me/feedback", {}),
+    ("/campaigns/<int:campaign_id>/feedback/<int:feedback_id>/reply", "POST"): (
+        "vendor",
+        "/campaigns/{campaign}/feedback/999/reply",
+        {"data": {"reply": "Thank you"}},
+    ),
+    ("/api/v1/feedback/<int:feedback_id>/reply", "POST"): (
+        "vendor-api",
+        "/api/v1/feedback/999/reply",
+        {"json": {"reply": "Thank you"}},
+    ),
     # Leads (web/leads.py): a partner's own; another's id is a 404
     ("/api/v1/me/leads", "GET"): ("partner-api", "/api/v1/me/leads", {}),
     ("/api/v1/me/leads/<int:lead_id>", "PATCH"): (
