@@ -116,3 +116,23 @@ def render_web(kit_dir: Path, template: str) -> str:
     assert kit is not None and not problems
     asset = make_renderers(kit).web.render(sample_brand(), lambda name: f"https://t.example/{name}")
     return asset.files[0].content.decode()
+
+
+def email_only_kit(folder: Path) -> Path:
+    """The sample kit with its email and nothing else: for tests about sending (crashes,
+    pauses, takeovers) that would otherwise spend most of their time rendering every
+    partner's brochure, posts and pages they never look at."""
+    import shutil
+
+    import yaml
+
+    from tests.conftest import SAMPLE_KIT
+
+    kit_dir = folder / "email-only-kit"
+    shutil.copytree(SAMPLE_KIT, kit_dir)
+    manifest = yaml.safe_load((kit_dir / "kit.yaml").read_text(encoding="utf-8"))
+    manifest["assets"] = {"email": manifest["assets"]["email"]}
+    manifest["customisable"].pop("posts", None)
+    manifest.pop("sequence", None)
+    (kit_dir / "kit.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), "utf-8")
+    return kit_dir

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import SAMPLE_KIT, Received, free_port, require_service, running_smtp
-from tests.factories import partner_row, write_contacts, write_partners
+from tests.conftest import Received, free_port, require_service, running_smtp
+from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
 from tests.processes import email_status, kill_hard, serve_web, spawn, stop, wait_until
 
 PARTNERS, CONTACTS = 40, 5
@@ -61,7 +61,8 @@ def prepare(tmp_path, make_cli, database_url, smtp_port, lease_seconds=5, **over
     rows = [partner_row(i) for i in range(PARTNERS)]
     cli("partners", "import", str(write_partners(tmp_path, rows)))
     cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], CONTACTS)))
-    created = cli("campaigns", "create", "--kit", str(SAMPLE_KIT), "--name", "Crash", "--json")
+    kit = email_only_kit(tmp_path)
+    created = cli("campaigns", "create", "--kit", str(kit), "--name", "Crash", "--json")
     campaign_id = json.loads(created.output)["id"]
     cli("campaigns", "launch", str(campaign_id))
     return cli, campaign_id
