@@ -36,3 +36,45 @@ def test_the_portal_page_lists_and_changes_leads(world):
     token_b = page_csrf(b, "/portal/leads/")
     stolen = b.post(f"/portal/leads/{world.lead}", data={"state": "lost", "csrf_token": token_b})
     assert stolen.status_code == 404
+
+
+def _held_lead(world) -> int:
+    """Partner A's landing-page lead held for review, as services/leads/intake.py keeps one."""
+    from sqlalchemy import select
+
+    from campaign_engine.db import Campaign, Partner, TrackedLink
+    from campaign_engine.services.leads.intake import Arrival, Visitor, admit
+
+    with world.runtime.sessions.begin() as session:
+        a = session.scalar(select(Partner).where(Partner.slug == "partner-01"))
+        link = session.scalar(select(TrackedLink).where(TrackedLink.partner_id == a.id))
+        campaign = session.get(Campaign, link.campaign_id)
+        arrival = Arrival(
+            a.id, campaign.id, link.channel, link.token, "k" * 64, {"email": "held@c.example"}, "ok"
+        )
+        lead = admit(session, arrival, Visitor("c" * 16, "n" * 16), "held", world.runtime.clock())
+        return lead.id
+
+
+def test_a_held_lead_is_its_partners_alone_to_release(world):
+    """Held: listed for its own partner only, counted nowhere; another partner can neither
+    see, release nor discard it; its own partner releases it and it counts."""
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    held = _held_lead(world)
+    a, b = partner_client(world, PARTNER_A), partner_client(world, PARTNER_B)
+    listed = {lead["id"]: lead for lead in a.get("/api/v1/me/leads").get_json()["items"]}
+    assert listed[held]["state"] == "held"
+    assert listed[held]["contact"] == {"email": "held@c.example"}
+    assert b.get("/api/v1/me/leads").get_json()["items"] == []
+    assert "held@c.example" not in b.get("/portal/leads/").get_data(as_text=True)
+    for state in ("released", "discarded"):
+        assert b.patch(f"/api/v1/me/leads/{held}", json={"state": state}).status_code == 404
+        assert b.post(f"/portal/leads/{held}", data={"state": state}).status_code == 404
+    refused = a.patch(f"/api/v1/me/leads/{held}", json={"state": "won"})
+    assert refused.status_code == 422 and "release" in refused.get_json()["detail"]
+    page = a.get("/portal/leads/").get_data(as_text=True)
+    assert f'id="lead-{held}" data-state="held"' in page and 'value="released"' in page
+    released = a.patch(f"/api/v1/me/leads/{held}", json={"state": "released"}).get_json()
+    assert released["state"] == "new"
+    again = a.patch(f"/api/v1/me/leads/{held}", json={"state": "discarded"})
+    assert again.status_code == 422, "only a held lead can be discarded"
