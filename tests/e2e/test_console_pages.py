@@ -128,6 +128,7 @@ def test_every_console_page_passes_axe_and_fits_a_phone(browser, programme):  # 
         "partner": "/partners/partner-02",
         "partner-long-name": "/partners/partner-01",
         "kits": "/kits",
+        "kit-feedback": "/kits/secure-cloud-q3/feedback",
         "new-campaign": "/campaigns/new",
         "campaign": f"/campaigns/{campaign_id}",
         "campaign-always-on": f"/campaigns/{always_on}",
