@@ -51,7 +51,7 @@ def test_held_posts_wrap_in_the_review_queue_and_pass_axe(browser, held_posts): 
         page.goto(f"{base}/portal/review")
         item = page.locator("article.review-item[data-asset='launch']").first
         # The partner rewrites the LinkedIn post; the preview beside it shows it as it goes.
-        item.locator("details summary").click()
+        item.locator("details:not(form.rating details) > summary").first.click()
         item.locator("textarea[name='edit_post:launch:linkedin']").fill(LONG_POST)
         shown = item.locator("pre.post-text[data-network='LinkedIn']")
         shown.filter(has_text=LONG_POST[:40]).wait_for()
