@@ -54,12 +54,15 @@ def postgres_server() -> str:
     return PG_ADMIN_URL
 
 
-def _pg_database(admin_url: str) -> Iterator[str]:
+def _pg_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """A new, empty database; or a copy of `template` (PostgreSQL copies files: about
+    0.1 s against 0.5 s for running every migration again)."""
     import psycopg
 
     name = f"ce_test_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield admin_url.rsplit("/", 1)[0] + "/" + name
     finally:
@@ -67,13 +70,64 @@ def _pg_database(admin_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _migrate(url: str) -> None:
+    from campaign_engine import migrate
+    from campaign_engine.db.session import make_engine
+
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file at the newest migration per test process, copied for each test:
+    every test still runs `db upgrade` (a no-op on the copy), and test_migrations.py builds
+    its schema from nothing (empty_database_url)."""
+    path = tmp_path_factory.mktemp("migrated") / "engine.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_pg(postgres_server: str) -> Iterator[str]:
+    """The PostgreSQL twin of _migrated_sqlite: a template database, dropped at the end."""
+    databases = _pg_database(postgres_server)
+    url = next(databases)
+    _migrate(url)
+    yield url.rsplit("/", 1)[1]
+    next(databases, None)
+
+
+def _sqlite_copy(template: Path, target: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, on each engine."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'engine.db'}"
         return
+    yield from _pg_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the newest migration, on each engine."""
+    if request.param == "sqlite":
+        yield _sqlite_copy(request.getfixturevalue("_migrated_sqlite"), tmp_path / "engine.db")
+        return
     admin = request.getfixturevalue("postgres_server")
-    yield from _pg_database(admin)
+    yield from _pg_database(admin, template=request.getfixturevalue("_migrated_pg"))
 
 
 @pytest.fixture
@@ -87,8 +141,8 @@ def kit_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'engine.db'}"
+def sqlite_url(tmp_path: Path, _migrated_sqlite: Path) -> str:
+    return _sqlite_copy(_migrated_sqlite, tmp_path / "engine.db")
 
 
 @dataclass

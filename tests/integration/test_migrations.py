@@ -12,8 +12,8 @@ from campaign_engine.db import Base
 from campaign_engine.db.session import make_engine
 
 
-def test_migrations_match_the_models(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrations_match_the_models(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     try:
         migrate.upgrade(engine)
         with engine.connect() as connection:
