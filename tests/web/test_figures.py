@@ -161,7 +161,7 @@ def test_opt_out_reasons_read_the_same_everywhere(site, make_cli):
     from campaign_engine.domain.consent import ConsentMode, ConsentRules
     from campaign_engine.services.campaigns.launch import launch_campaign
     from campaign_engine.services.campaigns.lifecycle import create_campaign
-    from campaign_engine.services.consent.record import opt_out_of_campaign
+    from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
     from campaign_engine.services.feedback.record import give_reason
     from campaign_engine.services.insights.figures import opt_out_reasons
     from campaign_engine.services.kits import load_kit
@@ -196,7 +196,17 @@ def test_opt_out_reasons_read_the_same_everywhere(site, make_cli):
 
         said("partner-01", "opt_out", "timing", 1)
         said("partner-01", "opt_out", "too_frequent", 2)  # its latest counts, once
-        said("partner-03", "pause", "quality", 3, campaign_id=None)  # a pause, not an opt-out
+        set_consent(  # partner-03 pauses social everywhere: a pause, not an opt-out
+            session,
+            partners["partner-03"],
+            ConsentMode.OFF,
+            channel="social",
+            actor="t",
+            via="t",
+            rules=rules,
+            now=now,
+        )
+        said("partner-03", "pause", "quality", 3, campaign_id=None)
         campaign_id = campaign.id
     with runtime.sessions() as session:
         truth = opt_out_reasons(session)

@@ -4,12 +4,14 @@ has happened already; the reason is added to it afterwards, or never."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Consent, Delivery, PartnerFeedback
 from campaign_engine.domain.channels import CHANNELS
+from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, campaign_scope
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, InvalidTransition, NotFound
@@ -54,8 +56,12 @@ def give_reason(
     now: datetime,
     asset: str | None = None,
 ) -> PartnerFeedback:
-    """Why the partner opted out of a campaign, skipped an item or paused a channel. A
-    skip names the item (campaign, channel, asset), which must be one of the partner's."""
+    """Why the partner opted out of a campaign, skipped an item or paused a channel. The
+    reason explains what the partner did: a skip names an item (campaign, channel, asset)
+    it declined in review; an opt-out or a pause a switch it has off now (any other is a
+    409, so no partner can put reasons on a campaign it never left, or another
+    audience's). A second reason for the same thing replaces the first (one the vendor has
+    answered stays, beside its reply), so a script cannot flood the vendor's pages."""
     if kind not in KINDS:
         raise InvalidInput(f"{kind!r} is not one of {', '.join(KINDS)}", where="kind")
     if reason not in REASONS:
@@ -65,6 +71,18 @@ def give_reason(
     _campaign(session, campaign_id)
     if asset is not None or kind == "skip":
         _skipped_item(session, partner_id, campaign_id, channel, asset)
+    else:
+        _switched_off(session, partner_id, kind, campaign_id, channel)
+    session.execute(
+        delete(PartnerFeedback).where(
+            PartnerFeedback.partner_id == partner_id,
+            PartnerFeedback.kind == kind,
+            _same(PartnerFeedback.campaign_id, campaign_id),
+            _same(PartnerFeedback.channel, channel),
+            _same(PartnerFeedback.asset, asset),
+            PartnerFeedback.replied_at.is_(None),
+        )
+    )
     feedback = PartnerFeedback(
         partner_id=partner_id,
         campaign_id=campaign_id,
@@ -81,6 +99,32 @@ def give_reason(
     session.flush()
     record(session, actor, f"feedback.{kind}", "partner", partner_id, {"reason": reason})
     return feedback
+
+
+def _same(column: Any, value: object) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _switched_off(
+    session: Session, partner_id: int, kind: str, campaign_id: int | None, channel: str | None
+) -> None:
+    """An opt-out's reason needs that campaign (or its channel) off for the partner; a
+    pause's, the programme-wide switch of that channel (or of all) off."""
+    if kind == "opt_out" and campaign_id is None:
+        raise InvalidInput("an opt-out's reason names its campaign", where="campaign_id")
+    if kind == "pause" and campaign_id is not None:
+        raise InvalidInput("a pause is programme-wide: it names no campaign", where="campaign_id")
+    scope = campaign_scope(campaign_id) if campaign_id is not None else PROGRAMME
+    off = session.scalar(
+        select(Consent.id).where(
+            Consent.partner_id == partner_id,
+            Consent.scope == scope,
+            Consent.channel == (channel or ALL_CHANNELS),
+            Consent.mode == "off",
+        )
+    )
+    if off is None:
+        raise InvalidTransition(N_("opt out first; the reason goes with the opt-out"))
 
 
 def _skipped_item(
