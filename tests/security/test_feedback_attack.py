@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from campaign_engine.db import FeedbackMail
 from tests.conftest import _pg_database
 from tests.security.conftest import (
     PARTNER_A,
@@ -192,3 +193,20 @@ class TestOnPostgres:
             lead = {"email": "v@c.example", "name": "V", "consent": "on", field: "a\x00b"}
             answer = stranger.post(f"/l/{token}", data=lead)
             assert answer.status_code == 422, field
+
+
+def test_switching_everything_off_and_on_again_alerts_the_owner_once_a_day(world):
+    """Each programme-wide "off" after an "on" was a new alert: a member's script switching
+    off and on sent the partner's owner (here the admins) one email per round."""
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    a = partner_client(world, PARTNER_A)
+    for _ in range(5):
+        assert a.put("/api/v1/me/consent", json={"mode": "off"}).status_code == 200
+        assert a.put("/api/v1/me/consent", json={"mode": "auto"}).status_code == 200
+    with world.runtime.sessions() as session:
+        alerts = list(
+            session.scalars(
+                select(FeedbackMail.recipient).where(FeedbackMail.kind == "opt_out_all")
+            )
+        )
+    assert alerts == ["admin@vendor.example"]

@@ -25,9 +25,11 @@ from campaign_engine.db import (
     PartnerFeedback,
     UserSession,
 )
+from campaign_engine.db.base import utcnow
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME
 from campaign_engine.services.owners import owner_or_admins
 
+OPT_OUT_ALERT_EVERY = timedelta(days=1)  # one partner's "opted out of everything", at most
 KINDS = ("opt_out_all", "brand", "silent", "reply")
 ALERT_KINDS = ("opt_out_all", "brand", "silent")  # to the vendor; "reply" goes to partners
 
@@ -96,7 +98,20 @@ def _alert(
 
 def opted_out_of_everything(session: Session, partner: Partner, decision_id: int) -> int:
     """Called as the programme-wide, all-channel "off" is recorded (and only when it was
-    not off already): the owner hears that nothing more goes out in this partner's name."""
+    not off already): the owner hears that nothing more goes out in this partner's name.
+    At most once a day per partner: switching off and on again is a new opt-out, but a
+    member (or a script) doing it over and over must not fill the owner's inbox."""
+    recent = session.scalar(
+        select(FeedbackMail.id)
+        .where(
+            FeedbackMail.partner_id == partner.id,
+            FeedbackMail.kind == "opt_out_all",
+            FeedbackMail.created_at >= utcnow() - OPT_OUT_ALERT_EVERY,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return 0
     return _alert(
         session,
         partner,
