@@ -210,3 +210,55 @@ def test_switching_everything_off_and_on_again_alerts_the_owner_once_a_day(world
             )
         )
     assert alerts == ["admin@vendor.example"]
+
+
+AGENT = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"}
+
+
+def _landing(world: World, client, email: str, address: str):
+    with world.runtime.sessions() as session:
+        from campaign_engine.db import Partner, TrackedLink
+
+        a = session.scalar(select(Partner.id).where(Partner.slug == "partner-01"))
+        token = session.scalar(
+            select(TrackedLink.token).where(
+                TrackedLink.partner_id == a,
+                TrackedLink.channel == "email",
+                TrackedLink.name == "assessment",
+            )
+        )
+    return client.post(
+        f"/l/{token}",
+        data={"email": email, "name": "A Visitor", "consent": "yes"},
+        headers=AGENT,
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_a_discarded_lead_does_not_silence_its_address_for_good(world):
+    """One lead per address and page, "whatever state the first is in": a flooder naming
+    a customer's address got it held, its partner discarded it as spam, and the customer's
+    own request from then on was thanked and dropped; so was any visitor's second try
+    after its double opt-in link expired (discarded too), told to check an inbox that
+    never got a mail."""
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    flooder, customer = world.app.test_client(), world.app.test_client()
+    for n in range(3):
+        assert _landing(world, flooder, f"junk{n}@x.example", "198.51.100.7").status_code == 200
+    assert _landing(world, flooder, "buyer@customer.example", "198.51.100.7").status_code == 200
+    a = partner_client(world, PARTNER_A)
+    held = [
+        lead
+        for lead in a.get("/api/v1/me/leads").get_json()["items"]
+        if lead["contact"].get("email") == "buyer@customer.example"
+    ]
+    assert [lead["state"] for lead in held] == ["held"]
+    discarded = a.patch(f"/api/v1/me/leads/{held[0]['id']}", json={"state": "discarded"})
+    assert discarded.status_code == 200
+    assert _landing(world, customer, "buyer@customer.example", "203.0.113.9").status_code == 200
+    mine = [
+        lead
+        for lead in a.get("/api/v1/me/leads").get_json()["items"]
+        if lead["contact"].get("email") == "buyer@customer.example"
+    ]
+    assert [lead["state"] for lead in mine] == ["new"]

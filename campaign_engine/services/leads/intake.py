@@ -110,24 +110,21 @@ def admit(
     session: Session, arrival: Arrival, visitor: Visitor, state: str, now: datetime
 ) -> Lead | None:
     """The lead's row in `state` ("new", "held" or "unconfirmed"); None when this address
-    already asked on this page (it counts once, whatever state the first is in)."""
-    if known(session, arrival.partner_id, arrival.external_id) is not None:
+    already asked on this page (it counts once, whatever state the first is in), unless
+    that first was discarded: a held lead its partner threw away (perhaps a flooder
+    naming someone else's address) or an unconfirmed one whose link expired. Its row is
+    this arrival's now, so the address is never silenced for good."""
+    lead = known(session, arrival.partner_id, arrival.external_id)
+    if lead is not None and lead.state != DISCARDED:
         return None
     waiting = state in (HELD, UNCONFIRMED)
-    lead = Lead(
-        partner_id=arrival.partner_id,
-        campaign_id=arrival.campaign_id,
-        channel=arrival.channel,
-        external_id=arrival.external_id,
-        source=SOURCE,
-        state=state,
-        reason="",
-        received_at=now,
-        client=visitor.client,
-        network=visitor.network,
-        pending=_pending(arrival) if waiting else None,
-    )
-    session.add(lead)
+    if lead is None:
+        lead = Lead(partner_id=arrival.partner_id, external_id=arrival.external_id)
+        session.add(lead)
+    lead.campaign_id, lead.channel, lead.source = arrival.campaign_id, arrival.channel, SOURCE
+    lead.state, lead.reason, lead.state_at, lead.received_at = state, "", None, now
+    lead.client, lead.network = visitor.client, visitor.network
+    lead.pending = _pending(arrival) if waiting else None
     session.flush()
     if not waiting:
         _record(session, lead, _pending(arrival), now)
