@@ -279,6 +279,12 @@ def test_the_vendors_reply_is_emailed_and_shown_in_the_portal(world):
     assert len(mail) == 1
     assert "A shorter version ships next week." in mail[0].get_content()
     assert "Too long" in mail[0].get_content()
+    # the link lands on the rated asset (the rating widget's own id in the library)
+    anchor = f"/portal/campaigns/{campaign_id}#rating-{campaign_id}-email"
+    assert anchor in mail[0].get_content()
+    assert f'id="rating-{campaign_id}-email"' in client.get(
+        f"/portal/campaigns/{campaign_id}"
+    ).get_data(as_text=True)
     home = client.get("/portal/").get_data(as_text=True)
     assert 'id="replies"' in home and "A shorter version ships next week." in home
     library = client.get(f"/portal/campaigns/{campaign_id}").get_data(as_text=True)

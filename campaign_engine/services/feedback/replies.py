@@ -71,7 +71,7 @@ def _mail_partner(
         lines += [words.gettext("You wrote: %(said)s") % {"said": said}, ""]
     lines.append(words.gettext("Read it in your portal:"))
     link = (
-        f"/portal/campaigns/{row.campaign_id}#rating-{row.asset}"
+        f"/portal/campaigns/{row.campaign_id}#rating-{row.campaign_id}-{row.asset}"
         if row.kind == "rating" and row.campaign_id
         else "/portal/#replies"
     )
