@@ -279,6 +279,13 @@ def test_the_vendors_reply_is_emailed_and_shown_in_the_portal(world):
     assert len(mail) == 1
     assert "A shorter version ships next week." in mail[0].get_content()
     assert "Too long" in mail[0].get_content()
+    # the same words again (a double-click) mail nothing more; a corrected reply mails,
+    # even within the same second
+    console.post(url, data={"reply": "A shorter version ships next week."})
+    assert len(mails_to(runtime, A, "replied to your feedback")) == 1
+    console.post(url, data={"reply": "A shorter version ships on Monday."})
+    assert len(mails_to(runtime, A, "replied to your feedback")) == 2
+    console.post(url, data={"reply": "A shorter version ships next week."})
     # the link lands on the rated asset (the rating widget's own id in the library)
     anchor = f"/portal/campaigns/{campaign_id}#rating-{campaign_id}-email"
     assert anchor in mail[0].get_content()

@@ -5,6 +5,7 @@ reply closes the loop: a partner learns that someone read it."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -77,7 +78,8 @@ def _mail_partner(
     )
     return queue_mail(
         session,
-        event=f"reply-{row.id}-{now:%Y%m%d%H%M%S}",
+        # each new wording mails once: a double-click sends one, a corrected reply a second
+        event=f"reply-{row.id}-{hashlib.sha256(row.reply.encode()).hexdigest()[:16]}",
         kind="reply",
         partner_id=partner.id,
         recipients=member_emails(session, partner.id),
