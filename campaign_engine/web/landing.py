@@ -57,7 +57,7 @@ from campaign_engine.services.workspace.landing import (
     push_lead,
     read_lead,
 )
-from campaign_engine.web.formats import portal_locale, web_link
+from campaign_engine.web.formats import PORTAL_LANGUAGES, portal_locale, web_link
 from campaign_engine.web.session import db, runtime
 from renderers.context import address_lines
 from renderers.email import PARTNER_LOGO_ROOM, shown_size
@@ -331,20 +331,23 @@ def _confirmation(page: LandingPage, signed: str, *, done: bool) -> tuple[str, i
 
 
 def _refused(exc: ConfirmLinkError) -> tuple[str, int]:
-    """A forged link is a 400, an expired one a 410: a clear page, never a 500."""
-    if exc.expired:
-        title = _("This link has expired")
-        detail = _("Ask again on the page where you found the offer.")
-    else:
-        title = _("This link is not valid")
-        detail = _("Open the link from the email exactly as it was sent to you.")
-    html = render_template(
-        "landing/confirm.html",
-        page=None,
-        done=False,
-        colours=None,
-        language=(get_locale() or "en").language,
-        title=title,
-        detail=detail,
-    )
+    """A forged link is a 400, an expired one a 410: a clear page, never a 500. The link
+    names no partner we can trust, so the page speaks the visitor's browser's language."""
+    language = request.accept_languages.best_match(PORTAL_LANGUAGES) or str(get_locale() or "en")
+    with force_locale(language):
+        if exc.expired:
+            title = _("This link has expired")
+            detail = _("Ask again on the page where you found the offer.")
+        else:
+            title = _("This link is not valid")
+            detail = _("Open the link from the email exactly as it was sent to you.")
+        html = render_template(
+            "landing/confirm.html",
+            page=None,
+            done=False,
+            colours=None,
+            language=(get_locale() or "en").language,
+            title=title,
+            detail=detail,
+        )
     return html, 410 if exc.expired else 400

@@ -182,6 +182,9 @@ def test_double_opt_in_counts_a_lead_once_its_visitor_confirms_once(world):
     altered = client.get(path[:-2] + ("AA" if not path.endswith("AA") else "BB"))
     assert forged.status_code == altered.status_code == 400
     assert "not valid" in forged.get_data(as_text=True)
+    # the link names no partner to trust: the page speaks the visitor's browser's language
+    german = client.get(path[:-2] + "xx", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert german.status_code == 400 and "Dieser Link ist ungültig" in german.get_data(as_text=True)
     with runtime.sessions() as session:
         lead = session.scalar(select(Lead).where(Lead.partner_id == partner_id))
         old = time.time() - 100 * 3600
