@@ -96,8 +96,14 @@ class DispatchSettings(_Section):
     tick_seconds: float = Field(2.0, gt=0)
     workers: int = Field(8, ge=1, le=64)  # sending threads: they mostly wait on I/O
     render_processes: int = Field(2, ge=0, le=64)  # 0: render in the sending threads
-    max_attempts: int = Field(6, ge=1)
+    # Retries go by time, as an MTA's queue does: a transient failure (SMTP 4xx, a refused
+    # or timed-out connection, a full disk, the database or broker away) is tried again
+    # with exponential backoff from backoff_base_seconds, capped at backoff_cap_seconds,
+    # until retry_window_hours after the first failure; a permanent one fails at once.
+    retry_window_hours: float = Field(72.0, gt=0)
     backoff_base_seconds: float = Field(30.0, gt=0)
+    backoff_cap_seconds: float = Field(900.0, gt=0)
+    max_attempts: int | None = Field(None, ge=1)  # also stop after this many tries (None: no)
     heartbeat_seconds: float = Field(5.0, gt=0)  # how often a claiming process says "alive"
     process_lapse_seconds: float = Field(30.0, gt=0)  # no heartbeat this long: dead
 
@@ -109,6 +115,16 @@ class DispatchSettings(_Section):
                 "processes look dead between beats"
             )
         return self
+
+
+class HealthSettings(_Section):
+    """What /readyz and `doctor` check (services/health)."""
+
+    storage_min_free_mb: int = Field(500, ge=0)  # below this in storage_dir: not ready
+    smtp_timeout_seconds: float = Field(3.0, gt=0)  # connect + EHLO
+    # /readyz answers from a result this young: anyone may call it, and it must not make
+    # the engine hammer its own MTA or database.
+    cache_seconds: float = Field(5.0, ge=0)
 
 
 class ProgrammeSettings(_Section):
@@ -205,6 +221,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     connectors: ConnectorSettings = ConnectorSettings()
     dispatch: DispatchSettings = DispatchSettings()
+    health: HealthSettings = HealthSettings()
     programme: ProgrammeSettings = ProgrammeSettings()
     runway: RunwaySettings = RunwaySettings()
     rate_limits: RateLimitSettings = RateLimitSettings()

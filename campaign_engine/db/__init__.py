@@ -33,6 +33,7 @@ MODELS: dict[str, str] = {
             "Consent",
             "ConsentEvent",
             "Delivery",
+            "DeliveryWait",
             "NotPlanned",
             "PartnerFeedback",
             "ReviewEdit",

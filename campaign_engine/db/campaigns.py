@@ -123,6 +123,8 @@ class Delivery(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set at the first transient failure: tried again until then (domain.retry), then failed.
+    retry_until: Mapped[datetime | None]
     # Why it was not sent, when it was not (domain.ledger.Reason); last_error says more.
     reason: Mapped[str | None] = mapped_column(String(24))
     provider: Mapped[str | None] = mapped_column(String(32))
@@ -138,6 +140,26 @@ class Delivery(Base):
     provider_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeliveryWait(Base):
+    """Why a campaign's channel is waiting: its last transient failure ("SMTP 421 ...",
+    "storage full"), since when it has repeated, and until when its items are retried.
+    Written with each transient failure, deleted when that channel sends again, so
+    `campaigns status` and the campaign page can say why pending items wait
+    (services/health/waits.py)."""
+
+    __tablename__ = "delivery_waits"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    since: Mapped[datetime]
+    last_at: Mapped[datetime]
+    retry_until: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(default=1)
 
 
 class NotPlanned(Base):

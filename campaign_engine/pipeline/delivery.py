@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from jinja2 import TemplateError
 from sqlalchemy import ScalarSelect, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -37,9 +38,11 @@ from campaign_engine.domain.consent import (
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
-from campaign_engine.domain.retry import backoff_seconds
+from campaign_engine.domain.retry import RetryPolicy
 from campaign_engine.errors import (
+    DeliveryError,
     HeldByPreflight,
+    InvalidInput,
     MissingField,
     PermanentError,
     RecipientRejected,
@@ -55,6 +58,8 @@ from campaign_engine.services.campaigns.lifecycle import refresh_completion
 from campaign_engine.services.consent.follow import hold_for_review
 from campaign_engine.services.consent.read import mode_for
 from campaign_engine.services.customisation import customisations_for
+from campaign_engine.services.health.repeats import log_repeated
+from campaign_engine.services.health.waits import clear_wait, describe_failure, record_wait
 from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
 from campaign_engine.services.preflight.checks import check_assets, check_brand
@@ -84,9 +89,18 @@ def deliver(runtime: Runtime, item: WorkItem) -> None:
         for delivery_id in item.delivery_ids:
             _record_failure(runtime, delivery_id, item.lease_owner, exc)
         return
-    except Exception as exc:  # a render bug must not strand the rows in SENDING
-        log.exception("preparing %s failed", item)
-        failure = RetryableError(f"rendering failed: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # nothing may strand the rows in SENDING
+        failure = preparation_failure(exc)
+        log_repeated(
+            log,
+            ("prepare", type(exc).__name__, str(failure)),
+            "preparing campaign %s, partner %s, %s failed: %s",
+            item.campaign_id,
+            item.partner_id,
+            item.channel,
+            failure,
+            exc_info=exc,
+        )
         for delivery_id in item.delivery_ids:
             _record_failure(runtime, delivery_id, item.lease_owner, failure)
         return
@@ -96,9 +110,34 @@ def deliver(runtime: Runtime, item: WorkItem) -> None:
     with runtime.sessions.begin() as session:
         if sent is not None:
             record_sent(session, sent)
+            clear_wait(session, item.campaign_id, item.channel)  # sending works again
         campaign = session.get(Campaign, item.campaign_id)
         if campaign is not None:
             refresh_completion(session, campaign, now=runtime.clock())
+
+
+# Rendering a kit's templates for a partner fails the same way every time for these: a
+# template or value problem, which no retry fixes (kits are checked when loaded, so this
+# is a partner's customisation or profile the kit did not foresee).
+PERMANENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (
+    TemplateError,
+    InvalidInput,
+    ValueError,
+    LookupError,
+    TypeError,
+)
+
+
+def preparation_failure(exc: BaseException) -> RetryableError | PermanentError:
+    """Transient (a full or unwritable disk, the database or a render process gone, and
+    anything unforeseen: the window bounds it) or permanent (the template cannot render
+    for this partner), with the words the campaign page shows."""
+    if isinstance(exc, PERMANENT_RENDER_ERRORS) and not isinstance(exc, OSError):
+        return PermanentError(f"template error: {type(exc).__name__}: {exc}"[:2000])
+    reason = describe_failure(exc)
+    if reason == str(exc).strip():
+        reason = f"rendering failed: {type(exc).__name__}: {reason}"
+    return RetryableError(reason)
 
 
 def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
@@ -530,7 +569,11 @@ def _skip(delivery: Delivery, reason: Reason, detail: str) -> None:
 def _record_failure(
     runtime: Runtime, delivery_id: int, owner: str, exc: RetryableError | PermanentError
 ) -> None:
-    dispatch = runtime.settings.dispatch
+    """Back to the queue for a later try (transient, inside the retry window), or failed
+    with the reason. The lease owner check keeps it idempotent: a work item whose rows
+    were claimed again records nothing."""
+    policy = retry_policy(runtime)
+    now = runtime.clock()
     with runtime.sessions.begin() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.lease_owner != owner:
@@ -539,15 +582,28 @@ def _record_failure(
         delivery.lease_owner = delivery.lease_expires_at = None
         if isinstance(exc, RecipientRejected):
             suppress(session, delivery.partner_id, delivery.recipient, "bounce", str(exc))
-        retry = isinstance(exc, RetryableError) and delivery.attempts < dispatch.max_attempts
-        if retry:
-            delay = backoff_seconds(
-                delivery.attempts,
-                dispatch.backoff_base_seconds,
-                retry_after=getattr(exc, "retry_after", None),
+        next_try = None
+        if isinstance(exc, RetryableError):
+            delivery.retry_until = delivery.retry_until or policy.deadline(now)
+            next_try = policy.next_try(
+                attempts=delivery.attempts,
+                now=now,
+                until=delivery.retry_until,
+                retry_after=exc.retry_after,
             )
+            if next_try is None:
+                delivery.last_error = _gave_up(delivery, exc)
+        if next_try is not None:
             delivery.status = DeliveryStatus.PENDING
-            delivery.due_at = runtime.clock() + timedelta(seconds=delay)
+            delivery.due_at = next_try
+            record_wait(
+                session,
+                delivery.campaign_id,
+                delivery.channel,
+                describe_failure(exc),
+                now=now,
+                retry_until=delivery.retry_until or next_try,
+            )
         else:
             delivery.status = DeliveryStatus.FAILED
             delivery.reason = (
@@ -557,3 +613,20 @@ def _record_failure(
                 if isinstance(exc, HeldByPreflight)
                 else Reason.SEND_FAILED
             )
+
+
+def retry_policy(runtime: Runtime) -> RetryPolicy:
+    dispatch = runtime.settings.dispatch
+    return RetryPolicy(
+        base_seconds=dispatch.backoff_base_seconds,
+        cap_seconds=dispatch.backoff_cap_seconds,
+        window=timedelta(hours=dispatch.retry_window_hours),
+        max_attempts=dispatch.max_attempts,
+    )
+
+
+def _gave_up(delivery: Delivery, exc: DeliveryError) -> str:
+    """The failure's reason once the window closed: how long it was tried, and why."""
+    until = delivery.retry_until
+    window = f" until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else ""
+    return f"gave up after {delivery.attempts} attempts{window}: {exc}"[:2000]

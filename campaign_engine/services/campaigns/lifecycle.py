@@ -337,7 +337,7 @@ def _to_suppressed_address() -> ColumnElement[bool]:
 def retry_failed(
     session: Session, campaign: Campaign, *, channel: str | None, now: datetime, actor: str
 ) -> RetryOutcome:
-    """Failed deliveries back to pending, due now, with a fresh attempt budget; those to a
+    """Failed deliveries back to pending, due now, with a fresh retry window; those to a
     suppressed address stay failed (lifting the suppression lets a later retry send them)."""
     failed = [Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.FAILED]
     if channel:
@@ -351,6 +351,7 @@ def retry_failed(
             status=DeliveryStatus.PENDING,
             due_at=now,
             attempts=0,
+            retry_until=None,  # a fresh retry window too
             last_error=None,
             reason=None,
             updated_at=now,
