@@ -187,6 +187,7 @@ def campaigns_status(campaign_id: int, as_json: bool) -> None:
             "next_send_at",
             "next_send_by_channel",
             "next_occurrence_at",
+            "waiting",
         )
         emit({k: status[k] for k in keys if k in status}, True, "")
     else:
@@ -392,6 +393,8 @@ def _print_summary(status: dict) -> None:
         click.echo("  steps   " + "  ".join(f"{k} {v}" for k, v in steps.items()))
     _print_ledger(status["ledger"])
     _print_dates(status)
+    for wait in status.get("waiting", []):
+        click.echo(f"  {wait['channel']} waiting ({wait['pending']} pending): {wait['sentence']}")
     for problem in status.get("problems", [])[:10]:
         click.echo(
             f"  {problem['count']:>5} {problem['channel']} {problem['status']}: {problem['reason']}"

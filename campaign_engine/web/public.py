@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from campaign_engine.db import Delivery
 from campaign_engine.domain.visitors import visitor_key
 from campaign_engine.errors import NotFound
+from campaign_engine.services.health.checks import Readiness
 from campaign_engine.services.links import (
     UNKNOWN_LINK,
     OpenTokens,
@@ -30,7 +31,29 @@ def recorder() -> EventRecorder:
 
 @bp.get("/healthz")
 def health() -> dict[str, str]:
+    """Alive: the process answers. Whether it can send is /readyz."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def ready() -> tuple[dict[str, object], int, dict[str, str]]:
+    """Ready to send: database, broker (Celery), storage space, SMTP (connect + EHLO) and
+    the background loops' heartbeats (services/health/checks.py). Public, like /healthz,
+    so it names only the checks: their details (hosts, paths) stay in the log and in
+    `campaign-engine doctor`. Results are cached for health.cache_seconds."""
+    extensions = current_app.extensions
+    readiness = extensions.get("readiness") or extensions.setdefault(
+        "readiness", Readiness(runtime())
+    )
+    checks = readiness.current()
+    failing = [c.name for c in checks if not c.ok]
+    body: dict[str, object] = {
+        "status": "not ready" if failing else "ready",
+        "checks": {c.name: "ok" if c.ok else "failing" for c in checks},
+    }
+    if failing:
+        body["failing"] = failing
+    return body, 503 if failing else 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/favicon.ico")

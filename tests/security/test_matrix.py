@@ -351,6 +351,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/logout", "POST"): ("signout", "/logout", {}),
     ("/portal/sign-in", "POST"): ("public", "/portal/sign-in", {"data": {"email": "x@y.example"}}),
     ("/healthz", "GET"): ("public", "/healthz", {}),
+    # readiness: names its checks ("smtp": "failing"), never a host, port or path
+    ("/readyz", "GET"): ("public", "/readyz", {}),
     ("/favicon.ico", "GET"): ("public", "/favicon.ico", {}),
     ("/static/<path:filename>", "GET"): ("public", "/static/app.js", {}),
     ("/api/openapi.json", "GET"): ("public", "/api/openapi.json", {}),

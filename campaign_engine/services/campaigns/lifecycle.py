@@ -189,6 +189,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
     """Progress and the ledger: the same figures on the page, in `campaigns status` and the
     API. An always-on campaign's email items are its runway steps."""
     from campaign_engine.services.campaigns.ledger import ledger_summary, step_counts
+    from campaign_engine.services.health.waits import waits
 
     campaign = get_campaign(session, campaign_id)
     status = {
@@ -203,6 +204,8 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "ledger": ledger_summary(session, campaign),
         **next_dates(session, campaign, utcnow()),
     }
+    pending = {channel: counts["pending"] for channel, counts in status["deliveries"].items()}
+    status["waiting"] = waits(session, campaign.id, pending)  # why pending items wait
     if campaign.always_on:
         steps = step_counts(session, campaign.id, utcnow())
         status["steps"] = steps
