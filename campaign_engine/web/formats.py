@@ -26,6 +26,7 @@ from flask_login import current_user
 
 from campaign_engine.domain.channels import channel_label
 from campaign_engine.domain.tracking import web_link
+from campaign_engine.services.feedback.record import REASON_WORDS
 
 PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
 
@@ -195,6 +196,13 @@ def delivery_status(status: str) -> str:
     return str(words.get(status, status))
 
 
+def reason_words(reason: str) -> str:
+    """A partner's reason as the vendor's console says it (the console is in English):
+    'quality' -> 'quality or brand concern', the words partners tapped."""
+    words = REASON_WORDS.get(reason)
+    return words[:1].lower() + words[1:] if words else reason.replace("_", " ")
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.filters["money"] = money
@@ -211,4 +219,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["delivery_status"] = delivery_status
     app.jinja_env.filters["consent_mode"] = consent_mode
     app.jinja_env.filters["mdf_status"] = mdf_status
+    app.jinja_env.filters["reason_words"] = reason_words
     app.jinja_env.globals["page_language"] = page_language
