@@ -39,8 +39,11 @@ class Preview:
     # the links each channel (and "brochure") was rendered with: preflight lays the
     # brochure out again with the same ones
     links: dict[str, dict[str, str]] = field(default_factory=dict)
-    # assets not made, with the reason: a field the kit requires is missing ("brochure")
+    # assets not made, with the reason: a field the kit requires is missing (a channel,
+    # or "brochure")
     held: dict[str, str] = field(default_factory=dict)
+    # the profile fields each held asset lacks, for words in the reader's language
+    lacking: dict[str, list[str]] = field(default_factory=dict)
 
 
 def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, str]:
@@ -95,8 +98,9 @@ def preview_partner(
 ) -> Preview:
     """Every asset as the partner's customers would get it, cached like a launch's, with
     links of the send's shape (`sent_shaped_links`): what a post keeps and cuts is the
-    send's. An asset the kit requires a field for that the partner lacks is not made (a
-    brochure without a phone number is no brochure); `Preview.held` says why."""
+    send's. An asset the kit requires a field for that the partner lacks is not made, as a
+    launch would not send it (a brochure without a phone number is no brochure, an email
+    without a postal address breaks the law of most places); `Preview.held` says why."""
     from campaign_engine.pipeline.delivery import missing_fields, partner_has, requirement_reason
 
     brand = brand_context(partner, customisations)
@@ -105,17 +109,29 @@ def preview_partner(
     rendered_count = 0
     used: dict[str, dict[str, str]] = {}
     held: dict[str, str] = {}
+    lacking: dict[str, list[str]] = {}
     for channel in kit.spec.channels():
         links = sent_shaped_links(kit, partner, channel, base_url)
-        used[channel] = links
-        _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
-        rendered_count += fresh
-        assets += rendered
+        missing = missing_fields(kit.spec, channel, partner_has(partner))
+        if missing:  # a launch would not send it: neither does the preview show it as sent
+            held[channel] = requirement_reason(partner.name, channel, missing)
+            lacking[channel] = missing
+        else:
+            used[channel] = links
+            _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
+            rendered_count += fresh
+            assets += rendered
+            if channel == "email":
+                message = sample_email(
+                    kit, partner, brand, rendered, base_url, 0, "preview", "preview"
+                )
         if channel == "email" and kit.spec.assets.pdf is not None:
-            # The brochure is rendered for previews and attachments, never by a launch.
-            missing = missing_fields(kit.spec, BROCHURE, partner_has(partner))
-            if missing:
-                held[BROCHURE] = requirement_reason(partner.name, BROCHURE, missing)
+            # The brochure is rendered for previews and attachments, never by a launch,
+            # with the email's links; it needs its own fields, not the email's.
+            brochure_missing = missing_fields(kit.spec, BROCHURE, partner_has(partner))
+            if brochure_missing:
+                held[BROCHURE] = requirement_reason(partner.name, BROCHURE, brochure_missing)
+                lacking[BROCHURE] = brochure_missing
             else:
                 used[BROCHURE] = links
                 _, brochure, fresh = cached_render(
@@ -123,8 +139,6 @@ def preview_partner(
                 )
                 rendered_count += fresh
                 assets += brochure
-        if channel == "email":
-            message = sample_email(kit, partner, brand, rendered, base_url, 0, "preview", "preview")
     return Preview(
         assets=assets,
         email=message,
@@ -132,6 +146,7 @@ def preview_partner(
         brand=brand,
         links=used,
         held=held,
+        lacking=lacking,
     )
 
 

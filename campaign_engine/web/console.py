@@ -343,6 +343,7 @@ def campaign_preview(campaign_id: int) -> str:
         slugs=slugs,
         tiles=_tiles(shown.assets),
         has_email=shown.email is not None,
+        held=shown.held,
     )
 
 

@@ -663,6 +663,7 @@ def preview(token: str) -> str:
         ),
         token=token,
         has_email=shown.email is not None,
+        email_lacks=shown.lacking.get("email", []),
         images=linkedin_images(shown),
     )
 

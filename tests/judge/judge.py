@@ -96,6 +96,18 @@ class Judge:
             found += self._asset(slug, asset, out, copy, address, fields, fill_ok)
         return found
 
+    def must_hold(self, out: PartnerOutput) -> list[str]:
+        """The channels a launch sends that must not go for this partner: the kit requires
+        a field its row lacks. A preflight holds the partner for these though nothing
+        broken is made (the brochure, which no launch sends, is only left out)."""
+        return [
+            section
+            for section in ASSET_OF
+            if section not in HELD_NAME
+            and (spec := getattr(self.kit.spec.assets, section, None)) is not None
+            and any(not clean(str(out.row.get(f, ""))) for f in spec.requires)
+        ]
+
     def _requirements(self, out: PartnerOutput) -> list[Finding]:
         found = []
         for section, is_asset in ASSET_OF.items():

@@ -237,3 +237,26 @@ def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(
     emptied = client.get(f"/embed/{token}", headers={"If-None-Match": frame.headers["ETag"]})
     assert emptied.status_code == 200 and b"Secure Cloud Backup" not in emptied.data
     assert client.get("/embed/forged").status_code == 404
+
+
+def test_a_partner_without_a_postal_address_is_shown_its_email_held_not_as_sent(launched):
+    """Issue #28: the preview showed the email as sent to a partner lacking the postal
+    address the kit requires for it, which a launch would never send. The partner reads
+    why, in its language, and the console says which asset is not made."""
+    from campaign_engine.db import Partner
+    from campaign_engine.services.access.partnerlinks import PartnerLinks
+
+    app, runtime, campaign_id = launched
+    with runtime.sessions.begin() as session:
+        partner = session.scalars(select(Partner).where(Partner.slug == "partner-00")).one()
+        partner.postal_address, partner.locale = "", "de"
+        partner_id = partner.id
+    token = PartnerLinks(runtime.settings.secret_key).make(partner_id, campaign_id)
+    page = app.test_client().get(f"/portal/preview/{token}").get_data(as_text=True)
+    held = re.search(r'<p id="email-held"[^>]*>(.*?)</p>', page, re.S)
+    assert held and "Postanschrift" in held.group(1), page
+    assert "Email preview" not in page and "E-Mail-Vorschau" not in page
+    console = signed_in(app).get(f"/campaigns/{campaign_id}/preview?partner=partner-00")
+    text = console.get_data(as_text=True)
+    assert 'data-held="email"' in text and "postal address" in text
+    assert 'class="email-preview"' not in text
