@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, Connector, KitRenderers, RenderedAsset
 from campaign_engine.services.artifacts import artifact_key, cached_assets, cached_render
+from campaign_engine.services.processes import ClaimsInProgress
 from campaign_engine.settings import Settings
 
 
@@ -32,6 +33,8 @@ class Runtime:
     renderers: Callable[[KitContent], KitRenderers]
     clock: Callable[[], datetime] = system_clock
     render_pool: Executor | None = None  # processes for rendering (the local executor)
+    # The items this process is sending now, whose claims its heartbeat renews.
+    claims: ClaimsInProgress = field(default_factory=ClaimsInProgress)
 
     def render(
         self, kit: KitContent, brand: BrandContext, channel: str, links: Mapping[str, str]

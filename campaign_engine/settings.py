@@ -106,6 +106,12 @@ class DispatchSettings(_Section):
     max_attempts: int | None = Field(None, ge=1)  # also stop after this many tries (None: no)
     heartbeat_seconds: float = Field(5.0, gt=0)  # how often a claiming process says "alive"
     process_lapse_seconds: float = Field(30.0, gt=0)  # no heartbeat this long: dead
+    # A claim not worked on for this long goes back to the queue although its process
+    # lives (a task lost with the broker); the worker's heartbeat renews what it works on.
+    progress_seconds: float = Field(30.0, gt=0)
+    # A background loop (dispatcher, scheduler lease, heartbeat) that has not completed a
+    # round for this long makes its process let go of its leases and exit 75 (restart me).
+    give_up_seconds: float = Field(300.0, gt=0)
 
     @model_validator(mode="after")
     def _lapse_spans_beats(self) -> DispatchSettings:
@@ -113,6 +119,15 @@ class DispatchSettings(_Section):
             raise ValueError(
                 "process_lapse_seconds must be at least 3 x heartbeat_seconds, or live "
                 "processes look dead between beats"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _progress_spans_beats(self) -> DispatchSettings:
+        if self.progress_seconds < 3 * self.heartbeat_seconds:
+            raise ValueError(
+                "progress_seconds must be at least 3 x heartbeat_seconds: the heartbeat "
+                "renews the claims being worked on"
             )
         return self
 

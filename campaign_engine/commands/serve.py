@@ -31,6 +31,7 @@ from campaign_engine.services.kits import load_kit
 from campaign_engine.services.mdf.demo import populate_mdf
 from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import ENV_PREFIX, Settings, load_settings, refuse_published_secrets
+from campaign_engine.supervise import Watchdog
 
 SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 
@@ -62,14 +63,29 @@ def background_engine(rt: Runtime, kind: str = "serve") -> Iterator[None]:
     beacon.start()
     dispatcher = Dispatcher(rt, bootstrap.make_executor(rt), owner=beacon.process_id)
     scheduler = SchedulerService(rt)
+    watchdog = give_up_when_stuck(rt, beacon, dispatcher, scheduler)
     dispatcher.start()
     scheduler.start()
+    watchdog.start()
     try:
         yield
     finally:
+        watchdog.stop()
         scheduler.stop()
         dispatcher.stop()
         beacon.stop()
+
+
+def give_up_when_stuck(
+    rt: Runtime, beacon: Beacon, dispatcher: Dispatcher, scheduler: SchedulerService
+) -> Watchdog:
+    """A loop without a finished round for dispatch.give_up_seconds ends the process with
+    exit code 75 after giving back its scheduler lease and its claims (docs/deploy.md)."""
+
+    watchdog = Watchdog(rt.settings.dispatch.give_up_seconds, [scheduler.abandon, beacon.abandon])
+    for loop in (beacon.loop, dispatcher.loop, scheduler.loop):
+        watchdog.watch(loop)
+    return watchdog
 
 
 @cli.command("scheduler")

@@ -13,8 +13,11 @@ from campaign_engine.services.processes import (
     new_process_id,
     reap,
     register,
+    release_claims,
+    renew_claims,
     unregister,
 )
+from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,12 @@ class Beacon(threading.Thread):
         dispatch = runtime.settings.dispatch
         self.interval = dispatch.heartbeat_seconds
         self.lapse = timedelta(seconds=dispatch.process_lapse_seconds)
+        self.progress = timedelta(seconds=dispatch.progress_seconds)
+        self.stuck = dispatch.lease_seconds
+        # Retried no slower than it beats: a heartbeat late by a backoff looks like death.
+        self.loop = Loop(
+            self.name, self.stopping, interval=self.interval, logger=log, backoff_cap=self.interval
+        )
 
     def start(self) -> None:
         with self.runtime.sessions.begin() as session:
@@ -46,15 +55,32 @@ class Beacon(threading.Thread):
             if not heartbeat(session, self.process_id, self.kind, now=now):
                 log.warning("%s was taken for dead; registered again", self.process_id)
             released = reap(session, now=now, lapse=self.lapse, me=self.process_id)
+            # The work this process is doing keeps its claims; work that stopped (a task
+            # lost with the broker, a thread stuck past lease_seconds) lets them lapse.
+            renew_claims(
+                session,
+                self.runtime.claims.working(stuck_after=self.stuck),
+                deadline=self.runtime.clock() + self.progress,
+            )
         if released:
             log.warning("%d deliveries of stopped processes went back to the queue", released)
 
     def run(self) -> None:
-        while not self.stopping.wait(self.interval):
-            try:
-                self.beat()
-            except Exception:  # the database blinked: beat again next time
-                log.exception("heartbeat failed")
+        self.loop.run(self._round)
+        self.loop.close()
+
+    def _round(self) -> None:
+        if not self.stopping.wait(self.interval):
+            self.beat()
+
+    def abandon(self) -> None:
+        """Giving the process up (supervise.Watchdog): its claims go back to the queue
+        now and its row goes, instead of both waiting for the lapse."""
+        self.stopping.set()
+        with self.runtime.sessions.begin() as session:
+            released = release_claims(session, self.process_id)
+            unregister(session, self.process_id)
+        log.warning("%s gave %d deliveries back to the queue", self.process_id, released)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, replace
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery
@@ -26,7 +27,7 @@ from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.processes import take_over
+from campaign_engine.services.processes import return_unsent, take_over
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,12 +114,17 @@ def run_item(payload: dict[str, Any]) -> None:
     ]
     beacon = worker_beacon(runtime)
     if beacon is not None:  # claims in the name of a process that heartbeats, or not at all
+        deadline = runtime.clock() + timedelta(seconds=runtime.settings.dispatch.progress_seconds)
         with runtime.sessions.begin() as session:
             items = [
                 replace(
                     item,
                     lease_owner=take_over(
-                        session, item.delivery_ids, item.lease_owner, beacon.process_id
+                        session,
+                        item.delivery_ids,
+                        item.lease_owner,
+                        beacon.process_id,
+                        deadline=deadline,
                     ),
                 )
                 for item in items
@@ -160,8 +166,30 @@ class CeleryExecutor:
         for item in items:
             self.owner = item.lease_owner.split("/")[0] + "/"  # this dispatcher's claims
             bundles[(item.campaign_id, item.partner_id)].append(asdict(item))
-        for bundle in bundles.values():
-            self.app.send_task(TASK, args=[{"items": bundle}])
+        unsent = list(bundles.values())
+        try:
+            while unsent:
+                self.app.send_task(TASK, args=[{"items": unsent[0]}])
+                unsent.pop(0)
+        except Exception:
+            self._return_unsent(unsent)
+            raise  # the dispatcher's loop logs it and backs off
+
+    def _return_unsent(self, bundles: list[list[dict[str, Any]]]) -> None:
+        """The broker refused: claims no task carries go back to the queue now rather than
+        when their progress deadline passes (if the database is away too, then)."""
+        claims = [
+            (item["lease_owner"], tuple(item["delivery_ids"]))
+            for bundle in bundles
+            for item in bundle
+        ]
+        try:
+            with self.runtime.sessions.begin() as session:
+                returned = return_unsent(session, claims)
+        except Exception:
+            log.warning("could not return unsent claims; they lapse in progress_seconds")
+            return
+        log.warning("the broker refused a task; %d deliveries went back to the queue", returned)
 
     def wait_for_capacity(self, timeout: float) -> None:
         time.sleep(timeout)

@@ -83,6 +83,13 @@ class WorkItem:
 
 
 def deliver(runtime: Runtime, item: WorkItem) -> None:
+    """Send one work item while this process's heartbeat renews its claim's progress
+    deadline (services/processes.ClaimsInProgress): each send is one step."""
+    with runtime.claims.work(item.lease_owner, item.delivery_ids) as step:
+        _deliver(runtime, item, step)
+
+
+def _deliver(runtime: Runtime, item: WorkItem, step: Callable[[], None]) -> None:
     try:
         prepared = prepare(runtime, item)
     except PermanentError as exc:  # e.g. the partner's profile lacks a required field
@@ -106,6 +113,7 @@ def deliver(runtime: Runtime, item: WorkItem) -> None:
         return
     sent: Sent | None = None
     for delivery_id in item.delivery_ids:
+        step()
         sent = send_one(runtime, prepared, delivery_id, item.lease_owner, previous=sent)
     with runtime.sessions.begin() as session:
         if sent is not None:
@@ -412,7 +420,7 @@ def _usual_message(
     if row.campaign_status not in _RUNNING or row.channel != prepared.channel:
         return None
     now = runtime.clock()
-    lease = timedelta(seconds=runtime.settings.dispatch.lease_seconds)
+    lease = timedelta(seconds=runtime.settings.dispatch.progress_seconds)
     if row.lease_expires_at is None or row.lease_expires_at - now < lease / 2:
         return None
     decisions = {
@@ -480,7 +488,7 @@ def _checked_message(
         return _skip(delivery, Reason.OPTED_OUT, "partner opted out")
     if mode is ConsentMode.REVIEW and delivery.approved_at is None:
         return _hold(session, campaign, delivery, rules, now)
-    lease = timedelta(seconds=runtime.settings.dispatch.lease_seconds)
+    lease = timedelta(seconds=runtime.settings.dispatch.progress_seconds)
     if delivery.lease_expires_at is None or delivery.lease_expires_at - now < lease / 2:
         delivery.lease_expires_at = now + lease  # a long item keeps its rows
     if delivery.channel != "email":

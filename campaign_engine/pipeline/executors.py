@@ -10,6 +10,7 @@ from typing import Protocol
 
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.health.repeats import log_repeated
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,11 @@ class LocalExecutor:
         with self._lock:
             self._in_flight.discard(future)
             self._finished.notify_all()
-        if future.exception() is not None:
-            log.error("work item failed", exc_info=future.exception())
+        exc = future.exception()
+        if exc is not None:  # its claim lapses after dispatch.progress_seconds
+            log_repeated(
+                log, ("work item", type(exc).__name__), "work item failed: %s", exc, exc_info=exc
+            )
 
     def wait_idle(self, timeout: float | None = None) -> None:
         with self._lock:

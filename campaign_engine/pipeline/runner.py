@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -16,6 +17,9 @@ from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
+from campaign_engine.supervise import Loop
+
+log = logging.getLogger(__name__)
 
 COUNT_INTERVAL = 0.5  # seconds between progress counts while claiming
 
@@ -37,7 +41,7 @@ def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | No
             session,
             now=runtime.clock(),
             limit=min(dispatch.batch_size, limit),
-            lease_seconds=dispatch.lease_seconds,
+            lease_seconds=dispatch.progress_seconds,  # renewed while the work goes on
             owner=f"{owner}/{uuid.uuid4().hex[:8]}",
             campaign_id=campaign_id,
         )
@@ -99,16 +103,24 @@ def run_until_sent(
     stop = stop or threading.Event()
     deadline = time.monotonic() + timeout if timeout else None
     counted_at = 0.0
+    loop = Loop(f"launch-{campaign_id}", stop, interval=COUNT_INTERVAL, logger=log)
     try:
         while not stop.is_set():
             if deadline and time.monotonic() > deadline:
                 raise TimeoutError(f"campaign {campaign_id} still has open deliveries")
-            claimed = tick(runtime, executor, owner, campaign_id)
-            # Counting scans the campaign's rows: while claims keep coming (so something is
-            # open) count a few times a second, not after every finished item.
-            if claimed and time.monotonic() - counted_at < COUNT_INTERVAL:
+            try:
+                claimed = tick(runtime, executor, owner, campaign_id)
+                # Counting scans the campaign's rows: while claims keep coming (so
+                # something is open) count a few times a second, not after every item.
+                if claimed and time.monotonic() - counted_at < COUNT_INTERVAL:
+                    loop.succeeded()
+                    continue
+                done, open_count = open_due(runtime, campaign_id)
+            except Exception as exc:  # the database blinked: wait, then go on
+                _give_up_after(loop, exc, runtime.settings.dispatch.give_up_seconds)
+                stop.wait(loop.failed(exc))
                 continue
-            done, open_count = open_due(runtime, campaign_id)
+            loop.succeeded()
             counted_at = time.monotonic()
             if progress:
                 progress(done, done + open_count)
@@ -117,12 +129,21 @@ def run_until_sent(
             if claimed == 0:
                 idle(executor, stop, 0.2)
     finally:
+        loop.close()
         executor.wait_idle()
         executor.shutdown()
         beacon.stop()
         if progress:
             done, open_count = open_due(runtime, campaign_id)
             progress(done, done + open_count)
+
+
+def _give_up_after(loop: Loop, exc: Exception, seconds: float) -> None:
+    """A foreground wait rides out a blip, not an outage: after `seconds` of failures the
+    error goes to the person who asked (the claims come back through the heartbeat)."""
+    since = loop.state.failing_since
+    if since is not None and time.monotonic() - since > seconds:
+        raise exc
 
 
 class Dispatcher(threading.Thread):
@@ -134,16 +155,18 @@ class Dispatcher(threading.Thread):
         self.executor = executor
         self.owner = owner or new_owner("serve")  # a registered process's id (pipeline/beacon)
         self.stopping = threading.Event()
+        interval = runtime.settings.dispatch.tick_seconds
+        # Both the claim and the idle wait (the Celery executor counts its claims in the
+        # database) may raise: the whole round is supervised, not only the claim.
+        self.loop = Loop("dispatcher", self.stopping, interval=interval, logger=log)
 
     def run(self) -> None:
-        interval = self.runtime.settings.dispatch.tick_seconds
-        while not self.stopping.is_set():
-            try:
-                claimed = tick(self.runtime, self.executor, self.owner)
-            except Exception:  # the database blinked: try again next tick
-                claimed = 0
-            if claimed == 0:
-                idle(self.executor, self.stopping, interval)
+        self.loop.run(self.round)
+        self.loop.close()
+
+    def round(self) -> None:
+        if tick(self.runtime, self.executor, self.owner) == 0:
+            idle(self.executor, self.stopping, self.runtime.settings.dispatch.tick_seconds)
 
     def stop(self) -> None:
         self.stopping.set()

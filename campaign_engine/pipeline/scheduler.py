@@ -8,6 +8,7 @@ within a minute. Jobs live in APScheduler's SQLAlchemy job store in the same dat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -20,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from campaign_engine.pipeline import jobs
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.leases import acquire, release
+from campaign_engine.supervise import BACKOFF_CAP, Loop
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
@@ -34,28 +36,46 @@ class SchedulerService(threading.Thread):
         self.stopping = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
         self.is_leader = threading.Event()
+        # Retried no slower than a renewal, so a blip does not cost the lease.
+        self.loop = Loop(
+            "scheduler-lease",
+            self.stopping,
+            interval=self.ttl / 4,
+            logger=log,
+            backoff_cap=min(BACKOFF_CAP, self.ttl / 4),
+        )
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                with self.runtime.sessions.begin() as session:
-                    held = acquire(
-                        session, LEASE, self.holder, now=self.runtime.clock(), ttl=self.ttl
-                    )
-            except Exception:  # database unreachable: we cannot know, so we must not lead
-                log.exception("scheduler lease check failed")
-                held = False
-            if held and self.scheduler is None:
-                self._start_scheduler()
-            elif not held and self.scheduler is not None:
-                self._stop_scheduler()
-            self.stopping.wait(self.ttl / 4)
+        self.loop.run(self._round)
+        self.loop.close()
         self._stop_scheduler()
         try:
             with self.runtime.sessions.begin() as session:
                 release(session, LEASE, self.holder, now=self.runtime.clock())
         except Exception:
             log.exception("could not release the scheduler lease")
+
+    def _round(self) -> None:
+        """Renew (or take) the lease, start or stop APScheduler to match, wait."""
+        try:
+            with self.runtime.sessions.begin() as session:
+                held = acquire(session, LEASE, self.holder, now=self.runtime.clock(), ttl=self.ttl)
+        except Exception:  # database unreachable: we cannot know, so we must not lead
+            self._stop_scheduler()
+            raise
+        if held and self.scheduler is None:
+            self._start_scheduler()
+        elif not held and self.scheduler is not None:
+            self._stop_scheduler()
+        self.stopping.wait(self.ttl / 4)
+
+    def abandon(self) -> None:
+        """Giving the process up (supervise.Watchdog): a standby may lead at once."""
+        self.stopping.set()
+        with contextlib.suppress(Exception):  # the lease loop may be stopping it too
+            self._stop_scheduler()
+        with self.runtime.sessions.begin() as session:
+            release(session, LEASE, self.holder, now=self.runtime.clock())
 
     def _start_scheduler(self) -> None:
         log.info("%s holds the scheduler lease; starting APScheduler", self.holder)
@@ -66,6 +86,15 @@ class SchedulerService(threading.Thread):
         )
         jobs.bind(self.runtime, scheduler)
         scheduler.start()
+        try:
+            self._add_jobs(scheduler)
+        except Exception:  # half started must not run on beside the next attempt
+            scheduler.shutdown(wait=False)
+            raise
+        self.scheduler = scheduler
+        self.is_leader.set()
+
+    def _add_jobs(self, scheduler: BackgroundScheduler) -> None:
         scheduler.add_job(
             jobs.sync_schedule,
             "interval",
@@ -79,6 +108,13 @@ class SchedulerService(threading.Thread):
             jobs.runway_job, "interval", seconds=60, id="runway", replace_existing=True
         )
         scheduler.add_job(jobs.mdf_job, "interval", minutes=5, id="mdf", replace_existing=True)
+        scheduler.add_job(
+            jobs.canary_job,
+            "interval",
+            seconds=jobs.CANARY_SECONDS,
+            id="canary",
+            replace_existing=True,
+        )
         scheduler.add_job(jobs.leads_job, "interval", minutes=5, id="leads", replace_existing=True)
         scheduler.add_job(
             jobs.feedback_job, "interval", minutes=5, id="feedback", replace_existing=True
@@ -98,8 +134,6 @@ class SchedulerService(threading.Thread):
             id="token-warnings",
             replace_existing=True,
         )
-        self.scheduler = scheduler
-        self.is_leader.set()
 
     def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

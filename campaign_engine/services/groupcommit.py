@@ -24,9 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.attribution import Inbound, record_events
+from campaign_engine.services.health.repeats import log_repeated
+from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 
+IDLE_SECONDS = 5.0
 Outcome = bool | InvalidInput
 Writer = Callable[[Session, Sequence[Inbound]], list[Outcome]]
 
@@ -67,14 +70,21 @@ class GroupCommitter:
                 self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._store(batch)
+        Loop("callbacks", threading.Event(), interval=IDLE_SECONDS, logger=log).run(self._round)
+
+    def _round(self) -> None:
+        """Whatever has gathered, in one transaction (nothing for IDLE_SECONDS: a round
+        that only says the loop is alive)."""
+        try:
+            batch = [self._queue.get(timeout=IDLE_SECONDS)]
+        except queue.Empty:
+            return
+        while len(batch) < self.max_batch:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        self._store(batch)
 
     def _store(self, batch: list[tuple[Inbound, Future[bool]]]) -> None:
         try:
@@ -85,7 +95,14 @@ class GroupCommitter:
                 for one in batch:
                     self._store([one])
                 return
-            log.exception("could not store callback %s", batch[0][0].dedupe_key)
+            log_repeated(
+                log,
+                ("callback", type(exc).__name__),
+                "could not store callback %s: %s",
+                batch[0][0].dedupe_key,
+                exc,
+                exc_info=exc,
+            )
             batch[0][1].set_exception(exc)
             return
         for (_, future), outcome in zip(batch, outcomes, strict=True):

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import ColumnElement, case, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, EngineProcess
@@ -88,7 +92,12 @@ def host_key() -> str:
 
 
 def take_over(
-    session: Session, delivery_ids: tuple[int, ...], claimed_by: str, process_id: str
+    session: Session,
+    delivery_ids: tuple[int, ...],
+    claimed_by: str,
+    process_id: str,
+    *,
+    deadline: datetime | None = None,
 ) -> str:
     """Make a claim another process made this process's own, and return its new owner.
 
@@ -98,8 +107,12 @@ def take_over(
     they go back to the queue when its heartbeat lapses or a successor on its host finds
     its pid gone. The new owner keeps the old one inside it, so the dispatcher still counts
     them as its in flight. Rows claimed meanwhile by someone else are left alone: the
-    worker then finds them not its own and skips them."""
+    worker then finds them not its own and skips them. `deadline` restarts the claim's
+    progress deadline: the task has started."""
     owner = f"{process_id}/{claimed_by}"
+    values: dict[str, object] = {"lease_owner": owner}
+    if deadline is not None:
+        values["lease_expires_at"] = deadline
     session.execute(
         update(Delivery)
         .where(
@@ -107,10 +120,93 @@ def take_over(
             Delivery.status == DeliveryStatus.SENDING,
             Delivery.lease_owner == claimed_by,
         )
-        .values(lease_owner=owner)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return owner
+
+
+class ClaimsInProgress:
+    """The claims this process is working on right now, so its heartbeat can renew their
+    progress deadline (dispatch.progress_seconds).
+
+    A claim's deadline is short so that work lost while its process lives on (a task that
+    vanished with the broker, a publish that failed) goes back to the queue within
+    seconds. Work still going keeps its claim however long the item takes, as long as its
+    current step (one render or one send) has not run past `stuck_after` seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._steps: dict[int, tuple[str, tuple[int, ...], float]] = {}
+
+    @contextmanager
+    def work(self, owner: str, delivery_ids: tuple[int, ...]) -> Iterator[Callable[[], None]]:
+        """While inside, the rows are renewed; call the yielded function at each step."""
+        key = id(object())
+
+        def step() -> None:
+            with self._lock:
+                self._steps[key] = (owner, delivery_ids, time.monotonic())
+
+        step()
+        try:
+            yield step
+        finally:
+            with self._lock:
+                self._steps.pop(key, None)
+
+    def working(self, *, stuck_after: float) -> list[tuple[str, tuple[int, ...]]]:
+        """(lease owner, delivery ids) of every item whose current step is younger than
+        `stuck_after` seconds."""
+        oldest = time.monotonic() - stuck_after
+        with self._lock:
+            return [(owner, ids) for owner, ids, at in self._steps.values() if at >= oldest]
+
+
+def renew_claims(
+    session: Session, claims: list[tuple[str, tuple[int, ...]]], *, deadline: datetime
+) -> None:
+    """Push the progress deadline of claims still held by their owner (one per item)."""
+    for owner, ids in claims:
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.lease_owner == owner,
+            )
+            .values(lease_expires_at=deadline)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def release_claims(session: Session, process_id: str) -> int:
+    """Return every claim of a process that gives up to the queue now."""
+    return _release(session, Delivery.lease_owner.like(f"{process_id}/%"), {})
+
+
+def return_unsent(session: Session, claims: list[tuple[str, tuple[int, ...]]]) -> int:
+    """(owner, delivery ids) whose work never reached a worker (the broker refused the
+    task) go back at once, with the attempt their claim counted taken back."""
+    attempts = case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0)
+    return sum(
+        _release(
+            session,
+            Delivery.id.in_(ids) & (Delivery.lease_owner == owner),
+            {"attempts": attempts},
+        )
+        for owner, ids in claims
+    )
+
+
+def _release(session: Session, mine: ColumnElement[bool], values: dict[str, object]) -> int:
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING, mine)
+        .values(status=DeliveryStatus.PENDING, lease_owner=None, lease_expires_at=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def unregister(session: Session, process_id: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.db import Event
 from campaign_engine.services.tallies import count_engagement
+from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,21 @@ class EventRecorder:
                     break
             if not rows:
                 return written
-            with self._lock, self.sessions.begin() as session:
-                session.execute(Event.__table__.insert(), rows)
-                count_engagement(session, rows)  # same transaction: counts never drift
+            try:
+                with self._lock, self.sessions.begin() as session:
+                    session.execute(Event.__table__.insert(), rows)
+                    count_engagement(session, rows)  # same transaction: counts never drift
+            except Exception:  # the database is away: keep them for the next round
+                self._requeue(rows)
+                raise
             written += len(rows)
+
+    def _requeue(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            try:
+                self.queue.put_nowait(row)
+            except queue.Full:
+                self.dropped += 1
 
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -77,9 +89,9 @@ class EventRecorder:
                     self._thread.start()
 
     def _run(self) -> None:
+        """Flush every interval; while the database is away the events stay queued and
+        the failure is logged once a minute (supervise.Loop)."""
         stop = threading.Event()
-        while not stop.wait(self.interval):
-            try:
-                self.flush()
-            except Exception:  # keep the queue; try again next round
-                log.exception("could not write tracking events")
+        Loop("event-recorder", stop, interval=self.interval, logger=log).run(
+            lambda: stop.wait(self.interval) or self.flush()
+        )
