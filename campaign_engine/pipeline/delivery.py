@@ -118,7 +118,8 @@ def _deliver(runtime: Runtime, item: WorkItem, step: Callable[[], None]) -> None
     with runtime.sessions.begin() as session:
         if sent is not None:
             record_sent(session, sent)
-            clear_wait(session, item.campaign_id, item.channel)  # sending works again
+            # sending works again
+            clear_wait(session, item.campaign_id, item.channel, now=runtime.clock())
         campaign = session.get(Campaign, item.campaign_id)
         if campaign is not None:
             refresh_completion(session, campaign, now=runtime.clock())

@@ -22,6 +22,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.recurring import relaunch
 from campaign_engine.services.digest import send_digest
+from campaign_engine.services.health.waits import QUIET, wake_canaries
 from campaign_engine.services.notices import send_preview_notices
 from campaign_engine.services.runway import run_runway
 from campaign_engine.services.tokens import warn_expiring_tokens
@@ -66,6 +67,18 @@ def recurring_job(campaign_id: int) -> None:
             now=runtime.clock(),
             rules=runtime.settings.programme.rules(),
         )
+
+
+CANARY_SECONDS = QUIET.total_seconds()  # how often canary_job runs
+
+
+def canary_job() -> None:
+    """A waiting channel that has not failed for a while gets one retrying item brought
+    forward (services/health/waits.py): sending resumes within seconds of an outage's
+    end, not at the next capped backoff."""
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        wake_canaries(session, now=runtime.clock())
 
 
 def token_warning_job() -> None:
