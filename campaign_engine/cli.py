@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consent": ("consent", "Partner consent: auto (default), review or off."),
     "contacts": ("partners", "The partners' customers that campaign emails go to."),
     "db": ("", "Database schema."),
+    "doctor": ("doctor", "Check a deployment's config, services and secrets; say what to fix."),
     "demo": (
         "serve",
         "A fresh SQLite database, the sample kit, sample partners and a launched campaign.",
