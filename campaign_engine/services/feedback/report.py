@@ -189,6 +189,13 @@ class _Tally:
     review: set[Item] = field(default_factory=set)
     skipped: set[Item] = field(default_factory=set)
 
+    @property
+    def any_off(self) -> set[Pair]:
+        """Opted out: the campaign switched off wholly or for one of its channels (the
+        portal's switches are per channel, so a whole-campaign count alone reads 0 while
+        the reasons table fills)."""
+        return self.opted.union(*self.channel_off.values())
+
 
 def _tally(session: Session, campaigns: list[Campaign]) -> _Tally:
     tally = _Tally()
@@ -242,10 +249,11 @@ def baseline(session: Session, tally: _Tally | None = None) -> Baseline:
     """Opt-outs over targeted partners and skips over review items, over every launched
     campaign."""
     tally = tally or _tally(session, _launched(session))
+    opted = tally.any_off & tally.targeted
     return Baseline(
         targeted=len(tally.targeted),
-        opted_out=len(tally.opted & tally.targeted),
-        opt_out_rate=_rate(len(tally.opted & tally.targeted), len(tally.targeted)),
+        opted_out=len(opted),
+        opt_out_rate=_rate(len(opted), len(tally.targeted)),
         review_items=len(tally.review),
         skipped=len(tally.skipped),
         skip_rate=_rate(len(tally.skipped), len(tally.review)),
@@ -280,7 +288,7 @@ def _report(
 ) -> FeedbackReport:
     mine = _tally(session, campaigns)
     programme = _tally(session, _launched(session))
-    opted = mine.opted & mine.targeted if mine.targeted else mine.opted
+    opted = mine.any_off & mine.targeted if mine.targeted else mine.any_off
     ids = [c.id for c in campaigns]
     said = list(
         session.scalars(
@@ -339,6 +347,26 @@ def _report(
     )
 
 
+def programme_opt_outs(session: Session) -> tuple[Baseline, list[PartnerFeedback]]:
+    """The programme's opt-out rate and the reasons behind it: each opted-out partner's
+    latest reason per launched campaign, so those who said why are never more than those
+    who opted out (a reason for a campaign not launched, or one switched on again, is not
+    behind the rate)."""
+    tally = _tally(session, _launched(session))
+    off = tally.any_off & tally.targeted
+    newest = session.scalars(
+        select(PartnerFeedback)
+        .where(PartnerFeedback.kind == "opt_out")
+        .order_by(PartnerFeedback.at.desc(), PartnerFeedback.id.desc())
+    )
+    said: dict[Pair, PartnerFeedback] = {}
+    for f in newest:
+        pair = (f.campaign_id or 0, f.partner_id)
+        if pair in off and f.reason:
+            said.setdefault(pair, f)
+    return baseline(session, tally), list(said.values())
+
+
 def latest_reasons(rows: Iterable[PartnerFeedback]) -> list[PartnerFeedback]:
     """The reasons that count, from feedback rows newest first: each partner's latest for
     each thing it did (an opt-out of a campaign, a skip of an item, a pause), so a partner
@@ -361,7 +389,7 @@ def _figures(
 ) -> tuple[int, int, int, int]:
     """targeted, opted out, review items, skipped, over the partners `keep` accepts."""
     targeted = {pair for pair in tally.targeted if keep(pair[1])}
-    switched = tally.opted if off is None else off
+    switched = tally.any_off if off is None else off
     return (
         len(targeted),
         len({pair for pair in switched if pair in targeted}),

@@ -18,10 +18,11 @@ counts, and tests/web/test_figures.py reads it through every surface.
 - time to first touch: the median hours from a lead's arrival to its first change of
   state, over touched leads, to one decimal; "untouched" counts leads still new.
 - opt-outs: (campaign, partner) pairs over every launched campaign, targeted and switched
-  off; opt-out rate = opted out / targeted, the baseline every campaign's and kit's
+  off, wholly or for one of its channels; opt-out rate = opted out / targeted, the baseline every campaign's and kit's
   feedback is read against (services/feedback/report.py baseline, not computed twice).
-- opt-out reasons: the reasons partners gave with an opt-out of a campaign, each
-  partner's latest per campaign; "given" opt-outs carry one, the rest said nothing.
+- opt-out reasons: the reasons behind those opt-outs, each partner's latest per campaign
+  (services/feedback/report.py programme_opt_outs); "given" opt-outs carry one, the rest
+  said nothing, so given <= opted out.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Event, Lead, Partner, PartnerFeedback
+from campaign_engine.db import Event, Lead, Partner
 from campaign_engine.services.feedback.record import REASONS
-from campaign_engine.services.feedback.report import baseline, latest_reasons
+from campaign_engine.services.feedback.report import programme_opt_outs
 from campaign_engine.services.leads.disposition import NOT_LEADS
 from campaign_engine.services.reports import PIPELINE_TYPES
 
@@ -157,16 +158,11 @@ def _follow_up(rows: list[Any]) -> LeadFollowUp:
 
 
 def opt_out_reasons(session: Session) -> dict[str, Any]:
-    """The programme's opt-outs and why: the rate, and how many gave each reason (every
-    reason listed, zero included, so a chart or a column never goes missing)."""
-    rate = baseline(session)
-    said = latest_reasons(
-        session.scalars(
-            select(PartnerFeedback)
-            .where(PartnerFeedback.kind == "opt_out")
-            .order_by(PartnerFeedback.at.desc(), PartnerFeedback.id.desc())
-        )
-    )
+    """The programme's opt-outs and why: the rate (a launched campaign switched off, wholly
+    or for a channel, over the partners it targeted), and how many of those gave each
+    reason (every reason listed, zero included, so a chart or a column never goes
+    missing)."""
+    rate, said = programme_opt_outs(session)
     counts = {reason: 0 for reason in REASONS}
     for f in said:
         counts[str(f.reason)] += 1
