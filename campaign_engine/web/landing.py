@@ -214,7 +214,8 @@ def deliver(page: LandingPage, lead: dict[str, str]) -> None:
     session = db()
     if page.partner.contact_email:
         with force_locale(portal_locale(page.partner.locale)):
-            subject, body = lead_email(page, lead, _labels(), _)
+            leads_url = rt.settings.public_base_url + url_for("portal_leads.page")
+            subject, body = lead_email(page, lead, _labels(), _, leads_url=leads_url)
         send_link_email(rt, page.partner.contact_email, subject, body)
     if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
         session.commit()
@@ -319,7 +320,7 @@ def _confirmation(page: LandingPage, signed: str, *, done: bool) -> tuple[str, i
             done=done,
             colours=_colours(brand),
             language=portal_locale(page.partner.locale).split("_")[0],
-            title=_("Confirm your request"),
+            title=_("Request confirmed") if done else _("Confirm your request"),
             ask=_(
                 "Please confirm that you asked %(partner)s to get in touch.",
                 partner=page.partner.name,

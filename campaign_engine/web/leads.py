@@ -113,7 +113,11 @@ def page() -> str:
     return render_template(
         "portal/leads.html",
         partner=partner,
-        leads=[lead_json(lead) for lead in leads_of(db(), partner.id)],
+        # what needs the partner first: overdue, then held for review, each newest first
+        leads=sorted(
+            (lead_json(lead) for lead in leads_of(db(), partner.id)),
+            key=lambda lead: (not lead["overdue"], lead["state"] != "held"),
+        ),
         states=[s.value for s in LeadState if s is not LeadState.NEW],
         state_words=STATE_WORDS,
         reasons=REJECT_REASONS,

@@ -93,7 +93,8 @@ def test_a_brand_concern_reaches_the_owner_and_the_reply_reaches_the_partner(
         vendor.goto(f"{base}/campaigns/{campaign_id}#feedback")
         said = vendor.locator("#feedback-comments li[data-asset=brochure]")
         expect(said).to_contain_text(COMMENT)
-        said.get_by_label(re.compile("Reply to partner-01")).fill(REPLY)
+        said.locator("summary", has_text="Reply").click()  # folded: one line a comment
+        said.get_by_label(re.compile("Reply to Partner 01 Systems")).fill(REPLY)
         said.get_by_role("button", name="Send the reply").click()
         said = vendor.locator("#feedback-comments li[data-asset=brochure]")
         expect(said.locator(".reply")).to_contain_text(REPLY)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import (
+    Campaign,
     Consent,
     Delivery,
     FeedbackMail,
@@ -131,14 +132,16 @@ def brand_concern(
     """A "not useful" with the quality or brand concern: once per rating row (rating the
     same asset down again is the same concern)."""
     comment = f'\n\nTheir comment: "{rating.comment}"' if rating.comment else ""
+    campaign = session.get(Campaign, rating.campaign_id) if rating.campaign_id else None
+    named = f'"{campaign.name}"' if campaign else f"campaign {rating.campaign_id}"
     return _alert(
         session,
         partner,
         f"brand-{rating.id}",
         "brand",
-        f"{partner.name} has a brand concern about {rating.asset}",
-        f"{partner.name} ({partner.slug}) rated the {rating.asset} of campaign "
-        f"{rating.campaign_id} not useful, for a quality or brand concern.{comment}\n\n"
+        f"{partner.name} has a brand concern about the {rating.asset} of {named}",
+        f"{partner.name} ({partner.slug}) rated the {rating.asset} of {named} "
+        f"not useful, for a quality or brand concern.{comment}\n\n"
         "Reply to them from the campaign's feedback section:",
         f"/campaigns/{rating.campaign_id}#feedback",
         now,

@@ -106,7 +106,8 @@ class Ratings(BaseModel):
 
 class FeedbackComment(BaseModel):
     id: int
-    partner: str | None
+    partner: str | None  # its slug
+    partner_name: str | None = None  # as people read it
     campaign_id: int | None
     kind: str
     channel: str | None
@@ -477,6 +478,7 @@ def _comment(f: PartnerFeedback, partners: dict[int, Partner]) -> FeedbackCommen
     return FeedbackComment(
         id=f.id,
         partner=partner.slug if partner else None,
+        partner_name=partner.name if partner else None,
         campaign_id=f.campaign_id,
         kind=f.kind,
         channel=f.channel,

@@ -171,6 +171,7 @@ SUBJECT = N_("New lead from your %(campaign)s page")
 OPENING = N_("Someone asked %(partner)s to get in touch, on your co-branded page for %(campaign)s.")
 AGREED = N_("They agreed to: %(consent)s")
 CLOSING = N_("Reply to them soon: the lead is already in your results in the partner portal.")
+FOLLOW_UP = N_("Say what became of it (accepted, contacted, won...) in your portal: %(link)s")
 
 
 def lead_email(
@@ -178,9 +179,11 @@ def lead_email(
     lead: dict[str, str],
     labels: dict[str, str] | None = None,
     words: Callable[..., str] = _english,
+    leads_url: str | None = None,
 ) -> tuple[str, str]:
     """(subject, text) of the email the partner gets: everything the visitor gave, in
-    the partner's language when the caller passes its `words` (a gettext) and labels."""
+    the partner's language when the caller passes its `words` (a gettext) and labels;
+    with `leads_url`, where the partner records what became of the lead."""
     names = labels or {}
     lines = [
         f"{names.get(name, name.capitalize())}: {value}"
@@ -201,6 +204,7 @@ def lead_email(
             "\n".join(lines),
             words(AGREED, consent=page.copy["consent"]),
             words(CLOSING),
+            *([words(FOLLOW_UP, link=leads_url)] if leads_url else []),
         ]
     )
     return subject[:200], body
