@@ -11,8 +11,10 @@ from campaign_engine.errors import ConfigError
 @cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json: bool) -> None:
-    """Check the config, database and migrations, broker, SMTP, storage, secrets and
-    base_url, and say what to fix; exits 1 when anything needs fixing."""
+    """Check a deployment's config, services and secrets; say what to fix.
+
+    The config, database and migration head, broker, SMTP, storage, secrets and
+    base_url; exits 1 when anything needs fixing."""
     from campaign_engine.services.health.doctor import examine
     from campaign_engine.settings import load_settings
 

@@ -461,6 +461,8 @@ def _client(world, role: str):
 
 def _verdict(answer, expected: object, path: str) -> str | None:
     status, location = answer.status_code, answer.headers.get("Location", "")
+    if path == "/readyz" and status == 503:  # this world runs no loops: not ready, said so
+        return None if set(answer.get_json()) == {"status", "checks", "failing"} else "503"
     if status >= 500:
         return f"{status}"
     if expected == ALLOWED:

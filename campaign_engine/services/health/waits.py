@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, DeliveryWait
 from campaign_engine.domain.lifecycle import DeliveryStatus
-from campaign_engine.services.links import insert_ignoring_conflicts
 
 # A channel failing this long without a send is in an outage: a canary tests it this
 # often (the scheduler's canary job), and its first send afterwards releases the rest.
@@ -49,6 +48,9 @@ def record_wait(
 ) -> None:
     """Upsert the channel's row: `since` stays while the reason repeats, restarts when
     it changes; `retry_until` is the latest deadline of the items it holds back."""
+    # here, not at the top: `campaigns status` reads waits without the link models
+    from campaign_engine.services.links import insert_ignoring_conflicts
+
     reason = reason[:300]
     insert_ignoring_conflicts(
         session,
