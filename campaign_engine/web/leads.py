@@ -25,6 +25,7 @@ from campaign_engine.db import Lead
 from campaign_engine.domain.words import N_
 from campaign_engine.services.leads.disposition import (
     REJECT_REASONS,
+    UNCONFIRMED,
     LeadState,
     contact_of,
     get_lead,
@@ -95,15 +96,17 @@ def me_lead_change(lead_id: int) -> dict[str, Any]:
     return LeadOut.model_validate(lead_json(lead)).model_dump(mode="json")
 
 
-def _change(lead: Lead, state: str, reason: str | None) -> None:
-    """A state the partner sets, or a held lead released or discarded."""
+def _change(lead: Lead, state: str, reason: str | None) -> str | None:
+    """A state the partner sets, or a held lead released or discarded; a released lead
+    says the state it is in (unconfirmed: its visitor was asked to confirm first)."""
     actor, now = current_user.email, runtime().clock()
     if state == "released":
-        release_lead(lead, actor)
-    elif state == "discarded":
+        return release_lead(lead, actor)
+    if state == "discarded":
         discard(db(), lead, actor=actor, now=now)
     else:
         set_state(db(), lead, state, reason=reason, actor=actor, now=now)
+    return None
 
 
 @portal_bp.get("/")
@@ -129,6 +132,15 @@ def page() -> str:
 @partner_required
 def change(lead_id: int) -> Response:
     lead = get_lead(db(), lead_id, partner_id=current_partner().id)
-    _change(lead, request.form.get("state", ""), request.form.get("reason") or None)
-    flash(gettext("Saved."), "ok")
+    became = _change(lead, request.form.get("state", ""), request.form.get("reason") or None)
+    if became == UNCONFIRMED:  # it leaves the list until its visitor confirms
+        flash(
+            gettext(
+                "Released: the visitor was asked by email to confirm the request; the lead "
+                "appears here once they do."
+            ),
+            "ok",
+        )
+    else:
+        flash(gettext("Saved."), "ok")
     return redirect(url_for("portal_leads.page") + f"#lead-{lead_id}")

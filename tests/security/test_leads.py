@@ -78,3 +78,38 @@ def test_a_held_lead_is_its_partners_alone_to_release(world):
     assert released["state"] == "new"
     again = a.patch(f"/api/v1/me/leads/{held}", json={"state": "discarded"})
     assert again.status_code == 422, "only a held lead can be discarded"
+
+
+def test_a_held_lead_released_on_an_eu_partners_page_asks_its_visitor_first(world):
+    """Double opt-in (on for EU partners): releasing a held lead does not count it yet; its
+    visitor is emailed a confirmation link, and the partner is told why the lead leaves
+    its list, instead of a bare "Saved." over a lead that vanished."""
+    from sqlalchemy import select
+
+    from campaign_engine.db import Campaign, Lead, Partner, TrackedLink
+    from campaign_engine.services.leads.intake import Arrival, Visitor, admit
+    from tests.worlds import outbox_messages
+
+    client = partner_client(world, PARTNER_A)  # signed in first: its link mail is English
+    with world.runtime.sessions.begin() as session:
+        a = session.scalar(select(Partner).where(Partner.slug == "partner-01"))
+        a.locale = "de-DE"
+        link = session.scalar(
+            select(TrackedLink).where(
+                TrackedLink.partner_id == a.id, TrackedLink.name == "assessment"
+            )
+        )
+        campaign = session.get(Campaign, link.campaign_id)
+        lead = {"email": "eu-visitor@c.example", "name": "Eva", "consent": "yes"}
+        arrival = Arrival(a.id, campaign.id, link.channel, link.token, "e" * 64, lead, "ok")
+        held = admit(session, arrival, Visitor("c" * 16, "n" * 16), "held", world.runtime.clock())
+        held_id = held.id
+    token = page_csrf(client, "/portal/leads/")
+    client.post(f"/portal/leads/{held_id}", data={"state": "released", "csrf_token": token})
+    page = client.get("/portal/leads/").get_data(as_text=True)
+    assert "zu bestätigen" in page or "bestätigt" in page, "told, in its language, why"
+    assert f'id="lead-{held_id}"' not in page
+    with world.runtime.sessions() as session:
+        assert session.get(Lead, held_id).state == "unconfirmed"
+    asked = [m for m in outbox_messages(world.runtime) if m["To"] == "eu-visitor@c.example"]
+    assert len(asked) == 1 and "/l/confirm/" in asked[0].get_content()
