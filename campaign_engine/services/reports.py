@@ -86,7 +86,8 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
             "status": campaign.status,
         },
         "totals": totals,
-        "partners": dict(sorted(partners.items())),
+        # ranked by people reached, not requests: fifty clicks from one client rank as one
+        "partners": dict(sorted(partners.items(), key=_by_unique_engagement)),
         "channels": dict(sorted(channels.items())),
         "ledger": ledger,
         "notes": [
@@ -188,6 +189,11 @@ def _deals(
             partners[slugs[partner_id]]["pipeline"] += amount
         if channel:
             channels[channel]["pipeline"] += amount
+
+
+def _by_unique_engagement(item: tuple[str, dict[str, Any]]) -> tuple[Any, ...]:
+    slug, row = item
+    return (-row["unique_clicks"], -row["unique_opens"], -row["leads"], slug)
 
 
 def report_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

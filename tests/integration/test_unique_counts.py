@@ -67,6 +67,20 @@ def test_fifty_clicks_from_one_client_are_one_unique_click(world):
     with runtime.sessions.begin() as session:
         rebuild_tallies(session)
     assert figures(app, runtime, campaign_id) == row
+    # one client clicking partner-00's link sixty times ranks below partner-01's four
+    # people: the report ranks partners by unique counts, not by requests (or by name)
+    other = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-00"))
+    html = other.get_body(("html",)).get_content()
+    theirs = re.search(rf'href="{BASE}(/r/[^"]+)"', html).group(1)
+    for _ in range(60):
+        client.get(
+            theirs, headers={"User-Agent": SAFARI}, environ_base={"REMOTE_ADDR": "192.0.2.1"}
+        )
+    app.extensions["event_recorder"].flush()
+    with runtime.sessions() as session:
+        report = campaign_report(session, campaign_id)["partners"]
+    assert report["partner-00"]["clicks"] == 60 > report["partner-01"]["clicks"] == 55
+    assert list(report) == ["partner-01", "partner-00"]
 
 
 def test_the_partners_results_read_the_same_unique_clicks(world):
