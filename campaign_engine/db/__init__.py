@@ -47,6 +47,7 @@ MODELS: dict[str, str] = {
     **dict.fromkeys(
         ["ChannelEndpoint", "Contact", "Customisation", "Partner", "Suppression"], "partners"
     ),
+    "ErasedAddress": "privacy",
     **dict.fromkeys(["Enrollment", "MilestoneRecord", "StepDelivery"], "runway"),
     **dict.fromkeys(
         ["DealRecord", "Event", "EventTally", "Lead", "TrackedLink", "UniqueEngagement"],

@@ -37,7 +37,8 @@ def _lower(value: str | None) -> str | None:
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """WAL lets the web process read while workers write; busy_timeout waits out locks."""
+    """WAL lets the web process read while workers write; busy_timeout waits out locks;
+    secure_delete zeroes what is deleted."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -47,6 +48,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and rewritten rows are overwritten with zeros, so an erased person's
+        # address does not stay readable in free pages of the file (services/privacy).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         # SQLite's own lower() folds ASCII only, so a search for "αθηνα" missed "ΑΘΗΝΑ";
         # Python's folds every script, as PostgreSQL's lower() does in a UTF-8 database.
