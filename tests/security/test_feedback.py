@@ -157,6 +157,8 @@ def test_pausing_a_channel_asks_why_too(world):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert 'id="reasons-programme"' in paused and 'name="kind" value="pause"' in paused
+    # the question names the switch it is about (it sits below every switch on a phone)
+    assert "Social for every campaign is off. If you like" in paused
     assert 'name="channel" value="social"' in paused
 
 
