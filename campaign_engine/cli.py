@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 # name: (module that defines it, one-line help shown by --help without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("backup", "A consistent backup of the database, storage and outbox."),
     "campaigns": ("campaigns", "Create, launch and follow campaigns."),
     "consent": ("consent", "Partner consent: auto (default), review or off."),
     "contacts": ("partners", "The partners' customers that campaign emails go to."),
@@ -50,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "owners": ("runway", "Make a vendor user the owner of these partners (bulk)."),
     "partners": ("partners", "Channel partners: import from CSV, list."),
     "programme": ("reports", "Programme-wide analytics."),
+    "restore": ("backup", "Restore a backup into an empty database and folders."),
     "runway": ("runway", "Always-on sequences, the 120-day clock and the at-risk digest."),
     "scheduler": (
         "serve",

@@ -1,0 +1,252 @@
+"""`campaign-engine backup` and `restore` through the real CLI, on SQLite and PostgreSQL:
+what a backup holds, a restore that gives back the same programme, and every refusal
+(damaged, incomplete or foreign backups, targets holding data) changing nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from campaign_engine.db import Delivery
+from campaign_engine.db.session import make_engine
+from campaign_engine.services.stewardship import backup as stewardship
+from campaign_engine.settings import load_settings
+from tests.conftest import Cli, _pg_database, write_config
+from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
+
+PARTNERS, CONTACTS = 3, 2
+
+
+@pytest.fixture
+def fresh_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same kind as database_url, for restoring into."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored' / 'engine.db'}"
+        return
+    yield from _pg_database(request.getfixturevalue("postgres_server"))
+
+
+def programme(tmp_path: Path, cli: Cli, *, wait: bool = True) -> int:
+    rows = [partner_row(i) for i in range(PARTNERS)]
+    cli("partners", "import", str(write_partners(tmp_path, rows)))
+    cli("contacts", "import", str(write_contacts(tmp_path, [r["slug"] for r in rows], CONTACTS)))
+    kit = email_only_kit(tmp_path)
+    created = cli("campaigns", "create", "--kit", str(kit), "--name", "Q3", "--json")
+    campaign_id = json.loads(created.output)["id"]
+    cli("campaigns", "launch", str(campaign_id), *(["--wait"] if wait else []))
+    return campaign_id
+
+
+def target(tmp_path: Path, url: str) -> Cli:
+    """A second instance's config (its own folders), its database not created."""
+    folder = tmp_path / "restored"
+    folder.mkdir(exist_ok=True)
+    return Cli(write_config(folder, url, data_dir="var"))
+
+
+def status(cli: Cli, campaign_id: int) -> dict:
+    return json.loads(cli("campaigns", "status", str(campaign_id), "--json").output)
+
+
+def outbox_files(config: Path) -> dict[str, bytes]:
+    new = config.parent / "outbox" / "new"
+    return {path.name: path.read_bytes() for path in sorted(new.glob("*.eml"))}
+
+
+def test_a_backup_restores_the_same_programme(tmp_path, database_url, fresh_url, make_cli):
+    cli = make_cli(database_url, data_dir="var")
+    campaign_id = programme(tmp_path, cli)
+    dest = tmp_path / "backups" / "nightly"
+    cli("backup", str(dest))
+
+    manifest = json.loads((dest / "manifest.json").read_text())
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    assert manifest["database"] == kind
+    assert manifest["engine_version"] == stewardship.engine_version()
+    assert manifest["migration_head"] == stewardship.current_revision(make_engine(database_url))
+    paths = {entry["path"] for entry in manifest["files"]}
+    assert stewardship.DUMPS[kind] in paths and "secrets.json" in paths
+    assert {f"outbox/new/{name}" for name in outbox_files(cli.config)} <= paths
+    assert any(path.startswith("storage/") for path in paths)
+    for entry in manifest["files"]:
+        assert stewardship.sha256_of(dest / entry["path"]) == entry["sha256"], entry["path"]
+    assert dest.stat().st_mode & 0o077 == 0, "a backup holds personal data and secrets"
+    assert not list(dest.parent.glob(".nightly.partial-*"))
+
+    restored = target(tmp_path, fresh_url)
+    out = restored("restore", str(dest)).output
+    assert "restored" in out and "db upgrade" not in out
+    assert status(restored, campaign_id) == status(cli, campaign_id)
+    assert outbox_files(restored.config) == outbox_files(cli.config)
+    secrets = restored.config.parent / "var" / "secrets.json"
+    assert secrets.read_bytes() == (cli.config.parent / "var" / "secrets.json").read_bytes()
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    settings = load_settings(restored.config)
+    assert settings.webhooks.inbound_secret == load_settings(cli.config).webhooks.inbound_secret
+    restored("db", "upgrade")  # already at head: nothing to do
+
+
+def test_mails_written_after_the_snapshot_are_not_written_again(
+    tmp_path, database_url, fresh_url, make_cli, monkeypatch
+):
+    """The database is copied first, the outbox after it: mails written in between are in
+    the backup's outbox while their deliveries are pending in its database. The restored
+    engine sends them again; the outbox, named by idempotency key, keeps the one file."""
+    from campaign_engine.cli import runtime
+    from campaign_engine.pipeline.runner import run_until_sent
+
+    cli = make_cli(database_url, data_dir="var")
+    campaign_id = programme(tmp_path, cli, wait=False)
+    settings = load_settings(cli.config)
+    chosen = stewardship.folders
+
+    def send_everything_then_choose(s):  # called once the database snapshot is taken
+        with runtime(settings) as rt:
+            run_until_sent(rt, campaign_id, 2, lambda done, total: None)
+        return chosen(s)
+
+    monkeypatch.setattr(stewardship, "folders", send_everything_then_choose)
+    engine = make_engine(database_url)
+    stewardship.take_backup(settings, engine, tmp_path / "backup")
+    engine.dispose()
+    monkeypatch.setattr(stewardship, "folders", chosen)
+    written = outbox_files(cli.config)
+    assert len(written) == PARTNERS * CONTACTS
+
+    restored = target(tmp_path, fresh_url)
+    restored("restore", str(tmp_path / "backup"))
+    assert status(restored, campaign_id)["deliveries"]["email"]["sent"] == 0
+    new = restored.config.parent / "outbox" / "new"
+    before = {path.name: path.stat().st_mtime_ns for path in new.iterdir()}
+    with runtime(load_settings(restored.config)) as rt:
+        run_until_sent(rt, campaign_id, 2, lambda done, total: None)
+    assert status(restored, campaign_id)["deliveries"]["email"]["sent"] == PARTNERS * CONTACTS
+    assert outbox_files(restored.config) == written
+    assert {path.name: path.stat().st_mtime_ns for path in new.iterdir()} == before
+
+
+def test_restore_releases_the_snapshots_claims(tmp_path, database_url, fresh_url, make_cli):
+    """Deliveries a process of the old instance had claimed are pending once restored:
+    that process does not run here, and its lease would hold them for minutes."""
+    cli = make_cli(database_url, data_dir="var")
+    programme(tmp_path, cli, wait=False)
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            Delivery.__table__.update().values(
+                status="sending", lease_owner="serve-gone/serve-gone", lease_expires_at=None
+            )
+        )
+    engine.dispose()
+    cli("backup", str(tmp_path / "backup"))
+    restored = target(tmp_path, fresh_url)
+    restored("restore", str(tmp_path / "backup"))
+    engine = make_engine(fresh_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+    engine.dispose()
+    assert rows == [("pending", PARTNERS * CONTACTS)]
+
+
+@pytest.fixture
+def taken(tmp_path: Path, database_url: str, make_cli) -> tuple[Cli, Path]:
+    cli = make_cli(database_url, data_dir="var")
+    programme(tmp_path, cli)
+    cli("backup", str(tmp_path / "backup"))
+    return cli, tmp_path / "backup"
+
+
+def refused(cli: Cli, src: Path, *needles: str) -> str:
+    result = cli("restore", str(src), ok=False)
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, result.output
+    return result.output
+
+
+def nothing_restored(cli: Cli, url: str) -> None:
+    engine = make_engine(url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+    assert not list((cli.config.parent / "storage").rglob("*.*"))
+
+
+def test_a_damaged_file_is_named_and_nothing_is_restored(taken, tmp_path, fresh_url):
+    _, src = taken
+    manifest = json.loads((src / "manifest.json").read_text())
+    victim = next(e["path"] for e in manifest["files"] if e["path"].startswith("outbox/new/"))
+    data = bytearray((src / victim).read_bytes())
+    data[-3] ^= 0xFF
+    (src / victim).write_bytes(bytes(data))
+    restored = target(tmp_path, fresh_url)
+    refused(restored, src, victim, "checksum")
+    check = restored("restore", "--check", str(src), ok=False)
+    assert check.exit_code != 0 and victim in check.output
+    nothing_restored(restored, fresh_url)
+
+
+def test_missing_extra_and_truncated_files_are_named(taken, tmp_path, fresh_url):
+    _, src = taken
+    restored = target(tmp_path, fresh_url)
+    manifest = json.loads((src / "manifest.json").read_text())
+    dump = next(e["path"] for e in manifest["files"] if e["path"].startswith("database."))
+    (src / "storage" / "stray.txt").write_text("not from the engine")
+    refused(restored, src, "storage/stray.txt", "not in the manifest")
+    (src / "storage" / "stray.txt").unlink()
+    data = (src / dump).read_bytes()
+    (src / dump).write_bytes(data[: len(data) // 2])
+    refused(restored, src, dump, "bytes")
+    (src / dump).unlink()
+    refused(restored, src, dump, "missing")
+    (src / "manifest.json").unlink()
+    refused(restored, src, "manifest.json", "missing")
+    nothing_restored(restored, fresh_url)
+
+
+def test_a_target_holding_data_is_refused(taken, tmp_path, database_url):
+    """Restoring over the instance that took the backup (its database has tables, its
+    folders files) changes nothing."""
+    cli, src = taken
+    before = outbox_files(cli.config)
+    refused(cli, src, "not empty")
+    assert outbox_files(cli.config) == before
+
+
+def test_a_target_database_with_tables_is_refused(taken, tmp_path, fresh_url):
+    _, src = taken
+    restored = target(tmp_path, fresh_url)
+    restored("db", "upgrade")
+    refused(restored, src, "target database holds", "empty database")
+
+
+def test_a_backup_of_another_kind_or_newer_engine_is_refused(taken, tmp_path, fresh_url):
+    _, src = taken
+    restored = target(tmp_path, fresh_url)
+    manifest_path = src / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    head = manifest["migration_head"]
+    manifest["migration_head"] = "9999"
+    manifest_path.write_text(json.dumps(manifest))
+    refused(restored, src, "migration 9999", "does not know")
+    manifest["migration_head"] = head
+    manifest["database"] = "oracle"
+    manifest_path.write_text(json.dumps(manifest))
+    refused(restored, src, "manifest.json", "unknown database kind")
+    nothing_restored(restored, fresh_url)
+
+
+def test_backup_refuses_a_folder_in_use(taken, tmp_path):
+    cli, src = taken
+    result = cli("backup", str(src), ok=False)
+    assert result.exit_code != 0 and "already exists" in result.output
+    empty = tmp_path / "mounted"
+    empty.mkdir()
+    cli("backup", str(empty))
+    assert (empty / "manifest.json").is_file()
