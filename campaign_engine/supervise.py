@@ -68,7 +68,8 @@ class Loop:
         with _loops_lock:
             LOOPS[name] = self.state
 
-    def run(self, body: Callable[[], None]) -> None:
+    def run(self, body: Callable[[], None], *, pause: float = 0.0) -> None:
+        """`pause`: the wait after a round that went well (a failed one waits its backoff)."""
         while not self.stop.is_set():
             try:
                 body()
@@ -76,6 +77,7 @@ class Loop:
                 self.stop.wait(self.failed(exc))
             else:
                 self.succeeded()
+                self.stop.wait(pause)
 
     def failed(self, exc: BaseException) -> float:
         """Log (throttled) and return how long to wait before the next round."""
@@ -165,7 +167,8 @@ class Watchdog(threading.Thread):
         cleanup = threading.Thread(target=self._cleanup, daemon=True)
         cleanup.start()
         cleanup.join(self.cleanup_seconds)
-        logging.shutdown()
+        for handler in logging.getLogger().handlers:  # os._exit flushes nothing
+            handler.flush()
         self.exit(EXIT_RESTART)
 
     def _cleanup(self) -> None:

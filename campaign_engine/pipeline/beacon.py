@@ -15,6 +15,7 @@ from campaign_engine.services.processes import (
     register,
     release_claims,
     renew_claims,
+    return_claims,
     unregister,
 )
 from campaign_engine.supervise import Loop
@@ -50,6 +51,17 @@ class Beacon(threading.Thread):
         super().start()
 
     def beat(self) -> None:
+        dropped = self.runtime.claims.take_dropped()
+        try:
+            returned = self._beat(dropped)
+        except Exception:
+            self.runtime.claims.give_back(dropped)  # next beat
+            raise
+        if returned:
+            log.warning("%d deliveries of stopped work items went back to the queue", returned)
+
+    def _beat(self, dropped: list[tuple[str, tuple[int, ...]]]) -> int:
+        """Heartbeat, reap, renew the claims being worked on, return the dropped ones."""
         with self.runtime.sessions.begin() as session:
             now = database_now(session)
             if not heartbeat(session, self.process_id, self.kind, now=now):
@@ -62,16 +74,15 @@ class Beacon(threading.Thread):
                 self.runtime.claims.working(stuck_after=self.stuck),
                 deadline=self.runtime.clock() + self.progress,
             )
+            returned = return_claims(session, dropped)
         if released:
             log.warning("%d deliveries of stopped processes went back to the queue", released)
+        return returned
 
     def run(self) -> None:
-        self.loop.run(self._round)
+        if not self.stopping.wait(self.interval):  # start() beat once already
+            self.loop.run(self.beat, pause=self.interval)
         self.loop.close()
-
-    def _round(self) -> None:
-        if not self.stopping.wait(self.interval):
-            self.beat()
 
     def abandon(self) -> None:
         """Giving the process up (supervise.Watchdog): its claims go back to the queue

@@ -27,7 +27,8 @@ from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.processes import return_unsent, take_over
+from campaign_engine.services.health.repeats import log_repeated
+from campaign_engine.services.processes import return_claims, take_over
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -185,11 +186,17 @@ class CeleryExecutor:
         ]
         try:
             with self.runtime.sessions.begin() as session:
-                returned = return_unsent(session, claims)
+                returned = return_claims(session, claims, unsent=True)
         except Exception:
             log.warning("could not return unsent claims; they lapse in progress_seconds")
             return
-        log.warning("the broker refused a task; %d deliveries went back to the queue", returned)
+        log_repeated(
+            log,
+            ("unsent",),
+            "the broker refused a task; %d deliveries went back to the queue",
+            returned,
+            level=logging.WARNING,
+        )
 
     def wait_for_capacity(self, timeout: float) -> None:
         time.sleep(timeout)

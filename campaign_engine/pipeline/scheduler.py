@@ -46,7 +46,7 @@ class SchedulerService(threading.Thread):
         )
 
     def run(self) -> None:
-        self.loop.run(self._round)
+        self.loop.run(self._round, pause=self.ttl / 4)
         self.loop.close()
         self._stop_scheduler()
         try:
@@ -56,7 +56,7 @@ class SchedulerService(threading.Thread):
             log.exception("could not release the scheduler lease")
 
     def _round(self) -> None:
-        """Renew (or take) the lease, start or stop APScheduler to match, wait."""
+        """Renew (or take) the lease, start or stop APScheduler to match."""
         try:
             with self.runtime.sessions.begin() as session:
                 held = acquire(session, LEASE, self.holder, now=self.runtime.clock(), ttl=self.ttl)
@@ -67,7 +67,6 @@ class SchedulerService(threading.Thread):
             self._start_scheduler()
         elif not held and self.scheduler is not None:
             self._stop_scheduler()
-        self.stopping.wait(self.ttl / 4)
 
     def abandon(self) -> None:
         """Giving the process up (supervise.Watchdog): a standby may lead at once."""

@@ -138,6 +138,7 @@ class ClaimsInProgress:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._steps: dict[int, tuple[str, tuple[int, ...], float]] = {}
+        self._dropped: list[tuple[str, tuple[int, ...]]] = []
 
     @contextmanager
     def work(self, owner: str, delivery_ids: tuple[int, ...]) -> Iterator[Callable[[], None]]:
@@ -151,9 +152,23 @@ class ClaimsInProgress:
         step()
         try:
             yield step
+        except BaseException:  # e.g. the database went away mid-item
+            self.give_back([(owner, delivery_ids)])
+            raise
         finally:
             with self._lock:
                 self._steps.pop(key, None)
+
+    def give_back(self, claims: list[tuple[str, tuple[int, ...]]]) -> None:
+        """Claims whose work stopped, for the heartbeat to return to the queue at its next
+        beat (the database may be away now) instead of their deadline."""
+        with self._lock:
+            self._dropped.extend(claims)
+
+    def take_dropped(self) -> list[tuple[str, tuple[int, ...]]]:
+        with self._lock:
+            dropped, self._dropped = self._dropped, []
+        return dropped
 
     def working(self, *, stuck_after: float) -> list[tuple[str, tuple[int, ...]]]:
         """(lease owner, delivery ids) of every item whose current step is younger than
@@ -185,15 +200,18 @@ def release_claims(session: Session, process_id: str) -> int:
     return _release(session, Delivery.lease_owner.like(f"{process_id}/%"), {})
 
 
-def return_unsent(session: Session, claims: list[tuple[str, tuple[int, ...]]]) -> int:
-    """(owner, delivery ids) whose work never reached a worker (the broker refused the
-    task) go back at once, with the attempt their claim counted taken back."""
+def return_claims(
+    session: Session, claims: list[tuple[str, tuple[int, ...]]], *, unsent: bool = False
+) -> int:
+    """(owner, delivery ids) whose work stopped go back to the queue at once, the rows
+    still held by that owner. `unsent`: the work never reached a worker (the broker
+    refused the task), so the attempt their claim counted is taken back."""
     attempts = case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0)
     return sum(
         _release(
             session,
             Delivery.id.in_(ids) & (Delivery.lease_owner == owner),
-            {"attempts": attempts},
+            {"attempts": attempts} if unsent else {},
         )
         for owner, ids in claims
     )

@@ -92,6 +92,10 @@ class EventRecorder:
         """Flush every interval; while the database is away the events stay queued and
         the failure is logged once a minute (supervise.Loop)."""
         stop = threading.Event()
+        stop.wait(self.interval)
         Loop("event-recorder", stop, interval=self.interval, logger=log).run(
-            lambda: stop.wait(self.interval) or self.flush()
+            self._flush_round, pause=self.interval
         )
+
+    def _flush_round(self) -> None:
+        self.flush()
