@@ -13,6 +13,7 @@ from campaign_engine.services.customisation import set_customisations
 from campaign_engine.services.endpoints import set_endpoint
 from campaign_engine.services.kits import latest_version
 from campaign_engine.services.partners import get_partner, import_partners, list_partners
+from campaign_engine.services.privacy.erasure import Erased
 from campaign_engine.services.senders import (
     dns_txt_lookup,
     set_sender,
@@ -199,13 +200,18 @@ def contacts() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def contacts_import(file: Path, as_json: bool) -> None:
     """Create or update contacts from FILE.csv (all rows or none)."""
-    with unit_of_work() as (_, session):
-        result = import_contacts(session, file)
+    with unit_of_work() as (rt, session):
+        result = import_contacts(session, file, keys=rt.settings.signing_keys)
     emit(
-        {"created": result.created, "updated": result.updated},
+        {"created": result.created, "updated": result.updated, "skipped": list(result.skipped)},
         as_json,
-        f"imported {result.created + result.updated} contacts "
-        f"({result.created} new, {result.updated} updated)",
+        "\n".join(
+            [
+                f"imported {result.created + result.updated} contacts "
+                f"({result.created} new, {result.updated} updated)",
+                *result.skipped,
+            ]
+        ),
     )
 
 
@@ -222,6 +228,28 @@ def contacts_unsuppress(email: str, partner_slug: str | None) -> None:
         click.echo(f"{address} may be mailed again for {which[0]}")
     else:
         click.echo(f"{address} may be mailed again for {len(which)} partners: {', '.join(which)}")
+
+
+@contacts.command("erase")
+@click.argument("email")
+@click.option("--partner", "partner_slug", help="Only this partner's data (default: every one).")
+@click.option("--json", "as_json", is_flag=True)
+def contacts_erase(email: str, partner_slug: str | None, as_json: bool) -> None:
+    """Forget EMAIL everywhere: contacts, deliveries, opens, leads, the outbox; a keyed
+    hash keeps it from being imported or mailed again (docs/privacy.md)."""
+    from campaign_engine.services.privacy.request import erase
+
+    with runtime() as rt:
+        done = erase(rt, email, partner_slug=partner_slug, actor="cli")
+    emit({**done.counts(), "nothing_left": done.nothing_left}, as_json, erasure_words(done))
+
+
+def erasure_words(done: Erased) -> str:
+    """What an erasure did, without the address (the terminal may be logged)."""
+    if done.nothing_left:
+        return "nothing left to erase for this address; it stays suppressed"
+    parts = [f"{n} {kind.replace('_', ' ')}" for kind, n in done.counts().items() if n]
+    return "erased: " + ", ".join(parts) + "; the address stays suppressed (as a keyed hash)"
 
 
 @partners.command("next-action")

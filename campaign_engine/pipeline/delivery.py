@@ -64,6 +64,7 @@ from campaign_engine.services.kits import materialise
 from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
 from campaign_engine.services.preflight.checks import check_assets, check_brand
 from campaign_engine.services.preflight.problems import blocking
+from campaign_engine.services.privacy.keys import address_hashes, erased_hashes, is_erased
 from campaign_engine.services.secrets import unseal
 from campaign_engine.services.senders import verified_sender
 from campaign_engine.services.tracking import suppress
@@ -176,6 +177,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         endpoint_config = unseal(endpoint.config or {}, settings.signing_keys) if endpoint else {}
         campaign_name, partner_slug, version_id = campaign.title, partner.slug, version.id
         from_address = verified_sender(partner)
+        erased = erased_hashes(session, partner.id)
         recipients = (
             {}
             if item.channel != "email"
@@ -214,6 +216,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         recipients=recipients,
         endpoint_config=endpoint_config,
         from_address=from_address,
+        erased=erased,
     )
 
 
@@ -450,6 +453,10 @@ def _usual_message(
     # an address already in that form is decided here (SQL lower() depends on locale).
     if row.suppressed or not (row.recipient.isascii() and row.recipient == row.recipient.lower()):
         return None
+    if prepared.erased and address_hashes(row.recipient, runtime.settings.signing_keys) & (
+        prepared.erased
+    ):
+        return None  # erased: the ORM path records why it is not sent
     return _email_for(runtime, prepared, delivery_id, row.recipient), row.idempotency_key
 
 
@@ -506,6 +513,8 @@ def _checked_message(
         )
     ):
         return _skip(delivery, Reason.SUPPRESSED, "recipient unsubscribed or bounced")
+    if is_erased(session, delivery.recipient, delivery.partner_id, runtime.settings.signing_keys):
+        return _skip(delivery, Reason.SUPPRESSED, "recipient erased at their request")
     return _email_for(runtime, prepared, delivery.id, delivery.recipient)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,9 +38,16 @@ class ContactRow(BaseModel):
 class ContactImportResult:
     created: int
     updated: int
+    # "contacts.csv row 4: skipped, ..." for each address erased at its owner's request
+    skipped: tuple[str, ...] = ()
 
 
-def import_contacts(session: Session, path: Path, *, actor: str = "cli") -> ContactImportResult:
+def import_contacts(
+    session: Session, path: Path, *, actor: str = "cli", keys: Sequence[str] = ()
+) -> ContactImportResult:
+    """Create or update the file's contacts, all rows or none. With the accepted secret
+    keys (settings.signing_keys), rows naming an erased address (services/privacy) are
+    skipped, each with its row's message: that person is never imported again."""
     rows = read_rows(path, ContactRow, REQUIRED_COLUMNS)
     slugs = {row.partner for _, row in rows}
     partners = {
@@ -59,6 +67,8 @@ def import_contacts(session: Session, path: Path, *, actor: str = "cli") -> Cont
                 where=f"{path.name} row {number}, column email",
             )
         seen[key] = number
+    skipped = _erased_rows(session, path.name, rows, partners, keys)
+    rows = [(number, row) for number, row in rows if number not in skipped]
     existing = {
         (c.partner_id, c.email): c
         for c in session.scalars(select(Contact).where(Contact.partner_id.in_(partners.values())))
@@ -78,9 +88,32 @@ def import_contacts(session: Session, path: Path, *, actor: str = "cli") -> Cont
         "contacts.import",
         "file",
         path.name,
-        {"created": created, "updated": len(rows) - created},
+        {"created": created, "updated": len(rows) - created, "skipped_erased": len(skipped)},
     )
-    return ContactImportResult(created=created, updated=len(rows) - created)
+    return ContactImportResult(
+        created=created, updated=len(rows) - created, skipped=tuple(skipped.values())
+    )
+
+
+def _erased_rows(
+    session: Session,
+    filename: str,
+    rows: list[tuple[int, ContactRow]],
+    partners: dict[str, int],
+    keys: Sequence[str],
+) -> dict[int, str]:
+    """Row number: message, for the rows whose address was erased for their partner."""
+    if not keys:
+        return {}
+    from campaign_engine.services.privacy.keys import ErasedList
+
+    erased = ErasedList(session, keys, partners.values())
+    return {
+        number: f"{filename} row {number}: skipped, this address was erased at its owner's "
+        "request and is never imported again"
+        for number, row in rows
+        if erased.holds(row.email, partners[row.partner])
+    }
 
 
 @dataclass(frozen=True)
