@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+
+from campaign_engine.errors import CampaignEngineError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,9 +24,45 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        _sqlite_foreign_keys_off(connection),
+        connection.begin(),
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite alters a table by copying it into a new one and dropping the old (Alembic's
+    batch mode). With foreign keys enforced, dropping a table that rows point at fails, so
+    upgrading a SQLite database that held a programme failed at 0003 (it alters campaigns,
+    which deliveries point at; tests/integration/test_upgrade_from_old_data.py). The pragma
+    is a no-op inside a transaction: it is set on the raw connection before one begins,
+    and the references are checked once the migrations are done."""
+    raw = connection.connection.dbapi_connection if connection.dialect.name == "sqlite" else None
+    if raw is None:
+        yield
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise CampaignEngineError(
+            f"migration left {len(broken)} broken reference(s), e.g. {table} row {rowid} -> "
+            f"{parent}; nothing was changed"
+        )
 
 
 def make_revision(engine: Engine, message: str) -> None:
