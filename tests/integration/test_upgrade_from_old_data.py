@@ -432,3 +432,32 @@ def test_each_migration_keeps_every_row(first_release):
         assert first_schema_rows(engine, columns) == expected, f"migration {revision}"
         if revision in DATA_MIGRATIONS:
             check_data_migrations(engine, revision)
+
+
+def test_a_backup_of_the_first_release_restores_then_upgrades(first_release, tmp_path, request):
+    """An old backup restored by today's engine: restored as it was, then `db upgrade`."""
+    from tests.conftest import _pg_database
+
+    url, engine = first_release
+    before = first_schema_rows(engine, release_one_columns(engine))
+    Cli(write_config(tmp_path, url, data_dir="var"))("backup", str(tmp_path / "backup"))
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    if url.startswith("sqlite"):
+        fresh = f"sqlite:///{folder / 'engine.db'}"
+    else:
+        databases = _pg_database(request.getfixturevalue("postgres_server"))
+        fresh = next(databases)
+        request.addfinalizer(lambda: next(databases, None))
+    restored = Cli(write_config(folder, fresh, data_dir="var"))
+    out = restored("restore", str(tmp_path / "backup")).output
+    assert "at migration 0001: run campaign-engine db upgrade" in out
+    restored_engine = make_engine(fresh)
+    try:
+        assert first_schema_rows(restored_engine, release_one_columns(engine)) == before
+        restored("db", "upgrade")
+        head = ScriptDirectory.from_config(migrate.alembic_config(engine)).get_current_head()
+        check_data_migrations(restored_engine, head)
+    finally:
+        restored_engine.dispose()
+    assert json.loads(restored("campaigns", "status", "1", "--json").output)["status"]
