@@ -175,7 +175,7 @@ def verify_backup(src: Path) -> Manifest:
     """Read the manifest and check every file against it; change nothing."""
     src = src.resolve()
     if not src.is_dir():
-        raise InvalidInput("not a folder", where=str(src))
+        raise InvalidInput("not a folder" if src.exists() else "no such folder", where=str(src))
     manifest = read_manifest(src)
     listed = {entry.path for entry in manifest.files}
     for entry in manifest.files:
