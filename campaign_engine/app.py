@@ -63,6 +63,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         mdf_api,
         portal,
         portal_mdf,
+        privacy,
         public,
         ratings,
         session,
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     auth.csrf.exempt(mdf_api.bp)
     auth.csrf.exempt(leads.api_bp)
     auth.csrf.exempt(ratings.api_bp)
+    auth.csrf.exempt(privacy.api_bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
@@ -103,6 +105,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(ratings.console_bp)
     app.register_blueprint(ratings.api_bp, url_prefix="/api/v1")
     app.register_blueprint(leads.portal_bp, url_prefix="/portal/leads")
+    app.register_blueprint(privacy.api_bp, url_prefix="/api/v1")
+    app.register_blueprint(privacy.portal_bp, url_prefix="/portal/privacy")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).

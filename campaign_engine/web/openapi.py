@@ -11,6 +11,7 @@ from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.ports import CHANNELS
 from campaign_engine.web.openapi_mdf import mdf_paths, mdf_schemas
+from campaign_engine.web.openapi_privacy import privacy_paths
 
 MODES = ["auto", "review", "off"]
 COUNTS = {
@@ -766,5 +767,9 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "security": [{"bearer": []}, {"session": []}],
-        "paths": {**_paths(), **mdf_paths(_op, _json, _problems, _path, _query, PAGING)},
+        "paths": {
+            **_paths(),
+            **mdf_paths(_op, _json, _problems, _path, _query, PAGING),
+            **privacy_paths(_op, _json, _query),
+        },
     }

@@ -7,6 +7,7 @@ use it.
 Policies (docs/security.md says what each grants):
   vendor        console pages: marketers and admins (password session)
   vendor-api    /api/v1 for vendor users: session (with CSRF header) or bearer token
+  admin-api     the same, for vendor admins only (erasing a person everywhere)
   partner       portal pages: members of a partner, for their own partner only
   partner-api   /api/v1/me...: the same, as data
   capability    a signed or random token in the URL is the whole permission, for one
@@ -357,6 +358,25 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/static/<path:filename>", "GET"): ("public", "/static/app.js", {}),
     ("/api/openapi.json", "GET"): ("public", "/api/openapi.json", {}),
     ("/api/v1/milestones", "POST"): ("signed", "/api/v1/milestones", JSON),
+    # erasure (web/privacy.py): not undone, so a vendor admin's alone; a partner's users
+    # erase and download their own partner's customers only
+    ("/api/v1/contacts/<email>", "DELETE"): (
+        "admin-api",
+        "/api/v1/contacts/nobody@customer.example",
+        {},
+    ),
+    ("/api/v1/me/contacts/<email>", "DELETE"): (
+        "partner-api",
+        "/api/v1/me/contacts/nobody@customer.example",
+        {},
+    ),
+    ("/api/v1/me/export", "GET"): ("partner-api", "/api/v1/me/export", {}),
+    ("/portal/privacy/export.zip", "GET"): ("partner", "/portal/privacy/export.zip", {}),
+    ("/portal/privacy/erase", "POST"): (
+        "partner",
+        "/portal/privacy/erase",
+        {"data": {"email": "nobody@customer.example"}},
+    ),
 }
 # Answered by the WSGI layer in front of Flask (web/callbacks.py), so not in url_map.
 OUTSIDE_FLASK = {("/api/v1/events", "POST"): ("signed", "/api/v1/events", JSON)}
@@ -380,6 +400,16 @@ EXPECTED: dict[str, dict[str, object]] = {
         "marketer": ALLOWED,
         "admin": ALLOWED,
         "bearer": ALLOWED,
+        "revoked": 401,
+        "partner token": 403,
+    },
+    "admin-api": {
+        "anonymous": 401,
+        "partner A": 403,
+        "partner B": 403,
+        "marketer": 403,
+        "admin": ALLOWED,
+        "bearer": 403,  # the marketer's token
         "revoked": 401,
         "partner token": 403,
     },
