@@ -203,6 +203,15 @@ class FeedbackSettings(_Section):
     silent_days: int = Field(30, ge=1, le=3650)
 
 
+class RetentionSettings(_Section):
+    """How long personal details are kept (services/privacy/retention.py, a daily job).
+    What expires is the detail; the counts every report reads stay."""
+
+    engagement_months: int = Field(13, ge=1, le=1200)  # each open's and click's row
+    lead_months: int = Field(24, ge=1, le=1200)  # what a lead's visitor gave
+    outbox_days: int = Field(30, ge=1, le=36500)  # emails kept in the maildir outbox
+
+
 class RateLimitSettings(_Section):
     """Token buckets shared by every worker (in the database), applied at the moment of
     sending. None means unlimited."""
@@ -243,6 +252,7 @@ class Settings(BaseSettings):
     mdf: MdfSettings = MdfSettings()
     leads: LeadSettings = LeadSettings()
     feedback: FeedbackSettings = FeedbackSettings()
+    retention: RetentionSettings = RetentionSettings()
     web: WebSettings = WebSettings()
     auth: AuthSettings = AuthSettings()
     scheduler_lease_seconds: int = Field(30, ge=5)

@@ -157,6 +157,16 @@ def runway_job() -> None:
         log.info("runway: %s", dict(counts))
 
 
+def retention_job() -> None:
+    """Daily: open and click details, lead details and outbox emails past their windows
+    (settings.retention) are deleted; the tallies every report reads stay."""
+    from campaign_engine.services.privacy.retention import run_retention
+
+    pruned = run_retention(_runtime())
+    if pruned.total():
+        log.info("retention: %s", pruned)
+
+
 def digest_job() -> None:
     runtime = _runtime()
     sent = send_digest(runtime, now=runtime.clock())

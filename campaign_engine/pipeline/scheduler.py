@@ -133,6 +133,9 @@ class SchedulerService(threading.Thread):
             id="token-warnings",
             replace_existing=True,
         )
+        scheduler.add_job(
+            jobs.retention_job, "cron", hour=3, minute=30, id="retention", replace_existing=True
+        )
 
     def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

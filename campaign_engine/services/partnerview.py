@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from campaign_engine.db import Campaign, Delivery, Event, Partner, UniqueEngagement
+from campaign_engine.db import Campaign, Delivery, Event, EventTally, Partner
 from campaign_engine.domain.consent import ConsentRules, campaign_mode, resolve
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.ports import CHANNELS
@@ -128,13 +128,25 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
             Event.partner_id == partner_id, Event.is_bot.is_(False)
         )
     ).all()
-    names = _result_names(session, {r.campaign_id for r in rows if r.campaign_id})
+    # clicks, raw and unique, by the tallies' own definition (services/tallies.py): they
+    # outlive the click details, which expire (services/privacy/retention.py)
+    clicks = session.execute(
+        select(EventTally.campaign_id, EventTally.type, func.sum(EventTally.count))
+        .where(
+            EventTally.partner_id == partner_id,
+            EventTally.type.in_(["click", "unique_click"]),
+        )
+        .group_by(EventTally.campaign_id, EventTally.type)
+    ).all()
+    ids = {r.campaign_id for r in rows if r.campaign_id} | {c[0] for c in clicks}
+    names = _result_names(session, ids)
     for campaign_id, kind, amount, at in rows:
         name = names.get(campaign_id, "Not attributed to a campaign")
         row = per_campaign[name]
         metric = {"click": "clicks", "lead.created": "leads"}.get(kind)
         if metric:
-            row[metric] += 1
+            if metric == "leads":
+                row[metric] += 1
             day = at.date()
             week = (day - timedelta(days=day.weekday())).isoformat()
             if week in weekly:
@@ -143,14 +155,7 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
             row["pipeline"] += amount
         if kind == "deal.closed_won" and amount:
             row["revenue"] += amount
-    # unique clicks by the tallies' own definition (services/tallies.py), not a second one
-    uniques = session.execute(
-        select(UniqueEngagement.campaign_id, func.count())
-        .where(UniqueEngagement.partner_id == partner_id, UniqueEngagement.type == "click")
-        .group_by(UniqueEngagement.campaign_id)
-    )
-    for campaign_id, count in uniques:
-        per_campaign[names.get(campaign_id, "Not attributed to a campaign")]["unique_clicks"] = (
-            count
-        )
+    for campaign_id, kind, count in clicks:
+        name = names.get(campaign_id, "Not attributed to a campaign")
+        per_campaign[name]["clicks" if kind == "click" else "unique_clicks"] = int(count or 0)
     return {"campaigns": dict(per_campaign), "weeks": weekly}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import DealRecord, Event, EventTally, UniqueEngagement
 from campaign_engine.db.bulk import insert_new
+from campaign_engine.errors import InvalidInput
 from campaign_engine.services.links import dialect_insert
 
 ENGAGEMENT = ("open", "click")
@@ -146,7 +147,16 @@ def _add(session: Session, counts: Counter[tuple[Any, ...]]) -> None:
 
 def rebuild_tallies(session: Session) -> int:
     """Recompute the tables from the events (one pass each, in the database); unique
-    counts from the first-visit rows, which the events' visitors rebuild in Python."""
+    counts from the first-visit rows, which the events' visitors rebuild in Python.
+    Refused once retention has pruned opens or clicks: their counts live only here."""
+    from campaign_engine.services.privacy.retention import engagement_pruned
+
+    if engagement_pruned(session):
+        raise InvalidInput(
+            "opens and clicks older than retention.engagement_months were pruned, and "
+            "the tallies are all that counts them; rebuilding would lose those counts",
+            where="events recount",
+        )
     session.execute(delete(EventTally))
     session.execute(delete(DealRecord))
     session.execute(delete(UniqueEngagement))

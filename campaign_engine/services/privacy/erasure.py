@@ -235,11 +235,11 @@ def _forget_leads(session: Session, address: str, scope: Scope, secret: str) -> 
         if _given_address(lead.pending) == address:
             external_ids.add((lead.partner_id, lead.external_id))
     for partner_id, external_id in external_ids:
-        _rename_lead(session, partner_id, external_id, "erased-" + keyed(external_id, secret))
+        rename_lead(session, partner_id, external_id, "erased-" + keyed(external_id, secret))
     return len(external_ids)
 
 
-def _rename_lead(session: Session, partner_id: int | None, old: str, new: str) -> None:
+def rename_lead(session: Session, partner_id: int | None, old: str, new: str) -> None:
     """One lead's pseudonym in its row, its events and its deal records alike, so the
     figures that join them (deals, lead outcomes) still do."""
     same_partner = (
