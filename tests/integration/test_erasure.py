@@ -122,3 +122,40 @@ def test_a_partner_erases_only_its_own_copy(tmp_path, sqlite_url):
         assert unknown.exit_code != 0
     finally:
         world.runtime.close()
+
+
+def test_sending_refuses_an_erased_address_that_came_back_another_way(tmp_path, sqlite_url):
+    """Imports skip it; should a row appear anyway (a direct insert, a restored table),
+    the worker refuses it at the moment of sending."""
+    from campaign_engine.db import Delivery, Partner
+    from campaign_engine.pipeline.runner import run_until_sent
+    from campaign_engine.services.campaigns.launch import launch_campaign
+    from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
+    from tests.worlds import RULES, outbox_messages
+
+    world = build(tmp_path, sqlite_url)
+    try:
+        Cli(world.config)("contacts", "erase", PERSON)
+        sent_before = len(outbox_messages(world.runtime))
+        with world.runtime.sessions.begin() as session:
+            partner = session.scalar(select(Partner).where(Partner.slug == "partner-00"))
+            session.add(Contact(partner_id=partner.id, email=PERSON.lower()))
+            version = get_campaign(session, world.campaign_id).kit_version
+            again = create_campaign(session, version, "Privacy Q4", {}, None)
+            launch_campaign(session, again, now=world.runtime.clock(), actor="t", rules=RULES)
+            again_id = again.id
+        run_until_sent(world.runtime, again_id, workers=2, timeout=60)
+        with world.runtime.sessions() as session:
+            refused = session.scalars(
+                select(Delivery).where(
+                    Delivery.campaign_id == again_id, Delivery.recipient == PERSON.lower()
+                )
+            ).all()
+        assert [(d.status, d.reason, d.last_error) for d in refused] == [
+            ("skipped", "suppressed", "recipient erased at their request")
+        ]
+        mailed = [m["To"].lower() for m in outbox_messages(world.runtime)]
+        assert PERSON.lower() not in mailed
+        assert len(mailed) == sent_before + 2, "each partner's other contact got theirs"
+    finally:
+        world.runtime.close()
