@@ -252,6 +252,24 @@ def erasure_words(done: Erased) -> str:
     return "erased: " + ", ".join(parts) + "; the address stays suppressed (as a keyed hash)"
 
 
+@partners.command("offboard")
+@click.argument("slug")
+@click.option("--out", "out", type=FILE, help="The zip to write (default: SLUG-data-DATE.zip).")
+def partners_offboard(slug: str, out: Path | None) -> None:
+    """Export a leaving partner's contacts, leads and results as a zip, then erase its
+    customers; its figures stay, anonymised, and it is switched off (docs/privacy.md)."""
+    from campaign_engine.services.privacy.offboard import offboard
+
+    with runtime() as rt:
+        archive = out or Path(f"{slug}-data-{rt.clock():%Y%m%d}.zip")
+        done = offboard(rt, slug, archive, actor="cli")
+    click.echo(
+        f"{slug}: its data is in {done.archive}; erased {done.contacts} contacts, "
+        f"{done.deliveries} email deliveries pseudonymised, {done.leads} leads' details, "
+        f"{done.files} outbox emails; switched off for every campaign"
+    )
+
+
 @partners.command("next-action")
 @click.argument("slug")
 def partners_next_action(slug: str) -> None:
