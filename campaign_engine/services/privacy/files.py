@@ -10,6 +10,7 @@ after a crash between the database and the disk) finds whatever the first left.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -82,16 +83,24 @@ def _unlink(path: Path) -> int:
     return 1
 
 
-def checkpoint(engine: Engine) -> None:
+def checkpoint(engine: Engine, *, tries: int = 5, pause: float = 0.2) -> bool:
     """SQLite: copy the write-ahead log into the database file and empty it, so the
     rewritten pages (zeroed by secure_delete) replace the old ones and no frame of the
-    log keeps what was erased. Nothing to do on PostgreSQL (docs/privacy.md: VACUUM)."""
+    log keeps what was erased. A reader in the middle of a transaction (another request,
+    the click recorder) holds the log: tried again a few times, then left to the daily
+    retention job's checkpoint (False). Nothing to do on PostgreSQL (docs/privacy.md:
+    VACUUM)."""
     if engine.dialect.name != "sqlite":
-        return
-    raw = engine.raw_connection()
-    try:
-        busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            log.warning("the write-ahead log is in use; it is emptied at the next checkpoint")
-    finally:
-        raw.close()
+        return True
+    for attempt in range(tries):
+        raw = engine.raw_connection()
+        try:
+            busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            raw.close()
+        if not busy:
+            return True
+        if attempt + 1 < tries:
+            time.sleep(pause)
+    log.warning("the write-ahead log is in use; the daily retention job empties it")
+    return False
