@@ -117,6 +117,8 @@ def kits_preview(path: Path, slug: str, out_dir: Path) -> None:
         written.append("email.eml")
     cached = "" if preview.rendered else " (all from the artifact cache)"
     click.echo(f"wrote {len(written)} files for {slug} to {out_dir}{cached}")
+    for asset, reason in preview.held.items():  # what a launch would not send either
+        click.echo(f"not made: {asset}: {reason}")
 
 
 @kits.command("preflight")

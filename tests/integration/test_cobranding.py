@@ -123,7 +123,12 @@ def test_a_french_partner_gets_french_copy_everywhere(cli, tmp_path):
 
 
 def test_a_partner_without_a_logo_gets_its_name_as_a_lockup(cli, tmp_path):
-    out, _ = preview(cli, tmp_path, "partner-03")
+    # partner-03 lacks a postal address too: its email is not made, and says why
+    _, said = preview(cli, tmp_path, "partner-03")
+    assert "not made: email:" in said and "postal address" in said
+    rows = [partner_row(5, logo="")]
+    cli("partners", "import", str(write_partners(tmp_path, rows, "no-logo.csv")))
+    out, _ = preview(cli, tmp_path, "partner-05")
     mail = message_from_bytes((out / "email.eml").read_bytes(), policy=policy.default)
     lockup = next(p for p in mail.walk() if p["Content-ID"] == "<partner-logo>").get_content()
     with Image.open(io.BytesIO(lockup)) as image:
