@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
-from campaign_engine.db import Partner
+from campaign_engine.db import Campaign, Partner
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.launch import launch_campaign
@@ -32,6 +32,7 @@ from campaign_engine.services.reports import campaign_report
 from campaign_engine.settings import load_settings
 from tests.conftest import write_config
 from tests.factories import email_only_kit, partner_row, write_partners
+from tests.processes import wait_until
 from tests.worlds import RULES, outbox_messages
 
 PERSON = "Victim.Person@Customer.Example"  # as they typed it on the landing page
@@ -80,11 +81,20 @@ def build(tmp_path: Path, database_url: str) -> PrivacyWorld:
         launch_campaign(session, campaign, now=runtime.clock(), actor="test", rules=RULES)
         campaign_id = campaign.id
     run_until_sent(runtime, campaign_id, workers=2, timeout=60)
+    # figures taken before and after must not straddle the campaign's completion (two
+    # last sends side by side once left it live; run_until_sent now sweeps for that)
+    wait_until(lambda: _status(runtime, campaign_id) == "completed", 10, "the campaign to end")
     app = create_app(runtime)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     world = PrivacyWorld(runtime, app, campaign_id, config, tmp_path)
     _leave_traces(world)
     return world
+
+
+def _status(runtime: Runtime, campaign_id: int) -> str:
+    with runtime.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        return str(campaign.status) if campaign else ""
 
 
 def _leave_traces(world: PrivacyWorld) -> None:

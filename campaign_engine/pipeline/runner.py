@@ -17,11 +17,13 @@ from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.campaigns.lifecycle import complete_finished
 from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 
 COUNT_INTERVAL = 0.5  # seconds between progress counts while claiming
+SWEEP_INTERVAL = 5.0  # seconds between sweeps for finished campaigns while idle
 
 
 def tick(runtime: Runtime, executor: Executor, owner: str, campaign_id: int | None = None) -> int:
@@ -75,6 +77,12 @@ def open_due(runtime: Runtime, campaign_id: int) -> tuple[int, int]:
     return sum(rows.values()) - open_count, open_count
 
 
+def sweep_finished(runtime: Runtime) -> int:
+    """Complete the live campaigns whose last sends finished side by side."""
+    with runtime.sessions.begin() as session:
+        return complete_finished(session, now=runtime.clock())
+
+
 def idle(executor: Executor, stop: threading.Event, interval: float) -> None:
     """Nothing claimed: either the executor is full (wake when an item finishes) or
     nothing is due (wait a tick)."""
@@ -125,6 +133,8 @@ def run_until_sent(
             if progress:
                 progress(done, done + open_count)
             if open_count == 0:
+                executor.wait_idle()
+                sweep_finished(runtime)
                 return
             if claimed == 0:
                 idle(executor, stop, 0.2)
@@ -155,6 +165,7 @@ class Dispatcher(threading.Thread):
         self.executor = executor
         self.owner = owner or new_owner("serve")  # a registered process's id (pipeline/beacon)
         self.stopping = threading.Event()
+        self.swept_at = 0.0
         interval = runtime.settings.dispatch.tick_seconds
         # Both the claim and the idle wait (the Celery executor counts its claims in the
         # database) may raise: the whole round is supervised, not only the claim.
@@ -166,6 +177,9 @@ class Dispatcher(threading.Thread):
 
     def round(self) -> None:
         if tick(self.runtime, self.executor, self.owner) == 0:
+            if time.monotonic() - self.swept_at > SWEEP_INTERVAL:
+                self.swept_at = time.monotonic()
+                sweep_finished(self.runtime)
             idle(self.executor, self.stopping, self.runtime.settings.dispatch.tick_seconds)
 
     def stop(self) -> None:

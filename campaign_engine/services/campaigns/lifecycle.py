@@ -300,6 +300,27 @@ def refresh_completion(
     return True
 
 
+def complete_finished(session: Session, *, now: datetime | None = None) -> int:
+    """Complete every live campaign whose deliveries are all final; returns how many.
+
+    Each work item completes its campaign when it leaves no open row behind, but two last
+    items finishing at the same moment each see the other's row still open, and neither
+    completes it: the campaign stayed "live" at 100% sent. The dispatcher and `launch
+    --wait` sweep for those. Rows are locked (skipped when another process holds them) so
+    two sweeps never complete one campaign twice."""
+    still_open = (
+        select(Delivery.id)
+        .where(Delivery.campaign_id == Campaign.id, Delivery.status.in_(list(OPEN)))
+        .exists()
+    )
+    finished = session.scalars(
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.LIVE, ~still_open)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return sum(refresh_completion(session, campaign, now=now) for campaign in finished)
+
+
 @dataclass(frozen=True)
 class RetryOutcome:
     """What a retry queued, and what it left failed because sending it again could only be
