@@ -4,6 +4,7 @@ it, a real SMTP server on loopback, and a CLI runner that behaves like the insta
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -172,6 +173,19 @@ class CollectingHandler:
                 (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
         return "250 OK queued"
+
+
+class SlowHandler(CollectingHandler):
+    """A real SMTP server taking `delay` seconds a message, so a launch lasts long enough
+    to be interrupted (killed, cut off, backed up) while it sends."""
+
+    def __init__(self, received: Received, delay: float = 0.1) -> None:
+        super().__init__(received)
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
 
 
 @dataclass

@@ -14,8 +14,16 @@ from sqlalchemy import select
 
 from campaign_engine.db import Delivery
 from campaign_engine.db.session import make_engine
-from tests.conftest import Cli, Received, _pg_database, free_port, running_smtp, write_config
-from tests.e2e.test_crash import CONTACTS, PARTNERS, SlowHandler, prepare
+from tests.conftest import (
+    Cli,
+    Received,
+    SlowHandler,
+    _pg_database,
+    free_port,
+    running_smtp,
+    write_config,
+)
+from tests.e2e.test_crash import CONTACTS, PARTNERS, prepare
 from tests.processes import email_status, kill_hard, spawn, stop, wait_until
 
 TOTAL = PARTNERS * CONTACTS

@@ -3,7 +3,6 @@ sends repeated, and an opt-out recorded during the launch honoured."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import urllib.request
@@ -12,27 +11,11 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import Received, free_port, require_service, running_smtp
+from tests.conftest import Received, SlowHandler, free_port, require_service, running_smtp
 from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
 from tests.processes import email_status, kill_hard, serve_web, spawn, stop, wait_until
 
 PARTNERS, CONTACTS = 40, 5
-
-
-class SlowHandler:
-    """A real SMTP server that takes 100 ms per message, so a launch lasts long enough to
-    be interrupted."""
-
-    def __init__(self, received: Received) -> None:
-        self.received = received
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.1)
-        with self.received.lock:
-            self.received.envelopes.append(
-                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-            )
-        return "250 OK"
 
 
 @pytest.fixture

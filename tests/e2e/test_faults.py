@@ -7,7 +7,6 @@ is tests/e2e/test_scheduler.py's."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -16,7 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import Received, _pg_database, free_port, require_service, running_smtp
+from tests.conftest import (
+    Received,
+    SlowHandler,
+    _pg_database,
+    free_port,
+    require_service,
+    running_smtp,
+)
 from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
 from tests.faults import proxied
 from tests.processes import email_status, spawn, stop, wait_until
@@ -29,25 +35,11 @@ RESUME_SECONDS = 30
 DISPATCH = {"tick_seconds": 0.2, "backoff_base_seconds": 30, "render_processes": 0}
 
 
-class SlowHandler:
-    """A real SMTP server taking 150 ms a message: the launch is still sending when cut."""
-
-    def __init__(self, received: Received) -> None:
-        self.received = received
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.15)
-        with self.received.lock:
-            self.received.envelopes.append(
-                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-            )
-        return "250 OK"
-
-
 @pytest.fixture
 def slow_smtp():
     received = Received()
-    with running_smtp(SlowHandler(received)) as port:
+    # 150 ms a message: the launch is still sending when cut
+    with running_smtp(SlowHandler(received, 0.15)) as port:
         yield port, received
 
 
