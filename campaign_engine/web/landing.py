@@ -293,7 +293,10 @@ def confirm_page(signed: str) -> tuple[str, int]:
         lead, page = _waiting(signed)
     except ConfirmLinkError as exc:
         return _refused(exc)
-    return _confirmation(page, signed, done=lead.state != UNCONFIRMED)
+    waiting = lead.state == UNCONFIRMED
+    # what is being confirmed, so someone whose address another typed in can tell
+    given = dict((lead.pending or {}).get("lead", {})) if waiting else {}
+    return _confirmation(page, signed, done=not waiting, given=given)
 
 
 @bp.post("/l/confirm/<signed>")
@@ -310,14 +313,18 @@ def confirm_submit(signed: str) -> tuple[str, int]:
     return _confirmation(page, signed, done=True)
 
 
-def _confirmation(page: LandingPage, signed: str, *, done: bool) -> tuple[str, int]:
+def _confirmation(
+    page: LandingPage, signed: str, *, done: bool, given: dict[str, str] | None = None
+) -> tuple[str, int]:
     brand = brand_context(page.partner)
     with force_locale(portal_locale(page.partner.locale)):
+        labels = _labels()
         html = render_template(
             "landing/confirm.html",
             page=page,
             signed=signed,
             done=done,
+            given=[(labels.get(k, k), v) for k, v in (given or {}).items() if k in labels and v],
             colours=_colours(brand),
             language=portal_locale(page.partner.locale).split("_")[0],
             title=_("Request confirmed") if done else _("Confirm your request"),

@@ -169,6 +169,9 @@ def test_double_opt_in_counts_a_lead_once_its_visitor_confirms_once(world):
     path = url.group(0).split("partners.vendor.example", 1)[1]
     page = client.get(path)  # a mail scanner opening the link confirms nothing
     assert page.status_code == 200 and 'id="confirm"' in page.get_data(as_text=True)
+    # the visitor sees what it confirms (someone may have typed its address in)
+    shown = re.search(r'<dl id="given">(.*?)</dl>', page.get_data(as_text=True), re.S)
+    assert shown and "A Visitor" in shown.group(1), "the name given on the form"
     assert counted(runtime, partner_id, campaign_id)["results"] == 0
     first, second = client.post(path), client.post(path)
     assert first.status_code == second.status_code == 200
