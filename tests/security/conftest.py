@@ -5,6 +5,7 @@ bearer token), all through the app's own HTTP interface."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -24,7 +25,7 @@ from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, write_config
+from tests.conftest import SAMPLE_KIT, _pg_database, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 from tests.worlds import outbox_messages
 
@@ -154,3 +155,18 @@ def page_csrf(client, path: str = "/portal/profile") -> str:
 def user_id(world: World, email: str) -> int:
     with world.runtime.sessions() as session:
         return session.scalar(select(User.id).where(User.email == email))
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """An empty PostgreSQL database, for the world's runs on PostgreSQL."""
+    yield from _pg_database(postgres_server)
+
+
+class OnPostgres:
+    """Base of a test class that runs the security world on PostgreSQL (which refuses a
+    NUL in text, and where two requests can race): its `sqlite_url` is PostgreSQL's."""
+
+    @pytest.fixture
+    def sqlite_url(self, pg_url: str) -> str:
+        return pg_url

@@ -5,16 +5,13 @@ naming the field instead of a 500, and no inbox flooded by one person's clicks."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 
 from campaign_engine.db import FeedbackMail
-from tests.conftest import _pg_database
 from tests.security.conftest import (
     PARTNER_A,
     PARTNER_B,
+    OnPostgres,
     World,
     page_csrf,
     partner_client,
@@ -138,17 +135,8 @@ def test_control_characters_in_what_partners_write_are_a_422_naming_the_field(wo
     assert fine.status_code == 200 and fine.get_json()["comment"] == "Two lines\nand a tab"
 
 
-@pytest.fixture
-def pg_url(postgres_server: str) -> Iterator[str]:
-    yield from _pg_database(postgres_server)
-
-
-class TestOnPostgres:
+class TestOnPostgres(OnPostgres):
     """The security world on PostgreSQL, which refuses NUL in text and in queries."""
-
-    @pytest.fixture
-    def sqlite_url(self, pg_url: str) -> str:
-        return pg_url
 
     def test_a_nul_anywhere_in_feedback_is_a_4xx_not_a_500(self, world):
         """Each of these was a 500 (psycopg: "PostgreSQL text fields cannot contain NUL")."""

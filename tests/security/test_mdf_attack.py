@@ -22,9 +22,15 @@ from campaign_engine.errors import InvalidTransition
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.mdf import claims, requests
 from campaign_engine.settings import load_settings
-from tests.conftest import _pg_database
 from tests.factories import partner_row, write_partners
-from tests.security.conftest import ADMIN, PARTNER_A, page_csrf, partner_client, vendor_client
+from tests.security.conftest import (
+    ADMIN,
+    PARTNER_A,
+    OnPostgres,
+    page_csrf,
+    partner_client,
+    vendor_client,
+)
 from tests.security.test_mdf import ask
 
 NOW = datetime.now(UTC)
@@ -217,17 +223,8 @@ def _days() -> tuple[str, str]:
 # PostgreSQL: NUL characters, and two people (or two clicks) at the same moment
 
 
-@pytest.fixture
-def pg_url(postgres_server: str) -> Iterator[str]:
-    yield from _pg_database(postgres_server)
-
-
-class TestOnPostgres:
+class TestOnPostgres(OnPostgres):
     """The security world on PostgreSQL, which refuses NUL in text (SQLite stores it)."""
-
-    @pytest.fixture
-    def sqlite_url(self, pg_url: str) -> str:
-        return pg_url
 
     def test_a_nul_in_any_text_is_a_422_naming_the_field(self, world):
         world.app.config["WTF_CSRF_ENABLED"] = False
