@@ -27,7 +27,7 @@ from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import import_partners
 from campaign_engine.settings import load_settings
-from tests.conftest import Cli, Received, running_smtp, write_config
+from tests.conftest import Cli, CollectingHandler, Received, running_smtp, write_config
 from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
 from tests.faults import proxied
 from tests.processes import wait_until
@@ -36,11 +36,11 @@ PARTNERS, CONTACTS = 4, 3
 RESUME_SECONDS = 30
 
 
-class RefusingHandler:
+class RefusingHandler(CollectingHandler):
     """Accepts mail, or answers 421 (service not available) at RCPT while refusing."""
 
     def __init__(self, received: Received) -> None:
-        self.received = received
+        super().__init__(received)
         self.refusing = False
         self.refused = 0
 
@@ -49,13 +49,6 @@ class RefusingHandler:
             self.refused += 1
             return "421 4.3.2 Service not available, closing transmission channel"
         envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.received.lock:
-            self.received.envelopes.append(
-                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-            )
         return "250 OK"
 
 

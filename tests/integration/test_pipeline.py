@@ -27,15 +27,15 @@ from campaign_engine.services.contacts import import_contacts
 from campaign_engine.services.kits import load_kit
 from campaign_engine.services.partners import get_partner, import_partners
 from campaign_engine.settings import load_settings
-from tests.conftest import SAMPLE_KIT, Received, running_smtp, write_config
+from tests.conftest import SAMPLE_KIT, CollectingHandler, Received, running_smtp, write_config
 from tests.factories import partner_row, write_contacts, write_partners
 
 
-class PickyHandler:
+class PickyHandler(CollectingHandler):
     """Accepts mail, except: 550 for 'reject' addresses, 451 once for 'tempfail' ones."""
 
     def __init__(self, received: Received) -> None:
-        self.received = received
+        super().__init__(received)
         self.deferred: set[str] = set()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -45,13 +45,6 @@ class PickyHandler:
             self.deferred.add(address)
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.received.lock:
-            self.received.envelopes.append(
-                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-            )
         return "250 OK"
 
 
