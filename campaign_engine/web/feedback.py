@@ -19,10 +19,10 @@ from campaign_engine.services.feedback.record import REASON_WORDS, give_notice_r
 from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.portal import (
-    _optional_id,
     _resolve,
     current_partner,
     in_language_of,
+    optional_campaign_id,
     partner_required,
 )
 from campaign_engine.web.session import db, runtime
@@ -36,7 +36,7 @@ api_bp = Blueprint("feedback_api", __name__)
 @partner_required
 def reason() -> str | Response:
     form = request.form
-    campaign_id = _optional_id(form.get("campaign_id"))
+    campaign_id = optional_campaign_id(form.get("campaign_id"))
     give_reason(
         db(),
         current_partner().id,

@@ -217,7 +217,7 @@ def sign_in_redeem(token: str) -> Response:
 def consent() -> Any:
     partner = current_partner()
     mode = _mode(request.form.get("mode", ""))
-    campaign_id = _optional_id(request.form.get("campaign_id"))
+    campaign_id = optional_campaign_id(request.form.get("campaign_id"))
     channel = request.form.get("channel") or None
     set_consent(
         db(),
@@ -245,8 +245,9 @@ def consent() -> Any:
     return redirect(url_for("portal.home"))
 
 
-def _optional_id(raw: str | None) -> int | None:
-    """None for "every campaign"; a bad id is an error, never silently every campaign."""
+def optional_campaign_id(raw: str | None) -> int | None:
+    """A form's campaign_id: None for "every campaign"; a bad id is an error, never
+    silently every campaign. The portal's feedback and rating forms read it the same way."""
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
@@ -792,7 +793,7 @@ def signature_pin() -> Response:
     """Pin one of the partner's own live campaigns to its banner, or hand the choice back
     to the vendor's ranking (an empty campaign_id)."""
     partner = current_partner()
-    campaign_id = _optional_id(request.form.get("campaign_id"))
+    campaign_id = optional_campaign_id(request.form.get("campaign_id"))
     pin_banner(runtime(), db(), partner, campaign_id, actor=current_user.email)
     flash(gettext("Saved: your banner shows this from now on."), "ok")
     return redirect(url_for("portal.signature"))

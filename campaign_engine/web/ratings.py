@@ -30,7 +30,7 @@ from campaign_engine.services.feedback.record import REASON_WORDS
 from campaign_engine.services.feedback.replies import reply_to
 from campaign_engine.web.api import _guard_writes, _parse
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.portal import _optional_id, current_partner, partner_required
+from campaign_engine.web.portal import current_partner, optional_campaign_id, partner_required
 from campaign_engine.web.rating_schemas import AssetRatingIn, FeedbackReplyIn
 from campaign_engine.web.session import db, runtime
 
@@ -57,7 +57,7 @@ def _send_now() -> None:
 @partner_required
 def rate() -> str | Response:
     form = request.form
-    campaign_id = _optional_id(form.get("campaign_id"))
+    campaign_id = optional_campaign_id(form.get("campaign_id"))
     if campaign_id is None:
         raise InvalidInput(N_("not a campaign id"), where="campaign_id")
     useful = USEFUL.get(form.get("useful", ""))
