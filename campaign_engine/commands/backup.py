@@ -11,12 +11,19 @@ from campaign_engine.cli import cli, emit
 
 @cli.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path))
+@click.option(
+    "--wait-seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="How long to wait for sends in flight to be recorded before the snapshot.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def backup(dest: Path, as_json: bool) -> None:
+def backup(dest: Path, wait_seconds: float, as_json: bool) -> None:
     """A consistent backup of the database, storage and outbox.
 
-    DEST is a new folder. Safe while the engine runs: the database is one snapshot, taken
-    first; cron can run it (docs/deploy.md, Backups)."""
+    DEST is a new folder. Safe while the engine runs: sending pauses while it copies, so
+    nothing is half-sent in it; cron can run it (docs/deploy.md, Backups)."""
     from campaign_engine.db.session import make_engine
     from campaign_engine.services.stewardship.backup import take_backup
     from campaign_engine.settings import load_settings
@@ -24,7 +31,7 @@ def backup(dest: Path, as_json: bool) -> None:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        manifest = take_backup(settings, engine, dest)
+        manifest = take_backup(settings, engine, dest, drain_seconds=wait_seconds)
     finally:
         engine.dispose()
     size = sum(entry.size for entry in manifest.files)
@@ -35,10 +42,17 @@ def backup(dest: Path, as_json: bool) -> None:
             "bytes": size,
             "database": manifest.database,
             "migration_head": manifest.migration_head,
+            "in_flight": manifest.in_flight,
         },
         as_json,
         f"backup written to {dest.resolve()}: {manifest.database} database at migration "
-        f"{manifest.migration_head}, {len(manifest.files)} files, {size} bytes",
+        f"{manifest.migration_head}, {len(manifest.files)} files, {size} bytes"
+        + (
+            f"; {manifest.in_flight} sends were still in flight (a process that died holding"
+            " them?): a restore sends those again"
+            if manifest.in_flight
+            else ""
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from campaign_engine.services.processes import (
     return_claims,
     unregister,
 )
+from campaign_engine.services.stewardship.pause import sending_paused_by
 from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Beacon(threading.Thread):
             if not heartbeat(session, self.process_id, self.kind, now=now):
                 log.warning("%s was taken for dead; registered again", self.process_id)
             released = reap(session, now=now, lapse=self.lapse, me=self.process_id)
+            paused = sending_paused_by(session, now=self.runtime.clock())
             # The work this process is doing keeps its claims; work that stopped (a task
             # lost with the broker, a thread stuck past lease_seconds) lets them lapse.
             renew_claims(
@@ -75,9 +77,16 @@ class Beacon(threading.Thread):
                 deadline=self.runtime.clock() + self.progress,
             )
             returned = return_claims(session, dropped)
+        self._follow_pause(paused is not None)
         if released:
             log.warning("%d deliveries of stopped processes went back to the queue", released)
         return returned
+
+    def _follow_pause(self, paused: bool) -> None:
+        if paused:
+            self.runtime.claims.paused.set()
+        else:
+            self.runtime.claims.paused.clear()
 
     def run(self) -> None:
         if not self.stopping.wait(self.interval):  # start() beat once already

@@ -65,6 +65,7 @@ from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_u
 from campaign_engine.services.preflight.checks import check_assets, check_brand
 from campaign_engine.services.preflight.problems import blocking
 from campaign_engine.services.privacy.keys import address_hashes, erased_hashes, is_erased
+from campaign_engine.services.processes import return_claims
 from campaign_engine.services.secrets import unseal
 from campaign_engine.services.senders import verified_sender
 from campaign_engine.services.tracking import suppress
@@ -113,14 +114,20 @@ def _deliver(runtime: Runtime, item: WorkItem, step: Callable[[], None]) -> None
             _record_failure(runtime, delivery_id, item.lease_owner, failure)
         return
     sent: Sent | None = None
-    for delivery_id in item.delivery_ids:
+    for done, delivery_id in enumerate(item.delivery_ids):
+        if runtime.claims.paused.is_set():  # a backup is waiting for a quiet moment
+            unsent = [(item.lease_owner, item.delivery_ids[done:])]
+            break
         step()
         sent = send_one(runtime, prepared, delivery_id, item.lease_owner, previous=sent)
+    else:
+        unsent = []
     with runtime.sessions.begin() as session:
         if sent is not None:
             record_sent(session, sent)
             # sending works again
             clear_wait(session, item.campaign_id, item.channel, now=runtime.clock())
+        return_claims(session, unsent, unsent=True)
         campaign = session.get(Campaign, item.campaign_id)
         if campaign is not None:
             refresh_completion(session, campaign, now=runtime.clock())

@@ -18,6 +18,7 @@ from campaign_engine.db import Campaign, Delivery
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.pipeline.delivery import WorkItem
+from campaign_engine.services.stewardship.pause import sending_paused_by
 
 RUNNING = (CampaignStatus.LAUNCHING.value, CampaignStatus.LIVE.value)
 
@@ -35,6 +36,8 @@ def claim_due(
     owner: str,
     campaign_id: int | None = None,
 ) -> list[WorkItem]:
+    if sending_paused_by(session, now=now):
+        return []  # a backup is taking its snapshot (services/stewardship/pause.py)
     running = select(Campaign.id).where(Campaign.status.in_(RUNNING))
     if campaign_id is not None:
         running = running.where(Campaign.id == campaign_id)

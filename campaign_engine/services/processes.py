@@ -139,6 +139,9 @@ class ClaimsInProgress:
         self._lock = threading.Lock()
         self._steps: dict[int, tuple[str, tuple[int, ...], float]] = {}
         self._dropped: list[tuple[str, tuple[int, ...]]] = []
+        # Set by the heartbeat while a backup holds sending still (stewardship/pause.py):
+        # work items then hand their unsent rows back instead of finishing.
+        self.paused = threading.Event()
 
     @contextmanager
     def work(self, owner: str, delivery_ids: tuple[int, ...]) -> Iterator[Callable[[], None]]:

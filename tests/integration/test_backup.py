@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,8 +95,9 @@ def test_a_backup_restores_the_same_programme(tmp_path, database_url, fresh_url,
 def test_mails_written_after_the_snapshot_are_not_written_again(
     tmp_path, database_url, fresh_url, make_cli, monkeypatch
 ):
-    """The database is copied first, the outbox after it: mails written in between are in
-    the backup's outbox while their deliveries are pending in its database. The restored
+    """The database is copied first, the outbox after it: mails written in between (sent by
+    claims the backup's wait gave up on) are in the backup's outbox while their
+    deliveries are pending in its database. The restored
     engine sends them again; the outbox, named by idempotency key, keeps the one file."""
     from campaign_engine.cli import runtime
     from campaign_engine.pipeline.runner import run_until_sent
@@ -110,6 +113,8 @@ def test_mails_written_after_the_snapshot_are_not_written_again(
         return chosen(s)
 
     monkeypatch.setattr(stewardship, "folders", send_everything_then_choose)
+    # As when the wait for claims in flight ran out: sending was not paused.
+    monkeypatch.setattr(stewardship, "sending_paused", lambda engine, **_: nullcontext(0))
     engine = make_engine(database_url)
     stewardship.take_backup(settings, engine, tmp_path / "backup")
     engine.dispose()
@@ -150,6 +155,63 @@ def test_restore_releases_the_snapshots_claims(tmp_path, database_url, fresh_url
         rows = conn.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
     engine.dispose()
     assert rows == [("pending", PARTNERS * CONTACTS)]
+
+
+def test_sending_pauses_while_a_backup_copies(tmp_path, database_url, make_cli):
+    """Dispatchers claim nothing while a backup holds the lease, and a work item under way
+    hands its unsent rows back (its attempt not counted) once its heartbeat sees it."""
+    from campaign_engine.cli import runtime
+    from campaign_engine.pipeline.delivery import deliver
+    from campaign_engine.pipeline.dispatcher import claim_due
+    from campaign_engine.services.stewardship.pause import sending_paused
+
+    cli = make_cli(database_url, data_dir="var")
+    campaign_id = programme(tmp_path, cli, wait=False)
+    engine = make_engine(database_url)
+
+    def claim(rt, owner):
+        with rt.sessions.begin() as session:
+            return claim_due(session, now=rt.clock(), limit=100, lease_seconds=30, owner=owner)
+
+    with runtime(load_settings(cli.config)) as rt:
+        with sending_paused(engine, drain_seconds=0) as in_flight:
+            assert in_flight == 0
+            assert claim(rt, "w/1") == []
+        items = claim(rt, "w/2")
+        assert sum(len(item.delivery_ids) for item in items) == PARTNERS * CONTACTS
+        rt.claims.paused.set()  # as the heartbeat does while a backup holds the lease
+        for item in items:
+            deliver(rt, item)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Delivery.status, Delivery.attempts, func.count()).group_by(
+                Delivery.status, Delivery.attempts
+            )
+        ).all()
+    engine.dispose()
+    assert rows == [("pending", 0, PARTNERS * CONTACTS)]
+    assert outbox_files(cli.config) == {}
+
+
+def test_a_backup_names_the_claims_it_could_not_wait_for(tmp_path, database_url, make_cli):
+    """Claims held by a live lease that do not finish within --wait-seconds are counted in
+    the manifest and the output: the restore will send those again."""
+    cli = make_cli(database_url, data_dir="var")
+    programme(tmp_path, cli, wait=False)
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            Delivery.__table__.update().values(
+                status="sending",
+                lease_owner="serve-busy/1",
+                lease_expires_at=datetime.now(UTC) + timedelta(minutes=5),
+            )
+        )
+    engine.dispose()
+    out = cli("backup", str(tmp_path / "backup"), "--wait-seconds", "0.5").output
+    assert f"{PARTNERS * CONTACTS} sends were still in flight" in out
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["in_flight"] == PARTNERS * CONTACTS
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ A backup is a folder:
     secrets.json        the generated secrets, when data_dir holds them: the sealed endpoint
                         tokens and every signed link already sent need the same keys
 
-The database is copied first and the folders after it. So every file a row names is in
-the backup (files are written before the rows that name them), and the outbox may hold
-mails sent after the snapshot: their deliveries are pending again once restored, and the
-outbox, whose files are named by idempotency key, does not write them twice. Over SMTP a
-resend carries the same Message-ID (derived from the same key), which mailboxes fold.
+Sending is paused while the backup copies (pause.py): dispatchers claim nothing, and the
+claims in flight are recorded before the snapshot, so the backup is a moment at which no
+mail was half-sent. The database is copied first and the folders after it, so every file
+a row names is in the backup (files are written before the rows that name them). What
+the old machine sends after the backup is pending again once restored: the outbox, whose
+files are named by idempotency key, does not write it twice, and over SMTP a resend
+carries the same Message-ID (derived from the same key), which mailboxes fold.
 
 The folder is built beside DEST and renamed into place at the end, so a backup cut short
 (disk full, killed by cron's timeout) never looks complete. Restore checks the manifest
@@ -42,6 +44,7 @@ from sqlalchemy import Engine, delete, inspect, make_url, update
 from sqlalchemy.engine import URL
 
 from campaign_engine.errors import CampaignEngineError, InvalidInput
+from campaign_engine.services.stewardship.pause import sending_paused
 from campaign_engine.settings import Settings
 
 FORMAT = 1
@@ -69,6 +72,7 @@ class Manifest:
     created_at: str
     files: list[FileEntry] = field(default_factory=list)
     format: int = FORMAT
+    in_flight: int = 0  # claims still unrecorded when the snapshot was taken
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -77,10 +81,20 @@ class Manifest:
 # --- taking a backup -------------------------------------------------------------------
 
 
-def take_backup(settings: Settings, engine: Engine, dest: Path) -> Manifest:
-    """Write a complete backup to `dest`, which must not exist or be an empty folder."""
+def take_backup(
+    settings: Settings, engine: Engine, dest: Path, *, drain_seconds: float = 60.0
+) -> Manifest:
+    """Write a complete backup to `dest`, which must not exist or be an empty folder.
+
+    Sending is paused while it copies (pause.py): the backup is then one moment at which
+    no mail was half-sent, and a restore sends again at most what was in flight."""
     dest = dest.resolve()
     _refuse_existing(dest)
+    with sending_paused(engine, drain_seconds=drain_seconds) as in_flight:
+        return _write_backup(settings, engine, dest, in_flight)
+
+
+def _write_backup(settings: Settings, engine: Engine, dest: Path, in_flight: int) -> Manifest:
     kind = database_kind(settings.database_url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
@@ -90,6 +104,7 @@ def take_backup(settings: Settings, engine: Engine, dest: Path) -> Manifest:
             migration_head=None,
             database=kind,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            in_flight=in_flight,
         )
         dump = work / DUMPS[kind]
         if kind == "sqlite":
