@@ -47,11 +47,12 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["campaign_engine"] = runtime
     recorder = app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
-    from campaign_engine.web import (  # console_runway adds its routes to console.bp
+    from campaign_engine.web import (  # console_runway/_privacy add routes to console.bp
         api,
         auth,
         console,
         console_mdf,
+        console_privacy,  # noqa: F401
         console_runway,  # noqa: F401
         embed,
         errors,

@@ -210,6 +210,7 @@ class RetentionSettings(_Section):
     engagement_months: int = Field(13, ge=1, le=1200)  # each open's and click's row
     lead_months: int = Field(24, ge=1, le=1200)  # what a lead's visitor gave
     outbox_days: int = Field(30, ge=1, le=36500)  # emails kept in the maildir outbox
+    offboard_days: int = Field(30, ge=1, le=36500)  # a leaving partner's zip, for download
 
 
 class RateLimitSettings(_Section):

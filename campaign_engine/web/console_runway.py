@@ -18,6 +18,7 @@ from campaign_engine.services.milestones import reached, set_milestone
 from campaign_engine.services.owners import assign_owner, vendor_users
 from campaign_engine.services.partners import get_partner
 from campaign_engine.services.partnerview import partner_campaigns, partner_results
+from campaign_engine.services.privacy.archives import archives_of
 from campaign_engine.services.profile import brand_warnings
 from campaign_engine.services.runway import runway_steps
 from campaign_engine.web.api import csv_response
@@ -67,6 +68,8 @@ def partner_page(slug: str) -> str:
         results=partner_results(db(), partner.id, now=now),
         warnings=brand_warnings(partner),
         label=label,
+        archives=archives_of(rt.settings.storage_dir, partner.slug),
+        offboard_days=rt.settings.retention.offboard_days,
     )
 
 

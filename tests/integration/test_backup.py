@@ -166,7 +166,7 @@ def test_sending_pauses_while_a_backup_copies(tmp_path, database_url, make_cli):
     from campaign_engine.services.stewardship.pause import sending_paused
 
     cli = make_cli(database_url, data_dir="var")
-    campaign_id = programme(tmp_path, cli, wait=False)
+    programme(tmp_path, cli, wait=False)
     engine = make_engine(database_url)
 
     def claim(rt, owner):

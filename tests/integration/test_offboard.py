@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 import zipfile
 
 from sqlalchemy import func, select
@@ -57,5 +59,62 @@ def test_a_leaving_partner_takes_its_data_and_its_figures_stay(tmp_path, databas
         assert "other@partner-01-customer.example" in to
         again = cli("partners", "offboard", "partner-00", "--out", str(archive), ok=False)
         assert again.exit_code != 0 and "exists already" in again.output
+    finally:
+        world.runtime.close()
+
+
+def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, database_url):
+    """The partner page's form: a marketer cannot, a mistyped slug changes nothing, the
+    admin's confirmed one exports then erases; the zip is listed and downloadable by the
+    admin alone, for that partner alone, until retention deletes it."""
+    import time
+
+    from campaign_engine.services.access.accounts import create_user
+    from campaign_engine.services.privacy.retention import run_retention
+
+    world = build(tmp_path, database_url)
+    try:
+        with world.runtime.sessions.begin() as session:
+            create_user(session, "admin@vendor.example", "admin", password="correct-horse-1")
+            create_user(session, "mk@vendor.example", "marketer", password="correct-horse-1")
+        world.app.config["WTF_CSRF_ENABLED"] = False
+        admin, marketer = world.app.test_client(), world.app.test_client()
+        for client, email in ((admin, "admin@vendor.example"), (marketer, "mk@vendor.example")):
+            login = {"email": email, "password": "correct-horse-1"}
+            assert client.post("/login", data=login).status_code == 302
+        form = {"confirm": "partner-00"}
+        assert marketer.post("/partners/partner-00/offboard", data=form).status_code == 403
+        page = marketer.get("/partners/partner-00").get_data(as_text=True)
+        assert "Export and erase" not in page and "A vendor admin can offboard" in page
+        typo = admin.post(
+            "/partners/partner-00/offboard", data={"confirm": "partner-0"}, follow_redirects=True
+        )
+        assert "Nothing changed: type partner-00 in the confirm field" in typo.get_data(True)
+        with world.runtime.sessions() as session:
+            still = session.scalar(select(func.count()).select_from(Contact))
+        assert still == 4, "a mistyped confirmation erases nothing"
+
+        done = admin.post("/partners/partner-00/offboard", data=form, follow_redirects=True)
+        page = done.get_data(as_text=True)
+        assert done.status_code == 200 and "partner-00 has left" in page, page
+        (name,) = re.findall(r'/partners/partner-00/offboarded/([^"]+\.zip)', page)
+        download = admin.get(f"/partners/partner-00/offboarded/{name}")
+        assert download.status_code == 200
+        assert download.headers["Cache-Control"] == "private, no-store"
+        with zipfile.ZipFile(io.BytesIO(download.data)) as zipped:
+            assert PERSON.lower() in zipped.read("contacts.csv").decode()
+        with world.runtime.sessions() as session:
+            left = session.scalar(select(func.count()).select_from(Contact))
+        assert left == 2, "partner-00's two contacts erased, partner-01's kept"
+        assert marketer.get(f"/partners/partner-00/offboarded/{name}").status_code == 403
+        assert admin.get(f"/partners/partner-01/offboarded/{name}").status_code == 404
+        assert admin.get("/partners/partner-00/offboarded/..%2Fsecrets.json").status_code == 404
+
+        archive = world.runtime.settings.storage_dir / "offboarded" / name
+        old = time.time() - 31 * 86_400
+        os.utime(archive, (old, old))
+        assert run_retention(world.runtime).archives == 1
+        assert not archive.exists()
+        assert admin.get(f"/partners/partner-00/offboarded/{name}").status_code == 404
     finally:
         world.runtime.close()

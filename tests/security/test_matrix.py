@@ -48,6 +48,14 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict]] = {
     ("/partners", "GET"): ("vendor", "/partners", {}),
     ("/partners/<slug>", "GET"): ("vendor", "/partners/partner-01", {}),
     ("/partners/<slug>/milestones", "POST"): ("vendor", "/partners/partner-01/milestones", {}),
+    # offboarding (web/console_privacy.py) is not undone: a vendor admin's alone; without
+    # the slug typed again it changes nothing, so the matrix can call it
+    ("/partners/<slug>/offboard", "POST"): ("admin-page", "/partners/partner-01/offboard", {}),
+    ("/partners/<slug>/offboarded/<name>", "GET"): (
+        "admin-page",
+        "/partners/partner-01/offboarded/partner-01-data-20260101-000000.zip",
+        {},
+    ),
     ("/partners/import", "POST"): ("vendor", "/partners/import", {}),
     ("/partners/owner", "POST"): ("vendor", "/partners/owner", {}),
     ("/kits", "GET"): ("vendor", "/kits", {}),
@@ -390,6 +398,16 @@ EXPECTED: dict[str, dict[str, object]] = {
         "marketer": ALLOWED,
         "admin": ALLOWED,
         "bearer": "login",  # bearer tokens are for the API, never for pages
+        "revoked": "login",
+        "partner token": "login",
+    },
+    "admin-page": {
+        "anonymous": "login",
+        "partner A": 403,
+        "partner B": 403,
+        "marketer": 403,
+        "admin": ALLOWED,
+        "bearer": "login",
         "revoked": "login",
         "partner token": "login",
     },

@@ -9,7 +9,8 @@ windows of settings.retention:
   company, message, consent) leaves the lead, its event and a held lead's row, and a
   landing lead's external id (a hash of the address) becomes a keyed pseudonym; state,
   times, campaign and amounts stay, which is all the figures read;
-- emails in the maildir outbox older than `outbox_days` (by file time): deleted.
+- emails in the maildir outbox older than `outbox_days` (by file time): deleted;
+- a leaving partner's zip kept for download (archives.py) older than `offboard_days`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import AuditEntry, Event, Lead, UniqueEngagement
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.audit import record
+from campaign_engine.services.privacy.archives import prune_archives
 from campaign_engine.services.privacy.erasure import rename_lead
 from campaign_engine.services.privacy.keys import keyed
 from campaign_engine.settings import RetentionSettings
@@ -42,9 +44,10 @@ class Pruned:
     first_visits: int  # unique_engagements rows deleted
     leads: int  # leads whose details went
     outbox_files: int
+    archives: int = 0  # offboarded partners' zips
 
     def total(self) -> int:
-        return self.engagement + self.first_visits + self.leads + self.outbox_files
+        return self.engagement + self.first_visits + self.leads + self.outbox_files + self.archives
 
 
 def prune_rows(
@@ -144,5 +147,8 @@ def run_retention(runtime: Runtime) -> Pruned:
     files = prune_outbox(
         settings.email.outbox_dir, days=settings.retention.outbox_days, now=now.timestamp()
     )
+    archives = prune_archives(
+        settings.storage_dir, days=settings.retention.offboard_days, now=now.timestamp()
+    )
     checkpoint(runtime.engine)  # also what an erasure could not empty while in use
-    return Pruned(rows.engagement, rows.first_visits, rows.leads, files)
+    return Pruned(rows.engagement, rows.first_visits, rows.leads, files, archives)

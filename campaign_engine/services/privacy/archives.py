@@ -1,0 +1,51 @@
+"""The zips `partners offboard` writes when the console asks for it: kept in the storage
+folder (offboarded/) for an admin to download and send to the leaving partner, and
+deleted by the daily retention job after `retention.offboard_days`, as they hold every
+customer the partner had."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+FOLDER = "offboarded"
+
+
+def archive_path(storage_dir: Path, slug: str, now: datetime) -> Path:
+    return storage_dir / FOLDER / f"{slug}-data-{now:%Y%m%d-%H%M%S}.zip"
+
+
+def _pattern(slug: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(slug)}-data-\d{{8}}-\d{{6}}\.zip")
+
+
+def archives_of(storage_dir: Path, slug: str) -> list[str]:
+    """The names of the partner's archives still kept, newest first."""
+    folder = storage_dir / FOLDER
+    if not folder.is_dir():
+        return []
+    pattern = _pattern(slug)
+    return sorted((p.name for p in folder.iterdir() if pattern.fullmatch(p.name)), reverse=True)
+
+
+def archive_file(storage_dir: Path, slug: str, name: str) -> Path | None:
+    """One of the partner's archives by name, or None: a name that is not one of its own
+    (another partner's, a path) finds nothing."""
+    return storage_dir / FOLDER / name if name in archives_of(storage_dir, slug) else None
+
+
+def prune_archives(storage_dir: Path, *, days: int, now: float | None = None) -> int:
+    """Delete archives older than `days` (by file time); returns how many."""
+    folder = storage_dir / FOLDER
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - days * 86_400
+    removed = 0
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            os.unlink(entry.path)
+            removed += 1
+    return removed
