@@ -36,7 +36,7 @@ def partner_offboard(slug: str) -> Response:
     partner = get_partner(db(), slug)
     if request.form.get("confirm", "").strip() != partner.slug:
         flash(f"Nothing changed: type {partner.slug} in the confirm field to offboard it.", "error")
-        return redirect(url_for("console.partner_page", slug=slug) + "#offboard")
+        return redirect(url_for("console.partner_page", slug=slug))  # the flash is at the top
     rt = runtime()
     archive = archive_path(rt.settings.storage_dir, partner.slug, rt.clock())
     db().close()  # offboard runs its own transactions; SQLite's log is emptied after them
@@ -48,7 +48,7 @@ def partner_offboard(slug: str) -> Response:
         f"pseudonymised, {done.files} outbox emails deleted; switched off everywhere.",
         "ok",
     )
-    return redirect(url_for("console.partner_page", slug=slug) + "#offboard")
+    return redirect(url_for("console.partner_page", slug=slug))  # the flash is at the top
 
 
 @bp.get("/partners/<slug>/offboarded/<name>")
