@@ -40,14 +40,14 @@ from standardwebhooks.webhooks import Webhook  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Event, TrackedLink  # noqa: E402
+from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
 from campaign_engine.domain.consent import ConsentMode, ConsentRules  # noqa: E402
+from campaign_engine.services.assets.kits import load_kit  # noqa: E402
+from campaign_engine.services.attribution.tallies import rebuild_tallies  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign  # noqa: E402
-from campaign_engine.services.demo import write_sample_programme  # noqa: E402
-from campaign_engine.services.kits import load_kit  # noqa: E402
-from campaign_engine.services.partners import import_partners  # noqa: E402
-from campaign_engine.services.reports import campaign_report  # noqa: E402
-from campaign_engine.services.tallies import rebuild_tallies  # noqa: E402
+from campaign_engine.services.insights.reports import campaign_report  # noqa: E402
+from campaign_engine.services.partners.directory import import_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
 from tests.processes import serve_web  # noqa: E402
 

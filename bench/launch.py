@@ -35,16 +35,16 @@ from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Delivery  # noqa: E402
+from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
 from campaign_engine.pipeline.runner import launch_options, run_until_sent  # noqa: E402
-from campaign_engine.services.artifacts import render_now  # noqa: E402
-from campaign_engine.services.brand.context import brand_context  # noqa: E402
+from campaign_engine.services.assets.artifacts import render_now  # noqa: E402
+from campaign_engine.services.assets.brand.context import brand_context  # noqa: E402
+from campaign_engine.services.assets.kits import load_kit, read_kit  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
-from campaign_engine.services.contacts import import_contacts  # noqa: E402
-from campaign_engine.services.demo import write_sample_programme  # noqa: E402
-from campaign_engine.services.kits import load_kit, read_kit  # noqa: E402
-from campaign_engine.services.partners import import_partners, list_partners  # noqa: E402
+from campaign_engine.services.partners.contacts import import_contacts  # noqa: E402
+from campaign_engine.services.partners.directory import import_partners, list_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
 
 

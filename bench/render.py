@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from campaign_engine.bootstrap import make_renderers, renderers_for  # noqa: E402
+from campaign_engine.demo.programme import PALETTE, sample_logo  # noqa: E402
 from campaign_engine.domain.brand import readable_text_on  # noqa: E402
 from campaign_engine.ports import BROCHURE  # noqa: E402
-from campaign_engine.services.artifacts import cached_render, render_now  # noqa: E402
-from campaign_engine.services.brand.logos import normalise_logo  # noqa: E402
-from campaign_engine.services.demo import PALETTE, sample_logo  # noqa: E402
-from campaign_engine.services.kitcheck import sample_brand  # noqa: E402
-from campaign_engine.services.kits import read_kit  # noqa: E402
+from campaign_engine.services.assets.artifacts import cached_render, render_now  # noqa: E402
+from campaign_engine.services.assets.brand.logos import normalise_logo  # noqa: E402
+from campaign_engine.services.assets.kitcheck import sample_brand  # noqa: E402
+from campaign_engine.services.assets.kits import read_kit  # noqa: E402
 
 KIT, _ = read_kit(ROOT / "kits" / "secure-cloud-q3")
 CHANNELS = KIT.spec.channels()  # what a launch renders

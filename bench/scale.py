@@ -33,13 +33,13 @@ from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Delivery  # noqa: E402
+from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
 from campaign_engine.domain.consent import ConsentMode, ConsentRules  # noqa: E402
+from campaign_engine.services.assets.kits import load_kit  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
-from campaign_engine.services.contacts import import_contacts  # noqa: E402
-from campaign_engine.services.demo import write_sample_programme  # noqa: E402
-from campaign_engine.services.kits import load_kit  # noqa: E402
-from campaign_engine.services.partners import import_partners, list_partners  # noqa: E402
+from campaign_engine.services.partners.contacts import import_contacts  # noqa: E402
+from campaign_engine.services.partners.directory import import_partners, list_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
 
 RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings

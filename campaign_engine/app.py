@@ -7,9 +7,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
+from campaign_engine.infra.groupcommit import GroupCommitter
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.groupcommit import GroupCommitter
-from campaign_engine.services.tracking import visitor_salt
+from campaign_engine.services.attribution.tracking import visitor_salt
 from campaign_engine.web.callbacks import SignedCallbacks
 from campaign_engine.web.clicks import TrackedRedirects
 from campaign_engine.web.recorder import EventRecorder

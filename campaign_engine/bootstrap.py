@@ -161,8 +161,8 @@ def render_in_child(
 ) -> str:
     """Runs in a render-pool process: its kits and renderers (fonts, templates, decoded
     backgrounds) live as long as the process; the result lands in the artifact cache."""
-    from campaign_engine.services.artifacts import cached_render
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.artifacts import cached_render
+    from campaign_engine.services.assets.kits import read_kit
 
     kit = _child_kits.get(content_hash)
     if kit is None:

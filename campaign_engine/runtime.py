@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.domain.kit import KitContent
+from campaign_engine.infra.processes import ClaimsInProgress
 from campaign_engine.ports import BrandContext, Connector, KitRenderers, RenderedAsset
-from campaign_engine.services.artifacts import artifact_key, cached_assets, cached_render
-from campaign_engine.services.processes import ClaimsInProgress
+from campaign_engine.services.assets.artifacts import artifact_key, cached_assets, cached_render
 from campaign_engine.settings import Settings
 
 

@@ -133,7 +133,7 @@ class DispatchSettings(_Section):
 
 
 class HealthSettings(_Section):
-    """What /readyz and `doctor` check (services/health)."""
+    """What /readyz and `doctor` check (services/delivery/health)."""
 
     storage_min_free_mb: int = Field(500, ge=0)  # below this in storage_dir: not ready
     smtp_timeout_seconds: float = Field(3.0, gt=0)  # connect + EHLO
@@ -177,7 +177,7 @@ class MdfSettings(_Section):
 
 
 class LeadSettings(_Section):
-    """Leads after they arrive (services/leads)."""
+    """Leads after they arrive (services/attribution/leads)."""
 
     # a new lead not touched (accepted, rejected, contacted...) this long after it arrived:
     # the partner is reminded and its owner alerted, once
@@ -204,7 +204,7 @@ class FeedbackSettings(_Section):
 
 
 class RetentionSettings(_Section):
-    """How long personal details are kept (services/privacy/retention.py, a daily job).
+    """How long personal details are kept (services/stewardship/retention.py, a daily job).
     What expires is the detail; the counts every report reads stay."""
 
     engagement_months: int = Field(13, ge=1, le=1200)  # each open's and click's row

@@ -5,7 +5,7 @@ The dispatcher once died of an OperationalError raised outside its `try` while t
 went on heartbeating and holding the scheduler lease: nothing was sent and no standby
 could take over (issue #31). Every long-lived loop now runs its rounds through a `Loop`:
 an exception is logged (the first in full, then once a minute with a count, through
-services/health/repeats), the loop waits a capped backoff and goes on. A `Watchdog`
+services/delivery/health/repeats), the loop waits a capped backoff and goes on. A `Watchdog`
 notices a loop that has not finished a round for `dispatch.give_up_seconds` (failing all
 that time, stuck, or dead) and gives the process up: it lets go of what it holds and exits
 with EXIT_RESTART, so systemd, Kubernetes or supervisord starts a fresh one.
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from campaign_engine.services.health.repeats import log_repeated
+from campaign_engine.services.delivery.health.repeats import log_repeated
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from campaign_engine.db import Partner  # noqa: E402
-from campaign_engine.services.kits import read_kit  # noqa: E402
-from campaign_engine.services.preflight.run import PartnerReport, preflight  # noqa: E402
-from campaign_engine.services.preview import browser_html, preview_partner  # noqa: E402
+from campaign_engine.services.assets.kits import read_kit  # noqa: E402
+from campaign_engine.services.assets.preflight.run import PartnerReport, preflight  # noqa: E402
+from campaign_engine.services.assets.preview import browser_html, preview_partner  # noqa: E402
 from renderers.glyphs import font_for  # noqa: E402
 from tests.hard import hard_partner_world  # noqa: E402
 
@@ -113,7 +113,7 @@ def generated_world(folder: Path, count: int, seed: int):  # noqa: ANN201 - a Ru
     """A runtime with `count` generated partners imported through the CSV, as a vendor
     would import them."""
     from campaign_engine import bootstrap, migrate
-    from campaign_engine.services.partners import import_partners
+    from campaign_engine.services.partners.directory import import_partners
     from campaign_engine.settings import load_settings
     from tests.conftest import write_config
     from tests.partners_gen import partners, write_partners_csv

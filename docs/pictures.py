@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from campaign_engine.cli import cli  # noqa: E402
-from campaign_engine.services.demo import sample_logo  # noqa: E402
+from campaign_engine.demo.programme import sample_logo  # noqa: E402
 from tests.factories import partner_row, write_partners  # noqa: E402
 
 PARTNERS = [

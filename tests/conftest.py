@@ -280,7 +280,7 @@ def _sample_kit_checked_once() -> Iterator[None]:
     load it. Only the unchanged sample folder is remembered, keyed by its content hash;
     every other kit, and the sample kit's own tests in test_kits.py through the CLI, are
     checked as usual."""
-    from campaign_engine.services import kits
+    from campaign_engine.services.assets import kits
 
     check = kits.validate_kit
     checked: dict[tuple[str, object], object] = {}

@@ -123,7 +123,7 @@ def write_hard_partners(folder: Path) -> Path:
 def hard_partner_world(folder: Path, database_url: str) -> Runtime:
     """A runtime on `database_url` with the hard partners imported."""
     from campaign_engine import bootstrap, migrate
-    from campaign_engine.services.partners import import_partners
+    from campaign_engine.services.partners.directory import import_partners
     from campaign_engine.settings import load_settings
     from tests.conftest import write_config
 

@@ -19,16 +19,16 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Campaign, Partner
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.dashboard.deals import open_deals
+from campaign_engine.services.insights.dashboard.deals import open_deals
 from campaign_engine.services.insights.figures import lead_follow_up
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import import_partners
-from campaign_engine.services.partnerview import _delivery_counts, partner_results
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.insights.reports import campaign_report
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import import_partners
+from campaign_engine.services.partners.view import _delivery_counts, partner_results
 from campaign_engine.settings import load_settings
 from tests.conftest import write_config
 from tests.factories import email_only_kit, partner_row, write_partners

@@ -12,11 +12,11 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners

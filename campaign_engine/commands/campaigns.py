@@ -76,8 +76,8 @@ def campaigns_create(
 ) -> None:
     """Create a campaign from a kit and an audience."""
     from campaign_engine import bootstrap
+    from campaign_engine.services.assets.kits import latest_version, load_kit
     from campaign_engine.services.campaigns.lifecycle import create_campaign_from, parse_audience
-    from campaign_engine.services.kits import latest_version, load_kit
 
     path = Path(kit)
     options = campaign_options(
@@ -281,7 +281,7 @@ def campaigns_retry(campaign_id: int, channel: str | None) -> None:
 def campaigns_check(campaign_id: int, as_json: bool) -> None:
     """Ask LinkedIn, HubSpot and Salesforce whether what they accepted is still there."""
     from campaign_engine.services.campaigns.lifecycle import get_campaign
-    from campaign_engine.services.provider_checks import check_provider_status
+    from campaign_engine.services.delivery.provider_checks import check_provider_status
 
     with runtime() as rt:
         with rt.sessions() as session:
@@ -432,7 +432,7 @@ def _print_ledger(ledger: dict) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="One row per partner and channel.")
 def campaigns_report(campaign_id: int, as_json: bool, as_csv: bool) -> None:
     """The funnel: targeted, participating, delivered, opens, clicks, leads ... revenue."""
-    from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
+    from campaign_engine.services.insights.reports import campaign_report, report_rows, rows_to_csv
 
     with unit_of_work() as (_, session):
         data = campaign_report(session, campaign_id)

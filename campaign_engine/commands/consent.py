@@ -8,8 +8,8 @@ from campaign_engine.cli import cli, unit_of_work
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.directory import get_partner
 
 
 @cli.group()

@@ -1,4 +1,4 @@
-"""`campaign-engine doctor`: is this deployment set up to run? (services/health/doctor)"""
+"""`campaign-engine doctor`: is this deployment set up to run? (services/delivery/health/doctor)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def doctor(as_json: bool) -> None:
 
     The config, database and migration head, broker, SMTP, storage, secrets and
     base_url; exits 1 when anything needs fixing."""
-    from campaign_engine.services.health.doctor import examine
+    from campaign_engine.services.delivery.health.doctor import examine
     from campaign_engine.settings import load_settings
 
     try:

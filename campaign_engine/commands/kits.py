@@ -11,10 +11,10 @@ from campaign_engine import bootstrap
 from campaign_engine.cli import cli, database, emit, runtime, unit_of_work
 from campaign_engine.domain.kit import kit_schema
 from campaign_engine.errors import KitError
-from campaign_engine.services.customisation import customisations_for
-from campaign_engine.services.kits import find_version, load_kit, validate_kit
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.preview import Preview, browser_html, preview_partner
+from campaign_engine.services.assets.kits import find_version, load_kit, validate_kit
+from campaign_engine.services.assets.preview import Preview, browser_html, preview_partner
+from campaign_engine.services.partners.customisation import customisations_for
+from campaign_engine.services.partners.directory import get_partner
 
 KIT_DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -130,10 +130,10 @@ def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser
     """Render the kit for every partner (or those named), with what each stored for a kit
     of this slug, and check each asset; exit 1 when any problem would hold a partner's
     deliveries."""
-    from campaign_engine.services.customisation import stored_customisations
-    from campaign_engine.services.partners import list_partners
-    from campaign_engine.services.preflight.run import as_json as report_json
-    from campaign_engine.services.preflight.run import preflight
+    from campaign_engine.services.assets.preflight.run import as_json as report_json
+    from campaign_engine.services.assets.preflight.run import preflight
+    from campaign_engine.services.partners.customisation import stored_customisations
+    from campaign_engine.services.partners.directory import list_partners
 
     kit = validate_kit(path, bootstrap.make_renderers)
     with runtime() as rt, rt.sessions() as session:

@@ -229,8 +229,8 @@ def mdf_expire(period: str) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="The finance export: one row per partner.")
 def mdf_report(as_json: bool, as_csv: bool) -> None:
     """Allocated, committed, claimed, paid and expired; returns; decision times."""
+    from campaign_engine.services.insights.reports import neutralise
     from campaign_engine.services.mdf.report import mdf_report as build
-    from campaign_engine.services.reports import neutralise
 
     with database() as (settings, session):
         report = build(session, sla_hours=settings.mdf.sla_hours)

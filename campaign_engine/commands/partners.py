@@ -8,19 +8,19 @@ import click
 
 from campaign_engine.cli import cli, emit, runtime, unit_of_work
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.contacts import import_contacts, lift_suppression
-from campaign_engine.services.customisation import set_customisations
-from campaign_engine.services.endpoints import set_endpoint
-from campaign_engine.services.kits import latest_version
-from campaign_engine.services.partners import get_partner, import_partners, list_partners
-from campaign_engine.services.privacy.erasure import Erased
-from campaign_engine.services.senders import (
+from campaign_engine.services.assets.kits import latest_version
+from campaign_engine.services.delivery.endpoints import set_endpoint
+from campaign_engine.services.delivery.senders import (
     dns_txt_lookup,
     set_sender,
     verification_record,
     verify_sender,
 )
-from campaign_engine.services.tokens import warn_expiring_tokens
+from campaign_engine.services.delivery.token_expiry import warn_expiring_tokens
+from campaign_engine.services.partners.contacts import import_contacts, lift_suppression
+from campaign_engine.services.partners.customisation import set_customisations
+from campaign_engine.services.partners.directory import get_partner, import_partners, list_partners
+from campaign_engine.services.stewardship.erasure import Erased
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -35,7 +35,7 @@ def partners() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 def partners_import(file: Path, as_json: bool) -> None:
     """Create or update partners from FILE.csv (all rows or none)."""
-    from campaign_engine.services.consent.follow import follow_running
+    from campaign_engine.services.partners.consent.follow import follow_running
 
     with unit_of_work() as (rt, session):
         result = import_partners(session, file)
@@ -237,7 +237,7 @@ def contacts_unsuppress(email: str, partner_slug: str | None) -> None:
 def contacts_erase(email: str, partner_slug: str | None, as_json: bool) -> None:
     """Forget EMAIL everywhere: contacts, deliveries, opens, leads, the outbox; a keyed
     hash keeps it from being imported or mailed again (docs/privacy.md)."""
-    from campaign_engine.services.privacy.request import erase
+    from campaign_engine.services.stewardship.request import erase
 
     with runtime() as rt:
         done = erase(rt, email, partner_slug=partner_slug, actor="cli")
@@ -258,7 +258,7 @@ def erasure_words(done: Erased) -> str:
 def partners_offboard(slug: str, out: Path | None) -> None:
     """Export a leaving partner's contacts, leads and results as a zip, then erase its
     customers; its figures stay, anonymised, and it is switched off (docs/privacy.md)."""
-    from campaign_engine.services.privacy.offboard import offboard
+    from campaign_engine.services.stewardship.offboard import offboard
 
     with runtime() as rt:
         archive = out or Path(f"{slug}-data-{rt.clock():%Y%m%d}.zip")
@@ -274,7 +274,7 @@ def partners_offboard(slug: str, out: Path | None) -> None:
 @click.argument("slug")
 def partners_next_action(slug: str) -> None:
     """The one thing this partner should do next."""
-    from campaign_engine.services.nextaction import next_action
+    from campaign_engine.services.partners.runway.nextaction import next_action
 
     with unit_of_work() as (rt, session):
         click.echo(next_action(session, get_partner(session, slug), now=rt.clock()))

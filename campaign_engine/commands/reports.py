@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from campaign_engine.cli import cli, emit, unit_of_work
-from campaign_engine.services.eventimport import import_events
+from campaign_engine.services.attribution.eventimport import import_events
+from campaign_engine.services.attribution.tallies import rebuild_tallies
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.tallies import rebuild_tallies
 
 
 @cli.group()

@@ -8,13 +8,13 @@ import click
 
 from campaign_engine.cli import cli, emit, parse_when, runtime, unit_of_work
 from campaign_engine.domain.runway import Milestone
-from campaign_engine.services.digest import send_digest
-from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
-from campaign_engine.services.milestones import import_milestones, set_milestone
-from campaign_engine.services.owners import assign_owner
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.reports import rows_to_csv
-from campaign_engine.services.runway import run_runway
+from campaign_engine.services.insights.reports import rows_to_csv
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.partners.runway.digest import send_digest
+from campaign_engine.services.partners.runway.milestones import import_milestones, set_milestone
+from campaign_engine.services.partners.runway.owners import assign_owner
+from campaign_engine.services.partners.runway.reports import runway_report, summary_rows
+from campaign_engine.services.partners.runway.sequence import run_runway
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -17,19 +17,19 @@ from waitress import serve as waitress_serve
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.cli import cli, runtime
+from campaign_engine.demo.mdf import populate_mdf
+from campaign_engine.demo.programme import write_sample_programme
+from campaign_engine.demo.runway import populate_runway
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.runner import Dispatcher, launch_options
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.accounts import create_user
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.demo import write_sample_programme
-from campaign_engine.services.demo_runway import populate_runway
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.mdf.demo import populate_mdf
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import ENV_PREFIX, Settings, load_settings, refuse_published_secrets
 from campaign_engine.supervise import Watchdog
 

@@ -18,7 +18,7 @@ from campaign_engine.services.access.accounts import (
     set_role,
 )
 from campaign_engine.services.access.memberships import grant_membership
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.directory import get_partner
 
 
 @cli.group()

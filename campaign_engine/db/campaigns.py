@@ -147,7 +147,7 @@ class DeliveryWait(Base):
     "storage full"), since when it has repeated, and until when its items are retried.
     Written with each transient failure, deleted when that channel sends again, so
     `campaigns status` and the campaign page can say why pending items wait
-    (services/health/waits.py)."""
+    (services/delivery/health/waits.py)."""
 
     __tablename__ = "delivery_waits"
 

@@ -36,7 +36,7 @@ class Partner(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     signed_at: Mapped[datetime | None]
-    # A partner's own From address, used only once its domain is proven (services/senders).
+    # A partner's own From address, used only once its domain is proven (services/delivery/senders).
     sender_address: Mapped[str | None] = mapped_column(String(254))
     sender_verified_at: Mapped[datetime | None]
     # The vendor user who owns this partner's runway (gets its at-risk digest).

@@ -1,5 +1,5 @@
 """What stays of an erased person: a keyed hash of the address, so it is never imported
-or mailed again (services/privacy/erasure.py), and nothing that names them."""
+or mailed again (services/stewardship/erasure.py), and nothing that names them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from campaign_engine.db.base import Base, utcnow
 
 class ErasedAddress(Base):
     """The suppression list of erased addresses. `email_hash` is HMAC-SHA256 of the
-    lowercased address under a key derived from the secret key (services/privacy/keys.py):
+    lowercased address under a key derived from the secret key (services/stewardship/keys.py):
     without that key, the hash cannot be matched against a list of addresses. `partner_id`
     None: erased for every partner (and any partner to come)."""
 

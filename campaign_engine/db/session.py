@@ -49,7 +49,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted and rewritten rows are overwritten with zeros, so an erased person's
-        # address does not stay readable in free pages of the file (services/privacy).
+        # address does not stay readable in free pages of the file (services/stewardship).
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         # SQLite's own lower() folds ASCII only, so a search for "αθηνα" missed "ΑΘΗΝΑ";

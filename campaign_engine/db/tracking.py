@@ -131,6 +131,6 @@ class Lead(Base):
     client: Mapped[str | None] = mapped_column(String(16))
     network: Mapped[str | None] = mapped_column(String(16))
     # What the visitor gave, while the lead is "held" or "unconfirmed" and so has no
-    # event yet (services/leads/intake.py); emptied when it is released, confirmed or
+    # event yet (services/attribution/leads/intake.py); emptied when it is released, confirmed or
     # discarded.
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,5 +1,5 @@
 """Whether a campaign's audience filter takes in one partner (the planner asks the
-database the same question for all partners at once: services/audience.audience_query)."""
+database the same question for all partners at once: services/campaigns/audience.audience_query)."""
 
 from __future__ import annotations
 

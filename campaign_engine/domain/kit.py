@@ -1,6 +1,6 @@
 """The kit.yaml format as typed data, shared by the kit loader and the renderers.
 
-Pure: no I/O here. `campaign_engine.services.kits` reads files and reports problems with
+Pure: no I/O here. `campaign_engine.services.assets.kits` reads files and reports problems with
 file:line; these models only say what a well-formed kit looks like.
 """
 
@@ -65,7 +65,8 @@ class Landing(_Strict):
     # above the form in a sandboxed frame that runs no script.
     template: str | None = None
     # A lead counts once its visitor confirms by email. Unset: on for partners in the
-    # EU (services/leads/optin.py), off elsewhere; true or false decides for every partner.
+    # EU (services/attribution/leads/optin.py), off elsewhere; true or false decides for
+    # every partner.
     double_opt_in: bool | None = None
 
 

@@ -1,4 +1,4 @@
-"""The heartbeat of a process that claims deliveries (services/processes.py says why)."""
+"""The heartbeat of a process that claims deliveries (infra/processes.py says why)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from campaign_engine.runtime import Runtime
-from campaign_engine.services.processes import (
+from campaign_engine.infra.processes import (
     database_now,
     heartbeat,
     new_process_id,
@@ -18,6 +17,7 @@ from campaign_engine.services.processes import (
     return_claims,
     unregister,
 )
+from campaign_engine.runtime import Runtime
 from campaign_engine.services.stewardship.pause import sending_paused_by
 from campaign_engine.supervise import Loop
 

@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.infra.processes import return_claims, take_over
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.health.repeats import log_repeated
-from campaign_engine.services.processes import return_claims, take_over
+from campaign_engine.services.delivery.health.repeats import log_repeated
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def worker_runtime() -> Runtime:
 
 
 def worker_beacon(runtime: Runtime) -> Beacon | None:
-    """This process's registration with a heartbeat (services/processes.py), started on
+    """This process's registration with a heartbeat (campaign_engine/infra/processes.py), started on
     its first task; its first reap also returns the claims of a predecessor killed on this
     host. None while the database refuses it: the task then sends under the scheduler's
     claim, as before, and the next task tries again."""

@@ -48,27 +48,27 @@ from campaign_engine.errors import (
     RecipientRejected,
     RetryableError,
 )
+from campaign_engine.infra.processes import return_claims
+from campaign_engine.infra.secrets import unseal
 from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
 from campaign_engine.ports import BrandContext, Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.artifacts import index_artifact
-from campaign_engine.services.brand.context import brand_context
+from campaign_engine.services.assets.artifacts import index_artifact
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.kits import materialise
+from campaign_engine.services.assets.preflight.checks import check_assets, check_brand
+from campaign_engine.services.assets.preflight.problems import blocking
+from campaign_engine.services.attribution.links import OpenTokens, UnsubscribeTokens, link_urls
+from campaign_engine.services.attribution.tracking import suppress
 from campaign_engine.services.campaigns.lifecycle import refresh_completion
-from campaign_engine.services.consent.follow import hold_for_review
-from campaign_engine.services.consent.read import mode_for
-from campaign_engine.services.customisation import customisations_for
-from campaign_engine.services.health.repeats import log_repeated
-from campaign_engine.services.health.waits import clear_wait, describe_failure, record_wait
-from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import OpenTokens, UnsubscribeTokens, link_urls
-from campaign_engine.services.preflight.checks import check_assets, check_brand
-from campaign_engine.services.preflight.problems import blocking
-from campaign_engine.services.privacy.keys import address_hashes, erased_hashes, is_erased
-from campaign_engine.services.processes import return_claims
-from campaign_engine.services.secrets import unseal
-from campaign_engine.services.senders import verified_sender
-from campaign_engine.services.tracking import suppress
+from campaign_engine.services.delivery.health.repeats import log_repeated
+from campaign_engine.services.delivery.health.waits import clear_wait, describe_failure, record_wait
+from campaign_engine.services.delivery.senders import verified_sender
+from campaign_engine.services.partners.consent.follow import hold_for_review
+from campaign_engine.services.partners.consent.read import mode_for
+from campaign_engine.services.partners.customisation import customisations_for
+from campaign_engine.services.stewardship.keys import address_hashes, erased_hashes, is_erased
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class WorkItem:
 
 def deliver(runtime: Runtime, item: WorkItem) -> None:
     """Send one work item while this process's heartbeat renews its claim's progress
-    deadline (services/processes.ClaimsInProgress): each send is one step."""
+    deadline (campaign_engine/infra/processes.ClaimsInProgress): each send is one step."""
     with runtime.claims.work(item.lease_owner, item.delivery_ids) as step:
         _deliver(runtime, item, step)
 

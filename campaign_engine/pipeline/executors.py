@@ -10,7 +10,7 @@ from typing import Protocol
 
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.health.repeats import log_repeated
+from campaign_engine.services.delivery.health.repeats import log_repeated
 
 log = logging.getLogger(__name__)
 

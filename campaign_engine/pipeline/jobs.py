@@ -20,12 +20,12 @@ from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.launch import launch_campaign
+from campaign_engine.services.campaigns.notices import send_preview_notices
 from campaign_engine.services.campaigns.recurring import relaunch
-from campaign_engine.services.digest import send_digest
-from campaign_engine.services.health.waits import QUIET, wake_canaries
-from campaign_engine.services.notices import send_preview_notices
-from campaign_engine.services.runway import run_runway
-from campaign_engine.services.tokens import warn_expiring_tokens
+from campaign_engine.services.delivery.health.waits import QUIET, wake_canaries
+from campaign_engine.services.delivery.token_expiry import warn_expiring_tokens
+from campaign_engine.services.partners.runway.digest import send_digest
+from campaign_engine.services.partners.runway.sequence import run_runway
 
 log = logging.getLogger(__name__)
 _bound: dict[str, object] = {}
@@ -74,7 +74,7 @@ CANARY_SECONDS = QUIET.total_seconds()  # how often canary_job runs
 
 def canary_job() -> None:
     """A waiting channel that has not failed for a while gets one retrying item brought
-    forward (services/health/waits.py): sending resumes within seconds of an outage's
+    forward (services/delivery/health/waits.py): sending resumes within seconds of an outage's
     end, not at the next capped backoff."""
     runtime = _runtime()
     with runtime.sessions.begin() as session:
@@ -115,8 +115,8 @@ def leads_job() -> None:
     """Every few minutes: leads nobody touched within leads.first_touch_hours remind their
     partner and alert its owner (once each); unconfirmed leads whose confirmation link
     has expired are discarded."""
-    from campaign_engine.services.leads.intake import expire_unconfirmed
-    from campaign_engine.services.leads.sla import sweep
+    from campaign_engine.services.attribution.leads.intake import expire_unconfirmed
+    from campaign_engine.services.attribution.leads.sla import sweep
     from campaign_engine.services.mdf.mail import send_alerts
 
     runtime = _runtime()
@@ -160,7 +160,7 @@ def runway_job() -> None:
 def retention_job() -> None:
     """Daily: open and click details, lead details and outbox emails past their windows
     (settings.retention) are deleted; the tallies every report reads stay."""
-    from campaign_engine.services.privacy.retention import run_retention
+    from campaign_engine.services.stewardship.retention import run_retention
 
     pruned = run_retention(_runtime())
     if pruned.total():

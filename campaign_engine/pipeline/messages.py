@@ -28,7 +28,7 @@ class PreparedChannel:
     recipients: dict[str, Recipient] = field(default_factory=dict)  # email -> contact, once
     endpoint_config: dict[str, str] = field(default_factory=dict)  # secrets already opened
     from_address: str | None = None  # the partner's verified sending address
-    # keyed hashes of addresses erased for this partner or all (services/privacy/keys.py)
+    # keyed hashes of addresses erased for this partner or all (services/stewardship/keys.py)
     erased: frozenset[str] = frozenset()
 
 

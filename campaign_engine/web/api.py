@@ -25,7 +25,8 @@ from campaign_engine.domain.times import StorableTime
 from campaign_engine.errors import InvalidInput
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.access.confirmations import pending_contact
-from campaign_engine.services.audience import audience_count, completeness
+from campaign_engine.services.assets.uploads import import_partner_csv, load_kit_zip
+from campaign_engine.services.campaigns.audience import audience_count, completeness
 from campaign_engine.services.campaigns.edit import edit_campaign
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
@@ -37,19 +38,18 @@ from campaign_engine.services.campaigns.lifecycle import (
     list_campaigns,
 )
 from campaign_engine.services.campaigns.review import decide, review_queue
-from campaign_engine.services.consent.follow import follow_running
-from campaign_engine.services.consent.record import set_consent
 from campaign_engine.services.feedback.record import give_reason, kind_of_decision
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
-from campaign_engine.services.milestones import set_milestone
-from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.owners import assign_owner
-from campaign_engine.services.partners import find_partners, get_partner
-from campaign_engine.services.partnerview import partner_campaigns, partner_results
-from campaign_engine.services.profile import brand_warnings, update_profile
-from campaign_engine.services.reports import campaign_report, report_rows, rows_to_csv
-from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
+from campaign_engine.services.insights.reports import campaign_report, report_rows, rows_to_csv
+from campaign_engine.services.partners.consent.follow import follow_running
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.directory import find_partners, get_partner
+from campaign_engine.services.partners.profile import brand_warnings, update_profile
+from campaign_engine.services.partners.runway.milestones import set_milestone
+from campaign_engine.services.partners.runway.nextaction import next_action
+from campaign_engine.services.partners.runway.owners import assign_owner
+from campaign_engine.services.partners.runway.reports import runway_report, summary_rows
+from campaign_engine.services.partners.view import partner_campaigns, partner_results
 from campaign_engine.services.workspace.library import LibraryItem, campaign_library
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
 from campaign_engine.web.auth import vendor_required

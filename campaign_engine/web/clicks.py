@@ -24,8 +24,12 @@ from werkzeug.urls import iri_to_uri
 from campaign_engine.db import TrackedLink
 from campaign_engine.domain.visitors import visitor_key
 from campaign_engine.errors import NotFound
-from campaign_engine.services.links import CampaignLinks, campaign_links, redirect_target
-from campaign_engine.services.tracking import click_event
+from campaign_engine.services.attribution.links import (
+    CampaignLinks,
+    campaign_links,
+    redirect_target,
+)
+from campaign_engine.services.attribution.tracking import click_event
 from campaign_engine.web.headers import answer_headers
 from campaign_engine.web.recorder import EventRecorder
 

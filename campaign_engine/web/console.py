@@ -24,7 +24,18 @@ from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
 from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import RenderedFile
-from campaign_engine.services.audience import audience_choices, audience_count, completeness
+from campaign_engine.services.assets.preflight.sheet import (
+    held_by_partner,
+    held_partners,
+    sheet_rows,
+)
+from campaign_engine.services.assets.preview import preview_version
+from campaign_engine.services.assets.uploads import import_partner_csv, load_kit_zip
+from campaign_engine.services.campaigns.audience import (
+    audience_choices,
+    audience_count,
+    completeness,
+)
 from campaign_engine.services.campaigns.edit import edit_campaign
 from campaign_engine.services.campaigns.launch import run_action
 from campaign_engine.services.campaigns.ledger import not_sent
@@ -35,16 +46,18 @@ from campaign_engine.services.campaigns.lifecycle import (
     get_campaign,
     list_campaigns,
 )
-from campaign_engine.services.consent.follow import follow_running
-from campaign_engine.services.consent.record import campaign_choices
 from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.owners import vendor_users
-from campaign_engine.services.partners import SORTS, find_partners, get_partner, list_partners
-from campaign_engine.services.preflight.sheet import held_by_partner, held_partners, sheet_rows
-from campaign_engine.services.preview import preview_version
-from campaign_engine.services.reports import campaign_report, report_rows
-from campaign_engine.services.uploads import import_partner_csv, load_kit_zip
+from campaign_engine.services.insights.reports import campaign_report, report_rows
+from campaign_engine.services.partners.consent.follow import follow_running
+from campaign_engine.services.partners.consent.record import campaign_choices
+from campaign_engine.services.partners.directory import (
+    SORTS,
+    find_partners,
+    get_partner,
+    list_partners,
+)
+from campaign_engine.services.partners.runway.owners import vendor_users
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import first_error

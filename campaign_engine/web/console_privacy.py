@@ -1,4 +1,4 @@
-"""A partner leaving the programme, from its console page (services/privacy/offboard.py).
+"""A partner leaving the programme, from its console page (services/stewardship/offboard.py).
 
 Who may use what (docs/security.md; tests/security/test_matrix.py holds it):
   POST /partners/<slug>/offboard                   a vendor admin (password session, CSRF
@@ -17,9 +17,9 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.privacy.archives import archive_file, archive_path
-from campaign_engine.services.privacy.offboard import offboard
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.stewardship.archives import archive_file, archive_path
+from campaign_engine.services.stewardship.offboard import offboard
 from campaign_engine.web.console import bp
 from campaign_engine.web.session import db, runtime
 

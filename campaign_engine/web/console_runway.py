@@ -11,16 +11,16 @@ from campaign_engine.db import User
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.runway import ORDER, Milestone, label, next_milestone, position
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.audience import completeness
+from campaign_engine.services.campaigns.audience import completeness
 from campaign_engine.services.campaigns.ledger import partner_ledger
-from campaign_engine.services.insights.runway_reports import runway_report, summary_rows
-from campaign_engine.services.milestones import reached, set_milestone
-from campaign_engine.services.owners import assign_owner, vendor_users
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.partnerview import partner_campaigns, partner_results
-from campaign_engine.services.privacy.archives import archives_of
-from campaign_engine.services.profile import brand_warnings
-from campaign_engine.services.runway import runway_steps
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.partners.profile import brand_warnings
+from campaign_engine.services.partners.runway.milestones import reached, set_milestone
+from campaign_engine.services.partners.runway.owners import assign_owner, vendor_users
+from campaign_engine.services.partners.runway.reports import runway_report, summary_rows
+from campaign_engine.services.partners.runway.sequence import runway_steps
+from campaign_engine.services.partners.view import partner_campaigns, partner_results
+from campaign_engine.services.stewardship.archives import archives_of
 from campaign_engine.web.api import csv_response
 from campaign_engine.web.console import bp, form_time
 from campaign_engine.web.session import db, runtime

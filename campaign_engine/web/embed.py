@@ -15,8 +15,8 @@ import re
 
 from flask import Blueprint, Response, render_template, request
 
-from campaign_engine.services.syndication import EmbedTokens, current_fragment
 from campaign_engine.services.workspace.embed import SHADOW_CSS, embed_html
+from campaign_engine.services.workspace.syndication import EmbedTokens, current_fragment
 from campaign_engine.web.headers import EMBED_FRAME_POLICY, EMBED_RESIZE_SCRIPT, EMBED_SANDBOX
 from campaign_engine.web.session import db, runtime
 

@@ -8,7 +8,7 @@ import re
 from flask import Response
 
 from campaign_engine.ports import Message
-from campaign_engine.services.preview import browser_html
+from campaign_engine.services.assets.preview import browser_html
 from campaign_engine.web.headers import EMAIL_FRAME_POLICY
 
 BASE = '<base target="_blank">'

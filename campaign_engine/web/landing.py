@@ -4,7 +4,7 @@ Who may use them: anyone with the token of a tracked link the kit marks `landing
 (the partner's customers reach the page from a post, an email or a signature; any other
 token is a 404). What they grant: seeing the page, and submitting one lead to that
 partner. A client over its limits is held for the partner's review, not refused, so no
-one client can shut the form for everyone (services/leads/intake.py); a honeypot catches
+one client can shut the form for everyone (services/attribution/leads/intake.py); a honeypot catches
 bots. `/l/confirm/<signed>`: whoever holds a lead's signed, expiring confirmation link may
 confirm that one lead (double opt-in). Nothing else: no sign-in, and nothing of any other
 partner.
@@ -31,9 +31,9 @@ from campaign_engine.domain.brand import (
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.access.mail import send_link_email
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.leads.disposition import DISCARDED, HELD, UNCONFIRMED
-from campaign_engine.services.leads.intake import (
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.attribution.leads.disposition import DISCARDED, HELD, UNCONFIRMED
+from campaign_engine.services.attribution.leads.intake import (
     Verdict,
     admit,
     confirm,
@@ -41,12 +41,12 @@ from campaign_engine.services.leads.intake import (
     verdict,
     visitor_of,
 )
-from campaign_engine.services.leads.optin import (
+from campaign_engine.services.attribution.leads.optin import (
     ConfirmLinkError,
     ConfirmLinks,
     needs_confirmation,
 )
-from campaign_engine.services.tracking import visitor_salt
+from campaign_engine.services.attribution.tracking import visitor_salt
 from campaign_engine.services.workspace.landing import (
     LandingPage,
     arrival,
@@ -171,8 +171,8 @@ def show(token: str) -> tuple[str, int]:
 def submit(token: str) -> tuple[str, int]:
     """A lead, held for review when its client is over its limits, or unconfirmed until
     its visitor confirms when the kit asks for double opt-in: the visitor reads the same
-    answer either way (services/leads/intake.py). Only past the hard bound of one network
-    is that one client refused."""
+    answer either way (services/attribution/leads/intake.py). Only past the hard bound of
+    one network is that one client refused."""
     page = _page(token)
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     if form.get("website_url"):  # the honeypot: a bot is thanked, and nothing is kept

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class LeadChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # "released" and "discarded" are for a held lead (services/leads/intake.py): released,
-    # it counts (or waits for its visitor's confirmation); discarded, it is gone.
+    # "released" and "discarded" are for a held lead (services/attribution/leads/intake.py):
+    # released, it counts (or waits for its visitor's confirmation); discarded, it is gone.
     state: Literal[
         "accepted", "rejected", "contacted", "opportunity", "won", "lost", "released", "discarded"
     ]

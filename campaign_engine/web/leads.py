@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.db import Lead
 from campaign_engine.domain.words import N_
-from campaign_engine.services.leads.disposition import (
+from campaign_engine.services.attribution.leads.disposition import (
     REJECT_REASONS,
     UNCONFIRMED,
     LeadState,
@@ -32,7 +32,7 @@ from campaign_engine.services.leads.disposition import (
     leads_of,
     set_state,
 )
-from campaign_engine.services.leads.intake import discard
+from campaign_engine.services.attribution.leads.intake import discard
 from campaign_engine.web.api import _guard_writes, _parse
 from campaign_engine.web.landing import release_lead
 from campaign_engine.web.lead_schemas import LeadChange, LeadList, LeadOut

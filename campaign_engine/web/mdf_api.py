@@ -19,7 +19,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.dashboard.summary import dashboard
+from campaign_engine.services.insights.dashboard.summary import dashboard
 from campaign_engine.services.mdf import allocate as funds
 from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.evidence import Evidence, check_evidence

@@ -54,7 +54,7 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     from campaign_engine.domain.campaign_options import CampaignEdit
-    from campaign_engine.services.attribution import InboundEvent
+    from campaign_engine.services.attribution.callbacks import InboundEvent
     from campaign_engine.services.insights.programme import FUNNEL_STAGES
     from campaign_engine.web.api import (
         ConsentChange,

@@ -10,7 +10,7 @@ from math import ceil
 from flask import request
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.partners import PartnerQuery
+from campaign_engine.services.partners.directory import PartnerQuery
 
 
 @dataclass(frozen=True)

@@ -54,24 +54,24 @@ from campaign_engine.services.access.confirmations import (
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.access.signin import link_partner, redeem, request_link
+from campaign_engine.services.assets.kits import materialise
+from campaign_engine.services.assets.preview import linkedin_images, preview_version
 from campaign_engine.services.campaigns.lifecycle import get_campaign
 from campaign_engine.services.campaigns.planner import go_live
 from campaign_engine.services.campaigns.review import decide, review_queue
-from campaign_engine.services.consent.read import mode_for
-from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
-from campaign_engine.services.customisation import customisations_for, set_customisations
-from campaign_engine.services.dashboard.deals import open_deals
 from campaign_engine.services.feedback.alerts import notice_opened
 from campaign_engine.services.feedback.edits import record_edits
 from campaign_engine.services.feedback.ratings import by_asset
 from campaign_engine.services.feedback.record import REASON_WORDS
 from campaign_engine.services.feedback.replies import replies_for
-from campaign_engine.services.kits import materialise
+from campaign_engine.services.insights.dashboard.deals import open_deals
 from campaign_engine.services.mdf.view import balance_json
-from campaign_engine.services.nextaction import next_step
-from campaign_engine.services.partnerview import partner_campaigns, partner_results
-from campaign_engine.services.preview import linkedin_images, preview_version
-from campaign_engine.services.profile import brand_warnings, update_profile
+from campaign_engine.services.partners.consent.read import mode_for
+from campaign_engine.services.partners.consent.record import opt_out_of_campaign, set_consent
+from campaign_engine.services.partners.customisation import customisations_for, set_customisations
+from campaign_engine.services.partners.profile import brand_warnings, update_profile
+from campaign_engine.services.partners.runway.nextaction import next_step
+from campaign_engine.services.partners.view import partner_campaigns, partner_results
 from campaign_engine.services.workspace.library import (
     Library,
     campaign_library,

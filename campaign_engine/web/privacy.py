@@ -1,4 +1,4 @@
-"""Erasing a person and taking data away, from the web (services/privacy).
+"""Erasing a person and taking data away, from the web (services/stewardship).
 
 Who may use what (docs/security.md; tests/security/test_matrix.py holds it):
   DELETE /api/v1/contacts/<email>       a vendor admin (session with CSRF header, or an
@@ -24,9 +24,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.privacy.erasure import Erased
-from campaign_engine.services.privacy.export import partner_export
-from campaign_engine.services.privacy.request import erase
+from campaign_engine.services.stewardship.erasure import Erased
+from campaign_engine.services.stewardship.export import partner_export
+from campaign_engine.services.stewardship.request import erase
 from campaign_engine.web.api import _guard_writes
 from campaign_engine.web.portal import current_partner, partner_required
 from campaign_engine.web.session import db, runtime

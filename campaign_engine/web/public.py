@@ -9,14 +9,19 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from campaign_engine.db import Delivery
 from campaign_engine.domain.visitors import visitor_key
 from campaign_engine.errors import NotFound
-from campaign_engine.services.health.checks import Readiness
-from campaign_engine.services.links import (
+from campaign_engine.services.attribution.links import (
     UNKNOWN_LINK,
     OpenTokens,
     UnsubscribeTokens,
     redirect_target,
 )
-from campaign_engine.services.tracking import click_event, open_event, unsubscribe, visitor_salt
+from campaign_engine.services.attribution.tracking import (
+    click_event,
+    open_event,
+    unsubscribe,
+    visitor_salt,
+)
+from campaign_engine.services.delivery.health.checks import Readiness
 from campaign_engine.web.clicks import UNKNOWN
 from campaign_engine.web.recorder import EventRecorder
 from campaign_engine.web.session import db, runtime
@@ -38,7 +43,7 @@ def health() -> dict[str, str]:
 @bp.get("/readyz")
 def ready() -> tuple[dict[str, object], int, dict[str, str]]:
     """Ready to send: database, broker (Celery), storage space, SMTP (connect + EHLO) and
-    the background loops' heartbeats (services/health/checks.py). Public, like /healthz,
+    the background loops' heartbeats (services/delivery/health/checks.py). Public, like /healthz,
     so it names only the checks: their details (hosts, paths) stay in the log and in
     `campaign-engine doctor`. Results are cached for health.cache_seconds."""
     extensions = current_app.extensions

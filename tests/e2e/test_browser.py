@@ -184,7 +184,7 @@ def test_a_partner_switches_email_off_from_the_notice_and_the_console_shows_it(
     browser, tmp_path, sqlite_url, make_cli
 ):
     from campaign_engine import bootstrap
-    from campaign_engine.services.notices import send_preview_notices
+    from campaign_engine.services.campaigns.notices import send_preview_notices
     from campaign_engine.settings import load_settings
 
     cli = make_cli(sqlite_url)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from campaign_engine.app import create_app
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.syndication import EmbedTokens
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.workspace.syndication import EmbedTokens
 from tests.e2e.test_browser import browser  # noqa: F401 (the shared Chromium fixture)
 from tests.worlds import launched_campaign
 

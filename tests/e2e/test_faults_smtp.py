@@ -21,11 +21,11 @@ import pytest
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.commands.serve import background_engine
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import Cli, CollectingHandler, Received, running_smtp, write_config
 from tests.factories import email_only_kit, partner_row, write_contacts, write_partners

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from campaign_engine.db import Partner
 from campaign_engine.ports import Message
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.kits import read_kit
-from campaign_engine.services.preview import browser_html, preview_links, sample_email
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.preview import browser_html, preview_links, sample_email
 from connectors.mime import build_email, wire_bytes
 from tests.conftest import SAMPLE_KIT
 from tests.e2e.test_browser import browser  # noqa: F401 (the shared Chromium fixture)

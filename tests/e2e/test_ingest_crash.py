@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from campaign_engine.db import Event, TrackedLink
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.insights.reports import campaign_report
 from tests.conftest import _pg_database, free_port, write_config
 from tests.processes import serve_web, signed, stop, wait_until
 from tests.worlds import launched_campaign

@@ -10,8 +10,8 @@ import pytest
 
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.errors import PermanentError, RetryableError
+from campaign_engine.infra.secrets import seal, unseal
 from campaign_engine.ports import Endpoint, Message, RenderedFile
-from campaign_engine.services.secrets import seal, unseal
 from connectors.httpjson import JsonApi
 from connectors.hubspot import HubSpotConnector
 from connectors.linkedin import LinkedInConnector
@@ -370,8 +370,8 @@ def test_partners_are_warned_once_before_their_linkedin_token_expires(
     from datetime import UTC, datetime, timedelta
 
     from campaign_engine import bootstrap
-    from campaign_engine.services.nextaction import next_action
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.directory import get_partner
+    from campaign_engine.services.partners.runway.nextaction import next_action
     from campaign_engine.settings import load_settings
     from tests.worlds import outbox_messages
 

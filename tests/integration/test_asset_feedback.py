@@ -17,10 +17,10 @@ from campaign_engine.services.access.accounts import create_user
 from campaign_engine.services.access.sessions import start_session
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
-from campaign_engine.services.digest import send_digest
 from campaign_engine.services.feedback.alerts import sweep_silence
 from campaign_engine.services.feedback.mail import send_pending
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.partners.runway.digest import send_digest
 from tests.conftest import _pg_database
 from tests.worlds import RULES, outbox_messages, planned_campaign
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, TrackedLink
 from campaign_engine.services.access.accounts import create_user, issue_token
-from campaign_engine.services.eventimport import import_events
+from campaign_engine.services.attribution.eventimport import import_events
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.nextaction import next_action
-from campaign_engine.services.partners import get_partner
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.insights.reports import campaign_report
+from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.partners.runway.nextaction import next_action
 from tests.processes import signed
 from tests.worlds import launched_campaign, outbox_messages
 
@@ -89,8 +89,8 @@ def test_a_website_that_is_not_a_web_address_is_no_link_in_the_email(website):
     never made a link."""
     from dataclasses import replace
 
-    from campaign_engine.services.kitcheck import sample_brand
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.kitcheck import sample_brand
+    from campaign_engine.services.assets.kits import read_kit
     from renderers.email import EmailRenderer
     from tests.conftest import SAMPLE_KIT
 
@@ -236,8 +236,8 @@ def test_the_running_tallies_equal_a_recount_from_the_events(world):
     whose amount grows, an unattributed event: counted as they arrive, the tallies match
     a rebuild from the stored events, and so does the report."""
     from campaign_engine.db import DealRecord, EventTally
-    from campaign_engine.services.reports import campaign_report
-    from campaign_engine.services.tallies import rebuild_tallies
+    from campaign_engine.services.attribution.tallies import rebuild_tallies
+    from campaign_engine.services.insights.reports import campaign_report
 
     app, runtime, campaign_id = world
     client = app.test_client()

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event
-from campaign_engine.services.attribution import record_events
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.attribution.callbacks import record_events
+from campaign_engine.services.insights.reports import campaign_report
 from tests.processes import signed
 from tests.worlds import launched_campaign
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from campaign_engine import bootstrap
 from campaign_engine.db import Delivery, Partner
+from campaign_engine.services.assets.kits import latest_version
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.kits import latest_version
 from campaign_engine.settings import load_settings
 from tests.factories import partner_row, write_partners
 from tests.worlds import marketer_client, programme_via_cli
@@ -118,7 +118,7 @@ def test_a_switch_to_review_holds_every_future_item_with_its_deadline(world):
     for post in posts:
         assert post.review_by is not None and post.review_by >= post.due_at
     from campaign_engine.services.campaigns.review import review_queue
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.directory import get_partner
 
     with runtime.sessions() as session:
         queue = review_queue(session, get_partner(session, "partner-02"))
@@ -209,8 +209,8 @@ def test_undoing_an_opt_out_restores_what_is_ahead_or_just_passed_never_stale_it
     and skipped during the opt-out never came back."""
     from sqlalchemy import update
 
-    from campaign_engine.services.consent.record import set_consent
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.consent.record import set_consent
+    from campaign_engine.services.partners.directory import get_partner
     from tests.worlds import planned_campaign
 
     runtime, campaign_id = planned_campaign(

@@ -1,4 +1,4 @@
-"""Erasure (services/privacy): after a launch in which one person opened, clicked, left a
+"""Erasure (services/stewardship): after a launch in which one person opened, clicked, left a
 lead and unsubscribed, `contacts erase` leaves their address in no file the engine wrote
 (the SQLite file and its -wal and -shm included), in no row (PostgreSQL), in no outbox
 email, and no report figure changes; a second run finds nothing, and a re-import skips
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import MetaData, select, text
 
 from campaign_engine.db import AuditEntry, Contact, ErasedAddress, Lead
-from campaign_engine.services.privacy.files import checkpoint
+from campaign_engine.services.stewardship.files import checkpoint
 from tests.conftest import Cli
 from tests.privacy_world import PERSON, build, figures, write_people
 

@@ -12,13 +12,13 @@ from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import InvalidTransition
+from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.campaigns.review import decide
-from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
 from campaign_engine.services.feedback.edits import kit_text, record_edits
 from campaign_engine.services.feedback.record import give_notice_reason, give_reason
 from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.services.insights.figures import opt_out_reasons
-from campaign_engine.services.kits import materialise
+from campaign_engine.services.partners.consent.record import opt_out_of_campaign, set_consent
 from tests.factories import partner_row
 from tests.worlds import RULES, planned_campaign
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Partner
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import write_config
 from tests.hard import write_hard_partners

@@ -93,7 +93,7 @@ def test_an_email_that_cannot_wrap_a_long_name_is_refused_with_its_width(cli, ki
 
 
 def test_a_browser_that_will_not_start_does_not_refuse_a_kit(cli, kit_copy, monkeypatch):
-    from campaign_engine.services.preflight import browser
+    from campaign_engine.services.assets.preflight import browser
 
     def broken(pages):
         raise RuntimeError("Chromium crashed on launch")

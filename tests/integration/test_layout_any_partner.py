@@ -21,9 +21,9 @@ from PIL import Image, ImageDraw
 
 from campaign_engine.db import Partner
 from campaign_engine.ports import BrandContext, Recipient, RenderedAsset, with_inline_images
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.brand.logos import normalise_logo
-from campaign_engine.services.kits import read_kit
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.brand.logos import normalise_logo
+from campaign_engine.services.assets.kits import read_kit
 from renderers.email import EmailRenderer, personalise
 from renderers.pdf import PdfRenderer
 from renderers.web import WebRenderer

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Lead, Partner, TrackedLink
+from campaign_engine.services.attribution.leads.intake import CLIENT_PER_HOUR, HELD_PER_NETWORK
 from campaign_engine.services.insights.figures import lead_follow_up
-from campaign_engine.services.leads.intake import CLIENT_PER_HOUR, HELD_PER_NETWORK
-from campaign_engine.services.partnerview import partner_results
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.insights.reports import campaign_report
+from campaign_engine.services.partners.view import partner_results
 from campaign_engine.settings import WebSettings
 from tests.worlds import launched_campaign, outbox_messages
 
@@ -192,7 +192,7 @@ def test_double_opt_in_counts_a_lead_once_its_visitor_confirms_once(world):
         lead = session.scalar(select(Lead).where(Lead.partner_id == partner_id))
         old = time.time() - 100 * 3600
         with mock.patch("itsdangerous.timed.time.time", return_value=old):
-            from campaign_engine.services.leads.optin import ConfirmLinks
+            from campaign_engine.services.attribution.leads.optin import ConfirmLinks
 
             stale = ConfirmLinks(runtime.settings.signing_keys, 72).make(lead.id, lead.external_id)
     assert stale != signed

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from campaign_engine.app import create_app
 from campaign_engine.db import Lead
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.leads.sla import sweep
+from campaign_engine.services.attribution.leads.sla import sweep
 from tests.processes import signed
 from tests.worlds import launched_campaign
 

@@ -9,7 +9,7 @@ import pytest
 
 from campaign_engine.db import Partner
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
-from campaign_engine.services.tracking import suppress
+from campaign_engine.services.attribution.tracking import suppress
 from tests.conftest import SAMPLE_KIT
 from tests.factories import partner_row, write_contacts, write_partners
 

@@ -70,7 +70,7 @@ def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, dat
     import time
 
     from campaign_engine.services.access.accounts import create_user
-    from campaign_engine.services.privacy.retention import run_retention
+    from campaign_engine.services.stewardship.retention import run_retention
 
     world = build(tmp_path, database_url)
     try:

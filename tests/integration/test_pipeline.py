@@ -16,16 +16,16 @@ from campaign_engine.pipeline.delivery import deliver
 from campaign_engine.pipeline.dispatcher import claim_due
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.runtime import system_clock
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import (
     campaign_status,
     change_status,
     create_campaign,
 )
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, CollectingHandler, Received, running_smtp, write_config
 from tests.factories import partner_row, write_contacts, write_partners
@@ -457,7 +457,7 @@ def test_local_send_time_plans_each_partner_in_its_own_timezone(engine, tmp_path
 
 def test_the_preview_notice_tells_each_partner_the_date_and_how_to_opt_out(engine):
     from campaign_engine.services.campaigns.lifecycle import get_campaign
-    from campaign_engine.services.notices import send_preview_notices
+    from campaign_engine.services.campaigns.notices import send_preview_notices
 
     runtime, campaign_id, received = engine
     with runtime.sessions.begin() as session:
@@ -493,7 +493,7 @@ def test_the_notice_states_the_partners_own_go_live_time(engine, tmp_path):
     from datetime import UTC, datetime
 
     from campaign_engine.services.campaigns.lifecycle import get_campaign
-    from campaign_engine.services.notices import send_preview_notices
+    from campaign_engine.services.campaigns.notices import send_preview_notices
 
     runtime, campaign_id, received = engine
     with runtime.sessions.begin() as session:
@@ -515,7 +515,7 @@ def test_a_reviewing_partners_notice_counts_its_review_window(engine):
     from datetime import UTC, datetime
 
     from campaign_engine.services.campaigns.lifecycle import get_campaign
-    from campaign_engine.services.notices import send_preview_notices
+    from campaign_engine.services.campaigns.notices import send_preview_notices
 
     runtime, campaign_id, received = engine
     set_mode(runtime, "partner-01", ConsentMode.REVIEW, channel="email")
@@ -558,8 +558,8 @@ def test_a_launch_renders_no_brochure_and_a_preview_renders_it_once(tmp_path, sq
     from pypdf import PdfReader
 
     from campaign_engine.db import Artifact, Campaign, Partner
-    from campaign_engine.services.kits import materialise
-    from campaign_engine.services.preview import preview_partner
+    from campaign_engine.services.assets.kits import materialise
+    from campaign_engine.services.assets.preview import preview_partner
     from tests.worlds import launched_campaign
 
     runtime, campaign_id = launched_campaign(

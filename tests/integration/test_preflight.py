@@ -21,9 +21,9 @@ from campaign_engine.db import Delivery, Partner
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.pipeline.runner import run_until_sent
-from campaign_engine.services.nextaction import next_step
-from campaign_engine.services.partners import import_partners
-from campaign_engine.services.profile import update_profile
+from campaign_engine.services.partners.directory import import_partners
+from campaign_engine.services.partners.profile import update_profile
+from campaign_engine.services.partners.runway.nextaction import next_step
 from campaign_engine.settings import load_settings
 from renderers.pdf import PdfRenderer
 from tests.conftest import ROOT, SAMPLE_KIT, Cli, write_config
@@ -233,10 +233,10 @@ def test_launch_holds_a_partner_whose_address_prints_as_boxes_until_it_is_fixed(
 def test_no_demo_partner_is_held_for_its_logo(tmp_path, sqlite_url):
     """150 generated partners: a mid-tone logo once got a white plate on white and was
     held, 14 of them, a tenth of a launch."""
-    from campaign_engine.services.brand.context import brand_context
-    from campaign_engine.services.demo import write_sample_programme
-    from campaign_engine.services.kits import read_kit
-    from campaign_engine.services.preflight.checks import check_brand
+    from campaign_engine.demo.programme import write_sample_programme
+    from campaign_engine.services.assets.brand.context import brand_context
+    from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.preflight.checks import check_brand
 
     partners_csv, _ = write_sample_programme(tmp_path, 150)
     runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))
@@ -258,10 +258,10 @@ def test_preflight_renders_what_each_partner_stored_for_the_kit(tmp_path, sqlite
     """A partner's own intro is what goes out, so it is what preflight checks (the CLI
     used to check the kit's defaults only)."""
     from campaign_engine import bootstrap
-    from campaign_engine.services.customisation import stored_customisations
-    from campaign_engine.services.kits import read_kit
-    from campaign_engine.services.partners import get_partner
-    from campaign_engine.services.preflight.run import preflight
+    from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.preflight.run import preflight
+    from campaign_engine.services.partners.customisation import stored_customisations
+    from campaign_engine.services.partners.directory import get_partner
 
     cli = Cli(write_config(tmp_path, sqlite_url))
     cli("db", "upgrade")
@@ -292,7 +292,7 @@ def test_preflight_renders_what_each_partner_stored_for_the_kit(tmp_path, sqlite
 def test_a_partner_whose_assets_do_not_render_is_a_flag_on_the_sheet_not_a_500(
     tmp_path, sqlite_url, monkeypatch
 ):
-    from campaign_engine.services.preflight import sheet
+    from campaign_engine.services.assets.preflight import sheet
 
     runtime, campaign_id = planned_campaign(
         tmp_path, sqlite_url, partners=2, contacts=1, name="Sheet"

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from campaign_engine import bootstrap
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.directory import get_partner
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, Cli, write_config
 from tests.factories import partner_row, write_partners

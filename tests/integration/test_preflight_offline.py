@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_engine.services.preflight.browser import CHROMIUM, email_layouts
+from campaign_engine.services.assets.preflight.browser import CHROMIUM, email_layouts
 from tests.conftest import SAMPLE_KIT
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium")

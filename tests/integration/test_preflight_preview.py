@@ -17,10 +17,10 @@ from sqlalchemy import select
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import post_text_key
 from campaign_engine.ports import BROCHURE
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.links import link_urls
-from campaign_engine.services.preflight.run import preflight
-from campaign_engine.services.preview import preview_version
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.preflight.run import preflight
+from campaign_engine.services.assets.preview import preview_version
+from campaign_engine.services.attribution.links import link_urls
 from tests.factories import partner_row
 from tests.worlds import planned_campaign
 

@@ -10,8 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from campaign_engine.db import Delivery, EngineProcess
-from campaign_engine.pipeline.dispatcher import claim_due
-from campaign_engine.services.processes import (
+from campaign_engine.infra.processes import (
     database_now,
     heartbeat,
     host_key,
@@ -19,6 +18,7 @@ from campaign_engine.services.processes import (
     register,
     take_over,
 )
+from campaign_engine.pipeline.dispatcher import claim_due
 from tests.worlds import planned_campaign
 
 LAPSE = timedelta(seconds=30)

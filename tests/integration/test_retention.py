@@ -1,4 +1,4 @@
-"""Retention (services/privacy/retention.py): with the engine's clock moved past each
+"""Retention (services/stewardship/retention.py): with the engine's clock moved past each
 window, the daily job deletes open and click rows (13 months), strips what leads' visitors
 gave (24 months) and empties the outbox (30 days), and every report figure stays as it
 was; a recount from the rows is then refused rather than losing the pruned counts."""

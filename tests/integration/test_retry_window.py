@@ -15,11 +15,11 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Delivery, DeliveryWait
 from campaign_engine.pipeline.delivery import deliver
 from campaign_engine.pipeline.dispatcher import claim_due
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import campaign_status, create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import running_smtp, write_config
 from tests.factories import email_only_kit, partner_row, write_partners

@@ -18,16 +18,16 @@ from campaign_engine.db import Event, StepDelivery
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.domain.runway import Milestone
 from campaign_engine.services.access.accounts import create_user
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.digest import send_digest
-from campaign_engine.services.insights.runway_reports import runway_report
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.milestones import set_milestone
-from campaign_engine.services.partners import get_partner, import_partners
-from campaign_engine.services.runway import run_runway
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import get_partner, import_partners
+from campaign_engine.services.partners.runway.digest import send_digest
+from campaign_engine.services.partners.runway.milestones import set_milestone
+from campaign_engine.services.partners.runway.reports import runway_report
+from campaign_engine.services.partners.runway.sequence import run_runway
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_contacts, write_partners
@@ -326,7 +326,7 @@ def test_an_always_on_campaign_is_counted_like_any_other(runway):
     from campaign_engine.services.campaigns.ledger import not_sent
     from campaign_engine.services.campaigns.lifecycle import campaign_status, get_campaign
     from campaign_engine.services.insights.programme import participation
-    from campaign_engine.services.reports import campaign_report
+    from campaign_engine.services.insights.reports import campaign_report
 
     runtime, clock = runway
     counted = run_runway(runtime)

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import AuditEntry, Partner, Suppression
-from campaign_engine.services.tracking import suppress
+from campaign_engine.services.attribution.tracking import suppress
 from tests.factories import partner_row, write_partners
 
 ADDRESS = "buyer@customer.example"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event
-from campaign_engine.services.reports import campaign_report
-from campaign_engine.services.tallies import rebuild_tallies
+from campaign_engine.services.attribution.tallies import rebuild_tallies
+from campaign_engine.services.insights.reports import campaign_report
 from tests.worlds import launched_campaign, outbox_messages
 
 BASE = "https://partners.vendor.example"
@@ -84,8 +84,8 @@ def test_fifty_clicks_from_one_client_are_one_unique_click(world):
 
 
 def test_the_partners_results_read_the_same_unique_clicks(world):
-    from campaign_engine.services.partners import get_partner
-    from campaign_engine.services.partnerview import partner_results
+    from campaign_engine.services.partners.directory import get_partner
+    from campaign_engine.services.partners.view import partner_results
 
     app, runtime, campaign_id = world
     mail = next(m for m in outbox_messages(runtime) if m["To"].startswith("buyer0@partner-01"))

@@ -1,6 +1,6 @@
 """An independent judge of co-branded assets (issue #28): invariants checked on the output
 only, never with the engine's own code for the same question (nothing here imports
-renderers/ or campaign_engine.services.preflight, except world.py's call of the engine's
+renderers/ or campaign_engine.services.assets.preflight, except world.py's call of the engine's
 preflight, which the bench compares against the judge).
 
     with Browser() as browser:

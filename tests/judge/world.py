@@ -17,9 +17,9 @@ from campaign_engine import bootstrap
 from campaign_engine import migrate as schema
 from campaign_engine.errors import InvalidInput
 from campaign_engine.runtime import Runtime
-from campaign_engine.services import kits
-from campaign_engine.services.partners import get_partner, import_partners
-from campaign_engine.services.preview import browser_html, preview_partner
+from campaign_engine.services.assets import kits
+from campaign_engine.services.assets.preview import browser_html, preview_partner
+from campaign_engine.services.partners.directory import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.judge.judge import PartnerOutput
 
@@ -107,7 +107,7 @@ class Workspace:
 
     def preflight(self, slugs: Sequence[str], *, browser: bool = True) -> dict[str, Any]:
         """The engine's own preflight (as `kits preflight` runs it) per slug."""
-        from campaign_engine.services.preflight.run import preflight
+        from campaign_engine.services.assets.preflight.run import preflight
 
         with self.runtime.sessions() as session:
             partners = [get_partner(session, s) for s in slugs]

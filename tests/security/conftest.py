@@ -19,11 +19,11 @@ from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.accounts import create_user, issue_token, revoke_tokens
 from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, _pg_database, write_config
 from tests.factories import partner_row, write_contacts, write_partners

@@ -91,7 +91,7 @@ def test_memberships_come_from_the_vendor_import_or_an_invitation(world):
 
 def test_vendor_and_partner_accounts_are_never_the_same(world, tmp_path):
     from campaign_engine.errors import InvalidInput
-    from campaign_engine.services.partners import import_partners
+    from campaign_engine.services.partners.directory import import_partners
 
     hostile = write_partners(tmp_path, [partner_row(3, contact_email=ADMIN)], "hostile.csv")
     with world.runtime.sessions() as session:
@@ -117,7 +117,7 @@ def test_vendor_and_partner_accounts_are_never_the_same(world, tmp_path):
 
 def test_an_invitation_makes_a_member_who_signs_in_for_that_partner_only(world):
     from campaign_engine.services.access.memberships import grant_membership
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.directory import get_partner
 
     with world.runtime.sessions.begin() as session:
         grant_membership(

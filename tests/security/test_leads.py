@@ -39,11 +39,12 @@ def test_the_portal_page_lists_and_changes_leads(world):
 
 
 def _held_lead(world) -> int:
-    """Partner A's landing-page lead held for review, as services/leads/intake.py keeps one."""
+    """Partner A's landing-page lead held for review, as services/attribution/leads/
+    intake.py keeps one."""
     from sqlalchemy import select
 
     from campaign_engine.db import Campaign, Partner, TrackedLink
-    from campaign_engine.services.leads.intake import Arrival, Visitor, admit
+    from campaign_engine.services.attribution.leads.intake import Arrival, Visitor, admit
 
     with world.runtime.sessions.begin() as session:
         a = session.scalar(select(Partner).where(Partner.slug == "partner-01"))
@@ -87,7 +88,7 @@ def test_a_held_lead_released_on_an_eu_partners_page_asks_its_visitor_first(worl
     from sqlalchemy import select
 
     from campaign_engine.db import Campaign, Lead, Partner, TrackedLink
-    from campaign_engine.services.leads.intake import Arrival, Visitor, admit
+    from campaign_engine.services.attribution.leads.intake import Arrival, Visitor, admit
     from tests.worlds import outbox_messages
 
     client = partner_client(world, PARTNER_A)  # signed in first: its link mail is English

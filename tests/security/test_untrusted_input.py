@@ -192,7 +192,7 @@ def test_the_embed_template_cannot_navigate_its_frame(
 def test_an_uploaded_partner_csv_cannot_read_server_files(tmp_path, sqlite_url):
     from campaign_engine import bootstrap, migrate
     from campaign_engine.errors import InvalidInput
-    from campaign_engine.services.uploads import import_partner_csv
+    from campaign_engine.services.assets.uploads import import_partner_csv
     from campaign_engine.settings import load_settings
     from tests.conftest import write_config
     from tests.factories import logo_png, partner_row, write_partners
@@ -215,8 +215,8 @@ def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
     from dataclasses import replace
 
     from campaign_engine.bootstrap import renderers_for
-    from campaign_engine.services.kitcheck import sample_brand
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.kitcheck import sample_brand
+    from campaign_engine.services.assets.kits import read_kit
     from tests.conftest import SAMPLE_KIT
 
     kit, _ = read_kit(SAMPLE_KIT)

@@ -231,7 +231,7 @@ def test_every_answer_carries_security_headers(world):
 
 
 def test_the_embed_may_be_framed_by_any_site_but_runs_sandboxed(world):
-    from campaign_engine.services.syndication import EmbedTokens
+    from campaign_engine.services.workspace.syndication import EmbedTokens
 
     with world.runtime.sessions() as session:
         partner_id = session.scalar(select(Partner.id).where(Partner.slug == "partner-01"))
@@ -452,9 +452,9 @@ def test_a_kit_zip_of_too_many_files_is_refused_before_unpacking(world):
 def test_one_click_opt_out_wins_over_earlier_channel_choices_and_only_opts_out(world):
     from campaign_engine.db import Campaign as CampaignRow
     from campaign_engine.domain.consent import ConsentMode
-    from campaign_engine.services.consent.read import mode_for
-    from campaign_engine.services.consent.record import set_consent
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.consent.read import mode_for
+    from campaign_engine.services.partners.consent.record import set_consent
+    from campaign_engine.services.partners.directory import get_partner
 
     with world.runtime.sessions.begin() as session:
         partner = get_partner(session, "partner-01")

@@ -13,7 +13,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
 )
 from campaign_engine.domain.tracking import with_utm
-from campaign_engine.services.brand.context import format_phone
+from campaign_engine.services.assets.brand.context import format_phone
 
 
 def test_black_on_white_is_21_to_1():
@@ -73,7 +73,7 @@ def test_utm_tags_are_added_lowercase_and_existing_ones_kept():
 def test_the_brochure_s_fields_do_not_hold_back_the_email():
     """No campaign send carries the brochure, so a partner without a phone or a website
     still gets its email; the brochure keeps its own requirements."""
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.kits import read_kit
     from tests.conftest import SAMPLE_KIT
 
     kit, problems = read_kit(SAMPLE_KIT)
@@ -101,7 +101,7 @@ def test_a_logo_gets_the_plate_that_sets_it_off_at_3_to_1(colour, plate):
 
 def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut():
     from campaign_engine.ports import RenderedAsset, RenderedFile
-    from campaign_engine.services.preflight.checks import check_post
+    from campaign_engine.services.assets.preflight.checks import check_post
 
     def post(x_text: str, shortened: str = "") -> RenderedAsset:
         files = (
@@ -121,8 +121,8 @@ def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut()
 def test_the_social_renderer_says_which_networks_text_it_cut():
     from dataclasses import replace
 
-    from campaign_engine.services.kitcheck import sample_brand
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.kitcheck import sample_brand
+    from campaign_engine.services.assets.kits import read_kit
     from renderers.social import SocialRenderer
     from tests.conftest import SAMPLE_KIT
 

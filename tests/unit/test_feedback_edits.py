@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from campaign_engine.db import Partner, ReviewEdit
+from campaign_engine.services.assets.kits import read_kit
 from campaign_engine.services.feedback.edits import (
     Change,
     changes,
@@ -15,7 +16,6 @@ from campaign_engine.services.feedback.edits import (
     latest_edits,
     unified_diff,
 )
-from campaign_engine.services.kits import read_kit
 from tests.conftest import SAMPLE_KIT
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

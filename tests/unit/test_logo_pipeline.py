@@ -9,8 +9,8 @@ import io
 import pytest
 from PIL import Image
 
-from campaign_engine.services.brand.logos import normalise_logo
-from campaign_engine.services.brand.warnings import logo_warnings, name_warnings
+from campaign_engine.services.assets.brand.logos import normalise_logo
+from campaign_engine.services.assets.brand.warnings import logo_warnings, name_warnings
 from tests import hard
 
 
@@ -83,7 +83,7 @@ def test_a_favicon_sized_logo_is_set_beside_the_partners_name():
     from PIL import Image
 
     from campaign_engine.db import Partner
-    from campaign_engine.services.brand.context import brand_context
+    from campaign_engine.services.assets.brand.context import brand_context
 
     def partner(png: bytes) -> Partner:
         return Partner(
@@ -110,8 +110,8 @@ def _brochure_for(logo_png: bytes | None, name: str = "Tiny Pixel IT"):
     import pypdfium2
 
     from campaign_engine.db import Partner
-    from campaign_engine.services.brand.context import brand_context
-    from campaign_engine.services.kits import read_kit
+    from campaign_engine.services.assets.brand.context import brand_context
+    from campaign_engine.services.assets.kits import read_kit
     from renderers.pdf import PdfRenderer
     from tests.conftest import SAMPLE_KIT
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.brand.logos import logo_plate, normalise_logo
+from campaign_engine.services.assets.brand.logos import logo_plate, normalise_logo
 from tests.factories import logo_png
 
 WHERE = "partners.csv row 2, column logo"
@@ -128,7 +128,7 @@ def test_an_svg_that_takes_too_long_to_draw_is_refused_in_seconds(monkeypatch):
     runs in a child process under a CPU limit (1 s here, 10 s in service)."""
     import time
 
-    from campaign_engine.services.brand import svg as svg_module
+    from campaign_engine.services.assets.brand import svg as svg_module
 
     path = "M0 0 " + " ".join(f"L{i % 97} {i % 89}" for i in range(20_000))
     uses = "".join(f'<use href="#p" x="{i}"/>' for i in range(10))

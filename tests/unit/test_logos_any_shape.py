@@ -11,9 +11,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.brand.logos import logo_plate, lost_share, normalise_logo
-from campaign_engine.services.kitcheck import sample_brand
-from campaign_engine.services.kits import read_kit
+from campaign_engine.services.assets.brand.logos import logo_plate, lost_share, normalise_logo
+from campaign_engine.services.assets.kitcheck import sample_brand
+from campaign_engine.services.assets.kits import read_kit
 from renderers.signature import banner_png
 from renderers.social import LOGO_WEIGHT, SHOWN_WIDTH, SocialRenderer
 from tests.conftest import SAMPLE_KIT

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from weasyprint import HTML
 
-from campaign_engine.services.preflight.layout import images, text_overflows
+from campaign_engine.services.assets.preflight.layout import images, text_overflows
 
 PAGE = "@page { size: A5; margin: 10mm; } body { font-family: sans-serif; font-size: 12pt; }"
 

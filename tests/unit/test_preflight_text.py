@@ -3,7 +3,7 @@ kept line by line (wrapped in print, or after the name) passes, one run together
 
 from __future__ import annotations
 
-from campaign_engine.services.preflight.text import (
+from campaign_engine.services.assets.preflight.text import (
     address_kept,
     address_kept_wrapped,
     address_lines,

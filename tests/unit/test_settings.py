@@ -97,7 +97,7 @@ def test_a_token_warning_reaches_a_german_partner_in_german():
     """Partner-facing mail in the partner's language, outside any request (issue 15)."""
     from datetime import UTC, datetime
 
-    from campaign_engine.services.tokens import _warning
+    from campaign_engine.services.delivery.token_expiry import _warning
 
     when = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
     subject, body = _warning("LinkedIn", when, False, "Café GmbH", "https://p.example", "de-DE")

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from campaign_engine.services.processes import ClaimsInProgress
+from campaign_engine.infra.processes import ClaimsInProgress
 from campaign_engine.supervise import EXIT_RESTART, Loop, Watchdog
 
 

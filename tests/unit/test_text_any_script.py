@@ -12,9 +12,9 @@ import pyphen
 import pytest
 from PIL import Image
 
-from campaign_engine.services.brand.logos import fallback_lockup
-from campaign_engine.services.kitcheck import sample_brand
-from campaign_engine.services.kits import read_kit
+from campaign_engine.services.assets.brand.logos import fallback_lockup
+from campaign_engine.services.assets.kitcheck import sample_brand
+from campaign_engine.services.assets.kits import read_kit
 from renderers.crm import FSI, PDI, CrmRenderer
 from renderers.glyphs import draw_text, missing_glyphs, runs
 from renderers.social import fit_text

@@ -11,10 +11,10 @@ from campaign_engine.app import create_app
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.services.access.accounts import create_user, issue_token, revoke_tokens
 from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.partners.directory import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_partners

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from campaign_engine.db import Partner
-from campaign_engine.services.attribution import Inbound, InboundEvent, record_events
+from campaign_engine.services.attribution.callbacks import Inbound, InboundEvent, record_events
 from tests.web import test_runway_pages as pages
 
 site = pages.site  # the signed-in console over partner-01..03
@@ -25,7 +25,7 @@ site = pages.site  # the signed-in console over partner-01..03
 
 def _pipeline(runtime, now) -> None:
     with runtime.sessions.begin() as session:
-        from campaign_engine.services.partners import import_partners
+        from campaign_engine.services.partners.directory import import_partners
         from tests.factories import partner_row, write_partners
 
         folder = runtime.settings.data_dir
@@ -159,12 +159,12 @@ def test_opt_out_reasons_read_the_same_everywhere(site, make_cli):
     baseline every campaign's feedback is read against."""
     from campaign_engine import bootstrap
     from campaign_engine.domain.consent import ConsentMode, ConsentRules
+    from campaign_engine.services.assets.kits import load_kit
     from campaign_engine.services.campaigns.launch import launch_campaign
     from campaign_engine.services.campaigns.lifecycle import create_campaign
-    from campaign_engine.services.consent.record import opt_out_of_campaign, set_consent
     from campaign_engine.services.feedback.record import give_reason
     from campaign_engine.services.insights.figures import opt_out_reasons
-    from campaign_engine.services.kits import load_kit
+    from campaign_engine.services.partners.consent.record import opt_out_of_campaign, set_consent
     from tests.conftest import SAMPLE_KIT
 
     _, client, runtime = site

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from campaign_engine.app import create_app
 from campaign_engine.db import Partner
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.attribution import Inbound, InboundEvent, record_events
+from campaign_engine.services.attribution.callbacks import Inbound, InboundEvent, record_events
 from campaign_engine.web.formats import money
 from tests.worlds import launched_campaign
 

@@ -14,10 +14,10 @@ from standardwebhooks.webhooks import Webhook
 
 from campaign_engine.app import create_app
 from campaign_engine.db import Event, Partner, TrackedLink
-from campaign_engine.services.endpoints import set_endpoint
-from campaign_engine.services.leads.intake import CLIENT_PER_HOUR
-from campaign_engine.services.partnerview import partner_results
-from campaign_engine.services.reports import campaign_report
+from campaign_engine.services.attribution.leads.intake import CLIENT_PER_HOUR
+from campaign_engine.services.delivery.endpoints import set_endpoint
+from campaign_engine.services.insights.reports import campaign_report
+from campaign_engine.services.partners.view import partner_results
 from tests.processes import serving_http
 from tests.worlds import launched_campaign, outbox_messages
 
@@ -273,7 +273,7 @@ def test_a_landing_template_with_a_script_is_refused_at_validation(tmp_path):
     import shutil
 
     from campaign_engine import bootstrap
-    from campaign_engine.services.kits import validate_kit
+    from campaign_engine.services.assets.kits import validate_kit
     from tests.conftest import SAMPLE_KIT
 
     kit = tmp_path / "kit"

@@ -11,8 +11,8 @@ from campaign_engine import bootstrap
 from campaign_engine.app import create_app
 from campaign_engine.db import Partner, TrackedLink, User
 from campaign_engine.services.access.accounts import issue_token
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.kits import load_kit
 from tests.conftest import SAMPLE_KIT
 from tests.web.test_portal import sign_in
 from tests.worlds import launched_campaign

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from campaign_engine.app import create_app
 from campaign_engine.db import User
 from campaign_engine.services.access.accounts import create_user, issue_token
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.directory import get_partner
 from campaign_engine.web import callbacks
 from tests.worlds import launched_campaign
 

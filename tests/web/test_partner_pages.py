@@ -8,8 +8,8 @@ import re
 from datetime import timedelta
 
 from campaign_engine.domain.consent import ConsentMode
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.directory import get_partner
 from tests.conftest import SAMPLE_KIT
 from tests.factories import partner_row
 from tests.web.test_console import console, upload_kit, upload_partners, zipped  # noqa: F401

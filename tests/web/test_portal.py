@@ -12,14 +12,14 @@ from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.db import ConsentEvent, Customisation, Delivery, Partner, TrackedLink
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
-from campaign_engine.services.brand.context import brand_context
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
-from campaign_engine.services.consent.read import mode_for
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.contacts import import_contacts
-from campaign_engine.services.kits import load_kit
-from campaign_engine.services.partners import get_partner, import_partners
+from campaign_engine.services.partners.consent.read import mode_for
+from campaign_engine.services.partners.consent.record import set_consent
+from campaign_engine.services.partners.contacts import import_contacts
+from campaign_engine.services.partners.directory import get_partner, import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import logo_png, partner_row, write_contacts, write_partners

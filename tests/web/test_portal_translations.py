@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from campaign_engine.db import TrackedLink
 from campaign_engine.services.access.partnerlinks import PartnerLinks
-from campaign_engine.services.partners import get_partner
+from campaign_engine.services.partners.directory import get_partner
 from tests.conftest import ROOT
 from tests.web.test_portal import portal  # noqa: F401
 from tests.worlds import outbox_messages

@@ -176,7 +176,7 @@ def test_api_errors_are_problem_json(launched):
 def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
     from campaign_engine.db import ConsentEvent
     from campaign_engine.services.access.partnerlinks import PartnerLinks
-    from campaign_engine.services.partners import get_partner
+    from campaign_engine.services.partners.directory import get_partner
 
     app, runtime, campaign_id = launched
     with runtime.sessions() as session:
@@ -202,9 +202,9 @@ def test_the_notice_links_show_the_preview_and_opt_out_in_one_click(launched):
 
 def test_the_website_embed_serves_live_content_with_etag_and_empties_on_opt_out(launched):
     from campaign_engine.domain.consent import ConsentMode
-    from campaign_engine.services.consent.record import set_consent
-    from campaign_engine.services.partners import get_partner
-    from campaign_engine.services.syndication import EmbedTokens
+    from campaign_engine.services.partners.consent.record import set_consent
+    from campaign_engine.services.partners.directory import get_partner
+    from campaign_engine.services.workspace.syndication import EmbedTokens
 
     app, runtime, _campaign_id = launched
     with runtime.sessions() as session:

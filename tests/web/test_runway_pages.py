@@ -14,8 +14,8 @@ from campaign_engine.app import create_app
 from campaign_engine.db import MilestoneRecord, Partner, User
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.access.accounts import create_user
-from campaign_engine.services.milestones import import_milestones
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.directory import import_partners
+from campaign_engine.services.partners.runway.milestones import import_milestones
 from campaign_engine.settings import load_settings
 from tests.conftest import write_config
 from tests.factories import partner_row, write_partners

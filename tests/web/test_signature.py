@@ -18,10 +18,10 @@ from campaign_engine.db import Partner, TrackedLink, User
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.pipeline.runner import run_until_sent
 from campaign_engine.services.access.accounts import issue_token
+from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
-from campaign_engine.services.consent.record import set_consent
-from campaign_engine.services.kits import load_kit
+from campaign_engine.services.partners.consent.record import set_consent
 from campaign_engine.services.workspace.signature import SignatureTokens
 from tests.conftest import SAMPLE_KIT
 from tests.worlds import launched_campaign

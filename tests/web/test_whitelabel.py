@@ -8,7 +8,7 @@ import pytest
 from campaign_engine import bootstrap, migrate
 from campaign_engine.app import create_app
 from campaign_engine.errors import ConfigError
-from campaign_engine.services.partners import import_partners
+from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
 from tests.conftest import SAMPLE_KIT, write_config
 from tests.factories import partner_row, write_partners

@@ -16,9 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from campaign_engine.db import ApiToken, Membership, User, utcnow
 from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.infra.audit import record
 from campaign_engine.services.access.sessions import revoke_all
 from campaign_engine.services.access.tokens import digest, new_token
-from campaign_engine.services.audit import record
 
 VENDOR_ROLES = ("admin", "marketer")
 ROLES = (*VENDOR_ROLES, "partner")

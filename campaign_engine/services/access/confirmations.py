@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import EmailConfirmation, Membership, Partner, User
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput
+from campaign_engine.infra.audit import record
 from campaign_engine.services.access.tokens import live_link, new_token
-from campaign_engine.services.audit import record
 
 LIFETIME = timedelta(hours=24)
 

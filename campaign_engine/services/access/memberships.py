@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Membership, Partner, User
 from campaign_engine.errors import InvalidInput
+from campaign_engine.infra.audit import record
 from campaign_engine.services.access.accounts import VENDOR_ROLES, create_user
-from campaign_engine.services.audit import record
 
 
 def membership_conflicts(

@@ -13,8 +13,8 @@ from campaign_engine.domain.campaign_options import CampaignEdit
 from campaign_engine.domain.consent import ConsentRules
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.errors import InvalidTransition
-from campaign_engine.services.audit import record
-from campaign_engine.services.consent.follow import follow_campaign
+from campaign_engine.infra.audit import record
+from campaign_engine.services.partners.consent.follow import follow_campaign
 
 CLOSED = (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
 

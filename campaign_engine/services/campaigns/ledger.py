@@ -27,7 +27,8 @@ from campaign_engine.domain.ledger import ORDER, Reason, label
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import InvalidInput
 
-# The runway keeps its reasons as words (services/runway.py): their codes, by first words.
+# The runway keeps its reasons as words (services/partners/runway/sequence.py): their
+# codes, by first words.
 RUNWAY_REASONS = (
     ("already reached", Reason.ALREADY_REACHED),
     ("not in the audience", Reason.LEFT_AUDIENCE),
@@ -210,7 +211,7 @@ def targeted_partners(session: Session, campaign: Campaign) -> set[int]:
     ids = set(session.scalars(select(pairs.c.partner_id).distinct()))
     if ids or campaign.launched_at is not None:
         return ids
-    from campaign_engine.services.audience import audience_partners
+    from campaign_engine.services.campaigns.audience import audience_partners
 
     return {p.id for p in audience_partners(session, campaign.audience)}
 

@@ -17,8 +17,8 @@ from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus, ensure_transition
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.services.audience import check_audience_values
-from campaign_engine.services.audit import record
+from campaign_engine.infra.audit import record
+from campaign_engine.services.campaigns.audience import check_audience_values
 
 if TYPE_CHECKING:  # pydantic builds its models at import: `campaigns status` needs none
     from campaign_engine.domain.campaign_options import CampaignOptions
@@ -189,7 +189,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
     """Progress and the ledger: the same figures on the page, in `campaigns status` and the
     API. An always-on campaign's email items are its runway steps."""
     from campaign_engine.services.campaigns.ledger import ledger_summary, step_counts
-    from campaign_engine.services.health.waits import waits
+    from campaign_engine.services.delivery.health.waits import waits
 
     campaign = get_campaign(session, campaign_id)
     status = {

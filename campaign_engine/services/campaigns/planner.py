@@ -28,9 +28,9 @@ from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.domain.sendtime import local_due
-from campaign_engine.services.audience import audience_partners
-from campaign_engine.services.consent.read import decisions_for
-from campaign_engine.services.links import ensure_links, insert_ignoring_conflicts
+from campaign_engine.services.attribution.links import ensure_links, insert_ignoring_conflicts
+from campaign_engine.services.campaigns.audience import audience_partners
+from campaign_engine.services.partners.consent.read import decisions_for
 
 # Channels with no endpoint of the partner's own go to the built-in default (the portal).
 SINGLE_RECIPIENT = {"crm": "crm", "web": "website", "signature": "signature"}

@@ -11,7 +11,7 @@ from campaign_engine.db import Delivery, Partner
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import InvalidTransition, NotFound
-from campaign_engine.services.audit import record
+from campaign_engine.infra.audit import record
 
 
 def review_queue(session: Session, partner: Partner) -> list[Delivery]:

@@ -21,7 +21,7 @@ from campaign_engine.domain.consent import ConsentMode, ConsentRules, campaign_m
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.services.campaigns.planner import item_times, review_deadline
-from campaign_engine.services.consent.read import decisions_for
+from campaign_engine.services.partners.consent.read import decisions_for
 
 NOT_LAUNCHED = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 

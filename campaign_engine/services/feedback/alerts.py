@@ -28,7 +28,7 @@ from campaign_engine.db import (
 )
 from campaign_engine.db.base import utcnow
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME
-from campaign_engine.services.owners import owner_or_admins
+from campaign_engine.services.partners.runway.owners import owner_or_admins
 
 OPT_OUT_ALERT_EVERY = timedelta(days=1)  # one partner's "opted out of everything", at most
 KINDS = ("opt_out_all", "brand", "silent", "reply")

@@ -19,8 +19,8 @@ from campaign_engine.db import Campaign, Delivery, Partner, PartnerFeedback
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.infra.audit import record
 from campaign_engine.ports import BROCHURE
-from campaign_engine.services.audit import record
 from campaign_engine.services.feedback.alerts import brand_concern
 from campaign_engine.services.feedback.record import REASONS, _comment
 

@@ -16,7 +16,7 @@ from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, campaign_sco
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, InvalidTransition, NotFound
-from campaign_engine.services.audit import record
+from campaign_engine.infra.audit import record
 
 # each reason as the partner reads it (translated where it is shown)
 REASON_WORDS = {

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Partner, PartnerFeedback
 from campaign_engine.errors import InvalidInput, NotFound
+from campaign_engine.infra.audit import record
 from campaign_engine.services.access.memberships import member_emails
-from campaign_engine.services.audit import record
 from campaign_engine.services.feedback.alerts import queue_mail
 from campaign_engine.services.feedback.record import plain_words
 from campaign_engine.translations import partner_language

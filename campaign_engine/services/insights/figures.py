@@ -37,10 +37,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Event, Lead, Partner
+from campaign_engine.services.attribution.leads.disposition import NOT_LEADS
 from campaign_engine.services.feedback.record import REASONS
 from campaign_engine.services.feedback.report import programme_opt_outs
-from campaign_engine.services.leads.disposition import NOT_LEADS
-from campaign_engine.services.reports import PIPELINE_TYPES
+from campaign_engine.services.insights.reports import PIPELINE_TYPES
 
 LIVE_WINDOW = timedelta(days=90)
 

@@ -22,7 +22,7 @@ from campaign_engine.services.insights.figures import (
     median_days_to_first_pipeline,
     opt_out_reasons,
 )
-from campaign_engine.services.reports import PIPELINE_TYPES
+from campaign_engine.services.insights.reports import PIPELINE_TYPES
 
 
 def programme_report(session: Session, *, now: datetime) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from campaign_engine.domain.mdf import (
     plain,
 )
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.services.csvrows import read_rows
+from campaign_engine.infra.csvrows import read_rows
 from campaign_engine.services.mdf.ledger import Funds, balance, lock_partner, post
 
 

@@ -24,11 +24,11 @@ from campaign_engine.domain.mdf import (
     plain,
 )
 from campaign_engine.errors import InvalidTransition, NotFound
-from campaign_engine.services.audit import record
+from campaign_engine.infra.audit import record
+from campaign_engine.services.insights.reports import campaign_report
 from campaign_engine.services.mdf.evidence import MAX_FILES, Evidence
 from campaign_engine.services.mdf.ledger import Funds, lock_partner, post
 from campaign_engine.services.mdf.requests import listed, locked
-from campaign_engine.services.reports import campaign_report
 
 PROOF_FIGURES = ("delivered", "opens", "clicks", "leads", "opportunities", "closed_won")
 

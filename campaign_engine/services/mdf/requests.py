@@ -27,9 +27,9 @@ from campaign_engine.domain.mdf import (
     plain,
 )
 from campaign_engine.errors import InvalidTransition, NotFound
-from campaign_engine.services.audit import record
+from campaign_engine.infra.audit import record
+from campaign_engine.services.assets.kits import latest_version
 from campaign_engine.services.campaigns.lifecycle import change_status, create_campaign
-from campaign_engine.services.kits import latest_version
 from campaign_engine.services.mdf.ledger import Funds, balance, lock_partner, post
 
 OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import MdfRequest, Partner, User
 from campaign_engine.domain.mdf import RequestStatus
 from campaign_engine.services.access.accounts import VENDOR_ROLES
-from campaign_engine.services.owners import admin_emails
+from campaign_engine.services.partners.runway.owners import admin_emails
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, Lease
 from campaign_engine.domain.lifecycle import DeliveryStatus
-from campaign_engine.services import leases
+from campaign_engine.infra import leases
 
 LEASE = "backup"
 TTL = 60.0

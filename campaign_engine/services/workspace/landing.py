@@ -21,13 +21,18 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, ChannelEndpoint, Event, Partner, TrackedLink
 from campaign_engine.domain.kit import KitContent, Landing
 from campaign_engine.errors import DeliveryError, InvalidInput, NotFound
+from campaign_engine.infra.secrets import unseal
 from campaign_engine.ports import Endpoint, LeadSink, Message
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.kits import materialise
-from campaign_engine.services.leads.intake import Arrival
-from campaign_engine.services.links import campaign_links, declared_link, link_urls, tagged_url
-from campaign_engine.services.secrets import unseal
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.kits import materialise
+from campaign_engine.services.attribution.leads.intake import Arrival
+from campaign_engine.services.attribution.links import (
+    campaign_links,
+    declared_link,
+    link_urls,
+    tagged_url,
+)
 
 log = logging.getLogger(__name__)
 LIMITS = {"name": 120, "email": 254, "company": 160, "phone": 40, "message": 2000}
@@ -138,7 +143,7 @@ def lead_key(page: LandingPage, lead: dict[str, str]) -> str:
 
 
 def arrival(page: LandingPage, lead: dict[str, str]) -> Arrival:
-    """The submission as services/leads/intake.py admits it: a lead of this partner,
+    """The submission as services/attribution/leads/intake.py admits it: a lead of this partner,
     campaign and channel, counted once per address and page."""
     return Arrival(
         partner_id=page.partner.id,

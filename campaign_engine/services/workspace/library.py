@@ -24,15 +24,15 @@ from campaign_engine.ports import (
     RenderedFile,
 )
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.artifacts import cached_render
-from campaign_engine.services.brand.context import brand_context
-from campaign_engine.services.customisation import customisations_for
-from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import link_urls
-from campaign_engine.services.partnerview import VISIBLE
-from campaign_engine.services.preview import sample_email
-from campaign_engine.services.syndication import EmbedTokens
+from campaign_engine.services.assets.artifacts import cached_render
+from campaign_engine.services.assets.brand.context import brand_context
+from campaign_engine.services.assets.kits import materialise
+from campaign_engine.services.assets.preview import sample_email
+from campaign_engine.services.attribution.links import link_urls
+from campaign_engine.services.partners.customisation import customisations_for
+from campaign_engine.services.partners.view import VISIBLE
 from campaign_engine.services.workspace.signature import SignatureTokens, snippet
+from campaign_engine.services.workspace.syndication import EmbedTokens
 
 NETWORKS = ("linkedin", "instagram", "x", "facebook")
 

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.domain.tracking import web_link
 from campaign_engine.errors import NotFound
+from campaign_engine.infra.audit import record
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.audit import record
-from campaign_engine.services.brand.context import brand_context, brand_fingerprint
-from campaign_engine.services.kits import materialise
-from campaign_engine.services.links import SignedIds
-from campaign_engine.services.partnerview import VISIBLE
-from campaign_engine.services.syndication import live_campaigns
+from campaign_engine.services.assets.brand.context import brand_context, brand_fingerprint
+from campaign_engine.services.assets.kits import materialise
+from campaign_engine.services.attribution.links import SignedIds
+from campaign_engine.services.partners.view import VISIBLE
+from campaign_engine.services.workspace.syndication import live_campaigns
 
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
 

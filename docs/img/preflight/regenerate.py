@@ -29,11 +29,11 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from campaign_engine.bootstrap import make_renderers  # noqa: E402
 from campaign_engine.db import Partner  # noqa: E402
 from campaign_engine.domain.kit import post_text_key  # noqa: E402
-from campaign_engine.services.brand.logos import normalise_logo  # noqa: E402
-from campaign_engine.services.kits import read_kit  # noqa: E402
-from campaign_engine.services.preflight.browser import CHROMIUM, offline_page  # noqa: E402
-from campaign_engine.services.preflight.run import preflight  # noqa: E402
-from campaign_engine.services.preview import browser_html, preview_partner  # noqa: E402
+from campaign_engine.services.assets.brand.logos import normalise_logo  # noqa: E402
+from campaign_engine.services.assets.kits import read_kit  # noqa: E402
+from campaign_engine.services.assets.preflight.browser import CHROMIUM, offline_page  # noqa: E402
+from campaign_engine.services.assets.preflight.run import preflight  # noqa: E402
+from campaign_engine.services.assets.preview import browser_html, preview_partner  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 KIT = ROOT / "kits" / "secure-cloud-q3"

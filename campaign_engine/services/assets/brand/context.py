@@ -1,0 +1,88 @@
+"""Partner -> BrandContext: the only view of a partner that renderers ever get."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+
+from campaign_engine.db import Partner
+from campaign_engine.domain.brand import readable_text_on
+from campaign_engine.ports import BrandContext
+from campaign_engine.services.assets.brand.logos import (
+    fallback_lockup,
+    is_mark,
+    logo_plate,
+    luminance_of,
+    mark_lockup,
+)
+
+
+@lru_cache(maxsize=4096)
+def format_phone(raw: str, locale: str) -> str:
+    """International format, grouped as the partner's country writes it; raw if unparseable.
+    Cached: every work item builds its partner's brand, and parsing is not cheap."""
+    region = (
+        locale.replace("_", "-").split("-")[-1].upper() if "-" in locale or "_" in locale else None
+    )
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_possible_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def partner_logo(partner: Partner) -> tuple[bytes, str]:
+    """The logo the assets show and its kind (BrandContext.logo_kind): the partner's own;
+    its name beside it when the logo is a favicon-sized mark; its name alone when it has
+    none."""
+    lang = partner.locale.replace("_", "-").split("-")[0].lower()  # hyphenation's language
+    if not partner.logo_png:
+        return fallback_lockup(partner.name, partner.primary_color, lang), "name"
+    if is_mark(partner.logo_png):
+        return mark_lockup(partner.logo_png, partner.name, partner.primary_color, lang), "mark"
+    return partner.logo_png, "own"
+
+
+def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
+    logo, kind = partner_logo(partner)
+    return BrandContext(
+        slug=partner.slug,
+        name=partner.name,
+        primary_color=partner.primary_color,
+        secondary_color=partner.secondary_color,
+        text_on_primary=readable_text_on(partner.primary_color),
+        text_on_secondary=readable_text_on(partner.secondary_color),
+        logo_png=logo,
+        logo_on_plate=logo_plate(logo) if partner.logo_png else None,
+        logo_luminance=luminance_of(logo),
+        logo_kind=kind,
+        contact_email=partner.contact_email,
+        phone=partner.phone,
+        phone_display=format_phone(partner.phone, partner.locale),
+        website=partner.website,
+        postal_address=partner.postal_address,
+        locale=partner.locale,
+        timezone=partner.timezone,
+        vertical=partner.vertical,
+        customisations=customisations or {},
+        short_name=partner.short_name,
+        # deferred column: read only for the partners that have one
+        logo_on_dark_png=partner.logo_on_dark_png if partner.logo_on_dark_sha256 else None,
+    )
+
+
+def brand_fingerprint(brand: BrandContext) -> str:
+    """Stable hash of everything in the brand that can change a rendered asset."""
+    # Shallow: asdict() deep-copies every field, the logo bytes included, on each lookup.
+    data = {f.name: getattr(brand, f.name) for f in fields(brand)}
+    data["logo_png"] = hashlib.sha256(brand.logo_png or b"").hexdigest()
+    data["logo_on_dark_png"] = hashlib.sha256(brand.logo_on_dark_png or b"").hexdigest()
+    data["customisations"] = dict(brand.customisations)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,313 @@
+"""Partner logos: hostile until proven otherwise, then normalised to one trimmed PNG."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Callable
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
+
+from campaign_engine.domain.brand import (
+    DARK_TEXT,
+    LIGHT_TEXT,
+    NON_TEXT,
+    accent_on_white,
+    contrast_ratio,
+    delta_e,
+    luminance_contrast,
+    plate_for_logo,
+    relative_luminance,
+    rgb,
+)
+from campaign_engine.errors import InvalidInput
+from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
+
+if TYPE_CHECKING:
+    from renderers.glyphs import Drawn
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 25_000_000
+ACCEPTED = {"PNG", "JPEG", "WEBP"}
+BOX = (600, 200)
+FONT = Path(__file__).resolve().parents[2] / "assets" / "DejaVuSans-Bold.ttf"
+EDGE_TOLERANCE = 24  # per channel: JPEG noise on a white margin stays "white"
+UNIFORM = 0.97  # share of a side's pixels that must match for it to count as margin
+NEAR_WHITE = 230  # every channel at least this: a background, not a badge
+OPAQUE = 250  # the least alpha of a logo that shows nothing through
+
+
+def normalise_logo(data: bytes, *, where: str) -> bytes:
+    """Validate and normalise: a PNG no larger than 600x200 with its margin trimmed."""
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"logo is {len(data) // 1024} KB; the limit is 5 MB", where=where)
+    if looks_like_svg(data):
+        data = rasterise_svg(data, where=where)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED:
+                    raise InvalidInput(
+                        f"logo is {probe.format or 'unknown'}; use PNG, JPEG, WebP or SVG",
+                        where=where,
+                    )
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise InvalidInput(
+                        f"logo is {probe.width}x{probe.height} pixels; too large", where=where
+                    )
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as source:
+                source.load()
+                image = to_rgba(source)
+    except InvalidInput:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(
+            "logo declares far too many pixels (a decompression bomb)", where=where
+        ) from None
+    except UnidentifiedImageError:
+        raise InvalidInput(
+            "logo is not a readable PNG, JPEG, WebP or SVG image", where=where
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput(f"logo is damaged ({exc})", where=where) from None
+    image = image.crop(_content_box(image, where))
+    image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def to_rgba(image: Image.Image) -> Image.Image:
+    """Any mode Pillow opens, as RGBA with its picture intact. Pillow's own convert clips
+    16- and 32-bit greyscale to 8 bits (a 16-bit PNG turns white), so those are scaled
+    down first; palette and greyscale transparency become alpha."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        wide = image.convert("F") if image.mode == "F" else image.convert("I")
+        top = wide.getextrema()[1] or 1
+        scale = 255 / 65535 if top > 255 else 1.0
+        if top > 65535:
+            scale = 255 / top
+        image = wide.point(lambda v: v * scale).convert("L")
+    elif image.mode == "CMYK":
+        image = image.convert("RGB")
+    elif image.mode == "P" and "transparency" in image.info:
+        image = image.convert("PA")
+    return image.convert("RGBA")
+
+
+def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
+    """Trim transparency; on an opaque logo, trim only a near-white margin that runs
+    uniform along a whole side. A coloured or dark ground edge to edge is the logo's own
+    badge and is kept, and a mark touching a corner stops the trim on its sides."""
+    bbox = image.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
+    if bbox is None:
+        raise InvalidInput("logo is fully transparent", where=where)
+    if bbox != (0, 0, image.width, image.height):
+        return bbox
+    rgb = image.convert("RGB")
+    margin = _margin_colour(rgb)
+    if margin is None:
+        return bbox
+    difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin))
+    mask = difference.convert("L").point(lambda v: 255 if v > EDGE_TOLERANCE else 0)
+    return mask.getbbox() or bbox
+
+
+def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
+    """The near-white colour of the sides that are one colour all along, or None."""
+    w, h = rgb.size
+    sides = [
+        rgb.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))
+    ]
+    for side in sides:
+        colour = tuple(int(v) for v in ImageStat.Stat(side).median)
+        if min(colour) < NEAR_WHITE:
+            continue
+        off = ImageChops.difference(side, Image.new("RGB", side.size, colour)).convert("L")
+        matching = off.point(lambda v: 255 if v <= EDGE_TOLERANCE else 0)
+        if ImageStat.Stat(matching).mean[0] / 255 >= UNIFORM:
+            return colour  # type: ignore[return-value]
+    return None
+
+
+def logo_luminance(png: bytes) -> float:
+    """Mean relative luminance of the logo's visible pixels (alpha-weighted)."""
+    with Image.open(io.BytesIO(png)) as image:
+        rgba = image.convert("RGBA")
+        mask = rgba.getchannel("A").point(lambda a: 255 if a > 64 else 0)
+        if mask.getbbox() is None:
+            return 0.0
+        r, g, b = (int(v) for v in ImageStat.Stat(rgba.convert("RGB"), mask).mean)
+    return relative_luminance(f"#{r:02x}{g:02x}{b:02x}")
+
+
+@lru_cache(maxsize=4096)
+def luminance_of(png: bytes) -> float:
+    """Cached by logo: decoding the image for every work item was measurable."""
+    return logo_luminance(png)
+
+
+def logo_plate(png: bytes) -> str | None:
+    """The plate a logo needs on white, or None. An opaque logo never gets one: its
+    ground (a white or coloured box) is part of it, and a dark plate only framed it in
+    black. Otherwise the plate its mean lightness asks for (domain.plate_for_logo), unless
+    another ground that also sets the logo off at 3:1 on average (preflight's rule) loses
+    clearly less of it: a bright mark with cream letters averaged dark, and on white the
+    letters vanished."""
+    if is_opaque(png):
+        return None
+    luminance = luminance_of(png)
+    preferred = plate_for_logo(luminance)
+
+    def mean_contrast(plate: str | None) -> float:
+        return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance)
+
+    fair = [p for p in (None, "white", "dark") if mean_contrast(p) >= NON_TEXT] or [preferred]
+    best = min(fair, key=lambda p: lost_share(png, p))
+    if lost_share(png, preferred) <= lost_share(png, best) + LOST_MARGIN:
+        return preferred
+    return best
+
+
+@lru_cache(maxsize=4096)
+def lost_share(png: bytes, plate: str | None) -> float:
+    """The share of a logo's visible pixels a reader loses against `plate`'s ground (None:
+    the white page): colours within LOST_DELTA_E of it, or of low contrast and not far
+    from it in colour (near-black letters on the dark plate). A mean lightness hides
+    these: a green mark with black letters averages out fine on a dark plate."""
+    ground = PLATE_GROUNDS[plate]
+    lost = 0.0
+    for colour, share in colour_shares(png):
+        difference = delta_e(colour, ground)
+        if difference < LOST_DELTA_E or (
+            contrast_ratio(colour, ground) < LOW_CONTRAST and difference < LOST_DELTA_E * 2
+        ):
+            lost += share
+    return lost
+
+
+# What a plate (or none: the page's white) shows a logo against.
+PLATE_GROUNDS = {None: LIGHT_TEXT, "white": LIGHT_TEXT, "dark": DARK_TEXT}
+LOST_DELTA_E = 25.0  # CIE76: a part of a logo this close to its ground is not seen
+LOW_CONTRAST = 1.5  # and one this dark on dark (or light on light) is barely seen
+LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
+
+
+@lru_cache(maxsize=4096)
+def colour_shares(png: bytes) -> tuple[tuple[str, float], ...]:
+    """The logo's visible colours (rounded to 16 levels a channel) and the share of its
+    visible pixels each covers, from a 128 px copy."""
+    with Image.open(io.BytesIO(png)) as image:
+        small = image.convert("RGBA")
+    small.thumbnail((128, 128))
+    counts: dict[str, int] = {}
+    for r, g, b, a in small.get_flattened_data():
+        if a > 64:
+            key = f"#{r & 0xF0 | 8:02x}{g & 0xF0 | 8:02x}{b & 0xF0 | 8:02x}"
+            counts[key] = counts.get(key, 0) + 1
+    total = sum(counts.values()) or 1
+    return tuple((colour, n / total) for colour, n in counts.items())
+
+
+@lru_cache(maxsize=4096)
+def is_opaque(png: bytes) -> bool:
+    """No pixel of the logo lets its background through (preflight's rule too)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").getchannel("A").getextrema()[0] >= OPAQUE
+
+
+# A logo smaller than this on both sides is a favicon, not a logo: shown alone it reads as
+# a stray pixel, so the assets set the partner's name beside it (mark_lockup).
+MARK_SIZE = (64, 32)
+
+
+@lru_cache(maxsize=4096)
+def is_mark(png: bytes) -> bool:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.width < MARK_SIZE[0] and image.height < MARK_SIZE[1]
+
+
+@lru_cache(maxsize=4096)
+def fallback_lockup(name: str, color: str, lang: str = "en") -> bytes:
+    """The partner's name set in its brand colour: what renders when there is no logo.
+    `lang` (the partner's language) hyphenates a long word of it by that language."""
+    return _lockup(name, color, None, lang)
+
+
+@lru_cache(maxsize=256)
+def mark_lockup(mark_png: bytes, name: str, color: str, lang: str = "en") -> bytes:
+    """A tiny logo with the partner's name set beside it, as one logo: the mark at most 3x
+    its pixels (more would be a blur), centred on the name's first line. Cached: every
+    work item of the partner builds its brand."""
+    return _lockup(name, color, mark_png, lang)
+
+
+LOCKUP_SIZE = 72  # px; the lockup is scaled into BOX afterwards
+LOCKUP_ASPECT = 8.0  # a wider block of name is set in more lines
+LOCKUP_LINES = 3
+
+
+def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> bytes:
+    """The name in the brand colour (darkened until it reads on white), in as few lines
+    as keep the block within LOCKUP_ASPECT (a 90-letter name set in one line was a
+    strip 5 px tall), every character in a font that has it, nothing cut off."""
+    from renderers.glyphs import draw_text, text_width  # fontTools: only where drawn
+    from renderers.textbreak import bidi_levels, wrap
+
+    size, font = LOCKUP_SIZE, str(FONT)
+    fill = (*rgb(accent_on_white(color)), 255)
+    rtl = bidi_levels(name)[1]
+    mark = _mark(mark_png, size) if mark_png else None
+    indent = 12 + (mark.width + round(size * 0.3) if mark else 0)
+    lines = _lockup_lines(
+        name, size, lambda s: text_width(s, size, font, lang, rtl), partial(wrap, lang=lang)
+    )
+    drawn = [draw_text(line, size, font, fill, lang, rtl) for line in lines]
+    step = round(size * 1.25)
+    widest = max(round(d.width) for d in drawn)
+    width = widest + indent + 12
+    height = max(step * (len(lines) - 1) + size + 24, (mark.height + 16) if mark else 0)
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    for i, line in enumerate(drawn):
+        x = indent + (widest - round(line.width) if rtl else 0)  # right to left: flush right
+        _paste_onto(image, line, (x, 8 + round(size * 0.93) + i * step))
+    if mark is not None:
+        image.alpha_composite(mark, (12, max(0, 8 + round(size * 0.6) - mark.height // 2)))
+    image = image.crop(image.getbbox() or (0, 0, width, height))
+    image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _lockup_lines(
+    name: str, size: int, measure: Callable[[str], float], wrap: Callable[..., list[str]]
+) -> list[str]:
+    """The fewest lines (up to LOCKUP_LINES) that keep the name's block within
+    LOCKUP_ASPECT, broken where the name's script allows and hyphenated inside a word."""
+    whole = measure(name.strip())
+    lines = [name.strip()]
+    for count in range(1, LOCKUP_LINES + 1):
+        lines = wrap(name, max(whole / count * 1.1, size * 4), measure)
+        widest = max(measure(line) for line in lines)
+        if widest / (len(lines) * size * 1.25) <= LOCKUP_ASPECT:
+            break
+    return lines
+
+
+def _paste_onto(image: Image.Image, drawn: Drawn, pen: tuple[int, int]) -> None:
+    x, y = pen[0] - drawn.origin[0], pen[1] - drawn.origin[1]
+    image.alpha_composite(drawn.image, (max(0, x), max(0, y)))
+
+
+def _mark(png: bytes, size: int) -> Image.Image:
+    with Image.open(io.BytesIO(png)) as source:
+        mark = to_rgba(source)
+    scale = min(3.0, size * 1.1 / max(mark.width, mark.height))
+    target = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
+    return mark.resize(target, Image.Resampling.LANCZOS)

@@ -1,0 +1,231 @@
+"""Campaign reports: the funnel per partner and per channel, from the ledger and events."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session
+
+from campaign_engine.db import Campaign, DealRecord, Delivery, EventTally, Partner
+from campaign_engine.db.runway import Enrollment, StepDelivery
+from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.services.campaigns.ledger import (
+    ledger_summary,
+    not_sent_by_partner,
+    participating,
+    participating_partners,
+    targeted_partners,
+)
+from campaign_engine.services.campaigns.lifecycle import get_campaign
+
+COUNTED = {
+    "lead.created": "leads",
+    "opportunity.created": "opportunities",
+    "deal.registered": "deals_registered",
+    "deal.closed_won": "closed_won",
+}
+PIPELINE_TYPES = ("opportunity.created", "deal.registered", "deal.closed_won")
+ENGAGEMENT_METRICS = {
+    "open": "opens",
+    "unique_open": "unique_opens",
+    "click": "clicks",
+    "unique_click": "unique_clicks",
+}
+METRICS = (
+    "targeted",
+    "participating",
+    "delivered",
+    "not_sent",
+    "opens",
+    "unique_opens",
+    "clicks",
+    "unique_clicks",
+    "leads",
+    "opportunities",
+    "deals_registered",
+    "closed_won",
+    "pipeline",
+    "revenue",
+)
+
+
+def empty() -> dict[str, Any]:
+    return {m: (Decimal("0") if m in ("pipeline", "revenue") else 0) for m in METRICS}
+
+
+def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
+    campaign = get_campaign(session, campaign_id)
+    slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
+    partners: dict[str, dict[str, Any]] = defaultdict(empty)
+    channels: dict[str, dict[str, Any]] = defaultdict(empty)
+    for partner_id in targeted_partners(session, campaign):
+        partners[slugs[partner_id]]["targeted"] = 1
+    ledger = ledger_summary(session, campaign)
+    for channel, count in ledger["targeted"].items():
+        channels[channel]["targeted"] = count
+    _deliveries(session, campaign, slugs, partners, channels)
+    _engagement(session, campaign_id, slugs, partners, channels)
+    _deals(session, campaign_id, slugs, partners, channels)
+    totals = empty()
+    for row in partners.values():
+        for metric in METRICS:
+            totals[metric] += row[metric]
+    totals["participation_rate"] = (
+        round(totals["participating"] / totals["targeted"], 4) if totals["targeted"] else 0.0
+    )
+    return {
+        "campaign": {
+            "id": campaign.id,
+            "name": campaign.name,
+            "slug": campaign.slug,
+            "status": campaign.status,
+        },
+        "totals": totals,
+        # ranked by people reached, not requests: fifty clicks from one client rank as one
+        "partners": dict(sorted(partners.items(), key=_by_unique_engagement)),
+        "channels": dict(sorted(channels.items())),
+        "ledger": ledger,
+        "notes": [
+            "Opens are approximate: image blocking hides some, privacy proxies "
+            "open others automatically.",
+            "Unique opens and clicks count each visitor (network and browser) once per "
+            "email or link and day; the raw counts beside them count every request.",
+        ],
+    }
+
+
+def _deliveries(
+    session: Session, campaign: Campaign, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
+    rows = session.execute(
+        select(Delivery.partner_id, Delivery.channel, sent)
+        .where(Delivery.campaign_id == campaign.id)
+        .group_by(Delivery.partner_id, Delivery.channel)
+    )
+    if campaign.always_on:  # its emails are the runway's steps
+        rows = session.execute(
+            select(Enrollment.partner_id, literal("email"), func.count())
+            .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
+            .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
+            .group_by(Enrollment.partner_id)
+        )
+    for partner_id, channel, delivered in rows:
+        partners[slugs[partner_id]]["delivered"] += delivered or 0
+        channels[channel]["delivered"] += delivered or 0
+    for partner_id in participating_partners(session, campaign):
+        partners[slugs[partner_id]]["participating"] = 1
+    for channel, count in participating(session, campaign).items():
+        channels[channel]["participating"] = count
+    for (partner_id, channel), count in not_sent_by_partner(session, campaign).items():
+        partners[slugs[partner_id]]["not_sent"] += count
+        channels[channel]["not_sent"] += count
+
+
+def _engagement(
+    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    """From the running tallies (services/attribution/tallies.py), not the events: a report stays a
+    few hundred rows of reading however many clicks were recorded. Raw counts beside the
+    unique ones (each visitor once per link, or email, and day), which resist inflation."""
+    rows = session.execute(
+        select(EventTally.partner_id, EventTally.channel, EventTally.type, EventTally.count).where(
+            EventTally.campaign_id == campaign_id, EventTally.type.in_(list(ENGAGEMENT_METRICS))
+        )
+    )
+    for partner_id, channel, kind, count in rows:
+        metric = ENGAGEMENT_METRICS[kind]
+        if partner_id in slugs:
+            partners[slugs[partner_id]][metric] += count
+        if channel:
+            channels[channel][metric] += count
+
+
+def _deals(
+    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+) -> None:
+    """Each CRM record counts once per stage (one row per record and stage); pipeline
+    is the largest amount a deal was seen with while open or won, revenue the amount it was
+    won for (from the per-record table, which holds only leads and deals)."""
+    keys = (DealRecord.partner_id, DealRecord.channel, DealRecord.type)
+    counts = session.execute(
+        select(*keys, func.count())
+        .where(DealRecord.campaign_id == campaign_id, DealRecord.type.in_(list(COUNTED)))
+        .group_by(*keys)
+    )
+    for partner_id, channel, kind, count in counts:
+        if partner_id in slugs:
+            partners[slugs[partner_id]][COUNTED[kind]] += count
+        if channel:
+            channels[channel][COUNTED[kind]] += count
+    amounts = session.execute(
+        select(
+            DealRecord.partner_id,
+            DealRecord.channel,
+            DealRecord.type,
+            DealRecord.external_id,
+            DealRecord.amount,
+        ).where(
+            DealRecord.campaign_id == campaign_id,
+            DealRecord.type.in_(PIPELINE_TYPES),
+            DealRecord.amount.is_not(None),
+        )
+    )
+    pipeline: dict[tuple[int, str, str], Decimal] = {}
+    for partner_id, channel, kind, external_id, amount in amounts:
+        key = (partner_id, channel, external_id)
+        pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
+        if kind == "deal.closed_won" and partner_id in slugs:
+            partners[slugs[partner_id]]["revenue"] += Decimal(amount)
+            if channel:
+                channels[channel]["revenue"] += Decimal(amount)
+    for (partner_id, channel, _), amount in pipeline.items():
+        if partner_id in slugs:
+            partners[slugs[partner_id]]["pipeline"] += amount
+        if channel:
+            channels[channel]["pipeline"] += amount
+
+
+def _by_unique_engagement(item: tuple[str, dict[str, Any]]) -> tuple[Any, ...]:
+    slug, row = item
+    return (-row["unique_clicks"], -row["unique_opens"], -row["leads"], slug)
+
+
+def report_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        {"scope": "partner", "key": slug, **metrics} for slug, metrics in data["partners"].items()
+    ]
+    rows += [
+        {"scope": "channel", "key": channel, **metrics}
+        for channel, metrics in data["channels"].items()
+    ]
+    totals = {k: v for k, v in data["totals"].items() if k != "participation_rate"}
+    return [*rows, {"scope": "total", "key": "all", **totals}]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """OWASP's CSV injection advice: a text cell that a spreadsheet would read as a
+    formula gets a leading single quote (partner names, campaign names and keys come from
+    partners and marketers). Numbers stay numbers; the csv module quotes the rest."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    """Every CSV the engine exports (pages, API, CLI) is written here."""
+    buffer = io.StringIO()
+    if rows:
+        fields = list(rows[0])
+        writer = csv.DictWriter(buffer, fieldnames=[neutralise(f) for f in fields])
+        writer.writeheader()
+        writer.writerows({neutralise(k): neutralise(v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
