@@ -37,7 +37,7 @@ from campaign_engine import bootstrap, migrate  # noqa: E402
 from campaign_engine.db import Delivery  # noqa: E402
 from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
-from campaign_engine.pipeline.runner import launch_options, run_until_sent  # noqa: E402
+from campaign_engine.pipeline.runner import run_until_sent  # noqa: E402
 from campaign_engine.services.assets.artifacts import render_now  # noqa: E402
 from campaign_engine.services.assets.brand.context import brand_context  # noqa: E402
 from campaign_engine.services.assets.kits import load_kit, read_kit  # noqa: E402
@@ -112,7 +112,7 @@ def prepare(work: Path, config: Path, partners: int, contacts: int) -> tuple[obj
             get_campaign(session, campaign_id),
             now=runtime.clock(),
             actor="bench",
-            **launch_options(runtime),
+            rules=runtime.settings.programme.rules(),
         )
     stages["plan (launch)"] = time.perf_counter() - start
     return runtime, campaign_id, stages

@@ -25,7 +25,7 @@ from sqlalchemy import select  # noqa: E402
 from campaign_engine.app import create_app  # noqa: E402
 from campaign_engine.db import Partner  # noqa: E402
 from campaign_engine.services.assets.brand.context import brand_context  # noqa: E402
-from campaign_engine.services.workspace.signature import SignatureTokens  # noqa: E402
+from campaign_engine.services.workspace.snippet import SignatureTokens  # noqa: E402
 from renderers.signature import banner_png  # noqa: E402
 from tests.worlds import launched_campaign  # noqa: E402
 

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from campaign_engine.infra.groupcommit import GroupCommitter
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.attribution.groupcommit import GroupCommitter
 from campaign_engine.services.attribution.tracking import visitor_salt
 from campaign_engine.web.callbacks import SignedCallbacks
 from campaign_engine.web.clicks import TrackedRedirects

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from connectors.webhook import WebhookConnector
 from renderers.crm import CrmRenderer
 from renderers.email import EmailRenderer
 from renderers.pdf import PdfRenderer
-from renderers.signature import SignatureRenderer
+from renderers.signature import SignatureRenderer, banner_png
 from renderers.social import SocialRenderer
 from renderers.web import WebRenderer
 
@@ -113,6 +114,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions=make_session_factory(engine),
         connectors=connectors,
         renderers=renderers_for,
+        banner=banner_png,
     )
 
 
@@ -177,6 +179,30 @@ def attach_render_pool(runtime: Runtime, processes: int) -> None:
     """The embedded mode renders in processes (rendering is CPU-bound; threads would share
     one core) and sends from threads (sending waits on I/O)."""
     if processes > 0 and runtime.render_pool is None:
-        runtime.render_pool = ProcessPoolExecutor(
+        runtime.render_pool = ProcessRenderPool(runtime.settings.storage_dir, processes)
+
+
+class ProcessRenderPool:
+    """runtime.RenderPool over spawned processes, each keeping its kits' renderers."""
+
+    def __init__(self, storage_dir: Path, processes: int) -> None:
+        self.storage_dir = storage_dir
+        self.pool = ProcessPoolExecutor(
             max_workers=processes, mp_context=multiprocessing.get_context("spawn")
         )
+
+    def render(
+        self, kit: KitContent, brand: BrandContext, channel: str, links: Mapping[str, str]
+    ) -> None:
+        self.pool.submit(
+            render_in_child,
+            str(kit.root),
+            kit.content_hash,
+            str(self.storage_dir),
+            brand,
+            channel,
+            dict(links),
+        ).result()
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)

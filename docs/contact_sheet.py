@@ -31,7 +31,7 @@ from campaign_engine.db import Partner  # noqa: E402
 from campaign_engine.services.assets.kits import read_kit  # noqa: E402
 from campaign_engine.services.assets.preflight.run import PartnerReport, preflight  # noqa: E402
 from campaign_engine.services.assets.preview import browser_html, preview_partner  # noqa: E402
-from renderers.glyphs import font_for  # noqa: E402
+from campaign_engine.typeset.glyphs import font_for  # noqa: E402
 from tests.hard import hard_partner_world  # noqa: E402
 
 ROW = 240

@@ -12,11 +12,11 @@ import yaml
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.errors import InvalidInput
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import template_context
-from renderers.sandbox import make_environment
-from renderers.textbreak import FSI as FSI
-from renderers.textbreak import PDI as PDI
-from renderers.textbreak import isolate_names
+from campaign_engine.typeset.context import template_context
+from campaign_engine.typeset.sandbox import make_environment
+from campaign_engine.typeset.textbreak import FSI as FSI
+from campaign_engine.typeset.textbreak import PDI as PDI
+from campaign_engine.typeset.textbreak import isolate_names
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 REQUIRED = ("pitch", "why_now", "discovery_questions", "objections", "next_step")

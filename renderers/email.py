@@ -6,7 +6,6 @@ markers and filled by `personalise`, which costs a few string replaces per recip
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections.abc import Callable
@@ -18,22 +17,20 @@ from PIL import Image, ImageDraw
 
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
-from campaign_engine.ports import BrandContext, Recipient, RenderedAsset, RenderedFile
-from renderers.context import PLATES, localise, logo_plate, lookup, template_context
-from renderers.logo_size import logo_size, pixel_size, visible
-from renderers.sandbox import make_environment
+from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
+from campaign_engine.typeset.context import PLATES, localise, logo_plate, lookup, template_context
+from campaign_engine.typeset.logo_size import pixel_size, visible
+from campaign_engine.typeset.sandbox import make_environment
+from campaign_engine.typeset.slots import (
+    GREETING,
+    OPEN_PIXEL,
+    PARTNER_LOGO_CID,
+    PARTNER_LOGO_ROOM,
+    UNSUBSCRIBE,
+    VENDOR_LOGO_CID,
+    shown_size,
+)
 
-GREETING = "[[ce:greeting]]"
-UNSUBSCRIBE = "[[ce:unsubscribe_url]]"
-OPEN_PIXEL = "[[ce:open_pixel]]"
-PARTNER_LOGO_CID = "partner-logo"
-VENDOR_LOGO_CID = "vendor-logo"
-# What the email's header offers the partner's logo (CSS px; the image carries twice
-# that): the area of a 3:1 logo 46 px tall whatever its shape, at least 24 px on its short
-# side (a 10:1 wordmark 25 x 252, a 1:5 mark 24 x 120: the header grows for it), at most
-# 300 px wide, which fits the header's column on a 390 px phone. The vendor's logo is the
-# kit's own, of a known shape, and sits in a fixed box.
-PARTNER_LOGO_ROOM = LogoRoom(max_width=300, max_height=120, weight=220 * 48 * 0.6, min_short=24)
 VENDOR_LOGO_BOX = (140, 28)
 
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
@@ -152,15 +149,6 @@ def boxed(png: bytes, box: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def shown_size(png: bytes, room: LogoRoom) -> tuple[int, int] | None:
-    """The CSS size of the partner's logo (logo_size: at least one image pixel per CSS
-    pixel where its short side allows), or None when no readable size fits."""
-    size = logo_size(png, room, 1.0)
-    if size is None:
-        return None
-    return max(1, round(size[0])), max(1, round(size[1]))
-
-
 @lru_cache(maxsize=128)
 def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLogo:
     """The logo at twice the CSS `size` it is shown at (or its own pixels, when it has
@@ -191,22 +179,3 @@ def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLog
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return EmailLogo(out.getvalue(), width, height)
-
-
-def personalise(
-    asset: RenderedAsset, recipient: Recipient, unsubscribe_url: str, open_url: str = ""
-) -> tuple[str, str, str]:
-    """(subject, html, text) for one recipient of a partner's rendered email."""
-    if recipient.first_name:
-        greeting = asset.meta["greeting"].replace("{first_name}", recipient.first_name)
-    else:
-        greeting = asset.meta["greeting_anonymous"]
-    body_html = asset.file("email.html").content.decode()
-    body_text = asset.file("email.txt").content.decode()
-    body_html = (
-        body_html.replace(GREETING, html.escape(greeting))
-        .replace(UNSUBSCRIBE, html.escape(unsubscribe_url))
-        .replace(OPEN_PIXEL, html.escape(open_url))
-    )
-    body_text = body_text.replace(GREETING, greeting).replace(UNSUBSCRIBE, unsubscribe_url)
-    return asset.meta["subject"], body_html, body_text

@@ -23,9 +23,8 @@ from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import PLATES, template_context
-from renderers.fetcher import KitUrlFetcher
-from renderers.logo_size import (
+from campaign_engine.typeset.context import PLATES, template_context
+from campaign_engine.typeset.logo_size import (
     logo_size,
     opaque,
     opaque_plate_on,
@@ -33,7 +32,8 @@ from renderers.logo_size import (
     plate_on,
     visible,
 )
-from renderers.sandbox import make_environment
+from campaign_engine.typeset.sandbox import make_environment
+from renderers.fetcher import KitUrlFetcher
 
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
 

@@ -24,10 +24,10 @@ from campaign_engine.domain.brand import (
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import localise, lookup
-from renderers.glyphs import ascent, draw_text, paste_text
+from campaign_engine.typeset.context import localise, lookup
+from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
+from campaign_engine.typeset.textbreak import bidi_levels
 from renderers.social import _opaque, _open_logo, fit_text, logo_size, too_small
-from renderers.textbreak import bidi_levels
 
 SIZE = (1200, 200)  # shown at 600x100
 SHOWN = (600, 100)

@@ -31,10 +31,11 @@ from campaign_engine.domain.kit import (
 )
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import localise, lookup
-from renderers.glyphs import ascent, draw_text, paste_text, text_width
-from renderers.textbreak import bidi_levels, isolate_names
-from renderers.textbreak import wrap as break_lines
+from campaign_engine.typeset.context import localise, lookup
+from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
+from campaign_engine.typeset.posts import post_length
+from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
+from campaign_engine.typeset.textbreak import wrap as break_lines
 
 MIN_FONT = 22
 LINE_HEIGHT = 1.2
@@ -362,7 +363,7 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 def wrap(font: ImageFont.FreeTypeFont, text: str, width: int, lang: str = "en") -> list[str]:
     """Lines of `text` no wider than `width` in `font`: broken where Unicode allows (a
-    no-break space holds), long words hyphenated (renderers.textbreak)."""
+    no-break space holds), long words hyphenated (campaign_engine.typeset.textbreak)."""
     return break_lines(text, width, font.getlength, lang)
 
 
@@ -402,15 +403,6 @@ def post_text(body: str, hashtags: list[str], url: str, platform: str, website: 
         if len(body) <= 1:
             body = ""
     return f"{body}\n\n{tail}" if body else tail
-
-
-def post_length(text: str, platform: str) -> int:
-    """A post's length as its network counts it (X: weighted, a link 23)."""
-    if platform != "x":
-        return len(text)
-    from twitter_text import parse_tweet  # X's own counting rules (twitter-text v3)
-
-    return int(parse_tweet(text).weightedLength)
 
 
 def _network_link(link: Callable[[str], str], name: str, platform: str) -> str:

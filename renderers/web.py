@@ -14,9 +14,9 @@ from PIL import Image
 
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
-from renderers.context import template_context
+from campaign_engine.typeset.context import template_context
+from campaign_engine.typeset.sandbox import make_environment
 from renderers.email import lockup_logos
-from renderers.sandbox import make_environment
 
 IMAGE_WIDTH = 640  # the widest the embed shows a kit image; twice that would be kinder
 # to high-density screens but doubles every partner's fragment

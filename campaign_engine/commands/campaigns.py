@@ -129,7 +129,7 @@ def option_name(where: str) -> str:
 def campaigns_launch(campaign_id: int, wait: bool) -> None:
     """Plan the deliveries now; with --wait, also send them here."""
     from campaign_engine import bootstrap
-    from campaign_engine.pipeline.runner import launch_options, run_until_sent
+    from campaign_engine.pipeline.runner import run_until_sent
     from campaign_engine.services.campaigns.launch import launch_campaign
     from campaign_engine.services.campaigns.lifecycle import campaign_status, get_campaign
 
@@ -137,7 +137,7 @@ def campaigns_launch(campaign_id: int, wait: bool) -> None:
         with rt.sessions.begin() as session:
             campaign = get_campaign(session, campaign_id)
             planned = launch_campaign(
-                session, campaign, now=rt.clock(), actor="cli", **launch_options(rt)
+                session, campaign, now=rt.clock(), actor="cli", rules=rt.settings.programme.rules()
             )
         click.echo(f"campaign {campaign_id} launched: {planned} deliveries planned")
         if not wait:
@@ -338,7 +338,6 @@ def campaigns_edit(campaign_id: int, **given: object) -> None:
 @click.argument("campaign_id", type=int)
 def campaigns_replan(campaign_id: int) -> None:
     """Add partners (and contacts) who joined the audience since launch."""
-    from campaign_engine.pipeline.runner import launch_options
     from campaign_engine.services.campaigns.launch import replan
     from campaign_engine.services.campaigns.lifecycle import get_campaign
 
@@ -348,7 +347,7 @@ def campaigns_replan(campaign_id: int) -> None:
             get_campaign(session, campaign_id),
             now=rt.clock(),
             actor="cli",
-            **launch_options(rt),
+            rules=rt.settings.programme.rules(),
         )
     click.echo(f"campaign {campaign_id} now has {total} deliveries")
 

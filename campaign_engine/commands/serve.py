@@ -20,8 +20,9 @@ from campaign_engine.cli import cli, runtime
 from campaign_engine.demo.mdf import populate_mdf
 from campaign_engine.demo.programme import write_sample_programme
 from campaign_engine.demo.runway import populate_runway
+from campaign_engine.infra.supervise import Watchdog
 from campaign_engine.pipeline.beacon import Beacon
-from campaign_engine.pipeline.runner import Dispatcher, launch_options
+from campaign_engine.pipeline.runner import Dispatcher
 from campaign_engine.pipeline.scheduler import SchedulerService
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.accounts import create_user
@@ -31,7 +32,6 @@ from campaign_engine.services.campaigns.lifecycle import create_campaign
 from campaign_engine.services.partners.contacts import import_contacts
 from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import ENV_PREFIX, Settings, load_settings, refuse_published_secrets
-from campaign_engine.supervise import Watchdog
 
 SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 
@@ -109,11 +109,12 @@ def scheduler_command() -> None:
 @click.option("--concurrency", type=int, default=None, help="Worker processes (default: CPUs).")
 def worker_command(concurrency: int | None) -> None:
     """A Celery worker that sends work items (executor: celery)."""
+    from campaign_engine.bootstrap import build_runtime
     from campaign_engine.pipeline.celery_app import make_celery
 
     settings = load_settings()
     refuse_published_secrets(settings)
-    app = make_celery(settings)
+    app = make_celery(settings, lambda: build_runtime(load_settings()))
     argv = ["worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
@@ -140,12 +141,12 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
                 session, version, "Secure Cloud Backup: Q3 launch", {}, None, actor="demo"
             )
             planned = launch_campaign(
-                session, campaign, now=rt.clock(), actor="demo", **launch_options(rt)
+                session, campaign, now=rt.clock(), actor="demo", rules=rt.settings.programme.rules()
             )
             campaign_id = campaign.id
             _, password = create_user(session, "admin@vendor.example", "admin", actor="demo")
             runway = populate_runway(
-                session, version, campaign_id, now=rt.clock(), **launch_options(rt)
+                session, version, campaign_id, now=rt.clock(), rules=rt.settings.programme.rules()
             )
             runway_id = runway.id
             funded = populate_mdf(

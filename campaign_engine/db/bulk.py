@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, TextClause, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 
 
 def insert_new(
@@ -71,3 +72,19 @@ def _unnest(
     return statement, [
         column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns
     ]
+
+
+def insert_ignoring_conflicts(
+    session: Session, model: type[Any], rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on both databases: planning twice adds nothing,
+    and two processes planning at once cannot both insert the same row."""
+    if not rows:
+        return
+    session.execute(dialect_insert(session)(model).on_conflict_do_nothing(), rows)
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct that knows ON CONFLICT for the session's database."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Lease
-from campaign_engine.services.attribution.links import insert_ignoring_conflicts
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 
 
 def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: float) -> bool:

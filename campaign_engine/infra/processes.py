@@ -31,8 +31,8 @@ from sqlalchemy import ColumnElement, case, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, EngineProcess
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 from campaign_engine.domain.lifecycle import DeliveryStatus
-from campaign_engine.services.attribution.links import insert_ignoring_conflicts
 
 
 def new_process_id(kind: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import RateBucket
-from campaign_engine.services.attribution.links import insert_ignoring_conflicts
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from campaign_engine.infra.processes import (
     return_claims,
     unregister,
 )
+from campaign_engine.infra.supervise import Loop
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.stewardship.pause import sending_paused_by
-from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 

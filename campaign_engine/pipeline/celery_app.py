@@ -14,26 +14,28 @@ import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
-from celery import Celery
+from celery import Celery, current_app
 from celery.signals import worker_process_init, worker_process_shutdown
 from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.infra.processes import return_claims, take_over
+from campaign_engine.infra.repeats import log_repeated
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.delivery.health.repeats import log_repeated
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
 TASK = "campaign_engine.deliver"
+RUNTIME_FACTORY = "campaign_engine_runtime_factory"
 VISIBILITY_TIMEOUT = 3 * 3600  # above the longest task; Redis redelivers after this
 
 _worker_runtime: dict[int, Runtime] = {}
@@ -41,8 +43,11 @@ _worker_beacon: dict[int, Beacon] = {}
 _lock = threading.Lock()
 
 
-def make_celery(settings: Settings) -> Celery:
+def make_celery(settings: Settings, runtime_factory: Callable[[], Runtime] | None = None) -> Celery:
+    """The Celery app: a publisher's (CeleryExecutor) or, given how to build a worker
+    process's runtime, a worker's."""
     app = Celery("campaign_engine", broker=settings.celery.broker_url)
+    app.conf[RUNTIME_FACTORY] = runtime_factory
     app.conf.update(
         task_default_queue=settings.celery.queue,
         task_acks_late=True,
@@ -61,14 +66,15 @@ def make_celery(settings: Settings) -> Celery:
 
 def worker_runtime() -> Runtime:
     """One runtime per worker process (after the fork), kept for its whole life so its
-    renderers keep fonts, compiled templates and decoded images between tasks."""
-    from campaign_engine.bootstrap import build_runtime
-    from campaign_engine.settings import load_settings
-
+    renderers keep fonts, compiled templates and decoded images between tasks. Built by
+    the factory the `worker` command gave make_celery (the composition root's)."""
     with _lock:
         pid = os.getpid()
         if pid not in _worker_runtime:
-            _worker_runtime[pid] = build_runtime(load_settings())
+            factory = current_app.conf.get(RUNTIME_FACTORY)
+            if factory is None:
+                raise RuntimeError("this Celery app was made without a runtime factory")
+            _worker_runtime[pid] = factory()
         return _worker_runtime[pid]
 
 

@@ -35,7 +35,6 @@ from campaign_engine.domain.consent import (
     campaign_scope,
     resolve,
 )
-from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.domain.retry import RetryPolicy
@@ -49,21 +48,22 @@ from campaign_engine.errors import (
     RetryableError,
 )
 from campaign_engine.infra.processes import return_claims
+from campaign_engine.infra.repeats import log_repeated
 from campaign_engine.infra.secrets import unseal
-from campaign_engine.pipeline.messages import PreparedChannel, email_message, item_message
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
-from campaign_engine.ports import BrandContext, Endpoint, Message, Receipt, Recipient
+from campaign_engine.ports import Endpoint, Message, Receipt, Recipient
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.assets.artifacts import index_artifact
+from campaign_engine.services.assets.artifacts import index_artifact, render_assets
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.assets.preflight.checks import check_assets, check_brand
 from campaign_engine.services.assets.preflight.problems import blocking
+from campaign_engine.services.assets.requirements import check_requirements
 from campaign_engine.services.attribution.links import OpenTokens, UnsubscribeTokens, link_urls
 from campaign_engine.services.attribution.tracking import suppress
 from campaign_engine.services.campaigns.lifecycle import refresh_completion
-from campaign_engine.services.delivery.health.repeats import log_repeated
 from campaign_engine.services.delivery.health.waits import clear_wait, describe_failure, record_wait
+from campaign_engine.services.delivery.messages import PreparedChannel, email_message, item_message
 from campaign_engine.services.delivery.senders import verified_sender
 from campaign_engine.services.partners.consent.follow import hold_for_review
 from campaign_engine.services.partners.consent.read import mode_for
@@ -193,7 +193,7 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
                 for c in session.scalars(select(Contact).where(Contact.partner_id == partner.id))
             }
         )
-    key, assets, fresh = runtime.render(kit, brand, item.channel, links)
+    key, assets, fresh = render_assets(runtime, kit, brand, item.channel, links)
     held = blocking(check_brand(kit, brand) + check_assets(kit, brand, assets))
     if held:  # after indexing nothing: a held asset is not one to show as sent
         raise HeldByPreflight("; ".join(p.held_as() for p in held))
@@ -224,54 +224,6 @@ def prepare(runtime: Runtime, item: WorkItem) -> PreparedChannel:
         endpoint_config=endpoint_config,
         from_address=from_address,
         erased=erased,
-    )
-
-
-# A profile field as the marketer reads it in a reason (the column name follows it).
-FIELD_WORDS = {
-    "postal_address": "a postal address",
-    "phone": "a phone number",
-    "contact_email": "a contact email",
-    "website": "a website",
-    "logo": "a logo",
-}
-
-
-def check_requirements(partner: Partner, spec: KitSpec, channel: str) -> None:
-    """A permanent failure, with the reason the marketer needs, when the partner's profile
-    lacks a field the kit's assets for this channel declare they need."""
-    missing = missing_fields(spec, channel, partner_has(partner))
-    if missing:
-        raise MissingField(requirement_reason(partner.name, channel, missing))
-
-
-def missing_fields(spec: KitSpec, channel: str, has: Callable[[str], bool]) -> list[str]:
-    """The fields the kit's assets for `channel` ("brochure" for the PDF) require that
-    `has` says the partner lacks: one rule for a launch, a preview, the brochure attached
-    to a runway email, the portal's library and preflight."""
-    return [field for field in spec.requirements(channel) if not has(field)]
-
-
-def partner_has(partner: Partner) -> Callable[[str], bool]:
-    """A profile field is there: a stored logo, or non-blank text."""
-    return lambda field: bool(
-        partner.logo_sha256 if field == "logo" else (getattr(partner, field) or "").strip()
-    )
-
-
-def brand_has(brand: BrandContext) -> Callable[[str], bool]:
-    """The same for a BrandContext (the name lockup stands in for a missing logo)."""
-    return lambda field: bool(
-        brand.logo_kind != "name" if field == "logo" else (getattr(brand, field) or "").strip()
-    )
-
-
-def requirement_reason(name: str, channel: str, missing: list[str]) -> str:
-    words = ", ".join(FIELD_WORDS.get(field, field.replace("_", " ")) for field in missing)
-    what = "brochure needs" if channel == "brochure" else f"{channel} assets need"
-    return (
-        f"The profile of {name} lacks {words} ({', '.join(missing)}), which the kit's "
-        f"{what}; complete the profile and retry"
     )
 
 

@@ -8,9 +8,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
+from campaign_engine.infra.repeats import log_repeated
 from campaign_engine.pipeline.delivery import WorkItem, deliver
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.delivery.health.repeats import log_repeated
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from campaign_engine.db import Campaign
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.notices import send_preview_notices
@@ -49,7 +48,11 @@ def launch_job(campaign_id: int) -> None:
         if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
             return  # launched by hand, cancelled or already done: nothing to do
         launch_campaign(
-            session, campaign, now=runtime.clock(), actor="scheduler", **launch_options(runtime)
+            session,
+            campaign,
+            now=runtime.clock(),
+            actor="scheduler",
+            rules=runtime.settings.programme.rules(),
         )
 
 

@@ -7,18 +7,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import func, select
 
 from campaign_engine.db import Delivery
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
+from campaign_engine.infra.supervise import Loop
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.dispatcher import claim_due, new_owner, release_held
 from campaign_engine.pipeline.executors import Executor, LocalExecutor
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.campaigns.lifecycle import complete_finished
-from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +186,3 @@ class Dispatcher(threading.Thread):
         self.join(timeout=10)
         self.executor.wait_idle(timeout=30)
         self.executor.shutdown()
-
-
-def launch_options(runtime: Runtime) -> dict[str, Any]:
-    """The programme rules a launch applies: the consent default and the review window."""
-    return {"rules": runtime.settings.programme.rules()}

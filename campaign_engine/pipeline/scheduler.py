@@ -19,9 +19,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from campaign_engine.infra.leases import acquire, release
+from campaign_engine.infra.supervise import BACKOFF_CAP, Loop
 from campaign_engine.pipeline import jobs
 from campaign_engine.runtime import Runtime
-from campaign_engine.supervise import BACKOFF_CAP, Loop
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from campaign_engine.infra.ratelimit import Limit, try_acquire
-from campaign_engine.pipeline.messages import PreparedChannel
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.delivery.messages import PreparedChannel
 
 
 def rate_limits(runtime: Runtime, prepared: PreparedChannel) -> list[Limit]:

@@ -4,26 +4,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
+from campaign_engine import bootstrap
 from campaign_engine.db import Campaign, Kit, KitVersion
 from campaign_engine.domain.audience import AUDIENCE_KEYS
-from campaign_engine.domain.campaign_options import CampaignEdit, CampaignOptions
-from campaign_engine.domain.channels import Channel
-from campaign_engine.domain.consent import ConsentMode
+from campaign_engine.domain.campaign_options import CampaignEdit
 from campaign_engine.domain.lifecycle import CampaignStatus
-from campaign_engine.domain.runway import Milestone
 from campaign_engine.domain.sendtime import WEEKDAYS
-from campaign_engine.domain.times import StorableTime
 from campaign_engine.errors import InvalidInput
-from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.services.access.confirmations import pending_contact
 from campaign_engine.services.assets.uploads import import_partner_csv, load_kit_zip
 from campaign_engine.services.campaigns.audience import audience_count, completeness
@@ -51,7 +47,16 @@ from campaign_engine.services.partners.runway.owners import assign_owner
 from campaign_engine.services.partners.runway.reports import runway_report, summary_rows
 from campaign_engine.services.partners.view import partner_campaigns, partner_results
 from campaign_engine.services.workspace.library import LibraryItem, campaign_library
-from campaign_engine.services.workspace.signature import SignatureTokens, snippet
+from campaign_engine.services.workspace.snippet import SignatureTokens, snippet
+from campaign_engine.web.api_schemas import (
+    ConsentChange,
+    Decision,
+    MilestoneCallback,
+    MilestoneChange,
+    NewCampaign,
+    OwnerChange,
+    ProfileChange,
+)
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error
 from campaign_engine.web.errors import first_error, problem
@@ -158,10 +163,6 @@ def campaigns() -> dict[str, Any]:
     return page_of(items)
 
 
-class NewCampaign(CampaignOptions):
-    """POST /api/v1/campaigns: the campaign schema every entry point shares."""
-
-
 @bp.post("/campaigns")
 @vendor_required
 def campaign_create() -> tuple[dict[str, Any], int]:
@@ -211,7 +212,12 @@ def campaign_action(campaign_id: int, action: str) -> dict[str, Any]:
     item = get_campaign(db(), campaign_id)
     rt = runtime()
     count = run_action(
-        db(), item, action, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+        db(),
+        item,
+        action,
+        now=rt.clock(),
+        actor=current_user.email,
+        rules=rt.settings.programme.rules(),
     )
     if isinstance(count, RetryOutcome):
         return {
@@ -337,7 +343,7 @@ def kits_upload() -> tuple[dict[str, Any], int]:
         raise InvalidInput(
             "send the zipped kit folder with Content-Type: application/zip", where="body"
         )
-    version = load_kit_zip(db(), request.get_data(), "body")
+    version = load_kit_zip(db(), request.get_data(), "body", bootstrap.make_renderers)
     return {"kit": version.kit.slug, "version": version.content_hash}, 201
 
 
@@ -371,13 +377,6 @@ def runway() -> Any:
     return data
 
 
-class MilestoneChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    milestone: Milestone
-    reached_at: StorableTime | None = Field(None, description="ISO 8601 with offset; default now")
-
-
 @bp.post("/partners/<slug>/milestones")
 @vendor_required
 def partner_milestone(slug: str) -> dict[str, Any]:
@@ -390,23 +389,12 @@ def partner_milestone(slug: str) -> dict[str, Any]:
     return {"partner": slug, "milestone": body.milestone.value, "changed": changed}
 
 
-class OwnerChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    owner: str = Field(min_length=3, max_length=254)
-    partners: list[str] = Field(min_length=1, max_length=10_000)
-
-
 @bp.put("/owners")
 @vendor_required
 def owners() -> dict[str, Any]:
     body = _parse(OwnerChange)
     count = assign_owner(db(), body.owner, body.partners, actor=current_user.email)
     return {"owner": body.owner, "partners": count}
-
-
-class MilestoneCallback(MilestoneChange):
-    partner: str = Field(min_length=1, max_length=64)
 
 
 @bp.post("/milestones")
@@ -439,18 +427,6 @@ def me() -> dict[str, Any]:
         **partner_json(partner),
         "next_action": next_action(db(), partner, now=runtime().clock()),
     }
-
-
-class ProfileChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    short_name: str | None = Field(None, max_length=40)  # "" clears it
-    contact_email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=64)
-    website: str | None = Field(None, max_length=500)
-    postal_address: str | None = Field(None, max_length=500)
-    primary_color: str | None = Field(None, max_length=7)
-    secondary_color: str | None = Field(None, max_length=7)
 
 
 @bp.patch("/me/profile")
@@ -493,17 +469,6 @@ def me_campaigns() -> dict[str, Any]:
         for r in rows
     ]
     return page_of(items)
-
-
-class ConsentChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    mode: ConsentMode
-    campaign_id: int | None = Field(None, ge=1, le=2**63 - 1, strict=True)  # not true, not 1.0
-    channel: Channel | None = None
-    # why, when switching off (optional; the switch never waits for it)
-    reason: Literal["not_relevant", "timing", "too_frequent", "quality", "other"] | None = None
-    comment: str | None = Field(None, max_length=1000)
 
 
 @bp.put("/me/consent")
@@ -559,12 +524,6 @@ def me_review() -> dict[str, Any]:
         for d in review_queue(db(), current_partner())
     ]
     return page_of(items)
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: str = Field(json_schema_extra={"enum": ["approve", "skip"]})
 
 
 @bp.post("/me/review/<int:delivery_id>")

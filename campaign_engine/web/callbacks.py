@@ -24,8 +24,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_input_stream
 
 from campaign_engine.errors import InvalidInput
-from campaign_engine.infra.groupcommit import GroupCommitter
 from campaign_engine.services.attribution.callbacks import Inbound, InboundEvent
+from campaign_engine.services.attribution.groupcommit import GroupCommitter
 from campaign_engine.web.errors import first_error, problem_body
 
 if TYPE_CHECKING:

@@ -22,7 +22,6 @@ from campaign_engine.domain.ledger import LABELS
 from campaign_engine.domain.sendtime import WEEKDAYS
 from campaign_engine.domain.times import storable
 from campaign_engine.errors import InvalidInput, KitError
-from campaign_engine.pipeline.runner import launch_options
 from campaign_engine.ports import RenderedFile
 from campaign_engine.services.assets.preflight.sheet import (
     held_by_partner,
@@ -144,7 +143,7 @@ def kits_upload() -> Any:
     if upload is None or not upload.filename:
         raise InvalidInput("choose the kit folder as a .zip", where="kit")
     try:
-        version = load_kit_zip(db(), upload.read(), upload.filename)
+        version = load_kit_zip(db(), upload.read(), upload.filename, bootstrap.make_renderers)
     except KitError as exc:
         db().rollback()
         return render_template(
@@ -299,7 +298,12 @@ def campaign_action(campaign_id: int, action: str) -> Response:
     item = get_campaign(db(), campaign_id)
     rt = runtime()
     count = run_action(
-        db(), item, action, now=rt.clock(), actor=current_user.email, **launch_options(rt)
+        db(),
+        item,
+        action,
+        now=rt.clock(),
+        actor=current_user.email,
+        rules=rt.settings.programme.rules(),
     )
     if action == "launch":
         flash(f"Launched: {count} deliveries planned. Progress updates below.", "ok")

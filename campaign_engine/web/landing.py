@@ -57,12 +57,12 @@ from campaign_engine.services.workspace.landing import (
     push_lead,
     read_lead,
 )
+from campaign_engine.typeset.context import address_lines
+from campaign_engine.typeset.logo_size import opaque, opaque_plate_on, plate_on, visible
+from campaign_engine.typeset.partner_text import PartnerText, direction
+from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 from campaign_engine.web.formats import PORTAL_LANGUAGES, portal_locale, web_link
 from campaign_engine.web.session import db, runtime
-from renderers.context import address_lines
-from renderers.email import PARTNER_LOGO_ROOM, shown_size
-from renderers.logo_size import opaque, opaque_plate_on, plate_on, visible
-from renderers.partner_text import PartnerText, direction
 
 bp = Blueprint("landing", __name__)
 

@@ -56,7 +56,7 @@ def _schemas() -> dict[str, Any]:
     from campaign_engine.domain.campaign_options import CampaignEdit
     from campaign_engine.services.attribution.callbacks import InboundEvent
     from campaign_engine.services.insights.programme import FUNNEL_STAGES
-    from campaign_engine.web.api import (
+    from campaign_engine.web.api_schemas import (
         ConsentChange,
         Decision,
         MilestoneCallback,

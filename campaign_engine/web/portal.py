@@ -78,12 +78,8 @@ from campaign_engine.services.workspace.library import (
     channel_assets,
     post_texts,
 )
-from campaign_engine.services.workspace.signature import (
-    SignatureTokens,
-    banner_campaigns,
-    pin_banner,
-    snippet,
-)
+from campaign_engine.services.workspace.signature import banner_campaigns, pin_banner
+from campaign_engine.services.workspace.snippet import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.formats import money, network_label, portal_locale
 from campaign_engine.web.frames import email_frame

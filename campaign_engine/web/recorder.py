@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.db import Event
+from campaign_engine.infra.supervise import Loop
 from campaign_engine.services.attribution.tallies import count_engagement
-from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 

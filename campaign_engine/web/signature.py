@@ -14,7 +14,8 @@ import hashlib
 from flask import Blueprint, Response, redirect, request
 
 from campaign_engine.errors import NotFound
-from campaign_engine.services.workspace.signature import SignatureTokens, current_banner
+from campaign_engine.services.workspace.signature import current_banner
+from campaign_engine.services.workspace.snippet import SignatureTokens
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("signature", __name__)

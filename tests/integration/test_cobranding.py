@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from campaign_engine.domain.kit import kit_schema
-from renderers.social import post_length
+from campaign_engine.typeset.posts import post_length
 from tests.conftest import ROOT, SAMPLE_KIT
 from tests.factories import logo_png, partner_row, write_partners
 

@@ -24,7 +24,8 @@ from campaign_engine.ports import BrandContext, Recipient, RenderedAsset, with_i
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.brand.logos import normalise_logo
 from campaign_engine.services.assets.kits import read_kit
-from renderers.email import EmailRenderer, personalise
+from campaign_engine.typeset.slots import personalise
+from renderers.email import EmailRenderer
 from renderers.pdf import PdfRenderer
 from renderers.web import WebRenderer
 from tests import hard

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from campaign_engine.db import Partner
 from campaign_engine.domain.kit import post_text_key
 from campaign_engine.ports import BROCHURE
+from campaign_engine.services.assets.artifacts import render_assets
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.preflight.run import preflight
 from campaign_engine.services.assets.preview import preview_version
@@ -62,7 +63,7 @@ def test_the_x_post_a_preview_shows_is_the_one_a_launch_sends(world):
             session, campaign_id, partner.id, "social", runtime.settings.public_base_url
         )
         brand = brand_context(partner, {**shown.brand.customisations})
-        _, sent, _ = runtime.render(kit, brand, "social", links)
+        _, sent, _ = render_assets(runtime, kit, brand, "social", links)
     previewed, delivered = _post(shown.assets, "launch-x.txt"), _post(sent, "launch-x.txt")
     assert "…" in delivered, "the custom text is long enough to be cut"
     assert _masked(previewed) == _masked(delivered)

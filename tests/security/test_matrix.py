@@ -26,7 +26,7 @@ from campaign_engine.db import Delivery, Lead, Partner, TrackedLink
 from campaign_engine.services.access.confirmations import request_contact_change
 from campaign_engine.services.attribution.leads.optin import ConfirmLinks
 from campaign_engine.services.attribution.links import OpenTokens, UnsubscribeTokens
-from campaign_engine.services.workspace.signature import SignatureTokens
+from campaign_engine.services.workspace.snippet import SignatureTokens
 from campaign_engine.services.workspace.syndication import EmbedTokens
 from tests.security.conftest import ADMIN, PARTNER_A, PARTNER_B, partner_client, vendor_client
 

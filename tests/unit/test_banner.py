@@ -10,7 +10,7 @@ from dataclasses import replace
 from PIL import Image
 
 from campaign_engine.services.assets.kitcheck import sample_brand
-from renderers.glyphs import font_for
+from campaign_engine.typeset.glyphs import font_for
 from renderers.signature import banner_png
 from tests.conftest import SAMPLE_KIT
 from tests.factories import logo_png

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from campaign_engine.domain.logo_fit import LogoRoom
-from renderers.logo_size import logo_size, opaque_plate_on, plate_on, visible
+from campaign_engine.typeset.logo_size import logo_size, opaque_plate_on, plate_on, visible
 
 ROOM = LogoRoom(max_width=300, max_height=120, weight=220 * 48 * 0.6, min_short=24)
 

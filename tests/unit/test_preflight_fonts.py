@@ -72,7 +72,7 @@ def test_what_fontconfig_finds_is_what_weasyprint_draws():
 def test_a_name_the_pdf_prints_but_the_images_cannot_draw_is_found(kit):
     """Gujarati: fontconfig finds Noto Sans Gujarati (the email and the brochure print
     it); the social images' own font chain has none, so they would show boxes."""
-    from renderers.glyphs import missing_glyphs as missing_in_images
+    from campaign_engine.typeset.glyphs import missing_glyphs as missing_in_images
 
     name = "ગુજરાત ક્લાઉડ"
     assert missing_glyphs(name) == []

@@ -8,7 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from campaign_engine.domain.retry import RetryPolicy
-from campaign_engine.services.delivery.health.repeats import RepeatedLog
+from campaign_engine.infra.repeats import RepeatedLog
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base_seconds=30, cap_seconds=900, window=timedelta(hours=72))

@@ -8,7 +8,7 @@ import threading
 import time
 
 from campaign_engine.infra.processes import ClaimsInProgress
-from campaign_engine.supervise import EXIT_RESTART, Loop, Watchdog
+from campaign_engine.infra.supervise import EXIT_RESTART, Loop, Watchdog
 
 
 def test_a_failing_round_is_logged_once_and_the_loop_goes_on(caplog):

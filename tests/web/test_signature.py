@@ -22,7 +22,7 @@ from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign
 from campaign_engine.services.partners.consent.record import set_consent
-from campaign_engine.services.workspace.signature import SignatureTokens
+from campaign_engine.services.workspace.snippet import SignatureTokens
 from tests.conftest import SAMPLE_KIT
 from tests.worlds import launched_campaign
 

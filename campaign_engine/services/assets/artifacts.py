@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Artifact
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, KitRenderers, RenderedAsset, RenderedFile
+from campaign_engine.runtime import Runtime
 from campaign_engine.services.assets.brand.context import brand_fingerprint
-from campaign_engine.services.attribution.links import insert_ignoring_conflicts
-from renderers import RENDERER_VERSION
+from campaign_engine.typeset import RENDERER_VERSION
 
 MANIFEST = "manifest.json"
 
@@ -63,6 +64,24 @@ def cached_render(
         return key, cached, False
     assets = render_now(renderers, channel, brand, links)
     _store(artifact_folder(storage_dir, key), assets)
+    return key, assets, True
+
+
+def render_assets(
+    runtime: Runtime, kit: KitContent, brand: BrandContext, channel: str, links: Mapping[str, str]
+) -> tuple[str, list[RenderedAsset], bool]:
+    """(artifact key, assets, rendered now?): from the cache, else rendered here or in
+    the runtime's render pool, whose processes write the cache folder we then read."""
+    storage = runtime.settings.storage_dir
+    if runtime.render_pool is None:
+        return cached_render(storage, kit, runtime.renderers(kit), brand, channel, links)
+    key = artifact_key(kit, brand, channel, links)
+    cached = cached_assets(storage, key)
+    if cached is not None:
+        return key, cached, False
+    runtime.render_pool.render(kit, brand, channel, links)
+    assets = cached_assets(storage, key)
+    assert assets is not None, "the render pool writes the artifact before returning"
     return key, assets, True
 
 

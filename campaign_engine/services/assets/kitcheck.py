@@ -27,8 +27,8 @@ from campaign_engine.ports import (
 )
 from campaign_engine.services.assets.activecontent import active_content
 from campaign_engine.services.assets.brand.logos import fallback_lockup
-from renderers.context import template_context
-from renderers.sandbox import make_environment
+from campaign_engine.typeset.context import template_context
+from campaign_engine.typeset.sandbox import make_environment
 
 RendererFactory = Callable[[KitContent], KitRenderers]
 log = logging.getLogger(__name__)

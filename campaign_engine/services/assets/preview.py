@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from campaign_engine.db import KitVersion, Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import WEBSITE_LINK, web_link, with_utm
-from campaign_engine.pipeline.messages import PreparedChannel, email_message
 from campaign_engine.ports import (
     BROCHURE,
     BrandContext,
@@ -27,6 +26,7 @@ from campaign_engine.services.assets.artifacts import cached_render
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.attribution.links import NETWORK, WEBSITE_CONTENT, network_links
+from campaign_engine.services.delivery.messages import PreparedChannel, email_message
 from campaign_engine.services.partners.customisation import customisations_for
 
 
@@ -101,7 +101,11 @@ def preview_partner(
     send's. An asset the kit requires a field for that the partner lacks is not made, as a
     launch would not send it (a brochure without a phone number is no brochure, an email
     without a postal address breaks the law of most places); `Preview.held` says why."""
-    from campaign_engine.pipeline.delivery import missing_fields, partner_has, requirement_reason
+    from campaign_engine.services.assets.requirements import (
+        missing_fields,
+        partner_has,
+        requirement_reason,
+    )
 
     brand = brand_context(partner, customisations)
     assets: list[RenderedAsset] = []

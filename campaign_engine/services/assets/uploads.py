@@ -12,10 +12,9 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from campaign_engine import bootstrap
 from campaign_engine.db import KitVersion
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.assets.kits import MAX_KIT_BYTES, load_kit
+from campaign_engine.services.assets.kits import MAX_KIT_BYTES, RendererFactory, load_kit
 from campaign_engine.services.partners.directory import ImportResult, import_partners
 
 MAX_ENTRIES = 2_000  # a kit is a manifest, copy, templates and images: dozens of files
@@ -63,8 +62,11 @@ def import_partner_csv(session: Session, data: bytes, filename: str, *, actor: s
         return import_partners(session, path, actor=actor, confined=True)
 
 
-def load_kit_zip(session: Session, data: bytes, filename: str) -> KitVersion:
-    """An uploaded zip of a kit folder, unpacked, checked completely and stored."""
+def load_kit_zip(
+    session: Session, data: bytes, filename: str, renderers: RendererFactory
+) -> KitVersion:
+    """An uploaded zip of a kit folder, unpacked, checked completely and stored.
+    `renderers` must not cache by content: the unpacked folder is gone afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         root = unpack_kit(data, Path(folder), filename=filename)
-        return load_kit(session, root, bootstrap.make_renderers)
+        return load_kit(session, root, renderers)

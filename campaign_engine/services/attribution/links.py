@@ -8,29 +8,13 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Partner, TrackedLink
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 from campaign_engine.domain.kit import KitSpec, Link
 from campaign_engine.domain.tracking import WEBSITE_LINK, new_token, web_link, with_utm
 from campaign_engine.errors import NotFound
-
-
-def insert_ignoring_conflicts(
-    session: Session, model: type[Any], rows: list[dict[str, Any]]
-) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on both databases: planning twice adds nothing,
-    and two processes planning at once cannot both insert the same row."""
-    if not rows:
-        return
-    session.execute(dialect_insert(session)(model).on_conflict_do_nothing(), rows)
-
-
-def dialect_insert(session: Session) -> Any:
-    """The INSERT construct that knows ON CONFLICT for the session's database."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def ensure_links(

@@ -12,9 +12,8 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import DealRecord, Event, EventTally, UniqueEngagement
-from campaign_engine.db.bulk import insert_new
+from campaign_engine.db.bulk import dialect_insert, insert_new
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.attribution.links import dialect_insert
 
 ENGAGEMENT = ("open", "click")
 RECORDS = ("lead.created", "opportunity.created", "deal.registered", "deal.closed_won")

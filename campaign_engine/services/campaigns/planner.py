@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Contact, Delivery, NotPlanned, Partner, Suppression
+from campaign_engine.db.bulk import insert_ignoring_conflicts
 from campaign_engine.domain.consent import (
     ConsentMode,
     ConsentRules,
@@ -28,7 +29,7 @@ from campaign_engine.domain.kit import KitSpec
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.domain.sendtime import local_due
-from campaign_engine.services.attribution.links import ensure_links, insert_ignoring_conflicts
+from campaign_engine.services.attribution.links import ensure_links
 from campaign_engine.services.campaigns.audience import audience_partners
 from campaign_engine.services.partners.consent.read import decisions_for
 

@@ -40,7 +40,10 @@ def kit_text(kit: KitContent, partner: Partner, key: str) -> str:
         return ""
     path = _fallback_copy(kit, key)
     if path is not None:
-        from renderers.context import localise, lookup  # the kit's copy, as renderers read it
+        from campaign_engine.typeset.context import (  # the kit's copy, as renderers read it
+            localise,
+            lookup,
+        )
 
         language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
         try:

@@ -54,7 +54,10 @@ class LandingPage:
 def landing_page(session: Session, token: str, storage_dir: Any, base_url: str = "") -> LandingPage:
     """The page behind a tracked link; unknown tokens, kits without a landing page and
     campaigns that never went out are all the same 404."""
-    from renderers.context import localise, lookup  # the kit's copy, as renderers read it
+    from campaign_engine.typeset.context import (  # the kit's copy, as renderers read it
+        localise,
+        lookup,
+    )
 
     link = session.scalar(select(TrackedLink).where(TrackedLink.token == token))
     if link is None:
@@ -92,8 +95,8 @@ def _fragment(
     wrote, so it is shown only in a sandboxed frame (web/templates/landing/page.html)."""
     if not landing.template:
         return ""
-    from renderers.context import template_context
-    from renderers.sandbox import make_environment
+    from campaign_engine.typeset.context import template_context
+    from campaign_engine.typeset.sandbox import make_environment
 
     links = link_urls(session, link.campaign_id, partner.id, link.channel, base_url)
     context = template_context(

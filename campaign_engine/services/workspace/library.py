@@ -31,7 +31,7 @@ from campaign_engine.services.assets.preview import sample_email
 from campaign_engine.services.attribution.links import link_urls
 from campaign_engine.services.partners.customisation import customisations_for
 from campaign_engine.services.partners.view import VISIBLE
-from campaign_engine.services.workspace.signature import SignatureTokens, snippet
+from campaign_engine.services.workspace.snippet import SignatureTokens, snippet
 from campaign_engine.services.workspace.syndication import EmbedTokens
 
 NETWORKS = ("linkedin", "instagram", "x", "facebook")
@@ -173,7 +173,10 @@ def post_texts(
 ) -> dict[str, str]:
     """Per network, the text a post goes out with before the engine adds its link and
     hashtags: the partner's own, else the kit's copy in the partner's language."""
-    from renderers.context import localise, lookup  # the kit's copy, as renderers read it
+    from campaign_engine.typeset.context import (  # the kit's copy, as renderers read it
+        localise,
+        lookup,
+    )
 
     social = kit.spec.assets.social
     post = next((p for p in social.posts if p.id == post_id), None) if social else None

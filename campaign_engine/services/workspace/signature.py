@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,21 +22,14 @@ from campaign_engine.db import Campaign, Delivery, KitVersion, Partner
 from campaign_engine.domain.tracking import web_link
 from campaign_engine.errors import NotFound
 from campaign_engine.infra.audit import record
-from campaign_engine.runtime import Runtime
+from campaign_engine.runtime import BannerDrawer, Runtime
 from campaign_engine.services.assets.brand.context import brand_context, brand_fingerprint
 from campaign_engine.services.assets.kits import materialise
-from campaign_engine.services.attribution.links import SignedIds
 from campaign_engine.services.partners.view import VISIBLE
+from campaign_engine.services.workspace.library import channel_assets
 from campaign_engine.services.workspace.syndication import live_campaigns
 
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
-
-
-class SignatureTokens(SignedIds):
-    """The partner's signature id: signed, permanent, pasted into every email it sends."""
-
-    salt = "email-signature"
-    invalid = "unknown signature"
 
 
 @dataclass(frozen=True)
@@ -51,13 +43,11 @@ def current_banner(runtime: Runtime, session: Session, partner_id: int) -> Banne
     partner = session.get(Partner, partner_id)
     if partner is None:
         raise LookupError(partner_id)
-    from campaign_engine.services.workspace.library import channel_assets  # it imports us
-
     for campaign in banner_campaigns(runtime, session, partner):
         # This campaign's own banner (its links), whichever campaign shares its kit.
         banner = channel_assets(runtime, session, partner, campaign, "signature")[0]
         return Banner(banner.file("banner.png").content, str(banner.meta["url"]), campaign.id)
-    png, vendor_site = evergreen(session, partner, runtime.settings.storage_dir)
+    png, vendor_site = evergreen(session, partner, runtime.settings.storage_dir, runtime.banner)
     return Banner(png, web_link(partner.website) or vendor_site, None)
 
 
@@ -96,11 +86,11 @@ def _partners_kit(session: Session, partner_id: int) -> KitVersion | None:
     )
 
 
-def evergreen(session: Session, partner: Partner, storage_dir: Path) -> tuple[bytes, str | None]:
+def evergreen(
+    session: Session, partner: Partner, storage_dir: Path, banner_png: BannerDrawer
+) -> tuple[bytes, str | None]:
     """The partner with the vendor of its newest campaign's kit, no offer; stored on disk
     by its inputs, since mail clients fetch the image on every open."""
-    from renderers.signature import banner_png  # Pillow: only where a banner is drawn
-
     version = _partners_kit(session, partner.id)
     kit = materialise(session, version, storage_dir) if version is not None else None
     brand = brand_context(partner)
@@ -119,21 +109,3 @@ def evergreen(session: Session, partner: Partner, storage_dir: Path) -> tuple[by
     staging.write_bytes(png)
     staging.replace(path)
     return png, site
-
-
-@dataclass(frozen=True)
-class Snippet:
-    html: str
-    image_url: str
-    link_url: str
-
-
-def snippet(partner: Partner, base_url: str, token: str) -> Snippet:
-    """What the partner pastes once into its mail client's signature settings. Built with
-    Markup's escaping (the partner's name is profile data: hostile until escaped)."""
-    image_url, link_url = f"{base_url}/s/{token}.png", f"{base_url}/s/{token}"
-    html = Markup(
-        '<a href="{link}"><img src="{image}" width="600" height="100" alt="{alt}" '
-        'style="display:block;border:0;width:100%;max-width:600px;height:auto"></a>'
-    ).format(link=link_url, image=image_url, alt=partner.name)  # any reader's language
-    return Snippet(str(html), image_url, link_url)

@@ -27,7 +27,7 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
 
 if TYPE_CHECKING:
-    from renderers.glyphs import Drawn
+    from campaign_engine.typeset.glyphs import Drawn
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -256,8 +256,8 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
     """The name in the brand colour (darkened until it reads on white), in as few lines
     as keep the block within LOCKUP_ASPECT (a 90-letter name set in one line was a
     strip 5 px tall), every character in a font that has it, nothing cut off."""
-    from renderers.glyphs import draw_text, text_width  # fontTools: only where drawn
-    from renderers.textbreak import bidi_levels, wrap
+    from campaign_engine.typeset.glyphs import draw_text, text_width  # fontTools: only where drawn
+    from campaign_engine.typeset.textbreak import bidi_levels, wrap
 
     size, font = LOCKUP_SIZE, str(FONT)
     fill = (*rgb(accent_on_white(color)), 255)

@@ -76,7 +76,7 @@ def name_warnings(name: str) -> list[Words]:
     those the social images and the signature banner cannot draw with their own chain
     of fonts (Pillow has no fallback), as preflight's glyph check asks both."""
     from campaign_engine.services.assets.preflight.fonts import missing_glyphs
-    from renderers.glyphs import missing_glyphs as missing_in_images
+    from campaign_engine.typeset.glyphs import missing_glyphs as missing_in_images
 
     found = []
     missing = missing_glyphs(name)

@@ -95,10 +95,10 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
 def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
     """The name as the social images and the signature banner draw it: Pillow has no
     font fallback of its own, so those renderers draw from their own chain of fonts
-    (renderers.glyphs), which may lack a script fontconfig finds a font for (Ethiopic,
+    (campaign_engine.typeset.glyphs), which may lack a script fontconfig finds a font for (Ethiopic,
     Khmer, Gujarati): the email and the brochure print such a name, the images show
     boxes. Asked here so the check answers for every renderer."""
-    from renderers.glyphs import missing_glyphs as missing_in_images
+    from campaign_engine.typeset.glyphs import missing_glyphs as missing_in_images
 
     problems = []
     for field, text in (("name", brand.name), ("short name", brand.short_name)):
@@ -137,7 +137,11 @@ def check_requirements(kit: KitContent, brand: BrandContext) -> list[Problem]:
     A channel a launch sends is blocked (its deliveries fail with that reason); the
     brochure, which no launch sends, is only held: previews, runway attachments and the
     library leave it out, and the partner's other assets still go."""
-    from campaign_engine.pipeline.delivery import brand_has, missing_fields, requirement_reason
+    from campaign_engine.services.assets.requirements import (
+        brand_has,
+        missing_fields,
+        requirement_reason,
+    )
 
     targets = [*kit.spec.channels(), *(["brochure"] if kit.spec.assets.pdf else [])]
     problems = []
@@ -306,7 +310,7 @@ def check_post(asset: RenderedAsset) -> list[Problem]:
     """Each network's text within its limit (a post over it is refused by the network),
     and a word when the text had to be cut to get there."""
     from campaign_engine.domain.kit import PLATFORM_TEXT_LIMITS
-    from renderers.social import post_length
+    from campaign_engine.typeset.posts import post_length
 
     problems = []
     for file in asset.files:

@@ -19,7 +19,7 @@ from campaign_engine.services.assets.preflight.checks import (
 from campaign_engine.services.assets.preflight.layout import brochure_layout
 from campaign_engine.services.assets.preflight.problems import Problem
 from campaign_engine.services.assets.preview import browser_html, preview_partner
-from renderers.email import PARTNER_LOGO_CID
+from campaign_engine.typeset.slots import PARTNER_LOGO_CID
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from sqlalchemy import select, text
 from campaign_engine.db import EngineProcess
 from campaign_engine.infra.leases import holder_of
 from campaign_engine.infra.processes import database_now
+from campaign_engine.infra.repeats import log_repeated
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.delivery.health.repeats import log_repeated
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -49,7 +49,7 @@ def record_wait(
     """Upsert the channel's row: `since` stays while the reason repeats, restarts when
     it changes; `retry_until` is the latest deadline of the items it holds back."""
     # here, not at the top: `campaigns status` reads waits without the link models
-    from campaign_engine.services.attribution.links import insert_ignoring_conflicts
+    from campaign_engine.db.bulk import insert_ignoring_conflicts
 
     reason = reason[:300]
     insert_ignoring_conflicts(

@@ -25,6 +25,7 @@ from campaign_engine.errors import DeliveryError
 from campaign_engine.ports import BROCHURE, BrandContext, Endpoint, Message, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
+from campaign_engine.services.assets.artifacts import render_assets
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.assets.preview import preview_links
@@ -33,7 +34,7 @@ from campaign_engine.services.partners.consent.read import mode_for
 from campaign_engine.services.partners.runway.milestones import reached, sync_engine_milestones
 from campaign_engine.services.partners.runway.nextaction import next_step
 from campaign_engine.translations import partner_language
-from renderers.sandbox import make_environment
+from campaign_engine.typeset.sandbox import make_environment
 
 LEASE = timedelta(minutes=5)
 
@@ -225,7 +226,7 @@ def _message(
     attachments: tuple[RenderedFile, ...] = ()
     if "brochure" in step.attach:
         links = preview_links(kit, partner, "runway")
-        _, assets, _ = runtime.render(kit, brand, BROCHURE, links)
+        _, assets, _ = render_assets(runtime, kit, brand, BROCHURE, links)
         attachments = tuple(f for a in assets for f in a.files if f.media_type == "application/pdf")
     language = brand.language if brand.language in kit.spec.locales else kit.spec.default_locale
     body = step_body(step, language, lambda path: (kit.root / path).is_file())

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from campaign_engine.services.delivery.health.repeats import log_repeated
+from campaign_engine.infra.repeats import log_repeated
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from campaign_engine.domain.brand import (
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.tracking import WEBSITE_LINK, web_link
 from campaign_engine.ports import BrandContext
-from renderers.logo_size import opaque
-from renderers.partner_text import PartnerText, direction, joined, text_dir
+from campaign_engine.typeset.logo_size import opaque
+from campaign_engine.typeset.partner_text import PartnerText, direction, joined, text_dir
 
 PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
 

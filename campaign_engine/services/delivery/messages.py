@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from campaign_engine.ports import BrandContext, Message, Recipient, RenderedAsset, RenderedFile
-from renderers.email import PARTNER_LOGO_CID, VENDOR_LOGO_CID, personalise
+from campaign_engine.typeset.slots import PARTNER_LOGO_CID, VENDOR_LOGO_CID, personalise
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from concurrent.futures import Future
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign_engine.errors import InvalidInput
+from campaign_engine.infra.repeats import log_repeated
+from campaign_engine.infra.supervise import Loop
 from campaign_engine.services.attribution.callbacks import Inbound, record_events
-from campaign_engine.services.delivery.health.repeats import log_repeated
-from campaign_engine.supervise import Loop
 
 log = logging.getLogger(__name__)
 

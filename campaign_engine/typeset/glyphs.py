@@ -21,7 +21,7 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
-from renderers.textbreak import bidi_levels
+from campaign_engine.typeset.textbreak import bidi_levels
 
 NOTO = "/usr/share/fonts/truetype/noto/"
 CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"

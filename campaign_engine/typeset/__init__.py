@@ -1,0 +1,10 @@
+"""What the renderers and the services both need to set a partner's words and marks: the
+kit's Jinja sandbox, the template context, glyph coverage and drawing, line breaking and
+bidi, partner text direction and hyphenation, logo sizing on plates, the email's
+per-recipient slots, and a post's length as its network counts it.
+
+Renderers (renderers/) draw whole assets and are named only by the composition root;
+services measure and check with these same functions, so a check and a render agree.
+"""
+
+RENDERER_VERSION = "3"  # bump when output changes: it is part of every artifact key
