@@ -62,6 +62,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Two processes, one per core, each taking whole test files (--dist loadfile), so a file's
 # module fixtures (one Chromium, one seeded world) are set up once: about 6 minutes instead of 11.
