@@ -21,7 +21,7 @@ from campaign_engine.services.partners.runway.reports import runway_report, summ
 from campaign_engine.services.partners.runway.sequence import runway_steps
 from campaign_engine.services.partners.view import partner_campaigns, partner_results
 from campaign_engine.services.stewardship.archives import archives_of
-from campaign_engine.web.api import csv_response
+from campaign_engine.web.api_support import csv_response
 from campaign_engine.web.console import bp, form_time
 from campaign_engine.web.session import db, runtime
 
