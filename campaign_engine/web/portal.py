@@ -439,9 +439,8 @@ def _item_preview(
                 continue
             for f in asset.files:
                 if f.media_type == "text/plain":
-                    network = f.name.removesuffix(".txt").rsplit("-", 1)[-1]
-                    texts.append((network_label(network), f.content.decode()))
-                elif f.media_type == "image/jpeg" and "-linkedin" in f.name:
+                    texts.append((network_label(f.network or ""), f.content.decode()))
+                elif f.media_type == "image/jpeg" and f.network == "linkedin":
                     images.append(base64.b64encode(f.content).decode())
     values = {**stored, **accepted}
     if item.channel == "social":  # the post's own text, per network, within its limit

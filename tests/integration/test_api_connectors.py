@@ -128,7 +128,7 @@ POST = Message(
     payload={
         "text": {"launch-linkedin.txt": "Ransomware goes after backups", "launch-x.txt": "short"}
     },
-    attachments=(RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg"),),
+    attachments=(RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg", "linkedin"),),
 )
 
 

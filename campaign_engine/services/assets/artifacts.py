@@ -129,6 +129,7 @@ def _manifest(assets: list[RenderedAsset]) -> list[dict[str, object]]:
             "channel": a.channel,
             "name": f.name,
             "media_type": f.media_type,
+            "network": f.network,
             "meta": dict(a.meta),
         }
         for a in assets
@@ -171,6 +172,7 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
                     str(e["name"]),
                     str(e["media_type"]),
                     _read(os.path.join(root, asset, str(e["name"]))),
+                    e.get("network"),  # type: ignore[arg-type]
                 )
                 for e in items
             ),
