@@ -118,3 +118,28 @@ def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, dat
         assert admin.get(f"/partners/partner-00/offboarded/{name}").status_code == 404
     finally:
         world.runtime.close()
+
+
+def test_an_erasure_reaches_a_kept_offboarding_zip(tmp_path, database_url):
+    """The zip waiting for download is compressed, so the erasure's byte search cannot see
+    into it: the erasure takes the person's rows out of it, the other rows stay."""
+    from campaign_engine.services.stewardship.archives import archive_path
+    from campaign_engine.services.stewardship.offboard import offboard
+    from campaign_engine.services.stewardship.request import erase
+
+    world = build(tmp_path, database_url)
+    try:
+        rt = world.runtime
+        archive = archive_path(rt.settings.storage_dir, "partner-00", rt.clock())
+        offboard(rt, "partner-00", archive, actor="test")
+        made = archive.stat().st_mtime
+        done = erase(rt, PERSON.upper(), actor="test")
+        assert done.files >= 1
+        with zipfile.ZipFile(archive) as zipped:
+            text = "".join(zipped.read(n).decode() for n in zipped.namelist()).lower()
+        assert PERSON.lower() not in text
+        assert "other@partner-00-customer.example" in text
+        assert archive.stat().st_mtime == made, "retention still counts from the day made"
+        assert erase(rt, PERSON, actor="test").nothing_left
+    finally:
+        world.runtime.close()

@@ -9,6 +9,7 @@ erased under a key no longer accepted is not recognised any more (docs/privacy.m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -22,8 +23,18 @@ DOMAIN = b"campaign-engine erased addresses|"
 
 
 def normalise(address: str) -> str:
-    """As the engine stores addresses (contacts, suppressions): trimmed and lowercased."""
-    return address.strip().lower()
+    """As the engine stores addresses (contacts, suppressions): as email_validator writes
+    it on import (Unicode NFC, an IDNA domain in Unicode), then lowercased. So "Zoë" typed
+    with a combining diaeresis, or a punycode domain, names the person the import stored.
+    Not an address by email_validator's rules: trimmed and lowercased only."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = address.strip()
+    if text.isascii() and "xn--" not in text.lower():
+        return text.lower()  # what validation would give, at a send's cost
+    with contextlib.suppress(EmailNotValidError):  # not an address: as typed
+        text = validate_email(text, check_deliverability=False).normalized
+    return text.lower()
 
 
 def checked(address: str, where: str = "email") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.partners.directory import get_partner
+from campaign_engine.services.stewardship.archives import scrub_archives
 from campaign_engine.services.stewardship.erasure import Erased, Scope, erase_rows
 from campaign_engine.services.stewardship.files import checkpoint, erase_files
 from campaign_engine.services.stewardship.keys import checked
@@ -41,6 +42,6 @@ def erase(
     settings = runtime.settings
     done.files = erase_files(
         address, outbox=settings.email.outbox_dir, storage=settings.storage_dir
-    )
+    ) + scrub_archives(settings.storage_dir, address)
     checkpoint(runtime.engine)
     return done
