@@ -15,6 +15,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from campaign_engine.services.stewardship.files import mentions
+
 FOLDER = "offboarded"
 
 
@@ -55,13 +57,16 @@ def prune_archives(storage_dir: Path, *, days: int, now: float | None = None) ->
     return removed
 
 
-def scrub_archives(storage_dir: Path, address: str) -> int:
-    """Remove every CSV row naming `address` (any case) from the kept zips; returns how
-    many zips changed. Each is rewritten beside itself and renamed over it, with its
-    time kept, so retention still counts from the day it was made."""
+def scrub_archives(storage_dir: Path, address: str, *, partner: str | None = None) -> int:
+    """Remove every CSV row naming `address` (any case) from the kept zips (given a
+    partner, its own only); returns how many zips changed. Each is rewritten beside itself
+    and renamed over it, with its time kept, so retention counts from the day it was made."""
     folder = storage_dir / FOLDER
     changed = 0
+    names = archives_of(storage_dir, partner) if partner else None
     for path in sorted(folder.glob("*.zip")) if folder.is_dir() else []:
+        if names is not None and path.name not in names:
+            continue
         rewritten = _without(path.read_bytes(), address)
         if rewritten is None:
             continue
@@ -84,9 +89,9 @@ def _without(data: bytes, address: str) -> bytes | None:
     ):
         for info in source.infolist():
             text = source.read(info).decode("utf-8")
-            if info.filename.endswith(".csv") and address in text.lower():
+            if info.filename.endswith(".csv") and mentions(text, address):
                 rows = list(csv.reader(io.StringIO(text)))
-                kept = [row for row in rows if not any(address in c.lower() for c in row)]
+                kept = [row for row in rows if not any(mentions(c, address) for c in row)]
                 buffer = io.StringIO()
                 csv.writer(buffer).writerows(kept)
                 text, found = buffer.getvalue(), True
