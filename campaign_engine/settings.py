@@ -292,7 +292,7 @@ _PATH_KEYS: tuple[tuple[str, ...], ...] = (
 
 # Secrets that were once published with the project (config.yaml and earlier defaults).
 # Anyone can sign a session cookie, a notice link or a callback with them, so they are
-# refused outside loopback (commands/guard.py).
+# refused outside loopback (refuse_published_secrets, below).
 PUBLISHED_SECRETS = frozenset(
     {
         "demo-secret-key-change-me-in-production",
