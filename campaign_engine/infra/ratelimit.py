@@ -1,26 +1,30 @@
-"""Token buckets in the database, shared by every worker and applied at the moment of
-sending: per-worker limits overshoot as soon as there are two workers."""
+"""Token buckets in the database, shared by every process: sending (applied at the moment
+of sending: per-worker limits overshoot as soon as there are two workers) and sign-in
+attempts per client address (one budget however many web processes answer)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import RateBucket
 from campaign_engine.db.bulk import insert_ignoring_conflicts
+
+SIGN_IN_BUCKETS = "signin:"  # + endpoint + client address: forgotten after a quiet day
 
 
 @dataclass(frozen=True)
 class Limit:
     key: str
     per_second: float
+    size: float | None = None  # the bucket; default one second's worth (at least one)
 
     @property
     def burst(self) -> float:
-        return max(1.0, self.per_second)  # at most one second's worth at once
+        return self.size if self.size is not None else max(1.0, self.per_second)
 
 
 def try_acquire(session: Session, limits: list[Limit], now: datetime) -> float:
@@ -54,3 +58,11 @@ def try_acquire(session: Session, limits: list[Limit], now: datetime) -> float:
         bucket.tokens = levels[limit.key] - (1.0 if granted else 0.0)
         bucket.updated_at = now
     return 0.0 if granted else wait
+
+
+def forget_idle(session: Session, prefix: str, before: datetime) -> int:
+    """Buckets under `prefix` untouched since `before` (a full bucket is no bucket)."""
+    result = session.execute(
+        delete(RateBucket).where(RateBucket.key.startswith(prefix), RateBucket.updated_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

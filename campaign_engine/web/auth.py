@@ -14,13 +14,11 @@ from typing import Any
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from campaign_engine.db import User
+from campaign_engine.infra.ratelimit import SIGN_IN_BUCKETS, Limit, try_acquire
 from campaign_engine.services.access.accounts import (
     VENDOR_ROLES,
     authenticate,
@@ -39,7 +37,8 @@ from campaign_engine.web.session import db, runtime
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-LOGIN_LIMIT = parse("10 per minute")
+# Ten attempts at once, then one every six seconds (ten a minute), per address.
+LOGIN_RATE = (10 / 60, 10.0)
 
 
 class SessionUser:
@@ -142,25 +141,26 @@ def init_app(app: Flask) -> None:
 
 def limit_sign_ins(app: Flask) -> None:
     """Password logins and magic-link requests, per client address; called once every
-    blueprint is registered.
-
-    The `limits` library directly rather than Flask-Limiter: Flask-Limiter checks every
-    request of the app in a before_request hook (a quarter of a signed callback's CPU) to
-    guard two forms. One limiter per app, so its counters belong to this app; behind several
-    web worker processes each counts alone (a redis:// storage would share one budget)."""
-    limiter = MovingWindowRateLimiter(storage_from_string("memory://"))
+    blueprint is registered. The database's token buckets (infra/ratelimit), as sending
+    uses: one budget per address however many web processes answer, and no check on the
+    app's other requests (Flask-Limiter's before_request hook cost a quarter of a signed
+    callback's CPU to guard two forms)."""
     for endpoint in ("auth.login", "portal.sign_in"):
-        app.view_functions[endpoint] = _limited(app.view_functions[endpoint], limiter, endpoint)
+        app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint)
 
 
-def _limited(
-    view: Callable[..., Any], limiter: MovingWindowRateLimiter, endpoint: str
-) -> Callable[..., Any]:
+def _limited(view: Callable[..., Any], endpoint: str) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        address = request.remote_addr or "unknown"
-        if request.method == "POST" and not limiter.hit(LOGIN_LIMIT, endpoint, address):
-            raise TooManyRequests("Too many attempts from this address. Wait a minute and retry.")
+        if request.method == "POST":
+            address = request.remote_addr or "unknown"
+            limit = Limit(f"{SIGN_IN_BUCKETS}{endpoint}:{address}", *LOGIN_RATE)
+            with runtime().sessions.begin() as session:
+                wait = try_acquire(session, [limit], runtime().clock())
+            if wait > 0:
+                raise TooManyRequests(
+                    "Too many attempts from this address. Wait a minute and retry."
+                )
         return view(*args, **kwargs)
 
     return wrapper

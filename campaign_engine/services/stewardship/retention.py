@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import AuditEntry, Event, Lead, UniqueEngagement
 from campaign_engine.infra.audit import record
+from campaign_engine.infra.ratelimit import SIGN_IN_BUCKETS, forget_idle
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.stewardship.archives import prune_archives
 from campaign_engine.services.stewardship.erasure import rename_lead
@@ -144,6 +145,7 @@ def run_retention(runtime: Runtime) -> Pruned:
     now = runtime.clock()
     with runtime.sessions.begin() as session:
         rows = prune_rows(session, settings.retention, now=now, secret_key=settings.secret_key)
+        forget_idle(session, SIGN_IN_BUCKETS, now - timedelta(days=1))  # client addresses
     files = prune_outbox(
         settings.email.outbox_dir, days=settings.retention.outbox_days, now=now.timestamp()
     )
