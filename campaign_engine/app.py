@@ -113,7 +113,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).
     callbacks = app.extensions["callbacks"] = GroupCommitter(runtime.sessions)
     secret = runtime.settings.webhooks.inbound_secret
-    app.wsgi_app = SignedCallbacks(app.wsgi_app, secret, callbacks)  # type: ignore[method-assign]
+    app.wsgi_app = SignedCallbacks(  # type: ignore[method-assign]
+        app.wsgi_app, secret, callbacks, https=app.config["SESSION_COOKIE_SECURE"]
+    )
     # So are tracked redirects to known links (see web/clicks.py).
     app.wsgi_app = TrackedRedirects(  # type: ignore[method-assign]
         app.wsgi_app,

@@ -27,6 +27,7 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.attribution.callbacks import Inbound, InboundEvent
 from campaign_engine.services.attribution.groupcommit import GroupCommitter
 from campaign_engine.web.errors import first_error, problem_body
+from campaign_engine.web.headers import security_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -57,12 +58,7 @@ def signature_error(secret: str, body: bytes, headers: Any) -> str | None:
     return None
 
 
-# What web/headers.py adds to Flask's answers, for the answers written here.
-CALLBACK_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"  # JSON: nothing to load or frame
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
 
@@ -77,10 +73,13 @@ class SignedCallbacks:
     """The WSGI layer. Answers are written with start_response directly: werkzeug's
     Response object alone cost a tenth of a callback's CPU."""
 
-    def __init__(self, app: WSGIApplication, secret: str, committer: GroupCommitter) -> None:
+    def __init__(
+        self, app: WSGIApplication, secret: str, committer: GroupCommitter, *, https: bool
+    ) -> None:
         self.app = app
         self.secret = secret
         self.committer = committer
+        self.headers = dict(security_headers(API_POLICY, https=https, referrer="no-referrer"))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH:
@@ -89,7 +88,7 @@ class SignedCallbacks:
         payload = json.dumps(body).encode()
         headers.setdefault("Content-Type", "application/json")
         headers["Content-Length"] = str(len(payload))
-        headers.update(CALLBACK_HEADERS)
+        headers.update(self.headers)
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
         return [payload]
 

@@ -30,7 +30,7 @@ from campaign_engine.services.attribution.links import (
     redirect_target,
 )
 from campaign_engine.services.attribution.tracking import click_event
-from campaign_engine.web.headers import answer_headers
+from campaign_engine.web.headers import security_headers
 from campaign_engine.web.recorder import EventRecorder
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class TrackedRedirects:
         self.recorder = recorder
         self.clock = clock
         self.salt = salt
-        self.headers = answer_headers(https)
+        self.headers = security_headers(https=https)
         # Tokens never change once issued, so each is looked up once per process, and a
         # campaign's part of every target (its kit's links) once per campaign.
         self.target = lru_cache(maxsize=100_000)(self._lookup)

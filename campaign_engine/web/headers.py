@@ -61,15 +61,22 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def answer_headers(https: bool) -> list[tuple[str, str]]:
-    """What `_headers` below gives an answer that sets none of its own: for the WSGI
-    layers that answer in front of Flask (web/clicks.py)."""
+def security_headers(
+    policy: str = PAGE_POLICY, *, https: bool, referrer: str = REFERRER_POLICY
+) -> list[tuple[str, str]]:
+    """The one writer of the security headers: for Flask's answers (init_app, below, for
+    those that set none of their own) and the WSGI layers that answer in front of Flask
+    (web/clicks.py, web/callbacks.py). X-Frame-Options repeats the policy's
+    frame-ancestors for browsers without CSP 2."""
     headers = [
-        ("Content-Security-Policy", PAGE_POLICY),
+        ("Content-Security-Policy", policy),
         ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", REFERRER_POLICY),
-        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", referrer),
     ]
+    if "frame-ancestors 'none'" in policy:
+        headers.append(("X-Frame-Options", "DENY"))
+    elif "frame-ancestors 'self'" in policy:
+        headers.append(("X-Frame-Options", "SAMEORIGIN"))
     return [*headers, ("Strict-Transport-Security", HSTS)] if https else headers
 
 
@@ -80,14 +87,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-        policy = headers["Content-Security-Policy"]
-        if "frame-ancestors 'none'" in policy:  # the same, for browsers without CSP 2
-            headers.setdefault("X-Frame-Options", "DENY")
-        elif "frame-ancestors 'self'" in policy:
-            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if https:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        policy = headers.get("Content-Security-Policy", PAGE_POLICY)
+        for name, value in security_headers(policy, https=https):
+            headers.setdefault(name, value)
         return response
