@@ -105,8 +105,8 @@ def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut()
 
     def post(x_text: str, shortened: str = "") -> RenderedAsset:
         files = (
-            RenderedFile("launch-x.txt", "text/plain", x_text.encode()),
-            RenderedFile("launch-linkedin.txt", "text/plain", b"fine"),
+            RenderedFile("launch-x.txt", "text/plain", x_text.encode(), "x"),
+            RenderedFile("launch-linkedin.txt", "text/plain", b"fine", "linkedin"),
         )
         return RenderedAsset("social", "launch", files, {"shortened": shortened})
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 
 
 def send_link_email(
@@ -27,7 +28,7 @@ def send_link_email(
         headers={"X-Campaign-Partner": partner} if partner else {},
     )
     try:
-        runtime.connector("email").publish(message, Endpoint("email"), f"account-{uuid.uuid4()}")
+        send_programme_mail(runtime, message, f"account-{uuid.uuid4()}", interactive=True)
     except DeliveryError:
         return False
     return True

@@ -13,11 +13,12 @@ from babel import Locale, dates
 from campaign_engine.db import Campaign, utcnow
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.campaigns.audience import audience_partners
 from campaign_engine.services.campaigns.planner import go_live
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 from campaign_engine.services.partners.consent.read import mode_for
 from campaign_engine.translations import partner_language
 
@@ -54,7 +55,6 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             when = go_live(campaign, partner, review_hours=window)
             token = links.make(partner.id, campaign.id)
             recipients.append((partner.contact_email, partner.name, partner.locale, when, token))
-    connector = runtime.connector("email")
     for email, name, profile_locale, when, token in recipients:
         words, locale = partner_language(profile_locale)
         day, subject_day = _days(when, locale)
@@ -87,7 +87,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             sender_name=runtime.settings.programme.name,
         )
         try:
-            connector.publish(message, Endpoint(kind="email"), f"notice-{campaign_id}-{token[:16]}")
+            send_programme_mail(runtime, message, f"notice-{campaign_id}-{token[:16]}")
             sent += 1
         except DeliveryError:
             continue  # one bad address must not stop the others; the launch itself goes on

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from campaign_engine.db import ChannelEndpoint, Partner
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 from campaign_engine.translations import partner_language
 
 NAMES = {"linkedin": "LinkedIn", "hubspot": "HubSpot", "salesforce": "Salesforce"}
@@ -95,7 +96,7 @@ def warn_expiring_tokens(runtime: Runtime, *, within_days: int) -> list[str]:
         )
         key = f"token-{endpoint_id}-{expires:%Y%m%d}"
         try:
-            runtime.connector("email").publish(message, Endpoint(kind="email"), key)
+            send_programme_mail(runtime, message, key)
         except DeliveryError:
             continue  # tried again on the next run
         with runtime.sessions.begin() as session:

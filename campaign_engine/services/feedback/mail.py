@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from campaign_engine.db import FeedbackMail
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.delivery.programme_mail import publish, wait_turn
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ def send_pending(runtime: Runtime, *, limit: int = 500) -> int:
             )
         )
     sent = 0
-    connector = runtime.connector("email")
     for mail_id in waiting:
+        wait_turn(runtime)  # before the row is locked: the buckets are rows too
         with runtime.sessions.begin() as session:
             row = session.scalar(
                 select(FeedbackMail)
@@ -61,7 +62,7 @@ def send_pending(runtime: Runtime, *, limit: int = 500) -> int:
                 sender_name=runtime.settings.programme.name,
             )
             try:
-                connector.publish(message, Endpoint("email"), mail_key(row))
+                publish(runtime, message, mail_key(row))
             except DeliveryError as exc:
                 log.warning("feedback mail %s not sent: %s", row.id, exc)
                 continue

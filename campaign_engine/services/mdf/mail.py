@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import MdfRequest
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.memberships import member_emails
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 from campaign_engine.services.mdf.sla import Alert, new_request_alerts
 
 DECIDED = {
@@ -33,7 +34,7 @@ def send_alerts(runtime: Runtime, alerts: list[Alert]) -> int:
             sender_name=runtime.settings.programme.name,
         )
         try:
-            runtime.connector("email").publish(message, Endpoint("email"), alert.key)
+            send_programme_mail(runtime, message, alert.key)
         except DeliveryError:
             continue
         sent += 1

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from campaign_engine.db import Partner, User
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import Endpoint, Message
+from campaign_engine.ports import Message
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 from campaign_engine.services.feedback.alerts import alerts_since
 from campaign_engine.services.partners.runway.milestones import reached
 from campaign_engine.services.partners.runway.reports import positions
@@ -59,7 +60,7 @@ def send_digest(runtime: Runtime, *, now: datetime) -> dict[str, int]:
         )
         try:
             key = f"digest-{week}-{hashlib.sha256(owner.encode()).hexdigest()[:16]}"
-            runtime.connector("email").publish(message, Endpoint("email"), key)
+            send_programme_mail(runtime, message, key)
         except DeliveryError:
             continue
         sent[owner] = len(rows) + len(raised)

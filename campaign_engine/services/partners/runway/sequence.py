@@ -22,7 +22,7 @@ from campaign_engine.domain.kit import KitContent, SequenceStep, step_body
 from campaign_engine.domain.lifecycle import CampaignStatus
 from campaign_engine.domain.runway import Milestone, StepRule, label, step_due
 from campaign_engine.errors import DeliveryError
-from campaign_engine.ports import BROCHURE, BrandContext, Endpoint, Message, RenderedFile
+from campaign_engine.ports import BROCHURE, BrandContext, Message, RenderedFile
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.assets.artifacts import render_assets
@@ -30,6 +30,7 @@ from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.assets.preview import preview_links
 from campaign_engine.services.campaigns.audience import audience_partners
+from campaign_engine.services.delivery.programme_mail import send_programme_mail
 from campaign_engine.services.partners.consent.read import mode_for
 from campaign_engine.services.partners.runway.milestones import reached, sync_engine_milestones
 from campaign_engine.services.partners.runway.nextaction import next_step
@@ -183,7 +184,7 @@ def _send(
         message = _message(runtime, session, kit, env, partner, campaign_id, step)
     key = f"runway-{campaign_id}-{partner_id}-{step_id}"
     try:
-        runtime.connector("email").publish(message, Endpoint("email"), key)
+        send_programme_mail(runtime, message, key, partner_id=partner_id)
     except DeliveryError as exc:
         with runtime.sessions.begin() as session:
             session.execute(
