@@ -33,6 +33,7 @@ from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
+from campaign_engine.typeset.logo_size import band_extrema
 from campaign_engine.typeset.posts import post_length
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
@@ -469,4 +470,4 @@ def _open_logo(data: bytes | None) -> Image.Image | None:
 def _opaque(logo: Image.Image) -> bool:
     """A logo with no transparency brings its own ground (a white or coloured box): a
     plate behind it only framed it in black or white (preflight uses the same rule)."""
-    return logo.getchannel("A").getextrema()[0] >= 250
+    return band_extrema(logo.getchannel("A"))[0] >= 250

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.pipeline.delivery import WorkItem
@@ -107,4 +108,4 @@ def release_held(session: Session, *, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)

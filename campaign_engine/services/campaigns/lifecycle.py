@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Suppression, utcnow
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
@@ -381,7 +382,7 @@ def retry_failed(
             updated_at=now,
         )
     )
-    outcome = RetryOutcome(queued=result.rowcount or 0, suppressed=suppressed)
+    outcome = RetryOutcome(queued=affected_rows(result), suppressed=suppressed)
     if campaign.status == CampaignStatus.COMPLETED and outcome.queued:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     record(

@@ -60,7 +60,7 @@ def empty() -> dict[str, Any]:
 
 def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     campaign = get_campaign(session, campaign_id)
-    slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
+    slugs = dict(session.execute(select(Partner.id, Partner.slug)).tuples().all())
     partners: dict[str, dict[str, Any]] = defaultdict(empty)
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
     for partner_id in targeted_partners(session, campaign):

@@ -51,7 +51,7 @@ def positions(
 ) -> list[dict[str, Any]]:
     """Every partner inside its 120 days, and every one past them without a first deal
     won (overdue: said as such, never "day 212 of 120"); at risk and quiet longest first."""
-    owners = dict(session.execute(select(User.id, User.email)).all())
+    owners = dict(session.execute(select(User.id, User.email)).tuples().all())
     rows = []
     for partner in partners:
         where = position(
