@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -133,7 +134,7 @@ class SocialRenderer:
         self,
         post: SocialPost,
         brand: BrandContext,
-        copy: dict,
+        copy: Mapping[str, Any],
         link: Callable[[str], str],
         logo: Image.Image | None,
     ) -> RenderedAsset:
@@ -421,7 +422,7 @@ def _in_words(website: str) -> str:
     return host.removeprefix("www.")
 
 
-def _optional(copy: dict, key: str, default: str) -> object:
+def _optional(copy: Mapping[str, Any], key: str, default: str) -> object:
     try:
         return lookup(copy, key)
     except KeyError:

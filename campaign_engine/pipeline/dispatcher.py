@@ -79,7 +79,7 @@ def claim_due(
     return [WorkItem(c, p, ch, tuple(d), owner) for (c, p, ch), d in groups.items()]
 
 
-def _due(session: Session, limit: int, running: Select[tuple[int]]) -> Select[tuple[int]]:
+def _due(session: Session, limit: int, running: Select[int]) -> Select[int]:
     """The oldest due rows first, a partner's channels together, locked where the database
     can skip what another dispatcher holds."""
     query = (

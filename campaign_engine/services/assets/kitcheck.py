@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -494,7 +494,7 @@ def _decodes(path: Path) -> bool:
         return False
 
 
-def _dig(copy: dict, dotted: str) -> str:
+def _dig(copy: Mapping[str, object], dotted: str) -> str:
     node: object = copy
     for part in dotted.split("."):
         node = node.get(part, "") if isinstance(node, dict) else ""
