@@ -145,7 +145,7 @@ class SocialRenderer:
         lang = self.kit.language_for(brand.language)
         files, shortened = [], []
         for platform in post.platforms:
-            shapes = [(platform, f"{post.id}-{platform}.jpg")]
+            shapes: list[tuple[str, str]] = [(platform, f"{post.id}-{platform}.jpg")]
             if platform == "instagram":
                 shapes.append((PORTRAIT, f"{post.id}-instagram-4x5.jpg"))
             for shape, name in shapes:
@@ -263,10 +263,12 @@ class SocialRenderer:
         if mark is not None:
             mark = _at_most_doubled(mark, size)
             inner -= mark.width + pad
+
+        def width(text: str) -> float:  # at the size being tried
+            return text_width(text, size, self.font_path, lang)
+
         while True:
-            lines = break_lines(
-                name, inner, lambda s, n=size: text_width(s, n, self.font_path, lang), lang
-            )
+            lines = break_lines(name, inner, width, lang)
             if len(lines) <= NAME_LINES or size <= MIN_FONT:
                 break  # never a name cut short: a longer one takes more lines
             size -= 2

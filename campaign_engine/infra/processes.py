@@ -73,6 +73,7 @@ def database_now(session: Session) -> datetime:
     """The database server's clock in UTC: one clock for every machine's heartbeats."""
     if session.get_bind().dialect.name == "postgresql":
         value = session.scalar(text("SELECT now() AT TIME ZONE 'UTC'"))
+        assert isinstance(value, datetime)  # timestamp without time zone: a naive datetime
     else:
         value = datetime.fromisoformat(str(session.scalar(text("SELECT CURRENT_TIMESTAMP"))))
     return value.replace(tzinfo=UTC)

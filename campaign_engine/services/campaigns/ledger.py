@@ -323,7 +323,7 @@ def step_counts(session: Session, campaign_id: int, now: datetime) -> dict[str, 
 def partner_ledger(session: Session, partner_id: int) -> list[dict[str, Any]]:
     """One partner's outcomes in every campaign, per channel: sent, on the way, and each
     reason something was not sent (its page in the console)."""
-    names = dict(session.execute(select(Campaign.id, Campaign.name)).tuples().all())
+    names = dict(session.execute(select(Campaign.id, Campaign.name)).all())
     table: dict[tuple[int, str], dict[str, Any]] = {}
 
     def row(campaign_id: int, channel: str) -> dict[str, Any]:

@@ -253,7 +253,8 @@ def next_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
     from apscheduler.triggers.cron import CronTrigger  # only for recurring campaigns
 
     trigger = CronTrigger.from_crontab(campaign.recurrence, timezone="UTC")
-    return trigger.get_next_fire_time(None, now)
+    fire: datetime | None = trigger.get_next_fire_time(None, now)  # APScheduler is untyped
+    return fire
 
 
 def _iso(moment: datetime | None) -> str | None:

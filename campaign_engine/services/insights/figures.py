@@ -63,7 +63,7 @@ def first_pipeline(session: Session) -> dict[int, datetime]:
         select(Event.partner_id, func.min(Event.occurred_at))
         .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
         .group_by(Event.partner_id)
-    ).tuples()
+    )
     return {partner_id: at for partner_id, at in rows if partner_id is not None}
 
 

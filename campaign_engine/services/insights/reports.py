@@ -60,7 +60,7 @@ def empty() -> dict[str, Any]:
 
 def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     campaign = get_campaign(session, campaign_id)
-    slugs = dict(session.execute(select(Partner.id, Partner.slug)).tuples().all())
+    slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
     partners: dict[str, dict[str, Any]] = defaultdict(empty)
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
     for partner_id in targeted_partners(session, campaign):
@@ -190,6 +190,8 @@ def _deals(
     )
     pipeline: dict[tuple[int, str, str], Decimal] = {}
     for partner_id, channel, kind, external_id, amount in amounts:
+        if amount is None:  # the query's own condition, which the types cannot carry
+            continue
         key = (partner_id, channel, external_id)
         pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
         if kind == "deal.closed_won" and partner_id in slugs:

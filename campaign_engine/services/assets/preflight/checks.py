@@ -547,7 +547,7 @@ def _print_logo_problems(
     if placed:
         # what reads as the logo where it is placed: a badge on a band of its own colour
         # shows only what stands out from the band
-        short_mm = min(image.seen_short_mm for image in placed)
+        short_mm: float | None = min(image.seen_short_mm for image in placed)
     else:
         height = asset.meta.get("logo_mm")
         short_mm = float(height) if height is not None else None
