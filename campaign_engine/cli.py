@@ -176,23 +176,24 @@ def emit(data: Any, as_json: bool, text: str) -> None:
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
 
 
-def parse_when(value: str | None) -> datetime | None:
+def parse_when(value: str | None, where: str) -> datetime | None:
+    """An ISO 8601 time with an offset, as stored; an error names the option (`where`)."""
     if value is None:
         return None
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"'{value}' is not ISO 8601, e.g. 2026-12-01T09:00:00+01:00", where="--launch-at"
+            f"'{value}' is not ISO 8601, e.g. 2026-12-01T09:00:00+01:00", where=where
         ) from None
     if when.tzinfo is None:
-        raise InvalidInput("add a UTC offset, e.g. 2026-12-01T09:00:00+01:00", where="--launch-at")
+        raise InvalidInput("add a UTC offset, e.g. 2026-12-01T09:00:00+01:00", where=where)
     from campaign_engine.domain.times import storable
 
     try:
         return storable(when)
     except ValueError as exc:
-        raise InvalidInput(str(exc), where="--launch-at") from None
+        raise InvalidInput(str(exc), where=where) from None
 
 
 @cli.group()

@@ -76,11 +76,13 @@ class Recipient:
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """One output file of a renderer: name, media type and bytes."""
+    """One output file of a renderer: name, media type and bytes, and the social network
+    it is for (a post's image and text per network; None for every other file)."""
 
     name: str
     media_type: str
     content: bytes
+    network: str | None = None
 
     def data_uri(self) -> str:
         """The file inline, for a browser that cannot resolve cid: (a preview, a check)."""

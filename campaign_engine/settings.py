@@ -207,7 +207,9 @@ class RetentionSettings(_Section):
     """How long personal details are kept (services/stewardship/retention.py, a daily job).
     What expires is the detail; the counts every report reads stay."""
 
-    engagement_months: int = Field(13, ge=1, le=1200)  # each open's and click's row
+    # Each open's and click's row. At least 3: the partner's 12-week clicks chart reads the
+    # rows (by week and by link), which the tallies do not keep.
+    engagement_months: int = Field(13, ge=3, le=1200)
     lead_months: int = Field(24, ge=1, le=1200)  # what a lead's visitor gave
     outbox_days: int = Field(30, ge=1, le=36500)  # emails kept in the maildir outbox
     offboard_days: int = Field(30, ge=1, le=36500)  # a leaving partner's zip, for download
@@ -290,7 +292,7 @@ _PATH_KEYS: tuple[tuple[str, ...], ...] = (
 
 # Secrets that were once published with the project (config.yaml and earlier defaults).
 # Anyone can sign a session cookie, a notice link or a callback with them, so they are
-# refused outside loopback (commands/guard.py).
+# refused outside loopback (refuse_published_secrets, below).
 PUBLISHED_SECRETS = frozenset(
     {
         "demo-secret-key-change-me-in-production",

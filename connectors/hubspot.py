@@ -28,11 +28,14 @@ class HubSpotConnector:
         base = (endpoint.url or "https://api.hubapi.com").rstrip("/")
         text = message.payload.get("text", {})
         body = next(iter(text.values()), "") if isinstance(text, dict) else str(text)
+        # "associations" is required by HubSpot's create schema (SimplePublicObjectInputForCreate
+        # in its OpenAPI documents), so it goes in even when empty; the same for contacts.
         note = {
             "properties": {
                 "hs_timestamp": datetime.now(UTC).isoformat(),
                 "hs_note_body": f"{body}\n\n(ref {idempotency_key})",
-            }
+            },
+            "associations": [],
         }
         if endpoint.config.get("company_id"):
             note["associations"] = [
@@ -88,7 +91,7 @@ class HubSpotConnector:
             "POST",
             f"{base}/crm/v3/objects/contacts",
             token=endpoint.config["token"],
-            json={"properties": {k: v for k, v in properties.items() if v}},
+            json={"properties": {k: v for k, v in properties.items() if v}, "associations": []},
         )
         return Receipt(
             provider=self.name,

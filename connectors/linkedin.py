@@ -106,7 +106,7 @@ def _post_parts(message: Message) -> tuple[str, bytes]:
         if isinstance(texts, dict)
         else None
     )
-    image = next((f.content for f in message.attachments if "linkedin" in f.name), None)
+    image = next((f.content for f in message.attachments if f.network == "linkedin"), None)
     if text is None or image is None:
         raise PermanentError("this post has no LinkedIn version in the kit")
     if len(text) > MAX_COMMENTARY:

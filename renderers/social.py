@@ -145,6 +145,7 @@ class SocialRenderer:
         lang = self.kit.language_for(brand.language)
         files, shortened = [], []
         for platform in post.platforms:
+            # named for the partner's download
             shapes: list[tuple[str, str]] = [(platform, f"{post.id}-{platform}.jpg")]
             if platform == "instagram":
                 shapes.append((PORTRAIT, f"{post.id}-instagram-4x5.jpg"))
@@ -152,7 +153,7 @@ class SocialRenderer:
                 image = self.compose(post, shape, headline, brand, logo, with_word, lang)
                 buffer = io.BytesIO()
                 image.save(buffer, format="JPEG", quality=90)
-                files.append(RenderedFile(name, "image/jpeg", buffer.getvalue()))
+                files.append(RenderedFile(name, "image/jpeg", buffer.getvalue(), platform))
             own = brand.customisations.get(post_text_key(post.id, platform))
             url = _network_link(link, post.link, platform)
             # no website, no "More at ": the phrase went out with nothing after it
@@ -163,7 +164,9 @@ class SocialRenderer:
             text = post_text(words, post.hashtags, url, platform, website)
             if not text.startswith(words):
                 shortened.append(platform)
-            files.append(RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode()))
+            files.append(
+                RenderedFile(f"{post.id}-{platform}.txt", "text/plain", text.encode(), platform)
+            )
         return RenderedAsset(
             channel="social",
             asset=post.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -28,6 +30,9 @@ def backup(dest: Path, wait_seconds: float, as_json: bool) -> None:
     from campaign_engine.services.stewardship.backup import take_backup
     from campaign_engine.settings import load_settings
 
+    # SIGTERM (cron's timeout, systemd) ends the backup as an error would: the partial
+    # folder removed, the pause on sending lifted, instead of both left behind.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:

@@ -78,7 +78,7 @@ def milestones() -> None:
 @click.option("--at", "at", help="ISO 8601 with offset; default now.")
 def milestones_set(slug: str, milestone: str, at: str | None) -> None:
     with unit_of_work() as (rt, session):
-        when = parse_when(at) or rt.clock()
+        when = parse_when(at, "--at") or rt.clock()
         changed = set_milestone(
             session,
             get_partner(session, slug),

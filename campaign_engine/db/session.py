@@ -23,6 +23,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if sqlite:
         factory = _writer_queue_connection(threading.Lock())
         kwargs["connect_args"] = {"factory": factory, **kwargs.get("connect_args", {})}
+    # A failed statement's parameters (customers' addresses) stay out of tracebacks and
+    # so out of logs (docs/privacy.md: logs name partners and counts, not customers).
+    kwargs.setdefault("hide_parameters", True)
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # unknown dialect, missing driver, malformed URL

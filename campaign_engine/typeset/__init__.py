@@ -7,4 +7,5 @@ Renderers (renderers/) draw whole assets and are named only by the composition r
 services measure and check with these same functions, so a check and a render agree.
 """
 
-RENDERER_VERSION = "3"  # bump when output changes: it is part of every artifact key
+# Bump when output changes: it is part of every artifact key (4: files name their network).
+RENDERER_VERSION = "4"

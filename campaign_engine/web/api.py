@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
-from wtforms import ValidationError as FormValidationError
 
 from campaign_engine import bootstrap
 from campaign_engine.db import Campaign, Kit, KitVersion
@@ -36,7 +32,7 @@ from campaign_engine.services.campaigns.lifecycle import (
 from campaign_engine.services.campaigns.review import decide, review_queue
 from campaign_engine.services.feedback.record import give_reason, kind_of_decision
 from campaign_engine.services.insights.programme import programme_report
-from campaign_engine.services.insights.reports import campaign_report, report_rows, rows_to_csv
+from campaign_engine.services.insights.reports import campaign_report, report_rows
 from campaign_engine.services.partners.consent.follow import follow_running
 from campaign_engine.services.partners.consent.record import set_consent
 from campaign_engine.services.partners.directory import find_partners, get_partner
@@ -57,12 +53,13 @@ from campaign_engine.web.api_schemas import (
     OwnerChange,
     ProfileChange,
 )
+from campaign_engine.web.api_support import accepts, csv_response, guard_writes, page_of, parse_body
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.callbacks import MAX_BODY, signature_error
-from campaign_engine.web.errors import first_error, problem
+from campaign_engine.web.errors import problem
 from campaign_engine.web.openapi import openapi_document
-from campaign_engine.web.paging import bounded_int, partner_query, requested_page
-from campaign_engine.web.portal import (
+from campaign_engine.web.paging import partner_query, requested_page
+from campaign_engine.web.partner_pages import (
     current_partner,
     file_response,
     partner_required,
@@ -71,61 +68,13 @@ from campaign_engine.web.portal import (
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("api", __name__)
+bp.before_request(guard_writes)
 spec_bp = Blueprint("openapi", __name__)
-WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-JSON_TYPES = frozenset({"application/json"})
-
-
-def accepts(*mimetypes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Marks a view whose body is not JSON (a CSV or a zip upload)."""
-
-    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.accepted_mimetypes = frozenset(mimetypes)  # type: ignore[attr-defined]
-        return view
-
-    return mark
-
-
-@bp.before_request
-def _guard_writes() -> Response | None:
-    """Two rules for every write, before any view runs:
-    - a body must be of the type the call takes (JSON unless marked), else 415, so a
-      cross-site HTML form (urlencoded, multipart, text/plain) is refused outright;
-    - a caller signed in by the browser's session cookie must send the CSRF token in an
-      X-CSRFToken header (a bearer token cannot be sent by another site, so it needs none)."""
-    if request.method not in WRITES or not current_user.is_authenticated:
-        return None  # anonymous: the view answers 401 (or checks its own signature)
-    view = current_app.view_functions.get(request.endpoint or "")
-    allowed = getattr(view, "accepted_mimetypes", JSON_TYPES)
-    if (request.content_type or request.content_length) and request.mimetype not in allowed:
-        return problem(
-            415,
-            "Unsupported media type",
-            f"send the body as {' or '.join(sorted(allowed))} (got {request.mimetype or 'none'})",
-        )
-    by_cookie = current_user.session_token is not None  # None: the bearer token loaded it
-    if by_cookie and current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken", ""))
-        except FormValidationError as exc:
-            return problem(403, "CSRF token missing or wrong", f"{exc} Send it as X-CSRFToken.")
-    return None
 
 
 @spec_bp.get("/api/openapi.json")
 def openapi() -> dict[str, Any]:
     return openapi_document()
-
-
-def page_of(items: list[Any], total: int | None = None) -> dict[str, Any]:
-    """?page=1&per_page=50 (at most 200); the total lets clients show page counts. Given a
-    total, `items` is that page already (the query was cut in the database)."""
-    page = bounded_int("page", 1, 1, 1_000_000)
-    per_page = bounded_int("per_page", 50, 1, 200)
-    if total is None:
-        start = (page - 1) * per_page
-        total, items = len(items), items[start : start + per_page]
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -166,7 +115,7 @@ def campaigns() -> dict[str, Any]:
 @bp.post("/campaigns")
 @vendor_required
 def campaign_create() -> tuple[dict[str, Any], int]:
-    body = _parse(NewCampaign)
+    body = parse_body(NewCampaign)
     kit = db().scalar(select(Kit).where(Kit.slug == body.kit))
     if kit is None:
         raise InvalidInput(f"no kit '{body.kit}'", where="kit")
@@ -198,7 +147,7 @@ def campaign_edit(campaign_id: int) -> dict[str, Any]:
     done = edit_campaign(
         db(),
         item,
-        _parse(CampaignEdit),
+        parse_body(CampaignEdit),
         rules=rt.settings.programme.rules(),
         now=rt.clock(),
         actor=current_user.email,
@@ -380,7 +329,7 @@ def runway() -> Any:
 @bp.post("/partners/<slug>/milestones")
 @vendor_required
 def partner_milestone(slug: str) -> dict[str, Any]:
-    body = _parse(MilestoneChange)
+    body = parse_body(MilestoneChange)
     partner = get_partner(db(), slug)
     when = body.reached_at or runtime().clock()
     changed = set_milestone(
@@ -392,7 +341,7 @@ def partner_milestone(slug: str) -> dict[str, Any]:
 @bp.put("/owners")
 @vendor_required
 def owners() -> dict[str, Any]:
-    body = _parse(OwnerChange)
+    body = parse_body(OwnerChange)
     count = assign_owner(db(), body.owner, body.partners, actor=current_user.email)
     return {"owner": body.owner, "partners": count}
 
@@ -407,7 +356,7 @@ def milestone_callback() -> Any:
     )
     if refused is not None:
         return problem(401, "Signature refused", refused)
-    data = _parse(MilestoneCallback)
+    data = parse_body(MilestoneCallback)
     partner = get_partner(db(), data.partner)
     when = data.reached_at or runtime().clock()
     changed = set_milestone(
@@ -432,7 +381,7 @@ def me() -> dict[str, Any]:
 @bp.patch("/me/profile")
 @partner_required
 def me_profile() -> dict[str, Any]:
-    body = _parse(ProfileChange)
+    body = parse_body(ProfileChange)
     partner = current_partner()
     values = {k: v for k, v in body.model_dump().items() if v is not None}
     rt = runtime()
@@ -474,7 +423,7 @@ def me_campaigns() -> dict[str, Any]:
 @bp.put("/me/consent")
 @partner_required
 def me_consent() -> dict[str, Any]:
-    body = _parse(ConsentChange)
+    body = parse_body(ConsentChange)
     set_consent(
         db(),
         current_partner(),
@@ -529,7 +478,7 @@ def me_review() -> dict[str, Any]:
 @bp.post("/me/review/<int:delivery_id>")
 @partner_required
 def me_review_decide(delivery_id: int) -> dict[str, Any]:
-    body = _parse(Decision)
+    body = parse_body(Decision)
     if body.action not in ("approve", "skip"):
         raise InvalidInput("approve or skip", where="action")
     count = decide(
@@ -617,20 +566,4 @@ def me_results() -> dict[str, Any]:
     return partner_results(db(), current_partner().id, now=runtime().clock())
 
 
-def _parse(model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate_json(request.get_data() or b"{}")
-    except ValidationError as exc:
-        field, message = first_error(exc)
-        raise InvalidInput(message, where=field) from None
-
-
 # Attribution callbacks
-
-
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    return Response(
-        rows_to_csv(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

@@ -57,7 +57,7 @@ from campaign_engine.services.partners.directory import (
     list_partners,
 )
 from campaign_engine.services.partners.runway.owners import vendor_users
-from campaign_engine.web.api import csv_response
+from campaign_engine.web.api_support import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.errors import first_error
 from campaign_engine.web.frames import email_frame

@@ -25,7 +25,7 @@ from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.report import mdf_report
 from campaign_engine.services.mdf.sla import clock
 from campaign_engine.services.mdf.view import claim_json, partner_slugs, request_json
-from campaign_engine.web.api import csv_response
+from campaign_engine.web.api_support import csv_response
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.session import db, discard, runtime
 

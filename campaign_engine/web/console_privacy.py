@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from campaign_engine.services.partners.directory import get_partner
 from campaign_engine.services.stewardship.archives import archive_file, archive_path
-from campaign_engine.services.stewardship.offboard import offboard
+from campaign_engine.services.stewardship.offboard import offboard, offboarded_at
 from campaign_engine.web.console import bp
 from campaign_engine.web.session import db, runtime
 
@@ -34,6 +34,10 @@ def partner_offboard(slug: str) -> Response:
     """Typing the slug again is the confirmation: the erasure is not undone."""
     _admin_only()
     partner = get_partner(db(), slug)
+    left = offboarded_at(db(), partner)
+    if left is not None:
+        flash(f"{partner.slug} left the programme on {left:%Y-%m-%d %H:%M} UTC already.", "error")
+        return redirect(url_for("console.partner_page", slug=slug))
     if request.form.get("confirm", "").strip() != partner.slug:
         flash(f"Nothing changed: type {partner.slug} in the confirm field to offboard it.", "error")
         return redirect(url_for("console.partner_page", slug=slug))  # the flash is at the top

@@ -21,7 +21,8 @@ from campaign_engine.services.partners.runway.reports import runway_report, summ
 from campaign_engine.services.partners.runway.sequence import runway_steps
 from campaign_engine.services.partners.view import partner_campaigns, partner_results
 from campaign_engine.services.stewardship.archives import archives_of
-from campaign_engine.web.api import csv_response
+from campaign_engine.services.stewardship.offboard import offboarded_at
+from campaign_engine.web.api_support import csv_response
 from campaign_engine.web.console import bp, form_time
 from campaign_engine.web.session import db, runtime
 
@@ -70,6 +71,7 @@ def partner_page(slug: str) -> str:
         label=label,
         archives=archives_of(rt.settings.storage_dir, partner.slug),
         offboard_days=rt.settings.retention.offboard_days,
+        left=offboarded_at(db(), partner),
     )
 
 

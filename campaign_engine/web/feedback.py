@@ -18,12 +18,12 @@ from werkzeug.wrappers import Response
 from campaign_engine.services.feedback.record import REASON_WORDS, give_notice_reason, give_reason
 from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.portal import (
-    _resolve,
+from campaign_engine.web.partner_pages import (
     current_partner,
     in_language_of,
     optional_campaign_id,
     partner_required,
+    resolve_notice,
 )
 from campaign_engine.web.session import db, runtime
 
@@ -61,7 +61,7 @@ def reason() -> str | Response:
 def notice_reason(token: str) -> str:
     """The reason after a one-click opt-out from a notice: the token is the whole
     permission (as for the opt-out itself, no session and no CSRF token)."""
-    partner, campaign = _resolve(token)
+    partner, campaign = resolve_notice(token)
     give_notice_reason(
         db(),
         partner.id,

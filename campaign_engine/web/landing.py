@@ -216,7 +216,7 @@ def deliver(page: LandingPage, lead: dict[str, str]) -> None:
         with force_locale(portal_locale(page.partner.locale)):
             leads_url = rt.settings.public_base_url + url_for("portal_leads.page")
             subject, body = lead_email(page, lead, _labels(), _, leads_url=leads_url)
-        send_link_email(rt, page.partner.contact_email, subject, body)
+        send_link_email(rt, page.partner.contact_email, subject, body, partner=page.partner.slug)
     if push_lead(rt, session, page, lead, lead_key(page, lead)) is not None:
         session.commit()
 
@@ -228,7 +228,7 @@ def ask_to_confirm(page: LandingPage, lead: Lead, email: str) -> None:
     link = rt.settings.public_base_url + url_for("landing.confirm_page", signed=signed)
     with force_locale(portal_locale(page.partner.locale)):
         subject, body = confirm_email(page, link, _)
-    send_link_email(rt, email, subject, body)
+    send_link_email(rt, email, subject, body, partner=page.partner.slug)
 
 
 def release_lead(lead: Lead, actor: str) -> str:

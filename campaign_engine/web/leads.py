@@ -33,15 +33,15 @@ from campaign_engine.services.attribution.leads.disposition import (
     set_state,
 )
 from campaign_engine.services.attribution.leads.intake import discard
-from campaign_engine.web.api import _guard_writes, _parse
+from campaign_engine.web.api_support import guard_writes, parse_body
 from campaign_engine.web.landing import release_lead
 from campaign_engine.web.lead_schemas import LeadChange, LeadList, LeadOut
-from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 portal_bp = Blueprint("portal_leads", __name__)
 api_bp = Blueprint("leads_api", __name__)
-api_bp.before_request(_guard_writes)
+api_bp.before_request(guard_writes)
 
 STATE_WORDS = {
     "new": N_("new"),
@@ -90,7 +90,7 @@ def me_leads() -> dict[str, Any]:
 @api_bp.patch("/me/leads/<int:lead_id>")
 @partner_required
 def me_lead_change(lead_id: int) -> dict[str, Any]:
-    body = _parse(LeadChange)
+    body = parse_body(LeadChange)
     lead = get_lead(db(), lead_id, partner_id=current_partner().id)
     _change(lead, body.state, body.reason)
     return LeadOut.model_validate(lead_json(lead)).model_dump(mode="json")

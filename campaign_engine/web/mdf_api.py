@@ -25,7 +25,7 @@ from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.evidence import Evidence, check_evidence
 from campaign_engine.services.mdf.report import mdf_report
 from campaign_engine.services.mdf.view import claim_json, partner_mdf, partner_slugs, request_json
-from campaign_engine.web.api import _guard_writes, _parse, page_of
+from campaign_engine.web.api_support import guard_writes, page_of, parse_body
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.mdf_schemas import (
     Dashboard,
@@ -42,11 +42,11 @@ from campaign_engine.web.mdf_schemas import (
     MdfRequestPage,
     MyMdf,
 )
-from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("mdf_api", __name__)
-bp.before_request(_guard_writes)
+bp.before_request(guard_writes)
 
 
 def _currency() -> str:
@@ -66,7 +66,7 @@ def me_mdf() -> dict[str, Any]:
 @bp.post("/me/mdf/requests")
 @partner_required
 def me_mdf_request() -> tuple[dict[str, Any], int]:
-    body = _parse(MdfRequestIn)
+    body = parse_body(MdfRequestIn)
     rt = runtime()
     ask = requests.Ask(
         amount=body.amount,
@@ -114,7 +114,7 @@ def evidence_of(files: list[MdfClaimFile]) -> list[Evidence]:
 @bp.post("/me/mdf/claims")
 @partner_required
 def me_mdf_claim() -> tuple[dict[str, Any], int]:
-    body = _parse(MdfClaimIn)
+    body = parse_body(MdfClaimIn)
     rt = runtime()
     mine = requests.get_request(db(), body.request_id, partner_id=current_partner().id)
     claim = claims.submit_claim(
@@ -161,7 +161,7 @@ def mdf_requests() -> dict[str, Any]:
 @bp.post("/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>")
 @vendor_required
 def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
-    body = _parse(MdfDecision)
+    body = parse_body(MdfDecision)
     rt = runtime()
     found = requests.get_request(db(), request_id)
     if action == "approve":
@@ -194,7 +194,7 @@ def mdf_claims() -> dict[str, Any]:
 @bp.post("/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>")
 @vendor_required
 def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
-    body = _parse(MdfDecision)
+    body = parse_body(MdfDecision)
     rt = runtime()
     claim = claims.get_claim(db(), claim_id)
     who, now = current_user.email, rt.clock()
@@ -212,7 +212,7 @@ def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
 def mdf_allocate() -> tuple[dict[str, Any], int]:
     from campaign_engine.domain.mdf import Period
 
-    body = _parse(MdfAllocationIn)
+    body = parse_body(MdfAllocationIn)
     rt = runtime()
     grant = funds.Grant(
         current_user.email, current_user.role == "admin", rt.settings.mdf.admin_limit

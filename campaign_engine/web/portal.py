@@ -9,21 +9,15 @@ nobody in."""
 from __future__ import annotations
 
 import base64
-import io
-from collections.abc import Callable
-from contextlib import nullcontext
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale, format_date, gettext, ngettext
@@ -45,7 +39,7 @@ from campaign_engine.domain.kit import (
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.ports import CHANNELS, RenderedFile
+from campaign_engine.ports import CHANNELS
 from campaign_engine.services.access.confirmations import (
     confirm_contact_change,
     pending_change,
@@ -83,31 +77,19 @@ from campaign_engine.services.workspace.snippet import SignatureTokens, snippet
 from campaign_engine.web.auth import sign_in as start_session
 from campaign_engine.web.formats import money, network_label, portal_locale
 from campaign_engine.web.frames import email_frame
+from campaign_engine.web.partner_pages import (
+    current_partner,
+    file_response,
+    in_language_of,
+    optional_campaign_id,
+    partner_required,
+    resolve_notice,
+    send_contact_confirmation,
+)
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("portal", __name__)
 MODES = [m.value for m in ConsentMode]
-
-
-def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            if request.path.startswith("/api/"):
-                abort(401)
-            return redirect(url_for("portal.home"))
-        if current_user.role != "partner" or current_user.partner_id is None:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def current_partner() -> Partner:
-    partner = db().get(Partner, current_user.partner_id)
-    if partner is None:
-        abort(403)
-    return partner
 
 
 def _programme_default() -> ConsentMode:
@@ -190,17 +172,6 @@ def sign_in_confirm(token: str) -> str:
     return in_language_of(partner, "portal/sign_in_confirm.html", token=token)
 
 
-def in_language_of(whose: Partner | None, template: str, /, **context: Any) -> str:
-    """A page that a link in the partner's email opens (sign-in, notice, confirmation)
-    speaks the partner's language, as the email did, whatever the browser asks for: the
-    link names the partner, the browser may be anyone's. Without a partner (a link that no
-    longer works), the browser's language."""
-    if whose is None:
-        return render_template(template, **context)
-    with force_locale(portal_locale(whose.locale)):
-        return render_template(template, **context)
-
-
 @bp.post("/sign-in/<token>")
 def sign_in_redeem(token: str) -> Response:
     user = redeem(db(), token, now=runtime().clock())
@@ -239,16 +210,6 @@ def consent() -> Any:
             rows=[r for r in rows if campaign_id in (None, r.campaign.id)],
         )
     return redirect(url_for("portal.home"))
-
-
-def optional_campaign_id(raw: str | None) -> int | None:
-    """A form's campaign_id: None for "every campaign"; a bad id is an error, never
-    silently every campaign. The portal's feedback and rating forms read it the same way."""
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
-        raise InvalidInput(N_("not a campaign id"), where="campaign_id")
-    return int(raw)
 
 
 def _mode(value: str) -> ConsentMode:
@@ -478,9 +439,8 @@ def _item_preview(
                 continue
             for f in asset.files:
                 if f.media_type == "text/plain":
-                    network = f.name.removesuffix(".txt").rsplit("-", 1)[-1]
-                    texts.append((network_label(network), f.content.decode()))
-                elif f.media_type == "image/jpeg" and "-linkedin" in f.name:
+                    texts.append((network_label(f.network or ""), f.content.decode()))
+                elif f.media_type == "image/jpeg" and f.network == "linkedin":
                     images.append(base64.b64encode(f.content).decode())
     values = {**stored, **accepted}
     if item.channel == "social":  # the post's own text, per network, within its limit
@@ -583,31 +543,6 @@ PROFILE_PROBLEMS = {
 UNSAID_PROBLEM = N_("Check the fields and try again.")
 
 
-def send_contact_confirmation(
-    partner_name: str, email: str, token: str, *, locale: str | None = None
-) -> None:
-    """In the partner's language (its profile's locale); without one, the request's."""
-    rt = runtime()
-    link = f"{rt.settings.public_base_url}/portal/confirm-email/{token}"
-    with force_locale(portal_locale(locale)) if locale else nullcontext():
-        subject = gettext("Confirm the new contact address for the partner programme")
-        body = "\n\n".join(
-            [
-                gettext(
-                    "Someone asked to make %(email)s the contact address of %(partner)s in "
-                    "the partner programme. Open this link within 24 hours to confirm:",
-                    email=email,
-                    partner=partner_name,
-                ),
-                link,
-                gettext(
-                    "Until then nothing changes. If you did not expect this, ignore this email."
-                ),
-            ]
-        )
-    send_link_email(rt, email, subject, body)
-
-
 @bp.get("/confirm-email/<token>")
 def confirm_email_page(token: str) -> str:
     """A button, not a change on GET: mail scanners follow links."""
@@ -631,18 +566,10 @@ def confirm_email(token: str) -> str:
     )
 
 
-def _resolve(token: str) -> tuple[Partner, Campaign]:
-    partner_id, campaign_id = PartnerLinks(runtime().settings.signing_keys).read(token)
-    partner = db().get(Partner, partner_id)
-    if partner is None:
-        raise NotFound(N_("this link is not valid"))
-    return partner, get_campaign(db(), campaign_id)
-
-
 @bp.get("/preview/<token>")
 def preview(token: str) -> str:
     """What goes out in the partner's name for this campaign. The link signs nobody in."""
-    partner, campaign = _resolve(token)
+    partner, campaign = resolve_notice(token)
     notice_opened(db(), partner.id, now=runtime().clock())
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
     return in_language_of(
@@ -667,14 +594,14 @@ def preview(token: str) -> str:
 
 @bp.get("/preview/<token>/email")
 def preview_email(token: str) -> Response:
-    partner, campaign = _resolve(token)
+    partner, campaign = resolve_notice(token)
     _, shown = preview_version(runtime(), db(), partner, campaign.kit_version)
     return email_frame(shown.email)
 
 
 @bp.get("/opt-out/<token>")
 def opt_out_page(token: str) -> str:
-    partner, campaign = _resolve(token)
+    partner, campaign = resolve_notice(token)
     notice_opened(db(), partner.id, now=runtime().clock())
     return in_language_of(
         partner, "portal/opt_out.html", partner=partner, campaign=campaign, token=token, done=None
@@ -687,7 +614,7 @@ def opt_out(token: str) -> str:
     to send less in the partner's name: it opts out in one click, no password (and no CSRF
     token: the token is unguessable and single-purpose). Anyone it was forwarded to can
     do no more; switching back on needs a member's sign-in."""
-    partner, campaign = _resolve(token)
+    partner, campaign = resolve_notice(token)
     opt_out_of_campaign(
         db(),
         partner,
@@ -793,20 +720,3 @@ def signature_pin() -> Response:
     pin_banner(runtime(), db(), partner, campaign_id, actor=current_user.email)
     flash(gettext("Saved: your banner shows this from now on."), "ok")
     return redirect(url_for("portal.signature"))
-
-
-# Shown in the page (an <img>, a PDF the browser opens); anything else is downloaded, so
-# a kit's HTML or Markdown never runs or renders in the portal's origin.
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
-
-
-def file_response(item: RenderedFile) -> Response:
-    response = send_file(
-        io.BytesIO(item.content),
-        mimetype=item.media_type,
-        as_attachment=item.media_type not in INLINE_TYPES,
-        download_name=item.name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response

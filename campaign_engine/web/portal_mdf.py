@@ -23,7 +23,7 @@ from campaign_engine.services.access.partnerlinks import PartnerLinks
 from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.evidence import MAX_FILES, check_evidence
 from campaign_engine.services.mdf.view import partner_mdf
-from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, discard, runtime
 
 bp = Blueprint("portal_mdf", __name__)

@@ -27,12 +27,12 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.stewardship.erasure import Erased
 from campaign_engine.services.stewardship.export import partner_export
 from campaign_engine.services.stewardship.request import erase
-from campaign_engine.web.api import _guard_writes
-from campaign_engine.web.portal import current_partner, partner_required
+from campaign_engine.web.api_support import guard_writes
+from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 api_bp = Blueprint("privacy_api", __name__)
-api_bp.before_request(_guard_writes)
+api_bp.before_request(guard_writes)
 portal_bp = Blueprint("portal_privacy", __name__)
 
 

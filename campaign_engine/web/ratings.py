@@ -28,16 +28,20 @@ from campaign_engine.services.feedback.mail import send_pending
 from campaign_engine.services.feedback.ratings import rate_asset, rating_json, ratings_of
 from campaign_engine.services.feedback.record import REASON_WORDS
 from campaign_engine.services.feedback.replies import reply_to
-from campaign_engine.web.api import _guard_writes, _parse
+from campaign_engine.web.api_support import guard_writes, parse_body
 from campaign_engine.web.auth import vendor_required
-from campaign_engine.web.portal import current_partner, optional_campaign_id, partner_required
+from campaign_engine.web.partner_pages import (
+    current_partner,
+    optional_campaign_id,
+    partner_required,
+)
 from campaign_engine.web.rating_schemas import AssetRatingIn, FeedbackReplyIn
 from campaign_engine.web.session import db, runtime
 
 portal_bp = Blueprint("portal_ratings", __name__)
 console_bp = Blueprint("console_replies", __name__)
 api_bp = Blueprint("ratings_api", __name__)
-api_bp.before_request(_guard_writes)
+api_bp.before_request(guard_writes)
 
 USEFUL = {"yes": True, "no": False}
 BACK = ("library", "review")
@@ -99,7 +103,7 @@ def rate() -> str | Response:
 @api_bp.post("/me/campaigns/<int:campaign_id>/assets/<asset>/rating")
 @partner_required
 def me_rate(campaign_id: int, asset: str) -> dict[str, Any]:
-    body = _parse(AssetRatingIn)
+    body = parse_body(AssetRatingIn)
     row = rate_asset(
         db(),
         current_partner(),
@@ -151,7 +155,7 @@ def reply(campaign_id: int, feedback_id: int) -> Response:
 @api_bp.post("/feedback/<int:feedback_id>/reply")
 @vendor_required
 def api_reply(feedback_id: int) -> dict[str, Any]:
-    body = _parse(FeedbackReplyIn)
+    body = parse_body(FeedbackReplyIn)
     row = _reply(feedback_id, body.reply)
     out = {
         "id": row.id,

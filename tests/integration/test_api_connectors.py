@@ -1,5 +1,6 @@
-"""HubSpot, Salesforce and LinkedIn connectors against loopback servers that check each
-request the way the real APIs would (paths, auth, body shape), and answer like them."""
+"""HubSpot, Salesforce and LinkedIn connectors against one loopback server that answers
+like the real APIs. HubSpot's side is held to HubSpot's own OpenAPI documents
+(tests/contracts/hubspot): a request they refuse is refused here and fails the test."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+import requests
 
 from campaign_engine.domain.consent import ConsentMode, ConsentRules
 from campaign_engine.errors import PermanentError, RetryableError
@@ -16,25 +18,33 @@ from connectors.httpjson import JsonApi
 from connectors.hubspot import HubSpotConnector
 from connectors.linkedin import LinkedInConnector
 from connectors.salesforce import SalesforceConnector
+from tests.contracts.openapi import CONTRACTS, Answer, ContractViolation, OpenApiContract
 from tests.processes import serving_http
 
 RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 TOKEN = "tok-123"
 
+HUBSPOT = OpenApiContract("HubSpot", CONTRACTS / "hubspot", prefix="/crm/")
+NOTE_ID = CONTACT_ID = "512"  # the id in the example HubSpot's documents give for a create
+
 
 class FakeApis(BaseHTTPRequestHandler):
     seen: list[dict] = []
     fail_next: int | None = None
     removed: set[str] = set()  # paths of items "deleted by the partner"
+    violations: list[str] = []  # requests a vendor's documents refuse; each fails the test
 
     def _answer(self, status: int, body: dict | None = None, headers=None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
+        self._send(Answer(status, body or {}, headers or {}))
+
+    def _send(self, answer: Answer) -> None:
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(json.dumps(body or {}).encode())
+        self.wfile.write(answer.encoded())
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -50,15 +60,29 @@ class FakeApis(BaseHTTPRequestHandler):
                 "version": self.headers.get("LinkedIn-Version"),
             }
         )
+        documented = None
+        if HUBSPOT.describes(self.path):
+            try:
+                documented = HUBSPOT.answer(self.command, self.path, self.headers.items(), raw)
+            except ContractViolation as refused:
+                type(self).violations.append(str(refused))
+                return self._send(HUBSPOT.error(refused.status, str(refused)))
         if type(self).fail_next:
             status, type(self).fail_next = type(self).fail_next, None
             return self._answer(status, {"message": "nope"}, {"Retry-After": "30"})
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._answer(401, {"message": "bad token"})
+        if self.path in type(self).removed:
+            return self._answer(404, {"message": "not found"})
+        if documented is not None:
+            return self._send(documented)
+        # Salesforce and LinkedIn publish no machine-readable description of these APIs to
+        # check against: Salesforce's OpenAPI document for sObjects is generated per org,
+        # behind a login and a beta switch; LinkedIn publishes no OpenAPI or other schema
+        # for its versioned REST APIs, only the reference pages on learn.microsoft.com. So
+        # their paths and answers stay written out by hand, and unchecked.
         port = self.server.server_address[1]
         routes = {
-            ("POST", "/crm/v3/objects/notes"): (201, {"id": "note-77"}, {}),
-            ("POST", "/crm/v3/objects/contacts"): (201, {"id": "contact-5"}, {}),
             ("POST", "/services/data/v61.0/sobjects/Lead"): (
                 201,
                 {"id": "00Q1", "success": True},
@@ -81,7 +105,6 @@ class FakeApis(BaseHTTPRequestHandler):
             ),
             ("PUT", "/upload/1"): (201, {}, {}),
             ("POST", "/rest/posts"): (201, {}, {"x-restli-id": "urn:li:share:99"}),
-            ("GET", "/crm/v3/objects/notes/note-77"): (200, {"id": "note-77"}, {}),
             ("GET", "/services/data/v61.0/sobjects/Task/00T1?fields=Status,IsClosed"): (
                 200,
                 {"Status": "Completed", "IsClosed": True},
@@ -93,8 +116,6 @@ class FakeApis(BaseHTTPRequestHandler):
                 {},
             ),
         }
-        if self.path in type(self).removed:
-            return self._answer(404, {"message": "not found"})
         status, answer, headers = routes.get((self.command, self.path), (404, {}, {}))
         self._answer(status, answer, headers)
 
@@ -107,9 +128,12 @@ class FakeApis(BaseHTTPRequestHandler):
 @pytest.fixture
 def apis():
     FakeApis.seen, FakeApis.fail_next, FakeApis.removed = [], None, set()
+    FakeApis.violations = []
     base, shutdown = serving_http(FakeApis)
     yield base
     shutdown()
+    if FakeApis.violations:
+        pytest.fail("\n".join(FakeApis.violations), pytrace=False)
 
 
 API = JsonApi(timeout=5, allow_private=True)
@@ -128,7 +152,7 @@ POST = Message(
     payload={
         "text": {"launch-linkedin.txt": "Ransomware goes after backups", "launch-x.txt": "short"}
     },
-    attachments=(RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg"),),
+    attachments=(RenderedFile("launch-linkedin.jpg", "image/jpeg", b"\xff\xd8jpeg", "linkedin"),),
 )
 
 
@@ -139,7 +163,50 @@ def test_hubspot_gets_a_note_on_the_partners_company(apis):
     assert call["path"] == "/crm/v3/objects/notes" and call["auth"] == f"Bearer {TOKEN}"
     assert "Immutable backups" in call["body"]["properties"]["hs_note_body"]
     assert call["body"]["associations"][0]["to"] == {"id": "501"}
-    assert receipt.reference == "note-77"
+    assert receipt.reference == NOTE_ID
+
+
+def test_the_fake_hubspot_refuses_what_hubspots_documents_refuse(apis, monkeypatch):
+    """The contract bites: requests HubSpot's OpenAPI documents refuse are refused, with the
+    validator's message, whether sent by hand or by a connector that got something wrong."""
+    note = {"properties": {"hs_note_body": "Pitch"}, "associations": []}
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    wrong = [
+        ("POST", "/crm/v3/objects/notes", {"properties": {}}, bearer, 400, "'associations' is a"),
+        ("POST", "/crm/v3/objects/note", note, bearer, 404, "no operation in its documents"),
+        ("PUT", "/crm/v3/objects/notes", note, bearer, 405, "Operation put not found"),
+        (
+            "POST",
+            "/crm/v3/objects/notes",
+            {**note, "properties": {"hs_note_body": 7}},
+            bearer,
+            400,
+            "7 is not of type 'string' (at $.properties.hs_note_body)",
+        ),
+        (
+            "POST",
+            "/crm/v3/objects/contacts",
+            {**note, "assocations": []},
+            bearer,
+            400,
+            "('assocations' was unexpected)",
+        ),
+        ("GET", "/crm/v3/objects/notes/512?archived=maybe", None, bearer, 400, "archived"),
+        ("POST", "/crm/v3/objects/notes", note, {}, 401, "Security not found"),
+    ]
+    for method, path, body, headers, status, message in wrong:
+        answer = requests.request(method, apis + path, json=body, headers=headers, timeout=5)
+        assert (answer.status_code, message in answer.json()["message"]) == (status, True), path
+    assert requests.post(apis + "/crm/v3/objects/notes", json=note, headers=bearer, timeout=5).ok
+
+    import connectors.hubspot
+
+    monkeypatch.setattr(connectors.hubspot, "NOTE_TO_COMPANY", "190")  # a string, not an id
+    endpoint = Endpoint("hubspot", apis, {"token": TOKEN, "company_id": "501"})
+    with pytest.raises(PermanentError, match="'190' is not of type 'integer'"):
+        HubSpotConnector(API).publish(POINTS, endpoint, "key-1")
+    assert len(FakeApis.violations) == len(wrong) + 1
+    FakeApis.violations.clear()  # refused on purpose; any other refusal fails its test
 
 
 def test_salesforce_gets_a_task_on_the_account(apis):
@@ -403,7 +470,7 @@ def test_a_landing_page_lead_becomes_a_hubspot_contact_and_a_salesforce_lead(api
     sf = SalesforceConnector(API).push_lead(
         lead, Endpoint("salesforce", apis, {"token": TOKEN}), "lead-1"
     )
-    assert (hub.reference, sf.reference) == ("contact-5", "00Q1")
+    assert (hub.reference, sf.reference) == (CONTACT_ID, "00Q1")
     contact, record = FakeApis.seen[-2]["body"], FakeApis.seen[-1]["body"]
     assert contact["properties"]["email"] == "ada@customer.example"
     assert contact["properties"]["firstname"] == "Ada"

@@ -312,3 +312,97 @@ def test_backup_refuses_a_folder_in_use(taken, tmp_path):
     empty.mkdir()
     cli("backup", str(empty))
     assert (empty / "manifest.json").is_file()
+
+
+def test_one_backup_at_a_time(taken, tmp_path, database_url):
+    """A second backup while one holds sending still is refused: its end would let
+    sending resume while the first still copies."""
+    from campaign_engine.services.stewardship.pause import sending_paused
+
+    cli, _ = taken
+    engine = make_engine(database_url)
+    try:
+        with sending_paused(engine, drain_seconds=0):
+            result = cli("backup", str(tmp_path / "second"), ok=False)
+    finally:
+        engine.dispose()
+    assert result.exit_code != 0 and "another backup" in result.output
+    assert not (tmp_path / "second").exists()
+
+
+def test_a_symbolic_link_is_neither_written_through_nor_restored(taken, tmp_path, fresh_url):
+    cli, src = taken
+    elsewhere = tmp_path / "elsewhere"
+    link = tmp_path / "link"
+    link.symlink_to(elsewhere)  # dangling: the backup would be written at its target
+    result = cli("backup", str(link), ok=False)
+    assert result.exit_code != 0 and "symbolic link" in result.output
+    assert not elsewhere.exists()
+    entry = next(p for p in (src / "storage").rglob("*") if p.is_file())
+    copy = tmp_path / "kept-aside"
+    copy.write_bytes(entry.read_bytes())
+    entry.unlink()
+    entry.symlink_to(copy)  # same bytes, so the checksum alone would pass it
+    restored = target(tmp_path, fresh_url)
+    result = restored("restore", str(src), ok=False)
+    assert result.exit_code != 0 and "symbolic link" in result.output
+
+
+def test_a_target_folder_with_files_is_refused_even_when_the_backup_has_none_for_it(
+    taken, tmp_path, fresh_url
+):
+    _, src = taken
+    restored = target(tmp_path, fresh_url)
+    stray = restored.config.parent / "storage" / "another-instance.bin"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"not this backup's")
+    for entry in list((src / "storage").rglob("*")):  # a backup without storage files
+        if entry.is_file():
+            entry.unlink()
+    manifest = json.loads((src / "manifest.json").read_text())
+    manifest["files"] = [f for f in manifest["files"] if not f["path"].startswith("storage/")]
+    (src / "manifest.json").write_text(json.dumps(manifest))
+    result = restored("restore", str(src), ok=False)
+    assert result.exit_code != 0 and "not empty" in result.output
+
+
+def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, database_url):
+    """SIGTERM, as cron's timeout or systemd send it, mid-copy: no partial folder (a full
+    copy of the database nobody would ever delete) and the pause on sending lifted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from campaign_engine.infra.leases import holder_of
+    from campaign_engine.services.stewardship.pause import LEASE
+
+    cli = Cli(write_config(tmp_path, database_url, data_dir="var"))
+    programme(tmp_path, cli, wait=False)
+    storage = load_settings(cli.config).storage_dir
+    storage.mkdir(parents=True, exist_ok=True)
+    (storage / "big.bin").write_bytes(os.urandom(256 << 20))  # the copy takes a while
+    env = {**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(cli.config)}
+    backup = subprocess.Popen(
+        [sys.executable, "-m", "campaign_engine", "backup", str(tmp_path / "nightly")], env=env
+    )
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".nightly.partial-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(tmp_path.glob(".nightly.partial-*")), "the backup got under way"
+        backup.send_signal(signal.SIGTERM)
+        assert backup.wait(30) == 128 + signal.SIGTERM
+        assert not list(tmp_path.glob(".nightly.partial-*"))
+        assert not (tmp_path / "nightly").exists()
+        from sqlalchemy.orm import Session
+
+        from campaign_engine.services.stewardship.pause import now_utc
+
+        with Session(engine) as session:
+            assert holder_of(session, LEASE, now=now_utc()) is None
+    finally:
+        backup.kill()
+        engine.dispose()

@@ -6,6 +6,7 @@ the address."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -157,5 +158,40 @@ def test_sending_refuses_an_erased_address_that_came_back_another_way(tmp_path, 
         mailed = [m["To"].lower() for m in outbox_messages(world.runtime)]
         assert PERSON.lower() not in mailed
         assert len(mailed) == sent_before + 2, "each partner's other contact got theirs"
+    finally:
+        world.runtime.close()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        unicodedata.normalize("NFD", "Zoë.Große@Bücher.Example"),
+        "ZOË.GROSSE@xn--bcher-kva.example".replace("SS", "ß"),
+    ],
+    ids=["decomposed", "punycode-domain"],
+)
+def test_an_address_typed_another_way_is_the_same_person(tmp_path, sqlite_url, typed):
+    """Imports store addresses as email_validator writes them (NFC, a Unicode domain):
+    an erasure given the decomposed form or the punycode domain finds that person."""
+    from sqlalchemy import func
+
+    from campaign_engine.services.stewardship.request import erase
+
+    world = build(tmp_path, sqlite_url)
+
+    def count() -> int:
+        with world.runtime.sessions() as session:
+            return session.scalar(
+                select(func.count()).where(Contact.email == "zoë.große@bücher.example")
+            )
+
+    try:
+        people = write_people(tmp_path, ["partner-00"], "zoe.csv")
+        text = people.read_text().replace(PERSON.lower(), "zoë.große@bücher.example")
+        people.write_text(text, encoding="utf-8")
+        Cli(world.config)("contacts", "import", str(people))
+        assert count() == 1
+        done = erase(world.runtime, typed, actor="test")
+        assert not done.nothing_left and count() == 0
     finally:
         world.runtime.close()

@@ -10,6 +10,7 @@ import os
 import re
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 
 from campaign_engine.db import Contact, Delivery, Event, Partner
@@ -116,5 +117,74 @@ def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, dat
         assert run_retention(world.runtime).archives == 1
         assert not archive.exists()
         assert admin.get(f"/partners/partner-00/offboarded/{name}").status_code == 404
+    finally:
+        world.runtime.close()
+
+
+def test_an_erasure_reaches_a_kept_offboarding_zip(tmp_path, database_url):
+    """The zip waiting for download is compressed, so the erasure's byte search cannot see
+    into it: the erasure takes the person's rows out of it, the other rows stay."""
+    from campaign_engine.services.stewardship.archives import archive_path
+    from campaign_engine.services.stewardship.offboard import offboard
+    from campaign_engine.services.stewardship.request import erase
+
+    world = build(tmp_path, database_url)
+    try:
+        rt = world.runtime
+        archive = archive_path(rt.settings.storage_dir, "partner-00", rt.clock())
+        offboard(rt, "partner-00", archive, actor="test")
+        made = archive.stat().st_mtime
+        done = erase(rt, PERSON.upper(), actor="test")
+        assert done.files >= 1
+        with zipfile.ZipFile(archive) as zipped:
+            text = "".join(zipped.read(n).decode() for n in zipped.namelist()).lower()
+        assert PERSON.lower() not in text
+        assert "other@partner-00-customer.example" in text
+        assert archive.stat().st_mtime == made, "retention still counts from the day made"
+        assert erase(rt, PERSON, actor="test").nothing_left
+    finally:
+        world.runtime.close()
+
+
+def test_leaving_touches_only_the_partners_own_mail_and_closes_its_doors(tmp_path, database_url):
+    """Another partner's email to a customer both had stays; the leaving partner's users
+    lose the portal and the API (membership, sessions, tokens); leaving twice is refused."""
+    from campaign_engine.db import ApiToken, Membership
+    from campaign_engine.errors import InvalidInput
+    from campaign_engine.services.access.accounts import create_user, issue_token
+    from campaign_engine.services.partners.directory import get_partner
+    from campaign_engine.services.stewardship.offboard import offboard
+
+    world = build(tmp_path, database_url)
+    try:
+        rt = world.runtime
+        with rt.sessions.begin() as session:
+            partner = get_partner(session, "partner-00")
+            assert session.scalar(select(func.count()).where(Membership.partner_id == partner.id))
+            user, _ = create_user(
+                session, "owner@partner00.example", "partner", partner_id=partner.id
+            )
+            issue_token(session, user, "crm sync")
+        shared = [
+            m
+            for m in outbox_messages(rt)
+            if m["X-Campaign-Partner"] == "partner-01" and m["To"].lower() == PERSON.lower()
+        ]
+        assert shared
+        offboard(rt, "partner-00", tmp_path / "first.zip", actor="test")
+        still = [
+            m
+            for m in outbox_messages(rt)
+            if m["X-Campaign-Partner"] == "partner-01" and m["To"].lower() == PERSON.lower()
+        ]
+        assert len(still) == len(shared), "partner-01's mail is partner-01's"
+        with rt.sessions() as session:
+            mine = select(func.count()).where(Membership.partner_id == partner.id)
+            assert session.scalar(mine) == 0
+            tokens = session.scalars(select(ApiToken.revoked_at)).all()
+        assert tokens and all(t is not None for t in tokens)
+        with pytest.raises(InvalidInput, match="left the programme"):
+            offboard(rt, "partner-00", tmp_path / "second.zip", actor="test")
+        assert not (tmp_path / "second.zip").exists()
     finally:
         world.runtime.close()

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -130,6 +130,7 @@ class _ManifestEntry(TypedDict):
     channel: str
     name: str
     media_type: str
+    network: NotRequired[str | None]  # absent from a manifest older than renderer version 4
     meta: dict[str, str]
 
 
@@ -140,6 +141,7 @@ def _manifest(assets: list[RenderedAsset]) -> list[_ManifestEntry]:
             "channel": a.channel,
             "name": f.name,
             "media_type": f.media_type,
+            "network": f.network,
             "meta": dict(a.meta),
         }
         for a in assets
@@ -182,6 +184,7 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
                     str(e["name"]),
                     str(e["media_type"]),
                     _read(os.path.join(root, asset, str(e["name"]))),
+                    e.get("network"),
                 )
                 for e in items
             ),

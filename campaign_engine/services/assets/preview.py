@@ -230,5 +230,5 @@ def linkedin_images(shown: Preview, asset: str | None = None) -> list[tuple[str,
         for a in shown.assets
         if asset is None or a.asset == asset
         for f in a.files
-        if f.media_type == "image/jpeg" and "-linkedin" in f.name
+        if f.media_type == "image/jpeg" and f.network == "linkedin"
     ]

@@ -88,6 +88,8 @@ def take_backup(
 
     Sending is paused while it copies (pause.py): the backup is then one moment at which
     no mail was half-sent, and a restore sends again at most what was in flight."""
+    if dest.is_symlink():
+        raise BackupError(f"{dest}: a symbolic link; name a real folder to write the backup in")
     dest = dest.resolve()
     _refuse_existing(dest)
     with sending_paused(engine, drain_seconds=drain_seconds) as in_flight:
@@ -250,7 +252,8 @@ def restore_backup(settings: Settings, engine: Engine, src: Path) -> Manifest:
                 f"{src}: the backup holds an outbox but email.transport is not outbox here; "
                 "set it to outbox (with email.outbox_dir) to restore it"
             )
-        _refuse_non_empty_folder(targets[name], name)
+    for name, folder in targets.items():  # also those the backup holds nothing for
+        _refuse_non_empty_folder(folder, name)
     _refuse_non_empty_database(settings.database_url, engine)
     if kind == "sqlite":
         engine.dispose()
@@ -267,6 +270,11 @@ def restore_backup(settings: Settings, engine: Engine, src: Path) -> Manifest:
 
 def _check_entry(src: Path, entry: FileEntry) -> None:
     path = src / entry.path
+    if _linked(src, path):
+        raise InvalidInput(
+            "a symbolic link (a backup holds files: copy it with the links resolved)",
+            where=entry.path,
+        )
     if not path.is_file():
         raise InvalidInput("listed in the manifest but missing", where=entry.path)
     size = path.stat().st_size
@@ -274,6 +282,15 @@ def _check_entry(src: Path, entry: FileEntry) -> None:
         raise InvalidInput(f"{size} bytes, the manifest says {entry.size}", where=entry.path)
     if sha256_of(path) != entry.sha256:
         raise InvalidInput("checksum does not match the manifest (damaged)", where=entry.path)
+
+
+def _linked(root: Path, path: Path) -> bool:
+    """Whether `path` or a folder between `root` and it is a symbolic link."""
+    while path != root and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
 
 
 def _safe_relative(relative: str) -> None:

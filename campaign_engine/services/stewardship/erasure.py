@@ -21,6 +21,7 @@ outbox, storage) are files.py's; the caller runs both (commands, web).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from campaign_engine.db import (
     NotPlanned,
     Suppression,
     UniqueEngagement,
+    User,
 )
 from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.ledger import Reason
@@ -113,7 +115,7 @@ def erase_rows(
     done.not_planned = _pseudonymise_not_planned(session, address, pseudonym, scope)
     done.opens = _forget_opens(session, erased_ids)
     done.leads = _forget_leads(session, address, scope, secret)
-    done.audit_entries = _scrub_audit(session, address)
+    done.audit_entries = _scrub_audit(session, address, scope, subject)
     record(session, actor, "contact.erase", "partner", subject, {"removed": done.counts()})
     return done
 
@@ -264,19 +266,26 @@ def rename_lead(session: Session, partner_id: int | None, old: str, new: str) ->
         deal.external_id = new
 
 
-def _scrub_audit(session: Session, address: str) -> int:
+def _scrub_audit(session: Session, address: str, scope: Scope, slug: str) -> int:
     """The address wherever the audit trail holds it: as the actor (an unsubscribe is
-    recorded in the recipient's name) or inside a detail (a lifted suppression)."""
+    recorded in the recipient's name) or inside a detail (a lifted suppression). One
+    partner's erasure reaches the entries about that partner only, and no erasure
+    rewrites what a user of the engine did (a user's address is not a customer's)."""
     escaped = json.dumps(address)[1:-1]
-    entries = session.scalars(
-        select(AuditEntry).where(
-            (func.lower(AuditEntry.actor) == address)
-            | func.lower(cast(AuditEntry.detail, Text)).contains(escaped, autoescape=True)
-            | func.lower(cast(AuditEntry.detail, Text)).contains(address, autoescape=True)
+    query = select(AuditEntry).where(
+        (func.lower(AuditEntry.actor) == address)
+        | func.lower(cast(AuditEntry.detail, Text)).contains(escaped, autoescape=True)
+        | func.lower(cast(AuditEntry.detail, Text)).contains(address, autoescape=True)
+    )
+    if scope.partner_id is not None:
+        query = query.where(
+            AuditEntry.subject_type == "partner",
+            AuditEntry.subject_id.in_([str(scope.partner_id), slug]),
         )
-    ).all()
+    user = session.scalar(select(User.id).where(func.lower(User.email) == address))
+    entries = session.scalars(query).all()
     for entry in entries:
-        if entry.actor.lower() == address:
+        if entry.actor.lower() == address and user is None:
             entry.actor = ERASED
         entry.detail = _scrubbed(entry.detail, address)
     return len(entries)
@@ -294,11 +303,9 @@ def _scrubbed(value: Any, address: str) -> Any:
 
 
 def _scrubbed_text(text: str | None, address: str) -> str | None:
-    """`text` with the address (in any case) replaced by "[erased]"."""
-    if not text or address not in text.lower():
+    """`text` with the address (in any case) replaced by "[erased]". Matched on the text
+    itself: a character whose lower case is longer ("İ") would shift positions found in
+    a lowercased copy, and cut the address in the wrong place."""
+    if not text:
         return text
-    out, lowered, start = [], text.lower(), 0
-    while (found := lowered.find(address, start)) >= 0:
-        out.append(text[start:found] + ERASED)
-        start = found + len(address)
-    return "".join(out) + text[start:]
+    return re.sub(re.escape(address), ERASED, text, flags=re.IGNORECASE)

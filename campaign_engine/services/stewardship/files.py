@@ -1,7 +1,8 @@
 """The files the engine wrote that may name a person: emails in the maildir outbox (a
 campaign email to them, a lead's details mailed to its partner, a double opt-in link),
-and anything under storage. A file that names the address is deleted whole: an email is
-one person's, and a rendered asset that held an address would be someone's too.
+and anything under storage but the kits. A file that names the address is deleted whole:
+an email is one person's, and a rendered asset that held an address would be someone's
+too. A partner's own erasure reaches only its own mails (X-Campaign-Partner).
 
 Files are matched by content, not by what the database says, so a second erasure (or one
 after a crash between the database and the disk) finds whatever the first left.
@@ -10,6 +11,7 @@ after a crash between the database and the disk) finds whatever the first left.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from email import message_from_bytes, policy
@@ -27,17 +29,32 @@ def _files(folders: Iterable[Path]) -> Iterator[Path]:
             yield from (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _mail_names(data: bytes, address: str) -> bool:
-    """Whether an email names the address once decoded (headers, and text parts in
-    quoted-printable or base64 that a byte search would not see)."""
+PARTNER_HEADER = "X-Campaign-Partner"
+# Where a mail names its subject: who it went to, what it says. Not From, Reply-To or
+# List-Unsubscribe: those name the programme or the partner, never the person it is about.
+NAMING_HEADERS = ("to", "cc", "subject")
+
+
+def mentions(text: str, address: str) -> bool:
+    """`address` in `text`, in any case, as a whole address: "ann@x.example" is not in
+    "joann@x.example"."""
+    pattern = rf"(?<![\w.+%-]){re.escape(address)}(?![\w.-])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def parsed_mail(data: bytes) -> EmailMessage | None:
     try:
         message = message_from_bytes(data, policy=policy.default)
-    except Exception:  # not an email: the byte search has decided
-        return False
-    if not isinstance(message, EmailMessage):
-        return False
+    except Exception:  # not an email
+        return None
+    return message if isinstance(message, EmailMessage) else None
+
+
+def mail_names(message: EmailMessage, address: str) -> bool:
+    """Whether a mail is about the person: sent to them, or naming them in its subject or
+    its text (a lead's details mailed to the partner), decoded as a mail client reads it."""
     for name, value in message.items():
-        if address in str(value).lower() or address in name.lower():
+        if name.lower() in NAMING_HEADERS and mentions(str(value), address):
             return True
     for part in message.walk():
         if part.get_content_maintype() != "text":
@@ -46,31 +63,48 @@ def _mail_names(data: bytes, address: str) -> bool:
             text = part.get_content()
         except (LookupError, ValueError):
             continue
-        if isinstance(text, str) and address in text.lower():
+        if isinstance(text, str) and mentions(text, address):
             return True
     return False
 
 
-def names(path: Path, address: str, *, mail: bool) -> bool:
-    """Whether the file holds the address, in any case; `mail`: decode it as an email."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
-    if address.encode() in data.lower():
-        return True
-    return mail and _mail_names(data, address)
+def mail_partner(message: EmailMessage) -> str | None:
+    """The partner a mail is for or about (campaign emails, lead and confirmation mails)."""
+    value = message.get(PARTNER_HEADER)
+    return str(value) if value is not None else None
 
 
-def erase_files(address: str, *, outbox: Path, storage: Path) -> int:
-    """Delete every file under the outbox and storage that names `address`; returns how
-    many. Files that vanish meanwhile (a mail client moving new/ to cur/) are skipped."""
+def erase_mail(address: str, outbox: Path, *, partner: str | None) -> int:
+    """Delete the outbox emails about `address`; given a partner (a partner's own
+    erasure), only that partner's. Files that vanish meanwhile (a mail client moving
+    new/ to cur/) are skipped."""
     removed = 0
     for path in _files([outbox]):
-        if names(path, address, mail=True):
+        try:
+            message = parsed_mail(path.read_bytes())
+        except OSError:
+            continue
+        if message is None or (partner is not None and mail_partner(message) != partner):
+            continue
+        if mail_names(message, address):
             removed += _unlink(path)
+    return removed
+
+
+def erase_stored(address: str, storage: Path) -> int:
+    """Delete the files under storage that name `address` (rendered assets are made per
+    partner, so one that names a person is that person's). Kits are the vendor's, read by
+    every partner's renders, and never a person's: left out."""
+    removed = 0
+    kits = storage / "kits"
     for path in _files([storage]):
-        if names(path, address, mail=False):
+        if path.is_relative_to(kits):
+            continue
+        try:
+            text = path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if mentions(text, address):
             removed += _unlink(path)
     return removed
 

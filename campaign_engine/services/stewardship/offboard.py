@@ -11,23 +11,27 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import (
+    ApiToken,
     AuditEntry,
     Contact,
     Delivery,
     ErasedAddress,
     Event,
     Lead,
+    Membership,
     NotPlanned,
     Partner,
     Suppression,
     UniqueEngagement,
+    User,
 )
 from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.consent import ConsentMode
@@ -35,6 +39,7 @@ from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
 from campaign_engine.infra.audit import record
 from campaign_engine.runtime import Runtime
+from campaign_engine.services.access.sessions import revoke_all
 from campaign_engine.services.partners.directory import get_partner
 from campaign_engine.services.stewardship.erasure import (
     ERASED,
@@ -44,7 +49,7 @@ from campaign_engine.services.stewardship.erasure import (
     rename_lead,
 )
 from campaign_engine.services.stewardship.export import partner_export
-from campaign_engine.services.stewardship.files import checkpoint
+from campaign_engine.services.stewardship.files import checkpoint, mail_partner, parsed_mail
 from campaign_engine.services.stewardship.keys import address_hash, keyed
 
 
@@ -63,10 +68,17 @@ def offboard(runtime: Runtime, slug: str, archive: Path, *, actor: str) -> Offbo
     from campaign_engine.errors import InvalidInput
 
     if archive.exists():
-        raise InvalidInput(f"{archive} exists already; name a new file", where="--out")
+        raise InvalidInput(f"{archive.name} exists already; name a new file", where="--out")
     now = runtime.clock()
     with runtime.sessions() as session:
         partner = get_partner(session, slug)
+        left = offboarded_at(session, partner)
+        if left is not None:
+            raise InvalidInput(
+                f"{slug} left the programme on {left:%Y-%m-%d %H:%M} UTC; its data went into "
+                "the zip made then",
+                where="partner",
+            )
         data = partner_export(session, partner, now=now)
     _write(archive, data)
     secret = runtime.settings.secret_key
@@ -78,9 +90,10 @@ def offboard(runtime: Runtime, slug: str, archive: Path, *, actor: str) -> Offbo
         leads = _strip_leads(session, partner.id, secret)
         _scrub_audit(session, partner, addresses)
         _switch_off(session, runtime, partner)
+        _close_access(session, partner, now)
         counts = {"contacts": contacts, "deliveries": deliveries, "leads": leads}
         record(session, actor, "partner.offboard", "partner", slug, counts)
-    files = _delete_mail(runtime.settings.email.outbox_dir, addresses)
+    files = _delete_mail(runtime.settings.email.outbox_dir, addresses, partner.slug)
     checkpoint(runtime.engine)
     return Offboarded(archive, contacts, deliveries, leads, files)
 
@@ -183,17 +196,46 @@ def _strip_leads(session: Session, partner_id: int, secret: str) -> int:
 
 
 def _scrub_audit(session: Session, partner: Partner, addresses: set[str]) -> None:
-    """Unsubscribes are recorded in the recipient's name; lifts name the address."""
+    """Unsubscribes are recorded in the recipient's name; lifts name the address. What a
+    user of the engine did keeps its name."""
+    users = {e.lower() for e in session.scalars(select(User.email))}
     for entry in session.scalars(
         select(AuditEntry).where(
             AuditEntry.subject_type == "partner",
             AuditEntry.subject_id.in_([str(partner.id), partner.slug]),
         )
     ):
-        if entry.actor.lower() in addresses:
+        if entry.actor.lower() in addresses and entry.actor.lower() not in users:
             entry.actor = ERASED
         for address in addresses:
             entry.detail = _scrubbed(entry.detail, address)
+
+
+def offboarded_at(session: Session, partner: Partner) -> datetime | None:
+    """When the partner left (its audit entry), or None."""
+    return session.scalar(
+        select(AuditEntry.at).where(
+            AuditEntry.action == "partner.offboard",
+            AuditEntry.subject_type == "partner",
+            AuditEntry.subject_id == partner.slug,
+        )
+    )
+
+
+def _close_access(session: Session, partner: Partner, now: datetime) -> None:
+    """Its users lose the portal and the API: memberships gone, sessions ended, tokens
+    revoked. The accounts stay (an admin removes them with `users remove`)."""
+    members = list(
+        session.scalars(select(Membership.user_id).where(Membership.partner_id == partner.id))
+    )
+    for user_id in members:
+        revoke_all(session, user_id, now=now)
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    session.execute(delete(Membership).where(Membership.partner_id == partner.id))
 
 
 def _switch_off(session: Session, runtime: Runtime, partner: Partner) -> None:
@@ -214,10 +256,11 @@ def _switch_off(session: Session, runtime: Runtime, partner: Partner) -> None:
 EMAILISH = re.compile(r"[\w.+'%-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _delete_mail(outbox: Path, addresses: set[str]) -> int:
-    """Outbox emails naming any of the addresses (sent to one, or a lead's details
-    mailed to the partner), in one pass: each file's addresses, decoded as a mail client
-    reads them, are looked up in the set."""
+def _delete_mail(outbox: Path, addresses: set[str], slug: str) -> int:
+    """The partner's outbox emails (X-Campaign-Partner) naming any of the addresses (sent
+    to one, or a lead's details mailed to the partner), in one pass: each file's
+    addresses, decoded as a mail client reads them, are looked up in the set. Another
+    partner's mail to a customer both had is that partner's, and stays."""
     if not addresses:
         return 0
     removed = 0
@@ -229,6 +272,9 @@ def _delete_mail(outbox: Path, addresses: set[str]) -> int:
             try:
                 data = path.read_bytes()
             except OSError:
+                continue
+            message = parsed_mail(data)
+            if message is None or mail_partner(message) != slug:
                 continue
             if _named(data) & addresses:
                 path.unlink(missing_ok=True)

@@ -26,10 +26,16 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, Lease
 from campaign_engine.domain.lifecycle import DeliveryStatus
+from campaign_engine.errors import CampaignEngineError
 from campaign_engine.infra import leases
 
 LEASE = "backup"
 TTL = 60.0
+
+
+class BackupRunning(CampaignEngineError):
+    """A second backup while one is copying: its end would let sending resume while the
+    other still copies."""
 
 
 def now_utc() -> datetime:
@@ -57,7 +63,11 @@ def sending_paused(
         return
     holder = f"backup-{uuid.uuid4().hex[:12]}"
     with Session(engine) as session, session.begin():
-        leases.acquire(session, LEASE, holder, now=clock(), ttl=TTL)
+        if not leases.acquire(session, LEASE, holder, now=clock(), ttl=TTL):
+            other = leases.holder_of(session, LEASE, now=clock())
+            raise BackupRunning(
+                f"another backup ({other}) holds sending still; run one backup at a time"
+            )
     stop = threading.Event()
     renewer = threading.Thread(
         target=_renew, args=(engine, holder, stop, clock), name="backup-lease", daemon=True

@@ -224,8 +224,8 @@ def _social_items(assets: list[RenderedAsset], rows: dict[str, Delivery]) -> lis
         if row is None:
             continue
         for network in NETWORKS:
-            image = _named(asset, f"{asset.asset}-{network}.jpg")
-            text = _named(asset, f"{asset.asset}-{network}.txt")
+            image = _for_network(asset, network, "image/jpeg")  # the first: square
+            text = _for_network(asset, network, "text/plain")
             if image is None and text is None:
                 continue
             items.append(
@@ -244,8 +244,10 @@ def _social_items(assets: list[RenderedAsset], rows: dict[str, Delivery]) -> lis
     return items
 
 
-def _named(asset: RenderedAsset, name: str) -> RenderedFile | None:
-    return next((f for f in asset.files if f.name == name), None)
+def _for_network(asset: RenderedAsset, network: str, media_type: str) -> RenderedFile | None:
+    return next(
+        (f for f in asset.files if f.network == network and f.media_type == media_type), None
+    )
 
 
 def _talking_points(asset: RenderedAsset, row: Delivery) -> LibraryItem:

@@ -317,7 +317,7 @@ def check_post(asset: RenderedAsset) -> list[Problem]:
     for file in asset.files:
         if file.media_type != "text/plain":
             continue
-        platform = file.name.removesuffix(".txt").rsplit("-", 1)[-1]
+        platform = file.network or ""
         limit = PLATFORM_TEXT_LIMITS.get(platform)
         length = post_length(file.content.decode(), platform) if limit else 0
         if limit and length > limit:
