@@ -1,4 +1,4 @@
-"""`campaign-engine`: click commands (through Flask's CLI group) that call services.
+"""`campaign-engine`: click commands that call services.
 
 Every CampaignEngineError becomes one line on stderr and a non-zero exit; a traceback
 means a bug, never a user mistake.
@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask.cli import FlaskGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from campaign_engine.errors import CampaignEngineError, InvalidInput
@@ -66,13 +65,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class EngineGroup(FlaskGroup):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # FlaskGroup's --env-file, --app and --debug options load a Flask app by name and
-        # .env files; this CLI builds its own app from config.yaml, and the eager
-        # --env-file callback imports python-dotenv before every command.
-        self.params = [p for p in self.params if p.name not in {"env_file", "app", "debug"}]
+class EngineGroup(click.Group):
+    """The command group: errors as one line, commands loaded when they run. A plain
+    click group: the commands build what they use (cli.runtime, cli.database), so none
+    needs Flask's app context, which would build the whole web app first."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -91,19 +87,6 @@ class EngineGroup(FlaskGroup):
                 click.echo(f"error: database: {text.splitlines()[0]}", err=True)
             ctx.exit(1)
 
-    # Flask's groups wrap every command in an app context, which builds the whole web app
-    # (and so every renderer) before `campaigns status` runs. Commands here build what
-    # they use (cli.runtime, cli.database), so they run without one.
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("with_appcontext", False)
-        return super().command(*args, **kwargs)
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("cls", click.Group)
-        return super().group(*args, **kwargs)
-
-    # Our commands are this group's own, not the Flask app's: FlaskGroup would build the
-    # whole app (and scan plugin entry points) just to list or find one.
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self.commands))
 
@@ -118,22 +101,7 @@ class EngineGroup(FlaskGroup):
             formatter.write_dl(rows)
 
 
-def _create_app() -> Any:
-    from campaign_engine import bootstrap
-    from campaign_engine.app import create_app
-    from campaign_engine.settings import load_settings
-
-    return create_app(runtime=bootstrap.build_runtime(load_settings()))
-
-
-cli = EngineGroup(
-    create_app=_create_app,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    set_debug_flag=False,
-    help="Push-model campaign distribution for partner programmes.",
-)
+cli = EngineGroup(help="Push-model campaign distribution for partner programmes.")
 
 
 @contextmanager
