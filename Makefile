@@ -63,6 +63,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Two processes, one per core, each taking whole test files (--dist loadfile), so a file's
 # module fixtures (one Chromium, one seeded world) are set up once: about 6 minutes instead of 11.

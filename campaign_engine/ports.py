@@ -191,27 +191,34 @@ class AssetRenderer(Protocol):
     ) -> RenderedAsset | list[RenderedAsset]: ...
 
 
+class SingleAssetRenderer(AssetRenderer, Protocol):
+    """Renders exactly one asset per partner: every channel's renderer but social's, which
+    renders one per post."""
+
+    def render(self, brand: BrandContext, link: Callable[[str], str]) -> RenderedAsset: ...
+
+
 @dataclass
 class KitRenderers:
     """The renderers of one kit, kept alive between renders (fonts, compiled templates)."""
 
-    email: AssetRenderer | None = None
-    pdf: AssetRenderer | None = None
+    email: SingleAssetRenderer | None = None
+    pdf: SingleAssetRenderer | None = None
     social: AssetRenderer | None = None
-    crm: AssetRenderer | None = None
-    web: AssetRenderer | None = None
-    signature: AssetRenderer | None = None
+    crm: SingleAssetRenderer | None = None
+    web: SingleAssetRenderer | None = None
+    signature: SingleAssetRenderer | None = None
 
     def for_channel(self, channel: str) -> list[AssetRenderer]:
         """What one channel sends, or the brochure (BROCHURE). The brochure goes out with no
         campaign send, so a launch does not render it: a preview, a runway attachment or a
         download renders it on first use, and the artifact cache keeps it."""
-        chosen = {
+        chosen: dict[str, list[AssetRenderer | None]] = {
             "email": [self.email],
             BROCHURE: [self.pdf],
             "social": [self.social],
             "crm": [self.crm],
             "web": [self.web],
             "signature": [self.signature],
-        }[channel]
-        return [r for r in chosen if r is not None]
+        }
+        return [r for r in chosen[channel] if r is not None]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import css_inline
 from PIL import Image, ImageDraw
@@ -119,7 +120,7 @@ class EmailLogo:
 
 
 def lockup_logos(
-    ctx: dict, brand: BrandContext, vendor_png: bytes, room: LogoRoom = PARTNER_LOGO_ROOM
+    ctx: dict[str, Any], brand: BrandContext, vendor_png: bytes, room: LogoRoom = PARTNER_LOGO_ROOM
 ) -> tuple[EmailLogo | None, EmailLogo]:
     """Both logos of the lockup at screen size, their CSS sizes written into the template
     context (`partner.logo_width`, `vendor.logo_height`, ...): the email and the web embed.
@@ -156,7 +157,7 @@ def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLog
     the logo, so every client (Outlook included) shows the logo on it, never beside it.
     Reduced to a 256-colour palette it weighs about a fifth, which every recipient
     downloads once per message."""
-    image = Image.open(io.BytesIO(png))
+    image: Image.Image = Image.open(io.BytesIO(png))
     image.load()
     image = image.convert("RGBA")
     width, height = size

@@ -17,7 +17,8 @@ class RefusedURL(ValueError):
     pass
 
 
-class KitUrlFetcher(URLFetcher):
+# WeasyPrint ships no type information (no py.typed, no stubs): URLFetcher is Any to mypy.
+class KitUrlFetcher(URLFetcher):  # type: ignore[misc]
     """Subclasses WeasyPrint's fetcher only to replace `fetch`; no urllib opener is used."""
 
     def __init__(self, kit_root: Path, partner_files: Mapping[str, bytes]) -> None:

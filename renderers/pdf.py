@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import qrcode
 from qrcode.image.pil import PilImage
@@ -88,7 +89,7 @@ def _layout_key(brand: BrandContext, qr_link: str) -> str:
     return hashlib.sha256("|".join([*parts, qr_link]).encode()).hexdigest()
 
 
-def partner_css(ctx: dict) -> str:
+def partner_css(ctx: dict[str, Any]) -> str:
     """The partner's values as CSS variables, plus the page size for its region."""
     p = ctx["partner"]
     return (
@@ -201,7 +202,7 @@ class PdfRenderer:
 
     def laid_out(
         self,
-        ctx: dict,
+        ctx: dict[str, Any],
         fetcher: KitUrlFetcher,
         stylesheets: list[CSS],
         *,

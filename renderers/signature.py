@@ -66,7 +66,7 @@ def banner_png(
     draw.rectangle((0, height - BAND, width, height), fill=rgb(band))
     if fill_edge(band) != band:  # a white brand's own white band, outlined where it starts
         draw.line((0, height - BAND, width, height - BAND), fill=rgb(fill_edge(band)), width=2)
-    light = background is None or sum(image.resize((1, 1)).getpixel((0, 0))) > 382
+    light = background is None or _light(image)
     box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
     left, shows_name = _partner(image, brand, box, font_path, lang, light)
     right = width - PAD
@@ -87,6 +87,13 @@ def banner_png(
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+def _light(image: Image.Image) -> bool:
+    """An RGB picture lighter than mid-grey on average."""
+    mean = image.resize((1, 1)).getpixel((0, 0))
+    assert isinstance(mean, tuple)  # RGB: one value a band
+    return sum(mean) > 382
 
 
 def band_colour(brand: BrandContext) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -33,6 +34,7 @@ from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
+from campaign_engine.typeset.logo_size import band_extrema
 from campaign_engine.typeset.posts import post_length
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
@@ -132,7 +134,7 @@ class SocialRenderer:
         self,
         post: SocialPost,
         brand: BrandContext,
-        copy: dict,
+        copy: Mapping[str, Any],
         link: Callable[[str], str],
         logo: Image.Image | None,
     ) -> RenderedAsset:
@@ -143,7 +145,8 @@ class SocialRenderer:
         lang = self.kit.language_for(brand.language)
         files, shortened = [], []
         for platform in post.platforms:
-            shapes = [(platform, f"{post.id}-{platform}.jpg")]  # named for the partner's download
+            # named for the partner's download
+            shapes: list[tuple[str, str]] = [(platform, f"{post.id}-{platform}.jpg")]
             if platform == "instagram":
                 shapes.append((PORTRAIT, f"{post.id}-instagram-4x5.jpg"))
             for shape, name in shapes:
@@ -263,10 +266,12 @@ class SocialRenderer:
         if mark is not None:
             mark = _at_most_doubled(mark, size)
             inner -= mark.width + pad
+
+        def width(text: str) -> float:  # at the size being tried
+            return text_width(text, size, self.font_path, lang)
+
         while True:
-            lines = break_lines(
-                name, inner, lambda s, n=size: text_width(s, n, self.font_path, lang), lang
-            )
+            lines = break_lines(name, inner, width, lang)
             if len(lines) <= NAME_LINES or size <= MIN_FONT:
                 break  # never a name cut short: a longer one takes more lines
             size -= 2
@@ -422,7 +427,7 @@ def _in_words(website: str) -> str:
     return host.removeprefix("www.")
 
 
-def _optional(copy: dict, key: str, default: str) -> object:
+def _optional(copy: Mapping[str, Any], key: str, default: str) -> object:
     try:
         return lookup(copy, key)
     except KeyError:
@@ -471,4 +476,4 @@ def _open_logo(data: bytes | None) -> Image.Image | None:
 def _opaque(logo: Image.Image) -> bool:
     """A logo with no transparency brings its own ground (a white or coloured box): a
     plate behind it only framed it in black or white (preflight uses the same rule)."""
-    return logo.getchannel("A").getextrema()[0] >= 250
+    return band_extrema(logo.getchannel("A"))[0] >= 250

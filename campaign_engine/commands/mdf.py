@@ -6,11 +6,16 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from campaign_engine.cli import cli, database, emit, unit_of_work
 from campaign_engine.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported where a command runs: the CLI starts without them
+    from campaign_engine.services.mdf.allocate import Grant
+    from campaign_engine.settings import Settings
 
 ACTOR = "cli"
 
@@ -24,10 +29,10 @@ def mdf() -> None:
     """Market development funds: allocate, decide requests and claims, pay, report."""
 
 
-def _grant(settings: object) -> object:
+def _grant(settings: Settings) -> Grant:
     from campaign_engine.services.mdf.allocate import Grant
 
-    return Grant(ACTOR, True, settings.mdf.admin_limit)  # type: ignore[attr-defined]
+    return Grant(ACTOR, True, settings.mdf.admin_limit)
 
 
 @mdf.command("allocate")
@@ -65,7 +70,7 @@ def mdf_allocate(
         when = period or str(Period.of(rt.clock().date()))
         grant = _grant(settings)
         if csv_path is not None:
-            count = funds.allocate_csv(session, csv_path, grant)  # type: ignore[arg-type]
+            count = funds.allocate_csv(session, csv_path, grant)
             emit({"allocated": count}, as_json, f"{count} allocation(s) recorded")
             return
         if rule is not None:
@@ -74,14 +79,14 @@ def mdf_allocate(
                 AllocationRule(rule),
                 when,
                 code,
-                grant,  # type: ignore[arg-type]
+                grant,
                 per_tier=dict(settings.mdf.fixed_per_tier),
                 earned_percent=settings.mdf.earned_percent,
             )
             lines = [f"{s}: {a} {code}" for s, a in given.items()] or ["nobody qualifies"]
             emit({k: str(v) for k, v in given.items()}, as_json, "\n".join(lines))
             return
-        after = funds.allocate(session, str(slug), str(amount), code, when, grant)  # type: ignore[arg-type]
+        after = funds.allocate(session, str(slug), str(amount), code, when, grant)
     emit(
         {
             "partner": slug,

@@ -25,7 +25,7 @@ def insert_new(
     *,
     returning: Sequence[str],
     conflict: Sequence[str] | None = None,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Insert the rows that conflict with nothing (on `conflict`'s columns, or any unique
     constraint when None); returns the `returning` columns of those inserted. Every row has
     the same keys."""
@@ -33,8 +33,8 @@ def insert_new(
         return []
     if connection.dialect.name != "postgresql":
         insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict)
-        statement = insert.returning(*(table.c[name] for name in returning))
-        return list(connection.execute(statement, list(rows)))
+        returned = insert.returning(*(table.c[name] for name in returning))
+        return list(connection.execute(returned, list(rows)))
     names = tuple(rows[0])
     conflict_key = tuple(conflict) if conflict is not None else None
     statement, processors = _unnest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
@@ -113,7 +114,8 @@ def lab(color: str) -> tuple[float, float, float]:
 
 def delta_e(a: str, b: str) -> float:
     """CIE76 colour difference: about 2.3 is just noticeable, 10 plainly different."""
-    return sum((p - q) ** 2 for p, q in zip(lab(a), lab(b), strict=True)) ** 0.5
+    # math.pow, not ** 0.5: the same C pow(), typed float (float ** float may be complex)
+    return math.pow(sum((p - q) ** 2 for p, q in zip(lab(a), lab(b), strict=True)), 0.5)
 
 
 def fill_edge(fill: str) -> str:
@@ -145,7 +147,7 @@ def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str |
     `logo_luminance` is the mean luminance of the logo's visible pixels (0 dark .. 1 light).
     """
     candidates = (None, "white", "dark")
-    grounds = {None: background, **PLATE_COLOURS}
+    grounds = {None: background} | PLATE_COLOURS
 
     def ratio(plate: str | None) -> float:
         return luminance_contrast(relative_luminance(grounds[plate]), logo_luminance)

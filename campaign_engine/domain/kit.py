@@ -141,6 +141,9 @@ class SignatureAsset(_Strict):
     background: str | None = None
 
 
+AssetSpec = EmailAsset | PdfAsset | SocialAsset | CrmAsset | WebAsset | SignatureAsset
+
+
 class Assets(_Strict):
     email: EmailAsset | None = None
     pdf: PdfAsset | None = None
@@ -216,15 +219,15 @@ class KitSpec(_Strict):
         """Partner fields a channel's assets need; "brochure" for the PDF, which no
         campaign send carries (a preview or a runway attachment renders it)."""
         a = self.assets
-        parts = {
+        parts: dict[str, list[AssetSpec | None]] = {
             "email": [a.email],
             "brochure": [a.pdf],
             "social": [a.social],
             "crm": [a.crm],
             "web": [a.web],
             "signature": [a.signature],
-        }[channel]
-        return sorted({f for part in parts if part is not None for f in part.requires})
+        }
+        return sorted({f for part in parts[channel] if part is not None for f in part.requires})
 
     def channels(self) -> list[str]:
         """Channels with at least one asset; the `pdf` is no channel's (see requirements)."""
@@ -325,8 +328,10 @@ def valid_customisations(spec: KitSpec, values: dict[str, object]) -> dict[str, 
     """Only the values still within the kit's limits (a newer kit version may be stricter)."""
     kept: dict[str, object] = {}
     for key, value in values.items():
+        if not isinstance(value, str | list):
+            continue  # stored JSON that is neither text nor a list of choices
         try:
-            kept[key] = check_customisation(spec, key, value)  # type: ignore[arg-type]
+            kept[key] = check_customisation(spec, key, value)
         except (ValueError, TypeError):
             continue
     return kept

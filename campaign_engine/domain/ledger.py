@@ -47,6 +47,8 @@ ORDER: tuple[Reason, ...] = tuple(LABELS)
 
 def label(code: str | None) -> str:
     """The words for a stored code; an unknown or missing one reads as a failed send."""
+    if code is None:
+        return LABELS[Reason.SEND_FAILED]
     try:
         return LABELS[Reason(code)]
     except ValueError:

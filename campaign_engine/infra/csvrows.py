@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from campaign_engine.errors import InvalidInput
 
@@ -55,6 +56,6 @@ def _records(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, An
         yield index, {k: (v or "").strip() for k, v in record.items()}
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     message = str(error["msg"])
     return message.removeprefix("Value error, ")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Delivery, EngineProcess
 from campaign_engine.db.bulk import insert_ignoring_conflicts
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.lifecycle import DeliveryStatus
 
 
@@ -62,7 +63,7 @@ def heartbeat(session: Session, process_id: str, kind: str, *, now: datetime) ->
     result = session.execute(
         update(EngineProcess).where(EngineProcess.id == process_id).values(heartbeat_at=now)
     )
-    if result.rowcount:  # type: ignore[attr-defined]
+    if affected_rows(result):
         return True
     register(session, process_id, kind, now=now)
     return False
@@ -72,6 +73,7 @@ def database_now(session: Session) -> datetime:
     """The database server's clock in UTC: one clock for every machine's heartbeats."""
     if session.get_bind().dialect.name == "postgresql":
         value = session.scalar(text("SELECT now() AT TIME ZONE 'UTC'"))
+        assert isinstance(value, datetime)  # timestamp without time zone: a naive datetime
     else:
         value = datetime.fromisoformat(str(session.scalar(text("SELECT CURRENT_TIMESTAMP"))))
     return value.replace(tzinfo=UTC)
@@ -227,7 +229,7 @@ def _release(session: Session, mine: ColumnElement[bool], values: dict[str, obje
         .values(status=DeliveryStatus.PENDING, lease_owner=None, lease_expires_at=None, **values)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)
 
 
 def unregister(session: Session, process_id: str) -> None:
@@ -254,7 +256,7 @@ def reap(session: Session, *, now: datetime, lapse: timedelta, me: str | None = 
             .values(status=DeliveryStatus.PENDING, lease_owner=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
-        released += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        released += affected_rows(result)
         unregister(session, process_id)
     return released
 

@@ -86,7 +86,7 @@ class Loop:
         if state.failing_since is None:
             state.failing_since = time.monotonic()
         state.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        delay = min(self.backoff_cap, BACKOFF_FIRST * 2 ** min(state.failures - 1, 16))
+        delay = min(self.backoff_cap, BACKOFF_FIRST * 2.0 ** min(state.failures - 1, 16))
         log_repeated(
             self.logger,
             ("loop", state.name, type(exc).__name__),

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
 from campaign_engine.pipeline.delivery import WorkItem
@@ -78,7 +79,7 @@ def claim_due(
     return [WorkItem(c, p, ch, tuple(d), owner) for (c, p, ch), d in groups.items()]
 
 
-def _due(session: Session, limit: int, running: Select[tuple[int]]) -> Select[tuple[int]]:
+def _due(session: Session, limit: int, running: Select[int]) -> Select[int]:
     """The oldest due rows first, a partner's channels together, locked where the database
     can skip what another dispatcher holds."""
     query = (
@@ -107,4 +108,4 @@ def release_held(session: Session, *, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)

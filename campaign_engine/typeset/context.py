@@ -19,7 +19,7 @@ from campaign_engine.ports import BrandContext
 from campaign_engine.typeset.logo_size import opaque
 from campaign_engine.typeset.partner_text import PartnerText, direction, joined, text_dir
 
-PLATES: dict[str | None, str] = {**PLATE_COLOURS, None: "transparent"}
+PLATES: dict[str | None, str] = PLATE_COLOURS | {None: "transparent"}
 
 
 def localise(value: Any, partner_name: str) -> Any:

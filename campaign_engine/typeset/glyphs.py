@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont, features
@@ -204,7 +205,14 @@ def font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     )
 
 
-def _options(run: Run, lang: str) -> dict[str, str]:
+class _Shaping(TypedDict, total=False):
+    """Pillow's shaping arguments, which only Raqm takes."""
+
+    direction: str
+    language: str
+
+
+def _options(run: Run, lang: str) -> _Shaping:
     if not RAQM:
         return {}
     return {"direction": "rtl" if run.rtl else "ltr", "language": lang or "en"}
@@ -240,10 +248,13 @@ def draw_text(
     for run in runs(text, preferred, lang, rtl):
         scale = size / BITMAP_SIZE if run.face.bitmap else 1.0
         box = font(run.face, size).getbbox(run.text, anchor="ls", **_options(run, lang))
-        ink = tuple(
-            math.floor(v * scale) if k < 2 else math.ceil(v * scale) for k, v in enumerate(box)
+        ink = (
+            math.floor(box[0] * scale),
+            math.floor(box[1] * scale),
+            math.ceil(box[2] * scale),
+            math.ceil(box[3] * scale),
         )
-        placed.append((run, x, ink))  # type: ignore[arg-type]
+        placed.append((run, x, ink))
         x += _advance(run, size, lang)
     if not placed:
         return Drawn(Image.new("RGBA", (1, 1)), (0, 0), 0.0)
@@ -274,7 +285,8 @@ def _draw_run(
         return
     # a colour bitmap: drawn at its strike size, then scaled to the text's
     box = face.getbbox(run.text, anchor="ls", **_options(run, lang))
-    strike = Image.new("RGBA", (max(1, box[2] - box[0]), max(1, box[3] - box[1])))
+    # whole pixels: getbbox is typed float for a stroke width, and there is none here
+    strike = Image.new("RGBA", (max(1, int(box[2] - box[0])), max(1, int(box[3] - box[1]))))
     ImageDraw.Draw(strike).text(
         (-box[0], -box[1]),
         run.text,

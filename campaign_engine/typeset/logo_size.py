@@ -45,12 +45,21 @@ def visible(png: bytes) -> bytes:
     return out.getvalue()
 
 
+def band_extrema(band: Image.Image) -> tuple[float, float]:
+    """The least and greatest value of a one-band image (an alpha channel, a greyscale
+    picture). Pillow's getextrema is typed for any image: a pair of pairs for several bands."""
+    low, high = band.getextrema()
+    if isinstance(low, tuple) or isinstance(high, tuple):
+        raise ValueError(f"a {band.mode} image has more than one band")
+    return low, high
+
+
 @lru_cache(maxsize=512)
 def opaque(png: bytes) -> bool:
     """A logo with no transparent pixel brings its own ground: no plate goes behind it (a
     white-ground logo on a dark plate looked framed in black)."""
     with Image.open(io.BytesIO(png)) as image:
-        return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
+        return band_extrema(image.convert("RGBA").getchannel("A"))[0] >= 250
 
 
 def pixel_size(png: bytes) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Protocol
 
 import pyphen
 from jinja2 import pass_eval_context
@@ -92,12 +93,20 @@ def keep_korean_words(text: str) -> str:
     return re.sub(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])", WORD_JOINER, text)
 
 
+class Hyphenator(Protocol):
+    """What is used of a pyphen.Pyphen (pyphen has no type information)."""
+
+    def positions(self, word: str) -> list[int]: ...
+
+    def inserted(self, word: str, hyphen: str = "-") -> str: ...
+
+
 LONG_WORD = 12  # letters: a word this long may not fit a phone's line whole
 HYPHENATED_SCRIPTS = {"LATIN", "GREEK", "CYRILLIC"}
 
 
 @lru_cache(maxsize=64)
-def _hyphenation(lang: str) -> pyphen.Pyphen | None:
+def _hyphenation(lang: str) -> Hyphenator | None:
     found = pyphen.language_fallback(lang)
     return pyphen.Pyphen(lang=found) if found else None
 

@@ -17,9 +17,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cffi
+
+if TYPE_CHECKING:
+    from campaign_engine.typeset.partner_text import Hyphenator
 
 _ffi = cffi.FFI()
 _ffi.cdef(
@@ -221,7 +224,7 @@ def _hyphenation_points(word: str, lang: str) -> list[int]:
 
 
 @lru_cache(maxsize=32)
-def _dictionary(lang: str) -> object | None:
+def _dictionary(lang: str) -> Hyphenator | None:
     import pyphen  # installed with WeasyPrint, which hyphenates the brochure with it
 
     name = pyphen.language_fallback((lang or "en").replace("-", "_"))

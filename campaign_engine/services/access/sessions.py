@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Membership, User, UserSession
+from campaign_engine.db.results import affected_rows
 from campaign_engine.services.access.tokens import digest, new_token
 
 # last_seen_at is written at most this often: a write per request would be the only
@@ -75,4 +76,4 @@ def revoke_all(session: Session, user_id: int, *, now: datetime) -> int:
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)

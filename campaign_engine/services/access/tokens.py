@@ -6,14 +6,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign_engine.errors import InvalidInput
 
-Row = TypeVar("Row")
+if TYPE_CHECKING:
+    from campaign_engine.db import EmailConfirmation, MagicLink
+
+# The models of a link that works once, until it expires.
+Link = TypeVar("Link", "MagicLink", "EmailConfirmation")
 
 
 def new_token(prefix: str = "") -> tuple[str, str]:
@@ -26,11 +30,10 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def live_link(session: Session, model: type[Row], token: str, *, now: datetime, why: str) -> Row:
+def live_link(session: Session, model: type[Link], token: str, *, now: datetime, why: str) -> Link:
     """The row of a single-use link (a model with token_sha256, used_at, expires_at) that
     still works; InvalidInput(where="link") saying `why` for any that does not."""
-    column = model.token_sha256  # type: ignore[attr-defined]
-    row: Any = session.scalar(select(model).where(column == digest(token)))
+    row = session.scalar(select(model).where(model.token_sha256 == digest(token)))
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput(why, where="link")
-    return row  # type: ignore[no-any-return]
+    return row

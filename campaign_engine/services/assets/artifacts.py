@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -122,7 +123,18 @@ def artifact_folder(storage_dir: Path, key: str) -> Path:
     return storage_dir / "artifacts" / key[:2] / key
 
 
-def _manifest(assets: list[RenderedAsset]) -> list[dict[str, object]]:
+class _ManifestEntry(TypedDict):
+    """One file of a stored set, as manifest.json lists it."""
+
+    asset: str
+    channel: str
+    name: str
+    media_type: str
+    network: NotRequired[str | None]  # absent from a manifest older than renderer version 4
+    meta: dict[str, str]
+
+
+def _manifest(assets: list[RenderedAsset]) -> list[_ManifestEntry]:
     return [
         {
             "asset": a.asset,
@@ -159,8 +171,8 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
     were a third of its time."""
     root = str(folder)
     with open(os.path.join(root, MANIFEST), encoding="utf-8") as manifest:
-        entries = json.load(manifest)
-    grouped: dict[str, list[dict[str, object]]] = {}
+        entries: list[_ManifestEntry] = json.load(manifest)  # as _manifest wrote it
+    grouped: dict[str, list[_ManifestEntry]] = {}
     for entry in entries:
         grouped.setdefault(str(entry["asset"]), []).append(entry)
     return [
@@ -172,11 +184,11 @@ def load_assets(folder: Path) -> list[RenderedAsset]:
                     str(e["name"]),
                     str(e["media_type"]),
                     _read(os.path.join(root, asset, str(e["name"]))),
-                    e.get("network"),  # type: ignore[arg-type]
+                    e.get("network"),
                 )
                 for e in items
             ),
-            meta=dict(items[0]["meta"]),  # type: ignore[arg-type]
+            meta=dict(items[0]["meta"]),
         )
         for asset, items in grouped.items()
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -494,7 +494,7 @@ def _decodes(path: Path) -> bool:
         return False
 
 
-def _dig(copy: dict, dotted: str) -> str:
+def _dig(copy: Mapping[str, object], dotted: str) -> str:
     node: object = copy
     for part in dotted.split("."):
         node = node.get(part, "") if isinstance(node, dict) else ""
@@ -539,7 +539,12 @@ def template_problems(root: Path, files: list[str]) -> list[str]:
             problems.append(f"{rel}:1: not UTF-8 text")
             continue
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-            name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+            if isinstance(node, nodes.Getattr):
+                name: object = node.attr
+            elif isinstance(node, nodes.Getitem):
+                name = _const(node.arg)
+            else:  # find_all yields only the types asked for
+                continue
             if isinstance(name, str) and name.startswith("_"):
                 problems.append(
                     f"{rel}:{node.lineno}: '{name}' reaches for Python internals; refused"

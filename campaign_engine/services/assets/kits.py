@@ -191,7 +191,7 @@ def _read_copy(root: Path, locale: str, problems: list[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         problems.append(f"copy/{locale}.yaml:1: expected a mapping of copy keys")
         return {}
-    return typeset(data)
+    return {key: typeset(value) for key, value in data.items()}  # typeset of the mapping
 
 
 def _describe(error: Any, located: LocatedYaml) -> str:

@@ -51,8 +51,13 @@ def preview_links(kit: KitContent, partner: Partner, channel: str) -> dict[str, 
     website = web_link(partner.website)
     own = {}
     if website is not None:
-        tags = {"source": partner.slug, "medium": channel, "campaign": "preview"}
-        own[WEBSITE_LINK] = with_utm(website, content=WEBSITE_CONTENT, **tags)
+        own[WEBSITE_LINK] = with_utm(
+            website,
+            source=partner.slug,
+            medium=channel,
+            campaign="preview",
+            content=WEBSITE_CONTENT,
+        )
     return own | {
         name: with_utm(
             str(link.url),

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import KitVersion
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.assets.kits import MAX_KIT_BYTES, RendererFactory, load_kit
+from campaign_engine.services.assets.kitcheck import RendererFactory
+from campaign_engine.services.assets.kits import MAX_KIT_BYTES, load_kit
 from campaign_engine.services.partners.directory import ImportResult, import_partners
 
 MAX_ENTRIES = 2_000  # a kit is a manifest, copy, templates and images: dozens of files

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import model_validator
 from sqlalchemy.orm import Session
 
 from campaign_engine.errors import InvalidInput
@@ -50,7 +51,9 @@ def import_events(session: Session, path: Path, *, actor: str = "cli") -> EventI
 class CsvEvent(InboundEvent):
     """Empty CSV cells mean "not given"."""
 
+    @model_validator(mode="before")
     @classmethod
-    def model_validate(cls, obj, *args, **kwargs):  # noqa: ANN001
-        cleaned = {k: v for k, v in obj.items() if v not in ("", None)}
-        return super().model_validate(cleaned, *args, **kwargs)
+    def _given(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None)}
+        return data

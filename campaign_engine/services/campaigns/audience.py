@@ -13,7 +13,7 @@ from campaign_engine.errors import InvalidInput
 SHOWN_VALUES = 10  # a refusal lists the values partners do have, up to this many
 
 
-def audience_query(audience: dict[str, list[str]]) -> Select[tuple[Partner]]:
+def audience_query(audience: dict[str, list[str]]) -> Select[Partner]:
     query = select(Partner)
     if audience.get("tier"):
         query = query.where(Partner.tier.in_(audience["tier"]))

@@ -52,7 +52,7 @@ class NotSentRow:
         return label(self.reason)
 
 
-def _delivery_rows(campaign_id: int) -> Select[Any]:
+def _delivery_rows(campaign_id: int) -> Select[int, str, str, str, str | None, datetime]:
     reason = case(
         (Delivery.status == DeliveryStatus.HELD, literal(Reason.REVIEW_PENDING.value)),
         else_=func.coalesce(Delivery.reason, literal(Reason.SEND_FAILED.value)),
@@ -67,7 +67,7 @@ def _delivery_rows(campaign_id: int) -> Select[Any]:
     ).where(Delivery.campaign_id == campaign_id, Delivery.status.in_(NOT_SENT))
 
 
-def _planner_rows(campaign_id: int) -> Select[Any]:
+def _planner_rows(campaign_id: int) -> Select[int, str, str, str, str, datetime]:
     return select(
         NotPlanned.partner_id.label("partner_id"),
         NotPlanned.channel.label("channel"),
@@ -78,7 +78,7 @@ def _planner_rows(campaign_id: int) -> Select[Any]:
     ).where(NotPlanned.campaign_id == campaign_id)
 
 
-def _runway_rows(campaign_id: int) -> Select[Any]:
+def _runway_rows(campaign_id: int) -> Select[int, str, str, str, str, datetime | None]:
     reason = case(
         *[
             (models.StepDelivery.reason.startswith(words), literal(code.value))
@@ -103,7 +103,11 @@ def _runway_rows(campaign_id: int) -> Select[Any]:
 
 
 def _all_rows(campaign: Campaign) -> Any:
-    parts = [_delivery_rows(campaign.id), _planner_rows(campaign.id)]
+    # one column list; the types differ in what may be NULL
+    parts: list[Select[*tuple[Any, ...]]] = [
+        _delivery_rows(campaign.id),
+        _planner_rows(campaign.id),
+    ]
     if campaign.always_on:
         parts.append(_runway_rows(campaign.id))
     return union_all(*parts).subquery("ledger")

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, KitVersion, Suppression, utcnow
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.ledger import Reason
@@ -252,7 +253,8 @@ def next_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
     from apscheduler.triggers.cron import CronTrigger  # only for recurring campaigns
 
     trigger = CronTrigger.from_crontab(campaign.recurrence, timezone="UTC")
-    return trigger.get_next_fire_time(None, now)
+    fire: datetime | None = trigger.get_next_fire_time(None, now)  # APScheduler is untyped
+    return fire
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -381,7 +383,7 @@ def retry_failed(
             updated_at=now,
         )
     )
-    outcome = RetryOutcome(queued=result.rowcount or 0, suppressed=suppressed)
+    outcome = RetryOutcome(queued=affected_rows(result), suppressed=suppressed)
     if campaign.status == CampaignStatus.COMPLETED and outcome.queued:
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     record(

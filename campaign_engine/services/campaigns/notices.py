@@ -45,14 +45,15 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
         title = campaign.title  # what partners read, never the vendor's internal name
         default = runtime.settings.programme.rules().programme_default
         for partner in audience_partners(session, campaign.audience):
-            email = mode_for(session, partner.id, campaign, "email", default)
-            if email is ConsentMode.OFF and (
+            email_mode = mode_for(session, partner.id, campaign, "email", default)
+            if email_mode is ConsentMode.OFF and (
                 mode_for(session, partner.id, campaign, "social", default) is ConsentMode.OFF
             ):
                 continue
-            reviews = email is ConsentMode.REVIEW
+            reviews = email_mode is ConsentMode.REVIEW
             window = runtime.settings.programme.review_hours if reviews else None
             when = go_live(campaign, partner, review_hours=window)
+            assert when is not None  # go_live is None only without a launch_at, checked above
             token = links.make(partner.id, campaign.id)
             recipients.append((partner.contact_email, partner.name, partner.locale, when, token))
     for email, name, profile_locale, when, token in recipients:

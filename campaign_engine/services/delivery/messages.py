@@ -77,13 +77,17 @@ def item_message(prepared: PreparedChannel, asset_name: str, base_url: str) -> M
         "asset": asset.asset,
         "links": prepared.links,
     }
+    texts: dict[str, str] = {}  # payload["text"] and payload["files"], once there is one
+    files: list[dict[str, object]] = []
     for item in asset.files:
         if item.media_type == "application/json":
             payload["content"] = json.loads(item.content)
         elif item.media_type.startswith("text/"):
-            payload.setdefault("text", {})[item.name] = item.content.decode()  # type: ignore[index]
+            payload.setdefault("text", texts)
+            texts[item.name] = item.content.decode()
         else:
-            payload.setdefault("files", []).append(  # type: ignore[union-attr]
+            payload.setdefault("files", files)
+            files.append(
                 {"name": item.name, "media_type": item.media_type, "bytes": len(item.content)}
             )
     images = tuple(f for f in asset.files if f.media_type.startswith("image/"))

@@ -50,6 +50,7 @@ def check_provider_status(runtime: Runtime, campaign_id: int) -> Counter[str]:
                 ),
             )
             for delivery_id, provider, ref, row in rows
+            if provider is not None and ref is not None  # the query's own condition, as types
         ]
     counts: Counter[str] = Counter()
     for delivery_id, provider, ref, endpoint in targets:

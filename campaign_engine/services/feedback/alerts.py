@@ -10,6 +10,7 @@ repeated opt-out) it adds nothing. services/feedback/mail.py sends what is unsen
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -171,8 +172,8 @@ def last_signs_of_life(session: Session) -> dict[int, datetime]:
     from the day it was added)."""
     latest: dict[int, datetime] = {}
 
-    def keep(rows: object) -> None:
-        for partner_id, at in rows:  # type: ignore[attr-defined]
+    def keep(rows: Iterable[tuple[int, datetime | None]]) -> None:
+        for partner_id, at in rows:
             if at is not None and (partner_id not in latest or at > latest[partner_id]):
                 latest[partner_id] = at
 

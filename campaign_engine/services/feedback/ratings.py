@@ -134,7 +134,9 @@ def ratings_of(session: Session, partner_id: int, campaign_id: int | None = None
     return list(session.scalars(query.order_by(PartnerFeedback.at.desc())))
 
 
-def by_asset(session: Session, partner_id: int, campaign_id: int | None = None) -> dict:
+def by_asset(
+    session: Session, partner_id: int, campaign_id: int | None = None
+) -> dict[tuple[int | None, str | None], PartnerFeedback]:
     """(campaign id, asset) -> the partner's rating of it."""
     return {(r.campaign_id, r.asset): r for r in ratings_of(session, partner_id, campaign_id)}
 

@@ -29,11 +29,12 @@ counts, and tests/web/test_figures.py reads it through every surface.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Event, Lead, Partner
@@ -58,13 +59,12 @@ def live_partners(session: Session, *, now: datetime) -> set[int]:
 
 def first_pipeline(session: Session) -> dict[int, datetime]:
     """Each partner's first attributed pipeline."""
-    return dict(
-        session.execute(
-            select(Event.partner_id, func.min(Event.occurred_at))
-            .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
-            .group_by(Event.partner_id)
-        ).all()
+    rows = session.execute(
+        select(Event.partner_id, func.min(Event.occurred_at))
+        .where(Event.type.in_(PIPELINE_TYPES), Event.partner_id.is_not(None))
+        .group_by(Event.partner_id)
     )
+    return {partner_id: at for partner_id, at in rows if partner_id is not None}
 
 
 def median_days_to_first_pipeline(
@@ -110,6 +110,9 @@ def headline(partners: list[Partner], live: set[int]) -> Headline:
     )
 
 
+LeadRow = Row[str, str, datetime, datetime | None]  # slug, state, received, first touched
+
+
 @dataclass(frozen=True)
 class LeadFollowUp:
     leads: int
@@ -128,7 +131,7 @@ def lead_follow_up(session: Session) -> dict[str, Any]:
         .join(Partner, Partner.id == Lead.partner_id)
         .where(Lead.state.not_in(NOT_LEADS))  # held, unconfirmed, discarded: no lead yet
     ).all()
-    per_partner: dict[str, list[Any]] = {}
+    per_partner: dict[str, list[LeadRow]] = {}
     for row in rows:
         per_partner.setdefault(row.slug, []).append(row)
     return {
@@ -139,7 +142,7 @@ def lead_follow_up(session: Session) -> dict[str, Any]:
     }
 
 
-def _follow_up(rows: list[Any]) -> LeadFollowUp:
+def _follow_up(rows: Sequence[LeadRow]) -> LeadFollowUp:
     decided = [r for r in rows if r.state != "new"]
     hours = [
         (r.first_touch_at - r.received_at).total_seconds() / 3600

@@ -100,7 +100,11 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
 
 
 def _deliveries(
-    session: Session, campaign: Campaign, slugs: dict[int, str], partners: dict, channels: dict
+    session: Session,
+    campaign: Campaign,
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
 ) -> None:
     sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
     rows = session.execute(
@@ -128,7 +132,11 @@ def _deliveries(
 
 
 def _engagement(
-    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+    session: Session,
+    campaign_id: int,
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
 ) -> None:
     """From the running tallies (services/attribution/tallies.py), not the events: a report stays a
     few hundred rows of reading however many clicks were recorded. Raw counts beside the
@@ -147,7 +155,11 @@ def _engagement(
 
 
 def _deals(
-    session: Session, campaign_id: int, slugs: dict[int, str], partners: dict, channels: dict
+    session: Session,
+    campaign_id: int,
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
 ) -> None:
     """Each CRM record counts once per stage (one row per record and stage); pipeline
     is the largest amount a deal was seen with while open or won, revenue the amount it was
@@ -178,6 +190,8 @@ def _deals(
     )
     pipeline: dict[tuple[int, str, str], Decimal] = {}
     for partner_id, channel, kind, external_id, amount in amounts:
+        if amount is None:  # the query's own condition, which the types cannot carry
+            continue
         key = (partner_id, channel, external_id)
         pipeline[key] = max(pipeline.get(key, Decimal("0")), Decimal(amount))
         if kind == "deal.closed_won" and partner_id in slugs:

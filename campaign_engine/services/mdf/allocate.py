@@ -4,6 +4,7 @@ taking back what a period left unspent when it ends."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import ROUND_DOWN, Decimal
@@ -89,7 +90,13 @@ class AllocationRow(BaseModel):
     @classmethod
     def _checked(cls, value: str, info: ValidationInfo) -> str:
         """The ledger's own checks, as pydantic errors so the row and column are named."""
-        check = {"amount": money, "currency": currency, "period": Period.parse}[info.field_name]
+        checks: dict[str, Callable[[str], object]] = {
+            "amount": money,
+            "currency": currency,
+            "period": Period.parse,
+        }
+        assert info.field_name is not None  # a field validator is always for a field
+        check = checks[info.field_name]
         try:
             return str(check(value))
         except MdfError as exc:
@@ -212,7 +219,8 @@ def won_revenue(session: Session, when: Period, code: str) -> dict[str, Decimal]
     )
     totals: dict[str, Decimal] = {}
     for slug, _, amount in rows:
-        totals[slug] = totals.get(slug, Decimal("0")) + Decimal(amount)
+        if amount is not None:  # the query's own condition, which the types cannot carry
+            totals[slug] = totals.get(slug, Decimal("0")) + Decimal(amount)
     return totals
 
 

@@ -122,7 +122,7 @@ def _decision_hours(session: Session, sla_hours: float) -> dict[str, Any]:
             ),
         )
     )
-    hours = sorted((d - s).total_seconds() / 3600 for s, d in decided)
+    hours = sorted((d - s).total_seconds() / 3600 for s, d in decided if d is not None)
     if not hours:
         return {"count": 0, "median": None, "p90": None, "target": sla_hours, "within_target": None}
     p90 = (

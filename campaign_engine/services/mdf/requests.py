@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -57,7 +57,19 @@ def _day(text: str, field: str) -> date:
         raise MdfError(f"{text!r} is not a date such as 2026-12-31", where=field) from None
 
 
-def _checked(session: Session, ask: Ask, today: date) -> dict[str, object]:
+class _Checked(TypedDict):
+    """An ask's fields as a request stores them."""
+
+    amount: Decimal
+    currency: str
+    activity: str
+    starts_on: date
+    ends_on: date
+    expected_outcome: str
+    kit_slug: str | None
+
+
+def _checked(session: Session, ask: Ask, today: date) -> _Checked:
     """The ask's fields typed and checked, each error naming its field."""
     try:
         activity = Activity(str(ask.activity).strip())
@@ -152,7 +164,7 @@ def create_request(
     fields = _checked(session, ask, now.date())
     period = Period.of(now.date())
     funds = Funds(partner.id, period, str(fields["currency"]))
-    _ensure_room(session, funds, fields["amount"], None)  # type: ignore[arg-type]
+    _ensure_room(session, funds, fields["amount"], None)
     _ensure_few_open(session, partner.id)
     request = MdfRequest(
         partner_id=partner.id,
@@ -306,7 +318,7 @@ def resubmit(
     if fields["kit_slug"] != request.kit_slug:
         raise MdfError("a request keeps its kit; cancel it and ask anew", where="kit")
     funds = Funds(request.partner_id, Period.parse(request.period), request.currency)
-    _ensure_room(session, funds, fields["amount"], request.id)  # type: ignore[arg-type]
+    _ensure_room(session, funds, fields["amount"], request.id)
     for key, value in fields.items():
         setattr(request, key, value)
     request.status = RequestStatus.PENDING.value

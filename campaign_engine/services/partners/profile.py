@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Delivery, Partner
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.brand import contrast_ratio
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import CampaignStatus, DeliveryStatus
@@ -109,7 +110,7 @@ def retry_held(session: Session, partner: Partner, *, now: datetime) -> int:
         .values(status=DeliveryStatus.PENDING, reason=None, due_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def brand_warnings(partner: Partner) -> list[Words]:

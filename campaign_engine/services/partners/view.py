@@ -141,7 +141,8 @@ def partner_results(session: Session, partner_id: int, *, now: datetime) -> dict
     ids = {r.campaign_id for r in rows if r.campaign_id} | {c[0] for c in clicks}
     names = _result_names(session, ids)
     for campaign_id, kind, amount, at in rows:
-        name = names.get(campaign_id, "Not attributed to a campaign")
+        unattributed = "Not attributed to a campaign"
+        name = unattributed if campaign_id is None else names.get(campaign_id, unattributed)
         row = per_campaign[name]
         metric = {"click": "clicks", "lead.created": "leads"}.get(kind)
         if metric:

@@ -41,6 +41,7 @@ from campaign_engine.db import (
     UniqueEngagement,
     User,
 )
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
 from campaign_engine.infra.audit import record
@@ -142,7 +143,7 @@ def _delete_contacts(session: Session, address: str, scope: Scope) -> int:
         .where(func.lower(Contact.email) == address, scope.where(Contact.partner_id))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def _delete_suppressions(session: Session, address: str, scope: Scope) -> int:
@@ -151,7 +152,7 @@ def _delete_suppressions(session: Session, address: str, scope: Scope) -> int:
         .where(func.lower(Suppression.email) == address, scope.where(Suppression.partner_id))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def _pseudonymise_deliveries(

@@ -33,6 +33,7 @@ from campaign_engine.db import (
     UniqueEngagement,
     User,
 )
+from campaign_engine.db.results import affected_rows
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.domain.lifecycle import FINAL, DeliveryStatus
@@ -138,7 +139,7 @@ def _forget_contacts(session: Session, partner_id: int, secret: str) -> int:
         session.add(ErasedAddress(email_hash=address_hash(email, secret), partner_id=partner_id))
     session.execute(delete(Suppression).where(Suppression.partner_id == partner_id))
     result = session.execute(delete(Contact).where(Contact.partner_id == partner_id))
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def _pseudonymise(session: Session, partner_id: int, secret: str) -> int:

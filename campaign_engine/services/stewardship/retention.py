@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import AuditEntry, Event, Lead, UniqueEngagement
+from campaign_engine.db.results import affected_rows
 from campaign_engine.infra.audit import record
 from campaign_engine.infra.ratelimit import SIGN_IN_BUCKETS, forget_idle
 from campaign_engine.runtime import Runtime
@@ -57,13 +58,12 @@ def prune_rows(
     """The database part, in the caller's transaction; outbox files are prune_outbox's."""
     engagement_cutoff = now - relativedelta(months=windows.engagement_months)
     events = _delete_engagement(session, engagement_cutoff)
-    visits = (
+    visits = affected_rows(
         session.execute(
             delete(UniqueEngagement)
             .where(UniqueEngagement.day < engagement_cutoff.date())
             .execution_options(synchronize_session=False)
-        ).rowcount
-        or 0
+        )
     )
     leads = _strip_leads(session, now - relativedelta(months=windows.lead_months), secret_key)
     pruned = Pruned(events, visits, leads, 0)

@@ -110,7 +110,7 @@ def read_lead(page: LandingPage, form: dict[str, str]) -> dict[str, str]:
     length, consent ticked. Errors name the field. One-line fields lose their line
     breaks: a visitor's text reaches the partner's inbox as text, never as a header or a
     forged "Email:" line."""
-    lead = {}
+    lead: dict[str, str] = {}
     for name in page.landing.fields:
         raw = form.get(name) or ""
         value = raw.strip() if name == "message" else " ".join(raw.split())

@@ -25,6 +25,7 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
+from campaign_engine.typeset.logo_size import band_extrema
 
 if TYPE_CHECKING:
     from campaign_engine.typeset.glyphs import Drawn
@@ -88,7 +89,7 @@ def to_rgba(image: Image.Image) -> Image.Image:
     down first; palette and greyscale transparency become alpha."""
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         wide = image.convert("F") if image.mode == "F" else image.convert("I")
-        top = wide.getextrema()[1] or 1
+        top = band_extrema(wide)[1] or 1
         scale = 255 / 65535 if top > 255 else 1.0
         if top > 65535:
             scale = 255 / top
@@ -125,13 +126,14 @@ def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
         rgb.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))
     ]
     for side in sides:
-        colour = tuple(int(v) for v in ImageStat.Stat(side).median)
+        red, green, blue = (int(v) for v in ImageStat.Stat(side).median)  # an RGB side
+        colour = (red, green, blue)
         if min(colour) < NEAR_WHITE:
             continue
         off = ImageChops.difference(side, Image.new("RGB", side.size, colour)).convert("L")
         matching = off.point(lambda v: 255 if v <= EDGE_TOLERANCE else 0)
         if ImageStat.Stat(matching).mean[0] / 255 >= UNIFORM:
-            return colour  # type: ignore[return-value]
+            return colour
     return None
 
 
@@ -206,7 +208,9 @@ def colour_shares(png: bytes) -> tuple[tuple[str, float], ...]:
         small = image.convert("RGBA")
     small.thumbnail((128, 128))
     counts: dict[str, int] = {}
-    for r, g, b, a in small.get_flattened_data():
+    for pixel in small.get_flattened_data():
+        assert isinstance(pixel, tuple)  # RGBA: a tuple a pixel (a number only for one band)
+        r, g, b, a = pixel
         if a > 64:
             key = f"#{r & 0xF0 | 8:02x}{g & 0xF0 | 8:02x}{b & 0xF0 | 8:02x}"
             counts[key] = counts.get(key, 0) + 1
@@ -218,7 +222,7 @@ def colour_shares(png: bytes) -> tuple[tuple[str, float], ...]:
 def is_opaque(png: bytes) -> bool:
     """No pixel of the logo lets its background through (preflight's rule too)."""
     with Image.open(io.BytesIO(png)) as image:
-        return image.convert("RGBA").getchannel("A").getextrema()[0] >= OPAQUE
+        return band_extrema(image.convert("RGBA").getchannel("A"))[0] >= OPAQUE
 
 
 # A logo smaller than this on both sides is a favicon, not a logo: shown alone it reads as

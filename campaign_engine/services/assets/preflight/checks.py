@@ -25,6 +25,7 @@ from campaign_engine.ports import BrandContext, RenderedAsset
 from campaign_engine.services.assets.preflight.colour import fill_is_brand
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
+from campaign_engine.typeset.logo_size import band_extrema
 
 SUBJECT_LIMIT = 70  # most inboxes show the first 60-70 characters (phones fewer)
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
@@ -129,7 +130,7 @@ def logo_contrast(brand: BrandContext) -> float | None:
 def _opaque(png: bytes) -> bool:
     """Cached by logo: this runs before every send of every partner's channel."""
     with Image.open(io.BytesIO(png)) as image:
-        return image.convert("RGBA").getchannel("A").getextrema()[0] >= 250
+        return band_extrema(image.convert("RGBA").getchannel("A"))[0] >= 250
 
 
 def check_requirements(kit: KitContent, brand: BrandContext) -> list[Problem]:
@@ -546,7 +547,7 @@ def _print_logo_problems(
     if placed:
         # what reads as the logo where it is placed: a badge on a band of its own colour
         # shows only what stands out from the band
-        short_mm = min(image.seen_short_mm for image in placed)
+        short_mm: float | None = min(image.seen_short_mm for image in placed)
     else:
         height = asset.meta.get("logo_mm")
         short_mm = float(height) if height is not None else None

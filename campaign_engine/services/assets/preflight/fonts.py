@@ -68,7 +68,7 @@ def installed_font_draws(codepoint: int) -> bool:
             lib.FcObjectSetAdd(objects, b"file")
             fonts = lib.FcFontList(ffi.NULL, pattern, objects)
             try:
-                return fonts != ffi.NULL and fonts.nfont > 0
+                return bool(fonts != ffi.NULL and fonts.nfont > 0)  # cffi is untyped
             finally:
                 if fonts != ffi.NULL:
                     lib.FcFontSetDestroy(fonts)

@@ -225,8 +225,8 @@ def images(document: Any, prefix: str = "partner:logo") -> list[PlacedImage]:
             src = box.element.get("src") or ""
             if src.startswith(prefix) and box.width and box.height:
                 image = getattr(box, "replacement", None)
-                size = getattr(image, "width", None), getattr(image, "height", None)
-                pixels = (int(size[0]), int(size[1])) if all(size) else None
+                width, height = getattr(image, "width", None), getattr(image, "height", None)
+                pixels = (int(width), int(height)) if width and height else None
                 raw = getattr(getattr(image, "image_data", None), "data", None)
                 found.append(
                     PlacedImage(

@@ -137,8 +137,8 @@ def pdf_pages(pdf: bytes, width: int = 2 * THUMB_WIDTH) -> list[bytes]:
 
 
 def small_image(content: bytes, width: int = 2 * THUMB_WIDTH) -> bytes:
-    with Image.open(io.BytesIO(content)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(content)) as source:
+        image = source.convert("RGB")
         if image.width > width:
             image = image.resize((width, round(image.height * width / image.width)))
         out = io.BytesIO()

@@ -46,10 +46,10 @@ def database_check(runtime: Runtime) -> Check:
 
 def broker_check(settings: Settings) -> Check:
     """Connect to the Celery broker and let go (only with executor: celery)."""
-    import kombu  # only when Celery is configured
+    from kombu.connection import Connection  # only when Celery is configured
 
     timeout = settings.health.smtp_timeout_seconds
-    with kombu.Connection(settings.celery.broker_url, connect_timeout=timeout) as conn:
+    with Connection(settings.celery.broker_url, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
     return Check("broker", True, "reachable")
 

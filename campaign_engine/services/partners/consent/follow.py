@@ -85,7 +85,7 @@ def follow_running(session: Session, rules: ConsentRules, *, now: datetime) -> i
     )
 
 
-def _followed(now: datetime, partner_id: int | None) -> Select[tuple[Campaign]]:
+def _followed(now: datetime, partner_id: int | None) -> Select[Campaign]:
     """Running campaigns, and completed ones only where a decision could still bring an
     item back (skipped by one, its time ahead): a partner's every switch must not walk
     every campaign the programme ever ran."""

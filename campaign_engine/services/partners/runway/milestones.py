@@ -36,7 +36,8 @@ def reached(
         signed = signed.where(Partner.id.in_(partner_ids))
     result: dict[int, dict[Milestone, datetime]] = {}
     for partner_id, at in session.execute(signed):
-        result.setdefault(partner_id, {})[Milestone.SIGNED] = at
+        if at is not None:  # the query's own condition, which the types cannot carry
+            result.setdefault(partner_id, {})[Milestone.SIGNED] = at
     for partner_id, kind, at in session.execute(query):
         result.setdefault(partner_id, {})[Milestone(kind)] = at
     return result
@@ -127,7 +128,9 @@ def sync_engine_milestones(session: Session) -> int:
     known = reached(session)
     for milestone, query in firsts:
         for partner_id, at in session.execute(query):
-            if at is None or known.get(partner_id, {}).get(milestone, at) < at:
+            if partner_id is None or at is None:  # events without a partner are filtered out
+                continue
+            if known.get(partner_id, {}).get(milestone, at) < at:
                 continue
             if known.get(partner_id, {}).get(milestone) == at:
                 continue

@@ -54,6 +54,8 @@ def positions(
     owners = dict(session.execute(select(User.id, User.email)).all())
     rows = []
     for partner in partners:
+        if partner.signed_at is None:  # no agreement date: not on the runway
+            continue
         where = position(
             partner.signed_at, known.get(partner.id, {}), now=now, quiet_days=quiet_days
         )
@@ -63,7 +65,7 @@ def positions(
             {
                 "partner": partner.slug,
                 "name": partner.name,
-                "owner": owners.get(partner.owner_id),
+                "owner": None if partner.owner_id is None else owners.get(partner.owner_id),
                 "day": where.day,
                 "day_words": where.day_words,
                 "overdue_days": where.overdue_days,
@@ -96,6 +98,8 @@ def _stage_days(
 def _cohorts(partners: list[Partner], known: Known) -> dict[str, dict[str, int]]:
     cohorts: dict[str, dict[str, int]] = defaultdict(lambda: {m.value: 0 for m in ORDER})
     for partner in partners:
+        if partner.signed_at is None:  # no agreement date: not on the runway
+            continue
         month = partner.signed_at.strftime("%Y-%m")
         for milestone in known.get(partner.id, {}):
             cohorts[month][milestone.value] += 1

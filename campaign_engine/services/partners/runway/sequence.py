@@ -54,7 +54,9 @@ def run_runway(runtime: Runtime) -> Counter[str]:
             )
         )
         for campaign_id in campaigns:
-            counts.update(sync_enrollments(session, session.get(Campaign, campaign_id), now=now))
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None:  # deleted since the query above: nothing to enrol in
+                counts.update(sync_enrollments(session, campaign, now=now))
     for campaign_id in campaigns:
         counts.update(send_due_steps(runtime, campaign_id))
     return counts
