@@ -51,6 +51,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         api,
         auth,
         console,
+        console_campaigns,  # noqa: F401
         console_mdf,
         console_privacy,  # noqa: F401
         console_runway,  # noqa: F401
