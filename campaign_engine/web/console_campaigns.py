@@ -53,12 +53,12 @@ from campaign_engine.services.partners.directory import (
 )
 from campaign_engine.web.api_support import csv_response
 from campaign_engine.web.console import bp
-
-FILTERS = ("tier", "region", "vertical", "tag", "partner", "exclude")
 from campaign_engine.web.errors import first_error
 from campaign_engine.web.frames import email_frame
 from campaign_engine.web.paging import partner_query, requested_page
 from campaign_engine.web.session import db, runtime
+
+FILTERS = ("tier", "region", "vertical", "tag", "partner", "exclude")
 
 
 @bp.get("/campaigns/new")
