@@ -176,3 +176,31 @@ def test_redis_cut_for_20_s_strands_no_email(
         finally:
             stop(worker)
             stop(scheduler)
+
+
+def test_a_cut_past_give_up_seconds_ends_serve_with_exit_75(
+    tmp_path, pg_database, slow_smtp, make_cli
+):
+    """A database gone for longer than dispatch.give_up_seconds: `serve` says which loop
+    gave up and exits 75 (EX_TEMPFAIL), for systemd or Kubernetes to start it again,
+    instead of living on as a process that sends nothing."""
+    smtp_port, received = slow_smtp
+    address = urlsplit(pg_database)
+    with proxied(address.port or 5432, address.hostname or "127.0.0.1") as proxy:
+        through_proxy = address._replace(netloc=f"{address.username}@127.0.0.1:{proxy.port}")
+        dispatch = {**DISPATCH, "give_up_seconds": 6, "heartbeat_seconds": 1}
+        cli, _ = launch(tmp_path, make_cli, through_proxy.geturl(), smtp_port, dispatch=dispatch)
+        serve = spawn(["serve", "--port", str(free_port())], cli.config, tmp_path / "serve.log")
+        try:
+            wait_until(lambda: len(received.recipients()) >= 5, 120, "the launch to get going")
+            proxy.cut()
+            cut_at = time.monotonic()
+            wait_until(lambda: serve.poll() is not None, 60, "serve to give up")
+            gave_up = time.monotonic() - cut_at
+        finally:
+            stop(serve)
+    assert serve.returncode == 75
+    log = (tmp_path / "serve.log").read_text(errors="replace")
+    assert "has not completed a round for" in log, log[-2000:]
+    print(f"exited 75 {gave_up:.1f} s after the cut")
+    assert gave_up < 6 + 3 * 1 + 5 + 15 + 5  # window + the watchdog's cleanup bound
