@@ -26,8 +26,10 @@ from werkzeug.wsgi import get_input_stream
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.attribution.callbacks import Inbound, InboundEvent
 from campaign_engine.services.attribution.groupcommit import GroupCommitter
+from campaign_engine.web.api_schemas import EventAccepted
 from campaign_engine.web.errors import first_error, problem_body
 from campaign_engine.web.headers import security_headers
+from campaign_engine.web.openapi_ops import Operation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -61,6 +63,19 @@ def signature_error(secret: str, body: bytes, headers: Any) -> str | None:
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"  # JSON: nothing to load or frame
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
+
+# What /api/openapi.json says of this endpoint (web/openapi.py adds it to Flask's routes),
+# and its two answers, written once through their model.
+OPERATION = Operation(
+    summary="Signed attribution callback (Standard Webhooks headers)",
+    body=InboundEvent,
+    replies={200: (EventAccepted,), 202: (EventAccepted,)},
+    problems=(401, 413, 422, 503),
+    signed=True,
+    notes={200: "A repeat of a webhook-id already recorded", 202: "Recorded"},
+)
+RECORDED = EventAccepted(status="recorded").model_dump(mode="json")
+DUPLICATE = EventAccepted(status="duplicate").model_dump(mode="json")
 
 
 def problem(status: int, title: str, detail: str, **headers: str) -> Answer:
@@ -116,4 +131,4 @@ class SignedCallbacks:
         except Exception:  # the database is down or slow: the sender keeps it and retries
             log.exception("could not store callback %s", inbound.dedupe_key)
             return problem(503, "Not stored", "Try again later.", **{"Retry-After": "30"})
-        return (202, {"status": "recorded"}, {}) if fresh else (200, {"status": "duplicate"}, {})
+        return (202, dict(RECORDED), {}) if fresh else (200, dict(DUPLICATE), {})

@@ -9,15 +9,20 @@ reason replaces the first. The feedback reports: the vendor's marketers and admi
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign_engine.services.feedback.record import REASON_WORDS, give_notice_reason, give_reason
-from campaign_engine.services.feedback.report import campaign_feedback, kit_feedback
+from campaign_engine.services.feedback.report import (
+    FeedbackReport,
+    campaign_feedback,
+    kit_feedback,
+)
+from campaign_engine.web.api_support import replied_through_model, reply
 from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.campaign_schemas import KitSlug
+from campaign_engine.web.openapi_ops import operation
 from campaign_engine.web.partner_pages import (
     current_partner,
     in_language_of,
@@ -30,6 +35,7 @@ from campaign_engine.web.session import db, runtime
 bp = Blueprint("portal_feedback", __name__)
 # GET /api/v1/campaigns/<id>/feedback: the vendor's marketers and admins (session or token)
 api_bp = Blueprint("feedback_api", __name__)
+api_bp.after_request(replied_through_model)
 
 
 @bp.post("/reason")
@@ -87,12 +93,24 @@ def notice_reason(token: str) -> str:
 
 
 @api_bp.get("/campaigns/<int:campaign_id>/feedback")
+@operation(
+    "What partners said: opt-outs and skips by reason, channel, tier and region against "
+    "the programme's baseline, ratings, comments and the most common edits",
+    replies={200: FeedbackReport},
+    problems=(404,),
+)
 @vendor_required
-def campaign_feedback_json(campaign_id: int) -> dict[str, Any]:
-    return campaign_feedback(db(), campaign_id).model_dump(mode="json")
+def campaign_feedback_json(campaign_id: int) -> Response:
+    return reply(FeedbackReport, campaign_feedback(db(), campaign_id))
 
 
 @api_bp.get("/kits/<slug>/feedback")
+@operation(
+    "The same over every launched campaign of one kit",
+    path=KitSlug,
+    replies={200: FeedbackReport},
+    problems=(404,),
+)
 @vendor_required
-def kit_feedback_json(slug: str) -> dict[str, Any]:
-    return kit_feedback(db(), slug).model_dump(mode="json")
+def kit_feedback_json(slug: str) -> Response:
+    return reply(FeedbackReport, kit_feedback(db(), slug))

@@ -1,5 +1,5 @@
 """The bodies and answers of the partner's leads API (web/leads.py), as pydantic models:
-the views validate and serialise with them, web/openapi_mdf.py publishes their schemas."""
+the views validate and serialise with them, web/openapi.py publishes their schemas."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from campaign_engine.web.api_schemas import Reply
 
 
 class LeadChange(BaseModel):
@@ -20,7 +22,7 @@ class LeadChange(BaseModel):
     reason: Literal["not_a_fit", "duplicate", "spam", "no_budget", "other"] | None = None
 
 
-class LeadOut(BaseModel):
+class LeadOut(Reply):
     id: int
     state: Literal[
         "new",
@@ -45,8 +47,5 @@ class LeadOut(BaseModel):
     contact: dict[str, str] = Field(default_factory=dict)
 
 
-class LeadList(BaseModel):
+class LeadList(Reply):
     items: list[LeadOut]
-
-
-SCHEMAS: tuple[type[BaseModel], ...] = (LeadChange, LeadOut, LeadList)

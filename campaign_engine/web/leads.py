@@ -33,15 +33,17 @@ from campaign_engine.services.attribution.leads.disposition import (
     set_state,
 )
 from campaign_engine.services.attribution.leads.intake import discard
-from campaign_engine.web.api_support import guard_writes, parse_body
+from campaign_engine.web.api_support import guard_writes, parse_body, replied_through_model, reply
 from campaign_engine.web.landing import release_lead
 from campaign_engine.web.lead_schemas import LeadChange, LeadList, LeadOut
+from campaign_engine.web.openapi_ops import operation
 from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 portal_bp = Blueprint("portal_leads", __name__)
 api_bp = Blueprint("leads_api", __name__)
 api_bp.before_request(guard_writes)
+api_bp.after_request(replied_through_model)
 
 STATE_WORDS = {
     "new": N_("new"),
@@ -81,19 +83,26 @@ def lead_json(lead: Lead) -> dict[str, Any]:
 
 
 @api_bp.get("/me/leads")
+@operation("The partner's leads and what became of each", replies={200: LeadList})
 @partner_required
-def me_leads() -> dict[str, Any]:
+def me_leads() -> Response:
     items = [lead_json(lead) for lead in leads_of(db(), current_partner().id)]
-    return LeadList(items=items).model_dump(mode="json")
+    return reply(LeadList, {"items": items})
 
 
 @api_bp.patch("/me/leads/<int:lead_id>")
+@operation(
+    "Say what became of a lead (the first change is its first touch)",
+    body=LeadChange,
+    replies={200: LeadOut},
+    problems=(404,),
+)
 @partner_required
-def me_lead_change(lead_id: int) -> dict[str, Any]:
+def me_lead_change(lead_id: int) -> Response:
     body = parse_body(LeadChange)
     lead = get_lead(db(), lead_id, partner_id=current_partner().id)
     _change(lead, body.state, body.reason)
-    return LeadOut.model_validate(lead_json(lead)).model_dump(mode="json")
+    return reply(LeadOut, lead_json(lead))
 
 
 def _change(lead: Lead, state: str, reason: str | None) -> str | None:

@@ -5,17 +5,17 @@ Who may call what (docs/security.md; tests/security/test_matrix.py holds it):
                                own partner only: another partner's request id is a 404
   /mdf/...                     the vendor's marketers and admins (session or bearer token);
                                an allocation above mdf.admin_limit needs an admin
-The bodies and answers are the pydantic models of web/mdf_schemas.py; web/openapi.py
-publishes their JSON Schemas, so the document and the code cannot describe two shapes.
+The bodies and answers are the pydantic models of web/mdf_schemas.py: the views parse and
+answer with them (web/api_support.reply), web/openapi.py publishes their JSON Schemas, so
+the document and the code cannot describe two shapes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from flask_login import current_user
 
 from campaign_engine.errors import InvalidInput
@@ -25,7 +25,14 @@ from campaign_engine.services.mdf import claims, mail, requests
 from campaign_engine.services.mdf.evidence import Evidence, check_evidence
 from campaign_engine.services.mdf.report import mdf_report
 from campaign_engine.services.mdf.view import claim_json, partner_mdf, partner_slugs, request_json
-from campaign_engine.web.api_support import guard_writes, page_of, parse_body
+from campaign_engine.web.api_schemas import Page
+from campaign_engine.web.api_support import (
+    guard_writes,
+    page_of,
+    parse_body,
+    replied_through_model,
+    reply,
+)
 from campaign_engine.web.auth import vendor_required
 from campaign_engine.web.mdf_schemas import (
     Dashboard,
@@ -34,19 +41,20 @@ from campaign_engine.web.mdf_schemas import (
     MdfClaimFile,
     MdfClaimIn,
     MdfClaimOut,
-    MdfClaimPage,
     MdfDecision,
+    MdfListQuery,
     MdfReport,
     MdfRequestIn,
     MdfRequestOut,
-    MdfRequestPage,
     MyMdf,
 )
+from campaign_engine.web.openapi_ops import operation
 from campaign_engine.web.partner_pages import current_partner, partner_required
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("mdf_api", __name__)
 bp.before_request(guard_writes)
+bp.after_request(replied_through_model)
 
 
 def _currency() -> str:
@@ -57,15 +65,21 @@ def _currency() -> str:
 
 
 @bp.get("/me/mdf")
+@operation("The partner's MDF: balance, requests, claims", replies={200: MyMdf})
 @partner_required
-def me_mdf() -> dict[str, Any]:
+def me_mdf() -> Response:
     shown = partner_mdf(db(), current_partner(), now=runtime().clock(), currency=_currency())
-    return MyMdf.model_validate(shown).model_dump(mode="json")
+    return reply(MyMdf, shown)
 
 
 @bp.post("/me/mdf/requests")
+@operation(
+    "Ask for funds for a kit or an activity (a 422 names the balance)",
+    body=MdfRequestIn,
+    replies={201: MdfRequestOut},
+)
 @partner_required
-def me_mdf_request() -> tuple[dict[str, Any], int]:
+def me_mdf_request() -> Response:
     body = parse_body(MdfRequestIn)
     rt = runtime()
     ask = requests.Ask(
@@ -86,18 +100,17 @@ def me_mdf_request() -> tuple[dict[str, Any], int]:
         sla_hours=rt.settings.mdf.sla_hours,
     )
     mail.request_made(rt, db(), made)
-    return MdfRequestOut.model_validate(request_json(made, now=rt.clock())).model_dump(
-        mode="json"
-    ), 201
+    return reply(MdfRequestOut, request_json(made, now=rt.clock()), 201)
 
 
 @bp.post("/me/mdf/requests/<int:request_id>/cancel")
+@operation("Withdraw an open request", replies={200: MdfRequestOut}, problems=(404, 409))
 @partner_required
-def me_mdf_cancel(request_id: int) -> dict[str, Any]:
+def me_mdf_cancel(request_id: int) -> Response:
     rt = runtime()
     mine = requests.get_request(db(), request_id, partner_id=current_partner().id)
     requests.cancel(db(), mine, actor=current_user.email, now=rt.clock())
-    return MdfRequestOut.model_validate(request_json(mine, now=rt.clock())).model_dump(mode="json")
+    return reply(MdfRequestOut, request_json(mine, now=rt.clock()))
 
 
 def evidence_of(files: list[MdfClaimFile]) -> list[Evidence]:
@@ -112,8 +125,14 @@ def evidence_of(files: list[MdfClaimFile]) -> list[Evidence]:
 
 
 @bp.post("/me/mdf/claims")
+@operation(
+    "Claim an approved request, with files",
+    body=MdfClaimIn,
+    replies={201: MdfClaimOut},
+    problems=(404, 409),
+)
 @partner_required
-def me_mdf_claim() -> tuple[dict[str, Any], int]:
+def me_mdf_claim() -> Response:
     body = parse_body(MdfClaimIn)
     rt = runtime()
     mine = requests.get_request(db(), body.request_id, partner_id=current_partner().id)
@@ -126,12 +145,13 @@ def me_mdf_claim() -> tuple[dict[str, Any], int]:
         actor=current_user.email,
         now=rt.clock(),
     )
-    return MdfClaimOut.model_validate(claim_json(claim)).model_dump(mode="json"), 201
+    return reply(MdfClaimOut, claim_json(claim), 201)
 
 
 @bp.get("/me/dashboard")
+@operation("Campaigns, MDF balance, open deals and the next action", replies={200: Dashboard})
 @partner_required
-def me_dashboard() -> dict[str, Any]:
+def me_dashboard() -> Response:
     rt = runtime()
     shown = dashboard(
         db(),
@@ -140,27 +160,40 @@ def me_dashboard() -> dict[str, Any]:
         rules=rt.settings.programme.rules(),
         currency=_currency(),
     )
-    return Dashboard.model_validate(shown).model_dump(mode="json")
+    return reply(Dashboard, shown)
 
 
 # The vendor's
 
 
 @bp.get("/mdf/requests")
+@operation(
+    "Partners' MDF requests, newest first",
+    query=MdfListQuery,
+    replies={200: Page[MdfRequestOut]},
+    problems=(422,),
+)
 @vendor_required
-def mdf_requests() -> dict[str, Any]:
+def mdf_requests() -> Response:
     from flask import request as http
 
     rt = runtime()
     rows = requests.list_requests(db(), status=http.args.get("status") or None)
     slugs = partner_slugs(db())
     items = [request_json(r, now=rt.clock()) | {"partner": slugs[r.partner_id]} for r in rows]
-    return MdfRequestPage.model_validate(page_of(items)).model_dump(mode="json")
+    return reply(Page[MdfRequestOut], page_of(items))
 
 
 @bp.post("/mdf/requests/<int:request_id>/<any(approve, reject, changes):action>")
+@operation(
+    "Approve (commit the funds, schedule the kit's campaign), reject with a reason, or send "
+    "back for a change with what to change",
+    body=MdfDecision,
+    replies={200: MdfRequestOut},
+    problems=(404, 409),
+)
 @vendor_required
-def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
+def mdf_decide(request_id: int, action: str) -> Response:
     body = parse_body(MdfDecision)
     rt = runtime()
     found = requests.get_request(db(), request_id)
@@ -179,21 +212,34 @@ def mdf_decide(request_id: int, action: str) -> dict[str, Any]:
             db(), found, body.reason or "", actor=current_user.email, now=rt.clock()
         )
     mail.decision_made(rt, db(), found)
-    return MdfRequestOut.model_validate(request_json(found, now=rt.clock())).model_dump(mode="json")
+    return reply(MdfRequestOut, request_json(found, now=rt.clock()))
 
 
 @bp.get("/mdf/claims")
+@operation(
+    "Claims with their proof",
+    query=MdfListQuery,
+    replies={200: Page[MdfClaimOut]},
+    problems=(422,),
+)
 @vendor_required
-def mdf_claims() -> dict[str, Any]:
+def mdf_claims() -> Response:
     from flask import request as http
 
     items = [claim_json(c) for c in claims.list_claims(db(), status=http.args.get("status"))]
-    return MdfClaimPage.model_validate(page_of(items)).model_dump(mode="json")
+    return reply(Page[MdfClaimOut], page_of(items))
 
 
 @bp.post("/mdf/claims/<int:claim_id>/<any(accept, reject, pay):action>")
+@operation(
+    "Accept a claim fully, or in part with an amount; reject it with a reason; mark an "
+    "accepted claim paid",
+    body=MdfDecision,
+    replies={200: MdfClaimOut},
+    problems=(404, 409),
+)
 @vendor_required
-def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
+def mdf_claim_decide(claim_id: int, action: str) -> Response:
     body = parse_body(MdfDecision)
     rt = runtime()
     claim = claims.get_claim(db(), claim_id)
@@ -204,12 +250,18 @@ def mdf_claim_decide(claim_id: int, action: str) -> dict[str, Any]:
         claims.reject_claim(db(), claim, body.reason or "", actor=who, now=now)
     else:
         claims.pay_claim(db(), claim, actor=who, now=now)
-    return MdfClaimOut.model_validate(claim_json(claim)).model_dump(mode="json")
+    return reply(MdfClaimOut, claim_json(claim))
 
 
 @bp.post("/mdf/allocations")
+@operation(
+    "Give a partner funds for a period",
+    body=MdfAllocationIn,
+    replies={201: MdfAllocated},
+    problems=(404,),
+)
 @vendor_required
-def mdf_allocate() -> tuple[dict[str, Any], int]:
+def mdf_allocate() -> Response:
     from campaign_engine.domain.mdf import Period
 
     body = parse_body(MdfAllocationIn)
@@ -221,11 +273,15 @@ def mdf_allocate() -> tuple[dict[str, Any], int]:
     code = body.currency or _currency()
     after = funds.allocate(db(), body.partner, body.amount, code, period, grant)
     shown = {"partner": body.partner, "period": period, "currency": code}
-    return MdfAllocated(**shown, available=str(after.available)).model_dump(mode="json"), 201
+    return reply(MdfAllocated, {**shown, "available": str(after.available)}, 201)
 
 
 @bp.get("/mdf/report")
+@operation(
+    "Allocated, committed, claimed, paid, expired; returns on the funds paid",
+    replies={200: MdfReport},
+)
 @vendor_required
-def mdf_report_json() -> dict[str, Any]:
+def mdf_report_json() -> Response:
     report = mdf_report(db(), sla_hours=runtime().settings.mdf.sla_hours)
-    return MdfReport.model_validate(report).model_dump(mode="json")
+    return reply(MdfReport, report)

@@ -1,15 +1,16 @@
 """The bodies and answers of the MDF and dashboard API (web/mdf_api.py), as pydantic models:
-the views validate and serialise with them, web/openapi_mdf.py publishes their schemas."""
+the views validate and serialise with them, web/openapi.py publishes their schemas."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaign_engine.domain.mdf import ClaimStatus, RequestStatus
 from campaign_engine.services.mdf.evidence import MAX_FILES
+from campaign_engine.web.api_schemas import PageQuery, Reply, Sparse, Timestamp
 
 AMOUNT = Field(pattern=r"^\d{1,12}(\.\d{1,2})?$", description="a decimal string: 2000.00")
 CURRENCY = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
@@ -55,7 +56,7 @@ class MdfAllocationIn(_Strict):
     period: str | None = Field(None, pattern=r"^\d{4}-Q[1-4]$")
 
 
-class MdfBalance(BaseModel):
+class MdfBalance(Reply):
     currency: str
     period: str
     spend_by: date
@@ -66,7 +67,7 @@ class MdfBalance(BaseModel):
     paid: str
 
 
-class MdfRequestOut(BaseModel):
+class MdfRequestOut(Reply):
     id: int
     status: RequestStatus
     kit: str | None
@@ -79,34 +80,55 @@ class MdfRequestOut(BaseModel):
     expected_outcome: str
     reason: str | None
     campaign_id: int | None
-    created_at: str
-    decided_at: str | None
-    decision_due_at: str | None = None
-    overdue: bool | None = None
-    partner: str | None = None
+    created_at: Timestamp
+    decided_at: Timestamp | None
+    decision_due_at: Timestamp | None = Field(None, description="pending requests only")
+    overdue: bool | None = Field(None, description="pending requests only")
+    partner: str | None = Field(None, description="the partner's slug, in the vendor's list")
 
 
-class MdfClaimOut(BaseModel):
+class MdfProof(Sparse):
+    """What the request's campaign did for the partner when it claimed, as attribution
+    counts it (services/mdf/claims.proof_for); for an activity of the partner's own (no
+    campaign) only `campaign_id`, null. Each field is there only if it was recorded."""
+
+    omitted_when_unset = frozenset(
+        {"campaign_id", "delivered", "opens", "clicks", "leads", "opportunities"}
+        | {"closed_won", "pipeline", "revenue"}
+    )
+
+    campaign_id: int | None = None
+    delivered: int | None = None
+    opens: int | None = None
+    clicks: int | None = None
+    leads: int | None = None
+    opportunities: int | None = None
+    closed_won: int | None = None
+    pipeline: str | None = Field(None, description="a decimal amount")
+    revenue: str | None = Field(None, description="a decimal amount")
+
+
+class MdfClaimOut(Reply):
     id: int
     request_id: int
     status: ClaimStatus
     amount: str
     currency: str
     approved_amount: str | None
-    proof: dict[str, Any]
+    proof: MdfProof
     note: str
     reason: str | None
-    created_at: str
-    paid_at: str | None
+    created_at: Timestamp
+    paid_at: Timestamp | None
 
 
-class MyMdf(BaseModel):
+class MyMdf(Reply):
     balance: MdfBalance
     requests: list[MdfRequestOut]
     claims: list[MdfClaimOut]
 
 
-class OpenDeal(BaseModel):
+class OpenDeal(Reply):
     external_id: str
     stage: Literal["lead", "opportunity", "registered deal"]
     amount: str | None
@@ -114,44 +136,30 @@ class OpenDeal(BaseModel):
     campaign: str
 
 
-class DashboardCampaign(BaseModel):
+class DashboardCampaign(Reply):
     id: int
     title: str
     status: str
-    launch_at: str | None
+    launch_at: Timestamp | None
     delivered: int
     waiting_for_review: int
 
 
-class Dashboard(BaseModel):
+class Dashboard(Reply):
     campaigns: list[DashboardCampaign]
     mdf: MdfBalance
     open_deals: list[OpenDeal]
     next_action: str
 
 
-class MdfRequestPage(BaseModel):
-    items: list[MdfRequestOut]
-    page: int
-    per_page: int
-    total: int
-
-
-class MdfClaimPage(BaseModel):
-    items: list[MdfClaimOut]
-    page: int
-    per_page: int
-    total: int
-
-
-class MdfAllocated(BaseModel):
+class MdfAllocated(Reply):
     partner: str
     period: str
     currency: str
     available: str
 
 
-class MdfFlows(BaseModel):
+class MdfFlows(Reply):
     currency: str
     period: str
     allocated: str
@@ -170,7 +178,7 @@ class MdfTierFlows(MdfFlows):
     tier: str
 
 
-class MdfReturns(BaseModel):
+class MdfReturns(Reply):
     currency: str
     paid: str
     pipeline: str
@@ -179,7 +187,7 @@ class MdfReturns(BaseModel):
     revenue_per_unit: str
 
 
-class MdfDecisionHours(BaseModel):
+class MdfDecisionHours(Reply):
     count: int
     median: float | None
     p90: float | None
@@ -187,7 +195,7 @@ class MdfDecisionHours(BaseModel):
     within_target: float | None
 
 
-class MdfReport(BaseModel):
+class MdfReport(Reply):
     partners: list[MdfPartnerFlows]
     tiers: list[MdfTierFlows]
     periods: list[MdfFlows]
@@ -195,17 +203,5 @@ class MdfReport(BaseModel):
     decision_hours: MdfDecisionHours
 
 
-SCHEMAS: tuple[type[BaseModel], ...] = (
-    MdfRequestIn,
-    MdfClaimIn,
-    MdfDecision,
-    MdfAllocationIn,
-    MyMdf,
-    MdfRequestOut,
-    MdfClaimOut,
-    Dashboard,
-    MdfRequestPage,
-    MdfClaimPage,
-    MdfAllocated,
-    MdfReport,
-)
+class MdfListQuery(PageQuery):
+    status: str | None = Field(None, max_length=40, description="only requests or claims in it")

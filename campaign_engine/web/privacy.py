@@ -27,17 +27,20 @@ from campaign_engine.errors import InvalidInput
 from campaign_engine.services.stewardship.erasure import Erased
 from campaign_engine.services.stewardship.export import partner_export
 from campaign_engine.services.stewardship.request import erase
-from campaign_engine.web.api_support import guard_writes
+from campaign_engine.web.api_support import guard_writes, replied_through_model, reply
+from campaign_engine.web.openapi_ops import ZIP, operation
 from campaign_engine.web.partner_pages import current_partner, partner_required
+from campaign_engine.web.privacy_schemas import EmailPath, Erasure, ErasureQuery
 from campaign_engine.web.session import db, runtime
 
 api_bp = Blueprint("privacy_api", __name__)
 api_bp.before_request(guard_writes)
+api_bp.after_request(replied_through_model)
 portal_bp = Blueprint("portal_privacy", __name__)
 
 
-def _answer(done: Erased) -> dict[str, Any]:
-    return {"erased": done.counts(), "nothing_left": done.nothing_left}
+def _answer(done: Erased) -> Response:
+    return reply(Erasure, {"erased": done.counts(), "nothing_left": done.nothing_left})
 
 
 def _erase(email: str, **scope: Any) -> Erased:
@@ -48,7 +51,14 @@ def _erase(email: str, **scope: Any) -> Erased:
 
 
 @api_bp.delete("/contacts/<email>")
-def contact_erase(email: str) -> dict[str, Any]:
+@operation(
+    "Erase a person from every partner's data, or ?partner's (admins only)",
+    path=EmailPath,
+    query=ErasureQuery,
+    replies={200: Erasure},
+    problems=(404, 422),
+)
+def contact_erase(email: str) -> Response:
     """Admins only: erasing someone is not undone, so marketers cannot."""
     if not current_user.is_authenticated:
         abort(401)
@@ -58,8 +68,14 @@ def contact_erase(email: str) -> dict[str, Any]:
 
 
 @api_bp.delete("/me/contacts/<email>")
+@operation(
+    "Erase a person from your contacts, deliveries, opens and leads",
+    path=EmailPath,
+    replies={200: Erasure},
+    problems=(422,),
+)
 @partner_required
-def me_contact_erase(email: str) -> dict[str, Any]:
+def me_contact_erase(email: str) -> Response:
     return _answer(_erase(email, partner_id=current_partner().id))
 
 
@@ -78,6 +94,11 @@ def _export() -> Response:
 
 
 @api_bp.get("/me/export")
+@operation(
+    "Your contacts, leads and results per campaign, as a zip",
+    replies={200: ZIP},
+    notes={200: "contacts.csv, leads.csv, results.csv, manifest.json"},
+)
 @partner_required
 def me_export() -> Response:
     return _export()

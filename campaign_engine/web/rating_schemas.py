@@ -1,11 +1,13 @@
 """The bodies and answers of the asset-rating and reply API (web/ratings.py), as pydantic
-models: the views validate with them, web/openapi_mdf.py publishes their schemas."""
+models: the views validate and answer with them, web/openapi.py publishes their schemas."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from campaign_engine.web.api_schemas import Reply, Timestamp
 
 Reason = Literal["not_relevant", "timing", "too_frequent", "quality", "other"]
 
@@ -19,19 +21,19 @@ class AssetRatingIn(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
 
-class AssetRating(BaseModel):
+class AssetRating(Reply):
     id: int
     campaign_id: int | None
     asset: str | None
     useful: bool
     reason: str | None
     comment: str
-    at: str
+    at: Timestamp
     reply: str | None
-    replied_at: str | None
+    replied_at: Timestamp | None
 
 
-class AssetRatingList(BaseModel):
+class AssetRatingList(Reply):
     items: list[AssetRating]
 
 
@@ -41,19 +43,14 @@ class FeedbackReplyIn(BaseModel):
     reply: str = Field(min_length=1, max_length=2000)
 
 
-class FeedbackReply(BaseModel):
+class FeedbackReply(Reply):
     id: int
     partner_id: int
     campaign_id: int | None
     reply: str
     replied_by: str | None
-    replied_at: str | None
+    replied_at: Timestamp | None
 
 
-SCHEMAS: tuple[type[BaseModel], ...] = (
-    AssetRatingIn,
-    AssetRating,
-    AssetRatingList,
-    FeedbackReplyIn,
-    FeedbackReply,
-)
+class AssetPath(BaseModel):
+    asset: str = Field(max_length=64)

@@ -15,8 +15,6 @@ what a failed send leaves is sent by the scheduler's feedback job."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -28,20 +26,30 @@ from campaign_engine.services.feedback.mail import send_pending
 from campaign_engine.services.feedback.ratings import rate_asset, rating_json, ratings_of
 from campaign_engine.services.feedback.record import REASON_WORDS
 from campaign_engine.services.feedback.replies import reply_to
-from campaign_engine.web.api_support import guard_writes, parse_body
+from campaign_engine.web.api_support import guard_writes, parse_body, replied_through_model
+from campaign_engine.web.api_support import reply as answer  # `reply` is the console's view
 from campaign_engine.web.auth import vendor_required
+from campaign_engine.web.openapi_ops import operation
 from campaign_engine.web.partner_pages import (
     current_partner,
     optional_campaign_id,
     partner_required,
 )
-from campaign_engine.web.rating_schemas import AssetRatingIn, FeedbackReplyIn
+from campaign_engine.web.rating_schemas import (
+    AssetPath,
+    AssetRating,
+    AssetRatingIn,
+    AssetRatingList,
+    FeedbackReply,
+    FeedbackReplyIn,
+)
 from campaign_engine.web.session import db, runtime
 
 portal_bp = Blueprint("portal_ratings", __name__)
 console_bp = Blueprint("console_replies", __name__)
 api_bp = Blueprint("ratings_api", __name__)
 api_bp.before_request(guard_writes)
+api_bp.after_request(replied_through_model)
 
 USEFUL = {"yes": True, "no": False}
 BACK = ("library", "review")
@@ -101,8 +109,15 @@ def rate() -> str | Response:
 
 
 @api_bp.post("/me/campaigns/<int:campaign_id>/assets/<asset>/rating")
+@operation(
+    "Rate an asset of one of your campaigns useful or not (again: replaces it)",
+    path=AssetPath,
+    body=AssetRatingIn,
+    replies={200: AssetRating},
+    problems=(404,),
+)
 @partner_required
-def me_rate(campaign_id: int, asset: str) -> dict[str, Any]:
+def me_rate(campaign_id: int, asset: str) -> Response:
     body = parse_body(AssetRatingIn)
     row = rate_asset(
         db(),
@@ -116,16 +131,18 @@ def me_rate(campaign_id: int, asset: str) -> dict[str, Any]:
         via="api",
         now=runtime().clock(),
     )
-    out = rating_json(row)
+    out = answer(AssetRating, rating_json(row))
     _send_now()
     return out
 
 
 @api_bp.get("/me/feedback")
+@operation("Your asset ratings, with the vendor's replies", replies={200: AssetRatingList})
 @partner_required
-def me_feedback() -> dict[str, Any]:
+def me_feedback() -> Response:
     """The partner's ratings, each with the vendor's reply when there is one."""
-    return {"items": [rating_json(r) for r in ratings_of(db(), current_partner().id)]}
+    items = [rating_json(r) for r in ratings_of(db(), current_partner().id)]
+    return answer(AssetRatingList, {"items": items})
 
 
 # The vendor's reply
@@ -153,11 +170,17 @@ def reply(campaign_id: int, feedback_id: int) -> Response:
 
 
 @api_bp.post("/feedback/<int:feedback_id>/reply")
+@operation(
+    "Reply to what a partner said (emailed to its users, shown in its portal)",
+    body=FeedbackReplyIn,
+    replies={200: FeedbackReply},
+    problems=(404,),
+)
 @vendor_required
-def api_reply(feedback_id: int) -> dict[str, Any]:
+def api_reply(feedback_id: int) -> Response:
     body = parse_body(FeedbackReplyIn)
     row = _reply(feedback_id, body.reply)
-    out = {
+    shown = {
         "id": row.id,
         "partner_id": row.partner_id,
         "campaign_id": row.campaign_id,
@@ -165,5 +188,6 @@ def api_reply(feedback_id: int) -> dict[str, Any]:
         "replied_by": row.replied_by,
         "replied_at": row.replied_at.isoformat() if row.replied_at else None,
     }
+    out = answer(FeedbackReply, shown)
     _send_now()
     return out

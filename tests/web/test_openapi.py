@@ -3,10 +3,15 @@ marketer and as a partner; no 500s, and every response matches the document."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 import schemathesis
+from flask import request
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from pydantic import ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -20,6 +25,8 @@ from campaign_engine.db import User
 from campaign_engine.services.access.accounts import create_user, issue_token
 from campaign_engine.services.partners.directory import get_partner
 from campaign_engine.web import callbacks
+from campaign_engine.web.api_support import reply
+from campaign_engine.web.campaign_schemas import Campaign, Status
 from tests.worlds import launched_campaign
 
 
@@ -121,3 +128,101 @@ def test_a_channel_outside_the_list_is_refused_naming_the_field(api_world):
     )
     assert answer.status_code == 422
     assert answer.get_json()["detail"].startswith("channel:"), answer.get_json()
+
+
+def _objects_without_shape(node, where=""):
+    """Every schema in the document that says "object" and nothing of what is in it."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _objects_without_shape(item, f"{where}/{i}")
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    is_object = kind == "object" or (isinstance(kind, list) and "object" in kind)
+    if (
+        is_object
+        and "properties" not in node
+        and not isinstance(node.get("additionalProperties"), dict)
+    ):
+        yield where
+    for key, value in node.items():
+        yield from _objects_without_shape(value, f"{where}/{key}")
+
+
+def test_every_reply_has_a_schema_and_no_object_is_left_undescribed(api_world):
+    """The document is generated from the models the views answer with: no placeholder
+    `{"type": "object"}` (a map says what its values are), and every JSON reply of every
+    operation, problems included, names its model."""
+    app, _ = api_world
+    document = app.test_client().get("/api/openapi.json").get_json()
+    assert list(_objects_without_shape(document)) == []
+    unnamed = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            replies = operation["responses"]
+            assert any(code.startswith("2") for code in replies), (method, path)
+            for code, answer in replies.items():
+                for media, content in answer.get("content", {}).items():
+                    if media.endswith("json") and "$ref" not in content.get("schema", {}):
+                        unnamed.append((method, path, code, media))
+    assert unnamed == []
+    schemas = document["components"]["schemas"]
+    refs = re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document))
+    assert set(refs) <= set(schemas), "every $ref names a component"
+
+
+def test_a_view_cannot_answer_a_shape_its_operation_does_not_describe(api_world):
+    """reply() validates through the model the operation lists for the status: a field the
+    model lacks, or a model the operation does not list, fails in the view."""
+    app, _ = api_world
+    campaign = {
+        "id": 1,
+        "name": "n",
+        "slug": "n",
+        "status": "draft",
+        "kit": "k",
+        "audience": {},
+        "launch_at": None,
+        "consent_default": None,
+        "preview_days": 7,
+        "send_time": None,
+        "send_weekday": None,
+        "recurrence": None,
+        "always_on": False,
+        "partner_title": None,
+        "partner_description": None,
+        "title": "n",
+        "banner_priority": 0,
+    }
+    with app.test_request_context("/api/v1/campaigns/1"):
+        assert request.endpoint == "api.campaign_get"
+        assert reply(Campaign, campaign).get_json()["slug"] == "n"
+        with pytest.raises(ValidationError):
+            reply(Campaign, {**campaign, "undocumented": 1})
+        with pytest.raises(ValidationError):
+            reply(Campaign, {**campaign, "launch_at": "2026-01-01T09:00:00"})  # no offset
+        with pytest.raises(RuntimeError, match="does not document"):
+            reply(Status, {})
+        with pytest.raises(RuntimeError, match="does not document"):
+            reply(Campaign, campaign, 201)
+
+
+def test_downloads_of_any_media_type_pass_the_reply_check(api_world):
+    """The asset library's files are images, PDFs, HTML and JSON (talking points): the
+    operation documents any media type, so the check that every JSON success went through
+    a reply model lets a JSON file through, as the file it is."""
+    app, tokens = api_world
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['partner']}"}
+    campaigns = client.get("/api/v1/me/campaigns", headers=headers).get_json()["items"]
+    library = client.get(f"/api/v1/me/campaigns/{campaigns[0]['id']}/assets", headers=headers)
+    urls = [
+        f["url"].split("/api/v1", 1)[1] for i in library.get_json()["items"] for f in i["files"]
+    ]
+    types = set()
+    for url in urls:
+        answer = client.get(f"/api/v1{url}", headers=headers)
+        assert answer.status_code == 200, url
+        types.add(answer.mimetype)
+    assert "application/json" in types and len(types) > 2, types
