@@ -56,7 +56,8 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.assets.artifacts import index_artifact, render_assets
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.assets.kits import materialise
-from campaign_engine.services.assets.preflight.checks import check_assets, check_brand
+from campaign_engine.services.assets.preflight.checks import check_assets
+from campaign_engine.services.assets.preflight.checks_brand import check_brand
 from campaign_engine.services.assets.preflight.problems import blocking
 from campaign_engine.services.assets.requirements import check_requirements
 from campaign_engine.services.attribution.links import OpenTokens, UnsubscribeTokens, link_urls

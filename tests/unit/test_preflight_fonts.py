@@ -13,7 +13,7 @@ from weasyprint import HTML
 from campaign_engine.services.assets.brand.warnings import name_warnings
 from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
-from campaign_engine.services.assets.preflight.checks import check_brand
+from campaign_engine.services.assets.preflight.checks_brand import check_brand
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from tests.conftest import SAMPLE_KIT
 
