@@ -121,8 +121,8 @@ def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut()
 def test_the_social_renderer_says_which_networks_text_it_cut():
     from dataclasses import replace
 
-    from campaign_engine.services.assets.kitcheck import sample_brand
     from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.sample_partner import sample_brand
     from renderers.social import SocialRenderer
     from tests.conftest import SAMPLE_KIT
 

@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw
 
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.logos import logo_plate, lost_share, normalise_logo
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.sample_partner import sample_brand
 from renderers.signature import banner_png
 from renderers.social import LOGO_WEIGHT, SHOWN_WIDTH, SocialRenderer
 from tests.conftest import SAMPLE_KIT

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from campaign_engine.services.assets.brand.logos import fallback_lockup
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.sample_partner import sample_brand
 from campaign_engine.typeset.glyphs import draw_text, missing_glyphs, runs
 from campaign_engine.typeset.textbreak import wrap
 from renderers.crm import FSI, PDI, CrmRenderer
