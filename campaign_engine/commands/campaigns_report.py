@@ -57,7 +57,7 @@ def campaigns_feedback(campaign_id: int, as_json: bool) -> None:
 
 
 def feedback_text(report: Any) -> str:
-    """A FeedbackReport (services/feedback/report.py) as lines to read: `campaigns
+    """A FeedbackReport (services/feedback/report_models.py) as lines to read: `campaigns
     feedback` and `kits feedback` print the same."""
 
     def rate(value: float | None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from campaign_engine.services.feedback.report import SCHEMAS as FEEDBACK_SCHEMAS
+from campaign_engine.services.feedback.report_models import SCHEMAS as FEEDBACK_SCHEMAS
 from campaign_engine.web.lead_schemas import SCHEMAS as LEAD_SCHEMAS
 from campaign_engine.web.mdf_schemas import SCHEMAS
 from campaign_engine.web.rating_schemas import SCHEMAS as RATING_SCHEMAS
