@@ -51,6 +51,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         api,
         auth,
         console,
+        console_campaigns,  # noqa: F401
         console_mdf,
         console_privacy,  # noqa: F401
         console_runway,  # noqa: F401
@@ -63,7 +64,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         leads,
         mdf_api,
         portal,
+        portal_library,  # noqa: F401
         portal_mdf,
+        portal_notices,
+        portal_review,  # noqa: F401
         privacy,
         public,
         ratings,
@@ -82,7 +86,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     # signed opt-out link: the token in the URL is the authorisation. The API checks CSRF
     # itself (web/api.py): required with the session cookie, not with a bearer token.
     auth.csrf.exempt(public.unsubscribe_now)
-    auth.csrf.exempt(portal.opt_out)
+    auth.csrf.exempt(portal_notices.opt_out)
     auth.csrf.exempt(feedback.notice_reason)  # the notice link's token, like the opt-out
     auth.csrf.exempt(api.bp)
     auth.csrf.exempt(mdf_api.bp)

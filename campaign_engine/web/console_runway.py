@@ -23,7 +23,8 @@ from campaign_engine.services.partners.view import partner_campaigns, partner_re
 from campaign_engine.services.stewardship.archives import archives_of
 from campaign_engine.services.stewardship.offboard import offboarded_at
 from campaign_engine.web.api_support import csv_response
-from campaign_engine.web.console import bp, form_time
+from campaign_engine.web.console import bp
+from campaign_engine.web.console_campaigns import form_time
 from campaign_engine.web.session import db, runtime
 
 
