@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # sent unsubscribe links, pasted embeds, sessions or sealed endpoint tokens.
     secret_key_fallbacks: tuple[str, ...] = ()
     executor: Literal["local", "celery"] = "local"
+    # What the long-running processes (serve, scheduler, worker) log to standard error,
+    # each line with its time, level, process and logger.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     celery: CelerySettings = CelerySettings()
     email: EmailSettings = EmailSettings()
     webhooks: WebhookSettings = WebhookSettings()

@@ -20,6 +20,7 @@ from campaign_engine.cli import cli, runtime
 from campaign_engine.demo.mdf import populate_mdf
 from campaign_engine.demo.programme import write_sample_programme
 from campaign_engine.demo.runway import populate_runway
+from campaign_engine.infra.logs import configure_logging
 from campaign_engine.infra.supervise import Watchdog
 from campaign_engine.pipeline.beacon import Beacon
 from campaign_engine.pipeline.runner import Dispatcher
@@ -42,6 +43,7 @@ SAMPLE_KIT = Path(__file__).resolve().parents[2] / "kits" / "secure-cloud-q3"
 def serve(host: str, port: int) -> None:
     """Web console, API and the sending workers in one process (the embedded mode)."""
     with runtime() as rt:
+        configure_logging(rt.settings.log_level)
         refuse_published_secrets(rt.settings, host)
         migrate.upgrade(rt.engine)
         _serve(rt, host, port)
@@ -94,6 +96,7 @@ def scheduler_command() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with runtime() as rt:
+        configure_logging(rt.settings.log_level)
         refuse_published_secrets(rt.settings)
         migrate.upgrade(rt.engine)
         with background_engine(rt, "scheduler"):
@@ -113,9 +116,10 @@ def worker_command(concurrency: int | None) -> None:
     from campaign_engine.pipeline.celery_app import make_celery
 
     settings = load_settings()
+    configure_logging(settings.log_level)
     refuse_published_secrets(settings)
     app = make_celery(settings, lambda: build_runtime(load_settings()))
-    argv = ["worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    argv = ["worker", f"--loglevel={settings.log_level}", "--without-gossip", "--without-mingle"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     app.worker_main(argv)
