@@ -36,8 +36,8 @@ from campaign_engine.domain.brand import readable_text_on  # noqa: E402
 from campaign_engine.ports import BROCHURE  # noqa: E402
 from campaign_engine.services.assets.artifacts import cached_render, render_now  # noqa: E402
 from campaign_engine.services.assets.brand.logos import normalise_logo  # noqa: E402
-from campaign_engine.services.assets.kitcheck import sample_brand  # noqa: E402
 from campaign_engine.services.assets.kits import read_kit  # noqa: E402
+from campaign_engine.services.assets.sample_partner import sample_brand  # noqa: E402
 
 KIT, _ = read_kit(ROOT / "kits" / "secure-cloud-q3")
 CHANNELS = KIT.spec.channels()  # what a launch renders

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from campaign_engine.bootstrap import make_renderers  # noqa: E402
 from campaign_engine.ports import Endpoint, Recipient  # noqa: E402
-from campaign_engine.services.assets.kitcheck import sample_brand  # noqa: E402
 from campaign_engine.services.assets.kits import read_kit  # noqa: E402
+from campaign_engine.services.assets.sample_partner import sample_brand  # noqa: E402
 from campaign_engine.services.delivery.messages import PreparedChannel, email_message  # noqa: E402
 from connectors.mime import build_email, wire_bytes  # noqa: E402
 from connectors.smtp import SmtpConfig, SmtpConnector  # noqa: E402

@@ -25,6 +25,8 @@ class DatabaseId(IntegerConverter):
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
+    """The web app for `runtime`, or for one built from the configuration: its settings,
+    extensions and blueprints, and the WSGI layers that answer before Flask."""
     if runtime is None:
         from campaign_engine.bootstrap import build_runtime
         from campaign_engine.settings import load_settings, refuse_published_secrets
@@ -47,32 +49,30 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["campaign_engine"] = runtime
     recorder = app.extensions["event_recorder"] = EventRecorder(runtime.sessions)
 
-    from campaign_engine.web import (  # console_runway/_privacy add routes to console.bp
+    _init_extensions(app, runtime)
+    _register_blueprints(app)
+    _answer_before_flask(app, runtime, recorder)
+    _trust_proxies(app, runtime.settings.web.trusted_proxies)
+    return app
+
+
+def _init_extensions(app: Flask, runtime: Runtime) -> None:
+    """Sessions, error pages, formats, security headers, white-labelling and sign-in, and
+    the POSTs whose token is their authorisation, exempt from CSRF."""
+    from campaign_engine.web import (
         api,
         auth,
-        console,
-        console_campaigns,  # noqa: F401
-        console_mdf,
-        console_privacy,  # noqa: F401
-        console_runway,  # noqa: F401
-        embed,
         errors,
         feedback,
         formats,
         headers,
-        landing,
         leads,
         mdf_api,
-        portal,
-        portal_library,  # noqa: F401
-        portal_mdf,
         portal_notices,
-        portal_review,  # noqa: F401
         privacy,
         public,
         ratings,
         session,
-        signature,
         whitelabel,
     )
 
@@ -93,6 +93,33 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     auth.csrf.exempt(leads.api_bp)
     auth.csrf.exempt(ratings.api_bp)
     auth.csrf.exempt(privacy.api_bp)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every audience's pages and the API under their prefixes, then the sign-in limits."""
+    from campaign_engine.web import (  # console_runway/_privacy add routes to console.bp
+        api,
+        auth,
+        console,
+        console_campaigns,  # noqa: F401
+        console_mdf,
+        console_privacy,  # noqa: F401
+        console_runway,  # noqa: F401
+        embed,
+        feedback,
+        landing,
+        leads,
+        mdf_api,
+        portal,
+        portal_library,  # noqa: F401
+        portal_mdf,
+        portal_review,  # noqa: F401
+        privacy,
+        public,
+        ratings,
+        signature,
+    )
+
     app.register_blueprint(public.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(signature.bp)
@@ -114,6 +141,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(privacy.portal_bp, url_prefix="/portal/privacy")
     app.register_blueprint(api.spec_bp)
     auth.limit_sign_ins(app)
+
+
+def _answer_before_flask(app: Flask, runtime: Runtime, recorder: EventRecorder) -> None:
+    """The two WSGI layers in front of Flask: signed callbacks and tracked redirects."""
     # Signed callbacks are answered before Flask is entered (see web/callbacks.py).
     callbacks = app.extensions["callbacks"] = GroupCommitter(runtime.sessions)
     secret = runtime.settings.webhooks.inbound_secret
@@ -129,8 +160,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         https=app.config["SESSION_COOKIE_SECURE"],
         salt=visitor_salt(runtime.settings.secret_key),
     )
-    _trust_proxies(app, runtime.settings.web.trusted_proxies)
-    return app
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:

@@ -265,40 +265,7 @@ class PdfRenderer:
             vendor_logo_src="partner:vendor-logo.png",
             for_print=True,
         )
-        logo = visible(brand.logo_png) if brand.logo_png else b""
-        band_dark_logo = (
-            bool(brand.logo_on_dark_png) and ctx["partner"]["text_on_band"] == LIGHT_TEXT
-        )
-        band_logo = visible(brand.logo_on_dark_png) if band_dark_logo else logo
-        cover = logo_print(logo, COVER_LOGO) if logo else None
-        band = logo_print(band_logo, BAND_LOGO) if band_logo else None
-        # On the band: the partner's dark-ground logo, or a plate chosen for the band's
-        # colour (a white logo on a white plate vanished); none behind an opaque logo
-        # unless its own ground is the band's colour.
-        band_colour = ctx["partner"]["band_color"]
-        if band_dark_logo or not logo:
-            band_plate = None
-        elif opaque(logo):
-            band_plate = opaque_plate_on(logo, band_colour)
-        else:
-            band_plate = plate_on(logo, band_colour)
-        files["logo.png"] = logo
-        files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
-        ctx["partner"].update(
-            logo_src=ctx["partner"]["logo_src"] if cover else "",
-            logo_mm=cover[:2] if cover else (0.0, 0.0),
-            band_logo_src=(
-                ("partner:logo-on-dark.png" if band_dark_logo else "partner:logo.png")
-                if band
-                else ""
-            ),
-            band_logo_mm=band[:2] if band else (0.0, 0.0),
-            band_plate_color=PLATES.get(band_plate, "transparent"),
-            rule_color=fill_on_white(brand.secondary_color),
-        )
-        if not cover:  # the name, set in type, is the lockup
-            ctx["partner"]["logo_shows_name"] = True
-        shown = [size for size in (cover, band) if size]
+        shown = _place_logos(brand, ctx["partner"], files)
         ctx.update(
             qr_src="partner:qr.png",
             page_size=page_size(brand.locale),
@@ -315,16 +282,56 @@ class PdfRenderer:
             "page_size": page_size(brand.locale),
             "refused": " ".join(fetcher.refused),
             "layout": "dense" if dense else "regular",
-            # the least of the cover's and the contact band's logo: its short side in mm
-            # and its print resolution; "logo": "name" when the name stands in
-            **(
-                {
-                    "logo_dpi": f"{min(s[2] for s in shown):.0f}",
-                    "logo_mm": f"{min(min(s[0], s[1]) for s in shown):.1f}",
-                    "logo": "image",
-                }
-                if shown
-                else {"logo": "name"}
-            ),
+            **_logo_meta(shown),
         }
         return LaidOut(document, meta)
+
+
+def _place_logos(
+    brand: BrandContext, partner: dict[str, Any], files: dict[str, bytes]
+) -> list[tuple[float, float, float]]:
+    """The partner's logo on the cover and on the contact band: the files the fetcher
+    serves for them, and their sources, printed sizes and the band's plate in the
+    template's `partner`; returns the printed size of each logo shown (logo_print)."""
+    logo = visible(brand.logo_png) if brand.logo_png else b""
+    band_dark_logo = bool(brand.logo_on_dark_png) and partner["text_on_band"] == LIGHT_TEXT
+    band_logo = visible(brand.logo_on_dark_png) if band_dark_logo else logo
+    cover = logo_print(logo, COVER_LOGO) if logo else None
+    band = logo_print(band_logo, BAND_LOGO) if band_logo else None
+    # On the band: the partner's dark-ground logo, or a plate chosen for the band's
+    # colour (a white logo on a white plate vanished); none behind an opaque logo
+    # unless its own ground is the band's colour.
+    band_colour = partner["band_color"]
+    if band_dark_logo or not logo:
+        band_plate = None
+    elif opaque(logo):
+        band_plate = opaque_plate_on(logo, band_colour)
+    else:
+        band_plate = plate_on(logo, band_colour)
+    files["logo.png"] = logo
+    files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
+    partner.update(
+        logo_src=partner["logo_src"] if cover else "",
+        logo_mm=cover[:2] if cover else (0.0, 0.0),
+        band_logo_src=(
+            ("partner:logo-on-dark.png" if band_dark_logo else "partner:logo.png") if band else ""
+        ),
+        band_logo_mm=band[:2] if band else (0.0, 0.0),
+        band_plate_color=PLATES.get(band_plate, "transparent"),
+        rule_color=fill_on_white(brand.secondary_color),
+    )
+    if not cover:  # the name, set in type, is the lockup
+        partner["logo_shows_name"] = True
+    return [size for size in (cover, band) if size]
+
+
+def _logo_meta(shown: list[tuple[float, float, float]]) -> dict[str, str]:
+    """The least of the cover's and the contact band's logo: its short side in mm and its
+    print resolution; "logo": "name" when the name stands in."""
+    if not shown:
+        return {"logo": "name"}
+    return {
+        "logo_dpi": f"{min(s[2] for s in shown):.0f}",
+        "logo_mm": f"{min(min(s[0], s[1]) for s in shown):.1f}",
+        "logo": "image",
+    }

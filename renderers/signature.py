@@ -27,7 +27,8 @@ from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
 from campaign_engine.typeset.textbreak import bidi_levels
-from renderers.social import _opaque, _open_logo, fit_text, logo_size, too_small
+from renderers.logos import logo_size, opaque, open_logo, too_small
+from renderers.text_fit import fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
 SHOWN = (600, 100)
@@ -70,7 +71,7 @@ def banner_png(
     box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
     left, shows_name = _partner(image, brand, box, font_path, lang, light)
     right = width - PAD
-    vendor = _open_logo(vendor_logo)
+    vendor = open_logo(vendor_logo)
     if vendor is not None:
         tallest = max(48, min(100, left[1]))  # never taller than the partner's logo
         top = (height - BAND - tallest) // 2
@@ -122,14 +123,14 @@ def _partner(
     its name alone when no size fits or it has none); returns (where the text may start,
     the block's height) and whether the block spells the name."""
     left, top, _, bottom = box
-    logo = _open_logo(brand.logo_png)
+    logo = open_logo(brand.logo_png)
     shown = logo_size(logo, LOGO_ROOM) if logo is not None and brand.logo_kind != "name" else None
     if logo is None or shown is None:
         mark = logo if logo is not None and too_small(logo, LOGO_ROOM) else None
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
     y = top + (bottom - top - fitted.height) // 2
-    if brand.logo_on_plate == "dark" and not _opaque(logo):  # a light logo on white
+    if brand.logo_on_plate == "dark" and not opaque(logo):  # a light logo on white
         pad = 10
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),

@@ -8,102 +8,31 @@ at compression level 1 (measured here), which was most of the kit's render time.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
-from campaign_engine.domain.brand import (
-    LIGHT_TEXT,
-    PLATE_COLOURS,
-    accent_on_white,
-    brand_fill,
-    rgb,
-)
-from campaign_engine.domain.kit import (
-    PLATFORM_SIZES,
-    PLATFORM_TEXT_LIMITS,
-    KitContent,
-    SocialPost,
-    post_text_key,
-)
+from campaign_engine.domain.brand import LIGHT_TEXT, PLATE_COLOURS, accent_on_white, brand_fill, rgb
+from campaign_engine.domain.kit import KitContent, SocialPost, post_text_key
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
-from campaign_engine.typeset.logo_size import band_extrema
-from campaign_engine.typeset.posts import post_length
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
+from renderers.logos import at_most_doubled, logo_size, opaque, open_logo, too_small
+from renderers.social_layout import PORTRAIT, Layout, platform_size
+from renderers.social_text import in_words, network_link, post_text
+from renderers.text_fit import LINE_HEIGHT, MIN_FONT, fit_text
 
-MIN_FONT = 22
-LINE_HEIGHT = 1.2
 SHADOW = (0, 0, 0)
 WHITE = (255, 255, 255)
-# The partner's logo covers this share of the image, in its own shape (logo_fit), and its
-# short side is at least MIN_SHOWN px where the network shows the image (SHOWN_WIDTH):
-# 53 px of LinkedIn's 1200, 76 of X's 1600, 56 of Instagram's 1080. A 10:1 wordmark was
-# a strip 38 px tall here, a 1:4 mark a stick 18 px wide.
-LOGO_WEIGHT = 0.028
-MIN_SHOWN = 24
-SHOWN_WIDTH = {"linkedin": 552, "x": 506, "instagram": 470, "instagram_portrait": 470}
 NAME_LINES = 3
-LOGO_MAX_WIDTH = 0.64  # of the image: the vendor's block keeps the rest of the top row
-LOGO_MAX_HEIGHT = 0.3  # of the image's width, and at most
-LOGO_MAX_SHARE_OF_HEIGHT = 0.4  # of its height: the headline keeps the rest
 # The vendor's logo is the guest: at most this share of the partner's block, never taller
 # than the partner's logo; it showed larger than a small partner logo beside it.
 VENDOR_SHARE = 0.45
 VENDOR_MIN_SHORT = 0.028
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where things go on one platform's canvas; the logo box is the safe area."""
-
-    size: tuple[int, int]
-    logo_box: tuple[int, int, int, int]
-    text_box: tuple[int, int, int, int]
-    band: tuple[int, int, int, int]
-    shown_width: int  # how wide the network shows the image in its feed
-
-    @classmethod
-    def for_platform(cls, platform: str) -> Layout:
-        width, height = _size(platform)
-        margin = width // 20
-        band_height = max(24, height // 14)
-        return cls(
-            size=(width, height),
-            logo_box=(margin, margin, margin + width // 3, margin + height // 7),
-            text_box=(margin, height // 3, width - margin, height - band_height - margin),
-            band=(0, height - band_height, width, height),
-            shown_width=SHOWN_WIDTH.get(platform, 550),
-        )
-
-    @property
-    def margin(self) -> int:
-        return self.logo_box[0]
-
-    def partner_room(self) -> LogoRoom:
-        """What the partner's logo may take: its weight, the top row left of the vendor
-        and above the headline."""
-        width, height = self.size
-        return LogoRoom(
-            max_width=width * LOGO_MAX_WIDTH,
-            max_height=min(height * LOGO_MAX_SHARE_OF_HEIGHT, width * LOGO_MAX_HEIGHT),
-            weight=width * height * LOGO_WEIGHT,
-            min_short=math.ceil(MIN_SHOWN * width / self.shown_width),
-        )
-
-
-# Instagram's portrait post (4:5) beside its square one: a taller image takes more of the
-# feed. Rendered from the same post as the square, named <post>-instagram-4x5.jpg.
-PORTRAIT = "instagram_portrait"
-PORTRAIT_SIZE = (1080, 1350)
-LOGO_UPSCALE = 2.0  # a small logo is shown at most twice its size, never blown up to a blur
 
 
 class SocialRenderer:
@@ -123,7 +52,7 @@ class SocialRenderer:
         chosen = brand.customisations.get("posts")
         # the images are dark photos: the partner's own logo for dark grounds, when it has
         # one, goes straight on them; otherwise its logo on a plate
-        logo = _open_logo(brand.logo_on_dark_png or brand.logo_png)
+        logo = open_logo(brand.logo_on_dark_png or brand.logo_png)
         return [
             self._render_post(post, brand, copy, link, logo)
             for post in spec.posts
@@ -155,9 +84,9 @@ class SocialRenderer:
                 image.save(buffer, format="JPEG", quality=90)
                 files.append(RenderedFile(name, "image/jpeg", buffer.getvalue(), platform))
             own = brand.customisations.get(post_text_key(post.id, platform))
-            url = _network_link(link, post.link, platform)
+            url = network_link(link, post.link, platform)
             # no website, no "More at ": the phrase went out with nothing after it
-            host = _in_words(brand.website)
+            host = in_words(brand.website)
             website = more_at.replace("{website}", host) if host else ""
             # a right-to-left name isolated, so the sentence around it keeps its order
             words = isolate_names(str(own or body), (brand.name, brand.display_name), lang)
@@ -180,7 +109,7 @@ class SocialRenderer:
         readable on any photo; computed once per kit, path and platform."""
         key = (path, platform)
         if key not in self.backgrounds:
-            size = _size(platform)
+            size = platform_size(platform)
             with Image.open(self.kit.root / path) as source:
                 fitted = ImageOps.fit(source.convert("RGB"), size)
             shade = Image.linear_gradient("L").resize(size).point(lambda v: int(v * 0.55))
@@ -232,7 +161,7 @@ class SocialRenderer:
             mark = logo if logo is not None and too_small(logo, room) else None
             return self.draw_name(image, brand, layout, lang, mark)
         fitted = logo.resize(shown, Image.Resampling.LANCZOS)
-        if brand.logo_on_dark_png or _opaque(logo):  # its own ground is part of it
+        if brand.logo_on_dark_png or opaque(logo):  # its own ground is part of it
             image.paste(fitted, (left, top), fitted)
             return (left, top, left + fitted.width, top + fitted.height)
         pad = max(8, round(min(shown) * 0.16))
@@ -264,7 +193,7 @@ class SocialRenderer:
         size = round(room.min_short * 0.8)
         inner = int(room.max_width) - 2 * pad
         if mark is not None:
-            mark = _at_most_doubled(mark, size)
+            mark = at_most_doubled(mark, size)
             inner -= mark.width + pad
 
         def width(text: str) -> float:  # at the size being tried
@@ -363,117 +292,8 @@ class SocialRenderer:
         return too_tall or widest > right - left
 
 
-@lru_cache(maxsize=256)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
-
-
-def wrap(font: ImageFont.FreeTypeFont, text: str, width: int, lang: str = "en") -> list[str]:
-    """Lines of `text` no wider than `width` in `font`: broken where Unicode allows (a
-    no-break space holds), long words hyphenated (campaign_engine.typeset.textbreak)."""
-    return break_lines(text, width, font.getlength, lang)
-
-
-@lru_cache(maxsize=256)
-def fit_text(
-    font_path: str, text: str, width: int, height: int, lang: str = "en", most: int = 96
-) -> tuple[int, tuple[str, ...]]:
-    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box,
-    each run measured in the font that draws it. Cached: every partner of one locale fits
-    the same headline into the same box."""
-
-    def lines_at(size: int) -> list[str]:
-        return break_lines(text, width, lambda s: text_width(s, size, font_path, lang), lang)
-
-    size = max(MIN_FONT, min(height // 2, most))
-    while size > MIN_FONT:
-        lines = lines_at(size)
-        widest = max(text_width(line, size, font_path, lang) for line in lines)
-        if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
-            return size, tuple(lines)
-        size -= 2  # fine steps: a long headline shrinks only as far as it must
-    return MIN_FONT, tuple(lines_at(MIN_FONT))
-
-
-def post_text(body: str, hashtags: list[str], url: str, platform: str, website: str = "") -> str:
-    """Body, hashtags and link, the body shortened (never the link) to fit the network:
-    X by its weighted length (CJK counts twice, a link 23), Instagram without the link
-    (captions are not clickable) and with the partner's website in words instead."""
-    tags = " ".join("#" + tag for tag in hashtags)
-    if platform == "instagram":
-        tail = "\n".join(part for part in (website, tags) if part)
-    else:
-        tail = "\n".join(part for part in (tags, url) if part)
-    limit = PLATFORM_TEXT_LIMITS[platform]
-    while post_length(f"{body}\n\n{tail}", platform) > limit and body:
-        body = body[: max(0, len(body) - 8)].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
-        if len(body) <= 1:
-            body = ""
-    return f"{body}\n\n{tail}" if body else tail
-
-
-def _network_link(link: Callable[[str], str], name: str, platform: str) -> str:
-    """The post's link tracked for this network; the shared one where the caller has no
-    per-network links (kit validation's sample links)."""
-    try:
-        return link(f"{name}:{platform}")
-    except KeyError:
-        return link(name)
-
-
-def _in_words(website: str) -> str:
-    """https://www.example.com/ -> example.com: what a reader types, not a dead link."""
-    host = website.split("://", 1)[-1].split("/", 1)[0]
-    return host.removeprefix("www.")
-
-
 def _optional(copy: Mapping[str, Any], key: str, default: str) -> object:
     try:
         return lookup(copy, key)
     except KeyError:
         return default
-
-
-def _size(platform: str) -> tuple[int, int]:
-    return PORTRAIT_SIZE if platform == PORTRAIT else PLATFORM_SIZES[platform]
-
-
-def logo_size(logo: Image.Image, room: LogoRoom) -> tuple[int, int] | None:
-    """The logo's size in `room` by its visual weight (domain.logo_fit), at most
-    LOGO_UPSCALE times its own pixels; None when that is below the room's least short
-    side too (a favicon blown up is a blur, not a brand): the name shows instead."""
-    shown = fit_logo(logo.width, logo.height, room)
-    if shown is None:
-        return None
-    most = LOGO_UPSCALE * logo.width / shown[0]
-    if most < 1:
-        if min(shown) * most < room.min_short:
-            return None
-        shown = (shown[0] * most, shown[1] * most)
-    return max(1, round(shown[0])), max(1, round(shown[1]))
-
-
-def too_small(logo: Image.Image, room: LogoRoom) -> bool:
-    """A logo whose short side stays under the room's least even at LOGO_UPSCALE: a mark
-    to show beside the name, not instead of a logo of awkward shape."""
-    return min(logo.size) * LOGO_UPSCALE < room.min_short
-
-
-def _at_most_doubled(mark: Image.Image, height: int) -> Image.Image:
-    """A small mark beside the name: at most LOGO_UPSCALE times its pixels and `height`."""
-    scale = min(LOGO_UPSCALE, height / mark.height)
-    size = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
-    return mark.resize(size, Image.Resampling.LANCZOS)
-
-
-def _open_logo(data: bytes | None) -> Image.Image | None:
-    if not data:
-        return None
-    with Image.open(io.BytesIO(data)) as source:
-        return source.convert("RGBA")
-
-
-def _opaque(logo: Image.Image) -> bool:
-    """A logo with no transparency brings its own ground (a white or coloured box): a
-    plate behind it only framed it in black or white (preflight uses the same rule)."""
-    return band_extrema(logo.getchannel("A"))[0] >= 250

@@ -108,8 +108,8 @@ def write_contacts(
 def render_web(kit_dir: Path, template: str) -> str:
     """The kit's web asset rendered with `template` as its template, for a sample partner."""
     from campaign_engine.bootstrap import make_renderers
-    from campaign_engine.services.assets.kitcheck import sample_brand
     from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.sample_partner import sample_brand
 
     (kit_dir / "templates" / "web.html").write_text(template)
     kit, problems = read_kit(kit_dir)

@@ -71,11 +71,8 @@ def restore(src: Path, check: bool) -> None:
     The manifest and every checksum are checked first; a target holding data is refused.
     Start the engine afterwards: it sends what the backup had not sent, each once."""
     from campaign_engine.db.session import make_engine
-    from campaign_engine.services.stewardship.backup import (
-        current_revision,
-        restore_backup,
-        verify_backup,
-    )
+    from campaign_engine.services.stewardship.backup_databases import current_revision
+    from campaign_engine.services.stewardship.restore import restore_backup, verify_backup
     from campaign_engine.settings import load_settings
 
     if check:

@@ -171,7 +171,7 @@ def kits_preflight(path: Path, slugs: tuple[str, ...], as_json: bool, no_browser
 def kits_feedback(slug: str, as_json: bool) -> None:
     """What partners said about a kit, over its launched campaigns: opt-outs and skips by
     reason, channel, tier and region against the programme, ratings, comments, edits."""
-    from campaign_engine.commands.campaigns import feedback_text
+    from campaign_engine.commands.campaigns_report import feedback_text
     from campaign_engine.services.feedback.report import kit_feedback
 
     with database() as (_, session):

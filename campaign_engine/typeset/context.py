@@ -91,15 +91,41 @@ def template_context(
     """What every template sees. `for_print`: for WeasyPrint, which cannot keep Korean
     words whole by CSS (keep_korean_words) and hyphenates by itself."""
     vendor = kit.spec.vendor
-    fill = brand_fill(brand.primary_color)
-    accent = accent_for(brand.primary_color, brand.secondary_color)
-    lines = address_lines(brand.postal_address)
     lang = kit.language_for(brand.language)
     names = [brand.name, brand.display_name]
     if lang == "fr":  # the copy's « » and : got narrow no-break spaces, its names too
         names += [french_spacing(name) for name in names]
     text = PartnerText(names, brand.language, lang, for_print=for_print)
-    partner = {
+    copy = localise(kit.copy_for(brand.language), brand.name)
+    if lang == "fr":
+        copy = french_spacing(copy)
+    return {
+        "lang": lang,
+        "dir": direction(lang),
+        "copy": copy,
+        "partner": _partner(brand, link, text, logo_src),
+        "joined": joined,
+        "text_dir": text_dir,
+        "bdi": text.bdi,
+        "named": text.named,
+        "vendor": {
+            "name": vendor.name,
+            "website": str(vendor.website),
+            "postal_address": vendor.postal_address,
+            "brand_color": vendor.brand_color,
+            "logo_src": vendor_logo_src,
+        },
+        "custom": customisations(kit, brand),
+        "link": link,
+    }
+
+
+def _partner(
+    brand: BrandContext, link: Callable[[str], str], text: PartnerText, logo_src: str
+) -> dict[str, Any]:
+    """The partner as templates see it: its fields, its address's lines, its colours."""
+    lines = address_lines(brand.postal_address)
+    return {
         "name": brand.name,
         "short_name": brand.display_name,
         "name_lang": text.lang(brand.name),
@@ -115,6 +141,21 @@ def template_context(
         "address_one_line": ", ".join(lines),
         "address_longest_line": max(lines, key=len, default=""),
         "address_lang": text.lang(" ".join(lines)),
+        **_colours(brand),
+        "plate_color": PLATES.get(logo_plate(brand), "transparent"),
+        "logo_src": logo_src,
+        # the logo is a lockup that spells the name (none uploaded, or a tiny mark):
+        # a template need not set the name beside it again
+        "logo_shows_name": brand.logo_shows_name,
+        "vertical": brand.vertical,
+    }
+
+
+def _colours(brand: BrandContext) -> dict[str, str]:
+    """The partner's colours, and those derived from them that read on or beside them."""
+    fill = brand_fill(brand.primary_color)
+    accent = accent_for(brand.primary_color, brand.secondary_color)
+    return {
         "primary_color": brand.primary_color,
         "secondary_color": brand.secondary_color,
         "text_on_primary": brand.text_on_primary,
@@ -130,34 +171,6 @@ def template_context(
         "band_color": fill,
         "text_on_band": readable_text_on(fill),
         "band_edge": fill_edge(fill),
-        "plate_color": PLATES.get(logo_plate(brand), "transparent"),
-        "logo_src": logo_src,
-        # the logo is a lockup that spells the name (none uploaded, or a tiny mark):
-        # a template need not set the name beside it again
-        "logo_shows_name": brand.logo_shows_name,
-        "vertical": brand.vertical,
-    }
-    copy = localise(kit.copy_for(brand.language), brand.name)
-    if lang == "fr":
-        copy = french_spacing(copy)
-    return {
-        "lang": lang,
-        "dir": direction(lang),
-        "copy": copy,
-        "partner": partner,
-        "joined": joined,
-        "text_dir": text_dir,
-        "bdi": text.bdi,
-        "named": text.named,
-        "vendor": {
-            "name": vendor.name,
-            "website": str(vendor.website),
-            "postal_address": vendor.postal_address,
-            "brand_color": vendor.brand_color,
-            "logo_src": vendor_logo_src,
-        },
-        "custom": customisations(kit, brand),
-        "link": link,
     }
 
 

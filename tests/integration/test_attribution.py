@@ -89,8 +89,8 @@ def test_a_website_that_is_not_a_web_address_is_no_link_in_the_email(website):
     never made a link."""
     from dataclasses import replace
 
-    from campaign_engine.services.assets.kitcheck import sample_brand
     from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.sample_partner import sample_brand
     from renderers.email import EmailRenderer
     from tests.conftest import SAMPLE_KIT
 

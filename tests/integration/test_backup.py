@@ -16,6 +16,8 @@ from sqlalchemy import func, inspect, select
 from campaign_engine.db import Delivery
 from campaign_engine.db.session import make_engine
 from campaign_engine.services.stewardship import backup as stewardship
+from campaign_engine.services.stewardship.backup_databases import current_revision
+from campaign_engine.services.stewardship.backup_format import DUMPS, engine_version, sha256_of
 from campaign_engine.settings import load_settings
 from tests.conftest import Cli, _pg_database, write_config
 from tests.factories import email_only_kit, partner_row, write_contacts, write_partners
@@ -68,14 +70,14 @@ def test_a_backup_restores_the_same_programme(tmp_path, database_url, fresh_url,
     manifest = json.loads((dest / "manifest.json").read_text())
     kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     assert manifest["database"] == kind
-    assert manifest["engine_version"] == stewardship.engine_version()
-    assert manifest["migration_head"] == stewardship.current_revision(make_engine(database_url))
+    assert manifest["engine_version"] == engine_version()
+    assert manifest["migration_head"] == current_revision(make_engine(database_url))
     paths = {entry["path"] for entry in manifest["files"]}
-    assert stewardship.DUMPS[kind] in paths and "secrets.json" in paths
+    assert DUMPS[kind] in paths and "secrets.json" in paths
     assert {f"outbox/new/{name}" for name in outbox_files(cli.config)} <= paths
     assert any(path.startswith("storage/") for path in paths)
     for entry in manifest["files"]:
-        assert stewardship.sha256_of(dest / entry["path"]) == entry["sha256"], entry["path"]
+        assert sha256_of(dest / entry["path"]) == entry["sha256"], entry["path"]
     assert dest.stat().st_mode & 0o077 == 0, "a backup holds personal data and secrets"
     assert not list(dest.parent.glob(".nightly.partial-*"))
 

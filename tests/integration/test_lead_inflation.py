@@ -19,7 +19,7 @@ from campaign_engine.services.attribution.leads.intake import CLIENT_PER_HOUR, H
 from campaign_engine.services.insights.figures import lead_follow_up
 from campaign_engine.services.insights.reports import campaign_report
 from campaign_engine.services.partners.view import partner_results
-from campaign_engine.settings import WebSettings
+from campaign_engine.settings_sections import WebSettings
 from tests.worlds import launched_campaign, outbox_messages
 
 AGENT = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"}

@@ -236,7 +236,7 @@ def test_no_demo_partner_is_held_for_its_logo(tmp_path, sqlite_url):
     from campaign_engine.demo.programme import write_sample_programme
     from campaign_engine.services.assets.brand.context import brand_context
     from campaign_engine.services.assets.kits import read_kit
-    from campaign_engine.services.assets.preflight.checks import check_brand
+    from campaign_engine.services.assets.preflight.checks_brand import check_brand
 
     partners_csv, _ = write_sample_programme(tmp_path, 150)
     runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))

@@ -126,7 +126,7 @@ def test_settings_refuse_a_lapse_shorter_than_three_heartbeats():
     import pytest
     from pydantic import ValidationError
 
-    from campaign_engine.settings import DispatchSettings
+    from campaign_engine.settings_sections import DispatchSettings
 
     with pytest.raises(ValidationError, match="at least 3 x heartbeat_seconds"):
         DispatchSettings(heartbeat_seconds=60, process_lapse_seconds=30)

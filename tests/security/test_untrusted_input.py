@@ -215,8 +215,8 @@ def test_a_partner_named_with_an_emoji_gets_its_talking_points(tmp_path):
     from dataclasses import replace
 
     from campaign_engine.bootstrap import renderers_for
-    from campaign_engine.services.assets.kitcheck import sample_brand
     from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.sample_partner import sample_brand
     from tests.conftest import SAMPLE_KIT
 
     kit, _ = read_kit(SAMPLE_KIT)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from PIL import Image
 
-from campaign_engine.services.assets.kitcheck import sample_brand
+from campaign_engine.services.assets.sample_partner import sample_brand
 from campaign_engine.typeset.glyphs import font_for
 from renderers.signature import banner_png
 from tests.conftest import SAMPLE_KIT

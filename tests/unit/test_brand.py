@@ -101,7 +101,7 @@ def test_a_logo_gets_the_plate_that_sets_it_off_at_3_to_1(colour, plate):
 
 def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut():
     from campaign_engine.ports import RenderedAsset, RenderedFile
-    from campaign_engine.services.assets.preflight.checks import check_post
+    from campaign_engine.services.assets.preflight.checks_posts import check_post
 
     def post(x_text: str, shortened: str = "") -> RenderedAsset:
         files = (
@@ -121,8 +121,8 @@ def test_preflight_checks_each_networks_post_length_and_says_when_text_was_cut()
 def test_the_social_renderer_says_which_networks_text_it_cut():
     from dataclasses import replace
 
-    from campaign_engine.services.assets.kitcheck import sample_brand
     from campaign_engine.services.assets.kits import read_kit
+    from campaign_engine.services.assets.sample_partner import sample_brand
     from renderers.social import SocialRenderer
     from tests.conftest import SAMPLE_KIT
 

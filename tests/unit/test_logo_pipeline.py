@@ -150,7 +150,7 @@ def test_a_lockup_that_spells_the_name_is_not_followed_by_the_name_again():
 def test_copy_is_typeset_and_a_name_ending_in_a_full_stop_ends_the_sentence_once():
     from campaign_engine.domain.kit import typeset
     from campaign_engine.typeset.context import localise
-    from renderers.social import wrap
+    from renderers.text_fit import wrap
 
     copy = typeset(
         {"a": "Restored in 14 minutes, not 4 days. It can't wait.", "b": "By {partner}."}

@@ -12,10 +12,11 @@ from PIL import Image, ImageDraw
 
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.logos import logo_plate, lost_share, normalise_logo
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.sample_partner import sample_brand
 from renderers.signature import banner_png
-from renderers.social import LOGO_WEIGHT, SHOWN_WIDTH, SocialRenderer
+from renderers.social import SocialRenderer
+from renderers.social_layout import LOGO_WEIGHT, SHOWN_WIDTH
 from tests.conftest import SAMPLE_KIT
 
 KIT_FONT = str(SAMPLE_KIT / "fonts" / "DejaVuSans-Bold.ttf")
@@ -214,7 +215,7 @@ def test_the_banner_keeps_a_light_brand_colour_and_frames_no_opaque_logo():
 )
 def test_the_banner_sets_any_name_whole_inside_its_box(name):
     from renderers.signature import LOGO_ROOM, NAME_FONT, PAD
-    from renderers.social import fit_text
+    from renderers.text_fit import fit_text
 
     brand = replace(sample_brand(), name=name, logo_kind="name", primary_color="#c2185b")
     image = banner(brand)

@@ -11,10 +11,10 @@ import pytest
 from weasyprint import HTML
 
 from campaign_engine.services.assets.brand.warnings import name_warnings
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
-from campaign_engine.services.assets.preflight.checks import check_brand
+from campaign_engine.services.assets.preflight.checks_brand import check_brand
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
+from campaign_engine.services.assets.sample_partner import sample_brand
 from tests.conftest import SAMPLE_KIT
 
 DRAWN = {

@@ -7,8 +7,8 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from pypdf import PdfReader
 
 from campaign_engine.bootstrap import make_renderers
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.sample_partner import sample_brand
 from renderers.fetcher import KitUrlFetcher, RefusedURL
 from tests.factories import render_web
 

@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 
 from campaign_engine.services.assets.brand.logos import fallback_lockup
-from campaign_engine.services.assets.kitcheck import sample_brand
 from campaign_engine.services.assets.kits import read_kit
+from campaign_engine.services.assets.sample_partner import sample_brand
 from campaign_engine.typeset.glyphs import draw_text, missing_glyphs, runs
 from campaign_engine.typeset.textbreak import wrap
 from renderers.crm import FSI, PDI, CrmRenderer
-from renderers.social import fit_text
+from renderers.text_fit import fit_text
 from tests.conftest import SAMPLE_KIT
 
 KIT_FONT = str(SAMPLE_KIT / "fonts" / "DejaVuSans-Bold.ttf")

@@ -21,12 +21,9 @@ from campaign_engine.db import Kit, KitVersion
 from campaign_engine.domain.kit import KitContent, KitSpec, typeset
 from campaign_engine.errors import KitError, NotFound
 from campaign_engine.infra.yamlfile import LocatedYaml
-from campaign_engine.services.assets.kitcheck import (
-    KitChecker,
-    RendererFactory,
-    folder_templates,
-    template_problems,
-)
+from campaign_engine.services.assets.kitcheck import KitChecker
+from campaign_engine.services.assets.kitcheck_render import RendererFactory
+from campaign_engine.services.assets.kitcheck_templates import folder_templates, template_problems
 
 MAX_KIT_BYTES = 50 * 1024 * 1024
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster

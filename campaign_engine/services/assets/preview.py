@@ -106,11 +106,7 @@ def preview_partner(
     send's. An asset the kit requires a field for that the partner lacks is not made, as a
     launch would not send it (a brochure without a phone number is no brochure, an email
     without a postal address breaks the law of most places); `Preview.held` says why."""
-    from campaign_engine.services.assets.requirements import (
-        missing_fields,
-        partner_has,
-        requirement_reason,
-    )
+    from campaign_engine.services.assets.requirements import requirement_reason
 
     brand = brand_context(partner, customisations)
     assets: list[RenderedAsset] = []
@@ -121,33 +117,24 @@ def preview_partner(
     lacking: dict[str, list[str]] = {}
     for channel in kit.spec.channels():
         links = sent_shaped_links(kit, partner, channel, base_url)
-        missing = missing_fields(kit.spec, channel, partner_has(partner))
-        if missing:  # a launch would not send it: neither does the preview show it as sent
-            held[channel] = requirement_reason(partner.name, channel, missing)
-            lacking[channel] = missing
-        else:
-            used[channel] = links
-            _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, channel, links)
+        # The brochure is rendered for previews and attachments, never by a launch,
+        # with the email's links; it needs its own fields, not the email's.
+        brochure = channel == "email" and kit.spec.assets.pdf is not None
+        for target in (channel, BROCHURE) if brochure else (channel,):
+            rendered, fresh, missing = _render_unless_lacking(
+                kit, renderers, partner, brand, target, links, storage_dir
+            )
+            if missing:  # a launch would not send it: neither does the preview show it as sent
+                held[target] = requirement_reason(partner.name, target, missing)
+                lacking[target] = missing
+                continue
+            used[target] = links
             rendered_count += fresh
             assets += rendered
-            if channel == "email":
+            if target == "email":
                 message = sample_email(
                     kit, partner, brand, rendered, base_url, 0, "preview", "preview"
                 )
-        if channel == "email" and kit.spec.assets.pdf is not None:
-            # The brochure is rendered for previews and attachments, never by a launch,
-            # with the email's links; it needs its own fields, not the email's.
-            brochure_missing = missing_fields(kit.spec, BROCHURE, partner_has(partner))
-            if brochure_missing:
-                held[BROCHURE] = requirement_reason(partner.name, BROCHURE, brochure_missing)
-                lacking[BROCHURE] = brochure_missing
-            else:
-                used[BROCHURE] = links
-                _, brochure, fresh = cached_render(
-                    storage_dir, kit, renderers, brand, BROCHURE, links
-                )
-                rendered_count += fresh
-                assets += brochure
     return Preview(
         assets=assets,
         email=message,
@@ -157,6 +144,26 @@ def preview_partner(
         held=held,
         lacking=lacking,
     )
+
+
+def _render_unless_lacking(
+    kit: KitContent,
+    renderers: KitRenderers,
+    partner: Partner,
+    brand: BrandContext,
+    target: str,
+    links: dict[str, str],
+    storage_dir: Path,
+) -> tuple[list[RenderedAsset], bool, list[str]]:
+    """(assets, rendered now?, []) for a channel or the brochure, through the artifact
+    cache; ([], False, the fields it requires) when the partner lacks any of them."""
+    from campaign_engine.services.assets.requirements import missing_fields, partner_has
+
+    missing = missing_fields(kit.spec, target, partner_has(partner))
+    if missing:
+        return [], False, missing
+    _, rendered, fresh = cached_render(storage_dir, kit, renderers, brand, target, links)
+    return rendered, fresh, []
 
 
 def sample_email(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import KitVersion
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.assets.kitcheck import RendererFactory
+from campaign_engine.services.assets.kitcheck_render import RendererFactory
 from campaign_engine.services.assets.kits import MAX_KIT_BYTES, load_kit
 from campaign_engine.services.partners.directory import ImportResult, import_partners
 

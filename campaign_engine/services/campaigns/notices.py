@@ -32,10 +32,48 @@ def _days(when: datetime, locale: Locale | None) -> tuple[str, str]:
     return f"{day}, {time}", dates.format_skeleton("MMMMd", when, locale=locale)
 
 
+def _notice(
+    runtime: Runtime, title: str, recipient: tuple[str, str, str, datetime, str]
+) -> Message:
+    """One partner's notice, in its language: the go-live day and time in its timezone,
+    the link to its preview and the one-click opt-out."""
+    email, name, profile_locale, when, token = recipient
+    base = runtime.settings.public_base_url
+    words, locale = partner_language(profile_locale)
+    day, subject_day = _days(when, locale)
+    values = {"name": name, "campaign": title, "day": day, "zone": when.tzname()}
+    preview, opt_out = f"{base}/portal/preview/{token}", f"{base}/portal/opt-out/{token}"
+    lines = [
+        words.gettext("Hello %(name)s,") % values,
+        "",
+        words.gettext(
+            'Your co-branded campaign "%(campaign)s" goes live on %(day)s (%(zone)s). '
+            "There is nothing for you to do:\n"
+            "your customers receive it from you, with your logo and contact details."
+        )
+        % values,
+        "",
+        words.gettext("See exactly what goes out: %(link)s") % {"link": preview},
+        words.gettext("Not this time? Opt out in one click: %(link)s") % {"link": opt_out},
+        "",
+    ]
+    body = "\n".join(lines)
+    subject = words.gettext('Your campaign "%(campaign)s" goes live on %(day)s') % {
+        "campaign": title,
+        "day": subject_day,
+    }
+    return Message(
+        channel="email",
+        recipient=email,
+        subject=subject,
+        body_text=body,
+        sender_name=runtime.settings.programme.name,
+    )
+
+
 def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
     """Returns how many notices went out; a partner already opted out gets none."""
     links = PartnerLinks(runtime.settings.signing_keys)
-    base = runtime.settings.public_base_url
     sent = 0
     with runtime.sessions() as session:
         campaign = session.get(Campaign, campaign_id)
@@ -57,36 +95,7 @@ def send_preview_notices(runtime: Runtime, campaign_id: int) -> int:
             token = links.make(partner.id, campaign.id)
             recipients.append((partner.contact_email, partner.name, partner.locale, when, token))
     for email, name, profile_locale, when, token in recipients:
-        words, locale = partner_language(profile_locale)
-        day, subject_day = _days(when, locale)
-        values = {"name": name, "campaign": title, "day": day, "zone": when.tzname()}
-        preview, opt_out = f"{base}/portal/preview/{token}", f"{base}/portal/opt-out/{token}"
-        lines = [
-            words.gettext("Hello %(name)s,") % values,
-            "",
-            words.gettext(
-                'Your co-branded campaign "%(campaign)s" goes live on %(day)s (%(zone)s). '
-                "There is nothing for you to do:\n"
-                "your customers receive it from you, with your logo and contact details."
-            )
-            % values,
-            "",
-            words.gettext("See exactly what goes out: %(link)s") % {"link": preview},
-            words.gettext("Not this time? Opt out in one click: %(link)s") % {"link": opt_out},
-            "",
-        ]
-        body = "\n".join(lines)
-        subject = words.gettext('Your campaign "%(campaign)s" goes live on %(day)s') % {
-            "campaign": title,
-            "day": subject_day,
-        }
-        message = Message(
-            channel="email",
-            recipient=email,
-            subject=subject,
-            body_text=body,
-            sender_name=runtime.settings.programme.name,
-        )
+        message = _notice(runtime, title, (email, name, profile_locale, when, token))
         try:
             send_programme_mail(runtime, message, f"notice-{campaign_id}-{token[:16]}")
             sent += 1

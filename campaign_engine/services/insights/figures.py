@@ -20,7 +20,7 @@ counts, and tests/web/test_figures.py reads it through every surface.
 - opt-outs: (campaign, partner) pairs over every launched campaign, targeted and switched
   off, wholly or for one of its channels; opt-out rate = opted out / targeted, the
   baseline every campaign's and kit's feedback is read against
-  (services/feedback/report.py baseline, not computed twice).
+  (services/feedback/report_tally.py baseline, not computed twice).
 - opt-out reasons: the reasons behind those opt-outs, each partner's latest per campaign
   (services/feedback/report.py programme_opt_outs); "given" opt-outs carry one, the rest
   said nothing, so given <= opted out.

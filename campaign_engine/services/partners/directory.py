@@ -148,6 +148,44 @@ def import_partners(
     uploaded CSV): logo paths must stay inside the CSV's own folder, so an upload cannot
     make the server read, or probe for, any file of its own."""
     rows = read_rows(path, PartnerRow, REQUIRED_COLUMNS)
+    logos, warnings = _checked_rows(path, rows, confined)
+    conflict = membership_conflicts(
+        session,
+        ((f"{path.name} row {n}, column contact_email", r.contact_email, r.slug) for n, r in rows),
+    )
+    if conflict is not None:
+        raise InvalidInput(conflict[1], where=conflict[0])
+    existing = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(logos)))}
+    created = 0
+    for _, row in rows:
+        partner = existing.get(row.slug)
+        if partner is None:
+            partner = Partner(slug=row.slug)
+            session.add(partner)
+            created += 1
+        _apply(partner, row, logos[row.slug])
+    session.flush()
+    for _, row in rows:
+        partner = existing.get(row.slug) or _by_slug(session, row.slug)
+        _set_endpoints(session, partner, row)
+        # The vendor vouches for the contact address it imports: that person may sign in.
+        grant_membership(session, partner, row.contact_email, actor=actor)
+    record(
+        session,
+        actor,
+        "partners.import",
+        "file",
+        path.name,
+        {"created": created, "updated": len(rows) - created},
+    )
+    return ImportResult(created=created, updated=len(rows) - created, warnings=tuple(warnings))
+
+
+def _checked_rows(
+    path: Path, rows: list[tuple[int, PartnerRow]], confined: bool
+) -> tuple[dict[str, tuple[bytes | None, bytes | None]], list[str]]:
+    """Each row's logos read, by slug in the file's order, and what will look wrong; a
+    slug or a contact address that appears twice refuses the whole file."""
     seen: dict[str, int] = {}
     contacts: dict[str, int] = {}
     logos: dict[str, tuple[bytes | None, bytes | None]] = {}
@@ -173,36 +211,7 @@ def import_partners(
             ),
         )
         warnings += _row_warnings(path, number, row, logos[row.slug][0])
-    conflict = membership_conflicts(
-        session,
-        ((f"{path.name} row {n}, column contact_email", r.contact_email, r.slug) for n, r in rows),
-    )
-    if conflict is not None:
-        raise InvalidInput(conflict[1], where=conflict[0])
-    existing = {p.slug: p for p in session.scalars(select(Partner).where(Partner.slug.in_(seen)))}
-    created = 0
-    for _, row in rows:
-        partner = existing.get(row.slug)
-        if partner is None:
-            partner = Partner(slug=row.slug)
-            session.add(partner)
-            created += 1
-        _apply(partner, row, logos[row.slug])
-    session.flush()
-    for _, row in rows:
-        partner = existing.get(row.slug) or _by_slug(session, row.slug)
-        _set_endpoints(session, partner, row)
-        # The vendor vouches for the contact address it imports: that person may sign in.
-        grant_membership(session, partner, row.contact_email, actor=actor)
-    record(
-        session,
-        actor,
-        "partners.import",
-        "file",
-        path.name,
-        {"created": created, "updated": len(rows) - created},
-    )
-    return ImportResult(created=created, updated=len(rows) - created, warnings=tuple(warnings))
+    return logos, warnings
 
 
 def _row_warnings(path: Path, number: int, row: PartnerRow, logo: bytes | None) -> list[str]:

@@ -33,7 +33,7 @@ from campaign_engine.runtime import Runtime
 from campaign_engine.services.stewardship.archives import prune_archives
 from campaign_engine.services.stewardship.erasure import rename_lead
 from campaign_engine.services.stewardship.keys import keyed
-from campaign_engine.settings import RetentionSettings
+from campaign_engine.settings_sections import RetentionSettings
 
 ENGAGEMENT = ("open", "click")
 PRUNED_ENGAGEMENT = "retention.engagement"  # the audit action rebuild-tallies looks for

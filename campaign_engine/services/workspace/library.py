@@ -73,13 +73,7 @@ def campaign_library(
     """The library of a campaign the partner takes part in; any other campaign (another
     partner's, a draft, an unknown id) is not found, the same answer for each."""
     campaign = session.get(Campaign, campaign_id)
-    rows = list(
-        session.scalars(
-            select(Delivery)
-            .where(Delivery.campaign_id == campaign_id, Delivery.partner_id == partner.id)
-            .order_by(Delivery.due_at, Delivery.id)
-        )
-    )
+    rows = _deliveries(session, campaign_id, partner.id)
     if campaign is None or campaign.status not in VISIBLE or not rows:
         raise NotFound(f"no campaign {campaign_id} among yours")
     settings = runtime.settings
@@ -120,25 +114,45 @@ def campaign_library(
             token = EmbedTokens(settings.signing_keys).make(partner.id)
             items += [_embed_item(a, first, settings.public_base_url, token) for a in assets]
         elif channel == "signature":
-            token = SignatureTokens(settings.signing_keys).make(partner.id)
-            code = snippet(partner, settings.public_base_url, token)
-            extra = {"html": code.html, "image_url": code.image_url, "link_url": code.link_url}
-            items += [
-                LibraryItem(
-                    "signature",
-                    channel,
-                    a.asset,
-                    first.status,
-                    first.sent_at or first.due_at,
-                    text=code.html,
-                    files=a.files,
-                    extra=extra,
-                )
-                for a in assets
-            ]
+            items += _signature_items(runtime, partner, assets, first)
         else:
             items += [_file_item(channel, channel, a, first) for a in assets]
     return Library(campaign=campaign, items=items, email=email)
+
+
+def _deliveries(session: Session, campaign_id: int, partner_id: int) -> list[Delivery]:
+    """The partner's deliveries of the campaign, in the order they go out."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.campaign_id == campaign_id, Delivery.partner_id == partner_id)
+            .order_by(Delivery.due_at, Delivery.id)
+        )
+    )
+
+
+def _signature_items(
+    runtime: Runtime, partner: Partner, assets: list[RenderedAsset], first: Delivery
+) -> list[LibraryItem]:
+    """The signature banner with the snippet that shows it: the HTML to paste into a mail
+    client, and the image's and the link's URLs."""
+    settings = runtime.settings
+    token = SignatureTokens(settings.signing_keys).make(partner.id)
+    code = snippet(partner, settings.public_base_url, token)
+    extra = {"html": code.html, "image_url": code.image_url, "link_url": code.link_url}
+    return [
+        LibraryItem(
+            "signature",
+            "signature",
+            a.asset,
+            first.status,
+            first.sent_at or first.due_at,
+            text=code.html,
+            files=a.files,
+            extra=extra,
+        )
+        for a in assets
+    ]
 
 
 def channel_assets(

@@ -11,11 +11,8 @@ from campaign_engine.db import Partner
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BROCHURE, KitRenderers, RenderedAsset
 from campaign_engine.services.assets.preflight.browser import email_layouts, layout_problems
-from campaign_engine.services.assets.preflight.checks import (
-    check_assets,
-    check_brand,
-    check_requirements,
-)
+from campaign_engine.services.assets.preflight.checks import check_assets, check_requirements
+from campaign_engine.services.assets.preflight.checks_brand import check_brand
 from campaign_engine.services.assets.preflight.layout import brochure_layout
 from campaign_engine.services.assets.preflight.problems import Problem
 from campaign_engine.services.assets.preview import browser_html, preview_partner

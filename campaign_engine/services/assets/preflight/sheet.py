@@ -21,11 +21,8 @@ from campaign_engine.db import Campaign, Delivery, Partner
 from campaign_engine.domain.ledger import Reason
 from campaign_engine.ports import RenderedAsset, RenderedFile
 from campaign_engine.runtime import Runtime
-from campaign_engine.services.assets.preflight.checks import (
-    check_assets,
-    check_brand,
-    check_requirements,
-)
+from campaign_engine.services.assets.preflight.checks import check_assets, check_requirements
+from campaign_engine.services.assets.preflight.checks_brand import check_brand
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
 from campaign_engine.services.assets.preview import preview_version
 

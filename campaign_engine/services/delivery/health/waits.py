@@ -1,6 +1,6 @@
 """Why a campaign's pending items wait: the last transient failure per channel.
 
-Written with each transient failure (pipeline/delivery.py), deleted when the channel
+Written with each transient failure (pipeline/failures.py), deleted when the channel
 sends again; read by `campaigns status`, the API and the campaign page, so "pending 730"
 comes with "storage full since 12:03, retrying until 15 Dec 12:03".
 """

@@ -47,6 +47,22 @@ def _held_by_preflight(session: Session, partner: Partner) -> Action | None:
 
 def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
     """The most useful thing to do now, most urgent first."""
+    return (
+        _waiting_for_approval(session, partner)
+        or _held_by_preflight(session, partner)
+        or _expiring_connection(session, partner, now)
+        or _logo_missing(partner)
+        or _channels_off(session, partner)
+        or mdf_step(session, partner, now=now)
+        or _no_contacts(session, partner)
+        or _recent_clicks(session, partner, now)
+        or _profile_gaps(partner)
+        or Action(N_("You are all set: your next campaign goes out automatically"))
+    )
+
+
+def _waiting_for_approval(session: Session, partner: Partner) -> Action | None:
+    """Items held for the partner's review, counted once per campaign, channel and asset."""
     waiting = (
         select(Delivery.campaign_id, Delivery.channel, Delivery.asset)
         .where(Delivery.partner_id == partner.id, Delivery.status == DeliveryStatus.HELD)
@@ -54,22 +70,25 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
         .subquery()
     )
     held = session.scalar(select(func.count()).select_from(waiting)) or 0
-    if held:
-        one, many = Nn_(
-            "%(num)d campaign item is waiting for your approval",
-            "%(num)d campaign items are waiting for your approval",
-        )
-        return Action(one, plural=many, count=held)
-    blocked = _held_by_preflight(session, partner)
-    if blocked:
-        return blocked
-    expiring = _expiring_connection(session, partner, now)
-    if expiring:
-        return expiring
-    if not partner.logo_sha256:
-        return Action(
-            N_("Your logo is missing: your brochure and posts use your name instead. Upload it.")
-        )
+    if not held:
+        return None
+    one, many = Nn_(
+        "%(num)d campaign item is waiting for your approval",
+        "%(num)d campaign items are waiting for your approval",
+    )
+    return Action(one, plural=many, count=held)
+
+
+def _logo_missing(partner: Partner) -> Action | None:
+    if partner.logo_sha256:
+        return None
+    return Action(
+        N_("Your logo is missing: your brochure and posts use your name instead. Upload it.")
+    )
+
+
+def _channels_off(session: Session, partner: Partner) -> Action | None:
+    """Everything, or some channels, switched off for every campaign."""
     switched_off = _switched_off(session, partner)
     if switched_off == ("*",):
         return Action(
@@ -78,25 +97,31 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
                 "name. Switch it back on under Your campaigns when you are ready"
             )
         )
-    if switched_off:
-        one, many = Nn_(
-            "%(channels)s is switched off for every campaign: nothing goes out there in "
-            "your name. Switch it back on under Your campaigns when you are ready",
-            "%(channels)s are switched off for every campaign: nothing goes out there in "
-            "your name. Switch it back on under Your campaigns when you are ready",
+    if not switched_off:
+        return None
+    one, many = Nn_(
+        "%(channels)s is switched off for every campaign: nothing goes out there in "
+        "your name. Switch it back on under Your campaigns when you are ready",
+        "%(channels)s are switched off for every campaign: nothing goes out there in "
+        "your name. Switch it back on under Your campaigns when you are ready",
+    )
+    channels = Listed(channel_label(c) for c in switched_off)
+    return Action(one, {"channels": channels}, plural=many, count=len(switched_off))
+
+
+def _no_contacts(session: Session, partner: Partner) -> Action | None:
+    if session.scalar(select(Contact.id).where(Contact.partner_id == partner.id).limit(1)):
+        return None
+    return Action(
+        N_(
+            "No customer contacts yet: campaign emails have nobody to go to. Send your "
+            "contact list to the vendor's partner team"
         )
-        channels = Listed(channel_label(c) for c in switched_off)
-        return Action(one, {"channels": channels}, plural=many, count=len(switched_off))
-    funds = mdf_step(session, partner, now=now)
-    if funds:
-        return funds
-    if not session.scalar(select(Contact.id).where(Contact.partner_id == partner.id).limit(1)):
-        return Action(
-            N_(
-                "No customer contacts yet: campaign emails have nobody to go to. Send your "
-                "contact list to the vendor's partner team"
-            )
-        )
+    )
+
+
+def _recent_clicks(session: Session, partner: Partner, now: datetime) -> Action | None:
+    """People (not bots) who clicked the partner's links in the last seven days."""
     clicks = (
         session.scalar(
             select(func.count()).where(
@@ -108,12 +133,17 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
         )
         or 0
     )
-    if clicks:
-        one, many = Nn_(
-            "%(num)d customer clicked your campaign links this week: call them",
-            "%(num)d customers clicked your campaign links this week: call them",
-        )
-        return Action(one, plural=many, count=clicks)
+    if not clicks:
+        return None
+    one, many = Nn_(
+        "%(num)d customer clicked your campaign links this week: call them",
+        "%(num)d customers clicked your campaign links this week: call them",
+    )
+    return Action(one, plural=many, count=clicks)
+
+
+def _profile_gaps(partner: Partner) -> Action | None:
+    """A phone number or postal address some assets require."""
     if not partner.phone and not partner.postal_address:
         return Action(
             N_("Add your phone number and postal address: some assets cannot go out without it")
@@ -122,7 +152,7 @@ def next_step(session: Session, partner: Partner, *, now: datetime) -> Action:
         return Action(N_("Add your phone number: some assets cannot go out without it"))
     if not partner.postal_address:
         return Action(N_("Add your postal address: some assets cannot go out without it"))
-    return Action(N_("You are all set: your next campaign goes out automatically"))
+    return None
 
 
 def _switched_off(session: Session, partner: Partner) -> tuple[str, ...]:

@@ -1,0 +1,122 @@
+"""What is wrong with a partner's brand whatever the asset: characters no font draws,
+markup in a field, a logo lost against its plate."""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+
+from PIL import Image
+
+from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    NON_TEXT,
+    PLATE_COLOURS,
+    luminance_contrast,
+    relative_luminance,
+)
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import BrandContext
+from campaign_engine.services.assets.preflight.fonts import missing_glyphs
+from campaign_engine.services.assets.preflight.problems import Problem, Severity
+from campaign_engine.typeset.logo_size import band_extrema
+
+MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
+
+
+def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
+    """What is wrong whatever the asset: characters no font draws (they print as boxes in
+    the brochure, the images and the name lockup) and a logo lost against its plate."""
+    problems = []
+    font = str(kit.root / kit.spec.fonts.bold) if kit.spec.fonts else None
+    for field, text in (
+        ("name", brand.name),
+        ("short name", brand.short_name),
+        ("postal address", brand.postal_address),
+    ):
+        missing = missing_glyphs(text, font)
+        if missing:
+            problems.append(
+                Problem(
+                    "brand",
+                    "glyph_missing",
+                    Severity.BLOCK,
+                    f"no font draws {' '.join(missing)} in your {field}; it would print "
+                    "as empty boxes. Write it without them, or ask the vendor to add a font",
+                )
+            )
+    problems += _drawn_in_images(font, brand)
+    for field, text in (("name", brand.name), ("postal address", brand.postal_address)):
+        if markup := MARKUP.search(text):
+            problems.append(
+                Problem(
+                    "brand",
+                    "markup_in_field",
+                    Severity.WARN,
+                    f"your {field} contains markup ({markup.group(0)}); it is "
+                    "printed as written, tags and all",
+                )
+            )
+    if brand.logo_with_name:
+        problems.append(
+            Problem(
+                "brand",
+                "logo_with_name",
+                Severity.WARN,
+                "your logo is too small to be read alone, so your name is set beside it; "
+                "upload a logo at least 96 pixels tall to show it on its own",
+            )
+        )
+    ratio = logo_contrast(brand)
+    if ratio is not None and ratio < NON_TEXT:
+        problems.append(
+            Problem(
+                "brand",
+                "logo_contrast",
+                Severity.BLOCK,
+                f"your logo stands out from its background at only {ratio:.1f}:1 (at least "
+                "3:1 is needed to be seen); upload a darker or a lighter version",
+            )
+        )
+    return problems
+
+
+def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
+    """The name as the social images and the signature banner draw it: Pillow has no
+    font fallback of its own, so those renderers draw from their own chain of fonts
+    (campaign_engine.typeset.glyphs), which may lack a script fontconfig finds a font for (Ethiopic,
+    Khmer, Gujarati): the email and the brochure print such a name, the images show
+    boxes. Asked here so the check answers for every renderer."""
+    from campaign_engine.typeset.glyphs import missing_glyphs as missing_in_images
+
+    problems = []
+    for field, text in (("name", brand.name), ("short name", brand.short_name)):
+        missing = [c for c in missing_in_images(text, font) if c not in missing_glyphs(c)]
+        if missing:
+            problems.append(
+                Problem(
+                    "brand",
+                    "glyph_missing",
+                    Severity.BLOCK,
+                    f"the social images and the email signature banner have no font for "
+                    f"{' '.join(missing)} in your {field}; they would show empty boxes",
+                )
+            )
+    return problems
+
+
+def logo_contrast(brand: BrandContext) -> float | None:
+    """Contrast of a logo with transparency against the plate it is shown on; None for an
+    opaque logo, which brings its own ground."""
+    if not brand.logo_png or _opaque(brand.logo_png):
+        return None
+    ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
+    return luminance_contrast(relative_luminance(ground), brand.logo_luminance)
+
+
+@lru_cache(maxsize=4096)
+def _opaque(png: bytes) -> bool:
+    """Cached by logo: this runs before every send of every partner's channel."""
+    with Image.open(io.BytesIO(png)) as image:
+        return band_extrema(image.convert("RGBA").getchannel("A"))[0] >= 250

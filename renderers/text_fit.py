@@ -1,0 +1,46 @@
+"""Text fitted to a box in the image renderers: the largest size at which it wraps
+inside, each run measured in the font that draws it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PIL import ImageFont
+
+from campaign_engine.typeset.glyphs import text_width
+from campaign_engine.typeset.textbreak import wrap as break_lines
+
+MIN_FONT = 22
+LINE_HEIGHT = 1.2
+
+
+@lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def wrap(font: ImageFont.FreeTypeFont, text: str, width: int, lang: str = "en") -> list[str]:
+    """Lines of `text` no wider than `width` in `font`: broken where Unicode allows (a
+    no-break space holds), long words hyphenated (campaign_engine.typeset.textbreak)."""
+    return break_lines(text, width, font.getlength, lang)
+
+
+@lru_cache(maxsize=256)
+def fit_text(
+    font_path: str, text: str, width: int, height: int, lang: str = "en", most: int = 96
+) -> tuple[int, tuple[str, ...]]:
+    """The largest font size (down to MIN_FONT px) at which the wrapped text fits the box,
+    each run measured in the font that draws it. Cached: every partner of one locale fits
+    the same headline into the same box."""
+
+    def lines_at(size: int) -> list[str]:
+        return break_lines(text, width, lambda s: text_width(s, size, font_path, lang), lang)
+
+    size = max(MIN_FONT, min(height // 2, most))
+    while size > MIN_FONT:
+        lines = lines_at(size)
+        widest = max(text_width(line, size, font_path, lang) for line in lines)
+        if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
+            return size, tuple(lines)
+        size -= 2  # fine steps: a long headline shrinks only as far as it must
+    return MIN_FONT, tuple(lines_at(MIN_FONT))
