@@ -1,10 +1,19 @@
 """Attribution under load, against Granian on PostgreSQL: signed events per second, their
 p50/p99 latency and lost events; tracked-redirect p50/p99; the campaign report's time with
-a million events stored. Beside a naive baseline from the same run (one worker with one
-thread, one `requests` client calling in turn).
+a million events stored. Beside a naive baseline from the same run.
 
-    .venv/bin/python bench/ingest.py [--events 20000] [--web-workers 2] [--threads 64]
+    .venv/bin/python bench/ingest.py [--events 20000] [--web-workers 2] [--threads 32]
         [--connections 160] [--million]
+
+Naive baseline: the same requests through the same Granian command (workers, threads) and
+the same clients, answered by the app as it would be without the two layers in front of
+Flask (bench/ingest_naive.py): POST /api/v1/events as a plain Flask view over the same
+signature check and validation that stores each event with one INSERT and one commit of
+its own (no group commit), and GET /r/<token> through Flask's own view (a database lookup
+per click). The same number of events, the same signing, the same keep-alive client with
+the same connections, the same 2,000 clicks on one connection. Fair because both paths
+answer the same requests with the same statuses and store the same rows: the script stops
+if either loses an event or a click, or if the baseline refuses one.
 
 Targets (issue 6): >= 2,000 events/s on 2 cores with none lost, redirect p99 <= 10 ms,
 the campaign report in <= 200 ms with 1,000,000 events stored.
@@ -27,6 +36,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 import requests
@@ -49,7 +59,7 @@ from campaign_engine.services.campaigns.lifecycle import create_campaign  # noqa
 from campaign_engine.services.insights.reports import campaign_report  # noqa: E402
 from campaign_engine.services.partners.directory import import_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
-from tests.processes import serve_web  # noqa: E402
+from tests import processes  # noqa: E402
 
 RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
@@ -84,10 +94,29 @@ def setup(work: Path, name: str) -> tuple[Path, int, list[str]]:
     return config, campaign_id, tokens
 
 
-def serve(config: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+PRODUCT = "campaign_engine.app:create_app"
+NAIVE = "ingest_naive:create_app"  # bench/ingest_naive.py
+
+
+def serve(
+    config: Path, port: int, workers: int, threads: int, target: str = PRODUCT
+) -> subprocess.Popen[bytes]:
     """The web as docs/deploy.md runs it (the tests' own command), its log beside the
-    config."""
-    process = serve_web(config, config.parent / "web.log", port, workers=workers, threads=threads)
+    config. The baseline's app is served by that very command, its target swapped: the
+    command is taken from tests/processes.serve_web rather than written out again, so the
+    two cannot drift apart."""
+    log = config.parent / "web.log"
+    if target == PRODUCT:
+        process = processes.serve_web(config, log, port, workers=workers, threads=threads)
+    else:
+        with mock.patch.object(processes.subprocess, "Popen") as popen:
+            processes.serve_web(config, log, port, workers=workers, threads=threads)
+        argv, kwargs = list(popen.call_args.args[0]), dict(popen.call_args.kwargs)
+        assert argv[-1] == PRODUCT, argv
+        argv[-1] = target
+        path = os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")]))
+        kwargs["env"] = {**kwargs["env"], "PYTHONPATH": path}
+        process = subprocess.Popen(argv, **kwargs)
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -180,6 +209,40 @@ def stored(config: Path, prefix: str) -> int:
     return count or 0
 
 
+def clicks(config: Path) -> int:
+    """Clicks stored so far (a server writes its last ones when it stops)."""
+    runtime = bootstrap.build_runtime(load_settings(config))
+    with runtime.sessions() as session:
+        count = session.scalar(select(func.count()).where(Event.type == "click"))
+    runtime.close()
+    return count or 0
+
+
+def phase(config: Path, port: int, args: argparse.Namespace, target: str, run: str, tokens):
+    """One server, the events then the clicks; (events, seconds, latencies, failed,
+    redirect times). The baseline must store every event (else the script stops: its rate
+    would be for less work); the product's lost events are a figure of their own. Clicks
+    go through the same event recorder on both paths, so a click not stored (written when
+    the server stops) is the recorder's, not the baseline's: it gets a line, either path."""
+    events = signed_events(args.events, tokens, run)
+    before = clicks(config)
+    web = serve(config, port, args.web_workers, args.threads, target)
+    try:
+        elapsed, latencies, failed = blast(port, events, args.connections)
+        redirect_times = redirects(port, tokens, 2000)
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait()
+    lost = len(events) - failed - stored(config, run)
+    clicked = clicks(config) - before
+    if target != PRODUCT and (lost or failed):
+        raise SystemExit(f"naive baseline: {failed} events refused, {lost} lost")
+    if clicked != len(redirect_times):
+        who = "" if target == PRODUCT else "naive baseline "
+        print(f"{who}clicks not stored: {len(redirect_times) - clicked} of {len(redirect_times)}")
+    return events, elapsed, latencies, failed, redirect_times
+
+
 def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
 
@@ -203,20 +266,6 @@ def redirects(port: int, tokens: list[str], count: int) -> list[float]:
             answer.read(length)
             times.append(time.perf_counter() - start)
             assert status.split()[1] == b"302", status
-    return sorted(times)
-
-
-def naive_redirects(port: int, tokens: list[str], count: int) -> list[float]:
-    session = requests.Session()
-    times = []
-    for i in range(count):
-        start = time.perf_counter()
-        session.get(
-            f"http://127.0.0.1:{port}/r/{tokens[i % len(tokens)]}",
-            allow_redirects=False,
-            headers={"User-Agent": "Mozilla/5.0 bench"},
-        )
-        times.append(time.perf_counter() - start)
     return sorted(times)
 
 
@@ -286,23 +335,13 @@ def main() -> None:
     try:
         config, campaign_id, tokens = setup(work, name)
         port = 18000 + os.getpid() % 1000
-        naive_events = signed_events(max(200, args.events // 20), tokens, "naive")
-        web = serve(config, port, 1, 1)
-        start = time.perf_counter()
-        for body, headers in naive_events:
-            requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=body, headers=headers)
-        naive_rate = len(naive_events) / (time.perf_counter() - start)
-        naive_redirect_times = naive_redirects(port, tokens, 1000)
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait()
-        events = signed_events(args.events, tokens, "load")
-        web = serve(config, port, args.web_workers, args.threads)
-        try:
-            elapsed, latencies, failed = blast(port, events, args.connections)
-            redirect_times = redirects(port, tokens, 2000)
-        finally:
-            os.killpg(web.pid, signal.SIGTERM)
-            web.wait()
+        naive_events, naive_elapsed, _, _, naive_redirect_times = phase(
+            config, port, args, NAIVE, "naive", tokens
+        )
+        naive_rate = len(naive_events) / naive_elapsed
+        events, elapsed, latencies, failed, redirect_times = phase(
+            config, port, args, PRODUCT, "load", tokens
+        )
         kept = stored(config, "load")
         print(
             f"signed events: {len(events)} in {elapsed:.1f} s = {len(events) / elapsed:.0f}/s "

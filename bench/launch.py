@@ -4,8 +4,20 @@ Celery on Redis with 1 and 2 worker processes (PostgreSQL), beside a naive basel
 
     .venv/bin/python bench/launch.py [--partners 1000] [--contacts 5] [--celery] [--repeat 3]
 
-Naive baseline (same run): one thread, every delivery rendered from scratch (new Jinja
-environment and WeasyPrint setup, no artifact cache) and sent on its own.
+Naive baseline (same run): the same deliveries (every channel's, email to the outbox and
+the rest to the portal) for a sample of the partners, sent the straightforward way,
+without the product's optimisations: one thread and no render pool; per partner fresh
+renderers (a new Jinja environment and WeasyPrint setup, none kept from the previous
+partner), each channel rendered once and never read back from the artifact cache (it is
+still stored and indexed, as the console needs); a partner's channel taken in one
+transaction, then per delivery one transaction that re-checks it through the ORM
+(pipeline.delivery._checked_message: campaign status, consent, suppression, erasure),
+sends it and records it sent. It runs on a copy of the planned database taken before the
+measured run, with an outbox of its own. Fair because both paths do the same work per
+delivery and must end the same way: the script stops if the baseline's deliveries of its
+partners end in other states than the measured run's (sent, or failed the same way), or
+if either outbox holds other than the emails sent. The ratio measures the render pool,
+renderer reuse, the sending threads and the one-query checks.
 Targets (issues 4 and 17): 1,000 partners, whole kit, launch to last send <= 120 s embedded
 on 2 cores; 2 Celery workers >= 1.7x one; the dispatcher's own overhead <= 1 ms per
 delivery.
@@ -24,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -34,13 +47,16 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
-from campaign_engine.db import Delivery  # noqa: E402
+from campaign_engine.db import Campaign, Delivery  # noqa: E402
 from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
+from campaign_engine.domain.lifecycle import DeliveryStatus  # noqa: E402
+from campaign_engine.errors import PermanentError  # noqa: E402
+from campaign_engine.pipeline import delivery as pipeline  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
 from campaign_engine.pipeline.runner import run_until_sent  # noqa: E402
-from campaign_engine.services.assets.artifacts import render_now  # noqa: E402
-from campaign_engine.services.assets.brand.context import brand_context  # noqa: E402
-from campaign_engine.services.assets.kits import load_kit, read_kit  # noqa: E402
+from campaign_engine.pipeline.throttle import wait_for_rate_limits  # noqa: E402
+from campaign_engine.ports import Endpoint  # noqa: E402
+from campaign_engine.services.assets.kits import load_kit, materialise  # noqa: E402
 from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
 from campaign_engine.services.partners.contacts import import_contacts  # noqa: E402
@@ -129,8 +145,7 @@ def count(runtime, campaign_id: int, status: str | None = None) -> int:
 def dispatcher_overhead(database: Path, work: Path) -> float:
     """Seconds per delivery spent claiming (on a copy of the planned database)."""
     copy = work / "claims.db"
-    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
-        source.backup(target)  # WAL mode: a file copy would miss what is in the -wal file
+    copy_database(database, copy)
     runtime = bootstrap.build_runtime(
         load_settings().model_copy(update={"database_url": f"sqlite:///{copy}"})
     )
@@ -147,38 +162,104 @@ def dispatcher_overhead(database: Path, work: Path) -> float:
     return (time.perf_counter() - start) / max(claimed, 1)
 
 
-def naive(runtime, campaign_id: int, sample: int) -> float:
-    """Deliveries per second when every delivery renders from scratch and sends alone."""
-    kit, _ = read_kit(Path(runtime.settings.storage_dir).parent / "kit")
-    connector = runtime.connector("email")
-    from campaign_engine.ports import BROCHURE, Endpoint, Message
+def copy_database(database: Path, copy: Path) -> None:
+    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # WAL mode: a file copy would miss what is in the -wal file
 
+
+def naive_runtime(work: Path, database: Path):
+    """A runtime on the copy, with its own storage (no artifact of the measured run to
+    find) and its own outbox."""
+    settings = load_settings()
+    return bootstrap.build_runtime(
+        settings.model_copy(
+            update={
+                "database_url": f"sqlite:///{database}",
+                "storage_dir": work / "naive-storage",
+                "email": settings.email.model_copy(update={"outbox_dir": work / "naive-outbox"}),
+            }
+        )
+    )
+
+
+def naive(runtime, campaign_id: int, sample: int) -> tuple[float, list[int]]:
+    """Deliveries per second of the straightforward sender (see the module's docstring),
+    and the partners it sent to."""
     with runtime.sessions() as session:
-        partners = list_partners(session)[:sample]
-        done, start = 0, time.perf_counter()
-        for partner in partners:
-            brand = brand_context(partner)
-            for channel in kit.spec.channels():
-                links = {n: f"https://t.example/{n}" for n in kit.spec.links}
-                rows = session.scalars(
-                    select(Delivery).where(
-                        Delivery.partner_id == partner.id, Delivery.channel == channel
-                    )
-                )
-                for row in rows:
-                    render_now(bootstrap.make_renderers(kit), channel, brand, links)
-                    if channel == "email":  # as launches did: the brochure with every email
-                        render_now(bootstrap.make_renderers(kit), BROCHURE, brand, links)
-                    if channel == "email":
-                        connector.publish(
-                            Message(
-                                channel="email", recipient=row.recipient, subject="x", body_text="x"
-                            ),
-                            Endpoint(kind="email"),
-                            f"naive-{row.id}",
-                        )
+        partners = [p.id for p in list_partners(session)[:sample]]
+        rows = session.execute(
+            select(Delivery.id, Delivery.partner_id, Delivery.channel)
+            .where(Delivery.campaign_id == campaign_id, Delivery.partner_id.in_(partners))
+            .order_by(Delivery.partner_id, Delivery.channel, Delivery.id)
+        ).all()
+        campaign = session.get(Campaign, campaign_id)
+        materialise(session, campaign.kit_version, runtime.settings.storage_dir)  # not timed
+    work: dict[int, dict[str, list[int]]] = {}
+    for delivery_id, partner_id, channel in rows:
+        work.setdefault(partner_id, {}).setdefault(channel, []).append(delivery_id)
+    fresh: dict[str, object] = {}
+
+    def renderers(kit):  # this partner's own, built on its first render
+        if kit.content_hash not in fresh:
+            fresh[kit.content_hash] = bootstrap.make_renderers(kit)
+        return fresh[kit.content_hash]
+
+    runtime.renderers = renderers
+    owner = "naive"
+    lease = timedelta(seconds=runtime.settings.dispatch.progress_seconds)
+    done, start = 0, time.perf_counter()
+    for partner_id, channels in work.items():
+        fresh.clear()
+        for channel, ids in channels.items():
+            with runtime.sessions.begin() as session:  # ours while we work on them
+                for row in session.scalars(select(Delivery).where(Delivery.id.in_(ids))):
+                    row.status, row.lease_owner = DeliveryStatus.SENDING, owner
+                    row.lease_expires_at = runtime.clock() + lease
+                    row.attempts += 1
+            item = pipeline.WorkItem(campaign_id, partner_id, channel, tuple(ids), owner)
+            try:
+                prepared = pipeline.prepare(runtime, item)
+            except PermanentError as exc:  # as the pipeline: e.g. held by preflight
+                for delivery_id in ids:
+                    pipeline._record_failure(runtime, delivery_id, owner, exc)
+                continue
+            connector = runtime.connector(prepared.endpoint_kind)
+            endpoint = Endpoint(
+                kind=prepared.endpoint_kind,
+                url=prepared.endpoint_url,
+                config=prepared.endpoint_config,
+            )
+            for delivery_id in ids:
+                wait_for_rate_limits(runtime, prepared)
+                with runtime.sessions.begin() as session:
+                    row = session.get(Delivery, delivery_id)
+                    message = pipeline._checked_message(runtime, session, prepared, row, owner)
+                    if message is None:
+                        continue
+                    receipt = connector.publish(message, endpoint, row.idempotency_key)
+                    row.status, row.provider = DeliveryStatus.SENT, receipt.provider
+                    row.provider_ref, row.sent_at = receipt.reference[:300], receipt.accepted_at
+                    row.lease_owner = row.lease_expires_at = row.last_error = None
+                    row.updated_at = receipt.accepted_at
                     done += 1
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), partners
+
+
+def outcome(runtime, campaign_id: int, partners: list[int] | None, outbox: Path | None) -> dict:
+    """Deliveries per (channel, status) of these partners (None: all); the emails in
+    `outbox`, if given, must be the emails sent."""
+    with runtime.sessions() as session:
+        query = select(Delivery.channel, Delivery.status, func.count()).where(
+            Delivery.campaign_id == campaign_id
+        )
+        if partners is not None:
+            query = query.where(Delivery.partner_id.in_(partners))
+        rows = session.execute(query.group_by(Delivery.channel, Delivery.status)).all()
+    found = {(channel, str(status)): n for channel, status, n in rows}
+    files = len(list((outbox / "new").iterdir())) if outbox and (outbox / "new").is_dir() else 0
+    if outbox is not None and files != found.get(("email", "sent"), 0):
+        raise SystemExit(f"{outbox}: {files} emails for {found}")
+    return found
 
 
 def embedded(args: argparse.Namespace) -> None:
@@ -187,12 +268,14 @@ def embedded(args: argparse.Namespace) -> None:
     runtime, campaign_id, stages = prepare(work, config, args.partners, args.contacts)
     total = count(runtime, campaign_id)
     overhead = dispatcher_overhead(work / "bench.db", work)
+    copy_database(work / "bench.db", work / "naive.db")  # as planned, for the baseline
     bootstrap.attach_render_pool(runtime, runtime.settings.dispatch.render_processes)
     start, cpu = time.perf_counter(), time.process_time()
     run_until_sent(runtime, campaign_id, runtime.settings.dispatch.workers)
     stages["render and send"] = time.perf_counter() - start
     main_cpu = time.process_time() - cpu
     sent = count(runtime, campaign_id, "sent")
+    outcome(runtime, campaign_id, None, work / "outbox")
     print(f"embedded: {args.partners} partners x whole kit, {total} deliveries, {sent} sent")
     for name, seconds in stages.items():
         print(f"  {name:<32} {seconds:8.1f} s")
@@ -207,7 +290,13 @@ def embedded(args: argparse.Namespace) -> None:
         f"  dispatcher overhead              {overhead * 1000:8.3f} ms per delivery "
         "(target <= 1 ms)"
     )
-    rate = naive(runtime, campaign_id, args.baseline)
+    baseline = naive_runtime(work, work / "naive.db")
+    rate, partners = naive(baseline, campaign_id, args.baseline)
+    measured = outcome(runtime, campaign_id, partners, None)
+    naive_end = outcome(baseline, campaign_id, partners, work / "naive-outbox")
+    if naive_end != measured:
+        raise SystemExit(f"the baseline's deliveries ended {naive_end}, the measured {measured}")
+    baseline.close()
     print(
         f"  naive baseline ({args.baseline} partners)      {rate:8.1f} deliveries/s -> "
         f"{sent / stages['render and send'] / rate:.1f}x"

@@ -1,11 +1,18 @@
 """The email-signature image, which mail clients fetch on every open of every email a
 partner's staff send: /s/<token>.png served from the artifact cache (and a revalidation
-answered 304 by its ETag), beside the naive baseline from the same run: drawing the banner
-anew for each request.
+answered 304 by its ETag), beside the naive baseline from the same run.
 
     .venv/bin/python bench/signature.py [--requests 300]
 
 In-process through Flask's test client (no network), on SQLite.
+
+Naive baseline: the same request to the same view, with the artifact cache taken out of
+the view's path (services/workspace/library.cached_render replaced by a plain render):
+the token checked, the partner, its live campaign, customisations and tracked links read,
+and the banner drawn anew by the kit's signature renderer for each request, as a view
+written without the cache would. Fair because it answers the same URL with the same
+bytes: the script stops if the baseline's image differs from the served one, or if the
+banner was not drawn on every request (a path the replacement does not reach).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -24,12 +32,10 @@ from sqlalchemy import select  # noqa: E402
 
 from campaign_engine.app import create_app  # noqa: E402
 from campaign_engine.db import Partner  # noqa: E402
-from campaign_engine.services.assets.brand.context import brand_context  # noqa: E402
+from campaign_engine.services.assets.artifacts import render_now  # noqa: E402
+from campaign_engine.services.workspace import library  # noqa: E402
 from campaign_engine.services.workspace.snippet import SignatureTokens  # noqa: E402
-from renderers.signature import banner_png  # noqa: E402
 from tests.worlds import launched_campaign  # noqa: E402
-
-KIT = ROOT / "kits" / "secure-cloud-q3"
 
 
 def timed(call, count: int) -> list[float]:
@@ -58,16 +64,26 @@ def main() -> None:
     client = app.test_client()
     with runtime.sessions() as session:
         partner = session.scalar(select(Partner))
-        brand = brand_context(partner)
     token = SignatureTokens(runtime.settings.signing_keys).make(partner.id)
     url = f"/s/{token}.png"
-    etag = client.get(url).headers["ETag"]
+    first = client.get(url)
+    etag = first.headers["ETag"]
     served = timed(lambda: client.get(url), args.requests)
     revalidated = timed(lambda: client.get(url, headers={"If-None-Match": etag}), args.requests)
-    font, logo = str(KIT / "fonts" / "DejaVuSans-Bold.ttf"), (KIT / "assets" / "vendor-logo.png")
-    naive = timed(
-        lambda: banner_png(brand, "Free backup check", font, logo.read_bytes()), args.requests
-    )
+    drawn = []
+
+    def render_every_time(storage_dir, kit, renderers, brand, channel, links):
+        drawn.append(channel)
+        return "", render_now(renderers, channel, brand, links), True
+
+    with mock.patch.object(library, "cached_render", render_every_time):
+        naive_answer = client.get(url)
+        naive = timed(lambda: client.get(url), args.requests)
+    if naive_answer.data != first.data or len(drawn) != args.requests + 1:
+        raise SystemExit(
+            f"the baseline drew {len(drawn)} banners for {args.requests + 1} requests; "
+            f"same image as served: {naive_answer.data == first.data}"
+        )
     print(line("/s/<token>.png (artifact cache)", served))
     print(line("/s/<token>.png revalidated (304)", revalidated))
     print(line("naive: draw the banner per request", naive))
