@@ -88,3 +88,31 @@ def test_services_are_grouped_by_capability():
     assert len(entries) <= 12, entries
     flat = [name for name in entries if name.endswith(".py") and name != "__init__.py"]
     assert flat == [], "a new use case goes into its capability's package"
+
+
+def _sources() -> list[Path]:
+    return [
+        path
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.relative_to(ROOT).parts
+    ]
+
+
+def test_modules_and_functions_fit_a_reader():
+    """No module over 400 lines, no function over 60 (migrations excepted): past that, a
+    module holds two things and a function does two jobs."""
+    import ast
+
+    long_modules, long_functions = [], []
+    for path in _sources():
+        source = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        if source.count("\n") > 400:
+            long_modules.append(f"{name}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    long_functions.append(f"{name}:{node.lineno} {node.name}: {length} lines")
+    assert long_modules == [] and long_functions == [], long_modules + long_functions
