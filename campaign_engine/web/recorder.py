@@ -35,7 +35,8 @@ class EventRecorder:
         self.interval = interval
         self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=capacity)
         self.dropped = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # starting the thread (add() must never wait long)
+        self._writing = threading.Lock()  # one batch between the queue and the database
         self._thread: threading.Thread | None = None
         atexit.register(self.flush)
         # A worker process that multiprocessing started (Granian's) leaves through
@@ -52,25 +53,33 @@ class EventRecorder:
             log.warning("event queue full; dropped %s events so far", self.dropped)
 
     def flush(self) -> int:
-        """Write everything queued now; returns how many events were written."""
+        """Write everything queued now; returns how many events were written. A batch is
+        taken off the queue and written under one lock: the final flush at exit waits for
+        the batch the recorder's thread holds, instead of finding the queue empty and
+        letting the process end before that batch is stored."""
         written = 0
         while True:
-            rows = []
-            while len(rows) < self.batch:
+            with self._writing:
+                rows = self._take()
+                if not rows:
+                    return written
                 try:
-                    rows.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            if not rows:
-                return written
-            try:
-                with self._lock, self.sessions.begin() as session:
-                    session.execute(Event.__table__.insert(), rows)
-                    count_engagement(session, rows)  # same transaction: counts never drift
-            except Exception:  # the database is away: keep them for the next round
-                self._requeue(rows)
-                raise
+                    with self.sessions.begin() as session:
+                        session.execute(Event.__table__.insert(), rows)
+                        count_engagement(session, rows)  # same transaction: counts never drift
+                except Exception:  # the database is away: keep them for the next round
+                    self._requeue(rows)
+                    raise
             written += len(rows)
+
+    def _take(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        while len(rows) < self.batch:
+            try:
+                rows.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return rows
 
     def _requeue(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
