@@ -336,7 +336,8 @@ def celery_run(args: argparse.Namespace, processes: int) -> tuple[float, float]:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        while count(runtime, campaign_id, "sent") < total:
+        final = ("sent", "failed", "skipped")  # waiting for "sent" alone hung on a failure
+        while sum(count(runtime, campaign_id, status) for status in final) < total:
             time.sleep(0.5)
         elapsed = time.perf_counter() - start
         for process in (scheduler, worker):

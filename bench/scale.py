@@ -184,13 +184,16 @@ def main() -> None:
         processes.append(subprocess.Popen(scheduler, env=env, start_new_session=True, **quiet))
         with runtime.sessions() as session:
             while True:
-                sent = session.scalar(
+                # every delivery final (a preflight hold or a refusal is final too: a
+                # wait for "sent" alone never ended when one failed)
+                done = session.scalar(
                     select(func.count()).where(
-                        Delivery.campaign_id == campaign_id, Delivery.status == "sent"
+                        Delivery.campaign_id == campaign_id,
+                        Delivery.status.in_(("sent", "failed", "skipped")),
                     )
                 )
                 session.rollback()
-                if sent >= total:
+                if done >= total:
                     break
                 time.sleep(1)
         elapsed = time.perf_counter() - start
