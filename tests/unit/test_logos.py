@@ -144,3 +144,11 @@ def test_an_svg_that_takes_too_long_to_draw_is_refused_in_seconds(monkeypatch):
     started = time.monotonic()
     refused(bomb, "too much time or memory")
     assert time.monotonic() - started < 8
+
+
+def test_the_lockup_font_is_the_packages_own():
+    """The name lockup is set in the package's font: a path to nothing (once, after the
+    module moved a folder deeper) fell back to another font without a word."""
+    from campaign_engine.services.assets.brand import logos
+
+    assert logos.FONT.is_file(), logos.FONT

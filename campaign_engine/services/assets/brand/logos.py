@@ -6,6 +6,7 @@ import io
 import warnings
 from collections.abc import Callable
 from functools import lru_cache, partial
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,10 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 ACCEPTED = {"PNG", "JPEG", "WEBP"}
 BOX = (600, 200)
-FONT = Path(__file__).resolve().parents[2] / "assets" / "DejaVuSans-Bold.ttf"
+# The package's own font, found from the package (not by counting folders up from this
+# file: moving the module one folder deeper once made it a path to nothing, and the
+# lockup fell back to another font, a few pixels taller).
+FONT = Path(str(resources.files("campaign_engine"))) / "assets" / "DejaVuSans-Bold.ttf"
 EDGE_TOLERANCE = 24  # per channel: JPEG noise on a white margin stays "white"
 UNIFORM = 0.97  # share of a side's pixels that must match for it to count as margin
 NEAR_WHITE = 230  # every channel at least this: a background, not a badge
