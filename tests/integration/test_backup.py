@@ -368,9 +368,10 @@ def test_a_target_folder_with_files_is_refused_even_when_the_backup_has_none_for
     assert result.exit_code != 0 and "not empty" in result.output
 
 
-def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, database_url):
+def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, sqlite_url):
     """SIGTERM, as cron's timeout or systemd send it, mid-copy: no partial folder (a full
-    copy of the database nobody would ever delete) and the pause on sending lifted."""
+    copy of the database nobody would ever delete) and the pause on sending lifted. On
+    SQLite only: the signal's handling is the same whichever database was copied."""
     import os
     import signal
     import subprocess
@@ -380,7 +381,7 @@ def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, dat
     from campaign_engine.infra.leases import holder_of
     from campaign_engine.services.stewardship.pause import LEASE
 
-    cli = Cli(write_config(tmp_path, database_url, data_dir="var"))
+    cli = Cli(write_config(tmp_path, sqlite_url, data_dir="var"))
     programme(tmp_path, cli, wait=False)
     storage = load_settings(cli.config).storage_dir
     storage.mkdir(parents=True, exist_ok=True)
@@ -389,7 +390,7 @@ def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, dat
     backup = subprocess.Popen(
         [sys.executable, "-m", "campaign_engine", "backup", str(tmp_path / "nightly")], env=env
     )
-    engine = make_engine(database_url)
+    engine = make_engine(sqlite_url)
     try:
         deadline = time.monotonic() + 30
         while not list(tmp_path.glob(".nightly.partial-*")) and time.monotonic() < deadline:

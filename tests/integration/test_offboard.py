@@ -64,7 +64,7 @@ def test_a_leaving_partner_takes_its_data_and_its_figures_stay(tmp_path, databas
         world.runtime.close()
 
 
-def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, database_url):
+def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, sqlite_url):
     """The partner page's form: a marketer cannot, a mistyped slug changes nothing, the
     admin's confirmed one exports then erases; the zip is listed and downloadable by the
     admin alone, for that partner alone, until retention deletes it."""
@@ -73,7 +73,7 @@ def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, dat
     from campaign_engine.services.access.accounts import create_user
     from campaign_engine.services.stewardship.retention import run_retention
 
-    world = build(tmp_path, database_url)
+    world = build(tmp_path, sqlite_url)
     try:
         with world.runtime.sessions.begin() as session:
             create_user(session, "admin@vendor.example", "admin", password="correct-horse-1")
@@ -121,14 +121,14 @@ def test_an_admin_offboards_from_the_console_and_downloads_the_zip(tmp_path, dat
         world.runtime.close()
 
 
-def test_an_erasure_reaches_a_kept_offboarding_zip(tmp_path, database_url):
+def test_an_erasure_reaches_a_kept_offboarding_zip(tmp_path, sqlite_url):
     """The zip waiting for download is compressed, so the erasure's byte search cannot see
     into it: the erasure takes the person's rows out of it, the other rows stay."""
     from campaign_engine.services.stewardship.archives import archive_path
     from campaign_engine.services.stewardship.offboard import offboard
     from campaign_engine.services.stewardship.request import erase
 
-    world = build(tmp_path, database_url)
+    world = build(tmp_path, sqlite_url)
     try:
         rt = world.runtime
         archive = archive_path(rt.settings.storage_dir, "partner-00", rt.clock())
