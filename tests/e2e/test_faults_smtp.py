@@ -24,6 +24,7 @@ from campaign_engine.commands.serve import background_engine
 from campaign_engine.services.assets.kits import load_kit
 from campaign_engine.services.campaigns.launch import launch_campaign
 from campaign_engine.services.campaigns.lifecycle import create_campaign
+from campaign_engine.services.delivery.health.checks import loops_check
 from campaign_engine.services.partners.contacts import import_contacts
 from campaign_engine.services.partners.directory import import_partners
 from campaign_engine.settings import load_settings
@@ -191,6 +192,9 @@ def test_smtp_refusing_for_20_minutes_then_every_recipient_is_mailed_once(world)
 def test_storage_full_then_freed_sends_each_once_and_readyz_follows(world, storage, caplog):
     runtime, _handler, received, _proxy, cli, version_id = world
     app = create_app(runtime)
+    # The SMTP test moves the engine's clock 20 minutes on: the scheduler lease, renewed
+    # every few seconds, reads as lapsed until its next renewal. Start from a ready engine.
+    wait_until(lambda: loops_check(runtime).ok, 15, "the scheduler lease to be renewed")
     ballast = storage / "ballast"
     with ballast.open("wb") as handle:  # fill the tmpfs: the kernel answers ENOSPC
         try:
