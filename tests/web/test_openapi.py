@@ -81,8 +81,14 @@ def test_every_operation_answers_as_documented(api_world):
 
 def fuzz(operation, headers: dict[str, str]) -> None:
     @given(case=operation.as_strategy())
+    # Seeded (derandomize): the suite draws the same requests on every run, so a run
+    # passes or fails for the code, not for the draw; bench and exploratory runs draw anew.
     @settings(
-        max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=12,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     def answers_as_documented(case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
