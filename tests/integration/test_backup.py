@@ -402,10 +402,10 @@ def test_a_terminated_backup_leaves_nothing_and_lets_sending_go_on(tmp_path, sql
         assert not (tmp_path / "nightly").exists()
         from sqlalchemy.orm import Session
 
-        from campaign_engine.services.stewardship.pause import now_utc
+        from campaign_engine.runtime import system_clock
 
         with Session(engine) as session:
-            assert holder_of(session, LEASE, now=now_utc()) is None
+            assert holder_of(session, LEASE, now=system_clock()) is None
     finally:
         backup.kill()
         engine.dispose()

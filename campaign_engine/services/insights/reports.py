@@ -106,18 +106,19 @@ def _deliveries(
     partners: dict[str, dict[str, Any]],
     channels: dict[str, dict[str, Any]],
 ) -> None:
-    sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
-    rows = session.execute(
-        select(Delivery.partner_id, Delivery.channel, sent)
-        .where(Delivery.campaign_id == campaign.id)
-        .group_by(Delivery.partner_id, Delivery.channel)
-    )
     if campaign.always_on:  # its emails are the runway's steps
         rows = session.execute(
             select(Enrollment.partner_id, literal("email"), func.count())
             .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
             .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
             .group_by(Enrollment.partner_id)
+        )
+    else:
+        sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
+        rows = session.execute(
+            select(Delivery.partner_id, Delivery.channel, sent)
+            .where(Delivery.campaign_id == campaign.id)
+            .group_by(Delivery.partner_id, Delivery.channel)
         )
     for partner_id, channel, delivered in rows:
         partners[slugs[partner_id]]["delivered"] += delivered or 0

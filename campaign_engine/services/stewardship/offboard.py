@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
@@ -276,21 +276,21 @@ def _delete_mail(outbox: Path, addresses: set[str], slug: str) -> int:
             message = parsed_mail(data)
             if message is None or mail_partner(message) != slug:
                 continue
-            if _named(data) & addresses:
+            if _named(data, message) & addresses:
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
 
 
-def _named(data: bytes) -> set[str]:
-    """Every address in a mail: raw bytes, headers and decoded text parts."""
-    texts = [data.decode("utf-8", "replace")]
+def _named(data: bytes, message: EmailMessage) -> set[str]:
+    """Every address in a mail (`message`, parsed once by the caller from `data`): raw
+    bytes, headers and decoded text parts."""
+    raw = data.decode("utf-8", "replace")
     try:
-        message = message_from_bytes(data, policy=policy.default)
-        texts += [str(value) for value in message.values()]
+        texts = [raw, *(str(value) for value in message.values())]
         texts += [
             part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
         ]
-    except (LookupError, ValueError, TypeError):  # not a mail: the raw text has been read
-        return {m.lower() for m in EMAILISH.findall(texts[0])}
+    except (LookupError, ValueError, TypeError):  # will not decode: the raw text decides
+        return {m.lower() for m in EMAILISH.findall(raw)}
     return {m.lower() for text in texts if isinstance(text, str) for m in EMAILISH.findall(text)}

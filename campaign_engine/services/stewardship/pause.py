@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from campaign_engine.db import Delivery, Lease
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import CampaignEngineError
 from campaign_engine.infra import leases
+from campaign_engine.runtime import system_clock
 
 LEASE = "backup"
 TTL = 60.0
@@ -36,10 +37,6 @@ TTL = 60.0
 class BackupRunning(CampaignEngineError):
     """A second backup while one is copying: its end would let sending resume while the
     other still copies."""
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def sending_paused_by(session: Session, *, now: datetime) -> str | None:
@@ -53,7 +50,7 @@ def sending_paused(
     *,
     drain_seconds: float,
     poll_seconds: float = 0.2,
-    clock: Callable[[], datetime] = now_utc,
+    clock: Callable[[], datetime] = system_clock,
 ) -> Iterator[int]:
     """Hold the `backup` lease and wait up to `drain_seconds` for the claims in flight to
     be recorded; yields how many were still in flight when the wait ended (0 normally:
