@@ -11,7 +11,7 @@ renderers (a new Jinja environment and WeasyPrint setup, none kept from the prev
 partner), each channel rendered once and never read back from the artifact cache (it is
 still stored and indexed, as the console needs); a partner's channel taken in one
 transaction, then per delivery one transaction that re-checks it through the ORM
-(pipeline.delivery._checked_message: campaign status, consent, suppression, erasure),
+(pipeline.recheck.checked_message: campaign status, consent, suppression, erasure),
 sends it and records it sent. It runs on a copy of the planned database taken before the
 measured run, with an outbox of its own. Fair because both paths do the same work per
 delivery and must end the same way: the script stops if the baseline's deliveries of its
@@ -53,6 +53,8 @@ from campaign_engine.domain.lifecycle import DeliveryStatus  # noqa: E402
 from campaign_engine.errors import PermanentError  # noqa: E402
 from campaign_engine.pipeline import delivery as pipeline  # noqa: E402
 from campaign_engine.pipeline.dispatcher import claim_due  # noqa: E402
+from campaign_engine.pipeline.failures import record_failure  # noqa: E402
+from campaign_engine.pipeline.recheck import checked_message  # noqa: E402
 from campaign_engine.pipeline.runner import run_until_sent  # noqa: E402
 from campaign_engine.pipeline.throttle import wait_for_rate_limits  # noqa: E402
 from campaign_engine.ports import Endpoint  # noqa: E402
@@ -221,7 +223,7 @@ def naive(runtime, campaign_id: int, sample: int) -> tuple[float, list[int]]:
                 prepared = pipeline.prepare(runtime, item)
             except PermanentError as exc:  # as the pipeline: e.g. held by preflight
                 for delivery_id in ids:
-                    pipeline._record_failure(runtime, delivery_id, owner, exc)
+                    record_failure(runtime, delivery_id, owner, exc)
                 continue
             connector = runtime.connector(prepared.endpoint_kind)
             endpoint = Endpoint(
@@ -233,7 +235,7 @@ def naive(runtime, campaign_id: int, sample: int) -> tuple[float, list[int]]:
                 wait_for_rate_limits(runtime, prepared)
                 with runtime.sessions.begin() as session:
                     row = session.get(Delivery, delivery_id)
-                    message = pipeline._checked_message(runtime, session, prepared, row, owner)
+                    message = checked_message(runtime, session, prepared, row, owner)
                     if message is None:
                         continue
                     receipt = connector.publish(message, endpoint, row.idempotency_key)

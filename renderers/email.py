@@ -98,9 +98,15 @@ class EmailRenderer:
         import mjml  # a Rust extension: loaded where an email is rendered, not in the CLI
 
         try:
-            return mjml.mjml2html(source, disable_comments=True)
+            return mjml.mjml2html(_XML_ILLEGAL.sub("", source), disable_comments=True)
         except Exception as exc:  # MRML raises one bare exception type for every error
             raise ValueError(f"{template}: not valid MJML ({_located(str(exc), source)})") from None
+
+
+# What XML 1.0 forbids, and MRML refuses the whole email for ("unable to parse next
+# template"): profiles refuse these characters, but a row stored before they did, or a
+# kit's own text, must not leave a partner without an email.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _located(problem: str, source: str) -> str:

@@ -4,7 +4,6 @@ limits and messages, and the OpenAPI document is generated from it."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from campaign_engine.domain.audience import AUDIENCE_KEYS
 from campaign_engine.domain.consent import MODE_WORDS, PROGRAMME_DEFAULT_WORDS, ConsentMode
+from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.domain.sendtime import WEEKDAYS, parse_send_time, parse_weekday
 from campaign_engine.domain.times import storable
 
@@ -186,27 +186,9 @@ class CampaignEdit(BaseModel):
     @field_validator("partner_title")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
-        return None if value is None else partner_text(value, lines=False)
+        return None if value is None else plain_text(value, lines=False)
 
     @field_validator("partner_description")
     @classmethod
     def _paragraph(cls, value: str | None) -> str | None:
-        return None if value is None else partner_text(value, lines=True)
-
-
-# Text partners read in their own name: no control characters (a NUL the database refuses,
-# a line break that forges a line of a notice) and no bidi overrides (which reverse the
-# words around them); a description may keep its line breaks.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def partner_text(value: str, *, lines: bool) -> str:
-    text = value.replace("\r\n", "\n")
-    for char in text:
-        if char == "\n" and lines:
-            continue
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            where = "a line break" if char == "\n" else f"the character {name}"
-            raise ValueError(f"{where} is not allowed here; use plain text")
-    return text
+        return None if value is None else plain_text(value, lines=True)

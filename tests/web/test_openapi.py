@@ -232,3 +232,29 @@ def test_downloads_of_any_media_type_pass_the_reply_check(api_world):
         assert answer.status_code == 200, url
         types.add(answer.mimetype)
     assert "application/json" in types and len(types) > 2, types
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("short_name", "North\bwind"),  # a backspace: MRML refused the whole email (a 500)
+        ("phone", "+49 30 \ufffe 1234"),  # a non-character: XML allows none
+        ("postal_address", "Hauptstr. 1\n\u202e10115 Berlin"),  # reverses what follows
+        ("website", "https://northwind.example/\x00"),
+    ],
+)
+def test_a_profile_character_no_asset_can_hold_is_refused_naming_its_field(
+    api_world, field, value
+):
+    """Found by an unseeded run of the fuzz above: a partner's own profile must never
+    break its assets; the change is refused and the library still renders."""
+    app, tokens = api_world
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['partner']}"}
+    answer = client.patch("/api/v1/me/profile", json={field: value}, headers=headers)
+    assert answer.status_code == 422, answer.get_json()
+    assert answer.get_json()["detail"].startswith(f"{field}:"), answer.get_json()
+    assert "not allowed here" in answer.get_json()["detail"]
+    campaigns = client.get("/api/v1/me/campaigns", headers=headers).get_json()
+    first = campaigns["items"][0]["id"]
+    assert client.get(f"/api/v1/me/campaigns/{first}/assets", headers=headers).status_code == 200

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Consent, Delivery, PartnerFeedback
-from campaign_engine.domain.campaign_options import partner_text
+from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, campaign_scope
 from campaign_engine.domain.ledger import Reason
@@ -38,7 +38,7 @@ def plain_words(text: str | None, *, where: str, most: int) -> str:
     feedback` prints to) nor a bidi override (which reverses the words around it)."""
     words = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").strip()
     try:
-        partner_text(words, lines=True)
+        plain_text(words, lines=True)
     except ValueError as exc:
         raise InvalidInput(str(exc), where=where) from None
     if len(words) > most:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import ChannelEndpoint, Partner
 from campaign_engine.domain.brand import normalise_hex
+from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.infra.audit import record
 from campaign_engine.infra.csvrows import read_rows
@@ -64,6 +65,16 @@ class PartnerRow(BaseModel):
     tags: str = ""
     social_webhook_url: str = ""
     crm_webhook_url: str = ""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain(cls, v: object, info: ValidationInfo) -> object:
+        """Every field is printed somewhere (an email's XML, a PDF, a CRM note): a control
+        character, a lone surrogate or a bidi override is this field's error here, not a
+        library that cannot render its own partner later. Only the address has lines."""
+        if isinstance(v, str):
+            return plain_text(v, lines=info.field_name == "postal_address")
+        return v
 
     @field_validator("slug")
     @classmethod

@@ -1,0 +1,31 @@
+"""Text a person typed for others to read, checked once for every place it goes."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# No control characters (a NUL the database refuses, a backspace the email's XML parser
+# refuses, a line break that forges a line of a notice), no lone surrogates or
+# non-characters (not text: UTF-8 cannot encode the first, XML allows neither) and no
+# bidi overrides (which reverse the words around them). A paragraph keeps its line breaks
+# and tabs.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_text(value: str, *, lines: bool) -> str:
+    """`value` with \\r\\n as \\n, or ValueError naming the first character refused."""
+    text = value.replace("\r\n", "\n")
+    for char in text:
+        if lines and char in "\n\r\t":
+            continue
+        if _refused(char):
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            where = "a line break" if char == "\n" else f"the character {name}"
+            raise ValueError(f"{where} is not allowed here; use plain text")
+    return text
+
+
+def _refused(char: str) -> bool:
+    category = unicodedata.category(char)
+    noncharacter = 0xFDD0 <= ord(char) <= 0xFDEF or (ord(char) & 0xFFFE) == 0xFFFE
+    return category in ("Cc", "Cs") or noncharacter or char in _BIDI_CONTROLS
