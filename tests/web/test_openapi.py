@@ -243,9 +243,7 @@ def test_downloads_of_any_media_type_pass_the_reply_check(api_world):
         ("website", "https://northwind.example/\x00"),
     ],
 )
-def test_a_profile_character_no_asset_can_hold_is_refused_naming_its_field(
-    api_world, field, value
-):
+def test_a_profile_character_no_asset_can_hold_is_refused_naming_its_field(api_world, field, value):
     """Found by an unseeded run of the fuzz above: a partner's own profile must never
     break its assets; the change is refused and the library still renders."""
     app, tokens = api_world

@@ -10,10 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Consent, Delivery, PartnerFeedback
-from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.domain.channels import CHANNELS
 from campaign_engine.domain.consent import ALL_CHANNELS, PROGRAMME, campaign_scope
 from campaign_engine.domain.ledger import Reason
+from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.domain.words import N_
 from campaign_engine.errors import InvalidInput, InvalidTransition, NotFound
 from campaign_engine.infra.audit import record
