@@ -69,6 +69,7 @@ def require_harfbuzz_subset() -> None:
 
 # A hair under the sheet: a .page exactly as tall as the paper can round onto a new sheet.
 PAGE_HEIGHT = {"A4": "296.5mm", "letter": "279mm"}
+PAGE_WIDTH = {"A4": "210mm", "letter": "215.9mm"}
 # What the brochure offers the partner's logo, in mm: on the cover the area of a 3:1 logo
 # 13 mm tall, whatever its shape (a 10:1 wordmark 7 x 71, a 1:4 mark 6 x 24: the cover's
 # header grows for it); on the contact band a little less. Never under 6 mm on the short
@@ -90,7 +91,8 @@ def _layout_key(brand: BrandContext, qr_link: str) -> str:
 
 
 def partner_css(ctx: dict[str, Any]) -> str:
-    """The partner's values as CSS variables, plus the page size for its region."""
+    """The partner's values as CSS variables, plus the page size for its region (and the
+    sheet's width and height, for a kit's bands that bleed to its edges)."""
     p = ctx["partner"]
     return (
         f"@page {{ size: {ctx['page_size']}; }} :root {{ --primary: {p['primary_color']}; "
@@ -98,6 +100,7 @@ def partner_css(ctx: dict[str, Any]) -> str:
         f"--on-secondary: {p['text_on_secondary']}; --accent: {p['accent_color']}; "
         f"--plate: {p['plate_color']}; --band-plate: {p['band_plate_color']}; "
         f"--rule: {p['rule_color']}; --page-height: {PAGE_HEIGHT[ctx['page_size']]}; "
+        f"--page-width: {PAGE_WIDTH[ctx['page_size']]}; "
         f"--band: {p['band_color']}; --on-band: {p['text_on_band']}; "
         f"--band-edge: {p['band_edge']}; "
         f"--logo-width: {p['logo_mm'][0]:.2f}mm; --logo-height: {p['logo_mm'][1]:.2f}mm; "

@@ -7,5 +7,6 @@ Renderers (renderers/) draw whole assets and are named only by the composition r
 services measure and check with these same functions, so a check and a render agree.
 """
 
-# Bump when output changes: it is part of every artifact key (4: files name their network).
-RENDERER_VERSION = "4"
+# Bump when output changes: it is part of every artifact key (4: files name their network;
+# 5: the brochure's blocks take the page's width).
+RENDERER_VERSION = "5"
