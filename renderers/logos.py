@@ -35,6 +35,18 @@ def too_small(logo: Image.Image, room: LogoRoom) -> bool:
     return min(logo.size) * LOGO_UPSCALE < room.min_short
 
 
+MARK_ASPECT = 2.0  # wider or taller than this is a wordmark or a stack, not a mark
+
+
+def small_mark(logo: Image.Image | None, room: LogoRoom) -> Image.Image | None:
+    """The logo to set beside the name, when it is a mark too small to show alone. A
+    small wordmark is not one: doubled beside the name it took the whole row and pushed
+    the name into a column of one letter per line (a 600x32 wordmark on a post)."""
+    if logo is None or not too_small(logo, room):
+        return None
+    return logo if max(logo.size) <= MARK_ASPECT * min(logo.size) else None
+
+
 def at_most_doubled(mark: Image.Image, height: int) -> Image.Image:
     """A small mark beside the name: at most LOGO_UPSCALE times its pixels and `height`."""
     scale = min(LOGO_UPSCALE, height / mark.height)

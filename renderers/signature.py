@@ -27,7 +27,7 @@ from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
 from campaign_engine.typeset.textbreak import bidi_levels
-from renderers.logos import logo_size, opaque, open_logo, too_small
+from renderers.logos import logo_size, opaque, open_logo, small_mark
 from renderers.text_fit import fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
@@ -126,7 +126,7 @@ def _partner(
     logo = open_logo(brand.logo_png)
     shown = logo_size(logo, LOGO_ROOM) if logo is not None and brand.logo_kind != "name" else None
     if logo is None or shown is None:
-        mark = logo if logo is not None and too_small(logo, LOGO_ROOM) else None
+        mark = small_mark(logo, LOGO_ROOM)
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
     y = top + (bottom - top - fitted.height) // 2

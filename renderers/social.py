@@ -21,7 +21,7 @@ from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
-from renderers.logos import at_most_doubled, logo_size, opaque, open_logo, too_small
+from renderers.logos import at_most_doubled, logo_size, opaque, open_logo, small_mark
 from renderers.social_layout import PORTRAIT, Layout, platform_size
 from renderers.social_text import in_words, network_link, post_text
 from renderers.text_fit import LINE_HEIGHT, MIN_FONT, fit_text
@@ -158,8 +158,7 @@ class SocialRenderer:
         room = layout.partner_room()
         shown = logo_size(logo, room) if logo is not None and brand.logo_kind != "name" else None
         if logo is None or shown is None or brand.logo_kind == "name":
-            mark = logo if logo is not None and too_small(logo, room) else None
-            return self.draw_name(image, brand, layout, lang, mark)
+            return self.draw_name(image, brand, layout, lang, small_mark(logo, room))
         fitted = logo.resize(shown, Image.Resampling.LANCZOS)
         if brand.logo_on_dark_png or opaque(logo):  # its own ground is part of it
             image.paste(fitted, (left, top), fitted)

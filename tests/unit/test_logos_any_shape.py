@@ -130,6 +130,24 @@ def test_the_vendors_logo_never_outweighs_the_partners(social, kit, size):
     assert vendor[3] - vendor[1] <= partner[3] - partner[1], "nor is it the taller"
 
 
+@pytest.mark.parametrize("platform", ["linkedin", "instagram", "x"])
+def test_a_small_wordmark_gives_way_to_the_name_not_beside_it(social, kit, platform):
+    """A 600x32 wordmark is too small to show alone and is not a mark: set beside the name
+    (doubled), it took the whole row, the name fell one letter per line down the image
+    and covered the band in the partner's colour (sample partner 011, #c2185b)."""
+    brand = brand_with(
+        shape(600, 32),
+        name="North Solutions & Managed Services International",
+        primary_color="#c2185b",
+    )
+    image = post_image(social, kit, brand, platform)
+    name = ink(image, MAGENTA, (0, 0, image.width, image.height - image.height // 8))
+    assert name is not None, "the name in the brand colour"
+    assert name[3] < image.height * 0.45, f"the name block ends at {name[3]} of {image.height}"
+    bottom = image.convert("RGB").getpixel((image.width // 2, image.height - 6))
+    assert all(abs(a - b) <= 24 for a, b in zip(bottom, MAGENTA, strict=True)), bottom
+
+
 def test_an_opaque_logo_gets_no_plate(social, kit):
     """Its ground is part of it: a plate only framed it (in black, for a light ground)."""
     brand = brand_with(badge(480, 160))
