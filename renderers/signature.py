@@ -20,6 +20,7 @@ from campaign_engine.domain.brand import (
     fill_edge,
     normalise_hex,
     rgb,
+    white_brand,
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
@@ -103,7 +104,7 @@ def band_colour(brand: BrandContext) -> str:
     secondary colour when that shows; without one, the white brand keeps its own white
     band, outlined by the caller (a grey band was a colour the partner does not have)."""
     fill = brand_fill(brand.primary_color)
-    if fill_edge(fill) == fill:
+    if not white_brand(fill):
         return fill
     secondary = brand.secondary_color.strip()
     if secondary and fill_edge(secondary) == normalise_hex(secondary):

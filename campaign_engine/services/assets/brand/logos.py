@@ -105,6 +105,9 @@ def to_rgba(image: Image.Image) -> Image.Image:
     return image.convert("RGBA")
 
 
+OWN_GROUND = 0.12  # of the artwork's short side, kept round an opaque logo's artwork
+
+
 def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
     """Trim transparency; on an opaque logo, trim only a near-white margin that runs
     uniform along a whole side. A coloured or dark ground edge to edge is the logo's own
@@ -120,7 +123,19 @@ def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
         return bbox
     difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin))
     mask = difference.convert("L").point(lambda v: 255 if v > EDGE_TOLERANCE else 0)
-    return mask.getbbox() or bbox
+    art = mask.getbbox()
+    if art is None:
+        return bbox
+    # Some of its own ground stays round the artwork: an opaque logo has no plate, and
+    # cropped to the letters' edges it merged into a coloured band (a review by eye).
+    keep = round(min(art[2] - art[0], art[3] - art[1]) * OWN_GROUND)
+    left, top, right, bottom = art
+    return (
+        max(0, left - keep),
+        max(0, top - keep),
+        min(image.width, right + keep),
+        min(image.height, bottom + keep),
+    )
 
 
 def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
@@ -298,14 +313,35 @@ def _lockup_lines(
 ) -> list[str]:
     """The fewest lines (up to LOCKUP_LINES) that keep the name's block within
     LOCKUP_ASPECT, broken where the name's script allows and hyphenated inside a word."""
-    whole = measure(name.strip())
     lines = [name.strip()]
     for count in range(1, LOCKUP_LINES + 1):
-        lines = wrap(name, max(whole / count * 1.1, size * 4), measure)
+        lines = _balanced(name, count, size, measure, wrap)
         widest = max(measure(line) for line in lines)
         if widest / (len(lines) * size * 1.25) <= LOCKUP_ASPECT:
             break
     return lines
+
+
+def _balanced(
+    name: str,
+    count: int,
+    size: int,
+    measure: Callable[[str], float],
+    wrap: Callable[..., list[str]],
+) -> list[str]:
+    """Of a few widths around an even share of `count` lines, the lines whose shortest is
+    closest to the widest (no word alone on the last line, as a review by eye found),
+    `count` lines if any width gives that many."""
+    share = measure(name.strip()) / count
+    best: tuple[int, float] | None = None
+    chosen = [name.strip()]
+    for factor in (1.02, 1.1, 1.2, 1.35):
+        lines = wrap(name, max(share * factor, size * 4), measure)
+        widths = [measure(line) for line in lines]
+        score = (abs(len(lines) - count), -min(widths) / max(max(widths), 1.0))
+        if best is None or score < best:
+            best, chosen = score, lines
+    return chosen
 
 
 def _paste_onto(image: Image.Image, drawn: Drawn, pen: tuple[int, int]) -> None:

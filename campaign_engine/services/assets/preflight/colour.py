@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign_engine.domain.brand import EDGE_DELTA_E, LIGHT_TEXT, delta_e
+from campaign_engine.domain.brand import delta_e, white_brand
 from campaign_engine.ports import BrandContext
 
 FILL_DELTA_E = 10.0  # CIE76: further than this from the partner's colour is another colour
@@ -16,7 +16,7 @@ def fill_is_brand(fill: str, brand: BrandContext) -> bool:
     another brand."""
     if delta_e(fill, brand.primary_color) <= FILL_DELTA_E:
         return True
-    if delta_e(brand.primary_color, LIGHT_TEXT) >= EDGE_DELTA_E:
+    if not white_brand(brand.primary_color):
         return False
     secondary = brand.secondary_color.strip()
     return bool(secondary) and delta_e(fill, secondary) <= FILL_DELTA_E
