@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 # No control characters (a NUL the database refuses, a backspace the email's XML parser
-# refuses, a line break that forges a line of a notice), no lone surrogates or
+# refuses, a line break that forges a line of a notice, Unicode's line and paragraph
+# separators, which some mail clients and terminals break on), no lone surrogates or
 # non-characters (not text: UTF-8 cannot encode the first, XML allows neither) and no
 # bidi overrides (which reverse the words around them). A paragraph keeps its line breaks
 # and tabs.
@@ -28,4 +29,4 @@ def plain_text(value: str, *, lines: bool) -> str:
 def _refused(char: str) -> bool:
     category = unicodedata.category(char)
     noncharacter = 0xFDD0 <= ord(char) <= 0xFDEF or (ord(char) & 0xFFFE) == 0xFFFE
-    return category in ("Cc", "Cs") or noncharacter or char in _BIDI_CONTROLS
+    return category in ("Cc", "Cs", "Zl", "Zp") or noncharacter or char in _BIDI_CONTROLS
