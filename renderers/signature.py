@@ -18,9 +18,7 @@ from campaign_engine.domain.brand import (
     accent_on_white,
     brand_fill,
     fill_edge,
-    normalise_hex,
     rgb,
-    white_brand,
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
@@ -99,17 +97,11 @@ def _light(image: Image.Image) -> bool:
 
 
 def band_colour(brand: BrandContext) -> str:
-    """The partner's colour as it is, a light yellow too (the band is a fill, not text).
-    One too close to white to show on the white banner at all gives way to the partner's
-    secondary colour when that shows; without one, the white brand keeps its own white
-    band, outlined by the caller (a grey band was a colour the partner does not have)."""
-    fill = brand_fill(brand.primary_color)
-    if not white_brand(fill):
-        return fill
-    secondary = brand.secondary_color.strip()
-    if secondary and fill_edge(secondary) == normalise_hex(secondary):
-        return normalise_hex(secondary)
-    return fill
+    """The partner's colour as it is, a light yellow too (the band is a fill, not text);
+    a white brand's secondary colour when it has one (domain.brand.brand_fill); without
+    one, the white brand keeps its own white band, outlined by the caller (a grey band
+    was a colour the partner does not have)."""
+    return brand_fill(brand.primary_color, brand.secondary_color)
 
 
 def _partner(
@@ -161,8 +153,10 @@ def _name(
         image.paste(mark, (left, top + (bottom - top - mark.height) // 2), mark)
         left += mark.width + PAD // 2
     colour = rgb(accent_on_white(brand.primary_color)) if light else (255, 255, 255)
+    # the short name when the partner gave one, as the social images set it: a banner
+    # 100 px tall set a 50-letter legal name in three hyphenated lines
     widest = _lines(
-        image, brand.name, (left, top, right, bottom), font_path, colour, lang, NAME_FONT
+        image, brand.display_name, (left, top, right, bottom), font_path, colour, lang, NAME_FONT
     )
     return left + widest, bottom - top
 

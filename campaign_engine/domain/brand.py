@@ -82,14 +82,17 @@ def brand_fill(primary: str, secondary: str | None = None) -> str:
     lightness. The text on it is chosen by contrast (readable_text_on), and a fill too
     close to white for its edge to show gets one (fill_edge). Darkening a light brand
     colour until it stood out on white turned #ffe600 into olive in every band and button.
-    `secondary` is accepted for the callers that pass it and plays no part."""
-    del secondary
+    A white brand (white_brand) with a secondary colour that is not white too fills with
+    the secondary: a white band and button on a white page showed no brand at all."""
+    if secondary and white_brand(primary) and not white_brand(secondary):
+        return normalise_hex(secondary)
     return normalise_hex(primary)
 
 
 # Below this CIE76 distance from white a fill's edge is not seen on a white page (#f5f5f5
-# is 3.6 away, #e6e6e6 about 8.5, a pale yellow #fff9c4 about 28, #ffe600 about 90).
-EDGE_DELTA_E = 12.0
+# is 3.6 away, #e6e6e6 about 8.5, a pale yellow #ffffe0 15.7 and #fff9c4 27: a review by
+# eye found their buttons without an edge; #ffd1dc is 21.5, #ffe600 about 90).
+EDGE_DELTA_E = 30.0
 # Nearer white than this (CIE76) a brand is a white brand: a band that must show on a
 # white page may take its secondary colour instead. Stricter than the edge: a light mint
 # #e4f2e3 (10.9 from white) gets an edge but keeps its own colour, which a designer

@@ -153,7 +153,7 @@ def _partner(
 
 def _colours(brand: BrandContext) -> dict[str, str]:
     """The partner's colours, and those derived from them that read on or beside them."""
-    fill = brand_fill(brand.primary_color)
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
     accent = accent_for(brand.primary_color, brand.secondary_color)
     return {
         "primary_color": brand.primary_color,

@@ -113,7 +113,7 @@ def _colours(brand: BrandContext) -> dict[str, str]:
     """The header and the button share one fill, the brand colour however light, with the
     text that reads on it and a 1px edge when it is near white (the header was true
     yellow and the button olive); links on white take a readable brand colour."""
-    fill = brand_fill(brand.primary_color)
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
     return {
         "fill": fill,
         "on_fill": readable_text_on(fill),
@@ -132,7 +132,7 @@ def _logo(brand: BrandContext) -> dict[str, Any] | None:
     size = shown_size(png, PARTNER_LOGO_ROOM)
     if size is None:
         return None
-    fill = brand_fill(brand.primary_color)
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
     plate = opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)
     return {
         "data": base64.b64encode(png).decode(),

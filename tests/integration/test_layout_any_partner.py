@@ -38,6 +38,7 @@ KOREAN = "서울클라우드보안솔루션 주식회사 데이터보호사업�
 CROWDED = [f"{n} {'W' * 70}" for n in range(6)]
 ARABIC_LINE = "4417 برج الخليج"
 COMPOUND = "Netzwerksicherheitsinfrastrukturdienstleistungsgesellschaft mbH"
+GERMAN_SITE = "https://donaudampfschifffahrtsgesellschaftsdatensicherungsdienstleistungen.example"
 LONG = (
     "Consolidated Northern Hemisphere Managed Infrastructure & Cloud Security Services "
     "Group International Holdings"
@@ -118,6 +119,8 @@ PARTNERS = {
     ),
     "arabic": dict(name="شركة السحابة الآمنة", locale="ar-AE", postal_address=ARABIC_LINE),
     "compound": dict(name=COMPOUND, locale="de-DE"),
+    # a German domain made of one long compound, which print would hyphenate
+    "domain": dict(locale="de-DE", website=GERMAN_SITE, contact_email=f"info@{GERMAN_SITE[8:]}"),
     # an opaque orange badge whose brand colour is the same orange
     "badge": dict(primary_color="#e76f51", logo_png=None),
 }  # fmt: skip
@@ -430,3 +433,14 @@ def test_a_long_compound_breaks_at_a_hyphenation_point_on_a_phone(rendered, brow
     page.close()
     assert width == 390
     assert breaks and set(breaks) <= {"hyphen", " "}, breaks  # where a hyphen goes
+
+
+def test_print_never_hyphenates_an_address_into_another(rendered):
+    """A review by eye found "...gesellschaft-datensiche-rung.example" on page 2: a
+    hyphen hyphenation added is part of the address a reader types. Broken lines of a
+    web or mail address carry no added hyphen."""
+    for slug in ("crowded", "domain"):
+        page = rendered[slug].page_text(1)
+        joined = page.replace("\r\n", "").replace("\n", "")
+        for address in (rendered[slug].brand.website, rendered[slug].brand.contact_email):
+            assert address in joined, (address, page)

@@ -135,7 +135,7 @@ def test_the_social_renderer_says_which_networks_text_it_cut():
     assert launch.meta["shortened"] == "x"
 
 
-@pytest.mark.parametrize("colour", ["#ffe600", "#fff176", "#ffffff", "#0b3d91", "#c2185b"])
+@pytest.mark.parametrize("colour", ["#ffe600", "#fff176", "#e4f2e3", "#0b3d91", "#c2185b"])
 def test_a_brand_fill_keeps_the_partners_colour_with_text_that_reads_on_it(colour):
     """A light brand colour was darkened for bands and buttons (#ffe600 printed olive):
     the fill is the colour itself, and the text on it is chosen by contrast."""
@@ -172,3 +172,32 @@ def test_colour_difference_is_measured_as_the_eye_sees_it():
     assert lab("#ff0000") == pytest.approx((53.24, 80.09, 67.20), abs=0.05)
     assert delta_e("#ffffff", "#ffffff") == 0
     assert 2 < delta_e("#f5f5f5", "#ffffff") < 5 and delta_e("#ffe600", "#ffffff") > 80
+
+
+def test_a_white_brand_fills_with_its_secondary_and_a_light_one_keeps_its_own():
+    """A review by eye: a #ffffff brand's header band and button were white on white; a
+    light mint (#e4f2e3) is still the partner's colour and keeps it."""
+    from campaign_engine.domain.brand import brand_fill
+
+    assert brand_fill("#ffffff", "#ffe600") == "#ffe600"
+    assert brand_fill("#ffffff", "#f7f7f7") == "#ffffff"  # no colour to give: its own white
+    assert brand_fill("#e4f2e3", "#0a1c11") == "#e4f2e3"
+    assert brand_fill("#ffe600", "#1d3557") == "#ffe600"
+
+
+def test_a_pale_button_gets_an_edge_that_stands_out_from_white():
+    """#ffffe0 and #fff8c6 buttons were 1.02:1 and 1.08:1 against the page, with no
+    edge; the edge is a shade at 3:1 (what WCAG asks of a control's boundary)."""
+    from campaign_engine.domain.brand import contrast_ratio, fill_edge
+
+    for pale in ("#ffffe0", "#fff8c6", "#ffd1dc"):
+        assert contrast_ratio(fill_edge(pale), "#ffffff") >= 3.0, pale
+    assert fill_edge("#ffe600") == "#ffe600"  # plain to see: no edge
+
+
+def test_a_phone_number_keeps_its_grouping_unless_it_is_a_valid_one():
+    from campaign_engine.services.assets.brand.context import format_phone
+
+    assert format_phone("+971 4 123 4567", "ar-AE") == "+971 4 123 4567"
+    assert format_phone("+44 20 7946 0000", "en-GB") == "+44 20 7946 0000"
+    assert format_phone("+4930901820", "de-DE") == "+49 30 901820"

@@ -33,8 +33,8 @@ def format_phone(raw: str, locale: str) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return raw
-    if not phonenumbers.is_possible_number(number):
-        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw  # a merely possible number loses its grouping (+971 4 123 4567)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

@@ -82,6 +82,9 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
         raise InvalidInput(f"logo is damaged ({exc})", where=where) from None
     image = image.crop(_content_box(image, where))
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    # What the trim counts as transparent is transparent: a palette export's alpha of 1 to
+    # 8 around the artwork drew a faint grey box on a coloured page (a review by eye).
+    image.putalpha(image.getchannel("A").point(lambda a: 0 if a <= 8 else a))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
