@@ -148,6 +148,13 @@ EXAMPLES = [
         crop=(0.7, 0.95),
     ),
     Example(
+        "copy_language",
+        "a Thai partner: the kit has copy in English, German and French only",
+        "email",
+        partner(name="บริษัท สยามคลาวด์ จำกัด", locale="th-TH", timezone="Asia/Bangkok"),
+        crop=(0.0, 0.45),
+    ),
+    Example(
         "logo_with_name",
         "a 16 px favicon uploaded as the logo",
         "brochure:1",
