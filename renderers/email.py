@@ -31,6 +31,7 @@ from campaign_engine.typeset.slots import (
     VENDOR_LOGO_CID,
     shown_size,
 )
+from campaign_engine.typeset.textbreak import isolate_names
 
 VENDOR_LOGO_BOX = (140, 28)
 
@@ -55,6 +56,9 @@ class EmailRenderer:
         # Subjects name the partner by its short name: inboxes cut them at 40-60 characters.
         short_copy = localise(self.kit.copy_for(brand.language), brand.display_name)
         subject = str(lookup(short_copy, spec.subject))
+        # a subject is plain text: an Arabic or Hebrew name in an English one is isolated
+        # (FSI ... PDI) so the words after it keep their place, as captions do
+        subject = isolate_names(subject, (brand.name, brand.display_name), ctx["lang"])
         preheader = str(lookup(ctx["copy"], spec.preheader))
         ctx.update(
             subject=subject,

@@ -338,6 +338,14 @@ def test_partner_strings_are_isolated_and_tagged(rendered):
     assert 'dir="ltr"' in web and 'lang="ko" dir="auto"' in web
 
 
+def test_an_arabic_name_is_isolated_in_the_subject_a_plain_text_line(rendered):
+    """A review by eye: captions isolated a right-to-left name, the subject did not, so
+    the English words after it moved to its side in an inbox list."""
+    arabic = rendered["arabic"]
+    assert f"\u2068{arabic.brand.name}\u2069" in arabic.email.meta["subject"]
+    assert "\u2068" not in rendered["yellow"].email.meta["subject"]  # a Latin name: none
+
+
 def test_the_text_email_is_plain_text(rendered):
     text = rendered["korean"].text
     assert "<span" not in text and KOREAN in text

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from campaign_engine.ports import BrandContext, Message, Recipient, RenderedAsset, RenderedFile
 from campaign_engine.typeset.slots import PARTNER_LOGO_CID, VENDOR_LOGO_CID, personalise
+from campaign_engine.typeset.textbreak import isolate_names
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,12 @@ def email_message(
             logos.get(VENDOR_LOGO_CID)
             or RenderedFile(VENDOR_LOGO_CID, "image/png", prepared.vendor_logo),
         ),
-        sender_name=f"{brand.display_name} via {prepared.vendor_name}",
+        # isolated: "شركة النور via Northwind" otherwise reads with "via" on the wrong side
+        sender_name=isolate_names(
+            f"{brand.display_name} via {prepared.vendor_name}",
+            (brand.display_name,),
+            brand.language,
+        ),
         reply_to=brand.contact_email,
         from_address=prepared.from_address,
     )
