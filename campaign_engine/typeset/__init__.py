@@ -10,5 +10,6 @@ services measure and check with these same functions, so a check and a render ag
 # Bump when output changes: it is part of every artifact key (4: files name their network;
 # 5: the brochure's blocks take the page's width; 6: no wordmark set as a mark;
 # 7: a light brand keeps its own band on the banner; 8: a white brand fills with its
-# secondary colour, pale fills get an edge; 9: right-to-left names isolated in subjects).
-RENDERER_VERSION = "9"
+# secondary colour, pale fills get an edge; 9: right-to-left names isolated in subjects;
+# 10: Japanese and Chinese lines in images break between phrases).
+RENDERER_VERSION = "10"

@@ -82,13 +82,47 @@ def _hangul(ch: str) -> bool:
 
 def break_points(text: str, lang: str = "en") -> list[int]:
     """Offsets where a line may break, by Unicode's rules and Pango's Thai dictionary;
-    Korean keeps its words whole (CSS `word-break: keep-all`), breaking at spaces only."""
+    Korean keeps its words whole (CSS `word-break: keep-all`), breaking at spaces only;
+    Japanese and Chinese break between phrases (BudouX), not inside a word: Unicode
+    allows a break between any two of their letters, and a banner set 「株式会社雲の守りテ /
+    クノロジーズ」 (a review by eye)."""
     attrs = _attrs(text, lang)
+    phrases = _phrase_ends(text)
     return [
         i
         for i in range(1, len(text))
-        if attrs[i][0] and not (_hangul(text[i - 1]) and _hangul(text[i]))
+        if attrs[i][0]
+        and not (_hangul(text[i - 1]) and _hangul(text[i]))
+        and not (_cjk(text[i - 1]) and _cjk(text[i]) and i not in phrases)
     ]
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+@lru_cache(maxsize=1024)
+def _phrase_ends(text: str) -> frozenset[int]:
+    """Where BudouX ends a phrase: its Japanese model when the text has kana, else its
+    Chinese one (Han alone); nothing for other scripts."""
+    if not any(_cjk(ch) for ch in text):
+        return frozenset()
+    kana = any("\u3040" <= ch <= "\u30ff" for ch in text)
+    parser = _parser("ja" if kana else "zh")
+    ends, at = set(), 0
+    for phrase in parser.parse(text)[:-1]:
+        at += len(phrase)
+        ends.add(at)
+    return frozenset(ends)
+
+
+@lru_cache(maxsize=2)
+def _parser(language: str) -> Any:
+    import budoux  # its models load on first use: only where CJK is drawn
+
+    if language == "ja":
+        return budoux.load_default_japanese_parser()
+    return budoux.load_default_simplified_chinese_parser()
 
 
 def graphemes(text: str) -> list[int]:

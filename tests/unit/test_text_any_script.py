@@ -181,3 +181,15 @@ def test_a_right_to_left_name_is_isolated_in_the_post_text_too():
     for platform in ("linkedin", "x", "instagram"):
         text = launch.file(f"launch-{platform}.txt").content.decode()
         assert f"from {FSI}شركة النور{PDI}, every copy" in text, text
+
+
+def test_japanese_and_chinese_names_break_between_phrases_not_inside_a_word():
+    """A review by eye: the banner set 「株式会社雲の守りテ / クノロジーズ」, a katakana word cut
+    in two; Unicode allows a break between any two CJK letters, BudouX knows the words."""
+    from campaign_engine.typeset.textbreak import wrap
+
+    assert wrap("株式会社雲の守りテクノロジーズ", 9, len, "ja") == [
+        "株式会社雲の",
+        "守りテクノロジーズ",
+    ]
+    assert wrap("上海云端安全科技有限公司", 5, len, "zh") == ["上海云端", "安全科技", "有限公司"]
