@@ -201,3 +201,17 @@ def test_a_phone_number_keeps_its_grouping_unless_it_is_a_valid_one():
     assert format_phone("+971 4 123 4567", "ar-AE") == "+971 4 123 4567"
     assert format_phone("+44 20 7946 0000", "en-GB") == "+44 20 7946 0000"
     assert format_phone("+4930901820", "de-DE") == "+49 30 901820"
+
+
+def test_nowidow_binds_a_headings_last_two_words():
+    from markupsafe import Markup
+
+    from campaign_engine.typeset.sandbox import nowidow
+
+    assert nowidow("Backups ransomware cannot touch") == "Backups ransomware cannot\u00a0touch"
+    assert nowidow("Two words") == "Two words"  # nothing to keep a word company
+    assert nowidow("Ends in Donaudampfschifffahrtsgesellschaft") == (
+        "Ends in Donaudampfschifffahrtsgesellschaft"
+    )  # a long last word breaks where it must
+    marked = nowidow(Markup("<b>Safe</b> and sound here"))
+    assert isinstance(marked, Markup) and marked == Markup("<b>Safe</b> and sound\u00a0here")
