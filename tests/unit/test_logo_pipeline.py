@@ -64,6 +64,19 @@ def test_a_black_logo_is_flagged_near_black():
     assert "logo_near_black" in codes(hard.coloured("#000000")())
 
 
+def test_a_logo_on_its_own_tile_is_neither_near_white_nor_near_black():
+    """A review by eye: a pale-yellow tile was said to be "shown on a dark plate" (an
+    opaque logo never gets one), a dark tile with a yellow letter "nearly black"."""
+    from PIL import Image, ImageDraw
+
+    for ground, letter in (("#ffffe0", "#b8860b"), ("#111111", "#ffd400")):
+        image = Image.new("RGB", (300, 300), ground)
+        ImageDraw.Draw(image).rectangle((120, 60, 180, 240), fill=letter)
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        assert not codes(out.getvalue()) & {"logo_near_white", "logo_near_black"}, ground
+
+
 def test_an_ordinary_logo_has_nothing_to_say():
     assert codes(hard.coloured("#0d5eaf")()) == set()
 

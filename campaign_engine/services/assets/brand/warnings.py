@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from campaign_engine.domain.words import N_, Words
-from campaign_engine.services.assets.brand.logos import logo_luminance
+from campaign_engine.services.assets.brand.logos import is_opaque, logo_luminance
 
 # The largest box an asset shows the partner's logo in (CSS px for the email lockup); a
 # logo needs twice that for high-density screens.
@@ -41,6 +41,10 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
                 ),
             )
         )
+    if is_opaque(png):
+        # its own ground goes everywhere with it and it gets no plate: a pale or dark tile
+        # is neither "shown on a dark plate" nor lost on a dark band (a review by eye)
+        return found
     luminance = logo_luminance(png)
     if luminance > 0.8:
         found.append(
