@@ -11,5 +11,6 @@ services measure and check with these same functions, so a check and a render ag
 # 5: the brochure's blocks take the page's width; 6: no wordmark set as a mark;
 # 7: a light brand keeps its own band on the banner; 8: a white brand fills with its
 # secondary colour, pale fills get an edge; 9: right-to-left names isolated in subjects;
-# 10: Japanese and Chinese lines in images break between phrases; 11: nowidow).
-RENDERER_VERSION = "11"
+# 10: Japanese and Chinese lines in images break between phrases; 11: nowidow;
+# 12: a logo under 96x48 is a mark set beside the name).
+RENDERER_VERSION = "12"

@@ -152,3 +152,16 @@ def test_the_lockup_font_is_the_packages_own():
     from campaign_engine.services.assets.brand import logos
 
     assert logos.FONT.is_file(), logos.FONT
+
+
+def test_a_40_px_square_is_a_mark_set_beside_the_name():
+    """A review by eye: a 40x40 mark was shown alone, blurred, the name nowhere."""
+    from campaign_engine.services.assets.brand.logos import is_mark
+
+    def png(size: tuple[int, int]) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", size, "#1565c0").save(out, format="PNG")
+        return out.getvalue()
+
+    assert is_mark(png((40, 40))) and is_mark(png((16, 16))) and is_mark(png((90, 30)))
+    assert not is_mark(png((120, 40))) and not is_mark(png((60, 60)))

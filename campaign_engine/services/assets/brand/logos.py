@@ -233,8 +233,9 @@ def is_opaque(png: bytes) -> bool:
 
 
 # A logo smaller than this on both sides is a favicon, not a logo: shown alone it reads as
-# a stray pixel, so the assets set the partner's name beside it (mark_lockup).
-MARK_SIZE = (64, 32)
+# a stray pixel, so the assets set the partner's name beside it (mark_lockup). 48 px tall:
+# a 40x40 mark was shown alone, blurred, with the partner's name nowhere (a review by eye).
+MARK_SIZE = (96, 48)
 
 
 @lru_cache(maxsize=4096)
