@@ -61,6 +61,10 @@ def _records(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, An
             raise InvalidInput(
                 f"not UTF-8 text (after row {index})", where=f"{path.name} row {index + 1}"
             ) from None
+        except csv.Error as exc:  # a field over the reader's limit: a quote never closed
+            raise InvalidInput(
+                f"{exc}: is a quote left open?", where=f"{path.name} row {index + 1}"
+            ) from None
 
 
 def _message(error: ErrorDetails) -> str:

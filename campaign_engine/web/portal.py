@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import force_locale, format_date, get_translations, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -56,6 +56,14 @@ from campaign_engine.web.partner_pages import (
 )
 from campaign_engine.web.session import db, runtime
 
+
+def _ngettext(singular: str, plural: str, count: int) -> str:
+    """The translated form, not yet formatted: Words fills in its own values, and Flask-
+    Babel's ngettext formats with {"num": n} alone, so a message with any other value
+    (the held-delivery action's %(problem)s) raised KeyError: a 500 on the portal's home."""
+    return str(get_translations().ngettext(singular, plural, count))
+
+
 bp = Blueprint("portal", __name__)
 MODES = [m.value for m in ConsentMode]
 
@@ -76,7 +84,7 @@ def home() -> str:
         partner=partner,
         action=next_step(db(), partner, now=rt.clock()).in_words(
             gettext,
-            ngettext,
+            _ngettext,
             lambda at: format_date(at, "d MMMM"),
             lambda sum: money(sum.amount, sum.currency),
         ),
@@ -228,7 +236,7 @@ def profile() -> str:
         partner=partner,
         logo=logo,
         logo_on_dark=base64.b64encode(dark).decode() if dark else None,
-        warnings=[w.in_words(gettext, ngettext) for w in brand_warnings(partner)],
+        warnings=[w.in_words(gettext, _ngettext) for w in brand_warnings(partner)],
         error=error,
         saved=saved,
         pending=pending_contact(db(), partner.id, now=rt.clock()),

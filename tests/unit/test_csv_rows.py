@@ -31,3 +31,15 @@ def test_bytes_that_are_not_utf8_are_named_by_the_row_they_follow(tmp_path):
     path.write_bytes(b"slug,contact_email\na,a@x.example\nb,\xff@x.example\n")
     with pytest.raises(InvalidInput, match="not UTF-8"):
         read_rows(path, Row, {"slug", "contact_email"})
+
+
+def test_a_quote_left_open_is_named_by_its_row_not_a_500(tmp_path):
+    """An attacker's (and a careless export's) stray opening quote made one field of the
+    rest of the file: past the csv module's field limit it raised csv.Error, a 500."""
+    path = tmp_path / "partners.csv"
+    rows = ["slug,contact_email", "a,a@x.example", '"b,b@x.example']
+    rows += [f"p{i},p{i}@x.example" for i in range(8_000)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="quote left open") as found:
+        read_rows(path, Row, {"slug", "contact_email"})
+    assert found.value.where == "partners.csv row 3"

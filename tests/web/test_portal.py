@@ -403,3 +403,25 @@ def test_the_kits_choice_of_posts_is_offered_in_review_and_kept(portal):
         assert session.scalar(select(Customisation.values)) == {"posts": ["launch", "proof"]}
     other, _ = sign_in(app, runtime, "sales@partner02.example")
     assert other.post("/portal/review/posts/999999", data={"posts": ["launch"]}).status_code == 404
+
+
+def test_the_home_page_says_what_preflight_holds_and_how_to_fix_it(portal):
+    """An attacker's report: the home page of any partner with items held by preflight
+    answered 500 (Flask-Babel's ngettext formats with {"num": n} alone, and the action
+    names the problem too)."""
+    from campaign_engine.domain.ledger import Reason
+    from campaign_engine.domain.lifecycle import DeliveryStatus
+
+    app, runtime, _ = portal
+    with runtime.sessions.begin() as session:
+        partner = get_partner(session, "partner-01")
+        rows = session.scalars(select(Delivery).where(Delivery.partner_id == partner.id)).all()
+        for row in rows:  # every item, so no review waits before them
+            row.status, row.reason = DeliveryStatus.FAILED, Reason.HELD_BY_PREFLIGHT
+            row.last_error = "held by preflight: email logo_email_small: the logo is small"
+        held = len(rows)
+    client, _ = sign_in(app, runtime, "sales@partner01.example")
+    answer = client.get("/portal/")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert f"{held} campaign items are held" in page and "Fix it in your profile" in page
