@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import unicodedata
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
@@ -38,8 +39,20 @@ def plain_header(value: str) -> str:
     invisible): a subject or a name from a kit, a partner or a landing page's visitor
     stays one header whatever it holds."""
     flat = " ".join(value.replace("\r", " ").replace("\n", " ").split())
-    flat = "".join(ch for ch in flat if ch.isprintable())  # NUL, ESC and other controls
+    flat = "".join(ch for ch in flat if not _dropped(ch))
     return flat.replace("=?", "=\u2060?")
+
+
+# Bidi overrides reverse what follows them (a spoofed subject); the isolates (FSI ... PDI
+# round a right-to-left name), marks and joiners (ZWJ in an emoji, ZWNJ in Persian) are
+# part of the text and stay: str.isprintable() dropped them all, and the name isolation
+# the renderer adds never reached an inbox (an attacker's report).
+_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+
+
+def _dropped(ch: str) -> bool:
+    """Controls (NUL, ESC), line and paragraph separators, lone surrogates, overrides."""
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _OVERRIDES
 
 
 def from_header(display_name: str | None, address: str) -> Address:

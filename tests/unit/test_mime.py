@@ -137,3 +137,19 @@ def test_a_hostile_display_name_reads_back_as_the_same_name_and_address(name, sm
         (mailbox,) = parsed(data)["From"].addresses
         assert mailbox.display_name == name
         assert mailbox.addr_spec == "campaigns@northwind.example"
+
+
+@pytest.mark.parametrize("smtp", [False, True])
+def test_isolates_and_joiners_reach_the_inbox_and_overrides_do_not(smtp):
+    """An attacker's report: the header cleaner dropped every format character, so the
+    isolation round a right-to-left name, an emoji's ZWJ and Persian's ZWNJ never reached
+    an inbox; a bidi override (which reverses what follows) must not either."""
+    name = "\u2068شركة النور\u2069 via Northwind"
+    subject = "👩\u200d💻 \u2068داده\u200cپردازان\u2069 + Northwind \u202eevil"  # noqa: RUF001
+    item = message(subject=subject, sender_name=name)
+    reference = wire_bytes(build_email(item, "campaigns@vendor.example", "k-1"), smtp=smtp)
+    fast = fast_wire_bytes(item, "campaigns@vendor.example", "k-1", smtp=smtp)
+    for wire in (reference, fast):
+        mail = parsed(wire)
+        assert str(mail["Subject"]) == subject.replace("\u202e", "")
+        assert mail["From"].addresses[0].display_name == name
