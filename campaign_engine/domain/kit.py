@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from campaign_engine.domain.plain_text import plain_text
 from campaign_engine.domain.runway import Milestone
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -319,6 +320,9 @@ def check_customisation(spec: KitSpec, key: str, value: str | list[str]) -> str 
             raise ValueError("choose exactly one")
         return values if field.multiple else values[0]
     text = " ".join(value) if isinstance(value, list) else value.strip()
+    # what the partner types goes into every asset, as its profile does: the same rule
+    # (and at render, a value stored before it is dropped, not sent: valid_customisations)
+    text = plain_text(text, lines=True)
     if field.max_length is not None and len(text) > field.max_length:
         raise ValueError(f"{len(text)} characters; the limit is {field.max_length}")
     return text

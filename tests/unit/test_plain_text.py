@@ -48,3 +48,21 @@ def test_a_paragraph_keeps_its_lines_and_tabs_as_plain_ones():
     assert plain_text("Suite 4\r\n1 Main St\tEast", lines=True) == "Suite 4\n1 Main St\tEast"
     with pytest.raises(ValueError, match="PARAGRAPH SEPARATOR"):
         plain_text("Suite 4\u20291 Main St", lines=True)
+
+
+def test_a_partners_own_text_in_a_kit_follows_the_same_rule():
+    """An attacker's report: review edits and `partners customise` stored NUL, RLO, U+2028,
+    U+FFFE and a lone surrogate, and the library then answered 500. A value stored before
+    the rule is dropped at render, not sent."""
+    from campaign_engine.domain.kit import check_customisation, valid_customisations
+    from campaign_engine.services.assets.kits import read_kit
+    from tests.conftest import SAMPLE_KIT
+
+    kit, _ = read_kit(SAMPLE_KIT)
+    spec = kit.spec
+    key = next(k for k, f in spec.customisable.items() if f.choices is None)
+    assert check_customisation(spec, key, "Two lines\nof intro") == "Two lines\nof intro"
+    for bad in ("Hi \u202eereht", "Nul\x00", "a\u2028b", "x\ufffe", "Caf\udce9"):
+        with pytest.raises(ValueError, match="not allowed here"):
+            check_customisation(spec, key, bad)
+    assert valid_customisations(spec, {key: "Nul\x00"}) == {}
