@@ -30,3 +30,18 @@ def _refused(char: str) -> bool:
     category = unicodedata.category(char)
     noncharacter = 0xFDD0 <= ord(char) <= 0xFDEF or (ord(char) & 0xFFFE) == 0xFFFE
     return category in ("Cc", "Cs", "Zl", "Zp") or noncharacter or char in _BIDI_CONTROLS
+
+
+# Letters that draw nothing: Hangul fillers, the braille blank.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def shows_something(text: str) -> bool:
+    """Whether any character of `text` draws: a name of zero-width spaces, joiners, marks
+    or Hangul fillers passed every check and printed as nothing ("delivered by "), and an
+    address of one U+200B met the email's required postal address (an attacker's report)."""
+    return any(
+        unicodedata.category(ch) not in ("Cf", "Zs", "Zl", "Zp", "Cc", "Mn", "Me")
+        and ch not in _BLANK_LETTERS
+        for ch in text
+    )

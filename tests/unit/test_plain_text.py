@@ -66,3 +66,31 @@ def test_a_partners_own_text_in_a_kit_follows_the_same_rule():
         with pytest.raises(ValueError, match="not allowed here"):
             check_customisation(spec, key, bad)
     assert valid_customisations(spec, {key: "Nul\x00"}) == {}
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\ufeff", "\u200e\u200f\u061c", "\u3164", "\u0301"])
+def test_a_value_of_invisible_characters_shows_nothing(blank):
+    from campaign_engine.domain.plain_text import shows_something
+
+    assert not shows_something(blank)
+
+
+@pytest.mark.parametrize("name", ["Zoë", "กรุงเทพ", "👩\u200d💻", "\u2068شركة\u2069", "하늘", "."])
+def test_any_real_name_shows_something(name):
+    from campaign_engine.domain.plain_text import shows_something
+
+    assert shows_something(name)
+
+
+def test_the_partner_import_refuses_an_invisible_name_or_address_naming_the_field():
+    """An attacker's report: a name of U+200B sent email "from  via Northwind", and an
+    address of U+200B met the email's required postal address."""
+    from pydantic import ValidationError
+
+    from campaign_engine.services.partners.directory import PartnerRow
+    from tests.factories import partner_row
+
+    for field in ("name", "postal_address", "short_name"):
+        with pytest.raises(ValidationError, match="nothing in it shows") as found:
+            PartnerRow.model_validate({**partner_row(1), field: "\u200b\u3164"})
+        assert found.value.errors()[0]["loc"] == (field,)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import ChannelEndpoint, Partner
 from campaign_engine.domain.brand import normalise_hex
-from campaign_engine.domain.plain_text import plain_text
+from campaign_engine.domain.plain_text import plain_text, shows_something
 from campaign_engine.errors import InvalidInput, NotFound
 from campaign_engine.infra.audit import record
 from campaign_engine.infra.csvrows import read_rows
@@ -73,7 +73,10 @@ class PartnerRow(BaseModel):
         character, a lone surrogate or a bidi override is this field's error here, not a
         library that cannot render its own partner later. Only the address has lines."""
         if isinstance(v, str):
-            return plain_text(v, lines=info.field_name == "postal_address")
+            text = plain_text(v, lines=info.field_name == "postal_address")
+            if text.strip() and not shows_something(text):
+                raise ValueError("nothing in it shows (only invisible characters)")
+            return text
         return v
 
     @field_validator("slug")
