@@ -62,7 +62,9 @@ def banner_png(
     )
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    band = band_colour(brand)
+    # the partner's colour as it is, a light yellow too; a white brand's secondary when it
+    # has one, else its own white band, outlined below (a grey one is not its colour)
+    band = brand_fill(brand.primary_color, brand.secondary_color)
     draw.rectangle((0, height - BAND, width, height), fill=rgb(band))
     if fill_edge(band) != band:  # a white brand's own white band, outlined where it starts
         draw.line((0, height - BAND, width, height - BAND), fill=rgb(fill_edge(band)), width=2)
@@ -94,14 +96,6 @@ def _light(image: Image.Image) -> bool:
     mean = image.resize((1, 1)).getpixel((0, 0))
     assert isinstance(mean, tuple)  # RGB: one value a band
     return sum(mean) > 382
-
-
-def band_colour(brand: BrandContext) -> str:
-    """The partner's colour as it is, a light yellow too (the band is a fill, not text);
-    a white brand's secondary colour when it has one (domain.brand.brand_fill); without
-    one, the white brand keeps its own white band, outlined by the caller (a grey band
-    was a colour the partner does not have)."""
-    return brand_fill(brand.primary_color, brand.secondary_color)
 
 
 def _partner(

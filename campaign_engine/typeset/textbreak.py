@@ -97,8 +97,12 @@ def break_points(text: str, lang: str = "en") -> list[int]:
     ]
 
 
+def _kana(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff"
+
+
 def _cjk(ch: str) -> bool:
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    return _kana(ch) or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 @lru_cache(maxsize=1024)
@@ -107,8 +111,7 @@ def _phrase_ends(text: str) -> frozenset[int]:
     Chinese one (Han alone); nothing for other scripts."""
     if not any(_cjk(ch) for ch in text):
         return frozenset()
-    kana = any("\u3040" <= ch <= "\u30ff" for ch in text)
-    parser = _parser("ja" if kana else "zh")
+    parser = _parser("ja" if any(_kana(ch) for ch in text) else "zh")
     ends, at = set(), 0
     for phrase in parser.parse(text)[:-1]:
         at += len(phrase)

@@ -3,11 +3,7 @@ markup in a field, a logo lost against its plate."""
 
 from __future__ import annotations
 
-import io
 import re
-from functools import lru_cache
-
-from PIL import Image
 
 from campaign_engine.domain.brand import (
     LIGHT_TEXT,
@@ -18,9 +14,9 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
+from campaign_engine.services.assets.brand.logos import is_opaque
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
-from campaign_engine.typeset.logo_size import band_extrema
 
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -110,17 +106,10 @@ def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
 def logo_contrast(brand: BrandContext) -> float | None:
     """Contrast of a logo with transparency against the plate it is shown on; None for an
     opaque logo, which brings its own ground."""
-    if not brand.logo_png or _opaque(brand.logo_png):
+    if not brand.logo_png or is_opaque(brand.logo_png):
         return None
     ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
     return luminance_contrast(relative_luminance(ground), brand.logo_luminance)
-
-
-@lru_cache(maxsize=4096)
-def _opaque(png: bytes) -> bool:
-    """Cached by logo: this runs before every send of every partner's channel."""
-    with Image.open(io.BytesIO(png)) as image:
-        return band_extrema(image.convert("RGBA").getchannel("A"))[0] >= 250
 
 
 def check_language(kit: KitContent, brand: BrandContext) -> list[Problem]:
