@@ -29,7 +29,7 @@ class BrandContext:
     text_on_primary: str
     text_on_secondary: str
     logo_png: bytes | None
-    logo_on_plate: str | None  # "white" | "dark" | None: the plate behind the logo
+    logo_on_plate: str | None  # "white" | "dark" | "mid" | None: the plate behind the logo
     contact_email: str
     phone: str
     phone_display: str

@@ -10,7 +10,12 @@ DARK_TEXT = "#1d2433"
 LIGHT_TEXT = "#ffffff"
 AA_NORMAL = 4.5
 NON_TEXT = 3.0  # WCAG 1.4.11: a button, a band or a logo against what surrounds it
-PLATE_COLOURS = {"white": LIGHT_TEXT, "dark": DARK_TEXT}  # what a logo's plate is filled with
+# What a logo's plate is filled with. "mid" is the last resort for a logo with both
+# near-white and near-black parts (white letters beside a black-purple mark): on white
+# the letters vanished, on the dark plate the mark did; this grey sets off white and black at
+# 4.5:1, pastels at 3.3:1.
+MID_PLATE = "#71777f"
+PLATE_COLOURS = {"white": LIGHT_TEXT, "dark": DARK_TEXT, "mid": MID_PLATE}
 
 
 def normalise_hex(value: str) -> str:

@@ -13,4 +13,4 @@ services measure and check with these same functions, so a check and a render ag
 # secondary colour, pale fills get an edge; 9: right-to-left names isolated in subjects;
 # 10: Japanese and Chinese lines in images break between phrases; 11: nowidow;
 # 12: a logo under 96x48 is a mark set beside the name).
-RENDERER_VERSION = "12"
+RENDERER_VERSION = "13"

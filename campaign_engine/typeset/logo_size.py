@@ -130,17 +130,43 @@ def hidden_share(png: bytes, ground: str) -> float:
     return hidden / total
 
 
+def least_contrast(png: bytes, ground: str, share: float = 0.1) -> float:
+    """The contrast with `ground` that all but `share` of the logo's visible pixels reach:
+    for a logo of light and dark parts, whose mean lightness is a grey that says nothing
+    about either part."""
+    from campaign_engine.domain.brand import luminance_contrast, relative_luminance
+
+    histogram = luminance_histogram(png)
+    g = relative_luminance(ground)
+    ranked = sorted(
+        (luminance_contrast(level / 255, g), count) for level, count in enumerate(histogram)
+    )
+    allowed = share * (sum(histogram) or 1)
+    for contrast, count in ranked:
+        allowed -= count
+        if allowed < 0:
+            return contrast
+    return ranked[-1][0]
+
+
 def plate_on(png: bytes, ground: str) -> str | None:
-    """The plate ("white" or "dark") a logo with transparency needs on a coloured ground,
-    or None when it shows there as it is: the plate that hides the least of it, and only
-    if it hides less than the ground does."""
+    """The plate ("white", "dark", or "mid" as a last resort) a logo with transparency
+    needs on a coloured ground, or None when it shows there as it is: the plate that hides
+    the least of it, and only if it hides less than the ground does. The grey plate only
+    when white and dark each hide a fifth of it (light and dark parts both)."""
     from campaign_engine.domain.brand import PLATE_COLOURS
 
     bare = hidden_share(png, ground)
     if bare <= SHOWS:
         return None
-    best = min(PLATE_COLOURS, key=lambda plate: hidden_share(png, PLATE_COLOURS[plate]))
-    return best if hidden_share(png, PLATE_COLOURS[best]) < bare else None
+    hides = {plate: hidden_share(png, colour) for plate, colour in PLATE_COLOURS.items()}
+    best = min(("white", "dark"), key=hides.__getitem__)
+    if hides[best] > MID_HIDDEN and hides["mid"] < hides[best]:
+        best = "mid"
+    return best if hides[best] < bare else None
+
+
+MID_HIDDEN = 0.2
 
 
 @lru_cache(maxsize=512)

@@ -4,8 +4,8 @@ A rendered logo's size is its image box scaled by the share of the image the art
 takes. Transparent margins do not count. A uniform ground around the artwork counts when
 the reader sees it: the partner's own ground (a coloured badge, or a white box on a
 coloured band) is part of its logo, unless it melts into what surrounds the image (a
-white ground on a white page). The engine's plate (white, or the dark #1d2433) is not
-the logo: a 220x18 wordmark on a 228x26 plate is 18 px tall.
+white ground on a white page). The engine's plate (white, the dark #1d2433 or the grey
+#71777f) is not the logo: a 220x18 wordmark on a 228x26 plate is 18 px tall.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ RING_SHARE = 0.9  # the border this uniform is a ground, not artwork
 GROUND_TOLERANCE = 40  # per channel: JPEG noise and anti-aliasing on a ground stay ground
 SAME = 24  # per channel: two grounds this close are one colour to a reader
 FAINT = 8  # per channel: artwork this close to its ground is drawn, but hardly seen
-PLATES = ((255, 255, 255), (29, 36, 51))  # the engine's white and dark (#1d2433) plates
+# the engine's white, dark (#1d2433) and grey (#71777f) plates
+PLATES = ((255, 255, 255), (29, 36, 51), (113, 119, 127))
 
 
 def own_ground(uploaded: bytes | None) -> RGB | None:

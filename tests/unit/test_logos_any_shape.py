@@ -264,6 +264,25 @@ def test_a_two_colour_logo_is_not_put_on_a_plate_that_swallows_half_of_it():
     assert logo_plate(normalise_logo(_png(white), where="test")) == "dark"
 
 
+def test_a_logo_of_white_letters_and_a_black_mark_gets_the_grey_plate_that_shows_both():
+    """White letters beside a near-black mark (a generated partner): on white the letters
+    vanished, on the dark plate the mark did, and the email showed a 15 px strip of
+    letters. The grey plate sets off both, and preflight does not call it unreadable."""
+    from campaign_engine.services.assets.preflight.checks_brand import logo_contrast
+
+    image = Image.new("RGBA", (900, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((10, 10, 140, 140), 20, fill="#2f0519")
+    for i, x in enumerate(range(170, 880, 90)):
+        draw.rectangle((x, 40, x + 60, 110), fill=("#ffffff", "#2f0519", "#f4f2ad")[i % 3])
+    png = normalise_logo(_png(image), where="test")
+    assert lost_share(png, None) > 0.2 and lost_share(png, "dark") > 0.2
+    assert logo_plate(png) == "mid"
+    assert (logo_contrast(brand_with(png)) or 0) >= 3.0
+    # a logo that shows on white or dark keeps that plate
+    assert logo_plate(normalise_logo(shape(600, 200, (20, 20, 20)), where="test")) is None
+
+
 def test_a_white_brand_colour_gives_the_banner_band_to_its_secondary():
     """A white band on the white banner is no band: the partner's secondary shows."""
     image = banner(brand_with(shape(480, 160), primary_color="#ffffff", secondary_color="#0b3d91"))

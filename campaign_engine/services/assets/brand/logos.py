@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 
 from campaign_engine.domain.brand import (
-    DARK_TEXT,
     LIGHT_TEXT,
     NON_TEXT,
+    PLATE_COLOURS,
     accent_on_white,
     contrast_ratio,
     delta_e,
@@ -178,6 +178,10 @@ def logo_plate(png: bytes) -> str | None:
 
     fair = [p for p in (None, "white", "dark") if mean_contrast(p) >= NON_TEXT] or [preferred]
     best = min(fair, key=lambda p: lost_share(png, p))
+    if lost_share(png, best) > MID_LOST and lost_share(png, "mid") + LOST_MARGIN < lost_share(
+        png, best
+    ):
+        return "mid"  # light and dark parts both: every other ground hides one of them
     if lost_share(png, preferred) <= lost_share(png, best) + LOST_MARGIN:
         return preferred
     return best
@@ -201,10 +205,11 @@ def lost_share(png: bytes, plate: str | None) -> float:
 
 
 # What a plate (or none: the page's white) shows a logo against.
-PLATE_GROUNDS = {None: LIGHT_TEXT, "white": LIGHT_TEXT, "dark": DARK_TEXT}
+PLATE_GROUNDS = {None: LIGHT_TEXT} | PLATE_COLOURS
 LOST_DELTA_E = 25.0  # CIE76: a part of a logo this close to its ground is not seen
 LOW_CONTRAST = 1.5  # and one this dark on dark (or light on light) is barely seen
 LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
+MID_LOST = 0.2  # a fifth of a logo lost on white and on dark: the grey plate, which shows both
 
 
 @lru_cache(maxsize=4096)

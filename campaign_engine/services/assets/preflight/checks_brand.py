@@ -17,6 +17,7 @@ from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.logos import is_opaque
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
+from campaign_engine.typeset.logo_size import least_contrast
 
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -105,10 +106,13 @@ def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
 
 def logo_contrast(brand: BrandContext) -> float | None:
     """Contrast of a logo with transparency against the plate it is shown on; None for an
-    opaque logo, which brings its own ground."""
+    opaque logo, which brings its own ground. On the grey plate, given to a logo of light
+    and dark parts, the contrast its least visible tenth reaches: its mean is a grey."""
     if not brand.logo_png or is_opaque(brand.logo_png):
         return None
     ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
+    if brand.logo_on_plate == "mid":
+        return least_contrast(brand.logo_png, ground)
     return luminance_contrast(relative_luminance(ground), brand.logo_luminance)
 
 

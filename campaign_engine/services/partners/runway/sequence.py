@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Partner
 from campaign_engine.db.runway import Enrollment, StepDelivery
+from campaign_engine.domain.brand import PLATE_COLOURS
 from campaign_engine.domain.consent import ConsentMode
 from campaign_engine.domain.kit import KitContent, SequenceStep, step_body
 from campaign_engine.domain.lifecycle import CampaignStatus
@@ -295,7 +296,7 @@ def step_html(
     text: str, brand: BrandContext, vendor_name: str, vendor_logo: bytes
 ) -> tuple[str, tuple[RenderedFile, ...]]:
     """(HTML, inline images): the logos as cid: images, sized so no client enlarges them."""
-    plate = "#1d2433" if brand.logo_on_plate == "dark" else "#ffffff"
+    plate = PLATE_COLOURS.get(brand.logo_on_plate or "white", "#ffffff")
     paragraphs = Markup("").join(
         Markup('<p style="margin:0 0 16px">{}</p>').format(_paragraph(block))
         for block in text.strip().split("\n\n")
