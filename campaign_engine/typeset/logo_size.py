@@ -154,15 +154,19 @@ def plate_on(png: bytes, ground: str) -> str | None:
     needs on a coloured ground, or None when it shows there as it is: the plate that hides
     the least of it, and only if it hides less than the ground does. The grey plate only
     when white and dark each hide a fifth of it (light and dark parts both)."""
-    from campaign_engine.domain.brand import PLATE_COLOURS
+    from campaign_engine.domain.brand import NON_TEXT, PLATE_COLOURS
 
     bare = hidden_share(png, ground)
     if bare <= SHOWS:
         return None
     hides = {plate: hidden_share(png, colour) for plate, colour in PLATE_COLOURS.items()}
     best = min(("white", "dark"), key=hides.__getitem__)
-    if hides[best] > MID_HIDDEN and hides["mid"] < hides[best]:
-        best = "mid"
+    if (
+        hides[best] > MID_HIDDEN
+        and hides["mid"] < hides[best]
+        and least_contrast(png, PLATE_COLOURS["mid"]) >= NON_TEXT
+    ):
+        best = "mid"  # light and dark parts both, and grey sets off nearly all of it
     return best if hides[best] < bare else None
 
 

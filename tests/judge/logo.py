@@ -73,7 +73,9 @@ def visible_share(data: bytes, own: RGB | None = None, surround: RGB | None = No
             break  # artwork reaching the edge, or a badge of the partner's own
         inner = _inside(crop, ring, drawn.crop(box))
         if inner is None:
-            break
+            # a ground the reader cannot tell from its surround (or a plate) with nothing
+            # on it that stands out: a blank white logo on a white page shows nothing
+            return Share(0.0, 0.0, 0.0, 0.0, melted=True)
         faint = _inside(crop, ring, drawn.crop(box), FAINT)
         if faint is not None and _taller(faint, inner):
             melted = True  # artwork close to the ground's colour: it vanishes there

@@ -165,3 +165,34 @@ def test_a_40_px_square_is_a_mark_set_beside_the_name():
 
     assert is_mark(png((40, 40))) and is_mark(png((16, 16))) and is_mark(png((90, 30)))
     assert not is_mark(png((120, 40))) and not is_mark(png((60, 60)))
+
+
+def test_a_blank_white_logo_gives_way_to_the_name_and_is_warned_about():
+    """A generated partner uploaded a white image whose faint artwork was within JPEG noise
+    of white: every asset showed an empty white box. Its name stands in, and the import
+    says why; a logo drawn on its white ground keeps its place."""
+    from types import SimpleNamespace
+
+    from PIL import ImageDraw
+
+    from campaign_engine.services.assets.brand.context import partner_logo
+    from campaign_engine.services.assets.brand.logos import is_blank
+    from campaign_engine.services.assets.brand.warnings import logo_warnings
+
+    faint = Image.new("RGB", (540, 350), "#ffffff")
+    ImageDraw.Draw(faint).ellipse((100, 80, 440, 270), fill="#f6fcf0")
+    blank = normalise_logo(encode(faint, "JPEG"), where=WHERE)
+    drawn = Image.new("RGB", (540, 350), "#ffffff")
+    ImageDraw.Draw(drawn).ellipse((100, 80, 440, 270), fill="#1565c0")
+    logo = normalise_logo(encode(drawn, "JPEG"), where=WHERE)
+    assert is_blank(blank) and not is_blank(logo)
+
+    def partner(png: bytes) -> SimpleNamespace:
+        return SimpleNamespace(
+            logo_png=png, name="Alpha Security", primary_color="#0b3d91", locale="en-GB"
+        )
+
+    assert partner_logo(partner(blank))[1] == "name"  # type: ignore[arg-type]
+    assert partner_logo(partner(logo)) == (logo, "own")  # type: ignore[arg-type]
+    assert "logo_blank" in [w.code for w in logo_warnings(blank)]
+    assert "logo_blank" not in [w.code for w in logo_warnings(logo)]

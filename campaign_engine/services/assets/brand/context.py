@@ -15,6 +15,7 @@ from campaign_engine.domain.brand import readable_text_on
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.logos import (
     fallback_lockup,
+    is_blank,
     is_mark,
     logo_plate,
     luminance_of,
@@ -41,9 +42,9 @@ def format_phone(raw: str, locale: str) -> str:
 def partner_logo(partner: Partner) -> tuple[bytes, str]:
     """The logo the assets show and its kind (BrandContext.logo_kind): the partner's own;
     its name beside it when the logo is a favicon-sized mark; its name alone when it has
-    none."""
+    none, or one that shows nothing (a blank white image)."""
     lang = partner.locale.replace("_", "-").split("-")[0].lower()  # hyphenation's language
-    if not partner.logo_png:
+    if not partner.logo_png or is_blank(partner.logo_png):  # blank: nothing would show
         return fallback_lockup(partner.name, partner.primary_color, lang), "name"
     if is_mark(partner.logo_png):
         return mark_lockup(partner.logo_png, partner.name, partner.primary_color, lang), "mark"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from campaign_engine.domain.words import N_, Words
-from campaign_engine.services.assets.brand.logos import is_opaque, logo_luminance
+from campaign_engine.services.assets.brand.logos import is_blank, is_opaque, logo_luminance
 
 # The largest box an asset shows the partner's logo in (CSS px for the email lockup); a
 # logo needs twice that for high-density screens.
@@ -21,6 +21,17 @@ EMAIL_BOX = (220, 48)
 class BrandWarning:
     code: str
     message: Words  # translated where it is read: the portal, or English at import
+
+
+BLANK = BrandWarning(
+    "logo_blank",
+    Words(
+        N_(
+            "The logo shows nothing that stands out from its own background (a blank or "
+            "nearly white image): the assets set your name instead. Upload the logo itself."
+        )
+    ),
+)
 
 
 def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarning]:
@@ -41,6 +52,8 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
                 ),
             )
         )
+    if is_blank(png):
+        return [*found, BLANK]
     if is_opaque(png):
         # its own ground goes everywhere with it and it gets no plate: a pale or dark tile
         # is neither "shown on a dark plate" nor lost on a dark band (a review by eye)
