@@ -19,6 +19,7 @@ from connectors.mime import fast_wire_bytes
 
 class MaildirOutbox:
     name = "outbox"
+    repeat_safe = True  # the same message twice is one (pipeline.sending.repeat_safe)
 
     def __init__(self, directory: Path, from_address: str, dkim: DkimKey | None = None) -> None:
         self.directory = directory

@@ -13,6 +13,7 @@ from campaign_engine.ports import Endpoint, Message, Receipt
 
 class PortalQueue:
     name = "portal"
+    repeat_safe = True  # the same message twice is one (pipeline.sending.repeat_safe)
 
     def validate(self, endpoint: Endpoint) -> None:
         return None

@@ -1,8 +1,10 @@
-"""One send: the re-check and the previous send's receipt in one transaction, then the
-message out through the channel's connector."""
+"""Sending a batch of a work item: one transaction records the receipts of the sends
+before it and re-checks the batch, then each message goes out through the channel's
+connector."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, update
@@ -12,11 +14,13 @@ from campaign_engine.db import Delivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.pipeline.failures import record_failure
-from campaign_engine.pipeline.recheck import checked_message, usual_message
+from campaign_engine.pipeline.recheck import checked_message, usual_messages
 from campaign_engine.pipeline.throttle import wait_for_rate_limits
-from campaign_engine.ports import Endpoint, Receipt
+from campaign_engine.ports import Endpoint, Message, Receipt
 from campaign_engine.runtime import Runtime
 from campaign_engine.services.delivery.messages import PreparedChannel
+
+Checked = tuple[Message, str]  # the message and its idempotency key
 
 
 @dataclass(frozen=True)
@@ -25,35 +29,42 @@ class Sent:
     receipt: Receipt
 
 
-def send_one(
+def check_batch(
     runtime: Runtime,
     prepared: PreparedChannel,
-    delivery_id: int,
+    delivery_ids: Sequence[int],
     owner: str,
     *,
-    previous: Sent | None = None,
-) -> Sent | None:
-    """Check, send, and return the receipt for the caller to record. The previous send's
-    receipt is recorded in the same transaction as this delivery's check, before this
-    send: still durable before anything else goes out (so a crash repeats at most the one
-    message in flight), at one commit per delivery instead of two."""
+    receipts: Sequence[Sent] = (),
+) -> dict[int, Checked]:
+    """The messages of the batch that may go out, by delivery. The receipts of the sends
+    before it are recorded in the same transaction, before any of this batch goes out: a
+    crash repeats at most what was sent since the last commit. The usual case for the
+    whole batch is one read (recheck.usual_messages); anything else takes the full check
+    on the ORM row, which records why a delivery is not sent."""
     try:
         with runtime.sessions.begin() as session:
-            if previous is not None:
-                record_sent(session, previous)
-            checked = usual_message(runtime, session, prepared, delivery_id, owner)
-            if checked is None:  # anything unusual: the full check, on the ORM row
+            record_sent(session, receipts)
+            checked = usual_messages(runtime, session, prepared, delivery_ids, owner)
+            for delivery_id in delivery_ids:
+                if delivery_id in checked:
+                    continue
                 delivery = session.get(Delivery, delivery_id)
                 message = checked_message(runtime, session, prepared, delivery, owner)
-                if message is None or delivery is None:
-                    return None
-                checked = message, delivery.idempotency_key
-            message, key = checked
+                if message is not None and delivery is not None:
+                    checked[delivery_id] = (message, delivery.idempotency_key)
+            return checked
     except Exception:
-        if previous is not None:  # this row's problem must not lose the last receipt
-            with runtime.sessions.begin() as session:
-                record_sent(session, previous)
+        if receipts:  # this batch's problem must not lose the last receipts
+            record_receipts(runtime, receipts)
         raise
+
+
+def publish(
+    runtime: Runtime, prepared: PreparedChannel, delivery_id: int, owner: str, checked: Checked
+) -> Sent | None:
+    """Send one checked message; a connector's refusal is recorded here (retry or fail)."""
+    message, key = checked
     connector = runtime.connector(prepared.endpoint_kind)
     endpoint = Endpoint(
         kind=prepared.endpoint_kind, url=prepared.endpoint_url, config=prepared.endpoint_config
@@ -65,6 +76,18 @@ def send_one(
         record_failure(runtime, delivery_id, owner, exc)
         return None
     return Sent(delivery_id, receipt)
+
+
+def repeat_safe(runtime: Runtime, prepared: PreparedChannel) -> bool:
+    """Whether the channel's connector takes the same message twice as once (the outbox
+    names its file by the idempotency key; the portal queue is the delivery row itself):
+    then receipts are recorded a batch at a time, else after each send."""
+    return bool(getattr(runtime.connector(prepared.endpoint_kind), "repeat_safe", False))
+
+
+def record_receipts(runtime: Runtime, receipts: Sequence[Sent]) -> None:
+    with runtime.sessions.begin() as session:
+        record_sent(session, receipts)
 
 
 # Built once, on the table, and run on the session's connection (see recheck._USUAL).
@@ -85,15 +108,20 @@ _RECORD_SENT = (
 )
 
 
-def record_sent(session: Session, sent: Sent) -> None:
-    """One UPDATE, recorded even if our lease lapsed meanwhile: the message did go out."""
-    receipt = sent.receipt
+def record_sent(session: Session, receipts: Sequence[Sent]) -> None:
+    """One UPDATE per receipt in one round trip (executemany), recorded even if our lease
+    lapsed meanwhile: the message did go out."""
+    if not receipts:
+        return
     session.connection().execute(
         _RECORD_SENT,
-        {
-            "delivery_id": sent.delivery_id,
-            "provider": receipt.provider,
-            "provider_ref": receipt.reference[:300],
-            "accepted_at": receipt.accepted_at,
-        },
+        [
+            {
+                "delivery_id": sent.delivery_id,
+                "provider": sent.receipt.provider,
+                "provider_ref": sent.receipt.reference[:300],
+                "accepted_at": sent.receipt.accepted_at,
+            }
+            for sent in receipts
+        ],
     )
