@@ -43,9 +43,10 @@ def _runtime() -> Runtime:
 
 def launch_job(campaign_id: int) -> None:
     runtime = _runtime()
-    with runtime.sessions.begin() as session:
+    # not sessions.begin(): the plan commits a chunk at a time (services/campaigns/planner)
+    with runtime.sessions() as session:
         campaign = session.get(Campaign, campaign_id, with_for_update={"of": Campaign})
-        if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
+        if campaign is None or campaign.status not in LAUNCHABLE:
             return  # launched by hand, cancelled or already done: nothing to do
         launch_campaign(
             session,
@@ -53,7 +54,15 @@ def launch_job(campaign_id: int) -> None:
             now=runtime.clock(),
             actor="scheduler",
             rules=runtime.settings.programme.rules(),
+            commit=session.commit,
         )
+        session.commit()
+
+
+# Scheduled, or left "launching" by a planner that died part way (planning is resumed).
+LAUNCHABLE = (CampaignStatus.SCHEDULED, CampaignStatus.LAUNCHING)
+# A launching campaign whose plan has not moved for this long lost its planner.
+STALE_PLAN = timedelta(minutes=5)
 
 
 def notice_job(campaign_id: int) -> None:
@@ -189,6 +198,16 @@ def sync_schedule() -> None:
                 )
             )
         )
+        stale = list(
+            session.scalars(
+                select(Campaign.id).where(
+                    Campaign.status == CampaignStatus.LAUNCHING,
+                    Campaign.updated_at < now - STALE_PLAN,
+                )
+            )
+        )
+    for campaign_id in stale:
+        launch_job(campaign_id)  # its planner died part way: plan the rest
     for campaign in campaigns:
         if campaign.status == CampaignStatus.SCHEDULED and campaign.launch_at:
             notice_at = campaign.launch_at - timedelta(days=campaign.preview_days)

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaign_engine import bootstrap, migrate
 from campaign_engine.db import Delivery, Suppression
@@ -259,6 +259,63 @@ def test_planning_twice_adds_nothing(engine):
             runtime.settings.programme.rules(),
         )
     assert first == again == 4 * 2 + 4 * (3 + 1 + 1 + 1)  # email, social, crm, web, signature
+
+
+def test_a_plan_committed_in_chunks_resumes_after_its_planner_died(engine, monkeypatch):
+    """A million-email plan is written a chunk at a time, each committed: a planner that
+    dies part way leaves the campaign "launching" with some rows, which the next launch
+    completes with the same rows a plan in one piece writes, none twice."""
+    from campaign_engine.services.campaigns import planner
+    from campaign_engine.services.campaigns.lifecycle import get_campaign
+
+    runtime, campaign_id, _ = engine
+    monkeypatch.setattr(planner, "PLAN_CHUNK", 5)  # a few partners' rows at a time
+    commits = []
+
+    def dying_commit(session):
+        def commit():
+            commits.append(1)
+            session.commit()
+            if len(commits) == 3:  # "launching", then two chunks of the plan
+                raise SystemExit("planner killed")
+
+        return commit
+
+    rules = runtime.settings.programme.rules()
+    with pytest.raises(SystemExit), runtime.sessions() as session:
+        launch_campaign(
+            session,
+            get_campaign(session, campaign_id),
+            now=runtime.clock(),
+            actor="scheduler",
+            rules=rules,
+            commit=dying_commit(session),
+        )
+    with runtime.sessions() as session:
+        campaign = get_campaign(session, campaign_id)
+        part = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id))
+        assert campaign.status == CampaignStatus.LAUNCHING
+    assert 0 < part < 4 * 2 + 4 * 6
+    commits.clear()
+    with runtime.sessions() as session:
+        total = launch_campaign(
+            session,
+            get_campaign(session, campaign_id),
+            now=runtime.clock(),
+            actor="scheduler",
+            rules=rules,
+            commit=session.commit,
+        )
+        session.commit()
+    assert total == 4 * 2 + 4 * (3 + 1 + 1 + 1)
+    with runtime.sessions() as session:
+        assert get_campaign(session, campaign_id).status == CampaignStatus.LIVE
+        keys = list(
+            session.scalars(
+                select(Delivery.idempotency_key).where(Delivery.campaign_id == campaign_id)
+            )
+        )
+    assert len(keys) == len(set(keys)) == total
 
 
 def set_mode(runtime, slug, mode, **kwargs):

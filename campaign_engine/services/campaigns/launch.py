@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -25,16 +26,25 @@ def launch_campaign(
     now: datetime,
     actor: str,
     rules: ConsentRules,
+    commit: Callable[[], None] | None = None,
 ) -> int:
     """Plan now; returns the number of delivery rows. A campaign with nothing to send
-    (everyone opted out) completes at once rather than sitting "live" forever."""
-    change_status(session, campaign, CampaignStatus.LAUNCHING, actor=actor, now=now)
+    (everyone opted out) completes at once rather than sitting "live" forever.
+
+    With `commit` (the scheduler's launch job), "launching" is committed first and the
+    plan a chunk at a time: sending starts while a large plan is still being written,
+    and a campaign left "launching" by a planner that died is launched again, planning
+    only what is missing."""
+    if campaign.status != CampaignStatus.LAUNCHING:
+        change_status(session, campaign, CampaignStatus.LAUNCHING, actor=actor, now=now)
+        if commit is not None:
+            commit()
     if campaign.always_on:
         # Nothing to plan now: the runway job enrols partners as they enter the audience
         # and sends each its sequence; the campaign stays live until paused or cancelled.
         change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
         return 0
-    count = plan_deliveries(session, campaign, now, rules)
+    count = plan_deliveries(session, campaign, now, rules, commit=commit)
     change_status(session, campaign, CampaignStatus.LIVE, actor=actor, now=now)
     refresh_completion(session, campaign, now=now)
     return count

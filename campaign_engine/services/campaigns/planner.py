@@ -7,7 +7,7 @@ re-plan after new partners joined the audience) adds only what is missing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,12 +51,17 @@ def plan_deliveries(
     now: datetime,
     rules: ConsentRules,
     partner_ids: Collection[int] | None = None,
+    *,
+    commit: Callable[[], None] | None = None,
 ) -> int:
     """Write the missing delivery rows, and what was not planned with its reason (the
     ledger's not-sent rows); returns how many delivery rows the campaign now has.
 
     With `partner_ids`, only those partners are planned (a partner who opted back in to a
-    running campaign), and only their ledger rows are rewritten."""
+    running campaign), and only their ledger rows are rewritten. With `commit`, the rows
+    are written and committed a few partners at a time (a launch of a million emails was
+    one transaction holding every row in memory); planning again adds only what is
+    missing, so a planner that dies part way is resumed (pipeline.jobs.sync_schedule)."""
     spec = KitSpec.model_validate(campaign.kit_version.spec)
     partners = audience_partners(session, campaign.audience)
     if partner_ids is not None:
@@ -67,7 +72,7 @@ def plan_deliveries(
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)
     rows: list[dict[str, Any]] = []
     skipped = _Exclusions(campaign.id, now)
-    for partner in partners:
+    for done, partner in enumerate(partners, start=1):
         for channel in channels:
             mine = decisions.get(partner.id, {})
             mode = resolve(
@@ -93,12 +98,20 @@ def plan_deliveries(
                         campaign, partner, row["due_at"], now, rules.review_hours
                     )
             rows += planned
-    for start in range(0, len(rows), 500):
-        insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
+        if len(rows) >= PLAN_CHUNK or done == len(partners):
+            for start in range(0, len(rows), 500):
+                insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
+            rows = []
+            if commit is not None:
+                campaign.updated_at = now  # still planning (sync_schedule resumes a stale one)
+                commit()
     if partner_ids is None:
         skipped.outside(session, {p.id for p in partners})
     skipped.write(session, partner_ids)
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0
+
+
+PLAN_CHUNK = 20_000  # delivery rows written (and, with `commit`, committed) at a time
 
 
 class _Exclusions:
@@ -149,11 +162,16 @@ class _Exclusions:
         if partner_ids is not None:
             stale = stale.where(NotPlanned.partner_id.in_(list(partner_ids)))
         session.execute(stale)
+        # only the deliveries of partners with a ledger row: all of a million-email
+        # campaign's recipients were read into memory here
+        mentioned = sorted({row["partner_id"] for row in self.rows})
         recipients = {
             (partner_id, channel, recipient.lower())
+            for start in range(0, len(mentioned), 500)
             for partner_id, channel, recipient in session.execute(
                 select(Delivery.partner_id, Delivery.channel, Delivery.recipient).where(
-                    Delivery.campaign_id == self.campaign_id
+                    Delivery.campaign_id == self.campaign_id,
+                    Delivery.partner_id.in_(mentioned[start : start + 500]),
                 )
             )
         }

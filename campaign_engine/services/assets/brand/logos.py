@@ -256,7 +256,7 @@ def is_blank(png: bytes) -> bool:
         return False  # drawn on transparency: a plate sets off whatever it draws
     rgb = rgba.convert("RGB")
     ground = rgb.getpixel((0, 0))
-    flat = Image.new("RGB", rgb.size, ground)  # type: ignore[arg-type]
+    flat = Image.new("RGB", rgb.size, ground)
     spread = ImageChops.difference(rgb, flat).getextrema()
     return max(high for _, high in spread) <= BLANK_TOLERANCE  # type: ignore[misc]
 
