@@ -1,7 +1,7 @@
 """The scale-out shape at a size this machine allows, measured so that the 5,000 partners x
 200 contacts (1,000,000 emails) run in docs/deploy.md can be extrapolated from it.
 
-    .venv/bin/python bench/scale.py [--partners 200] [--contacts 50] [--workers 2]
+    .venv/bin/python bench/scale.py [--partners 200] [--contacts 50] [--workers 2] [--kill-worker]
 
 PostgreSQL, Celery on Redis, `campaign-engine scheduler` + `campaign-engine worker`, the
 maildir outbox. Prints, per stage: contact import and planning (rows per second), sending
@@ -24,12 +24,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -41,14 +44,14 @@ from launch import celery_config, same_day_kit  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from campaign_engine import bootstrap, migrate  # noqa: E402
-from campaign_engine.db import Delivery  # noqa: E402
+from campaign_engine.db import Campaign, Delivery  # noqa: E402
 from campaign_engine.demo.programme import write_sample_programme  # noqa: E402
 from campaign_engine.domain.consent import ConsentMode, ConsentRules  # noqa: E402
 from campaign_engine.services.assets.kits import load_kit  # noqa: E402
 from campaign_engine.services.attribution import links  # noqa: E402
 from campaign_engine.services.campaigns import planner  # noqa: E402
-from campaign_engine.services.campaigns.launch import launch_campaign  # noqa: E402
 from campaign_engine.services.campaigns.lifecycle import create_campaign, get_campaign  # noqa: E402
+from campaign_engine.services.insights.reports import campaign_report  # noqa: E402
 from campaign_engine.services.partners.contacts import import_contacts  # noqa: E402
 from campaign_engine.services.partners.directory import import_partners, list_partners  # noqa: E402
 from campaign_engine.settings import load_settings  # noqa: E402
@@ -127,11 +130,94 @@ def naive_plan_rate(runtime, campaign_id: int, sample: int) -> float:
     return rows / elapsed
 
 
+def rss_mb(names: tuple[str, ...]) -> dict[str, dict[int, float]]:
+    """Resident memory (MB) of every live process whose command is one of `names`, by pid."""
+    seen: dict[str, dict[int, float]] = {name: {} for name in names}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        name = status.split("\n", 1)[0].split(":", 1)[1].strip()
+        rss = next((line for line in status.splitlines() if line.startswith("VmRSS:")), "")
+        if not rss:
+            continue
+        for kind in names:
+            if kind in cmdline or name.startswith(kind):
+                seen[kind][int(entry.name)] = int(rss.split()[1]) / 1024
+                break
+    return seen
+
+
+class Sampler(threading.Thread):
+    """Every `every` seconds: deliveries final so far, and the RSS of each process."""
+
+    def __init__(self, runtime, campaign_id: int, kinds: tuple[str, ...], every: float) -> None:
+        super().__init__(daemon=True)
+        self.runtime, self.campaign_id, self.kinds, self.every = runtime, campaign_id, kinds, every
+        self.timeline: list[tuple[float, int]] = []  # (seconds since start, final so far)
+        self.peak: dict[str, float] = dict.fromkeys(kinds, 0.0)  # largest one process of a kind
+        self.done = threading.Event()
+        self.total = 0
+        self.status = ""
+        self.live_at: float | None = None  # when the plan was written (the campaign live)
+
+    def run(self) -> None:
+        start = time.perf_counter()
+        with self.runtime.sessions() as session:
+            while not self.done.is_set():
+                final = session.scalar(
+                    select(func.count()).where(
+                        Delivery.campaign_id == self.campaign_id,
+                        Delivery.status.in_(("sent", "failed", "skipped")),
+                    )
+                )
+                self.total = session.scalar(
+                    select(func.count()).where(Delivery.campaign_id == self.campaign_id)
+                )
+                self.status = session.scalar(
+                    select(Campaign.status).where(Campaign.id == self.campaign_id)
+                )
+                session.rollback()
+                moment = time.perf_counter() - start
+                if self.live_at is None and self.status in ("live", "completed"):
+                    self.live_at = moment
+                self.timeline.append((moment, final or 0))
+                for kind, pids in rss_mb(self.kinds).items():
+                    if pids:
+                        self.peak[kind] = max(self.peak[kind], max(pids.values()))
+                if self.status == "completed" or (
+                    self.status == "live" and self.total and final >= self.total
+                ):
+                    self.done.set()
+                    break
+                self.done.wait(self.every)
+
+
+def kill_worker_at_half(sampler: Sampler, processes: list, worker_cmd, env, quiet) -> str:
+    """SIGKILL the worker's process group once half the deliveries are final, start a new
+    one; returns what happened."""
+    while not sampler.done.is_set():
+        if sampler.total and sampler.timeline and sampler.timeline[-1][1] >= sampler.total / 2:
+            os.killpg(processes[0].pid, signal.SIGKILL)
+            processes[0].wait()
+            killed_at = sampler.timeline[-1][1]
+            processes[0] = subprocess.Popen(worker_cmd, env=env, start_new_session=True, **quiet)
+            return f"worker killed with -9 at {killed_at} final deliveries, restarted"
+        time.sleep(1)
+    return "the send ended before half"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--contacts", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--kill-worker", action="store_true", help="kill -9 the worker at half")
+    parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     args = parser.parse_args()
     import psycopg
 
@@ -152,64 +238,95 @@ def main() -> None:
             import_partners(session, partners_csv)
             import_contacts(session, contacts_csv(work, slugs, args.contacts))
         imported = time.perf_counter() - start
+        contacts = args.partners * args.contacts
+        print(f"{args.partners} partners x {args.contacts} contacts")
+        print(f"  import contacts       {contacts / imported:10.0f} rows/s ({imported:.0f} s)")
+        # Launched by the scheduler, as in production: its launch job plans (a chunk at a
+        # time) while the workers already send what is planned.
+        launch_at = runtime.clock() + timedelta(seconds=8)
         with runtime.sessions.begin() as session:
             version = load_kit(session, same_day_kit(work), bootstrap.make_renderers)
-            campaign_id = create_campaign(session, version, "Scale", {}, None).id
-        start = time.perf_counter()
-        with runtime.sessions.begin() as session:
-            campaign = get_campaign(session, campaign_id)
-            launch_campaign(session, campaign, now=runtime.clock(), actor="bench", rules=RULES)
-        planned = time.perf_counter() - start
-        with runtime.sessions() as session:
-            total = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id))
-        naive_rate = naive_plan_rate(runtime, campaign_id, sample=10)
-        contacts = args.partners * args.contacts
-        print(f"{args.partners} partners x {args.contacts} contacts: {total} deliveries")
-        print(f"  import contacts       {contacts / imported:10.0f} rows/s")
-        print(
-            f"  plan (launch)         {total / planned:10.0f} rows/s ({planned:.1f} s); "
-            f"naive one-INSERT-per-row baseline {naive_rate:.0f} rows/s "
-            f"-> {total / planned / naive_rate:.0f}x"
-        )
+            campaign = create_campaign(session, version, "Scale", {}, launch_at)
+            campaign.preview_days = 0  # no preview notices: the launch alone is measured
+            campaign_id = campaign.id
         env = {**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)}
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         worker = [sys.executable, "-m", "campaign_engine", "worker"]
         worker += ["--concurrency", str(args.workers)]
         processes.append(subprocess.Popen(worker, env=env, start_new_session=True, **quiet))
-        time.sleep(3)
-        kinds = ("campaign_engine worker", "campaign_engine scheduler", "postgres", "redis-server")
-        before = cpu_seconds(kinds)
-        start = time.perf_counter()
         scheduler = [sys.executable, "-m", "campaign_engine", "scheduler"]
         processes.append(subprocess.Popen(scheduler, env=env, start_new_session=True, **quiet))
-        with runtime.sessions() as session:
-            while True:
-                # every delivery final (a preflight hold or a refusal is final too: a
-                # wait for "sent" alone never ended when one failed)
-                done = session.scalar(
-                    select(func.count()).where(
-                        Delivery.campaign_id == campaign_id,
-                        Delivery.status.in_(("sent", "failed", "skipped")),
-                    )
-                )
-                session.rollback()
-                if done >= total:
-                    break
-                time.sleep(1)
+        kinds = ("campaign_engine worker", "campaign_engine scheduler", "postgres", "redis-server")
+        wait = (launch_at - runtime.clock()).total_seconds()
+        time.sleep(max(0.0, wait))
+        before = cpu_seconds(kinds)
+        start = time.perf_counter()
+        sampler = Sampler(runtime, campaign_id, kinds, args.every)
+        sampler.start()
+        killed = (
+            kill_worker_at_half(sampler, processes, worker, env, quiet) if args.kill_worker else ""
+        )
+        sampler.join()
         elapsed = time.perf_counter() - start
         after = cpu_seconds(kinds)
-        print(f"  send                  {total / elapsed:10.1f} deliveries/s ({elapsed:.1f} s)")
-        print("  CPU while sending (share of the 2 cores over the send):")
+        total = sampler.total
+        report_ms = []
+        for _ in range(3):
+            with runtime.sessions() as session:
+                clock = time.perf_counter()
+                campaign_report(session, campaign_id)
+                report_ms.append((time.perf_counter() - clock) * 1000)
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            size = conn.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
+        outbox = sum(1 for _ in (work / "outbox" / "new").iterdir())
+        emails = total - (total // (args.contacts + 6)) * 6 if args.contacts else 0
+        naive_rate = naive_plan_rate(runtime, campaign_id, sample=10)
+        print(f"  deliveries            {total:10d} ({outbox} emails in the outbox)")
+        plan_s = sampler.live_at or elapsed  # launching -> live: the plan written
+        print(
+            f"  plan (scheduler)      {total / max(plan_s, 0.001):10.0f} rows/s ({plan_s:.0f} s, "
+            f"to the campaign live, while sending); naive one-INSERT-per-row baseline "
+            f"{naive_rate:.0f} rows/s"
+        )
+        print(
+            f"  launch to last send   {elapsed:10.0f} s = {elapsed / 60:.1f} min: "
+            f"{total / elapsed:.1f} deliveries/s"
+        )
+        if killed:
+            print(f"  {killed}; outbox {outbox}, emails planned about {emails}")
+        print("  deliveries/s over time (per sample interval):")
+        previous = (0.0, 0)
+        for moment, final in sampler.timeline[1:]:
+            rate = (final - previous[1]) / max(moment - previous[0], 0.001)
+            if int(moment // 60) != int(previous[0] // 60) or moment == sampler.timeline[-1][0]:
+                print(f"    {moment / 60:5.1f} min  {final:9d} final  {rate:7.1f}/s")
+            previous = (moment, final)
+        print("  CPU while sending (share of the 2 cores), and per delivery:")
         for kind in after:
             used = after[kind] - before[kind]
-            print(f"    {kind:<28} {used:7.1f} s = {used / elapsed / 2 * 100:5.1f}%")
+            print(
+                f"    {kind:<28} {used:8.1f} s = {used / elapsed / 2 * 100:5.1f}%  "
+                f"{used / total * 1000:5.2f} ms/delivery"
+            )
+        print("  largest RSS of one process of each kind (MB), sampled throughout:")
+        for kind, peak in sampler.peak.items():
+            print(f"    {kind:<28} {peak:8.0f}")
+        print(f"  database size         {size / 1e9:10.2f} GB")
+        print(
+            f"  campaign report       {min(report_ms):10.0f} ms (best of 3; "
+            f"{', '.join(f'{m:.0f}' for m in report_ms)})"
+        )
         runtime.close()
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            except ProcessLookupError:
+                pass
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -296,18 +296,19 @@ def test_a_plan_committed_in_chunks_resumes_after_its_planner_died(engine, monke
         part = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id))
         assert campaign.status == CampaignStatus.LAUNCHING
     assert 0 < part < 4 * 2 + 4 * 6
-    commits.clear()
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from campaign_engine.pipeline import jobs
+
+    jobs.bind(runtime, BackgroundScheduler())
+    jobs.sync_schedule()  # the planner may still be at work: left alone
     with runtime.sessions() as session:
-        total = launch_campaign(
-            session,
-            get_campaign(session, campaign_id),
-            now=runtime.clock(),
-            actor="scheduler",
-            rules=rules,
-            commit=session.commit,
+        assert (
+            session.scalar(select(func.count()).where(Delivery.campaign_id == campaign_id)) == part
         )
-        session.commit()
-    assert total == 4 * 2 + 4 * (3 + 1 + 1 + 1)
+    runtime.clock.now += jobs.STALE_PLAN + timedelta(seconds=1)
+    jobs.sync_schedule()  # its plan has not moved for five minutes: the scheduler resumes it
+    total = 4 * 2 + 4 * (3 + 1 + 1 + 1)
     with runtime.sessions() as session:
         assert get_campaign(session, campaign_id).status == CampaignStatus.LIVE
         keys = list(
