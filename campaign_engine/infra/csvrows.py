@@ -17,10 +17,15 @@ Row = TypeVar("Row", bound=BaseModel)
 
 def read_rows(path: Path, model: type[Row], required: set[str]) -> list[tuple[int, Row]]:
     """Every row validated, or InvalidInput for the first bad one (row 1 is the header)."""
-    rows = []
+    return list(iter_rows(path, model, required))
+
+
+def iter_rows(path: Path, model: type[Row], required: set[str]) -> Iterator[tuple[int, Row]]:
+    """The rows validated one at a time, as they are read; InvalidInput at the first bad
+    one, before the rest of the file is read."""
     for number, raw in _records(path, required):
         try:
-            rows.append((number, model.model_validate(raw)))
+            yield number, model.model_validate(raw)
         except ValidationError as exc:
             error = exc.errors()[0]
             column = str(error["loc"][0]) if error["loc"] else "?"
@@ -29,7 +34,6 @@ def read_rows(path: Path, model: type[Row], required: set[str]) -> list[tuple[in
             raise InvalidInput(
                 f"{_message(error)}{shown}", where=f"{path.name} row {number}, column {column}"
             ) from None
-    return rows
 
 
 def _records(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -27,7 +27,6 @@ from campaign_engine.pipeline.sending import (
     Sent,
     check_batch,
     publish,
-    record_receipts,
     record_sent,
     repeat_safe,
 )
@@ -102,9 +101,12 @@ def _deliver(runtime: Runtime, item: WorkItem, step: Callable[[], None]) -> None
             refresh_completion(session, campaign, now=runtime.clock())
 
 
-# Deliveries re-checked in one read and, where the connector takes a repeat as one
-# message, recorded in one commit: per delivery, that read and commit were most of a
-# worker's and PostgreSQL's time (bench/scale.py). A crash repeats at most a batch there.
+# Where the connector takes a repeat as one message (the outbox, the portal queue), a
+# batch of deliveries is re-checked in one read and recorded in one commit: per delivery,
+# that read and commit were most of a worker's and PostgreSQL's time (bench/scale.py).
+# Elsewhere (SMTP, HTTP APIs) each delivery is re-checked just before it goes out, with
+# the previous one's receipt: a crash repeats at most the one in flight, and a pause or an
+# opt-out stops the very next send.
 BATCH = 50
 
 
@@ -123,10 +125,10 @@ def _send_batches(
 ) -> _Done:
     """Send the item a batch at a time."""
     ids, owner = item.delivery_ids, item.lease_owner
-    batched = repeat_safe(runtime, prepared)
+    size = BATCH if repeat_safe(runtime, prepared) else 1
     done = _Done(receipts=[])
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
         checked = check_batch(runtime, prepared, batch, owner, receipts=done.receipts)
         done.receipts = []
         for offset, delivery_id in enumerate(batch):
@@ -140,10 +142,7 @@ def _send_batches(
             done.last_ok = sent is not None
             if sent is None:
                 continue
-            done.receipts.append(sent)
-            if not batched and offset + 1 < len(batch):  # durable before the next goes out
-                record_receipts(runtime, done.receipts)
-                done.receipts = []
+            done.receipts.append(sent)  # recorded with the next batch's check, or at the end
     return done
 
 

@@ -81,7 +81,7 @@ def publish(
 def repeat_safe(runtime: Runtime, prepared: PreparedChannel) -> bool:
     """Whether the channel's connector takes the same message twice as once (the outbox
     names its file by the idempotency key; the portal queue is the delivery row itself):
-    then receipts are recorded a batch at a time, else after each send."""
+    then a batch is re-checked and recorded at a time, else each delivery (pipeline.delivery)."""
     return bool(getattr(runtime.connector(prepared.endpoint_kind), "repeat_safe", False))
 
 
