@@ -218,6 +218,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--kill-worker", action="store_true", help="kill -9 the worker at half")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     import psycopg
 
@@ -324,9 +325,12 @@ def main() -> None:
                 process.wait(timeout=30)
             except ProcessLookupError:
                 pass
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep_db:
+            print(f"  kept: database {name}, config {work / 'config.yaml'}")
+        else:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
