@@ -271,6 +271,10 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         after = cpu_seconds(kinds)
         total = sampler.total
+        with psycopg.connect(ADMIN.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as conn:
+            autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
+            if autovacuum == "off":  # as autovacuum would have, on a server that runs it
+                conn.execute("VACUUM ANALYZE deliveries")
         report_ms = []
         for _ in range(3):
             with runtime.sessions() as session:
@@ -313,6 +317,11 @@ def main() -> None:
         for kind, peak in sampler.peak.items():
             print(f"    {kind:<28} {peak:8.0f}")
         print(f"  database size         {size / 1e9:10.2f} GB")
+        if autovacuum == "off":
+            print(
+                "  autovacuum is off on this server: "
+                "VACUUM ANALYZE deliveries ran before the report"
+            )
         print(
             f"  campaign report       {min(report_ms):10.0f} ms (best of 3; "
             f"{', '.join(f'{m:.0f}' for m in report_ms)})"

@@ -88,3 +88,14 @@ def dialect_insert(session: Session) -> Any:
     """The INSERT construct that knows ON CONFLICT for the session's database."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def refresh_statistics(session: Session, table: str) -> None:
+    """ANALYZE a table a bulk write has just grown, on PostgreSQL: a million planned rows
+    left its statistics saying the campaign had none, and the dispatcher's claim sorted
+    every due row (0.7 s a claim, one core of PostgreSQL busy) instead of reading 400 from
+    its index. Autovacuum would analyze it a minute or more later, or never where it is off."""
+    if session.get_bind().dialect.name == "postgresql":
+        if not table.isidentifier():
+            raise ValueError(f"not a table name: {table!r}")
+        session.execute(text(f"ANALYZE {table}"))

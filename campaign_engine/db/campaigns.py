@@ -106,8 +106,9 @@ class Delivery(Base):
         # A partner's own rows: the daily caps per channel, its portal, its removal.
         Index("ix_deliveries_partner", "partner_id", "channel", "status"),
         # "Is anything of this campaign still open?", asked after every work item: one
-        # probe, where the campaign index alone walked every sent row before the open ones.
-        Index("ix_deliveries_campaign_status", "campaign_id", "status"),
+        # probe, where the campaign index alone walked every sent row before the open ones;
+        # and the report's counts per partner, channel and status from the index alone.
+        Index("ix_deliveries_campaign_status", "campaign_id", "status", "partner_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, Contact, Delivery, NotPlanned, Partner, Suppression
-from campaign_engine.db.bulk import insert_ignoring_conflicts
+from campaign_engine.db.bulk import insert_ignoring_conflicts, refresh_statistics
 from campaign_engine.domain.consent import (
     ConsentMode,
     ConsentRules,
@@ -71,6 +71,7 @@ def plan_deliveries(
     channels = spec.channels()
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)
     rows: list[dict[str, Any]] = []
+    written = analyzed = 0
     skipped = _Exclusions(campaign.id, now)
     for done, partner in enumerate(partners, start=1):
         for channel in channels:
@@ -99,9 +100,13 @@ def plan_deliveries(
                     )
             rows += planned
         if len(rows) >= PLAN_CHUNK or done == len(partners):
+            written += len(rows)
             for start in range(0, len(rows), 500):
                 insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
             rows = []
+            if written >= max(ANALYZE_AFTER, 2 * analyzed):  # the table has grown a lot
+                refresh_statistics(session, "deliveries")
+                analyzed = written
             if commit is not None:
                 campaign.updated_at = now  # still planning (sync_schedule resumes a stale one)
                 commit()
@@ -111,6 +116,9 @@ def plan_deliveries(
     return session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id)) or 0
 
 
+# rows planned: past this, and each time they double, the table's statistics are refreshed
+# (db.bulk.refresh_statistics), so the dispatcher's claims keep their index meanwhile
+ANALYZE_AFTER = 10_000
 PLAN_CHUNK = 20_000  # delivery rows written (and, with `commit`, committed) at a time
 
 

@@ -8,15 +8,17 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from campaign_engine.db import Campaign, DealRecord, Delivery, EventTally, Partner
+from campaign_engine.db import Campaign, DealRecord, EventTally, Partner
 from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.campaigns.ledger import (
+    PairCounts,
     ledger_summary,
     not_sent_by_partner,
+    pair_counts,
     participating,
     participating_partners,
     targeted_partners,
@@ -63,12 +65,18 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
     partners: dict[str, dict[str, Any]] = defaultdict(empty)
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
-    for partner_id in targeted_partners(session, campaign):
+    counts = pair_counts(session, campaign)  # one read of the deliveries (None: always-on)
+    targeted = (
+        {p for p, _ in counts.targeted_pairs()}
+        if counts is not None and (counts.deliveries or counts.not_planned)
+        else targeted_partners(session, campaign)  # not planned yet: the audience's
+    )
+    for partner_id in targeted:
         partners[slugs[partner_id]]["targeted"] = 1
-    ledger = ledger_summary(session, campaign)
+    ledger = ledger_summary(session, campaign, counts)
     for channel, count in ledger["targeted"].items():
         channels[channel]["targeted"] = count
-    _deliveries(session, campaign, slugs, partners, channels)
+    _deliveries(session, campaign, slugs, partners, channels, counts)
     _engagement(session, campaign_id, slugs, partners, channels)
     _deals(session, campaign_id, slugs, partners, channels)
     totals = empty()
@@ -105,21 +113,48 @@ def _deliveries(
     slugs: dict[int, str],
     partners: dict[str, dict[str, Any]],
     channels: dict[str, dict[str, Any]],
+    counts: PairCounts | None,
 ) -> None:
-    if campaign.always_on:  # its emails are the runway's steps
-        rows = session.execute(
-            select(Enrollment.partner_id, literal("email"), func.count())
-            .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
-            .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
-            .group_by(Enrollment.partner_id)
-        )
+    if counts is not None:
+        _counted_deliveries(counts, slugs, partners, channels)
     else:
-        sent = func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0))
-        rows = session.execute(
-            select(Delivery.partner_id, Delivery.channel, sent)
-            .where(Delivery.campaign_id == campaign.id)
-            .group_by(Delivery.partner_id, Delivery.channel)
-        )
+        _runway_deliveries(session, campaign, slugs, partners, channels)
+    for (partner_id, channel), count in not_sent_by_partner(session, campaign).items():
+        partners[slugs[partner_id]]["not_sent"] += count
+        channels[channel]["not_sent"] += count
+
+
+def _counted_deliveries(
+    counts: PairCounts,
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
+) -> None:
+    """Delivered and taking part, from the one read of a one-off campaign's deliveries."""
+    for (partner_id, channel, status), n in counts.deliveries.items():
+        if status == DeliveryStatus.SENT:
+            partners[slugs[partner_id]]["delivered"] += n
+            channels[channel]["delivered"] += n
+    for partner_id, _ in counts.taking_part():
+        partners[slugs[partner_id]]["participating"] = 1
+    for channel, count in counts.participating().items():
+        channels[channel]["participating"] = count
+
+
+def _runway_deliveries(
+    session: Session,
+    campaign: Campaign,
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
+) -> None:
+    """An always-on campaign's emails are its runway's steps."""
+    rows = session.execute(
+        select(Enrollment.partner_id, literal("email"), func.count())
+        .join(StepDelivery, StepDelivery.enrollment_id == Enrollment.id)
+        .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
+        .group_by(Enrollment.partner_id)
+    )
     for partner_id, channel, delivered in rows:
         partners[slugs[partner_id]]["delivered"] += delivered or 0
         channels[channel]["delivered"] += delivered or 0
@@ -127,9 +162,6 @@ def _deliveries(
         partners[slugs[partner_id]]["participating"] = 1
     for channel, count in participating(session, campaign).items():
         channels[channel]["participating"] = count
-    for (partner_id, channel), count in not_sent_by_partner(session, campaign).items():
-        partners[slugs[partner_id]]["not_sent"] += count
-        channels[channel]["not_sent"] += count
 
 
 def _engagement(
