@@ -186,7 +186,27 @@ def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLog
         )
         plated.alpha_composite(image, (round(pad * ratio), round(pad * ratio)))
         image, width, height = plated, width + 2 * pad, height + 2 * pad
-    small = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    small = _clear_ground(
+        image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    )
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return EmailLogo(out.getvalue(), width, height)
+
+
+def _clear_ground(small: Image.Image) -> Image.Image:
+    """The palette's nearly transparent colours made transparent: quantising a soft drop
+    shadow put the empty ground in one colour with a shadow's alpha of 2-3, and the whole
+    logo rectangle showed as a faint box on the white header (a review by eye; the import
+    clears alpha <= 8 for the same reason)."""
+    palette = small.getpalette(rawmode="RGBA")
+    if not palette:
+        return small
+    for index in range(3, len(palette), 4):
+        if palette[index] <= FAINT_ALPHA:
+            palette[index] = 0
+    small.putpalette(palette, rawmode="RGBA")
+    return small
+
+
+FAINT_ALPHA = 8

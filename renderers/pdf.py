@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import hashlib
 import html
@@ -10,6 +11,8 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import qrcode
@@ -39,10 +42,26 @@ from renderers.fetcher import KitUrlFetcher
 LETTER_REGIONS = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
 
 
-def page_size(locale: str) -> str:
-    """US-style regions print on Letter, everyone else on A4."""
+def page_size(locale: str, timezone: str = "") -> str:
+    """US-style regions print on Letter, everyone else on A4: the locale's region, or,
+    for a locale without one ("en"), the country of the partner's timezone (a partner in
+    America/Chicago with locale "en" printed on A4, a review by eye)."""
     parts = locale.replace("_", "-").split("-")
-    return "letter" if len(parts) > 1 and parts[1].upper() in LETTER_REGIONS else "A4"
+    region = parts[1].upper() if len(parts) > 1 else _zone_countries().get(timezone, "")
+    return "letter" if region in LETTER_REGIONS else "A4"
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    """Timezone -> ISO country, from the system's tz database (zone.tab)."""
+    countries = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/usr/share/zoneinfo/zone.tab").read_text().splitlines():
+            if line and not line.startswith("#"):
+                fields = line.split("\t")
+                if len(fields) >= 3:
+                    countries[fields[2]] = fields[0]
+    return countries
 
 
 def qr_png(url: str) -> bytes:
@@ -271,7 +290,7 @@ class PdfRenderer:
         shown = _place_logos(brand, ctx["partner"], files)
         ctx.update(
             qr_src="partner:qr.png",
-            page_size=page_size(brand.locale),
+            page_size=page_size(brand.locale, brand.timezone),
             fit_pt=fit_pt,
             quoted=lambda text: quoted(text, ctx["lang"]),
         )
@@ -282,7 +301,7 @@ class PdfRenderer:
             if dense:  # a very long name and address: the page's dense layout
                 document, _ = self.laid_out(ctx, fetcher, stylesheets, dense=True)
         meta = {
-            "page_size": page_size(brand.locale),
+            "page_size": page_size(brand.locale, brand.timezone),
             "refused": " ".join(fetcher.refused),
             "layout": "dense" if dense else "regular",
             **_logo_meta(shown),

@@ -35,10 +35,12 @@ BAND = 12
 PAD = 24
 DENSITY = SIZE[0] // SHOWN[0]  # image pixels per pixel shown
 # The partner's logo by its visual weight (domain.logo_fit): a 3:1 logo 300x100 px, its
-# short side at least 24 px as shown (48 here), at most 46% of the width (an 11.5:1 logo
-# fits). A 10:1 logo was 336 px wide and 34 tall (17 as shown); a 1:4 one 35 px wide.
+# short side at least 24 px as shown (48 here), at most 55% of the width (a 13.7:1 logo
+# fits; at 46% a 13:1 wordmark gave way to the name here while the brochure and LinkedIn
+# showed it: a review by eye). A 10:1 logo was 336 px wide and 34 tall (17 as shown); a
+# 1:4 one 35 px wide.
 LOGO_ROOM = LogoRoom(
-    max_width=SIZE[0] * 0.46,
+    max_width=SIZE[0] * 0.55,
     max_height=SIZE[1] - BAND - 2 * PAD,
     weight=30_000,
     min_short=24 * DENSITY,
@@ -150,7 +152,14 @@ def _name(
     # the short name when the partner gave one, as the social images set it: a banner
     # 100 px tall set a 50-letter legal name in three hyphenated lines
     widest = _lines(
-        image, brand.display_name, (left, top, right, bottom), font_path, colour, lang, NAME_FONT
+        image,
+        brand.display_name,
+        (left, top, right, bottom),
+        font_path,
+        colour,
+        lang,
+        NAME_FONT,
+        block=True,
     )
     return left + widest, bottom - top
 
@@ -163,20 +172,25 @@ def _lines(
     colour: tuple[int, int, int],
     lang: str,
     most: int = 96,
+    *,
+    block: bool = False,
 ) -> int:
     """`text` wrapped and sized to fit the box, centred in its height, every run in a
-    font that has it; returns the widest line's width."""
+    font that has it; returns the widest line's width. Right-to-left lines align right:
+    to the box, or with `block` (the name lockup, which the rule follows) to the widest
+    line of the block set at the box's left, so the rule after it never crosses a word
+    (it was drawn through an Arabic name set against the far edge of its box)."""
     left, top, right, bottom = box
     size, lines = fit_text(font_path, text, right - left, bottom - top, lang, most)
     rtl = bidi_levels(text)[1]
     step = int(size * LINE)
     baseline = top + (bottom - top - len(lines) * step) // 2 + ascent(font_path, size)
-    widest = 0
-    for line in lines:
-        drawn = draw_text(line, size, font_path, (*colour, 255), lang, rtl)
-        x = right - round(drawn.width) if rtl else left
+    drawn_lines = [draw_text(line, size, font_path, (*colour, 255), lang, rtl) for line in lines]
+    widest = max((round(d.width) for d in drawn_lines), default=0)
+    end = left + widest if block else right
+    for drawn in drawn_lines:
+        x = end - round(drawn.width) if rtl else left
         paste_text(image, drawn, (x, baseline))
-        widest = max(widest, round(drawn.width))
         baseline += step
     return widest
 

@@ -13,12 +13,22 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageOps
 
-from campaign_engine.domain.brand import LIGHT_TEXT, PLATE_COLOURS, accent_on_white, brand_fill, rgb
+from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    NON_TEXT,
+    PLATE_COLOURS,
+    accent_on_white,
+    brand_fill,
+    contrast_ratio,
+    readable_text_on,
+    rgb,
+)
 from campaign_engine.domain.kit import KitContent, SocialPost, post_text_key
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
+from campaign_engine.typeset.logo_size import ground_colour
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
 from renderers.logos import at_most_doubled, logo_size, opaque, open_logo, small_mark
@@ -160,10 +170,18 @@ class SocialRenderer:
         if logo is None or shown is None or brand.logo_kind == "name":
             return self.draw_name(image, brand, layout, lang, small_mark(logo, room))
         fitted = logo.resize(shown, Image.Resampling.LANCZOS)
-        if brand.logo_on_dark_png or opaque(logo):  # its own ground is part of it
+        pad = max(8, round(min(shown) * 0.16))
+        if opaque(logo) and not brand.logo_on_dark_png:
+            # its own ground is part of it, given room around the artwork: trimmed to the
+            # ink, a white-ground logo was a tile with letters at its edge (a review by eye)
+            ground = rgb(ground_colour(brand.logo_png)) if brand.logo_png else WHITE
+            box = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
+            ImageDraw.Draw(image).rounded_rectangle(box, radius=pad // 2, fill=ground)
+            image.paste(fitted, (left + pad, top + pad), fitted)
+            return box
+        if brand.logo_on_dark_png:  # drawn for dark grounds: no plate
             image.paste(fitted, (left, top), fitted)
             return (left, top, left + fitted.width, top + fitted.height)
-        pad = max(8, round(min(shown) * 0.16))
         plate = rgb(PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT))
         box = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
         ImageDraw.Draw(image).rounded_rectangle(box, radius=pad, fill=plate)
@@ -187,7 +205,13 @@ class SocialRenderer:
         room = layout.partner_room()
         pad = round(room.min_short * 0.25)
         left = top = layout.margin
-        colour = (*rgb(accent_on_white(brand.primary_color)), 255)
+        # a brand too light to read on white: its own colour as the plate, readable text
+        # on it (darkened, #ffe600 was olive: a review by eye)
+        primary = brand.primary_color
+        badge = contrast_ratio(primary, LIGHT_TEXT) < NON_TEXT
+        ink = readable_text_on(primary) if badge else accent_on_white(primary)
+        colour = (*rgb(ink), 255)
+        plate_fill = rgb(primary) if badge else WHITE
         name = brand.display_name
         size = round(room.min_short * 0.8)
         inner = int(room.max_width) - 2 * pad
@@ -210,7 +234,7 @@ class SocialRenderer:
         text_left = left + pad + (mark.width + pad if mark is not None else 0)
         bottom = top + 2 * pad + max(len(lines) * step, mark.height if mark else 0)
         box = (left, top, text_left + widest + pad, bottom)
-        ImageDraw.Draw(image).rounded_rectangle(box, radius=pad, fill=WHITE)
+        ImageDraw.Draw(image).rounded_rectangle(box, radius=pad, fill=plate_fill)
         if mark is not None:
             image.paste(mark, (left + pad, top + pad + (step - mark.height) // 2), mark)
         baseline = top + pad + ascent(self.font_path, size) + (step - size) // 2

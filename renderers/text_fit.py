@@ -3,11 +3,13 @@ inside, each run measured in the font that draws it."""
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from PIL import ImageFont
 
 from campaign_engine.typeset.glyphs import text_width
+from campaign_engine.typeset.textbreak import break_points
 from campaign_engine.typeset.textbreak import wrap as break_lines
 
 MIN_FONT = 22
@@ -36,11 +38,27 @@ def fit_text(
     def lines_at(size: int) -> list[str]:
         return break_lines(text, width, lambda s: text_width(s, size, font_path, lang), lang)
 
-    size = max(MIN_FONT, min(height // 2, most))
-    while size > MIN_FONT:
-        lines = lines_at(size)
-        widest = max(text_width(line, size, font_path, lang) for line in lines)
-        if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
-            return size, tuple(lines)
-        size -= 2  # fine steps: a long headline shrinks only as far as it must
+    pieces = [p for p in _pieces(text, lang) if p]
+    largest = max(MIN_FONT, min(height // 2, most))
+    # Display type is not hyphenated while a smaller size sets every word whole
+    # ("wiederherge-stellt" in a headline, a partner's name split in its lockup: a review
+    # by eye); only a word too long for the box at the smallest size is split.
+    for whole_words in (True, False):
+        size = largest
+        while size > MIN_FONT:
+            if whole_words and any(text_width(p, size, font_path, lang) > width for p in pieces):
+                size -= 2
+                continue
+            lines = lines_at(size)
+            widest = max(text_width(line, size, font_path, lang) for line in lines)
+            if widest <= width and len(lines) * size * LINE_HEIGHT <= height:
+                return size, tuple(lines)
+            size -= 2  # fine steps: a long headline shrinks only as far as it must
     return MIN_FONT, tuple(lines_at(MIN_FONT))
+
+
+def _pieces(text: str, lang: str) -> list[str]:
+    """The text between the places a line may break: what a line never splits unless it
+    must hyphenate."""
+    cuts = [0, *break_points(text, lang), len(text)]
+    return [text[a:b].strip() for a, b in itertools.pairwise(cuts)]

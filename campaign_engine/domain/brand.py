@@ -98,6 +98,10 @@ def brand_fill(primary: str, secondary: str | None = None) -> str:
 # is 3.6 away, #e6e6e6 about 8.5, a pale yellow #ffffe0 15.7 and #fff9c4 27: a review by
 # eye found their buttons without an edge; #ffd1dc is 21.5, #ffe600 about 90).
 EDGE_DELTA_E = 30.0
+# ... or nearer white in lightness than this ratio: CIE76 over-counts a yellow's b*, so a
+# pale #fff6b3 button (34 away, 1.08:1) had no edge and read as a smudge (a review by eye);
+# #ffe600 (1.27:1) shows by its hue.
+EDGE_CONTRAST = 1.2
 # Nearer white than this (CIE76) a brand is a white brand: a band that must show on a
 # white page may take its secondary colour instead. Stricter than the edge: a light mint
 # #e4f2e3 (10.9 from white) gets an edge but keeps its own colour, which a designer
@@ -141,7 +145,10 @@ def fill_edge(fill: str) -> str:
     to see) unless the fill is too close to white to show where it ends, then a darker
     shade of it that stands out at 3:1 (a white band or button on a white card)."""
     fill = normalise_hex(fill)
-    if delta_e(fill, LIGHT_TEXT) >= EDGE_DELTA_E:
+    if (
+        delta_e(fill, LIGHT_TEXT) >= EDGE_DELTA_E
+        and contrast_ratio(fill, LIGHT_TEXT) >= EDGE_CONTRAST
+    ):
         return fill
     return fill_on_white(fill)
 

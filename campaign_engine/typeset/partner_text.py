@@ -102,6 +102,10 @@ class Hyphenator(Protocol):
 
 
 LONG_WORD = 12  # letters: a word this long may not fit a phone's line whole
+# A partner's own strings (its legal name, its address) are not hyphenated where a word
+# of them fits a line: "Lumière Infor-matique", "Hemi-sphere", "Partner-ship" (a review
+# by eye). Only a compound this long gets break points, in print too.
+NAME_LONG_WORD = 20
 HYPHENATED_SCRIPTS = {"LATIN", "GREEK", "CYRILLIC"}
 
 
@@ -111,7 +115,7 @@ def _hyphenation(lang: str) -> Hyphenator | None:
     return pyphen.Pyphen(lang=found) if found else None
 
 
-def soft_hyphens(text: str, lang: str) -> str:
+def soft_hyphens(text: str, lang: str, longest: int = LONG_WORD) -> str:
     """Soft hyphens (U+00AD) at the hyphenation points of each long word, from pyphen's
     dictionary for `lang`: `hyphens: auto` needs a dictionary the browser may not have
     (Chromium without its downloaded ones, many mail clients), so a 45-letter German
@@ -127,7 +131,7 @@ def soft_hyphens(text: str, lang: str) -> str:
             return word
         return dictionary.inserted(word, hyphen="\u00ad")
 
-    return re.sub(rf"[^\W\d_]{{{LONG_WORD},}}", one, text)
+    return re.sub(rf"[^\W\d_]{{{longest},}}", one, text)
 
 
 class PartnerText:
@@ -152,15 +156,16 @@ class PartnerText:
         isolates it as <bdi> does, and survives the website embed's HTML allowlist, which
         has no <bdi>."""
         lang = self.lang(text)
-        if not self.for_print:
-            text = soft_hyphens(text, lang)
+        text = soft_hyphens(text, lang, NAME_LONG_WORD)  # hyphens: manual uses only these
         if lang == "ko" and self.for_print:  # WeasyPrint has no keep-all
             return Markup('<span lang="ko" dir="auto">{}</span>').format(keep_korean_words(text))
         if lang == "ko":  # as an attribute too: some mail clients drop <style>
             return Markup(
                 '<span lang="ko" dir="auto" style="word-break:keep-all">{}</span>'
             ).format(text)
-        return Markup('<span lang="{}" dir="auto">{}</span>').format(lang, text)
+        return Markup('<span lang="{}" dir="auto" style="hyphens:manual">{}</span>').format(
+            lang, text
+        )
 
     @pass_eval_context
     def bdi(self, eval_ctx: EvalContext, value: object) -> object:

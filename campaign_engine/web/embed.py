@@ -24,12 +24,14 @@ bp = Blueprint("embed", __name__)
 
 # What the shadow root's own sheet (SHADOW_CSS) adds for text. `all: initial` resets
 # every property but `direction` and `unicode-bidi`, so a host page's `direction: rtl`
-# reached the content ("Northwind with", full stops at the wrong end): the host element
-# sets the fragment's own direction and isolates it. Words hyphenate in their own
-# language and Korean breaks between words, not syllables (the allowlist keeps inline
-# `lang` but not `hyphens`, so the rules live here).
+# reached the content ("Northwind with", full stops at the wrong end): the fragment's
+# root sets its own direction and isolates it. The host element keeps the page's, which
+# places the card: set on the host, a right-to-left page got the card against its left
+# edge with a gap at the start (a review by eye). Words hyphenate in their own language
+# and Korean breaks between words, not syllables (the allowlist keeps inline `lang` but
+# not `hyphens`, so the rules live here).
 TEXT_CSS = (
-    ":host{direction:%(dir)s!important;unicode-bidi:isolate!important}"
+    ":host>*{direction:%(dir)s!important;unicode-bidi:isolate!important}"
     "[lang]{-webkit-hyphens:auto;hyphens:auto}"
     ":lang(ko){word-break:keep-all}"
 )

@@ -37,3 +37,25 @@ def test_every_hard_partner_imports_with_its_warnings(tmp_path: Path, sqlite_url
         assert german.display_name == "Müller Systemhaus"
         assert brand_context(partners["greek"]).display_name == partners["greek"].name
     runtime.close()
+
+
+def test_a_row_without_a_field_a_loaded_kit_requires_is_warned_at_import(
+    tmp_path: Path, sqlite_url: str
+):
+    """A review by eye: a partner without a postal address would never get an email and
+    one without a phone no brochure, and the import said nothing."""
+    from campaign_engine.services.assets.kits import load_kit
+    from tests.conftest import SAMPLE_KIT
+    from tests.factories import partner_row, write_partners
+
+    runtime = bootstrap.build_runtime(load_settings(write_config(tmp_path, sqlite_url)))
+    migrate.upgrade(runtime.engine)
+    rows = [partner_row(1), partner_row(2, postal_address=""), partner_row(3, phone="")]
+    with runtime.sessions.begin() as session:
+        load_kit(session, SAMPLE_KIT, bootstrap.make_renderers)
+        result = import_partners(session, write_partners(tmp_path, rows))
+    said = "\n".join(result.warnings)
+    assert "row 3: no postal_address: kit" in said and "makes no email" in said
+    assert "row 4: no phone: kit" in said and "makes no brochure" in said
+    assert "row 2:" not in said
+    runtime.close()

@@ -161,7 +161,10 @@ def test_a_four_line_address_keeps_its_lines_in_print_html_and_text(rendered):
     pdf_lines = [line.strip() for line in yellow.page_text(1).splitlines()]
     for line in FOUR_LINES:
         assert line in pdf_lines, (line, pdf_lines)  # each on a line of its own
-    spans = [f'<span lang="en" dir="auto">{htmlmod.escape(line)}</span>' for line in FOUR_LINES]
+    spans = [
+        f'<span lang="en" dir="auto" style="hyphens:manual">{htmlmod.escape(line)}</span>'
+        for line in FOUR_LINES
+    ]
     assert re.search(r"<br\s*/?>".join(map(re.escape, spans)), yellow.html)
     text = yellow.text.splitlines()
     start = text.index(FOUR_LINES[0])
@@ -305,7 +308,7 @@ def test_an_embed_keeps_its_direction_on_a_right_to_left_page(rendered, browser)
         "src": json.dumps("about:blank"),
         "sandbox": json.dumps(""),
     }
-    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.set_content(
         '<html dir="rtl" style="direction:rtl"><body style="direction:rtl">'
         f"<h1>موقعنا</h1><div><script>{script}</script></div></body></html>"
@@ -320,13 +323,17 @@ def test_an_embed_keeps_its_direction_on_a_right_to_left_page(rendered, browser)
             .find(s => s.textContent.trim().startsWith('with'));
         range.selectNodeContents(withWord.firstChild);
         return {direction: getComputedStyle(box).direction,
-                host: getComputedStyle(root.host).unicodeBidi,
-                withX: range.getBoundingClientRect().x, vendorX: vendor.x};
+                isolated: getComputedStyle(box).unicodeBidi,
+                withX: range.getBoundingClientRect().x, vendorX: vendor.x,
+                cardRight: box.getBoundingClientRect().right,
+                columnRight: root.host.parentElement.getBoundingClientRect().right};
     }"""
     )
     page.close()
-    assert found["direction"] == "ltr" and found["host"] == "isolate"
+    assert found["direction"] == "ltr" and found["isolated"] == "isolate"
     assert found["withX"] < found["vendorX"]  # "with Northwind", not "Northwind with"
+    # the card sits at the page's start (its right), not against its left edge
+    assert abs(found["cardRight"] - found["columnRight"]) < 2, found
 
 
 def test_partner_strings_are_isolated_and_tagged(rendered):

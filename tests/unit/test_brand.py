@@ -152,7 +152,7 @@ def test_only_a_fill_near_white_gets_a_darker_edge():
 
     assert fill_edge("#ffe600") == "#ffe600"  # yellow shows on white: no edge to draw
     assert fill_edge("#0b3d91") == "#0b3d91"
-    for pale in ("#ffffff", "#f5f5f5", "#eeeeee"):
+    for pale in ("#ffffff", "#f5f5f5", "#eeeeee", "#fff6b3"):  # a pale yellow, 34 from white
         edge = fill_edge(pale)
         assert edge != pale and contrast_ratio(edge, "#ffffff") >= NON_TEXT
 
@@ -201,6 +201,9 @@ def test_a_phone_number_keeps_its_grouping_unless_it_is_a_valid_one():
     assert format_phone("+971 4 123 4567", "ar-AE") == "+971 4 123 4567"
     assert format_phone("+44 20 7946 0000", "en-GB") == "+44 20 7946 0000"
     assert format_phone("+4930901820", "de-DE") == "+49 30 901820"
+    # written international and grouped: kept as the partner writes it
+    assert format_phone("+49 89 1234 5678-0", "de-DE") == "+49 89 1234 5678-0"
+    assert format_phone("+30 210 555 1234", "el-GR") == "+30 210 555 1234"
 
 
 def test_nowidow_binds_a_headings_last_two_words():
@@ -215,3 +218,13 @@ def test_nowidow_binds_a_headings_last_two_words():
     )  # a long last word breaks where it must
     marked = nowidow(Markup("<b>Safe</b> and sound here"))
     assert isinstance(marked, Markup) and marked == Markup("<b>Safe</b> and sound\u00a0here")
+
+
+def test_a_partner_in_the_us_without_a_region_in_its_locale_prints_on_letter():
+    """A partner in America/Chicago with locale "en" printed on A4 (a review by eye)."""
+    from renderers.pdf import page_size
+
+    assert page_size("en", "America/Chicago") == "letter"
+    assert page_size("en", "Europe/London") == "A4"
+    assert page_size("en-GB", "America/Chicago") == "A4"  # the locale's region decides
+    assert page_size("es-MX") == "letter"

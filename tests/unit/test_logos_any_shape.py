@@ -287,3 +287,25 @@ def test_a_white_brand_colour_gives_the_banner_band_to_its_secondary():
     """A white band on the white banner is no band: the partner's secondary shows."""
     image = banner(brand_with(shape(480, 160), primary_color="#ffffff", secondary_color="#0b3d91"))
     assert image.getpixel((600, 195)) == VENDOR_NAVY
+
+
+def test_a_drop_shadow_logo_leaves_no_faint_box_in_the_email():
+    """Quantising to 256 colours put a soft shadow's ground in one colour of alpha 6: the
+    whole logo rectangle showed as a faint box on the email's white header."""
+    from PIL import ImageFilter
+
+    from renderers.email import email_logo
+
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    shadow = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(shadow).ellipse((60, 60, 560, 180), fill=(0, 0, 0, 90))
+    image.alpha_composite(shadow.filter(ImageFilter.GaussianBlur(25)))
+    ImageDraw.Draw(image).ellipse((40, 40, 540, 160), fill="#c0392b")
+    shown = Image.open(io.BytesIO(email_logo(_png(image), (220, 73), None).png)).convert("RGBA")
+    corners = [
+        (0, 0),
+        (shown.width - 1, 0),
+        (0, shown.height - 1),
+        (shown.width - 1, shown.height - 1),
+    ]
+    assert all(shown.getpixel(xy)[3] == 0 for xy in corners)  # type: ignore[index]

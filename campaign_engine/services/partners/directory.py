@@ -184,6 +184,7 @@ def import_partners(
         _set_endpoints(session, partner, row)
         # The vendor vouches for the contact address it imports: that person may sign in.
         grant_membership(session, partner, row.contact_email, actor=actor)
+    warnings += _requirement_warnings(session, path, rows)
     record(
         session,
         actor,
@@ -193,6 +194,39 @@ def import_partners(
         {"created": created, "updated": len(rows) - created},
     )
     return ImportResult(created=created, updated=len(rows) - created, warnings=tuple(warnings))
+
+
+def _requirement_warnings(
+    session: Session, path: Path, rows: list[tuple[int, PartnerRow]]
+) -> list[str]:
+    """A row without a field a loaded kit requires for a channel (a postal address for
+    its email, a phone for its brochure): said now, not first at a preview or a launch
+    (a review by eye: four partners would never get an email or a brochure, and the
+    import said nothing). The newest version of each kit."""
+    from campaign_engine.db import KitVersion
+    from campaign_engine.domain.kit import KitSpec
+
+    newest = session.scalars(
+        select(KitVersion).where(
+            KitVersion.id.in_(select(func.max(KitVersion.id)).group_by(KitVersion.kit_id))
+        )
+    ).all()
+    specs = [KitSpec.model_validate(version.spec) for version in newest]
+    found = []
+    for number, row in rows:
+
+        def has(field: str, row: PartnerRow = row) -> bool:
+            return bool(row.logo if field == "logo" else (getattr(row, field, "") or "").strip())
+
+        for spec in specs:
+            for channel in [*spec.channels(), "brochure"]:
+                missing = [f for f in spec.requirements(channel) if not has(f)]
+                if missing:
+                    found.append(
+                        f"{path.name} row {number}: no {', '.join(missing)}: kit "
+                        f"'{spec.name}' makes no {channel} for this partner until it is added"
+                    )
+    return found
 
 
 def _checked_rows(

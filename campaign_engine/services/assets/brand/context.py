@@ -25,8 +25,13 @@ from campaign_engine.services.assets.brand.logos import (
 
 @lru_cache(maxsize=4096)
 def format_phone(raw: str, locale: str) -> str:
-    """International format, grouped as the partner's country writes it; raw if unparseable.
-    Cached: every work item builds its partner's brand, and parsing is not cheap."""
+    """The number as the partner wrote it when it is already international and grouped
+    ("+49 89 1234 5678-0", "+30 210 555 1234": a library's grouping glued the extension on
+    and regrouped an Athens number, a review by eye); otherwise the international format
+    grouped as its country writes it; raw if unparseable. Cached: every work item builds
+    its partner's brand, and parsing is not cheap."""
+    if raw.startswith("+") and any(c in raw for c in " -.()"):
+        return raw
     region = (
         locale.replace("_", "-").split("-")[-1].upper() if "-" in locale or "_" in locale else None
     )

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageDraw, ImageStat, UnidentifiedImageError
 
 from campaign_engine.domain.brand import (
     LIGHT_TEXT,
@@ -21,6 +21,7 @@ from campaign_engine.domain.brand import (
     delta_e,
     luminance_contrast,
     plate_for_logo,
+    readable_text_on,
     relative_luminance,
     rgb,
 )
@@ -304,7 +305,11 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
     from campaign_engine.typeset.textbreak import bidi_levels, wrap
 
     size, font = LOCKUP_SIZE, str(FONT)
-    fill = (*rgb(accent_on_white(color)), 255)
+    # A brand too light to read on white (#ffe600) is set as a badge of its own colour
+    # with readable text on it: darkened until it read, it was olive, weaker than the
+    # vendor's name beside it on the partner's own yellow page (a review by eye).
+    badge = contrast_ratio(color, LIGHT_TEXT) < NON_TEXT
+    fill = (*rgb(readable_text_on(color) if badge else accent_on_white(color)), 255)
     rtl = bidi_levels(name)[1]
     mark = _mark(mark_png, size) if mark_png else None
     indent = 12 + (mark.width + round(size * 0.3) if mark else 0)
@@ -323,10 +328,22 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
     if mark is not None:
         image.alpha_composite(mark, (12, max(0, 8 + round(size * 0.6) - mark.height // 2)))
     image = image.crop(image.getbbox() or (0, 0, width, height))
+    if badge:
+        image = _on_badge(image, color, round(size * 0.3))
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _on_badge(image: Image.Image, color: str, pad: int) -> Image.Image:
+    """`image` on a rounded rectangle of `color`, `pad` px around it."""
+    badge = Image.new("RGBA", (image.width + 2 * pad, image.height + 2 * pad), (0, 0, 0, 0))
+    ImageDraw.Draw(badge).rounded_rectangle(
+        (0, 0, badge.width - 1, badge.height - 1), radius=pad, fill=(*rgb(color), 255)
+    )
+    badge.alpha_composite(image, (pad, pad))
+    return badge
 
 
 def _lockup_lines(
