@@ -70,9 +70,8 @@ def plan_deliveries(
     decisions = decisions_for(session, campaign.id, [p.id for p in partners])
     channels = spec.channels()
     ensure_links(session, campaign, spec, [p.id for p in partners], channels)
-    rows: list[dict[str, Any]] = []
-    written = analyzed = 0
     skipped = _Exclusions(campaign.id, now)
+    writer = _ChunkWriter(session, campaign, now, commit)
     for done, partner in enumerate(partners, start=1):
         for channel in channels:
             mine = decisions.get(partner.id, {})
@@ -98,18 +97,8 @@ def plan_deliveries(
                     row["review_by"] = review_deadline(
                         campaign, partner, row["due_at"], now, rules.review_hours
                     )
-            rows += planned
-        if len(rows) >= PLAN_CHUNK or done == len(partners):
-            written += len(rows)
-            for start in range(0, len(rows), 500):
-                insert_ignoring_conflicts(session, Delivery, rows[start : start + 500])
-            rows = []
-            if written >= max(ANALYZE_AFTER, 2 * analyzed):  # the table has grown a lot
-                refresh_statistics(session, "deliveries")
-                analyzed = written
-            if commit is not None:
-                campaign.updated_at = now  # still planning (sync_schedule resumes a stale one)
-                commit()
+            writer.rows += planned
+        writer.write(last=done == len(partners))
     if partner_ids is None:
         skipped.outside(session, {p.id for p in partners})
     skipped.write(session, partner_ids)
@@ -120,6 +109,32 @@ def plan_deliveries(
 # (db.bulk.refresh_statistics), so the dispatcher's claims keep their index meanwhile
 ANALYZE_AFTER = 10_000
 PLAN_CHUNK = 20_000  # delivery rows written (and, with `commit`, committed) at a time
+
+
+class _ChunkWriter:
+    """Planned rows written a chunk at a time: with `commit`, each chunk committed; the
+    table's statistics refreshed each time it has doubled (db.bulk.refresh_statistics)."""
+
+    def __init__(
+        self, session: Session, campaign: Campaign, now: datetime, commit: Callable[[], None] | None
+    ) -> None:
+        self.session, self.campaign, self.now, self.commit = session, campaign, now, commit
+        self.rows: list[dict[str, Any]] = []
+        self.written = self.analyzed = 0
+
+    def write(self, *, last: bool) -> None:
+        if len(self.rows) < PLAN_CHUNK and not last:
+            return
+        self.written += len(self.rows)
+        for start in range(0, len(self.rows), 500):
+            insert_ignoring_conflicts(self.session, Delivery, self.rows[start : start + 500])
+        self.rows = []
+        if self.written >= max(ANALYZE_AFTER, 2 * self.analyzed):  # the table grew a lot
+            refresh_statistics(self.session, "deliveries")
+            self.analyzed = self.written
+        if self.commit is not None:
+            self.campaign.updated_at = self.now  # still planning (sync_schedule resumes)
+            self.commit()
 
 
 class _Exclusions:

@@ -15,15 +15,14 @@ from campaign_engine.db import Campaign, DealRecord, EventTally, Partner
 from campaign_engine.db.runway import Enrollment, StepDelivery
 from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.campaigns.ledger import (
-    PairCounts,
     ledger_summary,
     not_sent_by_partner,
-    pair_counts,
     participating,
     participating_partners,
     targeted_partners,
 )
 from campaign_engine.services.campaigns.lifecycle import get_campaign
+from campaign_engine.services.campaigns.pair_counts import PairCounts, pair_counts
 
 COUNTED = {
     "lead.created": "leads",
