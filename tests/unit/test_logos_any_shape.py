@@ -309,3 +309,23 @@ def test_a_drop_shadow_logo_leaves_no_faint_box_in_the_email():
         (shown.width - 1, shown.height - 1),
     ]
     assert all(shown.getpixel(xy)[3] == 0 for xy in corners)  # type: ignore[index]
+
+
+def test_a_light_brand_without_a_logo_gets_a_badge_that_preflight_passes():
+    """#ffe600 darkened to read on white was olive, weaker than the vendor's name beside
+    it: the name is set on a badge of the brand's own colour, in text that reads on it,
+    and preflight's logo contrast (for uploaded logos) does not hold the engine's lockup."""
+    from campaign_engine.services.assets.brand.logos import fallback_lockup
+    from campaign_engine.services.assets.preflight.checks_brand import logo_contrast
+
+    lockup = Image.open(io.BytesIO(fallback_lockup("Müller Systemhaus", "#ffe600", "de")))
+    middle = lockup.convert("RGBA").getpixel((lockup.width // 2, 3))
+    assert middle[:3] == (255, 230, 0)  # type: ignore[index]  # the badge is the brand's yellow
+    brand = replace(
+        sample_brand(),
+        logo_png=fallback_lockup("Müller", "#ffe600"),
+        logo_kind="name",
+        logo_on_plate=None,
+        primary_color="#ffe600",
+    )
+    assert logo_contrast(brand) is None

@@ -108,8 +108,8 @@ def logo_contrast(brand: BrandContext) -> float | None:
     """Contrast of a logo with transparency against the plate it is shown on; None for an
     opaque logo, which brings its own ground. On the grey plate, given to a logo of light
     and dark parts, the contrast its least visible tenth reaches: its mean is a grey."""
-    if not brand.logo_png or is_opaque(brand.logo_png):
-        return None
+    if not brand.logo_png or is_opaque(brand.logo_png) or brand.logo_kind == "name":
+        return None  # opaque: its own ground; "name": the engine's lockup, readable as made
     ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
     if brand.logo_on_plate == "mid":
         return least_contrast(brand.logo_png, ground)
