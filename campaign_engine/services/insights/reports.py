@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from campaign_engine.db import Campaign, DealRecord, EventTally, Partner
 from campaign_engine.db.runway import Enrollment, StepDelivery
-from campaign_engine.domain.lifecycle import DeliveryStatus
 from campaign_engine.services.campaigns.ledger import (
     ledger_summary,
     not_sent_by_partner,
@@ -66,8 +65,8 @@ def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     channels: dict[str, dict[str, Any]] = defaultdict(empty)
     counts = pair_counts(session, campaign)  # one read of the deliveries (None: always-on)
     targeted = (
-        {p for p, _ in counts.targeted_pairs()}
-        if counts is not None and (counts.deliveries or counts.not_planned)
+        {p for p, _ in counts.targeted_pairs}
+        if counts is not None and counts.targeted_pairs
         else targeted_partners(session, campaign)  # not planned yet: the audience's
     )
     for partner_id in targeted:
@@ -130,11 +129,10 @@ def _counted_deliveries(
     channels: dict[str, dict[str, Any]],
 ) -> None:
     """Delivered and taking part, from the one read of a one-off campaign's deliveries."""
-    for (partner_id, channel, status), n in counts.deliveries.items():
-        if status == DeliveryStatus.SENT:
-            partners[slugs[partner_id]]["delivered"] += n
-            channels[channel]["delivered"] += n
-    for partner_id, _ in counts.taking_part():
+    for (partner_id, channel), n in counts.sent.items():
+        partners[slugs[partner_id]]["delivered"] += n
+        channels[channel]["delivered"] += n
+    for partner_id, _ in counts.taking_part:
         partners[slugs[partner_id]]["participating"] = 1
     for channel, count in counts.participating().items():
         channels[channel]["participating"] = count
