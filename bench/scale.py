@@ -197,11 +197,15 @@ class Sampler(threading.Thread):
                 self.done.wait(self.every)
 
 
-def kill_worker_at_half(sampler: Sampler, processes: list, worker_cmd, env, quiet) -> str:
+def kill_worker_at_half(
+    sampler: Sampler, processes: list, worker_cmd, env, quiet, lost: dict[str, float]
+) -> str:
     """SIGKILL the worker's process group once half the deliveries are final, start a new
-    one; returns what happened."""
+    one; returns what happened. The killed processes' CPU so far goes into `lost`, which
+    the CPU figures add back (a dead process's CPU can no longer be read)."""
     while not sampler.done.is_set():
         if sampler.total and sampler.timeline and sampler.timeline[-1][1] >= sampler.total / 2:
+            lost.update(cpu_seconds(("campaign_engine worker",)))
             os.killpg(processes[0].pid, signal.SIGKILL)
             processes[0].wait()
             killed_at = sampler.timeline[-1][1]
@@ -264,12 +268,17 @@ def main() -> None:
         start = time.perf_counter()
         sampler = Sampler(runtime, campaign_id, kinds, args.every)
         sampler.start()
+        lost: dict[str, float] = {}
         killed = (
-            kill_worker_at_half(sampler, processes, worker, env, quiet) if args.kill_worker else ""
+            kill_worker_at_half(sampler, processes, worker, env, quiet, lost)
+            if args.kill_worker
+            else ""
         )
         sampler.join()
         elapsed = time.perf_counter() - start
         after = cpu_seconds(kinds)
+        for kind, used in lost.items():  # the killed worker's, read just before the kill
+            after[kind] += used
         total = sampler.total
         with psycopg.connect(ADMIN.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as conn:
             autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
