@@ -24,6 +24,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
     relative_luminance,
     rgb,
+    white_brand,
 )
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
@@ -308,7 +309,8 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
     # A brand too light to read on white (#ffe600) is set as a badge of its own colour
     # with readable text on it: darkened until it read, it was olive, weaker than the
     # vendor's name beside it on the partner's own yellow page (a review by eye).
-    badge = contrast_ratio(color, LIGHT_TEXT) < NON_TEXT
+    # A white brand's badge would be white on white: its name stays dark text as before.
+    badge = contrast_ratio(color, LIGHT_TEXT) < NON_TEXT and not white_brand(color)
     fill = (*rgb(readable_text_on(color) if badge else accent_on_white(color)), 255)
     rtl = bidi_levels(name)[1]
     mark = _mark(mark_png, size) if mark_png else None
