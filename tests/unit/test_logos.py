@@ -186,6 +186,8 @@ def test_a_blank_white_logo_gives_way_to_the_name_and_is_warned_about():
     ImageDraw.Draw(drawn).ellipse((100, 80, 440, 270), fill="#1565c0")
     logo = normalise_logo(encode(drawn, "JPEG"), where=WHERE)
     assert is_blank(blank) and not is_blank(logo)
+    purple = normalise_logo(encode(Image.new("RGB", (120, 120), "#7a1fa2"), "PNG"), where=WHERE)
+    assert not is_blank(purple)  # a plain coloured square is a mark
 
     def partner(png: bytes) -> SimpleNamespace:
         return SimpleNamespace(

@@ -248,8 +248,9 @@ def is_opaque(png: bytes) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_blank(png: bytes) -> bool:
-    """An opaque logo with nothing on its ground a reader can tell from it: a white
-    rectangle, or a white JPEG whose faint artwork is within JPEG noise of white. It shows
+    """An opaque near-white logo with nothing on its ground a reader can tell from it: a
+    white rectangle, or a white JPEG whose faint artwork is within JPEG noise of white
+    (a plain coloured tile is a mark, not a blank). It shows
     nothing on any asset (a generated partner's email had an empty white box where its
     logo belonged), so the partner's name stands in for it (brand.context.partner_logo)."""
     with Image.open(io.BytesIO(png)) as image:
@@ -258,6 +259,9 @@ def is_blank(png: bytes) -> bool:
         return False  # drawn on transparency: a plate sets off whatever it draws
     rgb = rgba.convert("RGB")
     ground = rgb.getpixel((0, 0))
+    assert isinstance(ground, tuple)  # RGB: a tuple a pixel
+    if min(ground) < 255 - BLANK_TOLERANCE:
+        return False  # a plain coloured tile (a purple square mark) shows as itself
     flat = Image.new("RGB", rgb.size, ground)
     spread = ImageChops.difference(rgb, flat).getextrema()
     return max(high for _, high in spread) <= BLANK_TOLERANCE  # type: ignore[misc]
