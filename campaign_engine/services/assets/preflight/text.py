@@ -53,7 +53,13 @@ def address_kept(lines: Sequence[str], address: Sequence[str]) -> bool:
 
 
 def _letters(text: str) -> Counter[str]:
-    return Counter(c for c in clean(text) if c.isalnum())
+    return Counter(c for c in clean(text).translate(_READ_ALIKE) if c.isalnum())
+
+
+# Letters pdfium reads back as another from a PDF's shaped glyphs: Thai SARA AA (า) comes
+# back as SARA AM (ำ), whose glyph draws it ("ภาคกลาง" read "ภำคกลำง", and a Thai address
+# printed line by line was taken for lines run together: a generated partner, seed 2027).
+_READ_ALIKE = str.maketrans({"\u0e33": "\u0e32", "\u0eb3": "\u0eb2"})
 
 
 def _dice(a: Counter[str], b: Counter[str]) -> float:
