@@ -15,6 +15,7 @@ from collections.abc import Callable
 from PIL import Image, ImageDraw, ImageOps
 
 from campaign_engine.domain.brand import (
+    PLATE_COLOURS,
     accent_on_white,
     brand_fill,
     fill_edge,
@@ -119,12 +120,15 @@ def _partner(
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
     y = top + (bottom - top - fitted.height) // 2
-    if brand.logo_on_plate == "dark" and not opaque(logo):  # a light logo on white
+    if brand.logo_on_plate in ("dark", "mid") and not opaque(logo):
+        # a light logo on white gets the dark plate; one of light and dark parts the grey
+        # one, as everywhere else (only the dark plate was drawn here, and a logo of
+        # white letters beside a black mark showed the mark alone: a review by eye)
         pad = 10
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),
             radius=pad,
-            fill=(29, 36, 51),
+            fill=rgb(PLATE_COLOURS[brand.logo_on_plate]),
         )
     image.paste(fitted, (left, y), fitted)
     return (left + fitted.width, fitted.height), brand.logo_shows_name

@@ -329,3 +329,21 @@ def test_a_light_brand_without_a_logo_gets_a_badge_that_preflight_passes():
         primary_color="#ffe600",
     )
     assert logo_contrast(brand) is None
+
+
+def test_the_banner_draws_the_grey_plate_for_a_logo_of_light_and_dark_parts():
+    """Only the dark plate was drawn on the banner: white letters beside a black mark
+    showed the mark alone, the letters white on white (a review by eye)."""
+    image = Image.new("RGBA", (900, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((10, 10, 140, 140), 20, fill="#111111")
+    for x in range(170, 880, 90):
+        draw.rectangle((x, 40, x + 60, 110), fill="#ffffff")
+    brand = brand_with(_png(image))
+    assert brand.logo_on_plate == "mid"
+    shown = banner(brand)
+    grey = (0x71, 0x77, 0x7F)
+    assert any(
+        shown.getpixel((x, 100))[:3] == grey  # type: ignore[index]
+        for x in range(16, 64)
+    )
