@@ -38,6 +38,9 @@ SCRIPTS: dict[str, tuple[str, frozenset[str]]] = {
     "ARMENIAN": ("hy", frozenset({"hy"})),
     "GEORGIAN": ("ka", frozenset({"ka"})),
 }
+# Kana anywhere, or a Japanese company form: a name mostly in kanji ("富士山ソフトウェア株式会社")
+# was tagged Chinese, and a small katakana ォ started a line at 390 px (a review by eye).
+JAPANESE = re.compile("[\u3040-\u30ff\u31f0-\u31ff]|株式会社|有限会社|合同会社")
 NON_LATIN = frozenset().union(*(langs for _, langs in SCRIPTS.values())) - {"sr", "ku"}
 WORD_JOINER = "\u2060"
 
@@ -61,7 +64,11 @@ def text_lang(text: str, partner_lang: str, kit_lang: str) -> str:
     script = script_of(text)
     if script in SCRIPTS:
         usual, written_in = SCRIPTS[script]
-        return partner_lang if partner_lang in written_in else usual
+        if partner_lang in written_in:
+            return partner_lang
+        if script == "CJK" and JAPANESE.search(text):
+            return "ja"  # kanji with kana, or a Japanese company form, is Japanese
+        return usual
     if script is None:
         return partner_lang
     return kit_lang if partner_lang in NON_LATIN else partner_lang

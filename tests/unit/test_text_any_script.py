@@ -193,3 +193,14 @@ def test_japanese_and_chinese_names_break_between_phrases_not_inside_a_word():
         "守りテクノロジーズ",
     ]
     assert wrap("上海云端安全科技有限公司", 5, len, "zh") == ["上海云端", "安全科技", "有限公司"]
+
+
+def test_a_japanese_name_mostly_in_kanji_is_tagged_japanese():
+    """Tagged Chinese, a name of kanji with a little katakana broke as Chinese does (a
+    small ォ starting a line at 390 px: a review by eye)."""
+    from campaign_engine.typeset.partner_text import text_lang
+
+    assert text_lang("富士山IT株式会社", "en", "en") == "ja"
+    assert text_lang("富士山ソフトォ研究所", "fr", "en") == "ja"
+    assert text_lang("龙腾云安全科技有限公司", "en", "en") == "zh"
+    assert text_lang("台北網路", "zh", "en") == "zh"
