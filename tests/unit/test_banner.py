@@ -43,7 +43,7 @@ def test_a_japanese_partner_without_a_logo_gets_its_name_not_boxes():
     """The name lockup stands in for a missing logo everywhere (email, posts, banner). A
     font without Japanese draws every character as the same empty box, so two different
     names of one length came out as the same picture."""
-    from campaign_engine.services.assets.brand.logos import fallback_lockup
+    from campaign_engine.services.assets.brand.lockup import fallback_lockup
 
     one = fallback_lockup("株式会社サンプル", "#0b3d91")
     other = fallback_lockup("合同会社テスト例", "#0b3d91")

@@ -315,7 +315,7 @@ def test_a_light_brand_without_a_logo_gets_a_badge_that_preflight_passes():
     """#ffe600 darkened to read on white was olive, weaker than the vendor's name beside
     it: the name is set on a badge of the brand's own colour, in text that reads on it,
     and preflight's logo contrast (for uploaded logos) does not hold the engine's lockup."""
-    from campaign_engine.services.assets.brand.logos import fallback_lockup
+    from campaign_engine.services.assets.brand.lockup import fallback_lockup
     from campaign_engine.services.assets.preflight.checks_brand import logo_contrast
 
     lockup = Image.open(io.BytesIO(fallback_lockup("Müller Systemhaus", "#ffe600", "de")))

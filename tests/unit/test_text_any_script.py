@@ -12,7 +12,7 @@ import pyphen
 import pytest
 from PIL import Image
 
-from campaign_engine.services.assets.brand.logos import fallback_lockup
+from campaign_engine.services.assets.brand.lockup import fallback_lockup
 from campaign_engine.services.assets.kits import read_kit
 from campaign_engine.services.assets.sample_partner import sample_brand
 from campaign_engine.typeset.glyphs import draw_text, missing_glyphs, runs

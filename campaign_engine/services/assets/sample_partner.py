@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from campaign_engine.domain.kit import KitSpec
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.assets.brand.logos import fallback_lockup
+from campaign_engine.services.assets.brand.lockup import fallback_lockup
 
 
 @lru_cache(maxsize=1)

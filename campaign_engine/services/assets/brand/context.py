@@ -13,13 +13,12 @@ import phonenumbers
 from campaign_engine.db import Partner
 from campaign_engine.domain.brand import readable_text_on
 from campaign_engine.ports import BrandContext
+from campaign_engine.services.assets.brand.lockup import fallback_lockup, mark_lockup
 from campaign_engine.services.assets.brand.logos import (
-    fallback_lockup,
     is_blank,
     is_mark,
     logo_plate,
     luminance_of,
-    mark_lockup,
 )
 
 
