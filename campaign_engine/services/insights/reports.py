@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +62,26 @@ def empty() -> dict[str, Any]:
 
 
 def campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
+    with _no_cycle_collection():
+        return _campaign_report(session, campaign_id)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The report of a million-email campaign builds some 100,000 small objects (its
+    grouped rows, a row of figures a partner); the cyclic collector ran over them in the
+    middle of every other report, 180 ms became 300 (bench/scale.py). None of them forms
+    a cycle, so reference counting frees them all; collection resumes right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _campaign_report(session: Session, campaign_id: int) -> dict[str, Any]:
     campaign = get_campaign(session, campaign_id)
     slugs = dict(session.execute(select(Partner.id, Partner.slug)).all())
     partners: dict[str, dict[str, Any]] = defaultdict(empty)
