@@ -33,7 +33,9 @@ TOTAL = PARTNERS * CONTACTS
 @pytest.fixture
 def slow_smtp():
     received = Received()
-    with running_smtp(SlowHandler(received)) as port:
+    # 0.2 s a message: the backup command must finish while sends remain, and under a
+    # loaded CI machine 0.1 s left none (the whole launch went out during the backup)
+    with running_smtp(SlowHandler(received, delay=0.2)) as port:
         yield port, received
 
 
