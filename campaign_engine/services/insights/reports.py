@@ -6,7 +6,7 @@ import csv
 import gc
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -152,13 +152,9 @@ def _counted_deliveries(
     channels: dict[str, dict[str, Any]],
 ) -> None:
     """Delivered and taking part, from the one read of a one-off campaign's deliveries."""
-    for (partner_id, channel), n in counts.sent.items():
-        partners[slugs[partner_id]]["delivered"] += n
-        channels[channel]["delivered"] += n
-    for partner_id, _ in counts.taking_part:
-        partners[slugs[partner_id]]["participating"] = 1
-    for channel, count in counts.participating().items():
-        channels[channel]["participating"] = count
+    sent = ((p, c, n) for (p, c), n in counts.sent.items())
+    taking_part = (p for p, _ in counts.taking_part)
+    _add_delivered(slugs, partners, channels, sent, taking_part, counts.participating())
 
 
 def _runway_deliveries(
@@ -175,12 +171,26 @@ def _runway_deliveries(
         .where(Enrollment.campaign_id == campaign.id, StepDelivery.status == "sent")
         .group_by(Enrollment.partner_id)
     )
-    for partner_id, channel, delivered in rows:
-        partners[slugs[partner_id]]["delivered"] += delivered or 0
-        channels[channel]["delivered"] += delivered or 0
-    for partner_id in participating_partners(session, campaign):
+    sent = ((p, c, n or 0) for p, c, n in rows)
+    taking_part = participating_partners(session, campaign)
+    _add_delivered(slugs, partners, channels, sent, taking_part, participating(session, campaign))
+
+
+def _add_delivered(
+    slugs: dict[int, str],
+    partners: dict[str, dict[str, Any]],
+    channels: dict[str, dict[str, Any]],
+    sent: Iterable[tuple[int, str, int]],
+    taking_part: Iterable[int],
+    per_channel: dict[str, int],
+) -> None:
+    """The delivered and participating figures, however a campaign's sends were counted."""
+    for partner_id, channel, n in sent:
+        partners[slugs[partner_id]]["delivered"] += n
+        channels[channel]["delivered"] += n
+    for partner_id in taking_part:
         partners[slugs[partner_id]]["participating"] = 1
-    for channel, count in participating(session, campaign).items():
+    for channel, count in per_channel.items():
         channels[channel]["participating"] = count
 
 
