@@ -67,3 +67,32 @@ def test_a_config_that_does_not_load_is_the_first_problem(tmp_path):
     result = Cli(config)("doctor", ok=False)
     assert result.exit_code == 2
     assert "config  PROBLEM" in result.output and "retry_window_hours" in result.output
+
+
+def test_postgresql_without_autovacuum_is_named_with_the_fix(make_cli, postgres_server):
+    """A million-row launch on a server (or table) without autovacuum leaves the planner
+    reading an empty table's statistics: doctor names which, and how to switch it on."""
+    import psycopg
+
+    from tests.conftest import _pg_database
+
+    databases = _pg_database(postgres_server)
+    url = next(databases)
+    try:
+        cli = make_cli(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            server_on = conn.execute("SHOW autovacuum").fetchone()[0] == "on"
+            conn.execute("ALTER TABLE deliveries SET (autovacuum_enabled = false)")
+        result = cli("doctor", "--json", ok=False)
+        finding = next(
+            f for f in json.loads(result.output)["findings"] if f["name"] == "autovacuum"
+        )
+        assert finding["ok"] is False
+        if server_on:
+            assert "deliveries" in finding["detail"]
+            assert finding["fix"] == "ALTER TABLE deliveries RESET (autovacuum_enabled)"
+        else:
+            assert finding["detail"].startswith("autovacuum off on the server")
+            assert "autovacuum = on" in finding["fix"]
+    finally:
+        next(databases, None)

@@ -37,6 +37,7 @@ def examine(runtime: Runtime) -> list[Finding]:
             f"start the database or correct database_url (${ENV_PREFIX}DATABASE_URL)",
         ),
         migration_finding(runtime),
+        *maintenance_findings(runtime),
         _run(
             "storage",
             lambda: storage_check(settings),
@@ -92,6 +93,58 @@ def migration_finding(runtime: Runtime) -> Finding:
             "run: campaign-engine db upgrade",
         )
     return Finding("migrations", True, f"at head ({head})")
+
+
+# Tables whose statistics steer the report's and the claim's plans: with autovacuum off,
+# a million-row launch leaves the planner guessing from an empty table (measured: the
+# report went from 0.2 s to several seconds until a manual VACUUM ANALYZE).
+MAINTAINED_TABLES = ("deliveries", "contacts", "events", "partners")
+
+
+def maintenance_findings(runtime: Runtime) -> list[Finding]:
+    """PostgreSQL only: autovacuum (and the statistics it needs) on for the server and
+    not switched off on the tables that grow with every launch."""
+    if runtime.engine.dialect.name != "postgresql":
+        return []
+    from sqlalchemy import text
+
+    try:
+        with runtime.engine.connect() as conn:
+            server = {
+                name: conn.execute(text(f"SHOW {name}")).scalar_one()
+                for name in ("autovacuum", "track_counts")
+            }
+            tables = conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relname = ANY(:names) "
+                    "AND 'autovacuum_enabled=false' = ANY(coalesce(reloptions, '{}'))"
+                ),
+                {"names": list(MAINTAINED_TABLES)},
+            ).scalars()
+            switched_off = sorted(tables)
+    except Exception as exc:
+        return [Finding("autovacuum", False, f"cannot read: {type(exc).__name__}", "")]
+    off = [name for name, value in server.items() if value != "on"]
+    if off:
+        return [
+            Finding(
+                "autovacuum",
+                False,
+                f"{' and '.join(off)} off on the server: statistics go stale after a launch",
+                "set autovacuum = on and track_counts = on in postgresql.conf, or run "
+                "VACUUM ANALYZE after every launch",
+            )
+        ]
+    if switched_off:
+        return [
+            Finding(
+                "autovacuum",
+                False,
+                f"switched off for table(s) {', '.join(switched_off)}",
+                f"ALTER TABLE {switched_off[0]} RESET (autovacuum_enabled)",
+            )
+        ]
+    return [Finding("autovacuum", True, "on")]
 
 
 def secret_findings(settings: Settings) -> list[Finding]:
