@@ -255,7 +255,10 @@ def main() -> None:
             campaign.preview_days = 0  # no preview notices: the launch alone is measured
             campaign_id = campaign.id
         env = {**os.environ, "CAMPAIGN_ENGINE_CONFIG": str(config)}
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        # The worker and scheduler logs are kept: the outbox logs every repeat it absorbs
+        # (an email published again because a killed worker never recorded it).
+        logs = work / "engine.log"
+        quiet = {"stdout": logs.open("ab"), "stderr": subprocess.STDOUT}
         worker = [sys.executable, "-m", "campaign_engine", "worker"]
         worker += ["--concurrency", str(args.workers)]
         processes.append(subprocess.Popen(worker, env=env, start_new_session=True, **quiet))
@@ -308,6 +311,11 @@ def main() -> None:
         )
         if killed:
             print(f"  {killed}; outbox {outbox}, emails planned about {emails}")
+        repeats = logs.read_text(errors="replace").count("kept once (a repeat)")
+        print(
+            f"  repeats               {repeats:10d} emails published twice (absorbed by the "
+            "outbox, which an MTA would not do): at most the killed worker's in-flight batches"
+        )
         print("  deliveries/s over time (per sample interval):")
         previous = (0.0, 0)
         for moment, final in sampler.timeline[1:]:

@@ -6,6 +6,7 @@ that died after writing but before recording) leaves one message, not two.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from campaign_engine.errors import PermanentError, RetryableError
 from campaign_engine.ports import Endpoint, Message, Receipt
 from connectors.dkim import DkimKey
 from connectors.mime import fast_wire_bytes
+
+log = logging.getLogger(__name__)
 
 
 class MaildirOutbox:
@@ -35,7 +38,9 @@ class MaildirOutbox:
         if "@" not in message.recipient:
             raise PermanentError(f"'{message.recipient}' is not an email address")
         final = self.directory / "new" / f"{idempotency_key}.eml"
-        if not final.exists():
+        if final.exists():  # sent before its receipt was recorded (a worker died between)
+            log.info("outbox: %s written before, kept once (a repeat)", final.name)
+        else:
             data = fast_wire_bytes(message, self.from_address, idempotency_key)
             if self.dkim is not None:
                 data = self.dkim.sign(data)

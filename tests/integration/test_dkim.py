@@ -49,3 +49,21 @@ def test_outbox_messages_carry_a_dkim_signature_that_verifies(tmp_path):
 
     assert dkim.verify(data, dnsfunc=dns)
     assert not dkim.verify(data.replace(b"Subject: Hello", b"Subject: Tampered"), dnsfunc=dns)
+
+
+def test_the_outbox_keeps_a_repeat_once_and_says_so(tmp_path, caplog):
+    """A worker killed between publishing and recording sends its batch again: the outbox
+    keeps the first file untouched and logs the repeat (bench/scale.py counts them)."""
+    outbox = MaildirOutbox(tmp_path / "out", "campaigns@vendor.example")
+    first = Message(channel="email", recipient="a@customer.example", subject="One", body_text="1")
+    again = Message(channel="email", recipient="a@customer.example", subject="Two", body_text="2")
+    caplog.set_level("INFO", logger="connectors.outbox")
+    outbox.publish(first, Endpoint("email"), "key-1")
+    assert not caplog.records
+    outbox.publish(again, Endpoint("email"), "key-1")
+    files = list((tmp_path / "out" / "new").iterdir())
+    assert [f.name for f in files] == ["key-1.eml"]
+    assert b"Subject: One" in files[0].read_bytes()
+    assert [r.getMessage() for r in caplog.records] == [
+        "outbox: key-1.eml written before, kept once (a repeat)"
+    ]
