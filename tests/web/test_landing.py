@@ -234,7 +234,11 @@ def test_a_german_partners_page_answers_a_mistake_in_german(world):
     client.post(f"/l/{token}", data={"email": "kunde@firma.example", "consent": "yes"})
     # a partner in Germany: the lead counts once its visitor confirms (double opt-in)
     (asked,) = [m for m in outbox_messages(runtime) if m["To"] == "kunde@firma.example"]
-    link = re.search(r"https://\S+/l/confirm/\S+", asked.get_body(("plain",)).get_content())
+    asking = asked.get_body(("plain",)).get_content()
+    # the page as the visitor read it, never the vendor's internal campaign title
+    assert "auf der Seite \u201eIhr kostenloser Backup-Check mit Partner 01 Systems\u201c" in asking
+    assert "Q3" not in asking and "Secure Cloud Backup" not in asking
+    link = re.search(r"https://\S+/l/confirm/\S+", asking)
     path = link.group(0).split("partners.vendor.example", 1)[1]
     assert client.post(path).status_code == 200
     mail = next(

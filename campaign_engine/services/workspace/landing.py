@@ -220,7 +220,7 @@ def lead_email(
 
 CONFIRM_SUBJECT = N_("Please confirm your request to %(partner)s")
 CONFIRM_ASK = N_(
-    "You asked %(partner)s to get in touch, on its page for %(campaign)s. "
+    "You asked %(partner)s to get in touch, on its page \u201c%(page)s\u201d. "
     "Please confirm it was you by opening this link:"
 )
 CONFIRM_IGNORE = N_(
@@ -233,12 +233,14 @@ def confirm_email(
     page: LandingPage, link: str, words: Callable[..., str] = _english
 ) -> tuple[str, str]:
     """(subject, text) of the double opt-in email to the visitor, in the partner's
-    language when the caller passes its `words`; nothing the visitor typed is in it."""
-    partner, campaign = page.partner.name, page.campaign.title
+    language when the caller passes its `words`; nothing the visitor typed is in it. The
+    page is named by the headline the visitor read, never the vendor's internal campaign
+    title ("Q3 launch")."""
+    partner, headline = page.partner.name, page.copy["headline"]
     subject = words(CONFIRM_SUBJECT, partner=partner)
     body = "\n\n".join(
         [
-            words(CONFIRM_ASK, partner=partner, campaign=campaign),
+            words(CONFIRM_ASK, partner=partner, page=headline),
             link,
             words(CONFIRM_IGNORE, partner=partner),
         ]
