@@ -12,7 +12,6 @@ partner.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -22,14 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from campaign_engine.db import Event, Lead, TrackedLink
-from campaign_engine.domain.brand import (
-    accent_for,
-    brand_fill,
-    fill_edge,
-    readable_text_on,
-)
 from campaign_engine.errors import InvalidInput, NotFound
-from campaign_engine.ports import BrandContext
 from campaign_engine.services.access.mail import send_link_email
 from campaign_engine.services.assets.brand.context import brand_context
 from campaign_engine.services.attribution.leads.disposition import DISCARDED, HELD, UNCONFIRMED
@@ -58,10 +50,9 @@ from campaign_engine.services.workspace.landing import (
     read_lead,
 )
 from campaign_engine.typeset.context import address_lines
-from campaign_engine.typeset.logo_size import opaque, opaque_plate_on, plate_on, visible
 from campaign_engine.typeset.partner_text import PartnerText, direction
-from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 from campaign_engine.web.formats import PORTAL_LANGUAGES, portal_locale, web_link
+from campaign_engine.web.landing_look import colours, partner_logo, phone_link, vendor_logo
 from campaign_engine.web.session import db, runtime
 
 bp = Blueprint("landing", __name__)
@@ -86,8 +77,10 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             page=page,
             token=token,
             brand=brand,
-            colours=_colours(brand),
-            logo=_logo(brand),
+            colours=colours(brand),
+            logo=partner_logo(brand),
+            vendor_logo=vendor_logo(page.kit, brand),
+            phone=phone_link(brand),
             address=address_lines(brand.postal_address),
             named=text.named,
             bdi=text.bdi,
@@ -107,39 +100,6 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             **{"done": False, "error": None, "error_field": None, **extra},
         )
     return html, status
-
-
-def _colours(brand: BrandContext) -> dict[str, str]:
-    """The header and the button share one fill, the brand colour however light, with the
-    text that reads on it and a 1px edge when it is near white (the header was true
-    yellow and the button olive); links on white take a readable brand colour."""
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
-    return {
-        "fill": fill,
-        "on_fill": readable_text_on(fill),
-        "edge": fill_edge(fill),
-        "link": accent_for(brand.primary_color, brand.secondary_color),
-    }
-
-
-def _logo(brand: BrandContext) -> dict[str, Any] | None:
-    """The logo as the email shows it (its visual weight, at least 24 px on its short
-    side), on a plate only when it would not show on the header's fill (or its own ground
-    is the fill's colour); None when no size reads, and the page sets the name instead."""
-    if not brand.logo_png:
-        return None
-    png = visible(brand.logo_png)
-    size = shown_size(png, PARTNER_LOGO_ROOM)
-    if size is None:
-        return None
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
-    plate = opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)
-    return {
-        "data": base64.b64encode(png).decode(),
-        "width": size[0],
-        "height": size[1],
-        "plate": plate,
-    }
 
 
 def _labels() -> dict[str, str]:
@@ -325,7 +285,7 @@ def _confirmation(
             signed=signed,
             done=done,
             given=[(labels.get(k, k), v) for k, v in (given or {}).items() if k in labels and v],
-            colours=_colours(brand),
+            colours=colours(brand),
             language=portal_locale(page.partner.locale).split("_")[0],
             title=_("Request confirmed") if done else _("Confirm your request"),
             ask=_(

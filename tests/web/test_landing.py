@@ -97,6 +97,16 @@ def test_a_visitor_becomes_the_partners_lead_emailed_at_once_and_counted(world):
     assert re.search(r"'leads': 1\b", repr(report)), "the campaign report counts it"
 
 
+def test_the_partners_phone_is_a_link_a_visitor_can_tap(world):
+    app, runtime, _ = world
+    token, _ = link_of(runtime, "partner-01")
+    page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
+    footer = re.search(r"<footer[^>]*>(.*?)</footer>", page, re.S).group(1)
+    phone = re.search(r'<a href="(tel:[^"]*)">(.*?)</a>', footer)
+    assert phone is not None and phone.group(1) == "tel:+442079460001"
+    assert ">+44 20 7946 0001</span>" in phone.group(2)
+
+
 def test_bad_input_bots_and_floods_record_nothing(world):
     app, runtime, _ = world
     token, _ = link_of(runtime, "partner-00", "email")

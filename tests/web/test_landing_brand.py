@@ -66,3 +66,16 @@ def test_the_address_keeps_its_lines_in_the_footer(page):
     footer = re.search(r"<footer[^>]*>(.*?)</footer>", page, re.S).group(1)
     lines = re.findall(r'<span lang="en" dir="auto" style="hyphens:manual">([^<]*)</span>', footer)
     assert lines == ADDRESS
+
+
+def test_the_vendors_logo_is_an_image_beside_the_partners_and_no_phone_line(page):
+    """A designer read the vendor named in plain text as a missing logo. This partner gave
+    no phone: no empty line or bare link stands for it."""
+    header = re.search(r'<header class="landing-top".*?</header>', page, re.S).group(0)
+    vendor = re.search(r'<span class="vendor logo-plate[^"]*"><img ([^>]*)>', header).group(1)
+    assert 'alt="Northwind Cloud"' in vendor and 'height="28"' in vendor
+    assert vendor.startswith('src="data:image/png;base64,')
+    assert 'class="with"' not in header
+    footer = re.search(r"<footer[^>]*>(.*?)</footer>", page, re.S).group(1)
+    assert "tel:" not in footer
+    assert footer.count("<br>") == len(ADDRESS) + 1  # the address's lines and the website

@@ -22,6 +22,13 @@ from campaign_engine.services.assets.brand.logos import (
 )
 
 
+def _region(locale: str) -> str | None:
+    """"de-AT" -> "AT": where a number without its country code is dialled from."""
+    if "-" in locale or "_" in locale:
+        return locale.replace("_", "-").split("-")[-1].upper()
+    return None
+
+
 @lru_cache(maxsize=4096)
 def format_phone(raw: str, locale: str) -> str:
     """The number as the partner wrote it when it is already international and grouped
@@ -31,16 +38,25 @@ def format_phone(raw: str, locale: str) -> str:
     its partner's brand, and parsing is not cheap."""
     if raw.startswith("+") and any(c in raw for c in " -.()"):
         return raw
-    region = (
-        locale.replace("_", "-").split("-")[-1].upper() if "-" in locale or "_" in locale else None
-    )
     try:
-        number = phonenumbers.parse(raw, region)
+        number = phonenumbers.parse(raw, _region(locale))
     except phonenumbers.NumberParseException:
         return raw
     if not phonenumbers.is_valid_number(number):
         return raw  # a merely possible number loses its grouping (+971 4 123 4567)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def tel_uri(raw: str, locale: str) -> str | None:
+    """`tel:+4989123456780` for a number that parses (RFC 3966, digits only), None for
+    one that does not: a partner's free text never becomes a link as it was typed."""
+    try:
+        number = phonenumbers.parse(raw, _region(locale))
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def partner_logo(partner: Partner) -> tuple[bytes, str]:

@@ -1,0 +1,99 @@
+"""How a landing page looks for its partner: the brand fill shared by header and button,
+the partner's logo on the header, the vendor's logo on the page's white, the partner's
+phone as a link. Kept apart from the routes (web/landing.py), which only choose what to
+show."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from campaign_engine.domain.brand import accent_for, brand_fill, fill_edge, readable_text_on
+from campaign_engine.domain.kit import KitContent
+from campaign_engine.ports import BrandContext
+from campaign_engine.services.assets.brand.context import tel_uri
+from campaign_engine.typeset.logo_size import opaque, opaque_plate_on, plate_on, visible
+from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
+
+VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
+
+
+def colours(brand: BrandContext) -> dict[str, str]:
+    """The header and the button share one fill, the brand colour however light, with the
+    text that reads on it and a 1px edge when it is near white (the header was true
+    yellow and the button olive); links on white take a readable brand colour."""
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    return {
+        "fill": fill,
+        "on_fill": readable_text_on(fill),
+        "edge": fill_edge(fill),
+        "link": accent_for(brand.primary_color, brand.secondary_color),
+    }
+
+
+def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
+    """The logo as the email shows it (its visual weight, at least 24 px on its short
+    side), on a plate only when it would not show on the header's fill (or its own ground
+    is the fill's colour); None when no size reads, and the page sets the name instead."""
+    if not brand.logo_png:
+        return None
+    png = visible(brand.logo_png)
+    size = shown_size(png, PARTNER_LOGO_ROOM)
+    if size is None:
+        return None
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    plate = opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)
+    return {
+        "data": base64.b64encode(png).decode(),
+        "width": size[0],
+        "height": size[1],
+        "plate": plate,
+    }
+
+
+def vendor_logo(kit: KitContent, brand: BrandContext) -> dict[str, Any] | None:
+    """The vendor's logo on the header beside the partner's, smaller, on a plate when it
+    would not show on the partner's fill: a designer read "Northwind Cloud" set in plain
+    text as a missing logo. None when the file is gone or unreadable (the page then names
+    the vendor in words)."""
+    shown = _vendor_logo(kit.root / kit.spec.vendor.logo, kit.content_hash)
+    if shown is None:
+        return None
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    png = base64.b64decode(shown["data"])
+    return {**shown, "plate": opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)}
+
+
+@lru_cache(maxsize=32)
+def _vendor_logo(path: Path, content_hash: str) -> dict[str, Any] | None:
+    """Re-encoded at its shown size once per kit version (content_hash keys the cache):
+    a kit's file is a vendor's upload, never passed through as it came."""
+    try:
+        png = visible(path.read_bytes())
+        with Image.open(io.BytesIO(png)) as image:
+            image = image.convert("RGBA")
+            width = max(1, round(image.width * VENDOR_LOGO_HEIGHT * 2 / image.height))
+            shown = image.resize((width, VENDOR_LOGO_HEIGHT * 2), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            shown.save(out, "PNG", optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    data = out.getvalue()
+    return {
+        "data": base64.b64encode(data).decode(),
+        "width": width // 2,
+        "height": VENDOR_LOGO_HEIGHT,
+    }
+
+
+def phone_link(brand: BrandContext) -> dict[str, str | None] | None:
+    """The partner's phone as the assets print it, a tel: link when the number parses (a
+    visitor on a phone calls with one tap); None when the partner gave none."""
+    if not brand.phone.strip():
+        return None
+    return {"text": brand.phone_display, "href": tel_uri(brand.phone, brand.locale)}
