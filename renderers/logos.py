@@ -41,10 +41,21 @@ MARK_ASPECT = 2.0  # wider or taller than this is a wordmark or a stack, not a m
 def small_mark(logo: Image.Image | None, room: LogoRoom) -> Image.Image | None:
     """The logo to set beside the name, when it is a mark too small to show alone. A
     small wordmark is not one: doubled beside the name it took the whole row and pushed
-    the name into a column of one letter per line (a 600x32 wordmark on a post)."""
+    the name into a column of one letter per line (a 600x32 wordmark on a post). A tall
+    one (a stacked lockup, 1:4) is: beside the name at the row's height it reads, where
+    the name alone dropped it from the banner (a review by eye)."""
     if logo is None or not too_small(logo, room):
         return None
-    return logo if max(logo.size) <= MARK_ASPECT * min(logo.size) else None
+    return logo if logo.width <= MARK_ASPECT * logo.height else None
+
+
+def mark_beside_name(logo: Image.Image | None, room: LogoRoom) -> Image.Image | None:
+    """What goes beside the name when the logo has no size of its own in the room: a
+    small mark, or a tall logo (a stacked lockup, 1:4) at the row's height, which a short
+    room such as the banner's cannot give 24 px of width."""
+    if logo is not None and logo.height > logo.width:
+        return logo
+    return small_mark(logo, room)
 
 
 def at_most_doubled(mark: Image.Image, height: int) -> Image.Image:

@@ -15,19 +15,25 @@ from collections.abc import Callable
 from PIL import Image, ImageDraw, ImageOps
 
 from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    NON_TEXT,
     PLATE_COLOURS,
     accent_on_white,
     brand_fill,
+    contrast_ratio,
     fill_edge,
+    readable_text_on,
     rgb,
+    white_brand,
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
+from campaign_engine.typeset.partner_text import text_lang
 from campaign_engine.typeset.textbreak import bidi_levels
-from renderers.logos import logo_size, opaque, open_logo, small_mark
+from renderers.logos import logo_size, mark_beside_name, opaque, open_logo
 from renderers.text_fit import fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
@@ -47,6 +53,10 @@ LOGO_ROOM = LogoRoom(
     min_short=24 * DENSITY,
 )
 NAME_FONT = 56  # px: the largest the name is set at when it stands for the logo
+# The name's block at most 42% of the width: at 55% a long name left the headline a
+# column of four hyphenated lines ("ransomware-/proof?", a review by eye).
+NAME_WIDTH = round(SIZE[0] * 0.42)
+BADGE_PAD = 16  # px around the name on a light brand's badge
 LINE = 1.2
 
 
@@ -116,7 +126,7 @@ def _partner(
     logo = open_logo(brand.logo_png)
     shown = logo_size(logo, LOGO_ROOM) if logo is not None and brand.logo_kind != "name" else None
     if logo is None or shown is None:
-        mark = small_mark(logo, LOGO_ROOM)
+        mark = mark_beside_name(logo, LOGO_ROOM) if brand.logo_kind != "name" else None
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
     y = top + (bottom - top - fitted.height) // 2
@@ -147,24 +157,43 @@ def _name(
     mark at most doubled, in as many lines as it takes: a 90-letter German name was cut
     after two lines of a lockup scaled to 11 px."""
     left, top, right, bottom = box
+    right = min(right, left + NAME_WIDTH)  # the headline keeps its room beside a long name
     if mark is not None:
         scale = min(2.0, (bottom - top) / mark.height)
         mark = mark.resize((max(1, round(mark.width * scale)), max(1, round(mark.height * scale))))
         image.paste(mark, (left, top + (bottom - top - mark.height) // 2), mark)
         left += mark.width + PAD // 2
-    colour = rgb(accent_on_white(brand.primary_color)) if light else (255, 255, 255)
+    primary = brand.primary_color
+    # a brand too light to read on white (#ffe600) keeps its colour as a badge with the
+    # text that reads on it, as the social images set it (darkened it was olive)
+    badge = light and contrast_ratio(primary, LIGHT_TEXT) < NON_TEXT and not white_brand(primary)
+    if badge:
+        colour = rgb(readable_text_on(primary))
+    else:
+        colour = rgb(accent_on_white(primary)) if light else (255, 255, 255)
+    inset = BADGE_PAD if badge else 0
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     # the short name when the partner gave one, as the social images set it: a banner
     # 100 px tall set a 50-letter legal name in three hyphenated lines
     widest = _lines(
-        image,
+        layer,
         brand.display_name,
-        (left, top, right, bottom),
+        (left + inset, top + inset, right - inset, bottom - inset),
         font_path,
         colour,
-        lang,
+        text_lang(brand.display_name, brand.language, lang),  # a Thai name by Thai words
         NAME_FONT,
         block=True,
     )
+    drawn = layer.getbbox()
+    if badge and drawn is not None:
+        ImageDraw.Draw(image).rounded_rectangle(
+            (left, drawn[1] - inset, left + widest + 2 * inset, drawn[3] + inset),
+            radius=inset,
+            fill=rgb(primary),
+        )
+    image.paste(layer, (0, 0), layer)
+    widest += 2 * inset
     return left + widest, bottom - top
 
 

@@ -30,6 +30,7 @@ from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text, text_width
 from campaign_engine.typeset.logo_size import ground_colour
+from campaign_engine.typeset.partner_text import text_lang
 from campaign_engine.typeset.textbreak import bidi_levels, isolate_names
 from campaign_engine.typeset.textbreak import wrap as break_lines
 from renderers.logos import at_most_doubled, logo_size, opaque, open_logo, small_mark
@@ -214,6 +215,9 @@ class SocialRenderer:
         colour = (*rgb(ink), 255)
         plate_fill = rgb(primary) if badge else WHITE
         name = brand.display_name
+        # broken and shaped by the name's own language (a Thai name by Thai words, not by
+        # the kit's English rules, which cut it inside words: a review by eye)
+        lang = text_lang(name, brand.language, lang)
         size = round(room.min_short * 0.8)
         inner = int(room.max_width) - 2 * pad
         if mark is not None:

@@ -22,16 +22,23 @@ from campaign_engine.typeset.partner_text import PartnerText, direction, joined,
 PLATES: dict[str | None, str] = PLATE_COLOURS | {None: "transparent"}
 
 
-def localise(value: Any, partner_name: str) -> Any:
-    """Fill `{partner}` in every copy string; other placeholders are left for later."""
+def localise(value: Any, partner_name: str, short_name: str = "") -> Any:
+    """Fill `{partner}` (the partner's name) and `{partner_short}` (its short name, or its
+    name when it has none) in every copy string; other placeholders are left for later.
+    A kit names the partner in full once and by its short name after, as people write:
+    "Acme Systemhaus Gesellschaft für Datenverarbeitung mbH" four times in one email is
+    what a brand designer marked down."""
+    short = short_name or partner_name
     if isinstance(value, str):
-        if partner_name.endswith("."):  # "... from Acme Inc.." would end twice
-            value = value.replace("{partner}.", "{partner}")
-        return value.replace("{partner}", partner_name)
+        for placeholder, name in (("{partner_short}", short), ("{partner}", partner_name)):
+            if name.endswith("."):  # "... from Acme Inc.." would end twice
+                value = value.replace(placeholder + ".", placeholder)
+            value = value.replace(placeholder, name)
+        return value
     if isinstance(value, Mapping):
-        return {k: localise(v, partner_name) for k, v in value.items()}
+        return {k: localise(v, partner_name, short_name) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [localise(v, partner_name) for v in value]
+        return [localise(v, partner_name, short_name) for v in value]
     return value
 
 
@@ -96,7 +103,7 @@ def template_context(
     if lang == "fr":  # the copy's « » and : got narrow no-break spaces, its names too
         names += [french_spacing(name) for name in names]
     text = PartnerText(names, brand.language, lang, for_print=for_print)
-    copy = localise(kit.copy_for(brand.language), brand.name)
+    copy = localise(kit.copy_for(brand.language), brand.name, brand.short_name)
     if lang == "fr":
         copy = french_spacing(copy)
     return {

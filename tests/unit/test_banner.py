@@ -48,3 +48,24 @@ def test_a_japanese_partner_without_a_logo_gets_its_name_not_boxes():
     one = fallback_lockup("株式会社サンプル", "#0b3d91")
     other = fallback_lockup("合同会社テスト例", "#0b3d91")
     assert one != other
+
+
+def test_a_tall_logo_stands_beside_the_name_instead_of_vanishing():
+    """A 1:4 stacked logo has no size of its own in a banner 100 px tall (24 px of width
+    needs 96 of height): it stands at the row's height beside the name, not dropped."""
+    stack = Image.new("RGBA", (200, 800), (0, 0, 0, 0))
+    stack.paste((200, 30, 30, 255), (0, 0, 200, 800))
+    data = io.BytesIO()
+    stack.save(data, "PNG")
+    brand = replace(sample_brand(), logo_png=data.getvalue(), logo_kind="own")
+    image = Image.open(io.BytesIO(banner_png(brand, "Headline", KIT_FONT, None))).convert("RGB")
+    red = [
+        (x, y)
+        for x in range(0, 700)
+        for y in range(0, 188)
+        if max(abs(a - b) for a, b in zip(image.getpixel((x, y)), (200, 30, 30), strict=True)) < 8
+    ]
+    assert red, "the logo is drawn"
+    height = max(y for _, y in red) - min(y for _, y in red) + 1
+    width = max(x for x, _ in red) - min(x for x, _ in red) + 1
+    assert height >= 120 and 3.5 <= height / width <= 4.5, (width, height)

@@ -228,3 +228,39 @@ def test_a_partner_in_the_us_without_a_region_in_its_locale_prints_on_letter():
     assert page_size("en", "Europe/London") == "A4"
     assert page_size("en-GB", "America/Chicago") == "A4"  # the locale's region decides
     assert page_size("es-MX") == "letter"
+
+
+@pytest.mark.parametrize(
+    ("name", "short", "subject", "advice"),
+    [
+        # the partner's long name makes the subject long, and it has no short name
+        (
+            "Müller Systemhaus für Informationstechnik GmbH",
+            "",
+            "Müller Systemhaus für Informationstechnik GmbH + Northwind: Backups sicher",
+            "Give the partner a short name",
+        ),
+        # a short name is already used: the kit's own words are what is long
+        (
+            "Société Générale d'Informatique",
+            "SGI",
+            "SGI + Northwind : des sauvegardes que les rançongiciels ne peuvent pas toucher",
+            "The kit's subject (fr) is long: shorten it",
+        ),
+        # no short name, but even a short one would leave the subject over the limit
+        (
+            "Acme",
+            "",
+            "Acme + Northwind: " + "backups ransomware cannot touch, restored in minutes " * 2,
+            "The kit's subject (fr) is long: shorten it",
+        ),
+    ],
+)
+def test_a_long_subject_is_blamed_on_whoever_can_shorten_it(name, short, subject, advice):
+    from dataclasses import replace
+
+    from campaign_engine.services.assets.preflight.checks_email import subject_advice
+    from campaign_engine.services.assets.sample_partner import sample_brand
+
+    brand = replace(sample_brand(), name=name, short_name=short, locale="fr-FR")
+    assert subject_advice(subject, brand) == advice

@@ -18,6 +18,7 @@ from campaign_engine.services.assets.activecontent import active_content
 from campaign_engine.services.assets.kitcheck_render import WHY_NOT, RenderChecks, RendererFactory
 from campaign_engine.services.assets.kitcheck_templates import template_problems
 from campaign_engine.services.assets.sample_partner import sample_brand
+from campaign_engine.typeset.context import localise
 
 
 class KitChecker(RenderChecks):
@@ -248,7 +249,8 @@ class KitChecker(RenderChecks):
             return
         for locale, copy in self.kit.copy.items():
             for i, post in enumerate(social.posts):
-                headline = _dig(copy, post.headline).replace("{partner}", sample_brand().name)
+                sample = sample_brand()
+                headline = localise(_dig(copy, post.headline), sample.name, sample.short_name)
                 for platform in post.platforms:
                     if overflows(headline, platform):
                         self.problems.append(

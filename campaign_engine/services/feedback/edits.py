@@ -47,7 +47,7 @@ def kit_text(kit: KitContent, partner: Partner, key: str) -> str:
 
         language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
         try:
-            value = lookup(localise(kit.copy_for(language), partner.name), path)
+            value = lookup(localise(kit.copy_for(language), partner.name, partner.short_name), path)
         except KeyError:
             value = None
         if isinstance(value, str):

@@ -74,7 +74,7 @@ def landing_page(session: Session, token: str, storage_dir: Any, base_url: str =
     if declared is None or not declared.landing:  # a post's or a signature's own link
         raise NotFound("this page does not exist; the link may have been mistyped")
     language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
-    copy = localise(kit.copy_for(language), partner.name)
+    copy = localise(kit.copy_for(language), partner.name, partner.short_name)
     texts = {
         k: str(lookup(copy, getattr(landing, k))) for k in ("headline", "body", "consent", "cta")
     }

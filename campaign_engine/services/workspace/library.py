@@ -197,7 +197,9 @@ def post_texts(
     if post is None:
         return {}
     language = (partner.locale or "en").replace("-", "_").split("_")[0].lower()
-    body = str(lookup(localise(kit.copy_for(language), partner.name), post.text))
+    # as the social renderer fills it: posts name the partner by its short name
+    name = partner.short_name or partner.name
+    body = str(lookup(localise(kit.copy_for(language), name), post.text))
     return {
         platform: str(stored.get(post_text_key(post.id, platform)) or body)
         for platform in post.platforms

@@ -23,7 +23,7 @@ from campaign_engine.services.assets.brand.logos import (
 
 
 def _region(locale: str) -> str | None:
-    """"de-AT" -> "AT": where a number without its country code is dialled from."""
+    """ "de-AT" -> "AT": where a number without its country code is dialled from."""
     if "-" in locale or "_" in locale:
         return locale.replace("_", "-").split("-")[-1].upper()
     return None

@@ -53,7 +53,7 @@ def check_assets(
     problems: list[Problem] = []
     for asset in assets:
         if asset.asset == "email":
-            problems += check_email(asset) + check_email_text(asset, brand)
+            problems += check_email(asset, brand) + check_email_text(asset, brand)
         elif asset.asset == "brochure":
             problems += check_brochure(kit, asset, brochure_layout, brand)
         elif asset.channel == "social":

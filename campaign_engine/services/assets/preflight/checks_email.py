@@ -14,9 +14,20 @@ from campaign_engine.services.assets.preflight.checks_logo import logo_advice
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
 
 SUBJECT_LIMIT = 70  # most inboxes show the first 60-70 characters (phones fewer)
+SHORT_NAME_GUESS = 12  # letters of a typical short name ("Acme", "Müller IT")
 
 
 GMAIL_CLIP = 102 * 1024  # Gmail hides an HTML body beyond this behind "View entire message"
+
+
+def subject_advice(subject: str, brand: BrandContext | None) -> str:
+    """Who can shorten it: the partner, when its long name (and no short one) makes the
+    subject long; else the kit's copy. Partners with a short name were told to give one."""
+    name = brand.name if brand is not None and not brand.short_name else ""
+    if name and name in subject and len(subject) - len(name) + SHORT_NAME_GUESS <= SUBJECT_LIMIT:
+        return "Give the partner a short name"
+    language = brand.language if brand is not None else ""
+    return f"The kit's subject{f' ({language})' if language else ''} is long: shorten it"
 
 
 def check_email_text(asset: RenderedAsset, brand: BrandContext) -> list[Problem]:
@@ -61,7 +72,7 @@ def check_email_text(asset: RenderedAsset, brand: BrandContext) -> list[Problem]
     return problems
 
 
-def check_email(asset: RenderedAsset) -> list[Problem]:
+def check_email(asset: RenderedAsset, brand: BrandContext | None = None) -> list[Problem]:
     problems = []
     subject = str(asset.meta.get("subject", ""))
     if len(subject) > SUBJECT_LIMIT:
@@ -71,7 +82,7 @@ def check_email(asset: RenderedAsset) -> list[Problem]:
                 "subject_long",
                 Severity.WARN,
                 f"the subject is {len(subject)} characters; inboxes show about the first "
-                "60 to 70. Give the partner a short name",
+                f"60 to 70. {subject_advice(subject, brand)}",
             )
         )
     html = asset.file("email.html").content
