@@ -186,12 +186,31 @@ def email_logo(png: bytes, size: tuple[int, int], plate: str | None) -> EmailLog
         )
         plated.alpha_composite(image, (round(pad * ratio), round(pad * ratio)))
         image, width, height = plated, width + 2 * pad, height + 2 * pad
-    small = _clear_ground(
-        image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    small = (
+        image
+        if soft_shadow(image)
+        else _clear_ground(
+            image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        )
     )
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return EmailLogo(out.getvalue(), width, height)
+
+
+def soft_shadow(image: Image.Image) -> bool:
+    """A drop shadow or glow: many pixels of many partial alphas. A 256-colour palette
+    bands it into visible grey steps (a review by eye), so such a logo keeps its full
+    colours, at about five times the bytes."""
+    histogram = image.getchannel("A").histogram()
+    partial = histogram[SOFT_ALPHA[0] : SOFT_ALPHA[1]]
+    levels = sum(1 for count in partial if count)
+    return levels >= SOFT_LEVELS and sum(partial) >= SOFT_SHARE * image.width * image.height
+
+
+SOFT_ALPHA = (16, 240)  # alphas of a shadow's or a glow's pixels, not of edge smoothing
+SOFT_LEVELS = 48  # distinct such alphas: a gradient, not a few anti-aliased edges
+SOFT_SHARE = 0.04  # of the image's pixels
 
 
 def _clear_ground(small: Image.Image) -> Image.Image:

@@ -56,15 +56,22 @@ class PartnerOutput:
     uploaded_logo: bytes | None = None  # the logo file the vendor imported
 
 
-def fill_judge(primary: str, secondary: str) -> Callable[[RGB], str | None]:
+def fill_judge(
+    primary: str, secondary: str, logo: bytes | None = None
+) -> Callable[[RGB], str | None]:
     """None when a sampled fill is the partner's colour (ΔE00 <= 10), else what it is.
     A primary that is itself within ΔE00 10 of white (#ffffff, #f5f5f5, #edf2ec) may be
     replaced by the partner's secondary colour: on a white asset "keep the colour" would
-    be an invisible band, and a white band passes the same tolerance anyway."""
+    be an invisible band, and a white band passes the same tolerance anyway. With no
+    secondary but white, by a colour that covers a twentieth of its uploaded logo (its
+    own identity's colour, as a designer would pick it)."""
     wanted = hex_rgb(primary)
     alternatives = [wanted]
-    if distance(wanted, WHITE) <= MAX_DELTA_E and secondary:
+    white = distance(wanted, WHITE) <= MAX_DELTA_E
+    if white and secondary:
         alternatives.append(hex_rgb(secondary))
+    if white and logo and (not secondary or distance(hex_rgb(secondary), WHITE) <= MAX_DELTA_E):
+        alternatives += logo_colours(logo)
 
     def judge(colour: RGB) -> str | None:
         best = min(distance(colour, a) for a in alternatives)
@@ -73,6 +80,31 @@ def fill_judge(primary: str, secondary: str) -> Callable[[RGB], str | None]:
         return f"{as_hex(colour)} is ΔE00 {best:.0f} from the partner's {primary.lower()}"
 
     return judge
+
+
+def logo_colours(logo: bytes, least: float = 0.05) -> list[RGB]:
+    """The colours of the logo's opaque pixels that cover at least `least` of them, by
+    Pillow's median-cut quantiser (the engine counts colours its own way)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(logo)) as source:
+        image = source.convert("RGBA")
+    image.thumbnail((96, 96))
+    pixels = [p[:3] for p in image.get_flattened_data() if p[3] > 128]
+    if not pixels:
+        return []
+    flat = Image.new("RGB", (len(pixels), 1))
+    flat.putdata(pixels)
+    quantised = flat.quantize(colors=8, method=Image.Quantize.MEDIANCUT)
+    palette = quantised.getpalette() or []
+    counts = quantised.getcolors() or []
+    return [
+        (palette[3 * i], palette[3 * i + 1], palette[3 * i + 2])
+        for count, i in counts
+        if count >= least * len(pixels)
+    ]
 
 
 class Judge:
@@ -90,7 +122,9 @@ class Judge:
         fields = [
             row.get(k, "") for k in ("name", "short_name", "phone", "contact_email", "website")
         ] + address
-        fill_ok = fill_judge(row["primary_color"], row.get("secondary_color", ""))
+        fill_ok = fill_judge(
+            row["primary_color"], row.get("secondary_color", ""), out.uploaded_logo
+        )
         found = self._requirements(out)
         for asset in out.assets:
             found += self._asset(slug, asset, out, copy, address, fields, fill_ok)

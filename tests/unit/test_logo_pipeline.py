@@ -176,3 +176,29 @@ def test_copy_is_typeset_and_a_name_ending_in_a_full_stop_ends_the_sentence_once
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 40)
     lines = wrap(font, copy["a"], 330)
     assert not any(line.endswith(("14", " 4")) for line in lines), lines
+
+
+def test_a_white_brand_with_no_other_colour_fills_with_its_logos_colour():
+    """Every band, button and link of a white brand without a secondary colour was a grey
+    the engine made up: it takes its logo's colour instead, and keeps a real secondary."""
+    from campaign_engine.db import Partner
+    from campaign_engine.domain.brand import brand_fill, delta_e
+    from campaign_engine.services.assets.brand.context import brand_context
+
+    def partner(png: bytes, secondary: str) -> Partner:
+        return Partner(
+            slug="p", name="Weiss & Rot", primary_color="#ffffff", secondary_color=secondary,
+            logo_png=png, logo_sha256="x", contact_email="a@b.example", phone="", website="",
+            postal_address="", locale="de-DE", timezone="UTC", vertical="", short_name="",
+        )  # fmt: skip
+
+    red = hard.coloured("#c62828")()
+    for secondary in ("#ffffff", "#fdfdfd"):  # none given: the import copies the primary
+        brand = brand_context(partner(red, secondary))
+        fill = brand_fill(brand.primary_color, brand.secondary_color)
+        assert delta_e(fill, "#c62828") < 6, (secondary, fill)
+        assert brand.text_on_secondary == "#ffffff"
+    kept = brand_context(partner(red, "#0b3d91"))
+    assert kept.secondary_color == "#0b3d91"
+    white_logo = hard.white_logo()
+    assert brand_context(partner(white_logo, "#ffffff")).secondary_color == "#ffffff"

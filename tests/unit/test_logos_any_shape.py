@@ -347,3 +347,31 @@ def test_the_banner_draws_the_grey_plate_for_a_logo_of_light_and_dark_parts():
         shown.getpixel((x, 100))[:3] == grey  # type: ignore[index]
         for x in range(16, 64)
     )
+
+
+def test_a_drop_shadow_keeps_its_smooth_fall_off_in_the_email():
+    """A 256-colour palette banded a soft shadow into grey steps; a flat logo still gets
+    the palette (a fifth of the bytes)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from renderers.email import email_logo
+
+    shadow = Image.new("RGBA", (400, 140), (0, 0, 0, 0))
+    ImageDraw.Draw(shadow).rectangle((30, 30, 370, 110), fill=(0, 0, 0, 160))
+    logo = shadow.filter(ImageFilter.GaussianBlur(12))
+    ImageDraw.Draw(logo).rectangle((20, 20, 360, 100), fill=(200, 30, 30, 255))
+    flat = Image.new("RGBA", (400, 140), (0, 0, 0, 0))
+    ImageDraw.Draw(flat).rectangle((20, 20, 360, 100), fill=(200, 30, 30, 255))
+
+    def shown(image: Image.Image) -> Image.Image:
+        data = io.BytesIO()
+        image.save(data, "PNG")
+        out = email_logo(data.getvalue(), (200, 70), None)
+        return Image.open(io.BytesIO(out.png))
+
+    soft = shown(logo)
+    alphas = {a for a in soft.convert("RGBA").getchannel("A").get_flattened_data() if 0 < a < 255}
+    assert len(alphas) >= 48, f"the shadow fell off in {len(alphas)} steps"
+    assert shown(flat).mode == "P"

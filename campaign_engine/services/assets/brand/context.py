@@ -11,12 +11,13 @@ from typing import Any
 import phonenumbers
 
 from campaign_engine.db import Partner
-from campaign_engine.domain.brand import readable_text_on
+from campaign_engine.domain.brand import readable_text_on, white_brand
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.lockup import fallback_lockup, mark_lockup
 from campaign_engine.services.assets.brand.logos import (
     is_blank,
     is_mark,
+    logo_brand_colour,
     logo_plate,
     luminance_of,
 )
@@ -71,15 +72,27 @@ def partner_logo(partner: Partner) -> tuple[bytes, str]:
     return partner.logo_png, "own"
 
 
+def secondary_colour(partner: Partner, kind: str) -> str:
+    """The partner's secondary colour; for a white brand with no colour but white, its
+    own logo's colour (logos.logo_brand_colour), which fills its bands and buttons."""
+    secondary = partner.secondary_color
+    if kind != "own" or not white_brand(partner.primary_color):
+        return secondary
+    if secondary and not white_brand(secondary):
+        return secondary
+    return logo_brand_colour(partner.logo_png) or secondary
+
+
 def brand_context(partner: Partner, customisations: dict[str, Any] | None = None) -> BrandContext:
     logo, kind = partner_logo(partner)
+    secondary = secondary_colour(partner, kind)
     return BrandContext(
         slug=partner.slug,
         name=partner.name,
         primary_color=partner.primary_color,
-        secondary_color=partner.secondary_color,
+        secondary_color=secondary,
         text_on_primary=readable_text_on(partner.primary_color),
-        text_on_secondary=readable_text_on(partner.secondary_color),
+        text_on_secondary=readable_text_on(secondary),
         logo_png=logo,
         logo_on_plate=logo_plate(logo) if partner.logo_png else None,
         logo_luminance=luminance_of(logo),

@@ -275,3 +275,31 @@ MARK_SIZE = (96, 48)
 def is_mark(png: bytes) -> bool:
     with Image.open(io.BytesIO(png)) as image:
         return image.width < MARK_SIZE[0] and image.height < MARK_SIZE[1]
+
+
+COLOURFUL = 20.0  # CIE L*a*b* chroma: above this a colour reads as a hue, not a grey
+LOGO_COLOUR_SHARE = 0.05  # of the logo's visible pixels: less is an edge or a speck
+
+
+@lru_cache(maxsize=4096)
+def logo_brand_colour(png: bytes) -> str | None:
+    """The colour a white brand with no other colour fills with: its logo's most common
+    hue, else its logo's most common dark tone (a black-and-white identity keeps black);
+    None for a logo of white alone. Every band, button and link of such a partner was a
+    grey the engine made up, which a designer read as no brand at all."""
+    from math import hypot
+
+    from campaign_engine.domain.brand import lab, white_brand
+
+    shares = sorted(
+        ((share, colour) for colour, share in colour_shares(png) if not white_brand(colour)),
+        reverse=True,
+    )
+    for share, colour in shares:
+        _, a, b = lab(colour)
+        if share >= LOGO_COLOUR_SHARE and hypot(a, b) >= COLOURFUL:
+            return colour
+    for share, colour in shares:
+        if share >= LOGO_COLOUR_SHARE and contrast_ratio(colour, LIGHT_TEXT) >= NON_TEXT:
+            return colour
+    return None
