@@ -198,3 +198,22 @@ def test_a_blank_white_logo_gives_way_to_the_name_and_is_warned_about():
     assert partner_logo(partner(logo)) == (logo, "own")  # type: ignore[arg-type]
     assert "logo_blank" in [w.code for w in logo_warnings(blank)]
     assert "logo_blank" not in [w.code for w in logo_warnings(logo)]
+
+
+def test_a_mark_of_the_badges_own_colour_sits_on_a_white_tile():
+    """A light-blue mark beside the name on a light-blue badge vanished into it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from campaign_engine.services.assets.brand.lockup import mark_lockup
+
+    mark = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    ImageDraw.Draw(mark).ellipse((2, 2, 38, 38), fill=(120, 200, 255, 255))
+    data = io.BytesIO()
+    mark.save(data, "PNG")
+    lockup = Image.open(io.BytesIO(mark_lockup(data.getvalue(), "Skyline IT", "#78c8ff")))
+    rgb = lockup.convert("RGB")
+    left = rgb.crop((0, 0, rgb.height, rgb.height))  # the mark's end of the lockup
+    white = sum(1 for p in left.get_flattened_data() if min(p) >= 250)
+    assert white >= 0.05 * left.width * left.height, "the mark has a tile to stand on"

@@ -20,6 +20,7 @@ from campaign_engine.domain.brand import (
     white_brand,
 )
 from campaign_engine.services.assets.brand.logos import BOX, FONT, to_rgba
+from campaign_engine.typeset.logo_size import hidden_share
 
 if TYPE_CHECKING:
     from campaign_engine.typeset.glyphs import Drawn
@@ -43,6 +44,7 @@ def mark_lockup(mark_png: bytes, name: str, color: str, lang: str = "en") -> byt
 LOCKUP_SIZE = 72  # px; the lockup is scaled into BOX afterwards
 LOCKUP_ASPECT = 8.0  # a wider block of name is set in more lines
 LOCKUP_LINES = 3
+MARK_HIDDEN = 0.25  # share of a mark lost on the badge's colour past which it gets a tile
 
 
 def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> bytes:
@@ -75,7 +77,17 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
         x = indent + (widest - round(line.width) if rtl else 0)  # right to left: flush right
         _paste_onto(image, line, (x, 8 + round(size * 0.93) + i * step))
     if mark is not None:
-        image.alpha_composite(mark, (12, max(0, 8 + round(size * 0.6) - mark.height // 2)))
+        at = (12, max(0, 8 + round(size * 0.6) - mark.height // 2))
+        if badge and mark_png and hidden_share(mark_png, color) > MARK_HIDDEN:
+            # a mark of the badge's own colour vanished into it (a blue mark on a light
+            # blue badge, a review by eye): it sits on a white tile within the badge
+            pad = round(size * 0.08)
+            ImageDraw.Draw(image).rounded_rectangle(
+                (at[0] - pad, at[1] - pad, at[0] + mark.width + pad, at[1] + mark.height + pad),
+                radius=pad,
+                fill=(255, 255, 255, 255),
+            )
+        image.alpha_composite(mark, at)
     image = image.crop(image.getbbox() or (0, 0, width, height))
     if badge:
         image = _on_badge(image, color, round(size * 0.3))
