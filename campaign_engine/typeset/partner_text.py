@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Protocol
 
-import pyphen
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
+
+from campaign_engine.typeset import hyphenation
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku", "sd", "ug"}
 # The first word of a character's Unicode name -> its script, and the languages written in
@@ -100,14 +99,6 @@ def keep_korean_words(text: str) -> str:
     return re.sub(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])", WORD_JOINER, text)
 
 
-class Hyphenator(Protocol):
-    """What is used of a pyphen.Pyphen (pyphen has no type information)."""
-
-    def positions(self, word: str) -> list[int]: ...
-
-    def inserted(self, word: str, hyphen: str = "-") -> str: ...
-
-
 LONG_WORD = 12  # letters: a word this long may not fit a phone's line whole
 # A partner's own strings (its legal name, its address) are not hyphenated where a word
 # of them fits a line: "Lumière Infor-matique", "Hemi-sphere", "Partner-ship" (a review
@@ -116,27 +107,20 @@ NAME_LONG_WORD = 20
 HYPHENATED_SCRIPTS = {"LATIN", "GREEK", "CYRILLIC"}
 
 
-@lru_cache(maxsize=64)
-def _hyphenation(lang: str) -> Hyphenator | None:
-    found = pyphen.language_fallback(lang)
-    return pyphen.Pyphen(lang=found) if found else None
-
-
 def soft_hyphens(text: str, lang: str, longest: int = LONG_WORD) -> str:
     """Soft hyphens (U+00AD) at the hyphenation points of each long word, from pyphen's
     dictionary for `lang`: `hyphens: auto` needs a dictionary the browser may not have
     (Chromium without its downloaded ones, many mail clients), so a 45-letter German
     compound broke mid-word without a hyphen. A soft hyphen shows only where a line
     breaks; copied text and the judge's reading drop it."""
-    dictionary = _hyphenation(lang)
-    if dictionary is None:
+    if hyphenation.dictionary(lang) is None:
         return text
 
     def one(match: re.Match[str]) -> str:
         word = match.group(0)
         if script_of(word) not in HYPHENATED_SCRIPTS:
             return word
-        return dictionary.inserted(word, hyphen="\u00ad")
+        return hyphenation.inserted(word, lang)
 
     return re.sub(rf"[^\W\d_]{{{longest},}}", one, text)
 

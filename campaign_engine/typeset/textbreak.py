@@ -17,12 +17,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cffi
 
-if TYPE_CHECKING:
-    from campaign_engine.typeset.partner_text import Hyphenator
+from campaign_engine.typeset import hyphenation
 
 _ffi = cffi.FFI()
 _ffi.cdef(
@@ -250,19 +249,7 @@ def _alphabetic(ch: str) -> bool:
 def _hyphenation_points(word: str, lang: str) -> list[int]:
     """Offsets in `word` where its language's dictionary allows a hyphen; none for a
     language pyphen has no dictionary for."""
-    dictionary = _dictionary(lang)
-    if dictionary is None:
-        return []
     match = re.search(r"\w+", word)
     if match is None:
         return []
-    core = match.group(0)
-    return [match.start() + p for p in dictionary.positions(core)]
-
-
-@lru_cache(maxsize=32)
-def _dictionary(lang: str) -> Hyphenator | None:
-    import pyphen  # installed with WeasyPrint, which hyphenates the brochure with it
-
-    name = pyphen.language_fallback((lang or "en").replace("-", "_"))
-    return pyphen.Pyphen(lang=name) if name else None
+    return [match.start() + p for p in hyphenation.points(match.group(0), lang)]

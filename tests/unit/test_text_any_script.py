@@ -204,3 +204,15 @@ def test_a_japanese_name_mostly_in_kanji_is_tagged_japanese():
     assert text_lang("富士山ソフトォ研究所", "fr", "en") == "ja"
     assert text_lang("龙腾云安全科技有限公司", "en", "en") == "zh"
     assert text_lang("台北網路", "zh", "en") == "zh"
+
+
+def test_no_hyphen_leaves_a_single_letter_between_two_breaks():
+    """pyphen's German dictionary offers "ver-a-r-bei": a name broke as "Datenvera-" /
+    "rbeitungs" (a review by eye). Every fragment between breaks has two letters or more."""
+    from campaign_engine.typeset.partner_text import soft_hyphens
+
+    word = "Datenverarbeitungsdienstleistungen"
+    assert pyphen.Pyphen(lang="de").inserted(word).count("-a-r-"), "the dictionary's own"
+    parts = soft_hyphens(word, "de").split("\u00ad")
+    assert "".join(parts) == word and len(parts) >= 6
+    assert min(len(p) for p in parts) >= 2, parts
