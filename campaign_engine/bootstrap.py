@@ -33,7 +33,7 @@ from renderers.signature import SignatureRenderer, banner_png
 from renderers.social import SocialRenderer
 from renderers.web import WebRenderer
 
-_cache: dict[str, KitRenderers] = {}
+_cache: dict[tuple[str, str], KitRenderers] = {}
 _cache_lock = threading.Lock()
 
 
@@ -53,10 +53,14 @@ def make_renderers(kit: KitContent) -> KitRenderers:
 def renderers_for(kit: KitContent) -> KitRenderers:
     """Long-lived renderers per kit version: fonts, compiled templates and decoded
     backgrounds are reused across every partner the process renders."""
+    # Keyed by the folder too: renderers read the kit's files from it as they render, and
+    # a second engine in the same process (a test's, a restore's) may hold the same
+    # version in a storage folder of its own after the first one's is gone.
+    key = (str(kit.root), kit.content_hash)
     with _cache_lock:
-        if kit.content_hash not in _cache:
-            _cache[kit.content_hash] = make_renderers(kit)
-        return _cache[kit.content_hash]
+        if key not in _cache:
+            _cache[key] = make_renderers(kit)
+        return _cache[key]
 
 
 def dkim_key(settings: Settings) -> DkimKey | None:
