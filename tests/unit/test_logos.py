@@ -217,3 +217,25 @@ def test_a_mark_of_the_badges_own_colour_sits_on_a_white_tile():
     left = rgb.crop((0, 0, rgb.height, rgb.height))  # the mark's end of the lockup
     white = sum(1 for p in left.get_flattened_data() if min(p) >= 250)
     assert white >= 0.05 * left.width * left.height, "the mark has a tile to stand on"
+
+
+def test_no_plate_hides_the_letters_that_read_on_white():
+    """A navy wordmark in a large pale glow reads on white at about 9:1; by pixel count
+    the glow asked for the dark plate, on which the letters fell to 1.7:1."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from campaign_engine.domain.brand import PLATE_COLOURS, contrast_ratio
+    from campaign_engine.services.assets.brand.logos import logo_plate
+
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((0, 0, 600, 200), fill=(216, 243, 240, 255))  # the glow
+    for i in range(9):  # the letters
+        draw.rectangle((60 + i * 55, 70, 95 + i * 55, 130), fill=(11, 42, 91, 255))
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    plate = logo_plate(data.getvalue())
+    ground = PLATE_COLOURS[plate] if plate else "#ffffff"
+    assert contrast_ratio("#0b2a5b", ground) >= 3.0, (plate, ground)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 
 from campaign_engine.domain.brand import (
+    AA_NORMAL,
     LIGHT_TEXT,
     NON_TEXT,
     PLATE_COLOURS,
@@ -164,22 +165,56 @@ def logo_plate(png: bytes) -> str | None:
     black. Otherwise the plate its mean lightness asks for (domain.plate_for_logo), unless
     another ground that also sets the logo off at 3:1 on average (preflight's rule) loses
     clearly less of it: a bright mark with cream letters averaged dark, and on white the
-    letters vanished."""
+    letters vanished. Never a plate that hides what reads on the page (a navy wordmark
+    with a pale glow, 8.95:1 on white, got the dark plate by pixel count and its letters
+    went to 1.73:1), unless every other ground loses a fifth of the logo."""
     if is_opaque(png):
         return None
+    every = [None, "white", "dark"]
+    kept = [p for p in every if not _hides_what_reads(png, p)]
+    chosen = _plate_among(png, kept)
+    if chosen != "mid" and lost_share(png, chosen) > MID_LOST and kept != every:
+        chosen = _plate_among(png, every)
+    return chosen
+
+
+def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
     luminance = luminance_of(png)
     preferred = plate_for_logo(luminance)
+    if preferred not in grounds:
+        preferred = grounds[0]
 
     def mean_contrast(plate: str | None) -> float:
         return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance)
 
-    fair = [p for p in (None, "white", "dark") if mean_contrast(p) >= NON_TEXT] or [preferred]
+    fair = [p for p in grounds if mean_contrast(p) >= NON_TEXT] or [preferred]
     best = min(fair, key=lambda p: lost_share(png, p))
     if lost_share(png, best) > MID_LOST and _mid_shows(png, lost_share(png, best)):
         return "mid"  # light and dark parts both: every other ground hides one of them
     if lost_share(png, preferred) <= lost_share(png, best) + LOST_MARGIN:
         return preferred
     return best
+
+
+def _hides_what_reads(png: bytes, plate: str | None) -> bool:
+    """Whether `plate` loses a tenth of the logo or more that reads on the white page
+    (AA contrast, 4.5:1): those parts are what the logo says (its letters, as a rule)."""
+    if plate is None:
+        return False
+    ground = PLATE_GROUNDS[plate]
+    hidden = sum(
+        share
+        for colour, share in colour_shares(png)
+        if contrast_ratio(colour, LIGHT_TEXT) >= AA_NORMAL and _lost_on(colour, ground)
+    )
+    return hidden >= READS_KEPT
+
+
+def _lost_on(colour: str, ground: str) -> bool:
+    difference = delta_e(colour, ground)
+    return difference < LOST_DELTA_E or (
+        contrast_ratio(colour, ground) < LOW_CONTRAST and difference < LOST_DELTA_E * 2
+    )
 
 
 def _mid_shows(png: bytes, lost_elsewhere: float) -> bool:
@@ -198,14 +233,7 @@ def lost_share(png: bytes, plate: str | None) -> float:
     from it in colour (near-black letters on the dark plate). A mean lightness hides
     these: a green mark with black letters averages out fine on a dark plate."""
     ground = PLATE_GROUNDS[plate]
-    lost = 0.0
-    for colour, share in colour_shares(png):
-        difference = delta_e(colour, ground)
-        if difference < LOST_DELTA_E or (
-            contrast_ratio(colour, ground) < LOW_CONTRAST and difference < LOST_DELTA_E * 2
-        ):
-            lost += share
-    return lost
+    return sum(share for colour, share in colour_shares(png) if _lost_on(colour, ground))
 
 
 # What a plate (or none: the page's white) shows a logo against.
@@ -214,6 +242,7 @@ LOST_DELTA_E = 25.0  # CIE76: a part of a logo this close to its ground is not s
 LOW_CONTRAST = 1.5  # and one this dark on dark (or light on light) is barely seen
 LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
 MID_LOST = 0.2  # a fifth of a logo lost on white and on dark: the grey plate, which shows both
+READS_KEPT = 0.1  # share of a logo that reads on white which no plate may hide
 
 
 @lru_cache(maxsize=4096)
