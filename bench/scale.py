@@ -26,6 +26,7 @@ import csv
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,7 @@ RULES = ConsentRules(ConsentMode.AUTO, 48.0)  # the shipped programme settings
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 TICKS = os.sysconf("SC_CLK_TCK")
+REPORTS = 7  # campaign reports timed after the send, one after another
 
 
 def cpu_seconds(names: tuple[str, ...]) -> dict[str, float]:
@@ -287,8 +289,9 @@ def main() -> None:
             autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
             if autovacuum == "off":  # as autovacuum would have, on a server that runs it
                 conn.execute("VACUUM ANALYZE deliveries")
+            conn.execute("CHECKPOINT")  # the vacuum's writes flushed before timing reads
         report_ms = []
-        for _ in range(3):
+        for _ in range(REPORTS):
             with runtime.sessions() as session:
                 clock = time.perf_counter()
                 campaign_report(session, campaign_id)
@@ -340,8 +343,8 @@ def main() -> None:
                 "VACUUM ANALYZE deliveries ran before the report"
             )
         print(
-            f"  campaign report       {min(report_ms):10.0f} ms (best of 3; "
-            f"{', '.join(f'{m:.0f}' for m in report_ms)})"
+            f"  campaign report       {statistics.median(report_ms):10.0f} ms (median of "
+            f"{REPORTS} in one process: {', '.join(f'{m:.0f}' for m in report_ms)})"
         )
         runtime.close()
     finally:
