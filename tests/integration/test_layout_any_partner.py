@@ -217,13 +217,17 @@ def _close(a: tuple[int, ...], b: tuple[int, ...], tolerance: int = 8) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=False))
 
 
-def test_a_white_brand_keeps_white_fills_with_a_visible_edge(rendered):
-    from campaign_engine.domain.brand import contrast_ratio
+def test_a_white_brand_with_no_other_colour_fills_with_its_logos_colour(rendered):
+    """Its bands and buttons were white with a grey edge, its links grey: a designer read
+    that as no brand at all. Its logo's navy fills them, with white text."""
+    from campaign_engine.domain.brand import delta_e
 
     html = rendered["white"].html
-    button = re.search(r'<td [^>]*bgcolor="#ffffff"[^>]*border:1px solid (#[0-9a-f]{6})', html)
-    assert button is not None and contrast_ratio(button.group(1), "#ffffff") >= 3
-    assert re.search(r"border-top:1px solid (#[0-9a-f]{6})", html)
+    button = re.search(
+        r'<td [^>]*bgcolor="(#[0-9a-f]{6})"[^>]*>\s*<a [^>]*color:\s*(#[0-9a-f]{6})', html
+    )
+    assert button is not None, "the call to action's cell"
+    assert delta_e(button.group(1), "#1d3557") < 6 and button.group(2) == "#ffffff", button.groups()
 
 
 @pytest.mark.parametrize("slug", ["yellow", "tall", "white"])
