@@ -39,7 +39,9 @@ class MaildirOutbox:
             raise PermanentError(f"'{message.recipient}' is not an email address")
         final = self.directory / "new" / f"{idempotency_key}.eml"
         if final.exists():  # sent before its receipt was recorded (a worker died between)
-            log.info("outbox: %s written before, kept once (a repeat)", final.name)
+            # no key in the line: it is a hash of the recipient's address, and a log read
+            # against a list of addresses would say who got which campaign
+            log.info("outbox: a message written before, kept once (a repeat)")
         else:
             data = fast_wire_bytes(message, self.from_address, idempotency_key)
             if self.dkim is not None:

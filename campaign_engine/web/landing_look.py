@@ -21,6 +21,7 @@ from campaign_engine.typeset.logo_size import opaque, opaque_plate_on, plate_on,
 from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
+VENDOR_LOGO_WIDEST = 200  # px: a wider one is made smaller, keeping its shape
 
 
 def colours(brand: BrandContext) -> dict[str, str]:
@@ -77,8 +78,12 @@ def _vendor_logo(path: Path, content_hash: str) -> dict[str, Any] | None:
         png = visible(path.read_bytes())
         with Image.open(io.BytesIO(png)) as image:
             image = image.convert("RGBA")
-            width = max(1, round(image.width * VENDOR_LOGO_HEIGHT * 2 / image.height))
-            shown = image.resize((width, VENDOR_LOGO_HEIGHT * 2), Image.Resampling.LANCZOS)
+            # fitted into a box, never stretched to its height whatever its width: a
+            # 100000x1 image scaled to 56 px tall took 2.4 GB (an attack test)
+            scale = min(VENDOR_LOGO_WIDEST * 2 / image.width, VENDOR_LOGO_HEIGHT * 2 / image.height)
+            size = (max(2, round(image.width * scale)), max(2, round(image.height * scale)))
+            shown = image.resize(size, Image.Resampling.LANCZOS)
+            width = shown.width
             out = io.BytesIO()
             shown.save(out, "PNG", optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
@@ -86,8 +91,8 @@ def _vendor_logo(path: Path, content_hash: str) -> dict[str, Any] | None:
     data = out.getvalue()
     return {
         "data": base64.b64encode(data).decode(),
-        "width": width // 2,
-        "height": VENDOR_LOGO_HEIGHT,
+        "width": max(1, width // 2),
+        "height": max(1, shown.height // 2),
     }
 
 

@@ -200,5 +200,5 @@ def test_a_white_brand_with_no_other_colour_fills_with_its_logos_colour():
         assert brand.text_on_secondary == "#ffffff"
     kept = brand_context(partner(red, "#0b3d91"))
     assert kept.secondary_color == "#0b3d91"
-    white_logo = hard.white_logo()
-    assert brand_context(partner(white_logo, "#ffffff")).secondary_color == "#ffffff"
+    for plain in (hard.white_logo(), hard.coloured("#111111")()):  # no hue: white, edged
+        assert brand_context(partner(plain, "#ffffff")).secondary_color == "#ffffff"

@@ -18,6 +18,7 @@ from campaign_engine.services.attribution.leads.intake import CLIENT_PER_HOUR
 from campaign_engine.services.delivery.endpoints import set_endpoint
 from campaign_engine.services.insights.reports import campaign_report
 from campaign_engine.services.partners.view import partner_results
+from tests.factories import partner_row
 from tests.processes import serving_http
 from tests.worlds import launched_campaign, outbox_messages
 
@@ -295,3 +296,39 @@ def test_a_landing_template_with_a_script_is_refused_at_validation(tmp_path):
     (kit / "templates" / "landing.html").write_text("<p>Hi</p><script>alert(1)</script>")
     with pytest.raises(Exception, match=r"landing\.html:1: .*script"):
         validate_kit(kit, bootstrap.make_renderers)
+
+
+def test_a_confirmation_link_sent_many_times_at_once_mails_the_partner_once(tmp_path, database_url):
+    """Twenty POSTs of one confirmation link at the same moment each emailed the partner
+    the lead (and pushed it to its CRM), though it counted once: an attack test."""
+    import threading
+
+    rows = [partner_row(1, locale="de-DE")]  # a partner in Germany: double opt-in
+    runtime, _ = launched_campaign(
+        tmp_path, database_url, partners=1, contacts=1, name="Race", rows=rows
+    )
+    app = create_app(runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    token, _ = link_of(runtime, "partner-01")
+    app.test_client().post(f"/l/{token}", data={"email": "kunde@firma.example", "consent": "yes"})
+    (asked,) = [m for m in outbox_messages(runtime) if m["To"] == "kunde@firma.example"]
+    link = re.search(r"https://\S+/l/confirm/\S+", asked.get_body(("plain",)).get_content())
+    path = link.group(0).split("partners.vendor.example", 1)[1]
+    ready = threading.Barrier(8)
+    answers: list[int] = []
+
+    def confirm() -> None:
+        client = app.test_client()
+        ready.wait()
+        answers.append(client.post(path).status_code)
+
+    threads = [threading.Thread(target=confirm) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    to_partner = [m for m in outbox_messages(runtime) if m["To"] == "sales@partner01.example"]
+    counted = leads(runtime)
+    runtime.close()
+    assert answers == [200] * 8 and counted == 1
+    assert len(to_partner) == 1, f"the partner got {len(to_partner)} emails for one lead"

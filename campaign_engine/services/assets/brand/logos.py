@@ -167,14 +167,19 @@ def logo_plate(png: bytes) -> str | None:
     clearly less of it: a bright mark with cream letters averaged dark, and on white the
     letters vanished. Never a plate that hides what reads on the page (a navy wordmark
     with a pale glow, 8.95:1 on white, got the dark plate by pixel count and its letters
-    went to 1.73:1), unless every other ground loses a fifth of the logo."""
+    went to 1.73:1), unless every other ground loses a fifth of the logo or fails to set
+    it off at 3:1 on average (preflight's rule)."""
     if is_opaque(png):
         return None
     every = [None, "white", "dark"]
     kept = [p for p in every if not _hides_what_reads(png, p)]
     chosen = _plate_among(png, kept)
-    if chosen != "mid" and lost_share(png, chosen) > MID_LOST and kept != every:
-        chosen = _plate_among(png, every)
+    if kept != every and chosen != "mid":
+        sets_off = luminance_contrast(
+            relative_luminance(PLATE_GROUNDS[chosen]), luminance_of(png)
+        )
+        if lost_share(png, chosen) > MID_LOST or sets_off < NON_TEXT:
+            chosen = _plate_among(png, every)  # nothing else shows it: as before
     return chosen
 
 
@@ -313,9 +318,9 @@ LOGO_COLOUR_SHARE = 0.05  # of the logo's visible pixels: less is an edge or a s
 @lru_cache(maxsize=4096)
 def logo_brand_colour(png: bytes) -> str | None:
     """The colour a white brand with no other colour fills with: its logo's most common
-    hue, else its logo's most common dark tone (a black-and-white identity keeps black);
-    None for a logo of white alone. Every band, button and link of such a partner was a
-    grey the engine made up, which a designer read as no brand at all."""
+    hue; None for a logo without one (a black-and-white identity keeps its white fills,
+    edged). Every band, button and link of a white brand with a coloured logo was a grey
+    the engine made up, which a designer read as no brand at all."""
     from math import hypot
 
     from campaign_engine.domain.brand import lab, white_brand
@@ -328,7 +333,4 @@ def logo_brand_colour(png: bytes) -> str | None:
         _, a, b = lab(colour)
         if share >= LOGO_COLOUR_SHARE and hypot(a, b) >= COLOURFUL:
             return colour
-    for share, colour in shares:
-        if share >= LOGO_COLOUR_SHARE and contrast_ratio(colour, LIGHT_TEXT) >= NON_TEXT:
-            return colour
-    return None
+    return None  # a black-and-white identity keeps its white, with an edge

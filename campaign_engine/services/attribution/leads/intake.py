@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from campaign_engine.db import Event, Lead
@@ -197,10 +197,23 @@ def discard(session: Session, lead: Lead, *, actor: str, now: datetime) -> None:
 
 def confirm(session: Session, lead: Lead, now: datetime) -> dict[str, Any] | None:
     """The visitor confirmed: what it gave when this made it a lead, None when it already
-    was one (a second click counts nothing)."""
-    if lead.state != UNCONFIRMED:
+    was one (a second click counts nothing). The change is one conditional UPDATE, so of
+    two confirmations at the same moment exactly one wins: twenty at once each emailed
+    the partner the lead (an attack test), though the lead counted once."""
+    given = dict(lead.pending or {})
+    if lead.state != UNCONFIRMED or not given:
         return None
-    return count(session, lead, now)
+    won = session.execute(
+        update(Lead)
+        .where(Lead.id == lead.id, Lead.state == UNCONFIRMED)
+        .values(state="new", received_at=now, pending=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(lead, ["state", "received_at", "pending"])
+    if getattr(won, "rowcount", 0) != 1:
+        return None
+    _record(session, lead, given, now)
+    return given
 
 
 def expire_unconfirmed(session: Session, *, now: datetime, hours: float) -> int:

@@ -117,6 +117,7 @@ def maintenance_findings(runtime: Runtime) -> list[Finding]:
             tables = conn.execute(
                 text(
                     "SELECT relname FROM pg_class WHERE relname = ANY(:names) "
+                    "AND relnamespace = current_schema()::regnamespace "  # the engine's own
                     "AND 'autovacuum_enabled=false' = ANY(coalesce(reloptions, '{}'))"
                 ),
                 {"names": list(MAINTAINED_TABLES)},
