@@ -175,9 +175,7 @@ def logo_plate(png: bytes) -> str | None:
     kept = [p for p in every if not _hides_what_reads(png, p)]
     chosen = _plate_among(png, kept)
     if kept != every and chosen != "mid":
-        sets_off = luminance_contrast(
-            relative_luminance(PLATE_GROUNDS[chosen]), luminance_of(png)
-        )
+        sets_off = luminance_contrast(relative_luminance(PLATE_GROUNDS[chosen]), luminance_of(png))
         if lost_share(png, chosen) > MID_LOST or sets_off < NON_TEXT:
             chosen = _plate_among(png, every)  # nothing else shows it: as before
     return chosen
