@@ -89,16 +89,17 @@ def test_the_lockup_speaks_the_partners_language(emails):
     assert ">with<" in (emails["us-letter"].body_html or "")
 
 
-def test_a_white_primary_colour_keeps_its_white_button_with_a_visible_edge(emails):
-    """The partner's colour is the fill, however light (it used to be darkened to grey):
-    a white button on the white card shows by its 1px edge, at 3:1 against white."""
-    from campaign_engine.domain.brand import contrast_ratio
+def test_a_white_brand_without_another_colour_fills_with_its_logos_colour(emails):
+    """White and a near-white secondary (#f8f9fa), and a navy logo (#1d3557): its button
+    was white with a grey edge and its links grey, which a designer read as no brand. It
+    takes its logo's navy, with text that reads on it."""
+    from campaign_engine.domain.brand import contrast_ratio, delta_e
 
     html = emails["white-primary"].body_html or ""
     button = re.search(r'<td [^>]*bgcolor="(#[0-9a-f]{6})"[^>]*>\s*<a ', html, re.I)
-    assert button.group(1) == "#ffffff"
-    edge = re.search(r"border:1px solid (#[0-9a-f]{6})", button.group(0)).group(1)
-    assert contrast_ratio(edge, "#ffffff") >= 3
+    assert delta_e(button.group(1), "#1d3557") < 6, button.group(1)
+    text = re.search(r"color:\s*(#[0-9a-f]{6})", html[button.end() :]).group(1)
+    assert contrast_ratio(text, button.group(1)) >= 4.5
 
 
 def test_subjects_and_from_names_use_the_short_name(emails):
