@@ -28,14 +28,7 @@ from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import PLATES, template_context
-from campaign_engine.typeset.logo_size import (
-    logo_size,
-    opaque,
-    opaque_plate_on,
-    pixel_size,
-    plate_on,
-    visible,
-)
+from campaign_engine.typeset.logo_size import logo_size, pixel_size, plate_on_fill, visible
 from campaign_engine.typeset.sandbox import make_environment
 from renderers.fetcher import KitUrlFetcher
 
@@ -324,12 +317,7 @@ def _place_logos(
     # colour (a white logo on a white plate vanished); none behind an opaque logo
     # unless its own ground is the band's colour.
     band_colour = partner["band_color"]
-    if band_dark_logo or not logo:
-        band_plate = None
-    elif opaque(logo):
-        band_plate = opaque_plate_on(logo, band_colour)
-    else:
-        band_plate = plate_on(logo, band_colour)
+    band_plate = None if band_dark_logo or not logo else plate_on_fill(logo, band_colour)
     files["logo.png"] = logo
     files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
     partner.update(

@@ -15,16 +15,13 @@ from collections.abc import Callable
 from PIL import Image, ImageDraw, ImageOps
 
 from campaign_engine.domain.brand import (
-    LIGHT_TEXT,
-    NON_TEXT,
     PLATE_COLOURS,
     accent_on_white,
+    badge_colour,
     brand_fill,
-    contrast_ratio,
     fill_edge,
     readable_text_on,
     rgb,
-    white_brand,
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.domain.logo_fit import LogoRoom
@@ -166,7 +163,7 @@ def _name(
     primary = brand.primary_color
     # a brand too light to read on white (#ffe600) keeps its colour as a badge with the
     # text that reads on it, as the social images set it (darkened it was olive)
-    badge = light and contrast_ratio(primary, LIGHT_TEXT) < NON_TEXT and not white_brand(primary)
+    badge = light and badge_colour(primary)
     if badge:
         colour = rgb(readable_text_on(primary))
     else:

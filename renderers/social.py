@@ -15,14 +15,12 @@ from PIL import Image, ImageDraw, ImageOps
 
 from campaign_engine.domain.brand import (
     LIGHT_TEXT,
-    NON_TEXT,
     PLATE_COLOURS,
     accent_on_white,
+    badge_colour,
     brand_fill,
-    contrast_ratio,
     readable_text_on,
     rgb,
-    white_brand,
 )
 from campaign_engine.domain.kit import KitContent, SocialPost, post_text_key
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
@@ -210,7 +208,7 @@ class SocialRenderer:
         # a brand too light to read on white: its own colour as the plate, readable text
         # on it (darkened, #ffe600 was olive: a review by eye)
         primary = brand.primary_color
-        badge = contrast_ratio(primary, LIGHT_TEXT) < NON_TEXT and not white_brand(primary)
+        badge = badge_colour(primary)
         ink = readable_text_on(primary) if badge else accent_on_white(primary)
         colour = (*rgb(ink), 255)
         plate_fill = rgb(primary) if badge else WHITE

@@ -114,6 +114,13 @@ def white_brand(color: str) -> bool:
     return delta_e(normalise_hex(color), LIGHT_TEXT) < WHITE_BRAND_DELTA_E
 
 
+def badge_colour(color: str) -> bool:
+    """A colour too light to read on white (under 3:1) yet not a white brand: names are set
+    on a badge of the colour itself with text that reads on it (darkened until it read,
+    #ffe600 was olive). A white brand's badge would be white on white."""
+    return contrast_ratio(color, LIGHT_TEXT) < NON_TEXT and not white_brand(color)
+
+
 def lab(color: str) -> tuple[float, float, float]:
     """CIE L*a*b* (D65) of an sRGB colour: distances in it follow what the eye sees,
     where WCAG contrast measures lightness only (yellow on white is 1.3:1 yet plain to see)."""

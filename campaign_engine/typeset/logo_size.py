@@ -206,3 +206,9 @@ def opaque_plate_on(png: bytes, ground: str) -> str | None:
     if delta_e(edge, ground) >= 10:
         return None
     return "white" if delta_e(edge, PLATE_COLOURS["white"]) >= 20 else "dark"
+
+
+def plate_on_fill(png: bytes, ground: str) -> str | None:
+    """The plate a logo needs on a coloured ground (a band, a header): by its own ground
+    when it is opaque (opaque_plate_on), by what of it the ground hides otherwise."""
+    return opaque_plate_on(png, ground) if opaque(png) else plate_on(png, ground)

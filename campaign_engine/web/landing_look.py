@@ -17,7 +17,7 @@ from campaign_engine.domain.brand import accent_for, brand_fill, fill_edge, read
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.context import tel_uri
-from campaign_engine.typeset.logo_size import opaque, opaque_plate_on, plate_on, visible
+from campaign_engine.typeset.logo_size import plate_on_fill, visible
 from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
@@ -47,13 +47,11 @@ def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     size = shown_size(png, PARTNER_LOGO_ROOM)
     if size is None:
         return None
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
-    plate = opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)
     return {
         "data": base64.b64encode(png).decode(),
         "width": size[0],
         "height": size[1],
-        "plate": plate,
+        "plate": plate_on_fill(png, brand_fill(brand.primary_color, brand.secondary_color)),
     }
 
 
@@ -65,15 +63,18 @@ def vendor_logo(kit: KitContent, brand: BrandContext) -> dict[str, Any] | None:
     shown = _vendor_logo(kit.root / kit.spec.vendor.logo, kit.content_hash)
     if shown is None:
         return None
-    fill = brand_fill(brand.primary_color, brand.secondary_color)
-    png = base64.b64decode(shown["data"])
-    return {**shown, "plate": opaque_plate_on(png, fill) if opaque(png) else plate_on(png, fill)}
+    png, shown_at = shown
+    return {
+        **shown_at,
+        "plate": plate_on_fill(png, brand_fill(brand.primary_color, brand.secondary_color)),
+    }
 
 
 @lru_cache(maxsize=32)
-def _vendor_logo(path: Path, content_hash: str) -> dict[str, Any] | None:
-    """Re-encoded at its shown size once per kit version (content_hash keys the cache):
-    a kit's file is a vendor's upload, never passed through as it came."""
+def _vendor_logo(path: Path, content_hash: str) -> tuple[bytes, dict[str, Any]] | None:
+    """The PNG and what the page shows of it (data, width, height), re-encoded at its
+    shown size once per kit version (content_hash keys the cache): a kit's file is a
+    vendor's upload, never passed through as it came."""
     try:
         png = visible(path.read_bytes())
         with Image.open(io.BytesIO(png)) as image:
@@ -82,18 +83,13 @@ def _vendor_logo(path: Path, content_hash: str) -> dict[str, Any] | None:
             # 100000x1 image scaled to 56 px tall took 2.4 GB (an attack test)
             scale = min(VENDOR_LOGO_WIDEST * 2 / image.width, VENDOR_LOGO_HEIGHT * 2 / image.height)
             size = (max(2, round(image.width * scale)), max(2, round(image.height * scale)))
-            shown = image.resize(size, Image.Resampling.LANCZOS)
-            width = shown.width
             out = io.BytesIO()
-            shown.save(out, "PNG", optimize=True)
+            image.resize(size, Image.Resampling.LANCZOS).save(out, "PNG", optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    data = out.getvalue()
-    return {
-        "data": base64.b64encode(data).decode(),
-        "width": max(1, width // 2),
-        "height": max(1, shown.height // 2),
-    }
+    png = out.getvalue()
+    data = base64.b64encode(png).decode()
+    return png, {"data": data, "width": max(1, size[0] // 2), "height": max(1, size[1] // 2)}
 
 
 def phone_link(brand: BrandContext) -> dict[str, str | None] | None:

@@ -15,10 +15,11 @@ def test_a_vendor_logo_of_any_shape_fits_its_box(tmp_path):
     for size in ((100_000, 1), (1, 4_000), (40, 20), (600, 200)):
         path = tmp_path / f"{size[0]}x{size[1]}.png"
         Image.new("RGBA", size, (11, 61, 145, 255)).save(path)
-        shown = _vendor_logo(path, f"{size}")
-        assert shown is not None
+        found = _vendor_logo(path, f"{size}")
+        assert found is not None
+        _, shown = found
         assert 1 <= shown["width"] <= VENDOR_LOGO_WIDEST, size
         assert 1 <= shown["height"] <= VENDOR_LOGO_HEIGHT, size
         with Image.open(io.BytesIO(base64.b64decode(shown["data"]))) as png:
             assert png.width <= 2 * VENDOR_LOGO_WIDEST and png.height <= 2 * VENDOR_LOGO_HEIGHT
-    assert _vendor_logo(tmp_path / "600x200.png", "again")["height"] == VENDOR_LOGO_HEIGHT
+    assert _vendor_logo(tmp_path / "600x200.png", "again")[1]["height"] == VENDOR_LOGO_HEIGHT

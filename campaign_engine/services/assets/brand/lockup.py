@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw
 
 from campaign_engine.domain.brand import (
-    LIGHT_TEXT,
-    NON_TEXT,
     accent_on_white,
-    contrast_ratio,
+    badge_colour,
     readable_text_on,
     rgb,
-    white_brand,
 )
 from campaign_engine.services.assets.brand.logos import BOX, FONT, to_rgba
 from campaign_engine.typeset.logo_size import hidden_share
@@ -56,10 +53,9 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
 
     size, font = LOCKUP_SIZE, str(FONT)
     # A brand too light to read on white (#ffe600) is set as a badge of its own colour
-    # with readable text on it: darkened until it read, it was olive, weaker than the
+    # (domain.brand.badge_colour): darkened until it read, it was olive, weaker than the
     # vendor's name beside it on the partner's own yellow page (a review by eye).
-    # A white brand's badge would be white on white: its name stays dark text as before.
-    badge = contrast_ratio(color, LIGHT_TEXT) < NON_TEXT and not white_brand(color)
+    badge = badge_colour(color)
     fill = (*rgb(readable_text_on(color) if badge else accent_on_white(color)), 255)
     rtl = bidi_levels(name)[1]
     mark = _mark(mark_png, size) if mark_png else None

@@ -6,8 +6,8 @@ import io
 import warnings
 from functools import lru_cache
 from importlib import resources
+from math import hypot
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops, ImageStat, UnidentifiedImageError
 
@@ -18,16 +18,15 @@ from campaign_engine.domain.brand import (
     PLATE_COLOURS,
     contrast_ratio,
     delta_e,
+    lab,
     luminance_contrast,
     plate_for_logo,
     relative_luminance,
+    white_brand,
 )
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
 from campaign_engine.typeset.logo_size import band_extrema, least_contrast
-
-if TYPE_CHECKING:
-    pass
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -174,23 +173,25 @@ def logo_plate(png: bytes) -> str | None:
     every = [None, "white", "dark"]
     kept = [p for p in every if not _hides_what_reads(png, p)]
     chosen = _plate_among(png, kept)
-    if kept != every and chosen != "mid":
-        sets_off = luminance_contrast(relative_luminance(PLATE_GROUNDS[chosen]), luminance_of(png))
-        if lost_share(png, chosen) > MID_LOST or sets_off < NON_TEXT:
-            chosen = _plate_among(png, every)  # nothing else shows it: as before
+    shows_poorly = chosen != "mid" and (
+        lost_share(png, chosen) > MID_LOST or _mean_contrast(png, chosen) < NON_TEXT
+    )
+    if kept != every and shows_poorly:
+        chosen = _plate_among(png, every)  # nothing else shows it: as before
     return chosen
 
 
+def _mean_contrast(png: bytes, plate: str | None) -> float:
+    """How the logo's mean lightness stands out from the plate's ground (preflight's
+    logo_contrast measures the same)."""
+    return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance_of(png))
+
+
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
-    luminance = luminance_of(png)
-    preferred = plate_for_logo(luminance)
+    preferred = plate_for_logo(luminance_of(png))
     if preferred not in grounds:
         preferred = grounds[0]
-
-    def mean_contrast(plate: str | None) -> float:
-        return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance)
-
-    fair = [p for p in grounds if mean_contrast(p) >= NON_TEXT] or [preferred]
+    fair = [p for p in grounds if _mean_contrast(png, p) >= NON_TEXT] or [preferred]
     best = min(fair, key=lambda p: lost_share(png, p))
     if lost_share(png, best) > MID_LOST and _mid_shows(png, lost_share(png, best)):
         return "mid"  # light and dark parts both: every other ground hides one of them
@@ -319,10 +320,6 @@ def logo_brand_colour(png: bytes) -> str | None:
     hue; None for a logo without one (a black-and-white identity keeps its white fills,
     edged). Every band, button and link of a white brand with a coloured logo was a grey
     the engine made up, which a designer read as no brand at all."""
-    from math import hypot
-
-    from campaign_engine.domain.brand import lab, white_brand
-
     shares = sorted(
         ((share, colour) for colour, share in colour_shares(png) if not white_brand(colour)),
         reverse=True,

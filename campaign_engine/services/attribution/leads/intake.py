@@ -161,11 +161,31 @@ def count(session: Session, lead: Lead, now: datetime) -> dict[str, Any]:
     """A held or unconfirmed lead becomes a lead now: its event is recorded, it is "new"
     from this moment (its first-touch clock starts), and what the visitor gave moves to
     the event. Returns what the visitor gave, for the partner's email and CRM."""
-    given = dict(lead.pending or {})
-    if lead.state not in (HELD, UNCONFIRMED) or not given:
+    given = _claim(session, lead, now)
+    if given is None:
         raise InvalidInput(f"the lead is {lead.state}, not waiting", where="state")
+    return given
+
+
+def _claim(session: Session, lead: Lead, now: datetime) -> dict[str, Any] | None:
+    """The waiting lead made "new" by one conditional UPDATE, so of two requests at the
+    same moment (a confirmation link sent twenty times at once, an attack test; two
+    releases) exactly one wins and records it: each of twenty had emailed the partner
+    the lead, though it counted once. What the visitor gave, or None for the loser."""
+    given = dict(lead.pending or {})
+    waiting = lead.state
+    if waiting not in (HELD, UNCONFIRMED) or not given:
+        return None
+    won = session.execute(
+        update(Lead)
+        .where(Lead.id == lead.id, Lead.state == waiting)
+        .values(state="new", received_at=now, pending=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(lead, ["state", "received_at", "pending"])
+    if getattr(won, "rowcount", 0) != 1:
+        return None
     _record(session, lead, given, now)
-    lead.state, lead.received_at, lead.pending = "new", now, None
     return given
 
 
@@ -197,23 +217,8 @@ def discard(session: Session, lead: Lead, *, actor: str, now: datetime) -> None:
 
 def confirm(session: Session, lead: Lead, now: datetime) -> dict[str, Any] | None:
     """The visitor confirmed: what it gave when this made it a lead, None when it already
-    was one (a second click counts nothing). The change is one conditional UPDATE, so of
-    two confirmations at the same moment exactly one wins: twenty at once each emailed
-    the partner the lead (an attack test), though the lead counted once."""
-    given = dict(lead.pending or {})
-    if lead.state != UNCONFIRMED or not given:
-        return None
-    won = session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.state == UNCONFIRMED)
-        .values(state="new", received_at=now, pending=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(lead, ["state", "received_at", "pending"])
-    if getattr(won, "rowcount", 0) != 1:
-        return None
-    _record(session, lead, given, now)
-    return given
+    was one (a second click, or a second request at the same moment, counts nothing)."""
+    return _claim(session, lead, now) if lead.state == UNCONFIRMED else None
 
 
 def expire_unconfirmed(session: Session, *, now: datetime, hours: float) -> int:
