@@ -10,7 +10,9 @@ shows a broken image.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageDraw, ImageOps
 
@@ -31,7 +33,7 @@ from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
 from campaign_engine.typeset.partner_text import text_lang
 from campaign_engine.typeset.textbreak import bidi_levels
 from renderers.logos import logo_size, mark_beside_name, opaque, open_logo
-from renderers.text_fit import fit_text
+from renderers.text_fit import LINE_HEIGHT, fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
 SHOWN = (600, 100)
@@ -55,6 +57,27 @@ NAME_FONT = 56  # px: the largest the name is set at when it stands for the logo
 NAME_WIDTH = round(SIZE[0] * 0.42)
 BADGE_PAD = 16  # px around the name on a light brand's badge
 LINE = 1.2
+AREA = SIZE[1] - BAND - 2 * PAD  # the height logos and the headline share
+# The headline at 36 px (18 as shown, three lines fill the height) or more: a 10:1
+# wordmark at its full weight took half the width and left a French headline four lines
+# of 12 px ("résistent- / elles", a review by eye). Beside the headline the logo gives
+# way to LEAST_ROOM first, and a wide one then goes above the headline, which takes the
+# whole width beneath it.
+HEADLINE_FLOOR = 36
+LEAST_ROOM = replace(LOGO_ROOM, weight=12_000)
+WIDE = 4.0  # a logo this much wider than tall may stand above the headline
+STACK_GAP = 10
+VENDOR_AREA = 260  # px at the right the vendor's logo may take
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the partner's logo goes: beside the headline in `room`, or, when `stacked`
+    (its size) is set, above it."""
+
+    room: LogoRoom
+    vendor: Image.Image | None
+    stacked: tuple[int, int] | None = None
 
 
 def banner_png(
@@ -79,23 +102,12 @@ def banner_png(
     if fill_edge(band) != band:  # a white brand's own white band, outlined where it starts
         draw.line((0, height - BAND, width, height - BAND), fill=rgb(fill_edge(band)), width=2)
     light = background is None or _light(image)
-    box = (PAD, PAD, PAD + int(LOGO_ROOM.max_width), height - BAND - PAD)
-    left, shows_name = _partner(image, brand, box, font_path, lang, light)
-    right = width - PAD
     vendor = open_logo(vendor_logo)
-    if vendor is not None:
-        tallest = max(48, min(100, left[1]))  # never taller than the partner's logo
-        top = (height - BAND - tallest) // 2
-        right = _logo_right(image, vendor, (width - 260, top, width - PAD, top + tallest))
-    x = left[0]
-    if shows_name:  # a lockup that spells the name: keep it apart from the headline, or
-        # its words read as the headline's first ones
-        rule = x + PAD
-        draw.line((rule, PAD + 16, rule, height - BAND - PAD - 16), fill=(205, 210, 219), width=2)
-        x = rule
-    text_box = (x + PAD, PAD, right - PAD, height - BAND - PAD)
-    colour = (20, 24, 33) if light else (255, 255, 255)
-    _lines(image, headline, text_box, font_path, colour, lang)
+    layout = _layout(brand, headline, font_path, lang, vendor)
+    if layout.stacked is not None:  # a wide logo above the headline, which gets the width
+        _stacked(image, brand, layout, headline, font_path, lang, light)
+    else:
+        _beside(image, brand, layout, headline, font_path, lang, light)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
@@ -108,6 +120,122 @@ def _light(image: Image.Image) -> bool:
     return sum(mean) > 382
 
 
+def _layout(
+    brand: BrandContext, headline: str, font_path: str, lang: str, vendor: Image.Image | None
+) -> Layout:
+    """The first layout that sets the headline at HEADLINE_FLOOR or more, else the one
+    that sets it largest: the logo beside it at its full weight, at LEAST_ROOM's, or (a
+    wide logo) above it. A partner shown by its name keeps the lockup's own rules, and a
+    logo too wide for any place beside the headline goes above it when it can."""
+    logo = open_logo(brand.logo_png) if brand.logo_kind != "name" else None
+    if logo is None:
+        return Layout(LOGO_ROOM, vendor)
+    if logo_size(logo, LOGO_ROOM) is None:  # a wordmark too wide to stand beside the
+        # headline stands above it; with no size there either, the name lockup
+        return Layout(LOGO_ROOM, vendor, _stacked_size(logo, vendor))
+    tried: list[tuple[int, Layout]] = []
+    for room in (LOGO_ROOM, LEAST_ROOM):
+        shown = logo_size(logo, room)
+        if shown is None:
+            continue
+        right = _vendor_box(vendor, shown[1])[0] - PAD
+        size = fit_text(font_path, headline, right - shown[0] - 2 * PAD, AREA, lang)[0]
+        if size >= HEADLINE_FLOOR:
+            return Layout(room, vendor)
+        tried.append((size, Layout(room, vendor)))
+    stacked = _stacked_size(logo, vendor)
+    if stacked is not None:
+        right = _vendor_box(vendor, stacked[1])[0] - PAD
+        size = fit_text(font_path, headline, right - PAD, AREA - stacked[1] - STACK_GAP, lang)[0]
+        tried.append((size, Layout(LOGO_ROOM, vendor, stacked)))
+    return max(tried, key=lambda pair: pair[0])[1]  # the first of equals: beside
+
+
+def _stacked_size(logo: Image.Image, vendor: Image.Image | None) -> tuple[int, int] | None:
+    """A wide logo's size above the headline: its least readable height, when its width
+    fits beside the vendor's logo."""
+    if logo.width < WIDE * logo.height:
+        return None
+    least = LOGO_ROOM.min_short
+    width = _vendor_box(vendor, round(least))[0] - 2 * PAD
+    return logo_size(logo, LogoRoom(max_width=width, max_height=least, weight=1, min_short=least))
+
+
+def _beside(
+    image: Image.Image,
+    brand: BrandContext,
+    layout: Layout,
+    headline: str,
+    font_path: str,
+    lang: str,
+    light: bool,
+) -> None:
+    """The partner's logo (or name) at the left, the vendor's at the right, the headline
+    between them."""
+    box = (PAD, PAD, PAD + int(layout.room.max_width), SIZE[1] - BAND - PAD)
+    left, shows_name = _partner(image, brand, box, font_path, lang, light, layout.room)
+    right = _vendor(image, layout.vendor, left[1])
+    x = left[0]
+    if shows_name:  # a lockup that spells the name: keep it apart from the headline, or
+        # its words read as the headline's first ones
+        rule = x + PAD
+        ImageDraw.Draw(image).line(
+            (rule, PAD + 16, rule, SIZE[1] - BAND - PAD - 16), fill=(205, 210, 219), width=2
+        )
+        x = rule
+    text_box = (x + PAD, PAD, right - PAD, SIZE[1] - BAND - PAD)
+    _lines(image, headline, text_box, font_path, _ink(light), lang)
+
+
+def _stacked(
+    image: Image.Image,
+    brand: BrandContext,
+    layout: Layout,
+    headline: str,
+    font_path: str,
+    lang: str,
+    light: bool,
+) -> None:
+    """A wide logo at the top left and the headline beneath it, the pair centred in the
+    banner's height; the vendor's logo at the right."""
+    assert layout.stacked is not None and brand.logo_png is not None
+    width, height = layout.stacked
+    right = _vendor(image, layout.vendor, height) - PAD
+    size, lines = fit_text(font_path, headline, right - PAD, AREA - height - STACK_GAP, lang)
+    text_height = math.ceil(len(lines) * size * LINE_HEIGHT)
+    top = PAD + (AREA - height - STACK_GAP - text_height) // 2
+    logo = open_logo(brand.logo_png)
+    assert logo is not None
+    fitted = logo.resize((width, height), Image.Resampling.LANCZOS)
+    _paste_logo(image, brand, logo, fitted, (PAD, top))
+    text_top = top + height + STACK_GAP
+    text_box = (PAD, text_top, right, text_top + text_height)
+    _lines(image, headline, text_box, font_path, _ink(light), lang)
+
+
+def _ink(light: bool) -> tuple[int, int, int]:
+    return (20, 24, 33) if light else (255, 255, 255)
+
+
+def _vendor_box(vendor: Image.Image | None, partner_height: int) -> tuple[int, int, int, int]:
+    """Where the vendor's logo goes: at the right, never taller than the partner's."""
+    width, height = SIZE
+    if vendor is None:
+        return (width - PAD, 0, width - PAD, 0)
+    tallest = max(48, min(100, partner_height))
+    top = (height - BAND - tallest) // 2
+    fitted = _fit(vendor, (VENDOR_AREA - PAD, tallest))
+    return (width - PAD - fitted.width, top, width - PAD, top + tallest)
+
+
+def _vendor(image: Image.Image, vendor: Image.Image | None, partner_height: int) -> int:
+    """The vendor's logo drawn; returns its left edge."""
+    box = _vendor_box(vendor, partner_height)
+    if vendor is not None:
+        _logo_right(image, vendor, (SIZE[0] - VENDOR_AREA, *box[1:]))
+    return box[0]
+
+
 def _partner(
     image: Image.Image,
     brand: BrandContext,
@@ -115,22 +243,35 @@ def _partner(
     font_path: str,
     lang: str,
     light: bool,
+    room: LogoRoom = LOGO_ROOM,
 ) -> tuple[tuple[int, int], bool]:
     """The partner's logo sized by its weight (its mark with its name when too small,
     its name alone when no size fits or it has none); returns (where the text may start,
     the block's height) and whether the block spells the name."""
     left, top, _, bottom = box
     logo = open_logo(brand.logo_png)
-    shown = logo_size(logo, LOGO_ROOM) if logo is not None and brand.logo_kind != "name" else None
+    shown = logo_size(logo, room) if logo is not None and brand.logo_kind != "name" else None
     if logo is None or shown is None:
         mark = mark_beside_name(logo, LOGO_ROOM) if brand.logo_kind != "name" else None
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
-    y = top + (bottom - top - fitted.height) // 2
+    _paste_logo(image, brand, logo, fitted, (left, top + (bottom - top - fitted.height) // 2))
+    return (left + fitted.width, fitted.height), brand.logo_shows_name
+
+
+def _paste_logo(
+    image: Image.Image,
+    brand: BrandContext,
+    logo: Image.Image,
+    fitted: Image.Image,
+    at: tuple[int, int],
+) -> None:
+    """The fitted logo at `at`, on the plate it needs on white: a light logo gets the dark
+    plate, one of light and dark parts the grey one, as everywhere else (only the dark
+    plate was drawn here, and a logo of white letters beside a black mark showed the mark
+    alone: a review by eye)."""
+    left, y = at
     if brand.logo_on_plate in ("dark", "mid") and not opaque(logo):
-        # a light logo on white gets the dark plate; one of light and dark parts the grey
-        # one, as everywhere else (only the dark plate was drawn here, and a logo of
-        # white letters beside a black mark showed the mark alone: a review by eye)
         pad = 10
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),
@@ -138,7 +279,6 @@ def _partner(
             fill=rgb(PLATE_COLOURS[brand.logo_on_plate]),
         )
     image.paste(fitted, (left, y), fitted)
-    return (left + fitted.width, fitted.height), brand.logo_shows_name
 
 
 def _name(

@@ -375,3 +375,27 @@ def test_a_drop_shadow_keeps_its_smooth_fall_off_in_the_email():
     alphas = {a for a in soft.convert("RGBA").getchannel("A").get_flattened_data() if 0 < a < 255}
     assert len(alphas) >= 48, f"the shadow fell off in {len(alphas)} steps"
     assert shown(flat).mode == "P"
+
+
+def test_a_wide_logo_leaves_a_long_headline_its_size_by_standing_above_it():
+    """A 10:1 wordmark beside the headline took half the banner and left a French
+    headline four lines of 12 px as shown: it goes above the headline, which then takes
+    the width beneath it in two lines, each at least 18 px as shown."""
+    vendor = (SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes()
+    headline = "Bilan gratuit : vos sauvegardes résistent-elles aux rançongiciels ?"
+    brand = brand_with(shape(1000, 100))
+    image = Image.open(io.BytesIO(banner_png(brand, headline, KIT_FONT, vendor))).convert("RGB")
+    logo = ink(image, MAGENTA, (0, 0, 1000, 188))
+    text = ink(image, (20, 24, 33), (0, 0, 900, 188), 40)
+    assert logo is not None and text is not None
+    assert logo[3] - logo[1] >= 48, "24 px tall as shown"
+    assert text[1] > logo[3], "the headline starts below the logo"
+    assert text[2] - text[0] > 600, "and takes the width beneath it"
+    # two lines of 36 px (18 as shown): a line's step (1.2 x) and a capital's height (0.7 x)
+    assert (text[3] - text[1]) >= round(1.9 * 36), "two lines of 18 px as shown or more"
+
+
+def test_a_three_to_one_logo_keeps_its_weight_beside_a_headline_that_fits():
+    image = banner(brand_with(shape(480, 160)))
+    logo = ink(image, MAGENTA, (0, 0, 700, 188))
+    assert logo is not None and logo[3] - logo[1] >= 90, "its full weight: 300 x 100"
