@@ -210,5 +210,14 @@ def opaque_plate_on(png: bytes, ground: str) -> str | None:
 
 def plate_on_fill(png: bytes, ground: str) -> str | None:
     """The plate a logo needs on a coloured ground (a band, a header): by its own ground
-    when it is opaque (opaque_plate_on), by what of it the ground hides otherwise."""
-    return opaque_plate_on(png, ground) if opaque(png) else plate_on(png, ground)
+    when it is opaque (opaque_plate_on), by what of it the ground hides otherwise. An
+    opaque logo on white is shown trimmed to its artwork (`visible`), so on a coloured
+    ground its white comes back as a white plate around it: trimmed, a green square at
+    its edge melted into the partner's green band (a review by eye)."""
+    from campaign_engine.domain.brand import LIGHT_TEXT, delta_e
+
+    if not opaque(png):
+        return plate_on(png, ground)
+    if delta_e(ground_colour(png), LIGHT_TEXT) < NEAR_WHITE_DELTA_E:  # `visible` trims it
+        return None if delta_e(ground, LIGHT_TEXT) < NEAR_WHITE_DELTA_E else "white"
+    return opaque_plate_on(png, ground)

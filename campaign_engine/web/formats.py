@@ -31,18 +31,35 @@ from campaign_engine.services.feedback.record import REASON_WORDS
 PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
 
 
-def portal_locale(profile_locale: str | None) -> str:
+# The words of the pages a partner's visitors read (the landing page's form, its errors,
+# the double opt-in email and page): the portal's languages and more, since a kit brings
+# its copy in languages the portal does not speak, and a Greek page with an English form
+# was half a page (a review by eye). The test keeps these catalogues whole for those words.
+VISITOR_LANGUAGES = (*PORTAL_LANGUAGES, "el", "es", "it", "nl", "pt")
+
+
+def portal_locale(profile_locale: str | None, languages: tuple[str, ...] = PORTAL_LANGUAGES) -> str:
     """A partner's profile locale as Babel takes it, where the portal speaks its language:
     "de-AT" -> "de_AT"; a region Babel does not know ("de-XX") -> "de"; others -> "en"."""
     code = (profile_locale or "en").replace("-", "_")
     language = code.split("_")[0].lower()
-    if language not in PORTAL_LANGUAGES:
+    if language not in languages:
         return "en"
     try:
         Locale.parse(code)
     except (ValueError, UnknownLocaleError):
         return language
     return code
+
+
+def visitor_locale(profile_locale: str | None, copy_language: str) -> str:
+    """The language of the partner's page for its visitors: the kit's copy language for
+    the partner (the page's headline, text and consent are in it), with the partner's
+    region when the two agree; English when the engine has no words in that language."""
+    if copy_language not in VISITOR_LANGUAGES:
+        return "en"
+    own = portal_locale(profile_locale, VISITOR_LANGUAGES)
+    return own if own.split("_")[0] == copy_language else copy_language
 
 
 def _signed_in_partner() -> Any:

@@ -51,7 +51,7 @@ from campaign_engine.services.workspace.landing import (
 )
 from campaign_engine.typeset.context import address_lines
 from campaign_engine.typeset.partner_text import PartnerText, direction
-from campaign_engine.web.formats import PORTAL_LANGUAGES, portal_locale, web_link
+from campaign_engine.web.formats import VISITOR_LANGUAGES, portal_locale, visitor_locale, web_link
 from campaign_engine.web.landing_look import colours, partner_logo, phone_link, vendor_logo
 from campaign_engine.web.session import db, runtime
 
@@ -63,11 +63,17 @@ def _page(token: str) -> LandingPage:
     return landing_page(db(), token, settings.storage_dir, settings.public_base_url)
 
 
+def _visitor(page: LandingPage) -> str:
+    """The page's language for its visitor: its copy's (formats.visitor_locale)."""
+    language = (page.partner.locale or "en").replace("-", "_").split("_")[0].lower()
+    return visitor_locale(page.partner.locale, page.kit.language_for(language))
+
+
 def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     """In the partner's language, whatever the visitor's browser says: it is the
     partner's page."""
     brand = brand_context(page.partner)
-    locale = portal_locale(page.partner.locale)
+    locale = _visitor(page)
     copy_lang = page.kit.language_for(brand.language)
     text = PartnerText([brand.name, brand.display_name], brand.language, copy_lang, for_print=False)
     with force_locale(locale):
@@ -142,7 +148,7 @@ def submit(token: str) -> tuple[str, int]:
     try:
         lead = read_lead(page, form)
     except InvalidInput as exc:
-        with force_locale(portal_locale(page.partner.locale)):
+        with force_locale(_visitor(page)):
             message = _problem(exc.where)
         return _render(page, token, 422, error=message, error_field=exc.where, values=form)
     now = rt.clock()
@@ -150,7 +156,7 @@ def submit(token: str) -> tuple[str, int]:
     visitor = visitor_of(request.remote_addr, agent, visitor_salt(rt.settings.secret_key))
     decided = verdict(session, page.partner.id, visitor, now)
     if decided is Verdict.REFUSE:
-        with force_locale(portal_locale(page.partner.locale)):
+        with force_locale(_visitor(page)):
             message = _("Too many requests from here: try again in a minute.")
         return _render(page, token, 429, error=message, values=form)
     confirm_first = needs_confirmation(page.landing, page.partner)
@@ -186,7 +192,7 @@ def ask_to_confirm(page: LandingPage, lead: Lead, email: str) -> None:
     rt = runtime()
     signed = _links().make(lead.id, lead.external_id)
     link = rt.settings.public_base_url + url_for("landing.confirm_page", signed=signed)
-    with force_locale(portal_locale(page.partner.locale)):
+    with force_locale(_visitor(page)):
         subject, body = confirm_email(page, link, _)
     send_link_email(rt, email, subject, body, partner=page.partner.slug)
 
@@ -277,7 +283,7 @@ def _confirmation(
     page: LandingPage, signed: str, *, done: bool, given: dict[str, str] | None = None
 ) -> tuple[str, int]:
     brand = brand_context(page.partner)
-    with force_locale(portal_locale(page.partner.locale)):
+    with force_locale(_visitor(page)):
         labels = _labels()
         html = render_template(
             "landing/confirm.html",
@@ -286,7 +292,7 @@ def _confirmation(
             done=done,
             given=[(labels.get(k, k), v) for k, v in (given or {}).items() if k in labels and v],
             colours=colours(brand),
-            language=portal_locale(page.partner.locale).split("_")[0],
+            language=_visitor(page).split("_")[0],
             title=_("Request confirmed") if done else _("Confirm your request"),
             ask=_(
                 "Please confirm that you asked %(partner)s to get in touch.",
@@ -301,7 +307,7 @@ def _confirmation(
 def _refused(exc: ConfirmLinkError) -> tuple[str, int]:
     """A forged link is a 400, an expired one a 410: a clear page, never a 500. The link
     names no partner we can trust, so the page speaks the visitor's browser's language."""
-    language = request.accept_languages.best_match(PORTAL_LANGUAGES) or str(get_locale() or "en")
+    language = request.accept_languages.best_match(VISITOR_LANGUAGES) or str(get_locale() or "en")
     with force_locale(language):
         if exc.expired:
             title = _("This link has expired")
