@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from PIL import Image, ImageDraw, ImageOps
 
@@ -32,52 +31,25 @@ from campaign_engine.typeset.context import localise, lookup
 from campaign_engine.typeset.glyphs import ascent, draw_text, paste_text
 from campaign_engine.typeset.partner_text import text_lang
 from campaign_engine.typeset.textbreak import bidi_levels
+from renderers.banner_layout import (
+    AREA,
+    BADGE_PAD,
+    BAND,
+    LINE,
+    LOGO_ROOM,
+    NAME_FONT,
+    NAME_WIDTH,
+    PAD,
+    SIZE,
+    STACK_GAP,
+    VENDOR_AREA,
+    Layout,
+    fit_within,
+    layout,
+    vendor_box,
+)
 from renderers.logos import logo_size, mark_beside_name, opaque, open_logo
 from renderers.text_fit import LINE_HEIGHT, fit_text
-
-SIZE = (1200, 200)  # shown at 600x100
-SHOWN = (600, 100)
-BAND = 12
-PAD = 24
-DENSITY = SIZE[0] // SHOWN[0]  # image pixels per pixel shown
-# The partner's logo by its visual weight (domain.logo_fit): a 3:1 logo 300x100 px, its
-# short side at least 24 px as shown (48 here), at most 55% of the width (a 13.7:1 logo
-# fits; at 46% a 13:1 wordmark gave way to the name here while the brochure and LinkedIn
-# showed it: a review by eye). A 10:1 logo was 336 px wide and 34 tall (17 as shown); a
-# 1:4 one 35 px wide.
-LOGO_ROOM = LogoRoom(
-    max_width=SIZE[0] * 0.55,
-    max_height=SIZE[1] - BAND - 2 * PAD,
-    weight=30_000,
-    min_short=24 * DENSITY,
-)
-NAME_FONT = 56  # px: the largest the name is set at when it stands for the logo
-# The name's block at most 42% of the width: at 55% a long name left the headline a
-# column of four hyphenated lines ("ransomware-/proof?", a review by eye).
-NAME_WIDTH = round(SIZE[0] * 0.42)
-BADGE_PAD = 16  # px around the name on a light brand's badge
-LINE = 1.2
-AREA = SIZE[1] - BAND - 2 * PAD  # the height logos and the headline share
-# The headline at 36 px (18 as shown, three lines fill the height) or more: a 10:1
-# wordmark at its full weight took half the width and left a French headline four lines
-# of 12 px ("résistent- / elles", a review by eye). Beside the headline the logo gives
-# way to LEAST_ROOM first, and a wide one then goes above the headline, which takes the
-# whole width beneath it.
-HEADLINE_FLOOR = 36
-LEAST_ROOM = replace(LOGO_ROOM, weight=12_000)
-WIDE = 4.0  # a logo this much wider than tall may stand above the headline
-STACK_GAP = 10
-VENDOR_AREA = 260  # px at the right the vendor's logo may take
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the partner's logo goes: beside the headline in `room`, or, when `stacked`
-    (its size) is set, above it."""
-
-    room: LogoRoom
-    vendor: Image.Image | None
-    stacked: tuple[int, int] | None = None
 
 
 def banner_png(
@@ -103,11 +75,11 @@ def banner_png(
         draw.line((0, height - BAND, width, height - BAND), fill=rgb(fill_edge(band)), width=2)
     light = background is None or _light(image)
     vendor = open_logo(vendor_logo)
-    layout = _layout(brand, headline, font_path, lang, vendor)
-    if layout.stacked is not None:  # a wide logo above the headline, which gets the width
-        _stacked(image, brand, layout, headline, font_path, lang, light)
+    placed = layout(brand, headline, font_path, lang, vendor)
+    if placed.stacked is not None:  # a wide logo above the headline, which gets the width
+        _stacked(image, brand, placed, headline, font_path, lang, light)
     else:
-        _beside(image, brand, layout, headline, font_path, lang, light)
+        _beside(image, brand, placed, headline, font_path, lang, light)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
@@ -118,47 +90,6 @@ def _light(image: Image.Image) -> bool:
     mean = image.resize((1, 1)).getpixel((0, 0))
     assert isinstance(mean, tuple)  # RGB: one value a band
     return sum(mean) > 382
-
-
-def _layout(
-    brand: BrandContext, headline: str, font_path: str, lang: str, vendor: Image.Image | None
-) -> Layout:
-    """The first layout that sets the headline at HEADLINE_FLOOR or more, else the one
-    that sets it largest: the logo beside it at its full weight, at LEAST_ROOM's, or (a
-    wide logo) above it. A partner shown by its name keeps the lockup's own rules, and a
-    logo too wide for any place beside the headline goes above it when it can."""
-    logo = open_logo(brand.logo_png) if brand.logo_kind != "name" else None
-    if logo is None:
-        return Layout(LOGO_ROOM, vendor)
-    if logo_size(logo, LOGO_ROOM) is None:  # a wordmark too wide to stand beside the
-        # headline stands above it; with no size there either, the name lockup
-        return Layout(LOGO_ROOM, vendor, _stacked_size(logo, vendor))
-    tried: list[tuple[int, Layout]] = []
-    for room in (LOGO_ROOM, LEAST_ROOM):
-        shown = logo_size(logo, room)
-        if shown is None:
-            continue
-        right = _vendor_box(vendor, shown[1])[0] - PAD
-        size = fit_text(font_path, headline, right - shown[0] - 2 * PAD, AREA, lang)[0]
-        if size >= HEADLINE_FLOOR:
-            return Layout(room, vendor)
-        tried.append((size, Layout(room, vendor)))
-    stacked = _stacked_size(logo, vendor)
-    if stacked is not None:
-        right = _vendor_box(vendor, stacked[1])[0] - PAD
-        size = fit_text(font_path, headline, right - PAD, AREA - stacked[1] - STACK_GAP, lang)[0]
-        tried.append((size, Layout(LOGO_ROOM, vendor, stacked)))
-    return max(tried, key=lambda pair: pair[0])[1]  # the first of equals: beside
-
-
-def _stacked_size(logo: Image.Image, vendor: Image.Image | None) -> tuple[int, int] | None:
-    """A wide logo's size above the headline: its least readable height, when its width
-    fits beside the vendor's logo."""
-    if logo.width < WIDE * logo.height:
-        return None
-    least = LOGO_ROOM.min_short
-    width = _vendor_box(vendor, round(least))[0] - 2 * PAD
-    return logo_size(logo, LogoRoom(max_width=width, max_height=least, weight=1, min_short=least))
 
 
 def _beside(
@@ -217,20 +148,9 @@ def _ink(light: bool) -> tuple[int, int, int]:
     return (20, 24, 33) if light else (255, 255, 255)
 
 
-def _vendor_box(vendor: Image.Image | None, partner_height: int) -> tuple[int, int, int, int]:
-    """Where the vendor's logo goes: at the right, never taller than the partner's."""
-    width, height = SIZE
-    if vendor is None:
-        return (width - PAD, 0, width - PAD, 0)
-    tallest = max(48, min(100, partner_height))
-    top = (height - BAND - tallest) // 2
-    fitted = _fit(vendor, (VENDOR_AREA - PAD, tallest))
-    return (width - PAD - fitted.width, top, width - PAD, top + tallest)
-
-
 def _vendor(image: Image.Image, vendor: Image.Image | None, partner_height: int) -> int:
     """The vendor's logo drawn; returns its left edge."""
-    box = _vendor_box(vendor, partner_height)
+    box = vendor_box(vendor, partner_height)
     if vendor is not None:
         _logo_right(image, vendor, (SIZE[0] - VENDOR_AREA, *box[1:]))
     return box[0]
@@ -365,16 +285,9 @@ def _lines(
     return widest
 
 
-def _fit(logo: Image.Image, box: tuple[int, int]) -> Image.Image:
-    """Within the box, and never more than twice its own size: a 16 px logo blown up
-    eightfold is a blur, not a brand."""
-    most = (min(box[0], logo.width * 2), min(box[1], logo.height * 2))
-    return ImageOps.contain(logo, most)
-
-
 def _logo_right(image: Image.Image, logo: Image.Image, box: tuple[int, int, int, int]) -> int:
     left, top, right, bottom = box
-    fitted = _fit(logo, (right - left, bottom - top))
+    fitted = fit_within(logo, (right - left, bottom - top))
     x = right - fitted.width
     image.paste(fitted, (x, top + (bottom - top - fitted.height) // 2), fitted)
     return x

@@ -11,7 +11,10 @@ import itertools
 from functools import lru_cache
 from typing import Protocol
 
-MIN_FRAGMENT = 2  # letters between two hyphenation points, or a point and a word's end
+MIN_FRAGMENT = 2  # letters between two hyphenation points, or a word's start and a point
+# letters after a word's last point: "Back- / up." ended a German card's line pair, a
+# syllable alone on a line (a review by eye); TeX's \righthyphenmin for English is 3 too
+LAST_FRAGMENT = 3
 
 
 class Hyphenator(Protocol):
@@ -31,7 +34,7 @@ def dictionary(lang: str) -> Hyphenator | None:
 def points(word: str, lang: str) -> list[int]:
     """Offsets in `word` where a hyphen may go, none for a language without a dictionary.
     A point is kept when the letters since the last kept point and up to the dictionary's
-    next point are at least MIN_FRAGMENT each."""
+    next point are at least MIN_FRAGMENT each, and at least LAST_FRAGMENT to the end."""
     found = dictionary(lang)
     if found is None:
         return []
@@ -39,7 +42,8 @@ def points(word: str, lang: str) -> list[int]:
     kept: list[int] = []
     for i, point in enumerate(offered):
         following = offered[i + 1] if i + 1 < len(offered) else len(word)
-        if point - (kept[-1] if kept else 0) >= MIN_FRAGMENT and following - point >= MIN_FRAGMENT:
+        least = MIN_FRAGMENT if following < len(word) else LAST_FRAGMENT
+        if point - (kept[-1] if kept else 0) >= MIN_FRAGMENT and following - point >= least:
             kept.append(point)
     return kept
 

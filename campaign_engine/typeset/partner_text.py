@@ -125,6 +125,28 @@ def soft_hyphens(text: str, lang: str, longest: int = LONG_WORD) -> str:
     return re.sub(rf"[^\W\d_]{{{longest},}}", one, text)
 
 
+# A name in these is kept whole between its spaces on screen (a line breaks inside one
+# only when it is too long for the line): Korean breaks between words but Chromium between
+# any two syllables without keep-all, and a Japanese name split "株 / 式会社さくらデータ"
+# at 390 px (a review by eye).
+KEEP_ALL = {"ko", "ja", "zh"}
+# Scripts written without spaces between words, which a browser breaks by its dictionary:
+# a name's made-up words are in none ("สยามคลา / วด์", a review by eye). Each of its
+# space-separated parts that fits a phone's line is kept whole.
+UNSPACED = {"th", "lo", "km", "my"}
+WHOLE_PART = 16  # letters: a longer part may not fit a phone's line, and may break
+
+
+def _words_whole(text: str) -> Markup:
+    """`text` with each space-separated part of at most WHOLE_PART letters unbreakable."""
+    return Markup(" ").join(
+        Markup('<span style="white-space:nowrap">{}</span>').format(part)
+        if 0 < len(part) <= WHOLE_PART
+        else escape(part)
+        for part in text.split(" ")
+    )
+
+
 class PartnerText:
     """How templates set a partner's strings: tagged with their language and isolated for
     bidi (dir="auto"), so an Arabic name in an English sentence keeps the sentence's full stop
@@ -150,10 +172,13 @@ class PartnerText:
         text = soft_hyphens(text, lang, NAME_LONG_WORD)  # hyphens: manual uses only these
         if lang == "ko" and self.for_print:  # WeasyPrint has no keep-all
             return Markup('<span lang="ko" dir="auto">{}</span>').format(keep_korean_words(text))
-        if lang == "ko":  # as an attribute too: some mail clients drop <style>
+        if lang in KEEP_ALL:  # as an attribute too: some mail clients drop <style>
             return Markup(
-                '<span lang="ko" dir="auto" style="word-break:keep-all">{}</span>'
-            ).format(text)
+                '<span lang="{}" dir="auto" style="word-break:keep-all;overflow-wrap:anywhere">'
+                "{}</span>"
+            ).format(lang, text)
+        if lang in UNSPACED:
+            return Markup('<span lang="{}" dir="auto">{}</span>').format(lang, _words_whole(text))
         return Markup('<span lang="{}" dir="auto" style="hyphens:manual">{}</span>').format(
             lang, text
         )
