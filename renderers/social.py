@@ -19,6 +19,7 @@ from campaign_engine.domain.brand import (
     accent_on_white,
     badge_colour,
     brand_fill,
+    delta_e,
     readable_text_on,
     rgb,
 )
@@ -42,7 +43,10 @@ NAME_LINES = 3
 # The vendor's logo is the guest: at most this share of the partner's block, never taller
 # than the partner's logo; it showed larger than a small partner logo beside it.
 VENDOR_SHARE = 0.45
-VENDOR_MIN_SHORT = 0.028
+# Its short side at least 4% of the image's width (19 px as Instagram shows it): sized by
+# a wide wordmark's height beside it, "with Northwind" was 14 px (a review by eye).
+VENDOR_MIN_SHORT = 0.04
+BLENDS = 12.0  # deltaE (CIE76): a band this close to the photo above it gets an edge
 
 
 class SocialRenderer:
@@ -143,13 +147,14 @@ class SocialRenderer:
         layout = Layout.for_platform(platform)
         image = self.background(post.background, platform).copy()
         draw = ImageDraw.Draw(image)
-        draw.rectangle(
-            layout.band, fill=rgb(brand_fill(brand.primary_color, brand.secondary_color))
-        )
+        band = brand_fill(brand.primary_color, brand.secondary_color)
+        draw.rectangle(layout.band, fill=rgb(band))
+        _edge_where_it_blends(image, layout.band, band)
         partner = self.draw_partner(image, layout, brand, logo, lang)
-        self.draw_vendor(image, layout, with_word, partner)
+        vendor = self.draw_vendor(image, layout, with_word, partner)
         left, top, right, bottom = layout.text_box
-        top = max(top, partner[3] + layout.margin // 2)  # a tall logo pushes the text down
+        # a tall logo, or the vendor's block below a wide one, pushes the text down
+        top = max(top, partner[3] + layout.margin // 2, vendor[3] + layout.margin // 2)
         self.draw_headline(image, headline, (left, top, right, bottom), lang)
         return image
 
@@ -265,9 +270,16 @@ class SocialRenderer:
         word = text_width(with_word, size, self.font_path)
         free = width - margin - partner[2] - margin - word - size
         pad = max(6, round(size * 0.3))
+        least = width * VENDOR_MIN_SHORT
+        top = margin
+        if free - 2 * pad < least * self.vendor_logo.width / self.vendor_logo.height:
+            # a wide wordmark leaves the top row too little: the vendor's block goes below
+            # it at the right, at its least size, and the headline below both
+            free, top = width * 0.4, partner[3] + margin // 3
+            partner_w, partner_h = round(least * 2), round(least / 0.7)
         room = LogoRoom(
             max_width=max(free - 2 * pad, width * 0.12),
-            max_height=max(partner_h * 0.7, width * VENDOR_MIN_SHORT),  # under its logo
+            max_height=max(partner_h * 0.7, width * VENDOR_MIN_SHORT),  # under its logo's
             weight=partner_w * partner_h * VENDOR_SHARE,
             min_short=round(width * VENDOR_MIN_SHORT),
         )
@@ -277,7 +289,7 @@ class SocialRenderer:
         )
         assert shown is not None  # a room of any size fits a logo with no least side
         fitted = self.vendor_at((round(shown[0]), round(shown[1])))
-        right, top = width - margin, margin
+        right = width - margin
         plate = (right - fitted.width - 2 * pad, top, right, top + fitted.height + 2 * pad)
         ImageDraw.Draw(image).rounded_rectangle(plate, radius=pad, fill=WHITE)
         image.paste(fitted, (plate[0] + pad, top + pad), fitted)
@@ -323,3 +335,17 @@ def _optional(copy: Mapping[str, Any], key: str, default: str) -> object:
         return lookup(copy, key)
     except KeyError:
         return default
+
+
+def _edge_where_it_blends(image: Image.Image, band: tuple[int, int, int, int], fill: str) -> None:
+    """A rule along the band's top in the colour that reads on it, when the band is the
+    colour of the photo just above it: a navy partner's band vanished into the vendor's
+    navy photo (a review by eye), as a white one into a white page."""
+    left, top, right, bottom = band
+    above = image.crop((left, max(0, top - (bottom - top)), right, top)).resize((1, 1))
+    red, green, blue = above.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
+    if delta_e(f"#{red:02x}{green:02x}{blue:02x}", fill) < BLENDS:
+        rule = max(3, (bottom - top) // 8)
+        ImageDraw.Draw(image).rectangle(
+            (left, top, right, top + rule - 1), fill=rgb(readable_text_on(fill))
+        )

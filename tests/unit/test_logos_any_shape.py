@@ -16,7 +16,7 @@ from campaign_engine.services.assets.kits import read_kit
 from campaign_engine.services.assets.sample_partner import sample_brand
 from renderers.signature import banner_png
 from renderers.social import SocialRenderer
-from renderers.social_layout import LOGO_WEIGHT, SHOWN_WIDTH
+from renderers.social_layout import LOGO_WEIGHT, PORTRAIT, SHOWN_WIDTH, Layout
 from tests.conftest import SAMPLE_KIT
 
 KIT_FONT = str(SAMPLE_KIT / "fonts" / "DejaVuSans-Bold.ttf")
@@ -399,3 +399,31 @@ def test_a_three_to_one_logo_keeps_its_weight_beside_a_headline_that_fits():
     image = banner(brand_with(shape(480, 160)))
     logo = ink(image, MAGENTA, (0, 0, 700, 188))
     assert logo is not None and logo[3] - logo[1] >= 90, "its full weight: 300 x 100"
+
+
+def test_beside_a_wide_wordmark_the_vendors_logo_still_reads(social, kit):
+    """A 10:1 wordmark leaves the top row too little room: the vendor's block goes below
+    it at the right, its logo at least 4% of the width tall (about 19 px as Instagram
+    shows it; it was 14), and the headline below both."""
+    image = post_image(social, kit, brand_with(shape(2400, 240)), PORTRAIT)
+    partner = ink(image, MAGENTA, top_left(image))
+    navy = ink(image, VENDOR_NAVY, (image.width // 2, 0, image.width, image.height // 3), 40)
+    assert partner is not None and navy is not None
+    assert navy[3] - navy[1] >= 0.04 * image.width - 2, navy
+    assert navy[1] > partner[1], "below the wordmark's top: a row of its own"
+
+
+def test_a_band_of_the_photos_own_colour_gets_an_edge(social, kit):
+    """A navy partner's band vanished into the vendor's navy photo: a rule in the colour
+    that reads on the band marks where it starts."""
+    image = post_image(
+        social, kit, brand_with(shape(600, 600), primary_color="#14213d"), "linkedin"
+    )
+    band_top = Layout.for_platform("linkedin").band[1]
+    rule = image.convert("RGB").getpixel((image.width // 2, band_top + 1))
+    assert min(rule) > 200, f"a light rule on the navy band, not {rule}"
+    plain = post_image(
+        social, kit, brand_with(shape(600, 600), primary_color="#c2185b"), "linkedin"
+    )
+    assert plain.convert("RGB").getpixel((image.width // 2, band_top + 1))[0] > 150
+    assert min(plain.convert("RGB").getpixel((image.width // 2, band_top + 1))) < 120, "no rule"
