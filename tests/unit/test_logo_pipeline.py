@@ -60,6 +60,21 @@ def test_a_white_logo_is_flagged_near_white():
     assert "logo_near_white" in codes(hard.white_logo())
 
 
+def test_a_pastel_logo_on_a_dark_plate_is_told_why():
+    """A mint wordmark beside a pale-blue dot is not nearly white, yet gets the dark plate
+    everywhere: its partner is told, and asked for a version for light backgrounds."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (500, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 150, 150), fill=(214, 234, 248))
+    draw.rectangle((170, 40, 480, 120), fill=(184, 224, 210))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    assert "logo_pale" in codes(out.getvalue())
+    assert "logo_pale" not in codes(hard.coloured("#0b3d91")()), "a navy logo reads on white"
+
+
 def test_a_black_logo_is_flagged_near_black():
     assert "logo_near_black" in codes(hard.coloured("#000000")())
 

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from PIL import Image
 
 from campaign_engine.domain.words import N_, Words
-from campaign_engine.services.assets.brand.logos import is_blank, is_opaque, logo_luminance
+from campaign_engine.services.assets.brand.logos import (
+    is_blank,
+    is_opaque,
+    logo_luminance,
+    logo_plate,
+)
 
 # The largest box an asset shows the partner's logo in (CSS px for the email lockup); a
 # logo needs twice that for high-density screens.
@@ -68,6 +73,21 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
                         "The logo is nearly white: it is shown on a dark plate. Upload a "
                         "version for light backgrounds as the logo, and this one as the logo "
                         "for dark ones."
+                    )
+                ),
+            )
+        )
+    elif logo_plate(png) == "dark":
+        # a pastel logo is not nearly white, but gets the same dark plate everywhere, and
+        # nothing told its partner why (a review by eye)
+        found.append(
+            BrandWarning(
+                "logo_pale",
+                Words(
+                    N_(
+                        "The logo is too pale to be seen on white: it is shown on a dark "
+                        "plate. Upload a version for light backgrounds as the logo, and this "
+                        "one as the logo for dark ones."
                     )
                 ),
             )
