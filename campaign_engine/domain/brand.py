@@ -167,6 +167,10 @@ def accent_for(primary: str, secondary: str) -> str:
     for color in (primary, secondary):
         if contrast_ratio(color, LIGHT_TEXT) >= AA_NORMAL:
             return normalise_hex(color)
+    if white_brand(primary) and not white_brand(secondary):
+        # a white brand's hue is its secondary (its logo's, when it gave none): its headings
+        # and links were a made-up grey beside bands in its light blue (a review by eye)
+        return accent_on_white(secondary)
     return accent_on_white(primary)
 
 

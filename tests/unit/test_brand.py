@@ -164,6 +164,13 @@ def test_links_on_white_take_the_first_readable_brand_colour():
     assert accent_for("#ffe600", "#0b3d91") == "#0b3d91"  # the navy secondary, not olive
     only_yellow = accent_for("#ffe600", "#fff176")
     assert contrast_ratio(only_yellow, "#ffffff") >= 4.5
+    # a white brand whose hue is a light blue (its logo's): blue links, not a grey one
+    from campaign_engine.domain.brand import lab
+
+    icy = accent_for("#ffffff", "#8ecae6")
+    assert contrast_ratio(icy, "#ffffff") >= 4.5
+    _, a, b = lab(icy)
+    assert b < -10 and (a * a + b * b) ** 0.5 > 12, f"{icy} is blue, not grey"
 
 
 def test_colour_difference_is_measured_as_the_eye_sees_it():

@@ -38,6 +38,34 @@ BLANK = BrandWarning(
     ),
 )
 
+NEAR_WHITE = BrandWarning(
+    "logo_near_white",
+    Words(
+        N_(
+            "The logo is nearly white: it is shown on a dark plate. Upload a version for light "
+            "backgrounds as the logo, and this one as the logo for dark ones."
+        )
+    ),
+)
+PALE = BrandWarning(
+    "logo_pale",
+    Words(
+        N_(
+            "The logo is too pale to be seen on white: it is shown on a dark plate. Upload a "
+            "version for light backgrounds as the logo, and this one as the logo for dark ones."
+        )
+    ),
+)
+NEAR_BLACK = BrandWarning(
+    "logo_near_black",
+    Words(
+        N_(
+            "The logo is nearly black: it vanishes on dark bands. Add a logo for dark "
+            "backgrounds (a white version)."
+        )
+    ),
+)
+
 
 def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarning]:
     """What would make a normalised logo look wrong somewhere, said before it is used."""
@@ -63,48 +91,22 @@ def logo_warnings(png: bytes, has_dark_variant: bool = False) -> list[BrandWarni
         # its own ground goes everywhere with it and it gets no plate: a pale or dark tile
         # is neither "shown on a dark plate" nor lost on a dark band (a review by eye)
         return found
+    return found + _lightness_warnings(png, has_dark_variant)
+
+
+def _lightness_warnings(png: bytes, has_dark_variant: bool) -> list[BrandWarning]:
+    """A logo with transparency too light for white (it gets the dark plate) or too dark
+    for dark bands."""
     luminance = logo_luminance(png)
     if luminance > 0.8:
-        found.append(
-            BrandWarning(
-                "logo_near_white",
-                Words(
-                    N_(
-                        "The logo is nearly white: it is shown on a dark plate. Upload a "
-                        "version for light backgrounds as the logo, and this one as the logo "
-                        "for dark ones."
-                    )
-                ),
-            )
-        )
-    elif logo_plate(png) == "dark":
+        return [NEAR_WHITE]
+    if logo_plate(png) == "dark":
         # a pastel logo is not nearly white, but gets the same dark plate everywhere, and
         # nothing told its partner why (a review by eye)
-        found.append(
-            BrandWarning(
-                "logo_pale",
-                Words(
-                    N_(
-                        "The logo is too pale to be seen on white: it is shown on a dark "
-                        "plate. Upload a version for light backgrounds as the logo, and this "
-                        "one as the logo for dark ones."
-                    )
-                ),
-            )
-        )
-    elif luminance < 0.03 and not has_dark_variant:  # its white sibling covers dark bands
-        found.append(
-            BrandWarning(
-                "logo_near_black",
-                Words(
-                    N_(
-                        "The logo is nearly black: it vanishes on dark bands. Add a logo for "
-                        "dark backgrounds (a white version)."
-                    )
-                ),
-            )
-        )
-    return found
+        return [PALE]
+    if luminance < 0.03 and not has_dark_variant:  # its white sibling covers dark bands
+        return [NEAR_BLACK]
+    return []
 
 
 def name_warnings(name: str) -> list[Words]:
