@@ -28,7 +28,15 @@ from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.errors import ConfigError
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import PLATES, template_context
-from campaign_engine.typeset.logo_size import logo_size, pixel_size, plate_on_fill, visible
+from campaign_engine.typeset.logo_size import (
+    ground_colour,
+    logo_size,
+    on_own_ground,
+    pixel_size,
+    plate_on_fill,
+    visible,
+    white_ground,
+)
 from campaign_engine.typeset.sandbox import make_environment
 from renderers.fetcher import KitUrlFetcher
 
@@ -312,20 +320,24 @@ def _place_logos(
     band_dark_logo = bool(brand.logo_on_dark_png) and partner["text_on_band"] == LIGHT_TEXT
     band_logo = visible(brand.logo_on_dark_png) if band_dark_logo else logo
     cover = logo_print(logo, COVER_LOGO) if logo else None
-    band = logo_print(band_logo, BAND_LOGO) if band_logo else None
     # On the band: the partner's dark-ground logo, or a plate chosen for the band's
     # colour (a white logo on a white plate vanished); none behind an opaque logo
-    # unless its own ground is the band's colour.
+    # unless its own ground is the band's colour, and a white-ground one on a margin of
+    # its own white, sized as the tile it is there.
     band_colour = partner["band_color"]
     band_plate = None if band_dark_logo or not logo else plate_on_fill(logo, band_colour)
+    band_file = "logo-on-dark.png" if band_dark_logo else "logo.png"
+    if band_plate == "white" and brand.logo_png and white_ground(brand.logo_png):
+        band_logo, band_plate = on_own_ground(logo, ground_colour(brand.logo_png)), None
+        band_file = "logo-band.png"
+    band = logo_print(band_logo, BAND_LOGO) if band_logo else None
     files["logo.png"] = logo
     files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
+    files["logo-band.png"] = band_logo if band_file == "logo-band.png" else b""
     partner.update(
         logo_src=partner["logo_src"] if cover else "",
         logo_mm=cover[:2] if cover else (0.0, 0.0),
-        band_logo_src=(
-            ("partner:logo-on-dark.png" if band_dark_logo else "partner:logo.png") if band else ""
-        ),
+        band_logo_src=f"partner:{band_file}" if band else "",
         band_logo_mm=band[:2] if band else (0.0, 0.0),
         band_plate_color=PLATES.get(band_plate, "transparent"),
         rule_color=fill_on_white(brand.secondary_color),

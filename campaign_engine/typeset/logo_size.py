@@ -218,6 +218,31 @@ def plate_on_fill(png: bytes, ground: str) -> str | None:
 
     if not opaque(png):
         return plate_on(png, ground)
-    if delta_e(ground_colour(png), LIGHT_TEXT) < NEAR_WHITE_DELTA_E:  # `visible` trims it
+    if white_ground(png):  # `visible` trims it
         return None if delta_e(ground, LIGHT_TEXT) < NEAR_WHITE_DELTA_E else "white"
     return opaque_plate_on(png, ground)
+
+
+def white_ground(png: bytes) -> bool:
+    """An opaque logo on a ground of (near) white, which `visible` trims on a white page."""
+    from campaign_engine.domain.brand import LIGHT_TEXT, delta_e
+
+    return opaque(png) and delta_e(ground_colour(png), LIGHT_TEXT) < NEAR_WHITE_DELTA_E
+
+
+OWN_MARGIN = 0.15  # of a logo's short side: the margin of its own ground it gets back
+
+
+def on_own_ground(png: bytes, ground: str) -> bytes:
+    """A logo trimmed to its artwork with a margin of its own `ground` around it again:
+    on a coloured band its ground is part of the logo as a reader sees it (a tile), sized
+    with it, and no artwork touches the band (a green square melted into a green band)."""
+    with Image.open(io.BytesIO(png)) as source:
+        image = source.convert("RGB")
+    margin = max(1, round(min(image.size) * OWN_MARGIN))
+    colour = tuple(int(ground[i : i + 2], 16) for i in (1, 3, 5))
+    tile = Image.new("RGB", (image.width + 2 * margin, image.height + 2 * margin), colour)
+    tile.paste(image, (margin, margin))
+    out = io.BytesIO()
+    tile.save(out, format="PNG")
+    return out.getvalue()

@@ -123,6 +123,8 @@ PARTNERS = {
     "domain": dict(locale="de-DE", website=GERMAN_SITE, contact_email=f"info@{GERMAN_SITE[8:]}"),
     # an opaque orange badge whose brand colour is the same orange
     "badge": dict(primary_color="#e76f51", logo_png=None),
+    # a navy mark on its own white ground, on a navy band
+    "ground": dict(logo_png=logo(480, 160, "#ffffff")),
 }  # fmt: skip
 
 
@@ -463,3 +465,28 @@ def test_print_never_hyphenates_an_address_into_another(rendered):
         joined = page.replace("\r\n", "").replace("\n", "")
         for address in (rendered[slug].brand.website, rendered[slug].brand.contact_email):
             assert address in joined, (address, page)
+
+
+def test_a_white_ground_logo_keeps_a_margin_of_its_white_on_the_band(rendered):
+    """Trimmed to its artwork for the white page, a white-ground logo's navy mark touched
+    the edge of its white and melted into the navy band: on the band it is a white tile
+    again, the mark inside it."""
+    pdf = pypdfium2.PdfDocument(rendered["ground"].brochure.file("brochure.pdf").content)
+    image = pdf[1].render(scale=3).to_pil().convert("RGB")
+    pdf.close()
+    navy = (0x1D, 0x35, 0x57)
+    band_rows = [y for y in range(image.height) if _close(image.getpixel((5, y)), navy)]
+    assert band_rows, "the navy band"
+    top, bottom = band_rows[0], band_rows[-1]
+    band = image.crop((0, top, image.width // 2, bottom))
+    white = [
+        (x, y)
+        for y in range(0, band.height, 2)
+        for x in range(0, band.width, 2)
+        if _close(band.getpixel((x, y)), (255, 255, 255))
+    ]
+    assert white, "the logo's white tile on the band"
+    tile_left = min(x for x, _ in white)
+    rows = [y for x, y in white if x == tile_left]
+    column = [band.getpixel((tile_left + 2, y)) for y in range(min(rows), max(rows))]
+    assert all(_close(p, (255, 255, 255)) for p in column), "white between mark and band"
