@@ -216,3 +216,20 @@ def test_no_hyphen_leaves_a_single_letter_between_two_breaks():
     parts = soft_hyphens(word, "de").split("\u00ad")
     assert "".join(parts) == word and len(parts) >= 6
     assert min(len(p) for p in parts) >= 2, parts
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("Kostenloser Backup-Check: Sind Ihre Backups sicher vor Ransomware?", 700),
+        ("Kostenloser Backup-Check: Sind Ihre Backups sicher vor Ransomware?", 1000),
+    ],
+)
+def test_a_drawn_headline_is_balanced_with_no_word_alone_and_no_compound_split(text, width):
+    """Greedy lines left "Ransomware?" alone on the last line, and a balance that broke
+    "Backup- / Check" at its own hyphen is no better: lines of even length, words and
+    compounds whole."""
+    _, lines = fit_text(KIT_FONT, text, width, 140, "de", 96)
+    assert len(lines) > 1 and len(lines[-1].split()) > 1, lines
+    assert not any(line.endswith("-") for line in lines), lines
+    assert " ".join(lines) == text
