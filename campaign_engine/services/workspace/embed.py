@@ -37,8 +37,8 @@ STYLE_PROPERTIES = {
     "margin-bottom", "margin-left", "margin-right", "margin-top", "max-height", "max-width",
     "min-height", "min-width", "object-fit", "overflow", "overflow-wrap", "padding",
     "padding-bottom", "padding-left", "padding-right", "padding-top", "text-align",
-    "text-decoration", "text-transform", "vertical-align", "white-space", "width",
-    "word-break",
+    "text-decoration", "text-transform", "text-wrap", "vertical-align", "white-space",
+    "width", "word-break",
 }  # fmt: skip
 DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+\Z")
 # A style that could load or run something even with allowlisted properties: url() in a
