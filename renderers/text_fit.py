@@ -61,9 +61,7 @@ def fit_text(
     return MIN_FONT, tuple(lines_at(MIN_FONT))
 
 
-def _balanced(
-    text: str, width: int, size: int, font_path: str, lang: str, count: int
-) -> list[str]:
+def _balanced(text: str, width: int, size: int, font_path: str, lang: str, count: int) -> list[str]:
     """The same number of lines, broken at the narrowest width that keeps that number:
     lines of even length and no word alone on the last one ("Sind Ihre Backups sicher
     vor / Ransomware?" left a widow: a review by eye). What CSS's `text-wrap: balance`
