@@ -102,7 +102,7 @@ class EmailRenderer:
         import mjml  # a Rust extension: loaded where an email is rendered, not in the CLI
 
         try:
-            return mjml.mjml2html(_XML_ILLEGAL.sub("", source), disable_comments=True)
+            return mjml.mjml2html(_referenced(_XML_ILLEGAL.sub("", source)), disable_comments=True)
         except Exception as exc:  # MRML raises one bare exception type for every error
             raise ValueError(f"{template}: not valid MJML ({_located(str(exc), source)})") from None
 
@@ -111,6 +111,29 @@ class EmailRenderer:
 # template"): profiles refuse these characters, but a row stored before they did, or a
 # kit's own text, must not leave a partner without an email.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_VALUE = re.compile(r'="([^"]*)"')
+_TITLE = re.compile(r"(<mj-title>)(.*?)(</mj-title>)", re.DOTALL)
+
+
+def _referenced(source: str) -> str:
+    """Attribute values, and the title MRML copies into one (the body's aria-label), with
+    every non-ASCII character and backslash as a numeric character reference, which MRML
+    passes through as it is: it writes attribute values as Rust debug strings, so a Thai
+    name's vowel marks reached recipients as "บร\\u{e34}ษ\\u{e31}ท" in a logo's alt text
+    and an isolate as "\\u{2068}" (a review by eye). A browser reads both the same."""
+
+    def value(match: re.Match[str]) -> str:
+        return f'="{_numeric(match.group(1))}"'
+
+    source = _TITLE.sub(lambda m: m.group(1) + _numeric(m.group(2)) + m.group(3), source)
+    return _TAG.sub(lambda tag: _VALUE.sub(value, tag.group(0)), source)
+
+
+def _numeric(text: str) -> str:
+    return "".join(c if c.isascii() and c != "\\" else f"&#{ord(c)};" for c in text)
 
 
 def _located(problem: str, source: str) -> str:

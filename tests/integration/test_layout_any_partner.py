@@ -125,6 +125,8 @@ PARTNERS = {
     "badge": dict(primary_color="#e76f51", logo_png=None),
     # a navy mark on its own white ground, on a navy band
     "ground": dict(logo_png=logo(480, 160, "#ffffff")),
+    # a Thai name, whose vowel marks MRML wrote as Rust escapes in attributes
+    "thai": dict(name="บริษัท สยามดาต้าคอม จำกัด", locale="th-TH"),
 }  # fmt: skip
 
 
@@ -490,3 +492,23 @@ def test_a_white_ground_logo_keeps_a_margin_of_its_white_on_the_band(rendered):
     rows = [y for x, y in white if x == tile_left]
     column = [band.getpixel((tile_left + 2, y)) for y in range(min(rows), max(rows))]
     assert all(_close(p, (255, 255, 255)) for p in column), "white between mark and band"
+
+
+def test_a_thai_name_reads_as_itself_in_the_emails_attributes(rendered):
+    r"""MRML writes attribute values as Rust debug strings: the logo's alt text reached
+    recipients as "บร\u{e34}ษ\u{e31}ท", which is what a mail client shows with images off.
+    Every attribute holding the name holds it, read as a browser reads it."""
+    from html.parser import HTMLParser
+
+    name = rendered["thai"].brand.name
+    escape = r"\u{"
+    found: list[str] = []
+
+    class Attributes(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(v for _, v in attrs if v and (escape in v or "สยาม" in v))
+
+    Attributes().feed(rendered["thai"].html)
+    assert escape not in rendered["thai"].html
+    assert found and all(escape not in v for v in found), found
+    assert any(name in v.replace("\u2068", "").replace("\u2069", "") for v in found), found
