@@ -174,7 +174,7 @@ def logo_plate(png: bytes) -> str | None:
     kept = [p for p in every if not _hides_what_reads(png, p)]
     chosen = _plate_among(png, kept)
     shows_poorly = chosen != "mid" and (
-        lost_share(png, chosen) > MID_LOST or _mean_contrast(png, chosen) < NON_TEXT
+        lost_share(png, chosen) > MID_LOST or not stands_out(png, chosen)
     )
     if kept != every and shows_poorly:
         chosen = _plate_among(png, every)  # nothing else shows it: as before
@@ -187,15 +187,31 @@ def _mean_contrast(png: bytes, plate: str | None) -> float:
     return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance_of(png))
 
 
+def stands_out(png: bytes, plate: str | None) -> bool:
+    """Whether the logo is seen on `plate`'s ground (None: the white page): its mean
+    lightness at 3:1 from it, or the half of it that makes its main part at 3:1 on its
+    own. A green wordmark with a yellow dot averages 2.9:1 on white, where its letters
+    read at 3.5:1, and was put on a navy tile (a review by eye). Preflight's
+    logo_contrast asks the same."""
+    if _mean_contrast(png, plate) >= NON_TEXT:
+        return True
+    ground = PLATE_GROUNDS[plate]
+    seen = sum(s for colour, s in colour_shares(png) if contrast_ratio(colour, ground) >= NON_TEXT)
+    return seen >= MAIN_PART
+
+
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
-    preferred = plate_for_logo(luminance_of(png))
+    """The first ground the logo stands out on (no plate first), unless another loses
+    clearly more than its edges (MINOR_LOST) less of it: a red wordmark whose pale
+    anti-aliasing made a tenth of it "lost" on white went on a navy tile."""
+    fair = [p for p in grounds if stands_out(png, p)]
+    preferred = fair[0] if fair else plate_for_logo(luminance_of(png))
     if preferred not in grounds:
         preferred = grounds[0]
-    fair = [p for p in grounds if _mean_contrast(png, p) >= NON_TEXT] or [preferred]
-    best = min(fair, key=lambda p: lost_share(png, p))
+    best = min(fair or [preferred], key=lambda p: lost_share(png, p))
     if lost_share(png, best) > MID_LOST and _mid_shows(png, lost_share(png, best)):
         return "mid"  # light and dark parts both: every other ground hides one of them
-    if lost_share(png, preferred) <= lost_share(png, best) + LOST_MARGIN:
+    if lost_share(png, preferred) <= max(lost_share(png, best) + LOST_MARGIN, MINOR_LOST):
         return preferred
     return best
 
@@ -247,6 +263,8 @@ LOW_CONTRAST = 1.5  # and one this dark on dark (or light on light) is barely se
 LOST_MARGIN = 0.05  # share of the logo: less than this is not worth another plate
 MID_LOST = 0.2  # a fifth of a logo lost on white and on dark: the grey plate, which shows both
 READS_KEPT = 0.1  # share of a logo that reads on white which no plate may hide
+MINOR_LOST = 0.15  # share of a logo lost on a ground that stays minor: edges, a glow
+MAIN_PART = 0.5  # share of a logo at 3:1 on a ground that sets it off there
 
 
 @lru_cache(maxsize=4096)

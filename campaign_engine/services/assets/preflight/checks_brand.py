@@ -14,7 +14,7 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
-from campaign_engine.services.assets.brand.logos import is_opaque
+from campaign_engine.services.assets.brand.logos import is_opaque, stands_out
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
 from campaign_engine.typeset.logo_size import least_contrast
@@ -113,6 +113,8 @@ def logo_contrast(brand: BrandContext) -> float | None:
     ground = PLATE_COLOURS.get(brand.logo_on_plate or "white", LIGHT_TEXT)  # no plate: white
     if brand.logo_on_plate == "mid":
         return least_contrast(brand.logo_png, ground)
+    if stands_out(brand.logo_png, brand.logo_on_plate):
+        return None  # its mean, or its main part, at 3:1: the plate's own rule (logos.py)
     return luminance_contrast(relative_luminance(ground), brand.logo_luminance)
 
 
