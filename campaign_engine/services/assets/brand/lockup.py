@@ -16,7 +16,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
     rgb,
 )
-from campaign_engine.services.assets.brand.logos import BOX, FONT, to_rgba
+from campaign_engine.services.assets.brand.logos import FONT, kept_size, to_rgba
 from campaign_engine.typeset.logo_size import hidden_share
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def mark_lockup(mark_png: bytes, name: str, color: str, lang: str = "en") -> byt
     return _lockup(name, color, mark_png, lang)
 
 
-LOCKUP_SIZE = 72  # px; the lockup is scaled into BOX afterwards
+LOCKUP_SIZE = 72  # px; the lockup is scaled to the size logos are kept at afterwards
 LOCKUP_ASPECT = 8.0  # a wider block of name is set in more lines
 LOCKUP_LINES = 3
 MARK_HIDDEN = 0.25  # share of a mark lost on the badge's colour past which it gets a tile
@@ -87,7 +87,7 @@ def _lockup(name: str, color: str, mark_png: bytes | None, lang: str = "en") -> 
     image = image.crop(image.getbbox() or (0, 0, width, height))
     if badge:
         image = _on_badge(image, color, round(size * 0.3))
-    image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    image = kept_size(image)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

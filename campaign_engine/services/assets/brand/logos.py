@@ -31,7 +31,12 @@ from campaign_engine.typeset.logo_size import band_extrema, least_contrast
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 ACCEPTED = {"PNG", "JPEG", "WEBP"}
-BOX = (600, 200)
+# A logo is kept at most 600 px on a side and 120,000 px in all (a 3:1 logo 600x200, a
+# square 346x346, a 1:4 stack 150x600): a box of 600x200 kept a 1:4 logo 50 px wide, which
+# the email then showed at 1.7 pixels a screen pixel and blamed on the partner's upload
+# (a review by eye).
+BOX = (600, 600)
+MAX_AREA = 600 * 200
 # The package's own font, found from the package (not by counting folders up from this
 # file: moving the module one folder deeper once made it a path to nothing, and the
 # lockup fell back to another font, a few pixels taller).
@@ -78,13 +83,28 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput(f"logo is damaged ({exc})", where=where) from None
     image = image.crop(_content_box(image, where))
-    image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    image = kept_size(image)
     # What the trim counts as transparent is transparent: a palette export's alpha of 1 to
     # 8 around the artwork drew a faint grey box on a coloured page (a review by eye).
     image.putalpha(image.getchannel("A").point(lambda a: 0 if a <= 8 else a))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def kept_size(image: Image.Image) -> Image.Image:
+    """The image within BOX and MAX_AREA, its shape kept; never enlarged."""
+    image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    if image.width * image.height > MAX_AREA:
+        scale = (MAX_AREA / (image.width * image.height)) ** 0.5
+        size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    return image
+
+
+def fills_kept_size(width: int, height: int) -> bool:
+    """A logo as large as the engine keeps one: a larger upload changes nothing."""
+    return width >= BOX[0] or height >= BOX[1] or width * height >= MAX_AREA * 0.98
 
 
 def to_rgba(image: Image.Image) -> Image.Image:

@@ -78,11 +78,12 @@ def logo_advice(
     pixels: tuple[int, int] | None, need_short: int | None = None, *, sharper: bool = False
 ) -> str:
     """What the partner can do about it, true for this logo: the engine keeps at most
-    600x200 px of any upload, so a larger upload of a very wide or tall logo, or of one
-    that already fills that box, changes nothing, while a more compact version does;
+    600 px a side and 120,000 px of any upload (logos.kept_size), so a larger upload of a
+    very wide or tall logo, or of one that already fills that, changes nothing, while a
+    more compact version does;
     only a logo with fewer pixels than `need_short` on its short side is told to upload
     a larger one, and how large."""
-    from campaign_engine.services.assets.brand.logos import BOX  # the normaliser's limit
+    from campaign_engine.services.assets.brand.logos import fills_kept_size
 
     better = "sharper" if sharper else "larger"
     if pixels is None:
@@ -95,10 +96,10 @@ def logo_advice(
             f"your logo is {shape}, so it can only be shown this small; a more compact "
             f"version (stacked, or the mark alone) shows {better}"
         )
-    if width >= BOX[0] or height >= BOX[1]:
+    if fills_kept_size(width, height):
         return (
-            f"the engine keeps logos at up to {BOX[0]}x{BOX[1]} px, which this one fills; "
-            "nothing you upload makes it sharper here"
+            f"the engine keeps logos at up to {width}x{height} px in this shape, which this "
+            "one fills; nothing you upload makes it sharper here"
         )
     if need_short is not None and min(width, height) < need_short:
         return f"it is {width}x{height} px: upload one at least {need_short} px on its short side"
