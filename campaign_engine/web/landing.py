@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -39,6 +40,7 @@ from campaign_engine.services.attribution.leads.optin import (
     needs_confirmation,
 )
 from campaign_engine.services.attribution.tracking import visitor_salt
+from campaign_engine.services.workspace.embed import landing_html
 from campaign_engine.services.workspace.landing import (
     LandingPage,
     arrival,
@@ -97,6 +99,7 @@ def _render(page: LandingPage, token: str, status: int = 200, **extra: Any) -> t
             labels=labels,
             thanks_title=_("Thank you"),
             learn_more=_("Learn more about the offer"),
+            kit_html=Markup(landing_html(page.fragment)) if page.fragment else "",  # noqa: S704 - nh3 allowlist
             thanks_text=(
                 _("Check your inbox: we sent you a link to confirm your request.")
                 if extra.pop("confirm", False)

@@ -263,17 +263,17 @@ def test_a_german_partners_page_answers_a_mistake_in_german(world):
     assert "Geschäftliche E-Mail: kunde@firma.example" in mail.get_body(("plain",)).get_content()
 
 
-def test_the_kits_part_of_the_page_is_shown_sandboxed_with_the_partners_links(world):
-    """A kit's landing template is HTML a kit wrote: shown in a sandboxed frame (srcdoc,
-    no scripts, its own origin), with the partner's own tracked links."""
+def test_the_kits_part_of_the_page_is_set_in_it_through_the_allowlist(world):
+    """A kit's landing template is HTML a kit wrote: set in the page (a sandboxed frame
+    could not size itself and left 150 px of nothing above the form) through the website
+    embed's allowlist, with the partner's own tracked links and no class of the page's."""
     app, runtime, _ = world
     token, partner_id = link_of(runtime, "partner-01")
     page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
-    frame = re.search(
-        r'<iframe class="landing-kit"[^>]*sandbox="([^"]*)"[^>]*srcdoc="([^"]*)"', page
-    )
-    assert frame is not None and "allow-scripts" not in frame.group(1)
-    inner = html.unescape(frame.group(2))
+    assert "<iframe" not in page
+    kit = re.search(r'<div class="landing-kit">(.*?)</div>\s*(?:<article|<form)', page, re.S)
+    assert kit is not None
+    inner = html.unescape(kit.group(1))
     assert "Immutable copies for 30\u00a0days" in inner and "Partner 01 Systems" in inner
     with runtime.sessions() as session:
         product = session.scalar(
@@ -283,7 +283,23 @@ def test_the_kits_part_of_the_page_is_shown_sandboxed_with_the_partners_links(wo
                 TrackedLink.name == "product",
             )
         )
-    assert f"/r/{product}" in inner
+    assert f"/r/{product}" in inner and 'target="_blank"' in kit.group(1)
+
+
+def test_the_landing_allowlist_keeps_a_kits_markup_out_of_the_page():
+    from campaign_engine.services.workspace.embed import landing_html
+
+    hostile = (
+        '<p class="thanks" onclick="x()" style="position:fixed;top:0;color:red">Hi</p>'
+        '<form action="https://evil.example"><input name="email"></form>'
+        "<script>alert(1)</script><iframe src=//evil.example></iframe>"
+        '<a href="javascript:alert(1)">x</a><img src="https://tracker.example/p.gif">'
+    )
+    clean = landing_html(hostile)
+    for gone in ("class=", "onclick", "position", "<form", "<input", "<script", "<iframe",
+                 "javascript:", "tracker.example"):  # fmt: skip
+        assert gone not in clean, gone
+    assert "Hi" in clean and "color:red" in clean
 
 
 def test_a_landing_template_with_a_script_is_refused_at_validation(tmp_path):

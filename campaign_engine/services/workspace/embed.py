@@ -74,14 +74,22 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
-def embed_html(fragment: str) -> str:
+def landing_html(fragment: str) -> str:
+    """A kit's part of a landing page, set in the page itself: what the embed allowlist
+    keeps, less `class` (a kit may not dress as the page's own form or notices). In a
+    sandboxed frame it could not size itself, and left 150 px of nothing above the form
+    (a review by eye); the page keeps it inside its box (landing.css)."""
+    return embed_html(fragment, {**ATTRIBUTES, "*": ATTRIBUTES["*"] - {"class"}})
+
+
+def embed_html(fragment: str, attributes: dict[str, set[str]] | None = None) -> str:
     """The fragment as the script embed inserts it: allowlisted, links to a new tab."""
     import nh3  # loaded where an embed is served
 
     return nh3.clean(
         fragment,
         tags=TAGS,
-        attributes=ATTRIBUTES,
+        attributes=attributes or ATTRIBUTES,
         attribute_filter=_attribute,
         url_schemes={"http", "https", "mailto", "data"},
         filter_style_properties=STYLE_PROPERTIES,
