@@ -10,7 +10,7 @@ from PIL import Image, ImageOps
 
 from campaign_engine.domain.logo_fit import LogoRoom
 from campaign_engine.ports import BrandContext
-from renderers.logos import logo_size, open_logo
+from renderers.logos import logo_size, opaque, open_logo
 from renderers.text_fit import fit_text
 
 SIZE = (1200, 200)  # shown at 600x100
@@ -69,8 +69,13 @@ def layout(
     if logo is None:
         return Layout(LOGO_ROOM, vendor)
     if logo_size(logo, LOGO_ROOM) is None:  # a wordmark too wide to stand beside the
-        # headline stands above it; with no size there either, the name lockup
-        return Layout(LOGO_ROOM, vendor, stacked_size(logo, vendor))
+        # headline stands above it; with no size there, or none that leaves the headline
+        # STACKED_FLOOR (a 15:1 wordmark on its plate left one line of 11 px), the lockup
+        stacked = stacked_size(logo, vendor)
+        if stacked is None or _stacked_headline(brand, logo, headline, font_path, lang,
+                                                vendor, stacked) < STACKED_FLOOR:  # fmt: skip
+            return Layout(LOGO_ROOM, vendor)
+        return Layout(LOGO_ROOM, vendor, stacked)
     tried: list[tuple[int, Layout]] = []
     for room in (LOGO_ROOM, LEAST_ROOM):
         shown = logo_size(logo, room)
@@ -83,10 +88,27 @@ def layout(
         tried.append((size, Layout(room, vendor)))
     stacked = stacked_size(logo, vendor)
     if stacked is not None:
-        right = vendor_box(vendor, stacked[1])[0] - PAD
-        size = fit_text(font_path, headline, right - PAD, AREA - stacked[1] - STACK_GAP, lang)[0]
+        size = _stacked_headline(brand, logo, headline, font_path, lang, vendor, stacked)
         tried.append((size, Layout(LOGO_ROOM, vendor, stacked)))
     return max(tried, key=lambda pair: pair[0])[1]  # the first of equals: beside
+
+
+STACKED_FLOOR = 30  # px (15 as shown): a headline below a wide logo no smaller than this
+
+
+def _stacked_headline(
+    brand: BrandContext,
+    logo: Image.Image,
+    headline: str,
+    font_path: str,
+    lang: str,
+    vendor: Image.Image | None,
+    stacked: tuple[int, int],
+) -> int:
+    """The headline's size below a wide logo (and its plate) of `stacked` size."""
+    right = vendor_box(vendor, stacked[1])[0] - PAD
+    block = stacked[1] + 2 * plate_pad(brand, logo) + STACK_GAP
+    return fit_text(font_path, headline, right - PAD, AREA - block, lang)[0]
 
 
 def stacked_size(logo: Image.Image, vendor: Image.Image | None) -> tuple[int, int] | None:
@@ -115,3 +137,13 @@ def fit_within(logo: Image.Image, box: tuple[int, int]) -> Image.Image:
     eightfold is a blur, not a brand."""
     most = (min(box[0], logo.width * 2), min(box[1], logo.height * 2))
     return ImageOps.contain(logo, most)
+
+
+PLATE_PAD = 14  # px (7 as shown) of plate around a logo: at 10 its letters touched the edge
+
+
+def plate_pad(brand: BrandContext, logo: Image.Image) -> int:
+    """The plate's margin around the partner's logo, 0 when it is drawn with none: a light
+    logo gets the dark plate on white, one of light and dark parts the grey one."""
+    drawn = brand.logo_on_plate in ("dark", "mid") and not opaque(logo)
+    return PLATE_PAD if drawn else 0

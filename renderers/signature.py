@@ -46,9 +46,10 @@ from renderers.banner_layout import (
     Layout,
     fit_within,
     layout,
+    plate_pad,
     vendor_box,
 )
-from renderers.logos import logo_size, mark_beside_name, opaque, open_logo
+from renderers.logos import logo_size, mark_beside_name, open_logo
 from renderers.text_fit import LINE_HEIGHT, fit_text
 
 
@@ -131,15 +132,17 @@ def _stacked(
     banner's height; the vendor's logo at the right."""
     assert layout.stacked is not None and brand.logo_png is not None
     width, height = layout.stacked
-    right = _vendor(image, layout.vendor, height) - PAD
-    size, lines = fit_text(font_path, headline, right - PAD, AREA - height - STACK_GAP, lang)
-    text_height = math.ceil(len(lines) * size * LINE_HEIGHT)
-    top = PAD + (AREA - height - STACK_GAP - text_height) // 2
     logo = open_logo(brand.logo_png)
     assert logo is not None
+    inset = plate_pad(brand, logo)  # a plate lines up with the headline, clear of it
+    block = height + 2 * inset + STACK_GAP
+    right = _vendor(image, layout.vendor, height) - PAD
+    size, lines = fit_text(font_path, headline, right - PAD, AREA - block, lang)
+    text_height = math.ceil(len(lines) * size * LINE_HEIGHT)
+    top = PAD + (AREA - block - text_height) // 2
     fitted = logo.resize((width, height), Image.Resampling.LANCZOS)
-    _paste_logo(image, brand, logo, fitted, (PAD, top))
-    text_top = top + height + STACK_GAP
+    _paste_logo(image, brand, logo, fitted, (PAD + inset, top + inset))
+    text_top = top + block
     text_box = (PAD, text_top, right, text_top + text_height)
     _lines(image, headline, text_box, font_path, _ink(light), lang)
 
@@ -191,8 +194,8 @@ def _paste_logo(
     plate was drawn here, and a logo of white letters beside a black mark showed the mark
     alone: a review by eye)."""
     left, y = at
-    if brand.logo_on_plate in ("dark", "mid") and not opaque(logo):
-        pad = 10
+    pad = plate_pad(brand, logo)
+    if pad:
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),
             radius=pad,

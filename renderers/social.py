@@ -179,7 +179,7 @@ class SocialRenderer:
         if opaque(logo) and not brand.logo_on_dark_png:
             # its own ground is part of it, given room around the artwork: trimmed to the
             # ink, a white-ground logo was a tile with letters at its edge (a review by eye)
-            ground = rgb(ground_colour(brand.logo_png)) if brand.logo_png else WHITE
+            ground = _tile_colour(logo, brand.logo_png)
             box = (left, top, left + fitted.width + 2 * pad, top + fitted.height + 2 * pad)
             ImageDraw.Draw(image).rounded_rectangle(box, radius=pad // 2, fill=ground)
             image.paste(fitted, (left + pad, top + pad), fitted)
@@ -349,3 +349,20 @@ def _edge_where_it_blends(image: Image.Image, band: tuple[int, int, int, int], f
         ImageDraw.Draw(image).rectangle(
             (left, top, right, top + rule - 1), fill=rgb(readable_text_on(fill))
         )
+
+
+def _tile_colour(logo: Image.Image, png: bytes | None) -> tuple[int, int, int]:
+    """The colour of the tile an opaque logo sits on: its corners' when they agree (a
+    red mark reaching the edges of a white JPEG gave a median edge of pink, and a pink
+    frame around a white square: a review by eye), else its edges' median."""
+    rgb_logo = logo.convert("RGB")
+    w, h = rgb_logo.size
+    corners = [rgb_logo.getpixel(p) for p in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
+    first = corners[0]
+    assert isinstance(first, tuple)  # RGB: a tuple a pixel
+    if all(
+        isinstance(c, tuple) and max(abs(a - b) for a, b in zip(c, first, strict=True)) <= 12
+        for c in corners
+    ):
+        return (first[0], first[1], first[2])
+    return rgb(ground_colour(png)) if png else WHITE

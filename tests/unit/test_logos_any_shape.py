@@ -427,3 +427,24 @@ def test_a_band_of_the_photos_own_colour_gets_an_edge(social, kit):
     )
     assert plain.convert("RGB").getpixel((image.width // 2, band_top + 1))[0] > 150
     assert min(plain.convert("RGB").getpixel((image.width // 2, band_top + 1))) < 120, "no rule"
+
+
+def test_a_wide_logo_on_its_plate_lines_up_with_the_headline_below_it():
+    """A pale 10:1 wordmark on the dark plate, above the headline: the plate started
+    10 px left of the headline and ended 0 px above it (a review by eye)."""
+    from renderers import signature
+    from renderers.banner_layout import LOGO_ROOM, PLATE_PAD, SIZE, Layout
+
+    brand = brand_with(shape(1000, 100, (235, 235, 235)))
+    assert brand.logo_on_plate == "dark"
+    image = Image.new("RGB", SIZE, (255, 255, 255))
+    placed = Layout(LOGO_ROOM, None, stacked=(480, 48))
+    signature._stacked(image, brand, placed, "Restored in 14 minutes", KIT_FONT, "en", True)
+    logo = ink(image, (235, 235, 235), (0, 0, 1000, 188), 1)  # exactly: not the text's edges
+    assert logo is not None
+    plate = (logo[0] - PLATE_PAD, logo[1] - PLATE_PAD, logo[2] + PLATE_PAD, logo[3] + PLATE_PAD)
+    assert image.getpixel((plate[0] + 2, (logo[1] + logo[3]) // 2)) == (29, 36, 51), "plate"
+    text = ink(image, (20, 24, 33), (0, plate[3] + 1, 1100, 188), 30)
+    assert text is not None, "the headline below the plate"
+    assert abs(plate[0] - text[0]) <= 4, (plate, text)
+    assert text[1] - plate[3] >= 8, "clear of the plate"
