@@ -195,7 +195,7 @@ def _paste_logo(
     alone: a review by eye)."""
     left, y = at
     pad = plate_pad(brand, logo)
-    if pad:
+    if pad and brand.logo_on_plate is not None:
         ImageDraw.Draw(image).rounded_rectangle(
             (left - pad, y - pad, left + fitted.width + pad, y + fitted.height + pad),
             radius=pad,
