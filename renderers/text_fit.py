@@ -73,9 +73,12 @@ def _balanced(text: str, width: int, size: int, font_path: str, lang: str, count
 
     # a compound's own hyphen is no place to break a balanced line ("Backup- / Check")
     held = HARD_HYPHEN.sub(NO_BREAK_HYPHEN, text)
-    if len(break_lines(held, width, measure, lang)) > count:
+    widest = max(measure(p) for p in _pieces(held, lang) if p)
+    if widest > width or len(break_lines(held, width, measure, lang)) > count:
+        # a held compound too wide for the line would be cut inside a word ("Ransom- /
+        # ware-Bereitschaft"): the lines as they were, broken at its hyphen
         return break_lines(text, width, measure, lang)
-    low = max(math.ceil(max(measure(p) for p in _pieces(held, lang) if p)), width // count)
+    low = max(math.ceil(widest), width // count)
     high = width
     while low < high:
         middle = (low + high) // 2

@@ -14,4 +14,4 @@ services measure and check with these same functions, so a check and a render ag
 # 10: Japanese and Chinese lines in images break between phrases; 11: nowidow;
 # 12: a logo under 96x48 is a mark set beside the name; 13: plates and lockups for any
 # logo; 14: {partner_short} in copy, posts cut at sentences).
-RENDERER_VERSION = "15"
+RENDERER_VERSION = "16"

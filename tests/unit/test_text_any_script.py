@@ -233,3 +233,20 @@ def test_a_drawn_headline_is_balanced_with_no_word_alone_and_no_compound_split(t
     assert len(lines) > 1 and len(lines[-1].split()) > 1, lines
     assert not any(line.endswith("-") for line in lines), lines
     assert " ".join(lines) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "height", "lang", "cut"),
+    [
+        ("Ransomware-Bereitschaft in 30\u00a0Minuten", 900, 300, "de", "Ransom-"),
+        ("Cloud-Backup", 300, 140, "de", "Cloud-B-"),
+        ("Free backup check: are your backups ransomware-proof?", 262, 140, "en", "ransom-"),
+        ("Zzzzzzzzzzzz-Qqqqqqqqqqqq", 380, 140, "en", "Zzzzzzzzzzzz-Q-"),
+    ],
+)
+def test_balancing_never_cuts_a_word_that_greedy_lines_kept_whole(text, width, height, lang, cut):
+    """Holding a compound's own hyphen, a balance cut it inside a word where it no longer
+    fit ("Ransom- / ware-Bereitschaft in / 30 Minuten" on the German webinar image): the
+    lines then break at the hyphen, as before (an attack by a helper)."""
+    size, lines = fit_text(KIT_FONT, text, width, height, lang)
+    assert cut not in lines, f"{size} px: {lines}"

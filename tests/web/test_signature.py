@@ -212,3 +212,27 @@ def test_the_vendors_priority_and_the_partners_pin_decide_the_banner(world, tmp_
     assert portal.post("/portal/signature/pin", data={"campaign_id": q4 + 99}).status_code == 404
     assert portal.post("/portal/signature/pin", data={"campaign_id": ""}).status_code == 302
     assert client.get(f"/s/{token}.png").data == ranked, "unpinned: the vendor's ranking"
+
+
+def test_the_evergreen_banner_is_drawn_again_when_the_renderers_change(world, monkeypatch):
+    """Stored by its inputs, the between-campaigns banner kept an older layout's drawing
+    after the layout changed: the renderers' version is one of its inputs (an attack)."""
+    from campaign_engine.services.workspace import signature
+    from renderers.signature import banner_png
+
+    _, runtime, _, partner_id, _, _ = world
+    drawn: list[int] = []
+
+    def drawing(*args, **kwargs):
+        drawn.append(1)
+        return banner_png(*args, **kwargs)
+
+    with runtime.sessions() as session:
+        partner = session.get(Partner, partner_id)
+        storage = runtime.settings.storage_dir
+        first, _ = signature.evergreen(session, partner, storage, drawing)
+        again, _ = signature.evergreen(session, partner, storage, drawing)
+        assert again == first and len(drawn) == 1, "stored: drawn once"
+        monkeypatch.setattr(signature, "RENDERER_VERSION", "next")
+        signature.evergreen(session, partner, storage, drawing)
+    assert len(drawn) == 2, "a new renderers' version draws it anew"

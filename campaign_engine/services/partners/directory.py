@@ -36,8 +36,8 @@ REQUIRED_COLUMNS = {
     "timezone",
     "locale",
 }
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-LOCALE = re.compile(r"^[a-z]{2}([-_][A-Z]{2})?$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
+LOCALE = re.compile(r"^[a-z]{2}([-_][A-Z]{2})?\Z")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 

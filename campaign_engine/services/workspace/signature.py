@@ -28,6 +28,7 @@ from campaign_engine.services.assets.kits import materialise
 from campaign_engine.services.partners.view import VISIBLE
 from campaign_engine.services.workspace.library import channel_assets
 from campaign_engine.services.workspace.syndication import live_campaigns
+from campaign_engine.typeset import RENDERER_VERSION
 
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
 
@@ -96,9 +97,10 @@ def evergreen(
     brand = brand_context(partner)
     logo = (kit.root / kit.spec.vendor.logo).read_bytes() if kit else None
     font = str(kit.root / kit.spec.fonts.bold) if kit else str(SYSTEM_FONT)
-    key = hashlib.sha256(
-        f"{brand_fingerprint(brand)}|{kit.content_hash if kit else ''}|3".encode()
-    ).hexdigest()
+    # the renderers' version in the key: a banner drawn by an older layout was served on
+    # after the layout changed (a hand-kept "|3" was not raised with it: an attack)
+    inputs = f"{brand_fingerprint(brand)}|{kit.content_hash if kit else ''}|{RENDERER_VERSION}"
+    key = hashlib.sha256(inputs.encode()).hexdigest()
     site = str(kit.spec.vendor.website) if kit and kit.spec.vendor.website else None
     path = storage_dir / "signatures" / f"{key}.png"
     if path.is_file():

@@ -196,11 +196,12 @@ def release(session: Session, lead: Lead, *, confirm_first: bool, actor: str, no
         raise InvalidInput(
             f"only a held lead can be released, not a {lead.state} one", where="state"
         )
-    record(session, actor, "lead.release", "lead", lead.id, {})
     if confirm_first:
-        lead.state, lead.received_at = UNCONFIRMED, now
+        _move(session, lead, state=UNCONFIRMED, received_at=now)
+        record(session, actor, "lead.release", "lead", lead.id, {})
         return UNCONFIRMED
     count(session, lead, now)
+    record(session, actor, "lead.release", "lead", lead.id, {})
     return "new"
 
 
@@ -211,8 +212,26 @@ def discard(session: Session, lead: Lead, *, actor: str, now: datetime) -> None:
         raise InvalidInput(
             f"only a held lead can be discarded, not a {lead.state} one", where="state"
         )
-    lead.state, lead.state_at, lead.pending = DISCARDED, now, None
+    _move(session, lead, state=DISCARDED, state_at=now, pending=None)
     record(session, actor, "lead.discard", "lead", lead.id, {})
+
+
+def _move(session: Session, lead: Lead, **values: Any) -> None:
+    """A held lead changed by one conditional UPDATE: of two requests at the same moment
+    one wins, the other is told the lead is held no longer (eight releases at once mailed
+    its visitor eight confirmation links, and a discard racing a release could empty a
+    lead already counted: an attack test)."""
+    won = session.execute(
+        update(Lead)
+        .where(Lead.id == lead.id, Lead.state == HELD)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(lead, list(values))
+    if getattr(won, "rowcount", 0) != 1:
+        raise InvalidInput(
+            "the lead is held no longer: it was just released or discarded", where="state"
+        )
 
 
 def confirm(session: Session, lead: Lead, now: datetime) -> dict[str, Any] | None:
