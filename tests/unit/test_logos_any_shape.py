@@ -448,3 +448,16 @@ def test_a_wide_logo_on_its_plate_lines_up_with_the_headline_below_it():
     assert text is not None, "the headline below the plate"
     assert abs(plate[0] - text[0]) <= 4, (plate, text)
     assert text[1] - plate[3] >= 8, "clear of the plate"
+
+
+def test_a_partner_whose_logo_the_email_cannot_show_is_told(kit):
+    """A 15:1 wordmark has no readable size in the email's header: the email, embed and
+    landing page set the name, and preflight says so (a review by eye found the logo in
+    some assets and the name in others, with no word to the partner)."""
+    from campaign_engine.services.assets.preflight.checks_brand import check_brand
+
+    def codes(png: bytes) -> set[str]:
+        return {p.code for p in check_brand(kit, brand_with(png))}
+
+    assert "logo_name_instead" in codes(shape(1500, 100))
+    assert "logo_name_instead" not in codes(shape(480, 160))

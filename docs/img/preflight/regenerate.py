@@ -162,6 +162,13 @@ EXAMPLES = [
         crop=(0.0, 0.2),
     ),
     Example(
+        "logo_name_instead",
+        "a 15:1 wordmark: the email's header sets the name",
+        "email",
+        partner(logo=logo((1500, 100), "#0a6e4f")),
+        crop=(0.0, 0.25),
+    ),
+    Example(
         "required_field_missing",
         "a partner with neither a phone number nor a website (the kit's brochure needs both)",
         "email",

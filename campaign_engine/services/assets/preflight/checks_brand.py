@@ -17,7 +17,8 @@ from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.logos import is_opaque, stands_out
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
-from campaign_engine.typeset.logo_size import least_contrast
+from campaign_engine.typeset.logo_size import least_contrast, pixel_size
+from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -66,6 +67,7 @@ def check_brand(kit: KitContent, brand: BrandContext) -> list[Problem]:
                 "upload a logo at least 96 pixels tall to show it on its own",
             )
         )
+    problems += _name_instead(brand)
     ratio = logo_contrast(brand)
     if ratio is not None and ratio < NON_TEXT:
         problems.append(
@@ -102,6 +104,29 @@ def _drawn_in_images(font: str | None, brand: BrandContext) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _name_instead(brand: BrandContext) -> list[Problem]:
+    """A logo of a shape no readable size of fits the email's room (a 15:1 wordmark): the
+    email, the website embed and the landing page set the partner's name instead, and
+    the partner was not told (a review by eye found one logo in some assets, its name in
+    others)."""
+    if brand.logo_kind != "own" or not brand.logo_png:
+        return []
+    if shown_size(brand.logo_png, PARTNER_LOGO_ROOM) is not None:
+        return []
+    width, height = pixel_size(brand.logo_png)
+    shape = f"{width / height:.0f}:1 wide" if width >= height else f"1:{height / width:.0f} tall"
+    return [
+        Problem(
+            "brand",
+            "logo_name_instead",
+            Severity.WARN,
+            f"your logo is {shape}: no size of it reads in the email's header, so the email, "
+            "the website embed and the landing page set your name instead; upload a more "
+            "compact version (stacked, or the mark alone) to show it there",
+        )
+    ]
 
 
 def logo_contrast(brand: BrandContext) -> float | None:
