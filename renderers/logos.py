@@ -49,15 +49,6 @@ def small_mark(logo: Image.Image | None, room: LogoRoom) -> Image.Image | None:
     return logo if logo.width <= MARK_ASPECT * logo.height else None
 
 
-def mark_beside_name(logo: Image.Image | None, room: LogoRoom) -> Image.Image | None:
-    """What goes beside the name when the logo has no size of its own in the room: a
-    small mark, or a tall logo (a stacked lockup, 1:4) at the row's height, which a short
-    room such as the banner's cannot give 24 px of width."""
-    if logo is not None and logo.height > logo.width:
-        return logo
-    return small_mark(logo, room)
-
-
 def at_most_doubled(mark: Image.Image, height: int) -> Image.Image:
     """A small mark beside the name: at most LOGO_UPSCALE times its pixels and `height`."""
     scale = min(LOGO_UPSCALE, height / mark.height)

@@ -45,11 +45,12 @@ from renderers.banner_layout import (
     VENDOR_AREA,
     Layout,
     fit_within,
+    inside_plate,
     layout,
     plate_pad,
     vendor_box,
 )
-from renderers.logos import logo_size, mark_beside_name, open_logo
+from renderers.logos import logo_size, open_logo, small_mark
 from renderers.text_fit import LINE_HEIGHT, fit_text
 
 
@@ -173,13 +174,25 @@ def _partner(
     the block's height) and whether the block spells the name."""
     left, top, _, bottom = box
     logo = open_logo(brand.logo_png)
-    shown = logo_size(logo, room) if logo is not None and brand.logo_kind != "name" else None
+    inset = plate_pad(brand, logo) if logo is not None else 0
+    shown = (
+        logo_size(logo, inside_plate(room, inset))
+        if logo is not None and brand.logo_kind != "name"
+        else None
+    )
+    stacked = logo is not None and logo.height > logo.width and brand.logo_kind != "name"
+    if logo is not None and shown is None and stacked:
+        # a stacked logo (1:4) says the name itself: alone at the row's height, however
+        # narrow, not beside the name set again (a review by eye read it as two logos)
+        height = bottom - top - 2 * inset
+        shown = (max(1, round(logo.width * height / logo.height)), height)
     if logo is None or shown is None:
-        mark = mark_beside_name(logo, LOGO_ROOM) if brand.logo_kind != "name" else None
+        mark = small_mark(logo, LOGO_ROOM) if brand.logo_kind != "name" else None
         return _name(image, brand, box, font_path, lang, light, mark), True
     fitted = logo.resize(shown, Image.Resampling.LANCZOS)
-    _paste_logo(image, brand, logo, fitted, (left, top + (bottom - top - fitted.height) // 2))
-    return (left + fitted.width, fitted.height), brand.logo_shows_name
+    y = top + (bottom - top - fitted.height) // 2
+    _paste_logo(image, brand, logo, fitted, (left + inset, y))
+    return (left + fitted.width + 2 * inset, fitted.height + 2 * inset), brand.logo_shows_name
 
 
 def _paste_logo(

@@ -46,7 +46,9 @@ VENDOR_SHARE = 0.45
 # Its short side at least 4% of the image's width (19 px as Instagram shows it): sized by
 # a wide wordmark's height beside it, "with Northwind" was 14 px (a review by eye).
 VENDOR_MIN_SHORT = 0.04
-BLENDS = 12.0  # deltaE (CIE76): a band this close to the photo above it gets an edge
+BLENDS = 25.0  # deltaE (CIE76): a band this close to the photo above it gets an edge
+# (at 12 a purple band on the purple webinar photo and a green one on the green proof
+# photo went unmarked: a review by eye)
 
 
 class SocialRenderer:

@@ -147,6 +147,19 @@ def _words_whole(text: str) -> Markup:
     )
 
 
+# Company forms written with spaces, which a line must not break inside: "Sp. z / o.o."
+# ended a Polish partner's name in its brochure (a review by eye).
+LEGAL_FORMS = re.compile(
+    r"\b(?:Sp\. z o\.o\.|Sp\. k\.|S\.A\. de C\.V\.|S\. de R\.L\.|Co\., Ltd\.|Co\. Ltd\.?"
+    r"|Pty\.? Ltd\.?|Pte\.? Ltd\.?|Pvt\.? Ltd\.?|Sdn\.? Bhd\.?|GmbH & Co\. KG|s\. r\. o\.)"
+)
+
+
+def legal_form_whole(text: str) -> str:
+    """The spaces inside a company form made no-break spaces."""
+    return LEGAL_FORMS.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
+
+
 class PartnerText:
     """How templates set a partner's strings: tagged with their language and isolated for
     bidi (dir="auto"), so an Arabic name in an English sentence keeps the sentence's full stop
@@ -169,6 +182,7 @@ class PartnerText:
         isolates it as <bdi> does, and survives the website embed's HTML allowlist, which
         has no <bdi>."""
         lang = self.lang(text)
+        text = legal_form_whole(text)
         text = soft_hyphens(text, lang, NAME_LONG_WORD)  # hyphens: manual uses only these
         if lang == "ko" and self.for_print:  # WeasyPrint has no keep-all
             return Markup('<span lang="ko" dir="auto">{}</span>').format(keep_korean_words(text))

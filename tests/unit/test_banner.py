@@ -50,9 +50,10 @@ def test_a_japanese_partner_without_a_logo_gets_its_name_not_boxes():
     assert one != other
 
 
-def test_a_tall_logo_stands_beside_the_name_instead_of_vanishing():
+def test_a_tall_logo_stands_at_the_rows_height_instead_of_vanishing():
     """A 1:4 stacked logo has no size of its own in a banner 100 px tall (24 px of width
-    needs 96 of height): it stands at the row's height beside the name, not dropped."""
+    needs 96 of height): it stands alone at the row's height, not dropped, and not beside
+    the name set again (a review by eye read that as two logos)."""
     stack = Image.new("RGBA", (200, 800), (0, 0, 0, 0))
     stack.paste((200, 30, 30, 255), (0, 0, 200, 800))
     data = io.BytesIO()
@@ -69,3 +70,11 @@ def test_a_tall_logo_stands_beside_the_name_instead_of_vanishing():
     height = max(y for _, y in red) - min(y for _, y in red) + 1
     width = max(x for x, _ in red) - min(x for x, _ in red) + 1
     assert height >= 120 and 3.5 <= height / width <= 4.5, (width, height)
+    accent = [
+        (x, y)
+        for x in range(width + 30, 500)
+        for y in range(0, 188)
+        if max(abs(a - b) for a, b in zip(image.getpixel((x, y)), (0x0A, 0x6E, 0x4F), strict=True))
+        < 30
+    ]
+    assert not accent, "no name in the brand colour beside it"

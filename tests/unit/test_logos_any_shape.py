@@ -461,3 +461,21 @@ def test_a_partner_whose_logo_the_email_cannot_show_is_told(kit):
 
     assert "logo_name_instead" in codes(shape(1500, 100))
     assert "logo_name_instead" not in codes(shape(480, 160))
+
+
+def test_a_plated_logo_beside_the_headline_keeps_the_margins():
+    """The dark plate started 10 px from the banner's edge and the headline 8 px after
+    it (a review by eye): the plate, not the logo, starts at the margin, and the
+    headline keeps a margin's distance from the plate."""
+    from renderers.banner_layout import PAD, PLATE_PAD
+
+    image = banner(brand_with(shape(480, 160, (235, 235, 235))))
+    # the logo's own grey, left of where any headline could start (its letters' edges
+    # are that grey too)
+    logo = ink(image, (235, 235, 235), (0, 0, 360, 188), 1)
+    assert logo is not None
+    plate_left, plate_right = logo[0] - PLATE_PAD, logo[2] + PLATE_PAD
+    assert plate_left >= PAD - 1, plate_left
+    # (the plate's own edge is as dark as the headline: looked for from past it)
+    text = ink(image, (20, 24, 33), (plate_right + 3, 0, 900, 188), 30)
+    assert text is not None and text[0] - plate_right >= PAD - 2, (plate_right, text)

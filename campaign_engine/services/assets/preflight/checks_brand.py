@@ -123,8 +123,9 @@ def _name_instead(brand: BrandContext) -> list[Problem]:
             "logo_name_instead",
             Severity.WARN,
             f"your logo is {shape}: no size of it reads in the email's header, so the email, "
-            "the website embed and the landing page set your name instead; upload a more "
-            "compact version (stacked, or the mark alone) to show it there",
+            "the website embed, the landing page and the social images that are as tight "
+            "set your name instead; upload a more compact version (stacked, or the mark "
+            "alone) to show it there",
         )
     ]
 
