@@ -115,19 +115,44 @@ def luminance_histogram(png: bytes) -> tuple[int, ...]:
     return tuple(luminance.histogram(mask=mask))
 
 
+@lru_cache(maxsize=2048)
 def hidden_share(png: bytes, ground: str) -> float:
-    """The share of the logo's visible pixels that nearly vanish on `ground`."""
-    from campaign_engine.domain.brand import luminance_contrast, relative_luminance
+    """The share of the logo's visible pixels that nearly vanish on `ground`: under 3:1
+    in lightness and near it in colour too. By lightness alone a yellow disc was as lost
+    on a white plate (1.4:1) as on the partner's own yellow band, so the band got no
+    plate and the disc vanished into it (a review by eye); by its hue it shows on white."""
+    from campaign_engine.domain.brand import delta_e, luminance_contrast, relative_luminance
 
-    histogram = luminance_histogram(png)
-    total = sum(histogram) or 1
+    counts = colour_histogram(png)
+    total = sum(counts.values()) or 1
     g = relative_luminance(ground)
     hidden = sum(
         count
-        for level, count in enumerate(histogram)
-        if luminance_contrast(level / 255, g) < HIDDEN_CONTRAST
+        for colour, count in counts.items()
+        if luminance_contrast(relative_luminance(colour), g) < HIDDEN_CONTRAST
+        and delta_e(colour, ground) < HUE_SHOWS
     )
     return hidden / total
+
+
+HUE_SHOWS = 60.0  # CIE76: a part this far from its ground in colour shows by its hue
+
+
+@lru_cache(maxsize=512)
+def colour_histogram(png: bytes, side: int = 160) -> dict[str, int]:
+    """The logo's visible pixels by colour (16 levels a channel), from a copy at most
+    `side` px on a side."""
+    with Image.open(io.BytesIO(png)) as source:
+        image = source.convert("RGBA")
+    image.thumbnail((side, side))
+    counts: dict[str, int] = {}
+    for pixel in image.get_flattened_data():
+        assert isinstance(pixel, tuple)  # RGBA: a tuple a pixel
+        r, g, b, a = pixel
+        if a > 64:
+            key = f"#{r & 0xF0 | 8:02x}{g & 0xF0 | 8:02x}{b & 0xF0 | 8:02x}"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def least_contrast(png: bytes, ground: str, share: float = 0.1) -> float:

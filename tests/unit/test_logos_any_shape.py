@@ -479,3 +479,29 @@ def test_a_plated_logo_beside_the_headline_keeps_the_margins():
     # (the plate's own edge is as dark as the headline: looked for from past it)
     text = ink(image, (20, 24, 33), (plate_right + 3, 0, 900, 188), 30)
     assert text is not None and text[0] - plate_right >= PAD - 2, (plate_right, text)
+
+
+@pytest.mark.parametrize(("colour", "glyph"), [("#f28c28", "#ffffff"), ("#c6e03b", "#181818")])
+def test_a_bright_mark_that_shows_by_its_hue_needs_no_tile_on_white(colour, glyph):
+    """An orange badge (2.3:1 on white) and a lime disc (1.3:1) show by their hue; both
+    were put on navy tiles everywhere (a review by eye)."""
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 390, 390), fill=colour)
+    draw.rectangle((170, 120, 230, 280), fill=glyph)
+    assert logo_plate(normalise_logo(_png(image), where="test")) is None
+
+
+def test_a_mark_of_the_bands_own_colour_gets_a_plate_on_the_band():
+    """A yellow disc beside dark letters vanished into the partner's yellow band (brochure
+    and landing page): by lightness alone it was as lost on a white plate, by its hue it
+    shows there."""
+    from campaign_engine.typeset.logo_size import plate_on_fill, visible
+
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 190, 190), fill="#f5c400")
+    draw.rectangle((220, 60, 580, 140), fill="#282828")
+    png = visible(normalise_logo(_png(image), where="test"))
+    assert plate_on_fill(png, "#f5c400") == "white"
+    assert plate_on_fill(png, "#9ad0ec") is None, "on a light blue both parts show"

@@ -26,7 +26,12 @@ from campaign_engine.domain.brand import (
 )
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
-from campaign_engine.typeset.logo_size import band_extrema, least_contrast
+from campaign_engine.typeset.logo_size import (
+    HUE_SHOWS,
+    band_extrema,
+    colour_histogram,
+    least_contrast,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -216,8 +221,15 @@ def stands_out(png: bytes, plate: str | None) -> bool:
     if _mean_contrast(png, plate) >= NON_TEXT:
         return True
     ground = PLATE_GROUNDS[plate]
-    seen = sum(s for colour, s in colour_shares(png) if contrast_ratio(colour, ground) >= NON_TEXT)
+    seen = sum(s for colour, s in colour_shares(png) if _seen_on(colour, ground))
     return seen >= MAIN_PART
+
+
+def _seen_on(colour: str, ground: str) -> bool:
+    """A part of a logo is seen on a ground at 3:1 in lightness, or by its hue: an orange
+    badge (2.3:1 on white) and a lime disc (1.3:1) were put on navy tiles that a designer
+    would never have drawn (a review by eye)."""
+    return contrast_ratio(colour, ground) >= NON_TEXT or delta_e(colour, ground) >= HUE_SHOWS
 
 
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
@@ -291,16 +303,7 @@ MAIN_PART = 0.5  # share of a logo at 3:1 on a ground that sets it off there
 def colour_shares(png: bytes) -> tuple[tuple[str, float], ...]:
     """The logo's visible colours (rounded to 16 levels a channel) and the share of its
     visible pixels each covers, from a 128 px copy."""
-    with Image.open(io.BytesIO(png)) as image:
-        small = image.convert("RGBA")
-    small.thumbnail((128, 128))
-    counts: dict[str, int] = {}
-    for pixel in small.get_flattened_data():
-        assert isinstance(pixel, tuple)  # RGBA: a tuple a pixel (a number only for one band)
-        r, g, b, a = pixel
-        if a > 64:
-            key = f"#{r & 0xF0 | 8:02x}{g & 0xF0 | 8:02x}{b & 0xF0 | 8:02x}"
-            counts[key] = counts.get(key, 0) + 1
+    counts = colour_histogram(png, 128)
     total = sum(counts.values()) or 1
     return tuple((colour, n / total) for colour, n in counts.items())
 
