@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,11 @@ def colours(brand: BrandContext) -> dict[str, str]:
     }
 
 
+# The email's room, at most 96 px tall: a 1:4 stacked logo made the header 160 px tall and
+# pushed the form below the fold (a review by eye); at 96 it is still 24 px wide.
+HEADER_LOGO_ROOM = replace(PARTNER_LOGO_ROOM, max_height=96)
+
+
 def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     """The logo as the email shows it (its visual weight, at least 24 px on its short
     side), on a plate only when it would not show on the header's fill (or its own ground
@@ -44,7 +50,7 @@ def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     if not brand.logo_png:
         return None
     png = visible(brand.logo_png)
-    size = shown_size(png, PARTNER_LOGO_ROOM)
+    size = shown_size(png, HEADER_LOGO_ROOM)
     if size is None:
         return None
     return {
