@@ -92,6 +92,8 @@ def layout(
     if stacked is not None:
         size = _stacked_headline(brand, logo, headline, font_path, lang, vendor, stacked)
         tried.append((size, Layout(LOGO_ROOM, vendor, stacked)))
+    if not tried:  # no size of it fits inside its plate, nor above the headline
+        return Layout(LOGO_ROOM, vendor)
     return max(tried, key=lambda pair: pair[0])[1]  # the first of equals: beside
 
 

@@ -505,3 +505,13 @@ def test_a_mark_of_the_bands_own_colour_gets_a_plate_on_the_band():
     png = visible(normalise_logo(_png(image), where="test"))
     assert plate_on_fill(png, "#f5c400") == "white"
     assert plate_on_fill(png, "#9ad0ec") is None, "on a light blue both parts show"
+
+
+def test_a_pale_tall_logo_that_fits_only_without_its_plate_still_gets_a_banner():
+    """A pale 1:2.5 logo fits the banner's room, but not inside its plate, nor above the
+    headline: the layout had nothing to choose from and raised (the bench found it)."""
+    vendor = (SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes()
+    brand = brand_with(shape(200, 500, (235, 235, 235)))
+    assert brand.logo_on_plate == "dark"
+    image = Image.open(io.BytesIO(banner_png(brand, "Headline", KIT_FONT, vendor)))
+    assert image.size == (1200, 200)
