@@ -8,6 +8,8 @@ import io
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from campaign_engine.ports import BrandContext
@@ -514,4 +516,27 @@ def test_a_pale_tall_logo_that_fits_only_without_its_plate_still_gets_a_banner()
     brand = brand_with(shape(200, 500, (235, 235, 235)))
     assert brand.logo_on_plate == "dark"
     image = Image.open(io.BytesIO(banner_png(brand, "Headline", KIT_FONT, vendor)))
+    assert image.size == (1200, 200)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    aspect=st.floats(0.05, 20.0),
+    grey=st.sampled_from([0, 90, 160, 235, 255]),
+    headline=st.sampled_from(
+        [
+            "",
+            "Headline",
+            "Free backup check: are your backups ransomware-proof?",
+            "Bilan gratuit : vos sauvegardes résistent-elles aux rançongiciels ?",
+            "Kostenloser Backup-Check: Sind Ihre Backups sicher vor Ransomware?",
+        ]
+    ),
+)
+def test_any_logo_shape_and_lightness_gets_a_banner(aspect, grey, headline):
+    """Every shape from 1:20 to 20:1, every lightness (so every plate), every headline
+    length: a banner of the banner's size, never an error (a pale 1:2.5 logo raised)."""
+    vendor = (SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes()
+    brand = brand_with(shape(max(8, round(400 * aspect)), 400, (grey, grey, grey)))
+    image = Image.open(io.BytesIO(banner_png(brand, headline, KIT_FONT, vendor)))
     assert image.size == (1200, 200)
