@@ -540,3 +540,16 @@ def test_any_logo_shape_and_lightness_gets_a_banner(aspect, grey, headline):
     brand = brand_with(shape(max(8, round(400 * aspect)), 400, (grey, grey, grey)))
     image = Image.open(io.BytesIO(banner_png(brand, headline, KIT_FONT, vendor)))
     assert image.size == (1200, 200)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    aspect=st.floats(0.05, 20.0),
+    grey=st.sampled_from([0, 90, 160, 235, 255]),
+    platform=st.sampled_from(["linkedin", "instagram", PORTRAIT, "x"]),
+    primary=st.sampled_from(["#14213d", "#ffe600", "#ffffff", "#c2185b"]),
+)
+def test_any_logo_shape_gets_a_social_image(social, kit, aspect, grey, platform, primary):
+    brand = brand_with(shape(max(8, round(400 * aspect)), 400, (grey, grey, grey)))
+    image = post_image(social, kit, replace(brand, primary_color=primary), platform)
+    assert image.size == Layout.for_platform(platform).size
