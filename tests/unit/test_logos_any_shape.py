@@ -506,7 +506,7 @@ def test_a_mark_of_the_bands_own_colour_gets_a_plate_on_the_band():
     draw.rectangle((220, 60, 580, 140), fill="#282828")
     png = visible(normalise_logo(_png(image), where="test"))
     assert plate_on_fill(png, "#f5c400") == "white"
-    assert plate_on_fill(png, "#9ad0ec") is None, "on a light blue both parts show"
+    assert plate_on_fill(png, "#ffffff") is None, "on white the disc shows by its hue"
 
 
 def test_a_pale_tall_logo_that_fits_only_without_its_plate_still_gets_a_banner():
@@ -553,3 +553,13 @@ def test_any_logo_shape_gets_a_social_image(social, kit, aspect, grey, platform,
     brand = brand_with(shape(max(8, round(400 * aspect)), 400, (grey, grey, grey)))
     image = post_image(social, kit, replace(brand, primary_color=primary), platform)
     assert image.size == Layout.for_platform(platform).size
+
+
+@pytest.mark.parametrize("band", ["#c8102e", "#2e8b3a", "#000000", "#333333", "#008080"])
+def test_the_vendors_navy_logo_gets_a_plate_on_a_band_it_is_lost_on(band):
+    """Navy on red is 70 deltaE apart yet 1.9:1: by its hue it was said to show, and the
+    landing page's header left it on red, green, black, charcoal and teal (a review)."""
+    from campaign_engine.typeset.logo_size import plate_on_fill, visible
+
+    vendor = visible((SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes())
+    assert plate_on_fill(vendor, band) == "white"

@@ -31,6 +31,7 @@ from campaign_engine.typeset.logo_size import (
     band_extrema,
     colour_histogram,
     least_contrast,
+    neutral,
 )
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -229,7 +230,9 @@ def _seen_on(colour: str, ground: str) -> bool:
     """A part of a logo is seen on a ground at 3:1 in lightness, or by its hue: an orange
     badge (2.3:1 on white) and a lime disc (1.3:1) were put on navy tiles that a designer
     would never have drawn (a review by eye)."""
-    return contrast_ratio(colour, ground) >= NON_TEXT or delta_e(colour, ground) >= HUE_SHOWS
+    if contrast_ratio(colour, ground) >= NON_TEXT:
+        return True
+    return neutral(ground) and delta_e(colour, ground) >= HUE_SHOWS
 
 
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
