@@ -150,7 +150,8 @@ NEUTRAL_CHROMA = 10.0  # CIE L*a*b* chroma under which a ground has no hue to sp
 NEUTRAL_LIGHTNESS = 85.0  # L* of a pale ground (white 100, the grey plate 49)
 
 
-HUE_SHOWS = 60.0  # CIE76: a part this far from its ground in colour shows by its hue
+HUE_SHOWS = 35.0  # CIE76: a part this far from a pale ground in colour shows by its hue
+# (a mint disc, 39 from white, beside dark letters went on a navy tile that hid the letters)
 
 
 @lru_cache(maxsize=512)
