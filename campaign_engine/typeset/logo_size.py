@@ -244,9 +244,23 @@ def opaque_plate_on(png: bytes, ground: str) -> str | None:
     from campaign_engine.domain.brand import PLATE_COLOURS, delta_e
 
     edge = ground_colour(png)
-    if delta_e(edge, ground) >= 10:
+    if delta_e(edge, ground) >= 10 and _share_near(png, ground) < MELTS:
         return None
-    return "white" if delta_e(edge, PLATE_COLOURS["white"]) >= 20 else "dark"
+    return "white" if delta_e(ground, PLATE_COLOURS["white"]) >= 20 else "dark"
+
+
+MELTS = 0.5  # of an opaque logo the colour of the ground it is set on: it melts into it
+
+
+def _share_near(png: bytes, colour: str) -> float:
+    """The share of the logo's pixels within 12 deltaE of `colour` (a rounded orange tile
+    with white corners has a pale median edge, yet is the orange band's own colour: it
+    dissolved into it, leaving its letters and four white corners; a review by eye)."""
+    from campaign_engine.domain.brand import delta_e
+
+    counts = colour_histogram(png)
+    near = sum(n for c, n in counts.items() if delta_e(c, colour) < 12)
+    return near / (sum(counts.values()) or 1)
 
 
 def plate_on_fill(png: bytes, ground: str) -> str | None:

@@ -563,3 +563,18 @@ def test_the_vendors_navy_logo_gets_a_plate_on_a_band_it_is_lost_on(band):
 
     vendor = visible((SAMPLE_KIT / "assets" / "vendor-logo.png").read_bytes())
     assert plate_on_fill(vendor, band) == "white"
+
+
+def test_a_tile_of_the_bands_own_colour_gets_a_plate_on_the_band():
+    """A rounded orange tile with white corners has a pale median edge, yet is the orange
+    band's own colour: it dissolved into the brochure's band and the landing header,
+    leaving its letters and four white corners (a review by eye)."""
+    from campaign_engine.typeset.logo_size import plate_on_fill, visible
+
+    image = Image.new("RGB", (450, 450), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 449, 449), 60, fill="#f26522")
+    draw.rectangle((120, 150, 330, 300), fill="#ffffff")
+    png = visible(normalise_logo(_png(image), where="test"))
+    assert plate_on_fill(png, "#f26522") == "white"
+    assert plate_on_fill(png, "#0b3d91") is None, "on navy the orange tile shows"
