@@ -70,7 +70,7 @@ lint: install
 # half the suite's time is waiting (a 20 s database cut, a lease running out, a child
 # process starting), and the third process fills it: 10 minutes here instead of 12 with two.
 test: install lint
-	$(BIN)/pytest -q -n 3 --dist loadfile
+	$(BIN)/pytest -q -n 4 --dist loadfile
 
 # Every console page at 1,280 and 390 px, for a programme of hard partners, into docs/img/console/
 # (the same browser test that checks them with axe-core).

@@ -19,7 +19,9 @@ def sqlite_url(database_url):  # the security world, on PostgreSQL too
     return database_url
 
 
-@pytest.mark.parametrize("locale", ["de-DE", "en-US"])
+# de-DE: double opt-in, the branch that raced; en-US (counted at once) went through
+# count()'s conditional claim, which test_landing's confirmation race covers
+@pytest.mark.parametrize("locale", ["de-DE"])
 def test_a_held_lead_released_at_once_asks_its_visitor_once(world, locale):  # noqa: F811
     from campaign_engine.db import Campaign, Lead, Partner, TrackedLink
     from campaign_engine.services.attribution.leads.intake import Arrival, Visitor, admit

@@ -519,7 +519,7 @@ def test_a_pale_tall_logo_that_fits_only_without_its_plate_still_gets_a_banner()
     assert image.size == (1200, 200)
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(
     aspect=st.floats(0.05, 20.0),
     grey=st.sampled_from([0, 90, 160, 235, 255]),
@@ -542,7 +542,7 @@ def test_any_logo_shape_and_lightness_gets_a_banner(aspect, grey, headline):
     assert image.size == (1200, 200)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=20, deadline=None, derandomize=True)
 @given(
     aspect=st.floats(0.05, 20.0),
     grey=st.sampled_from([0, 90, 160, 235, 255]),

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,8 +76,11 @@ def take_backup(
 def _write_backup(settings: Settings, engine: Engine, dest: Path, in_flight: int) -> Manifest:
     kind = database_kind(settings.database_url)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
+    # named first and made inside the try: a SIGTERM between mkdtemp's mkdir and its
+    # return left the partial folder behind (a loaded suite run caught it)
+    work = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
+        work.mkdir(mode=0o700)
         manifest = Manifest(
             engine_version=engine_version(),
             migration_head=None,
