@@ -252,6 +252,7 @@ def opaque_plate_on(png: bytes, ground: str) -> str | None:
 MELTS = 0.5  # of an opaque logo the colour of the ground it is set on: it melts into it
 
 
+@lru_cache(maxsize=512)
 def _share_near(png: bytes, colour: str) -> float:
     """The share of the logo's pixels within 12 deltaE of `colour` (a rounded orange tile
     with white corners has a pale median edge, yet is the orange band's own colour: it

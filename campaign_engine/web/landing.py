@@ -286,7 +286,8 @@ def _confirmation(
     page: LandingPage, signed: str, *, done: bool, given: dict[str, str] | None = None
 ) -> tuple[str, int]:
     brand = brand_context(page.partner)
-    with force_locale(_visitor(page)):
+    locale = _visitor(page)
+    with force_locale(locale):
         labels = _labels()
         html = render_template(
             "landing/confirm.html",
@@ -295,7 +296,7 @@ def _confirmation(
             done=done,
             given=[(labels.get(k, k), v) for k, v in (given or {}).items() if k in labels and v],
             colours=colours(brand),
-            language=_visitor(page).split("_")[0],
+            language=locale.split("_")[0],
             title=_("Request confirmed") if done else _("Confirm your request"),
             ask=_(
                 "Please confirm that you asked %(partner)s to get in touch.",

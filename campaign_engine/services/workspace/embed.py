@@ -79,7 +79,10 @@ def landing_html(fragment: str) -> str:
     keeps, less `class` (a kit may not dress as the page's own form or notices). In a
     sandboxed frame it could not size itself, and left 150 px of nothing above the form
     (a review by eye); the page keeps it inside its box (landing.css)."""
-    return embed_html(fragment, {**ATTRIBUTES, "*": ATTRIBUTES["*"] - {"class"}})
+    return embed_html(fragment, LANDING_ATTRIBUTES)
+
+
+LANDING_ATTRIBUTES = {**ATTRIBUTES, "*": ATTRIBUTES["*"] - {"class"}}
 
 
 def embed_html(fragment: str, attributes: dict[str, set[str]] | None = None) -> str:

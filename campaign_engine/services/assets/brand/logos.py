@@ -213,6 +213,7 @@ def _mean_contrast(png: bytes, plate: str | None) -> float:
     return luminance_contrast(relative_luminance(PLATE_GROUNDS[plate]), luminance_of(png))
 
 
+@lru_cache(maxsize=4096)
 def stands_out(png: bytes, plate: str | None) -> bool:
     """Whether the logo is seen on `plate`'s ground (None: the white page): its mean
     lightness at 3:1 from it, or the half of it that makes its main part at 3:1 on its
@@ -222,17 +223,18 @@ def stands_out(png: bytes, plate: str | None) -> bool:
     if _mean_contrast(png, plate) >= NON_TEXT:
         return True
     ground = PLATE_GROUNDS[plate]
-    seen = sum(s for colour, s in colour_shares(png) if _seen_on(colour, ground))
+    by_hue = neutral(ground)
+    seen = sum(s for colour, s in colour_shares(png) if _seen_on(colour, ground, by_hue))
     return seen >= MAIN_PART
 
 
-def _seen_on(colour: str, ground: str) -> bool:
-    """A part of a logo is seen on a ground at 3:1 in lightness, or by its hue: an orange
-    badge (2.3:1 on white) and a lime disc (1.3:1) were put on navy tiles that a designer
-    would never have drawn (a review by eye)."""
+def _seen_on(colour: str, ground: str, by_hue: bool) -> bool:
+    """A part of a logo is seen on a ground at 3:1 in lightness, or, on a pale neutral
+    ground (`by_hue`), by its hue: an orange badge (2.3:1 on white) and a lime disc (1.3:1)
+    were put on navy tiles that a designer would never have drawn (a review by eye)."""
     if contrast_ratio(colour, ground) >= NON_TEXT:
         return True
-    return neutral(ground) and delta_e(colour, ground) >= HUE_SHOWS
+    return by_hue and delta_e(colour, ground) >= HUE_SHOWS
 
 
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
