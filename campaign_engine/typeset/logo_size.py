@@ -78,12 +78,49 @@ def logo_size(png: bytes, room: LogoRoom, pixels_per_unit: float) -> tuple[float
     if fit is None:
         return None
     shown_w, shown_h = fit
+    read_w, read_h = read_share(png)
+    least = room.min_short / min(read_w, read_h)  # the read part's short side at min_short
     sharp = width / pixels_per_unit  # the widest it can be shown at full sharpness
     if shown_w > sharp:
-        shrink = max(sharp / shown_w, room.min_short / min(shown_w, shown_h))
+        shrink = max(sharp / shown_w, least / min(shown_w, shown_h))
         if shrink < 1.0:
             shown_w, shown_h = shown_w * shrink, shown_h * shrink
+    short_read = min(shown_w * read_w, shown_h * read_h)
+    if short_read < room.min_short:
+        # a pale part (a blush disc beside dark letters) is drawn but hardly seen: the
+        # letters must reach the least size, as far as the room allows (they read 15 px)
+        grow = min(
+            READ_MARGIN * room.min_short / short_read,
+            room.max_width / shown_w,
+            room.max_height / shown_h,
+        )
+        shown_w, shown_h = shown_w * max(grow, 1.0), shown_h * max(grow, 1.0)
     return shown_w, shown_h
+
+
+@lru_cache(maxsize=512)
+def read_share(png: bytes) -> tuple[float, float]:
+    """The width and height, as fractions of the image, of the part that reads on white:
+    pixels at least READS off white on some channel. (1, 1) for nearly every logo; less
+    for one with a faint part at an edge, which is drawn but not what a reader reads."""
+    from PIL import ImageChops
+
+    with Image.open(io.BytesIO(png)) as source:
+        image = source.convert("RGBA")
+    image.thumbnail((400, 400))
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    red, green, blue = ImageChops.difference(
+        Image.alpha_composite(white, image).convert("RGB"), white.convert("RGB")
+    ).split()
+    strongest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    box = strongest.point(lambda v: 255 if v > READS else 0).getbbox()
+    if box is None:
+        return 1.0, 1.0  # nothing reads on white (a white logo): its plate sets it off
+    return (box[2] - box[0]) / image.width, (box[3] - box[1]) / image.height
+
+
+READ_MARGIN = 1.04  # the read part a little over the least: whole pixels and mm round down
+READS = 40  # per channel off white: a part this faint (a #fbe9eb disc) is seen, not read
 
 
 # A pixel under WCAG's 3:1 for graphics against its ground does not show there (a dark

@@ -48,6 +48,8 @@ MAX_AREA = 600 * 200
 # lockup fell back to another font, a few pixels taller).
 FONT = Path(str(resources.files("campaign_engine"))) / "assets" / "DejaVuSans-Bold.ttf"
 EDGE_TOLERANCE = 24  # per channel: JPEG noise on a white margin stays "white"
+MARK_TOLERANCE = 12  # per channel: a margin pixel this far off its colour is drawn
+FAINT_REACH = 0.03  # share of a side: faint pixels reaching this far past the marks are art
 UNIFORM = 0.97  # share of a side's pixels that must match for it to count as margin
 NEAR_WHITE = 230  # every channel at least this: a background, not a badge
 OPAQUE = 250  # the least alpha of a logo that shows nothing through
@@ -144,9 +146,16 @@ def _content_box(image: Image.Image, where: str) -> tuple[int, int, int, int]:
     margin = _margin_colour(rgb)
     if margin is None:
         return bbox
-    difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin))
-    mask = difference.convert("L").point(lambda v: 255 if v > EDGE_TOLERANCE else 0)
-    return mask.getbbox() or bbox
+    red, green, blue = ImageChops.difference(rgb, Image.new("RGB", rgb.size, margin)).split()
+    strongest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    marks = strongest.point(lambda v: 255 if v > EDGE_TOLERANCE else 0).getbbox()
+    faint = strongest.point(lambda v: 255 if v > MARK_TOLERANCE else 0).getbbox()
+    if marks is None or faint is None:
+        return faint or bbox
+    # A pale part (a #fbe9eb disc, 22 off white) reaching well past the marks is artwork,
+    # and the trim cut into it; JPEG ringing a few pixels around the marks is not.
+    reach = max(abs(f - m) / side for f, m, side in zip(faint, marks, image.size * 2, strict=True))
+    return faint if reach > FAINT_REACH else marks
 
 
 def _margin_colour(rgb: Image.Image) -> tuple[int, int, int] | None:
