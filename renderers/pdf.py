@@ -93,9 +93,11 @@ PAGE_WIDTH = {"A4": "210mm", "letter": "215.9mm"}
 # What the brochure offers the partner's logo, in mm: on the cover the area of a 3:1 logo
 # 13 mm tall, whatever its shape (a 10:1 wordmark 7 x 71, a 1:4 mark 6 x 24: the cover's
 # header grows for it); on the contact band a little less. Never under 6 mm on the short
-# side: what fits neither shows the partner's name instead.
+# side: what fits neither shows the partner's name instead. The band's column beside the
+# QR code is 126 mm wide on A4: 110 of it take an 18:1 wordmark at 6 mm (at 90 the card
+# showed no logo for it, the cover did; a review by eye).
 COVER_LOGO = LogoRoom(max_width=110, max_height=30, weight=500, min_short=6)
-BAND_LOGO = LogoRoom(max_width=90, max_height=24, weight=320, min_short=6)
+BAND_LOGO = LogoRoom(max_width=110, max_height=24, weight=320, min_short=6)
 PRINT_DPI = 150  # a logo is shown no larger than this sharpness allows, down to min_short
 QUOTES = {"de": ("„", "“"), "fr": ("«\u202f", "\u202f»"), "ja": ("「", "」"), "el": ("«", "»")}
 
@@ -153,7 +155,11 @@ def overflows(document: Document, markup: str) -> bool:
     it is laid out below the sheet's edge or, in a flex column, not at all (the footer
     went first, silently). So: a line below the edge, or fewer characters laid out than
     the markup's body holds. Read from WeasyPrint's layout tree (Page._page_box, which is
-    not public API)."""
+    not public API). Or a block pushed onto a sheet of its own: more sheets than .page
+    sections (a taller page 2 moved its contact band to a third sheet)."""
+    sheets = len(re.findall(r"""class=["']page[\s"']""", markup))
+    if sheets and len(document.pages) > sheets:
+        return True  # a block pushed past its sheet onto a sheet of its own
     laid_out = 0
     for page in document.pages:
         for box in page._page_box.descendants():

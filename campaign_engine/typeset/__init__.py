@@ -13,5 +13,6 @@ services measure and check with these same functions, so a check and a render ag
 # secondary colour, pale fills get an edge; 9: right-to-left names isolated in subjects;
 # 10: Japanese and Chinese lines in images break between phrases; 11: nowidow;
 # 12: a logo under 96x48 is a mark set beside the name; 13: plates and lockups for any
-# logo; 14: {partner_short} in copy, posts cut at sentences).
-RENDERER_VERSION = "16"
+# logo; 14: {partner_short} in copy, posts cut at sentences; 17: a logo's faint part
+# does not count towards its least size, name lockups spell the short name).
+RENDERER_VERSION = "17"

@@ -27,10 +27,11 @@ VENDOR_LOGO_CID = "vendor-logo"
 PARTNER_LOGO_ROOM = LogoRoom(max_width=320, max_height=120, weight=220 * 48 * 0.6, min_short=24)
 
 
-def shown_size(png: bytes, room: LogoRoom) -> tuple[int, int] | None:
+def shown_size(png: bytes, room: LogoRoom, ground: str = "#ffffff") -> tuple[int, int] | None:
     """The CSS size of the partner's logo (logo_size: at least one image pixel per CSS
-    pixel where its short side allows), or None when no readable size fits."""
-    size = logo_size(png, room, 1.0)
+    pixel where its short side allows, its part that reads on `ground` at least the
+    room's least), or None when no readable size fits."""
+    size = logo_size(png, room, 1.0, ground)
     if size is None:
         return None
     return max(1, round(size[0])), max(1, round(size[1]))

@@ -14,11 +14,17 @@ from typing import Any
 
 from PIL import Image
 
-from campaign_engine.domain.brand import accent_for, brand_fill, fill_edge, readable_text_on
+from campaign_engine.domain.brand import (
+    LIGHT_TEXT,
+    accent_for,
+    brand_fill,
+    fill_edge,
+    readable_text_on,
+)
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.context import tel_uri
-from campaign_engine.typeset.logo_size import plate_on_fill, visible
+from campaign_engine.typeset.logo_size import opaque, plate_on_fill, visible, white_ground
 from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
@@ -39,25 +45,36 @@ def colours(brand: BrandContext) -> dict[str, str]:
 
 
 # The email's room, at most 96 px tall: a 1:4 stacked logo made the header 160 px tall and
-# pushed the form below the fold (a review by eye); at 96 it is still 24 px wide.
-HEADER_LOGO_ROOM = replace(PARTNER_LOGO_ROOM, max_height=96)
+# pushed the form below the fold (a review by eye); at 96 it is still 24 px wide. Up to
+# 480 px wide: an 18:1 wordmark, too wide for the email's column, reads 26 px tall in a
+# 1,200 px header (the page set the legal name instead), and a phone's narrower header
+# scales it down with the page (CSS max-width), never below what the column allows.
+HEADER_LOGO_ROOM = replace(PARTNER_LOGO_ROOM, max_height=96, max_width=480)
 
 
 def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     """The logo as the email shows it (its visual weight, at least 24 px on its short
-    side), on a plate only when it would not show on the header's fill (or its own ground
-    is the fill's colour); None when no size reads, and the page sets the name instead."""
+    side), the partner's own dark-ground version on a dark header, on a plate only when it
+    would not show on the header's fill; None when no size reads, and the page sets the
+    name instead. An opaque badge in the header's own colour is set bare, its letters read
+    on the fill: on a white plate it looked framed (a review by eye)."""
     if not brand.logo_png:
         return None
-    png = visible(brand.logo_png)
-    size = shown_size(png, HEADER_LOGO_ROOM)
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    on_dark = readable_text_on(fill) == LIGHT_TEXT
+    png = visible(brand.logo_on_dark_png if on_dark and brand.logo_on_dark_png else brand.logo_png)
+    plate = plate_on_fill(png, fill)
+    own_colour = opaque(png) and not white_ground(png) and plate is not None
+    if own_colour:
+        plate = None
+    size = shown_size(png, HEADER_LOGO_ROOM, fill if own_colour else "#ffffff")
     if size is None:
         return None
     return {
         "data": base64.b64encode(png).decode(),
         "width": size[0],
         "height": size[1],
-        "plate": plate_on_fill(png, brand_fill(brand.primary_color, brand.secondary_color)),
+        "plate": plate,
     }
 
 

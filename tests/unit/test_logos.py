@@ -191,7 +191,11 @@ def test_a_blank_white_logo_gives_way_to_the_name_and_is_warned_about():
 
     def partner(png: bytes) -> SimpleNamespace:
         return SimpleNamespace(
-            logo_png=png, name="Alpha Security", primary_color="#0b3d91", locale="en-GB"
+            logo_png=png,
+            name="Alpha Security",
+            short_name="",
+            primary_color="#0b3d91",
+            locale="en-GB",
         )
 
     assert partner_logo(partner(blank))[1] == "name"  # type: ignore[arg-type]

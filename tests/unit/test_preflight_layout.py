@@ -80,3 +80,23 @@ def test_images_are_measured_at_the_size_they_print():
     (image,) = images(laid_out(body), prefix="data:image/png")
     assert image.width_mm == pytest.approx(80, abs=0.1)
     assert image.short_mm == pytest.approx(8, abs=0.1)
+
+
+def test_a_block_pushed_onto_a_sheet_of_its_own_is_an_overflow():
+    """Two .page sections, one sheet tall each: a page 2 grown taller moved its contact
+    band to a third sheet, and no line sat below an edge to say so."""
+    from renderers.pdf import overflows
+
+    css = ".page { height: 189mm; page-break-after: always; }"
+
+    def sheets(second: str) -> str:
+        return (
+            f'<section class="page">Cover</section><section class="page">{second}'
+            '<div class="contact" style="height: 60mm">Talk to us</div></section>'
+        )
+
+    fits = sheets('<div style="height: 100mm">Steps</div>')
+    assert not overflows(laid_out(fits, css), fits)
+    grown = sheets('<div style="height: 150mm">Steps</div>')
+    document = laid_out(grown, css)
+    assert len(document.pages) == 3 and overflows(document, grown)

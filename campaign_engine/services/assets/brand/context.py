@@ -63,12 +63,15 @@ def tel_uri(raw: str, locale: str) -> str | None:
 def partner_logo(partner: Partner) -> tuple[bytes, str]:
     """The logo the assets show and its kind (BrandContext.logo_kind): the partner's own;
     its name beside it when the logo is a favicon-sized mark; its name alone when it has
-    none, or one that shows nothing (a blank white image)."""
+    none, or one that shows nothing (a blank white image). The name is the one it goes by,
+    its short name where it has one: a lockup of a 58-letter legal name ran to three
+    hyphenated lines (a review by eye)."""
     lang = partner.locale.replace("_", "-").split("-")[0].lower()  # hyphenation's language
+    name = partner.short_name or partner.name
     if not partner.logo_png or is_blank(partner.logo_png):  # blank: nothing would show
-        return fallback_lockup(partner.name, partner.primary_color, lang), "name"
+        return fallback_lockup(name, partner.primary_color, lang), "name"
     if is_mark(partner.logo_png):
-        return mark_lockup(partner.logo_png, partner.name, partner.primary_color, lang), "mark"
+        return mark_lockup(partner.logo_png, name, partner.primary_color, lang), "mark"
     return partner.logo_png, "own"
 
 
