@@ -16,6 +16,7 @@ from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext, RenderedAsset, RenderedFile
 from campaign_engine.typeset.context import template_context
 from campaign_engine.typeset.sandbox import make_environment
+from campaign_engine.typeset.slots import PAGE_LOGO_ROOM
 from renderers.email import lockup_logos
 
 IMAGE_WIDTH = 640  # the widest the embed shows a kit image; twice that would be kinder
@@ -32,7 +33,7 @@ class WebRenderer:
         spec = self.kit.spec.assets.web
         assert spec is not None
         ctx = template_context(self.kit, brand, link, logo_src="", vendor_logo_src="")
-        partner, vendor = lockup_logos(ctx, brand, self.vendor_logo)
+        partner, vendor = lockup_logos(ctx, brand, self.vendor_logo, PAGE_LOGO_ROOM)
         ctx["partner"]["logo_src"] = _data_uri(partner.png, "image/png") if partner else ""
         ctx["vendor"]["logo_src"] = _data_uri(vendor.png, "image/png")
         ctx["kit_image"] = lambda path: kit_image(str(self.kit.root), str(path))

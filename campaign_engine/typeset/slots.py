@@ -25,6 +25,14 @@ VENDOR_LOGO_CID = "vendor-logo"
 # padding (300 dropped a 13:1 wordmark for the name: a review by eye). The vendor's logo
 # is the kit's own, of a known shape, and sits in a fixed box.
 PARTNER_LOGO_ROOM = LogoRoom(max_width=320, max_height=120, weight=220 * 48 * 0.6, min_short=24)
+# A web page's header (the landing page, the website embed) has more than an email's
+# column: up to 480 px wide, so an 18:1 wordmark reads 26 px tall where the email sets the
+# name (a review by eye); a phone scales it down with the page (CSS max-width). At most
+# 96 px tall: a 1:4 stack made the landing header 160 px and pushed the form below the
+# fold; at 96 it is still 24 px wide.
+PAGE_LOGO_ROOM = LogoRoom(
+    max_width=480, max_height=96, weight=PARTNER_LOGO_ROOM.weight, min_short=24
+)
 
 
 def shown_size(png: bytes, room: LogoRoom, ground: str = "#ffffff") -> tuple[int, int] | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.context import tel_uri
 from campaign_engine.typeset.logo_size import opaque, plate_on_fill, visible, white_ground
-from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
+from campaign_engine.typeset.slots import PAGE_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
 VENDOR_LOGO_WIDEST = 200  # px: a wider one is made smaller, keeping its shape
@@ -44,14 +43,6 @@ def colours(brand: BrandContext) -> dict[str, str]:
     }
 
 
-# The email's room, at most 96 px tall: a 1:4 stacked logo made the header 160 px tall and
-# pushed the form below the fold (a review by eye); at 96 it is still 24 px wide. Up to
-# 480 px wide: an 18:1 wordmark, too wide for the email's column, reads 26 px tall in a
-# 1,200 px header (the page set the legal name instead), and a phone's narrower header
-# scales it down with the page (CSS max-width), never below what the column allows.
-HEADER_LOGO_ROOM = replace(PARTNER_LOGO_ROOM, max_height=96, max_width=480)
-
-
 def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     """The logo as the email shows it (its visual weight, at least 24 px on its short
     side), the partner's own dark-ground version on a dark header, on a plate only when it
@@ -67,7 +58,7 @@ def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     own_colour = opaque(png) and not white_ground(png) and plate is not None
     if own_colour:
         plate = None
-    size = shown_size(png, HEADER_LOGO_ROOM, fill if own_colour else "#ffffff")
+    size = shown_size(png, PAGE_LOGO_ROOM, fill if own_colour else "#ffffff")
     if size is None:
         return None
     return {
