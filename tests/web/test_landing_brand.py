@@ -78,4 +78,6 @@ def test_the_vendors_logo_is_an_image_beside_the_partners_and_no_phone_line(page
     assert 'class="with"' not in header
     footer = re.search(r"<footer[^>]*>(.*?)</footer>", page, re.S).group(1)
     assert "tel:" not in footer
-    assert footer.count("<br>") == len(ADDRESS) + 1  # the address's lines and the website
+    # the address's lines, the contact email (who to ask about one's data) and the website
+    assert footer.count("<br>") == len(ADDRESS) + 2
+    assert 'href="mailto:sales@partner01.example"' in footer
