@@ -42,6 +42,10 @@ AREA = SIZE[1] - BAND - 2 * PAD  # the height logos and the headline share
 # way to LEAST_ROOM first, and a wide one then goes above the headline, which takes the
 # whole width beneath it.
 HEADLINE_FLOOR = 36
+# ... and at most 48 (24 as shown): a 1:4 stack left the headline 800 px and it was set at
+# 64, twice a wide wordmark's partner's; a sales team's signatures side by side read as
+# one campaign when their headlines are near one size (a review by eye).
+HEADLINE_MOST = 48
 LEAST_ROOM = replace(LOGO_ROOM, weight=12_000)
 WIDE = 4.0  # a logo this much wider than tall may stand above the headline
 STACK_GAP = 10
@@ -84,7 +88,7 @@ def layout(
             continue
         right = vendor_box(vendor, shown[1])[0] - PAD
         beside = right - shown[0] - 2 * inset - 2 * PAD
-        size = fit_text(font_path, headline, beside, AREA, lang)[0]
+        size = fit_text(font_path, headline, beside, AREA, lang, HEADLINE_MOST)[0]
         if size >= HEADLINE_FLOOR:
             return Layout(room, vendor)
         tried.append((size, Layout(room, vendor)))
@@ -112,7 +116,7 @@ def _stacked_headline(
     """The headline's size below a wide logo (and its plate) of `stacked` size."""
     right = vendor_box(vendor, stacked[1])[0] - PAD
     block = stacked[1] + 2 * plate_pad(brand, logo) + STACK_GAP
-    return fit_text(font_path, headline, right - PAD, AREA - block, lang)[0]
+    return fit_text(font_path, headline, right - PAD, AREA - block, lang, HEADLINE_MOST)[0]
 
 
 def stacked_size(logo: Image.Image, vendor: Image.Image | None) -> tuple[int, int] | None:

@@ -35,6 +35,7 @@ from renderers.banner_layout import (
     AREA,
     BADGE_PAD,
     BAND,
+    HEADLINE_MOST,
     LINE,
     LOGO_ROOM,
     NAME_FONT,
@@ -117,7 +118,7 @@ def _beside(
         )
         x = rule
     text_box = (x + PAD, PAD, right - PAD, SIZE[1] - BAND - PAD)
-    _lines(image, headline, text_box, font_path, _ink(light), lang)
+    _lines(image, headline, text_box, font_path, _ink(light), lang, HEADLINE_MOST)
 
 
 def _stacked(
@@ -138,14 +139,14 @@ def _stacked(
     inset = plate_pad(brand, logo)  # a plate lines up with the headline, clear of it
     block = height + 2 * inset + STACK_GAP
     right = _vendor(image, layout.vendor, height) - PAD
-    size, lines = fit_text(font_path, headline, right - PAD, AREA - block, lang)
+    size, lines = fit_text(font_path, headline, right - PAD, AREA - block, lang, HEADLINE_MOST)
     text_height = math.ceil(len(lines) * size * LINE_HEIGHT)
     top = PAD + (AREA - block - text_height) // 2
     fitted = logo.resize((width, height), Image.Resampling.LANCZOS)
     _paste_logo(image, brand, logo, fitted, (PAD + inset, top + inset))
     text_top = top + block
     text_box = (PAD, text_top, right, text_top + text_height)
-    _lines(image, headline, text_box, font_path, _ink(light), lang)
+    _lines(image, headline, text_box, font_path, _ink(light), lang, HEADLINE_MOST)
 
 
 def _ink(light: bool) -> tuple[int, int, int]:

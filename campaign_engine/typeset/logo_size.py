@@ -11,7 +11,8 @@ from PIL import Image
 
 from campaign_engine.domain.logo_fit import LogoRoom, fit_logo
 
-NEAR_WHITE_DELTA_E = 5.0  # an opaque logo's ground this close to white is the page's own
+NEAR_WHITE_DELTA_E = 7.0  # an opaque logo's ground this close to white is the page's own
+# (a JPEG's white came out #fffff5, 5.1 off: at 5 it read as a cream badge of its own)
 GROUND_TOLERANCE = 16  # per channel: JPEG noise in a white ground is still ground
 
 
@@ -170,13 +171,22 @@ def hidden_share(png: bytes, ground: str) -> float:
     g = relative_luminance(ground)
     by_hue = neutral(ground)  # on a coloured ground only lightness sets a part off: a
     # navy logo on a red band (70 deltaE apart, 1.9:1) all but vanished (a review by eye)
-    hidden = sum(
-        count
-        for colour, count in counts.items()
-        if luminance_contrast(relative_luminance(colour), g) < HIDDEN_CONTRAST
-        and not (by_hue and delta_e(colour, ground) >= HUE_SHOWS)
-    )
+    hidden = 0
+    for colour, count in counts.items():
+        contrast = luminance_contrast(relative_luminance(colour), g)
+        if contrast < HIDDEN_CONTRAST and not (
+            by_hue and shows_by_hue(delta_e(colour, ground), contrast)
+        ):
+            hidden += count
     return hidden / total
+
+
+def shows_by_hue(difference: float, contrast: float) -> bool:
+    """A part under 3:1 from a pale neutral ground shows there by its hue when far from it
+    in colour (HUE_SHOWS) and not all but as light (HUE_LEAST_CONTRAST): a lime disc at
+    1.3:1 reads on white, "OX" in #fff200 at 1.17:1 did not, on any asset (a review by
+    eye), though 93 deltaE from white."""
+    return difference >= HUE_SHOWS and contrast >= HUE_LEAST_CONTRAST
 
 
 def neutral(colour: str) -> bool:
@@ -193,6 +203,7 @@ NEUTRAL_LIGHTNESS = 85.0  # L* of a pale ground (white 100, the grey plate 49)
 
 
 HUE_SHOWS = 35.0  # CIE76: a part this far from a pale ground in colour shows by its hue
+HUE_LEAST_CONTRAST = 1.3  # but not when it is nearly as light as the ground (#fff200: 1.17)
 # (a mint disc, 39 from white, beside dark letters went on a navy tile that hid the letters)
 
 

@@ -28,10 +28,10 @@ PARTNER_LOGO_ROOM = LogoRoom(max_width=320, max_height=120, weight=220 * 48 * 0.
 # A web page's header (the landing page, the website embed) has more than an email's
 # column: up to 480 px wide, so an 18:1 wordmark reads 26 px tall where the email sets the
 # name (a review by eye); a phone scales it down with the page (CSS max-width). At most
-# 96 px tall: a 1:4 stack made the landing header 160 px and pushed the form below the
-# fold; at 96 it is still 24 px wide.
+# 110 px tall: a 1:4 stack made the landing header 160 px and pushed the form below the
+# fold; at 110 a 1:4.5 one is still 24 px wide (at 96 a 1:4.1 stack gave way to its name).
 PAGE_LOGO_ROOM = LogoRoom(
-    max_width=480, max_height=96, weight=PARTNER_LOGO_ROOM.weight, min_short=24
+    max_width=480, max_height=110, weight=PARTNER_LOGO_ROOM.weight, min_short=24
 )
 
 

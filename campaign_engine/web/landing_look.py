@@ -14,7 +14,9 @@ from typing import Any
 from PIL import Image
 
 from campaign_engine.domain.brand import (
+    AA_NORMAL,
     LIGHT_TEXT,
+    PLATE_COLOURS,
     accent_for,
     brand_fill,
     fill_edge,
@@ -23,7 +25,13 @@ from campaign_engine.domain.brand import (
 from campaign_engine.domain.kit import KitContent
 from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.context import tel_uri
-from campaign_engine.typeset.logo_size import opaque, plate_on_fill, visible, white_ground
+from campaign_engine.typeset.logo_size import (
+    least_contrast,
+    opaque,
+    plate_on_fill,
+    visible,
+    white_ground,
+)
 from campaign_engine.typeset.slots import PAGE_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
@@ -53,9 +61,12 @@ def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
         return None
     fill = brand_fill(brand.primary_color, brand.secondary_color)
     on_dark = readable_text_on(fill) == LIGHT_TEXT
-    png = visible(brand.logo_on_dark_png if on_dark and brand.logo_on_dark_png else brand.logo_png)
+    source = brand.logo_on_dark_png if on_dark and brand.logo_on_dark_png else brand.logo_png
+    png = visible(source)
     plate = plate_on_fill(png, fill)
-    own_colour = opaque(png) and not white_ground(png) and plate is not None
+    # asked of the upload, not of its trimmed artwork: a white-ground JPEG trimmed to its
+    # red letters looked like a badge of the header's red and lost its white plate
+    own_colour = opaque(source) and not white_ground(source) and plate is not None
     if own_colour:
         plate = None
     size = shown_size(png, PAGE_LOGO_ROOM, fill if own_colour else "#ffffff")
@@ -78,10 +89,12 @@ def vendor_logo(kit: KitContent, brand: BrandContext) -> dict[str, Any] | None:
     if shown is None:
         return None
     png, shown_at = shown
-    return {
-        **shown_at,
-        "plate": plate_on_fill(png, brand_fill(brand.primary_color, brand.secondary_color)),
-    }
+    fill = brand_fill(brand.primary_color, brand.secondary_color)
+    plate = plate_on_fill(png, fill)
+    if plate is None and least_contrast(png, fill) < AA_NORMAL:
+        # its name is text: at 3.1:1 the navy logo looked muddy on a green header
+        plate = max(("white", "dark"), key=lambda p: least_contrast(png, PLATE_COLOURS[p]))
+    return {**shown_at, "plate": plate}
 
 
 @lru_cache(maxsize=32)

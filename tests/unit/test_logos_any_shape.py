@@ -494,6 +494,18 @@ def test_a_bright_mark_that_shows_by_its_hue_needs_no_tile_on_white(colour, glyp
     assert logo_plate(normalise_logo(_png(image), where="test")) is None
 
 
+@pytest.mark.parametrize("colour", ["#fff200", "#ffe600", "#ddff00"])
+def test_a_logo_nearly_as_light_as_white_gets_the_dark_plate_whatever_its_hue(colour):
+    """"OX" in #fff200 (1.17:1 on white, 93 deltaE from it) was set bare on white in the
+    email, the brochure and the banner, and on white plates elsewhere: all but invisible
+    (a review by eye). Its hue does not carry it; the import's own warning said so."""
+    image = Image.new("RGBA", (380, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 170, 190), fill=colour)
+    draw.ellipse((210, 10, 370, 190), fill=colour)
+    assert logo_plate(normalise_logo(_png(image), where="test")) == "dark"
+
+
 def test_a_mark_of_the_bands_own_colour_gets_a_plate_on_the_band():
     """A yellow disc beside dark letters vanished into the partner's yellow band (brochure
     and landing page): by lightness alone it was as lost on a white plate, by its hue it

@@ -271,8 +271,13 @@ def test_the_kits_part_of_the_page_is_set_in_it_through_the_allowlist(world):
     token, partner_id = link_of(runtime, "partner-01")
     page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
     assert "<iframe" not in page
-    kit = re.search(r'<div class="landing-kit">(.*?)</div>\s*(?:<article|<form)', page, re.S)
+    kit = re.search(
+        r'<div class="landing-kit">(.*?)</div>\s*<p><a [^>]*id="learn-more"', page, re.S
+    )
     assert kit is not None
+    assert page.index("<form") < page.index('<div class="landing-kit">'), (
+        "the form first: above it, the kit's points pushed the button below a phone's fold"
+    )
     inner = html.unescape(kit.group(1))
     assert "Immutable copies for 30\u00a0days" in inner and "Partner 01 Systems" in inner
     with runtime.sessions() as session:

@@ -27,11 +27,11 @@ from campaign_engine.domain.brand import (
 from campaign_engine.errors import InvalidInput
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
 from campaign_engine.typeset.logo_size import (
-    HUE_SHOWS,
     band_extrema,
     colour_histogram,
     least_contrast,
     neutral,
+    shows_by_hue,
 )
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -243,7 +243,7 @@ def _seen_on(colour: str, ground: str, by_hue: bool) -> bool:
     were put on navy tiles that a designer would never have drawn (a review by eye)."""
     if contrast_ratio(colour, ground) >= NON_TEXT:
         return True
-    return by_hue and delta_e(colour, ground) >= HUE_SHOWS
+    return by_hue and shows_by_hue(delta_e(colour, ground), contrast_ratio(colour, ground))
 
 
 def _plate_among(png: bytes, grounds: list[str | None]) -> str | None:
