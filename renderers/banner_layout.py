@@ -29,7 +29,8 @@ LOGO_ROOM = LogoRoom(
     weight=30_000,
     min_short=24 * DENSITY,
 )
-NAME_FONT = 56  # px: the largest the name is set at when it stands for the logo
+NAME_FONT = 44  # px: the largest the name is set at when it stands for the logo, under the
+# headline's most (48): at 56 a Greek name on two lines outweighed the message (a review by eye)
 # The name's block at most 42% of the width: at 55% a long name left the headline a
 # column of four hyphenated lines ("ransomware-/proof?", a review by eye).
 NAME_WIDTH = round(SIZE[0] * 0.42)

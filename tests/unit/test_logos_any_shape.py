@@ -506,6 +506,28 @@ def test_a_logo_nearly_as_light_as_white_gets_the_dark_plate_whatever_its_hue(co
     assert logo_plate(normalise_logo(_png(image), where="test")) == "dark"
 
 
+def test_a_ring_badge_with_a_white_centre_reads_on_white_without_a_plate():
+    """A crimson ring around a white disc, corners transparent: half its pixels are white,
+    so by colours alone it was "too pale to be seen on white" and went on a navy plate on
+    every asset. The white it encloses reads as part of the badge (a review by eye); white
+    letters beside a mark, enclosed by nothing, still need a ground."""
+    from campaign_engine.services.assets.brand.warnings import logo_warnings
+
+    ring = Image.new("RGBA", (500, 500), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(ring)
+    draw.ellipse((10, 10, 490, 490), fill="#dc143c")
+    draw.ellipse((70, 70, 430, 430), fill="#ffffff")
+    draw.rectangle((180, 200, 320, 300), fill="#dc143c")
+    logo = normalise_logo(_png(ring), where="test")
+    assert logo_plate(logo) is None
+    assert not [w for w in logo_warnings(logo) if w.code == "logo_pale"]
+    beside = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(beside)
+    draw.ellipse((10, 10, 190, 190), fill="#dc143c")
+    draw.rectangle((220, 40, 590, 160), fill="#ffffff")
+    assert logo_plate(normalise_logo(_png(beside), where="test")) is not None
+
+
 def test_a_mark_of_the_bands_own_colour_gets_a_plate_on_the_band():
     """A yellow disc beside dark letters vanished into the partner's yellow band (brochure
     and landing page): by lightness alone it was as lost on a white plate, by its hue it

@@ -25,6 +25,7 @@ from campaign_engine.domain.brand import (
     white_brand,
 )
 from campaign_engine.errors import InvalidInput
+from campaign_engine.services.assets.brand.enclosed import seen_share
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
 from campaign_engine.typeset.logo_size import (
     band_extrema,
@@ -227,14 +228,15 @@ def stands_out(png: bytes, plate: str | None) -> bool:
     """Whether the logo is seen on `plate`'s ground (None: the white page): its mean
     lightness at 3:1 from it, or the half of it that makes its main part at 3:1 on its
     own. A green wordmark with a yellow dot averages 2.9:1 on white, where its letters
-    read at 3.5:1, and was put on a navy tile (a review by eye). Preflight's
-    logo_contrast asks the same."""
+    read at 3.5:1, and was put on a navy tile (a review by eye). What those parts enclose
+    counts with them (brand.enclosed). Preflight's logo_contrast asks the same."""
     if _mean_contrast(png, plate) >= NON_TEXT:
         return True
-    ground = PLATE_GROUNDS[plate]
-    by_hue = neutral(ground)
-    seen = sum(s for colour, s in colour_shares(png) if _seen_on(colour, ground, by_hue))
-    return seen >= MAIN_PART
+    return seen_share(png, PLATE_GROUNDS[plate], _seen) >= MAIN_PART
+
+
+def _seen(colour: str, ground: str) -> bool:
+    return _seen_on(colour, ground, neutral(ground))
 
 
 def _seen_on(colour: str, ground: str, by_hue: bool) -> bool:
@@ -298,8 +300,13 @@ def lost_share(png: bytes, plate: str | None) -> float:
     the white page): colours within LOST_DELTA_E of it, or of low contrast and not far
     from it in colour (near-black letters on the dark plate). A mean lightness hides
     these: a green mark with black letters averages out fine on a dark plate."""
-    ground = PLATE_GROUNDS[plate]
-    return sum(share for colour, share in colour_shares(png) if _lost_on(colour, ground))
+    return 1.0 - seen_share(png, PLATE_GROUNDS[plate], _kept)
+
+
+def _kept(colour: str, ground: str) -> bool:
+    """Not lost on `ground`; what such parts enclose is not lost either (brand.enclosed):
+    the white disc inside a crimson ring is no loss on white."""
+    return not _lost_on(colour, ground)
 
 
 # What a plate (or none: the page's white) shows a logo against.
