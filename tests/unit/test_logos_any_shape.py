@@ -496,7 +496,7 @@ def test_a_bright_mark_that_shows_by_its_hue_needs_no_tile_on_white(colour, glyp
 
 @pytest.mark.parametrize("colour", ["#fff200", "#ffe600", "#ddff00"])
 def test_a_logo_nearly_as_light_as_white_gets_the_dark_plate_whatever_its_hue(colour):
-    """"OX" in #fff200 (1.17:1 on white, 93 deltaE from it) was set bare on white in the
+    """ "OX" in #fff200 (1.17:1 on white, 93 deltaE from it) was set bare on white in the
     email, the brochure and the banner, and on white plates elsewhere: all but invisible
     (a review by eye). Its hue does not carry it; the import's own warning said so."""
     image = Image.new("RGBA", (380, 200), (0, 0, 0, 0))
