@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # The tracked link to the partner's own website, as its assets link to it (the email's
 # footer, the brochure's contact band): a name no kit can declare, kit link names being slugs.
@@ -47,3 +47,10 @@ def with_utm(
     }
     query += [(k, v.lower()) for k, v in tags.items() if k not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def mailto(address: str) -> str:
+    """A mailto: link to exactly `address`: an address may hold ? & = % # before its @
+    (the import accepts them), and written raw, "sales?bcc=spy%40evil.example@p.example"
+    opened a draft with a hidden Bcc (an attack test). Everything but the @ is encoded."""
+    return "mailto:" + quote(address, safe="@") if address else ""

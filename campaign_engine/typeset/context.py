@@ -14,7 +14,7 @@ from campaign_engine.domain.brand import (
     readable_text_on,
 )
 from campaign_engine.domain.kit import KitContent
-from campaign_engine.domain.tracking import WEBSITE_LINK, web_link
+from campaign_engine.domain.tracking import WEBSITE_LINK, mailto, web_link
 from campaign_engine.ports import BrandContext
 from campaign_engine.typeset.logo_size import opaque
 from campaign_engine.typeset.partner_text import PartnerText, direction, joined, text_dir
@@ -141,6 +141,7 @@ def _partner(
         "website_url": website_url(brand, link),
         "phone": brand.phone_display.strip(),
         "contact_email": brand.contact_email.strip(),
+        "contact_mailto": mailto(brand.contact_email.strip()),
         "postal_address": brand.postal_address,
         # the address's own lines, for print and HTML (<br> between them), and joined
         # with ", " where one line is all there is

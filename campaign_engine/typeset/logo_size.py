@@ -163,22 +163,23 @@ def hidden_share(png: bytes, ground: str) -> float:
     """The share of the logo's visible pixels that nearly vanish on `ground`: under 3:1
     in lightness and near it in colour too. By lightness alone a yellow disc was as lost
     on a white plate (1.4:1) as on the partner's own yellow band, so the band got no
-    plate and the disc vanished into it (a review by eye); by its hue it shows on white."""
+    plate and the disc vanished into it (a review by eye); by its hue it shows on white.
+    What the parts that show enclose shows with them (typeset.enclosed): the white disc
+    inside a crimson ring is not lost on a white plate."""
+    from campaign_engine.typeset.enclosed import seen_share
+
+    return 1.0 - seen_share(png, ground, _shows_on)
+
+
+def _shows_on(colour: str, ground: str) -> bool:
     from campaign_engine.domain.brand import delta_e, luminance_contrast, relative_luminance
 
-    counts = colour_histogram(png)
-    total = sum(counts.values()) or 1
-    g = relative_luminance(ground)
-    by_hue = neutral(ground)  # on a coloured ground only lightness sets a part off: a
-    # navy logo on a red band (70 deltaE apart, 1.9:1) all but vanished (a review by eye)
-    hidden = 0
-    for colour, count in counts.items():
-        contrast = luminance_contrast(relative_luminance(colour), g)
-        if contrast < HIDDEN_CONTRAST and not (
-            by_hue and shows_by_hue(delta_e(colour, ground), contrast)
-        ):
-            hidden += count
-    return hidden / total
+    contrast = luminance_contrast(relative_luminance(colour), relative_luminance(ground))
+    if contrast >= HIDDEN_CONTRAST:
+        return True
+    # on a coloured ground only lightness sets a part off: a navy logo on a red band (70
+    # deltaE apart, 1.9:1) all but vanished (a review by eye)
+    return neutral(ground) and shows_by_hue(delta_e(colour, ground), contrast)
 
 
 def shows_by_hue(difference: float, contrast: float) -> bool:

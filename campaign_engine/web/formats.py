@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign_engine.domain.channels import channel_label
-from campaign_engine.domain.tracking import web_link
+from campaign_engine.domain.tracking import mailto, web_link
 from campaign_engine.services.feedback.record import REASON_WORDS
 
 PORTAL_LANGUAGES = ("en", "de", "fr")  # the portal's translations (campaign_engine/translations)
@@ -238,3 +238,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mdf_status"] = mdf_status
     app.jinja_env.filters["reason_words"] = reason_words
     app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["mailto"] = mailto  # an address's link, none of it read as fields

@@ -36,6 +36,7 @@ from campaign_engine.typeset.slots import PAGE_LOGO_ROOM, shown_size
 
 VENDOR_LOGO_HEIGHT = 28  # px: the email's vendor logo, second to the partner's
 VENDOR_LOGO_WIDEST = 200  # px: a wider one is made smaller, keeping its shape
+VENDOR_MOST_ASPECT = 40  # a kit's logo of a stranger shape is not a logo: the name in words
 
 
 def colours(brand: BrandContext) -> dict[str, str]:
@@ -103,6 +104,9 @@ def _vendor_logo(path: Path, content_hash: str) -> tuple[bytes, dict[str, Any]] 
     shown size once per kit version (content_hash keys the cache): a kit's file is a
     vendor's upload, never passed through as it came."""
     try:
+        with Image.open(path) as probe:  # the header only: a 1x25,000,000 strip took 3.9 GB
+            if max(probe.size) > VENDOR_MOST_ASPECT * min(probe.size):
+                return None
         png = visible(path.read_bytes())
         with Image.open(io.BytesIO(png)) as image:
             image = image.convert("RGBA")

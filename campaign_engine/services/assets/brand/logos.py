@@ -25,8 +25,8 @@ from campaign_engine.domain.brand import (
     white_brand,
 )
 from campaign_engine.errors import InvalidInput
-from campaign_engine.services.assets.brand.enclosed import seen_share
 from campaign_engine.services.assets.brand.svg import looks_like_svg, rasterise_svg
+from campaign_engine.typeset.enclosed import seen_share
 from campaign_engine.typeset.logo_size import (
     band_extrema,
     colour_histogram,
@@ -37,6 +37,7 @@ from campaign_engine.typeset.logo_size import (
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
+MAX_ASPECT = 40  # a 40:1 wordmark is already a strip at any size an asset gives it
 ACCEPTED = {"PNG", "JPEG", "WEBP"}
 # A logo is kept at most 600 px on a side and 120,000 px in all (a 3:1 logo 600x200, a
 # square 346x346, a 1:4 stack 150x600): a box of 600x200 kept a 1:4 logo 50 px wide, which
@@ -75,6 +76,10 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
                     raise InvalidInput(
                         f"logo is {probe.width}x{probe.height} pixels; too large", where=where
                     )
+                if max(probe.size) > MAX_ASPECT * min(probe.size):
+                    # and Pillow's cost is per row: a 1x25,000,000 PNG of 97 KB took 1.5 GB
+                    message = f"logo is {probe.width}x{probe.height} pixels; at most {MAX_ASPECT}:1"
+                    raise InvalidInput(message, where=where)
                 probe.verify()
             with Image.open(io.BytesIO(data)) as source:
                 source.load()
@@ -91,6 +96,8 @@ def normalise_logo(data: bytes, *, where: str) -> bytes:
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput(f"logo is damaged ({exc})", where=where) from None
+    # no colour profile passed on (arbitrary bytes in every page showing it); taken as sRGB
+    image.info.pop("icc_profile", None)
     image = image.crop(_content_box(image, where))
     image = kept_size(image)
     # What the trim counts as transparent is transparent: a palette export's alpha of 1 to
@@ -229,7 +236,7 @@ def stands_out(png: bytes, plate: str | None) -> bool:
     lightness at 3:1 from it, or the half of it that makes its main part at 3:1 on its
     own. A green wordmark with a yellow dot averages 2.9:1 on white, where its letters
     read at 3.5:1, and was put on a navy tile (a review by eye). What those parts enclose
-    counts with them (brand.enclosed). Preflight's logo_contrast asks the same."""
+    counts with them (typeset.enclosed). Preflight's logo_contrast asks the same."""
     if _mean_contrast(png, plate) >= NON_TEXT:
         return True
     return seen_share(png, PLATE_GROUNDS[plate], _seen) >= MAIN_PART
@@ -304,8 +311,7 @@ def lost_share(png: bytes, plate: str | None) -> float:
 
 
 def _kept(colour: str, ground: str) -> bool:
-    """Not lost on `ground`; what such parts enclose is not lost either (brand.enclosed):
-    the white disc inside a crimson ring is no loss on white."""
+    """Not lost on `ground` (what such parts enclose is not lost either: typeset.enclosed)."""
     return not _lost_on(colour, ground)
 
 
