@@ -18,7 +18,7 @@ from campaign_engine.services.assets.brand.logos import is_opaque, stands_out
 from campaign_engine.services.assets.preflight.fonts import missing_glyphs
 from campaign_engine.services.assets.preflight.problems import Problem, Severity
 from campaign_engine.typeset.logo_size import least_contrast, pixel_size
-from campaign_engine.typeset.slots import PARTNER_LOGO_ROOM, shown_size
+from campaign_engine.typeset.slots import PAGE_LOGO_ROOM, PARTNER_LOGO_ROOM, shown_size
 
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>")
 
@@ -117,14 +117,17 @@ def _name_instead(brand: BrandContext) -> list[Problem]:
         return []
     width, height = pixel_size(brand.logo_png)
     shape = f"{width / height:.0f}:1 wide" if width >= height else f"1:{height / width:.0f} tall"
+    # the web pages' header is wider (typeset.slots): an 18:1 wordmark shows there
+    pages = shown_size(brand.logo_png, PAGE_LOGO_ROOM) is None
+    where = "the email, the website embed, the landing page" if pages else "the email"
     return [
         Problem(
             "brand",
             "logo_name_instead",
             Severity.WARN,
-            f"your logo is {shape}: no size of it reads in the email's header, so the email, "
-            "the website embed, the landing page and the social images that are as tight "
-            "set your name instead; upload a more compact version (stacked, or the mark "
+            f"your logo is {shape}: no size of it reads in the email's header, so {where} "
+            "and any social image, brochure or signature banner with as little room set "
+            "your name instead; upload a more compact version (stacked, or the mark "
             "alone) to show it there",
         )
     ]
