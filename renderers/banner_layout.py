@@ -29,8 +29,8 @@ LOGO_ROOM = LogoRoom(
     weight=30_000,
     min_short=24 * DENSITY,
 )
-NAME_FONT = 44  # px: the largest the name is set at when it stands for the logo, under the
-# headline's most (48): at 56 a Greek name on two lines outweighed the message (a review by eye)
+NAME_FONT = 36  # px: the largest the name is set at when it stands for the logo, under the
+# headline's most (40): at 56 a Greek name on two lines outweighed the message (a review by eye)
 # The name's block at most 42% of the width: at 55% a long name left the headline a
 # column of four hyphenated lines ("ransomware-/proof?", a review by eye).
 NAME_WIDTH = round(SIZE[0] * 0.42)
@@ -43,10 +43,11 @@ AREA = SIZE[1] - BAND - 2 * PAD  # the height logos and the headline share
 # way to LEAST_ROOM first, and a wide one then goes above the headline, which takes the
 # whole width beneath it.
 HEADLINE_FLOOR = 36
-# ... and at most 48 (24 as shown): a 1:4 stack left the headline 800 px and it was set at
-# 64, twice a wide wordmark's partner's; a sales team's signatures side by side read as
-# one campaign when their headlines are near one size (a review by eye).
-HEADLINE_MOST = 48
+# ... and at most 40 (20 as shown): a 1:4 stack left the headline 800 px and it was set at
+# 64, twice a wide wordmark's partner's, and at 48 still 1.5 times; a sales team's
+# signatures side by side read as one campaign when their headlines are one size (a
+# review by eye).
+HEADLINE_MOST = 40
 LEAST_ROOM = replace(LOGO_ROOM, weight=12_000)
 WIDE = 4.0  # a logo this much wider than tall may stand above the headline
 STACK_GAP = 10

@@ -32,10 +32,8 @@ from campaign_engine.typeset.logo_size import (
     ground_colour,
     logo_size,
     on_own_ground,
-    opaque,
     pixel_size,
     plate_on_fill,
-    read_share,
     visible,
     white_ground,
 )
@@ -134,33 +132,16 @@ def partner_css(ctx: dict[str, Any]) -> str:
     )
 
 
-def logo_print(
-    png: bytes, room: LogoRoom, ground: str = "#ffffff"
-) -> tuple[float, float, float] | None:
+def logo_print(png: bytes, room: LogoRoom) -> tuple[float, float, float] | None:
     """(width mm, height mm, dpi) of the logo in `room`: its visual weight, no larger than
     150 dpi allows unless that would take its short side under the room's least (a
-    16 px logo is not blown up to 13 mm of blur, a 10:1 strip is not printed 4 mm tall),
-    the part of it that reads on `ground` no less; None when no readable size fits, and
-    the brochure sets the name instead."""
-    size = logo_size(png, room, PRINT_DPI / 25.4, ground)
+    16 px logo is not blown up to 13 mm of blur, a 10:1 strip is not printed 4 mm tall);
+    None when no readable size fits, and the brochure sets the name instead."""
+    size = logo_size(png, room, PRINT_DPI / 25.4)
     if size is None:
         return None
     width_px, _ = pixel_size(png)
     return size[0], size[1], width_px / (size[0] / 25.4)
-
-
-def _reads_bare(logo: bytes, upload: bytes | None, band: str) -> bool:
-    """An opaque badge in the band's own colour, set on the band without a plate: its
-    letters read there as on the landing page's header (a white plate around a teal badge
-    on the teal band was a box in a box, a review by eye), if they reach the least size
-    the band allows; a thin white bar that would not stays on its plate."""
-    if not upload or not opaque(upload) or white_ground(upload):
-        return False
-    size = logo_size(logo, BAND_LOGO, PRINT_DPI / 25.4, band)
-    if size is None:
-        return False
-    read_w, read_h = read_share(logo, band)
-    return min(size[0] * read_w, size[1] * read_h) >= BAND_LOGO.min_short
 
 
 def fit_pt(text: str, chars: int, largest: float, smallest: float) -> str:
@@ -356,11 +337,7 @@ def _place_logos(
     if band_plate == "white" and brand.logo_png and white_ground(brand.logo_png):
         band_logo, band_plate = on_own_ground(logo, ground_colour(brand.logo_png)), None
         band_file = "logo-band.png"
-    bare = band_plate is not None and _reads_bare(logo, brand.logo_png, band_colour)
-    if bare:
-        band_plate = None
-    ground = band_colour if bare else "#ffffff"
-    band = logo_print(band_logo, BAND_LOGO, ground) if band_logo else None
+    band = logo_print(band_logo, BAND_LOGO) if band_logo else None
     files["logo.png"] = logo
     files["logo-on-dark.png"] = band_logo if band_dark_logo else b""
     files["logo-band.png"] = band_logo if band_file == "logo-band.png" else b""

@@ -170,8 +170,19 @@ def accent_for(primary: str, secondary: str) -> str:
     if white_brand(primary) and not white_brand(secondary):
         # a white brand's hue is its secondary (its logo's, when it gave none): its headings
         # and links were a made-up grey beside bands in its light blue (a review by eye)
-        return accent_on_white(secondary)
+        primary = secondary
+    lightness, a, b = lab(primary)
+    hue = math.degrees(math.atan2(b, a)) % 360
+    if lightness >= MUDDY_LIGHTNESS and OLIVE_HUES[0] <= hue <= OLIVE_HUES[1]:
+        # a light yellow darkened to 4.5:1 is another colour: #ffeb3b became olive, which
+        # the partner never chose (a review by eye); its fills keep the yellow, and text on
+        # white is the dark text that goes with them (a pale blue darkens to a blue)
+        return DARK_TEXT
     return accent_on_white(primary)
+
+
+MUDDY_LIGHTNESS = 75.0  # CIE L*: a yellow this light turns olive or brown darkened to 4.5:1
+OLIVE_HUES = (60.0, 115.0)  # CIE LCh hue angles of the yellows that do
 
 
 def plate_for_logo(logo_luminance: float, background: str = LIGHT_TEXT) -> str | None:

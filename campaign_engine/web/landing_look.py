@@ -27,10 +27,8 @@ from campaign_engine.ports import BrandContext
 from campaign_engine.services.assets.brand.context import tel_uri
 from campaign_engine.typeset.logo_size import (
     least_contrast,
-    opaque,
     plate_on_fill,
     visible,
-    white_ground,
 )
 from campaign_engine.typeset.slots import PAGE_LOGO_ROOM, shown_size
 
@@ -56,21 +54,15 @@ def partner_logo(brand: BrandContext) -> dict[str, Any] | None:
     """The logo as the email shows it (its visual weight, at least 24 px on its short
     side), the partner's own dark-ground version on a dark header, on a plate only when it
     would not show on the header's fill; None when no size reads, and the page sets the
-    name instead. An opaque badge in the header's own colour is set bare, its letters read
-    on the fill: on a white plate it looked framed (a review by eye)."""
+    name instead. An opaque badge in the header's own colour keeps a white plate: set bare,
+    its box vanished into the header and left loose letters (a review by eye)."""
     if not brand.logo_png:
         return None
     fill = brand_fill(brand.primary_color, brand.secondary_color)
     on_dark = readable_text_on(fill) == LIGHT_TEXT
-    source = brand.logo_on_dark_png if on_dark and brand.logo_on_dark_png else brand.logo_png
-    png = visible(source)
+    png = visible(brand.logo_on_dark_png if on_dark and brand.logo_on_dark_png else brand.logo_png)
     plate = plate_on_fill(png, fill)
-    # asked of the upload, not of its trimmed artwork: a white-ground JPEG trimmed to its
-    # red letters looked like a badge of the header's red and lost its white plate
-    own_colour = opaque(source) and not white_ground(source) and plate is not None
-    if own_colour:
-        plate = None
-    size = shown_size(png, PAGE_LOGO_ROOM, fill if own_colour else "#ffffff")
+    size = shown_size(png, PAGE_LOGO_ROOM)
     if size is None:
         return None
     return {

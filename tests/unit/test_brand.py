@@ -164,6 +164,7 @@ def test_links_on_white_take_the_first_readable_brand_colour():
     assert accent_for("#ffe600", "#0b3d91") == "#0b3d91"  # the navy secondary, not olive
     only_yellow = accent_for("#ffe600", "#fff176")
     assert contrast_ratio(only_yellow, "#ffffff") >= 4.5
+    assert only_yellow == "#1d2433", "the dark text beside its yellow fills, not olive"
     # a white brand whose hue is a light blue (its logo's): blue links, not a grey one
     from campaign_engine.domain.brand import lab
 

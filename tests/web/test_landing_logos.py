@@ -1,8 +1,8 @@
 """The landing page's header for logos no fixture had (a review by eye, round 8): the
 partner's own dark-ground logo on a near-black header (the page showed its black logo on
-a white sticker), an opaque red badge on its own red header set bare (on a white plate it
-looked framed), an 18:1 wordmark shown (the page set a 58-letter legal name instead), and
-where no logo reads, the short name, not the legal one."""
+a white sticker), an opaque red badge on its own red header on a white plate (set bare,
+its box vanished into the header), an 18:1 wordmark shown (the page set a 58-letter legal
+name instead), and where no logo reads, the short name, not the legal one."""
 
 from __future__ import annotations
 
@@ -98,12 +98,12 @@ def test_a_near_black_header_shows_the_partners_own_dark_ground_logo(pages):
     assert plate == "logo-plate", "set straight on the dark fill, no plate"
 
 
-def test_an_opaque_badge_in_the_headers_colour_is_set_bare_its_letters_readable(pages):
+def test_an_opaque_badge_in_the_headers_colour_keeps_a_white_plate(pages):
+    """Set bare, a red badge's box vanished into the red header and left its letters
+    loose (a review by eye); on a white plate the badge keeps its shape."""
     plate, image, height = header_logo(pages["partner-02"])
-    assert plate == "logo-plate", "no white frame around the red badge"
-    assert image.getpixel((1, 1))[:3] == RED
-    letters = height * 40 / image.height * 29 / 40  # the letters' share of the badge
-    assert letters >= 24, f"its white letters read {letters:.0f} px on the red header"
+    assert plate == "logo-plate white"
+    assert image.getpixel((1, 1))[:3] == RED and height >= 24
 
 
 def test_an_eighteen_to_one_wordmark_is_shown_not_the_legal_name(pages):
