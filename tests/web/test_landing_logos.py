@@ -125,3 +125,9 @@ def test_without_a_logo_the_header_sets_the_short_name(pages):
     short, legal = aspect("Kettle & Drum"), aspect("Kettle & Drum Networks Limited")
     assert abs(short - legal) > 0.5
     assert abs(image.width / image.height - short) < 0.1, "the short name's lockup"
+
+
+def test_the_title_names_the_partner_once(pages):
+    """The headline names the partner already: "... with QX · QX" read as a stutter."""
+    title = re.search(r"<title>(.*?)</title>", pages["partner-04"]).group(1)
+    assert title == "Book your free backup check with Kettle &amp; Drum"
