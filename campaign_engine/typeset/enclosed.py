@@ -11,11 +11,13 @@ import io
 from collections.abc import Callable
 from functools import lru_cache
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 SIDE = 128  # px: measured on a copy at most this large (shares do not change)
 DRAWN = 64  # alpha above which a pixel is drawn
 SEEN, UNSEEN, OUTSIDE = 255, 0, 128
+NOT_DRAWN = (1, 2, 3)  # no colour rounded to 16 levels (each ends in 8) is this one
+FEW = 48  # unseen colours masked one by one with Pillow; past this, pixel by pixel
 
 
 @lru_cache(maxsize=1024)
@@ -27,26 +29,46 @@ def seen_share(png: bytes, ground: str, seen: Callable[[str, str], bool]) -> flo
     with Image.open(io.BytesIO(png)) as source:
         image = source.convert("RGBA")
     image.thumbnail((SIDE, SIDE))
-    width, height = image.size
-    verdicts: dict[tuple[int, int, int], bool] = {}
-    values = bytearray()
-    drawn = 0
-    for r, g, b, a in image.get_flattened_data():  # type: ignore[misc]
-        if a <= DRAWN:
-            values.append(UNSEEN)
-            continue
-        drawn += 1
-        key = (r & 0xF0 | 8, g & 0xF0 | 8, b & 0xF0 | 8)
-        if key not in verdicts:
-            verdicts[key] = seen("#{:02x}{:02x}{:02x}".format(*key), ground)
-        values.append(SEEN if verdicts[key] else UNSEEN)
-    marks = Image.new("L", (width + 2, height + 2), UNSEEN)  # a free ring all round
-    marks.paste(Image.frombytes("L", (width, height), bytes(values)), (1, 1))
-    if not drawn:
+    drawn = image.getchannel("A").point(lambda a: 255 if a > DRAWN else 0)
+    rounded = image.convert("RGB").point(lambda v: v & 0xF0 | 8)
+    rounded = Image.composite(rounded, Image.new("RGB", image.size, NOT_DRAWN), drawn)
+    # an RGB image's colours are triples (getcolors is typed for any mode)
+    counts = [(n, tuple(c)) for n, c in rounded.getcolors(image.width * image.height) or []]  # type: ignore[arg-type]
+    total = sum(n for n, colour in counts if colour != NOT_DRAWN)
+    if not total:
         return 0.0
-    ImageDraw.floodfill(marks, (0, 0), OUTSIDE)  # everything the edge reaches unseen
-    alpha = image.getchannel("A").point(lambda a: 255 if a > DRAWN else 0)
-    inside = marks.crop((1, 1, width + 1, height + 1)).point(lambda v: 0 if v == OUTSIDE else 255)
+    unseen = [
+        colour
+        for _, colour in counts
+        if colour != NOT_DRAWN and not seen("#{:02x}{:02x}{:02x}".format(*colour), ground)
+    ]
+    if not unseen:
+        return 1.0  # the common case: every part stands out, nothing to enclose
+    if len(unseen) == sum(1 for _, colour in counts if colour != NOT_DRAWN):
+        return 0.0  # nothing stands out, so nothing encloses
+    marks = _marks(rounded, drawn, unseen)
+    framed = Image.new("L", (image.width + 2, image.height + 2), UNSEEN)  # a free ring
+    framed.paste(marks, (1, 1))
+    ImageDraw.floodfill(framed, (0, 0), OUTSIDE)  # everything the edge reaches unseen
+    inside = framed.crop((1, 1, image.width + 1, image.height + 1))
+    inside = inside.point(lambda v: 0 if v == OUTSIDE else 255)
     # drawn pixels that are seen or enclosed by what is seen
-    counted = Image.composite(inside, Image.new("L", inside.size, 0), alpha)
-    return counted.histogram()[SEEN] / drawn
+    counted = ImageChops.multiply(inside, drawn)
+    return counted.histogram()[SEEN] / total
+
+
+def _marks(rounded: Image.Image, drawn: Image.Image, unseen: list[tuple[int, ...]]) -> Image.Image:
+    """SEEN where a drawn pixel's colour stands out, UNSEEN elsewhere."""
+    if len(unseen) <= FEW:
+        hidden = Image.new("L", rounded.size, 0)
+        for colour in unseen:
+            off = ImageChops.difference(rounded, Image.new("RGB", rounded.size, colour))
+            same = off.convert("L").point(lambda v: 255 if v == 0 else 0)
+            hidden = ImageChops.lighter(hidden, same)
+        return ImageChops.subtract(drawn, hidden)
+    skip = set(unseen)
+    values = bytes(
+        UNSEEN if colour == NOT_DRAWN or colour in skip else SEEN
+        for colour in rounded.get_flattened_data()
+    )
+    return Image.frombytes("L", rounded.size, values)
