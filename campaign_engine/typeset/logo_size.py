@@ -69,9 +69,7 @@ def pixel_size(png: bytes) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=512)
-def logo_size(
-    png: bytes, room: LogoRoom, pixels_per_unit: float, ground: str = "#ffffff"
-) -> tuple[float, float] | None:
+def logo_size(png: bytes, room: LogoRoom, pixels_per_unit: float) -> tuple[float, float] | None:
     """(width, height) in the room's unit, or None when no readable size fits (the asset
     then sets the partner's name). A logo with fewer pixels than `pixels_per_unit` per unit
     at its weight is shown smaller, so a small upload is not blown up to a blur, but its
@@ -81,7 +79,7 @@ def logo_size(
     if fit is None:
         return None
     shown_w, shown_h = fit
-    read_w, read_h = read_share(png, ground)
+    read_w, read_h = read_share(png)
     least = room.min_short / min(read_w, read_h)  # the read part's short side at min_short
     sharp = width / pixels_per_unit  # the widest it can be shown at full sharpness
     if shown_w > sharp:
@@ -102,26 +100,23 @@ def logo_size(
 
 
 @lru_cache(maxsize=512)
-def read_share(png: bytes, ground: str = "#ffffff") -> tuple[float, float]:
-    """The width and height, as fractions of the image, of the part that reads on
-    `ground`: pixels at least READS off it on some channel. (1, 1) for nearly every logo;
-    less for one with a faint part at an edge, which is drawn but not what a reader reads,
-    or for an opaque badge set on its own colour, where only its letters read."""
+def read_share(png: bytes) -> tuple[float, float]:
+    """The width and height, as fractions of the image, of the part that reads on white:
+    pixels at least READS off it on some channel. (1, 1) for nearly every logo; less for
+    one with a faint part at an edge, which is drawn but not what a reader reads."""
     from PIL import ImageChops
-
-    from campaign_engine.domain.brand import rgb
 
     with Image.open(io.BytesIO(png)) as source:
         image = source.convert("RGBA")
     image.thumbnail((400, 400))
-    plain = Image.new("RGBA", image.size, (*rgb(ground), 255))
+    plain = Image.new("RGBA", image.size, (255, 255, 255, 255))
     red, green, blue = ImageChops.difference(
         Image.alpha_composite(plain, image).convert("RGB"), plain.convert("RGB")
     ).split()
     strongest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
     box = strongest.point(lambda v: 255 if v > READS else 0).getbbox()
     if box is None:
-        return 1.0, 1.0  # nothing reads there (a white logo on white): a plate sets it off
+        return 1.0, 1.0  # nothing reads on white (a white logo): its plate sets it off
     return (box[2] - box[0]) / image.width, (box[3] - box[1]) / image.height
 
 

@@ -35,11 +35,11 @@ PAGE_LOGO_ROOM = LogoRoom(
 )
 
 
-def shown_size(png: bytes, room: LogoRoom, ground: str = "#ffffff") -> tuple[int, int] | None:
+def shown_size(png: bytes, room: LogoRoom) -> tuple[int, int] | None:
     """The CSS size of the partner's logo (logo_size: at least one image pixel per CSS
-    pixel where its short side allows, its part that reads on `ground` at least the
-    room's least), or None when no readable size fits."""
-    size = logo_size(png, room, 1.0, ground)
+    pixel where its short side allows, its part that reads at least the room's least),
+    or None when no readable size fits."""
+    size = logo_size(png, room, 1.0)
     if size is None:
         return None
     return max(1, round(size[0])), max(1, round(size[1]))
